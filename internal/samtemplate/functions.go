@@ -1,0 +1,116 @@
+package samtemplate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// defaultSQSBatchSize is SAM's BatchSize when an SQS event leaves it out.
+const defaultSQSBatchSize = 10
+
+// Function is an AWS::Serverless::Function and the events that invoke it.
+type Function struct {
+	LogicalID string
+	Routes    []Route
+	Queues    []QueueEvent
+}
+
+// Route is an `Type: Api` event: API Gateway invokes the function for it.
+type Route struct {
+	Method string // upper case, or ANY
+	Path   string
+}
+
+// QueueEvent is a `Type: SQS` event: Lambda polls the queue and invokes the
+// function with batches of its messages.
+type QueueEvent struct {
+	QueueLogicalID                 string
+	BatchSize                      int
+	ReportBatchItemFailures        bool
+	MaximumBatchingWindowInSeconds int
+}
+
+// Functions returns the template's functions in document order.
+func (t *Template) Functions() []Function {
+	return slices.Clone(t.functions)
+}
+
+type functionProperties struct {
+	Events yaml.Node `yaml:"Events"`
+}
+
+type apiEvent struct {
+	Method string `yaml:"Method"`
+	Path   string `yaml:"Path"`
+}
+
+type sqsEvent struct {
+	Queue                          getAtt   `yaml:"Queue"`
+	BatchSize                      *int     `yaml:"BatchSize"`
+	FunctionResponseTypes          []string `yaml:"FunctionResponseTypes"`
+	MaximumBatchingWindowInSeconds int      `yaml:"MaximumBatchingWindowInSeconds"`
+}
+
+func parseFunction(r resource, types map[string]string) (Function, error) {
+	f := Function{LogicalID: r.logicalID}
+	var props functionProperties
+	if err := r.decodeProperties(&props); err != nil {
+		return f, err
+	}
+	events := &props.Events
+	for i := 0; i+1 < len(events.Content); i += 2 {
+		name, body := events.Content[i].Value, events.Content[i+1]
+		var head struct {
+			Type       string    `yaml:"Type"`
+			Properties yaml.Node `yaml:"Properties"`
+		}
+		if err := body.Decode(&head); err != nil {
+			return f, fmt.Errorf("event %s: %w", name, err)
+		}
+		switch head.Type {
+		case "Api":
+			var e apiEvent
+			if err := head.Properties.Decode(&e); err != nil {
+				return f, fmt.Errorf("event %s: %w", name, err)
+			}
+			if e.Method == "" || e.Path == "" {
+				return f, fmt.Errorf("event %s: an Api event needs Method and Path", name)
+			}
+			f.Routes = append(f.Routes, Route{Method: strings.ToUpper(e.Method), Path: e.Path})
+		case "SQS":
+			q, err := parseSQSEvent(&head.Properties, types)
+			if err != nil {
+				return f, fmt.Errorf("event %s: %w", name, err)
+			}
+			f.Queues = append(f.Queues, q)
+		}
+	}
+	return f, nil
+}
+
+func parseSQSEvent(props *yaml.Node, types map[string]string) (QueueEvent, error) {
+	var e sqsEvent
+	if err := props.Decode(&e); err != nil {
+		return QueueEvent{}, err
+	}
+	queue, err := e.Queue.queueArnRef(types)
+	if err != nil {
+		return QueueEvent{}, fmt.Errorf("property Queue: %w", err)
+	}
+	q := QueueEvent{
+		QueueLogicalID:                 queue,
+		BatchSize:                      defaultSQSBatchSize,
+		ReportBatchItemFailures:        slices.Contains(e.FunctionResponseTypes, "ReportBatchItemFailures"),
+		MaximumBatchingWindowInSeconds: e.MaximumBatchingWindowInSeconds,
+	}
+	if e.BatchSize != nil {
+		q.BatchSize = *e.BatchSize
+	}
+	if q.BatchSize < 1 || q.BatchSize > 10000 {
+		return QueueEvent{}, fmt.Errorf("property BatchSize %d: want 1 to 10000", q.BatchSize)
+	}
+	return q, nil
+}
