@@ -1,0 +1,93 @@
+package openapi
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The conventions of the file header, checked so that operations added
+// later keep them.
+func TestDocumentConventions(t *testing.T) {
+	doc, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			checkOperation(t, doc, method+" "+path, op)
+		}
+	}
+}
+
+func checkOperation(t *testing.T, doc *openapi3.T, name string, op *openapi3.Operation) {
+	t.Helper()
+	if isProtected(doc, op) {
+		expectRef(t, name, op, http.StatusUnauthorized, "Unauthorized")
+	}
+	if op.RequestBody != nil {
+		expectRef(t, name, op, http.StatusBadRequest, "BadRequest")
+		expectRef(t, name, op, http.StatusRequestEntityTooLarge, "PayloadTooLarge")
+		expectRef(t, name, op, http.StatusUnsupportedMediaType, "UnsupportedMediaType")
+	}
+	for code, ref := range op.Responses.Map() {
+		if code >= "4" && !strings.HasPrefix(ref.Ref, "#/components/responses/") {
+			t.Errorf("%s: response %s should be one of components/responses, to keep the problem shape shared", name, code)
+		}
+		for mime, mt := range ref.Value.Content {
+			if mt.Schema != nil && strings.Contains(mime, "json") {
+				checkResponseSchema(t, fmt.Sprintf("%s %s %s", name, code, mime), mt.Schema, map[*openapi3.Schema]bool{})
+			}
+		}
+	}
+}
+
+// isProtected: some security requirement applies and none is empty.
+func isProtected(doc *openapi3.T, op *openapi3.Operation) bool {
+	sec := doc.Security
+	if op.Security != nil {
+		sec = *op.Security
+	}
+	return len(sec) > 0 && !slices.ContainsFunc(sec, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
+}
+
+func expectRef(t *testing.T, name string, op *openapi3.Operation, status int, component string) {
+	t.Helper()
+	ref := op.Responses.Status(status)
+	if ref == nil || ref.Ref != "#/components/responses/"+component {
+		t.Errorf("%s: response %d should be $ref #/components/responses/%s", name, status, component)
+	}
+}
+
+// checkResponseSchema wants every object schema closed and every timestamp
+// pinned to UTC.
+func checkResponseSchema(t *testing.T, where string, ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
+	t.Helper()
+	s := ref.Value
+	if s == nil || seen[s] {
+		return
+	}
+	seen[s] = true
+	if ref.Ref != "" {
+		where += " " + ref.Ref
+	}
+	if s.Type.Is("object") && (s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) {
+		t.Errorf("%s: object schema without additionalProperties: false", where)
+	}
+	if s.Format == "date-time" && !strings.HasSuffix(s.Pattern, "Z$") {
+		t.Errorf("%s: date-time without the UTC pattern; use components/schemas/UtcTimestamp", where)
+	}
+	for name, p := range s.Properties {
+		checkResponseSchema(t, where+"."+name, p, seen)
+	}
+	if s.Items != nil {
+		checkResponseSchema(t, where+"[]", s.Items, seen)
+	}
+	for _, sub := range slices.Concat(s.AllOf, s.OneOf, s.AnyOf) {
+		checkResponseSchema(t, where, sub, seen)
+	}
+}
