@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/samtemplate"
+)
+
+// cmdDev runs what `sam local start-api` and Lambda's SQS pollers would,
+// against the local stack: every API function's handler on one port.
+func cmdDev(ctx context.Context, _ []string) error {
+	logger := app.NewLogger()
+	slog.SetDefault(logger)
+	addr := os.Getenv("PARCELGATE_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:3000"
+	}
+	// Fail before starting anything if the port is taken.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("PARCELGATE_ADDR %s: %w", addr, err)
+	}
+	defer ln.Close()
+
+	stack, err := devstack.Up(ctx, devstack.Options{RepoDir: ".", Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+	env := stack.Env()
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	tmpl, err := samtemplate.Load("template.yaml")
+	if err != nil {
+		return err
+	}
+	res, err := devstack.Provision(ctx, awsCfg, tmpl, localPrefix)
+	if err != nil {
+		return err
+	}
+	key, err := localSigningKey()
+	if err != nil {
+		return err
+	}
+	cfg := app.Config{
+		Table:         res.Tables["Table"],
+		JobsQueueURL:  res.QueueURLs["JobsQueue"],
+		Issuer:        localIssuer,
+		Audience:      "parcelgate",
+		TokenTTL:      time.Hour,
+		PrivateKeyPEM: string(key),
+	}
+	api, err := app.NewAPI(ctx, cfg, awsCfg, app.Options{Sign: true, Logger: logger})
+	if err != nil {
+		return err
+	}
+	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		recorded[k] = v
+	}
+	if err := writeDevEnv(recorded); err != nil {
+		return err
+	}
+	creds, err := devClients(ctx, api.Credentials)
+	if err != nil {
+		return err
+	}
+
+	h, err := api.Handler()
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /openapi.yaml", openapi.Handler())
+	mux.Handle("/", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	printWelcome(addr, creds)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+type credential struct{ id, secret string }
+
+// devClients creates the clients of PARCELGATE_DEV_CLIENTS, or one demo
+// client with a fresh secret when none are named.
+func devClients(ctx context.Context, c auth.Credentials) ([]credential, error) {
+	var out []credential
+	spec := os.Getenv("PARCELGATE_DEV_CLIENTS")
+	if spec == "" {
+		secret, err := auth.NewSecret()
+		if err != nil {
+			return nil, err
+		}
+		spec = "demo:" + secret
+	}
+	for _, pair := range strings.Split(spec, ",") {
+		id, secret, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok {
+			return nil, fmt.Errorf("PARCELGATE_DEV_CLIENTS: %q is not clientId:clientSecret", pair)
+		}
+		_, err := c.Create(ctx, id, id, secret)
+		switch {
+		case errors.Is(err, auth.ErrPrincipalExists):
+			slog.Info("dev client already exists; its secret is unchanged", "clientId", id)
+		case err != nil:
+			return nil, fmt.Errorf("PARCELGATE_DEV_CLIENTS %s: %w", id, err)
+		default:
+			out = append(out, credential{id: id, secret: secret})
+		}
+	}
+	return out, nil
+}
+
+func printWelcome(addr string, creds []credential) {
+	base := "http://" + addr
+	fmt.Printf("\nparcelgate is running.\n\n")
+	if len(creds) > 0 {
+		c := creds[0]
+		fmt.Printf("First client credential:  clientId=%s  clientSecret=%s\n\n", c.id, c.secret)
+		fmt.Printf(`Try it:
+  TOKEN=$(curl -s %[1]s/v1/auth/token -H 'Content-Type: application/json' \
+    -d '{"clientId":"%[2]s","clientSecret":"%[3]s"}' | sed 's/.*"accessToken":"\([^"]*\)".*/\1/')
+  curl -s %[1]s/v1/projects -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"My first project"}'
+  curl -s %[1]s/v1/projects -H "Authorization: Bearer $TOKEN"
+`, base, c.id, c.secret)
+	} else {
+		fmt.Printf("More clients: make client ID=<clientId>\n")
+	}
+	fmt.Printf("\nOpenAPI document: %s/openapi.yaml\n", base)
+	// Scripts wait for this exact line.
+	fmt.Printf("listening on %s\n", base)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,282 @@
+// Package apitest runs the whole API for integration tests: the dev
+// server's handler over real HTTP, backed by a fresh table and fresh queues
+// in the local stack (the emulators, or whatever AWS_ENDPOINT_URL* names),
+// with every exchange validated against the OpenAPI document.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/samtemplate"
+)
+
+// RepoDir is the repository root.
+func RepoDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// RequireStack fails the whole test binary, loudly, when the local stack
+// is not reachable: integration tests never skip. Call it from TestMain.
+func RequireStack() {
+	for _, v := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS"} {
+		endpoint := os.Getenv(v)
+		if endpoint == "" {
+			endpoint = os.Getenv("AWS_ENDPOINT_URL")
+		}
+		if endpoint == "" {
+			fmt.Fprintf(os.Stderr, "integration tests need the local stack: %s is not set; run them with `make test`\n", v)
+			os.Exit(1)
+		}
+		host := endpoint
+		if u, err := parseHost(endpoint); err == nil {
+			host = u
+		}
+		conn, err := net.DialTimeout("tcp", host, 2*time.Second)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "integration tests need the local stack: %s=%s is not reachable (%v); run them with `make test`\n", v, endpoint, err)
+			os.Exit(1)
+		}
+		conn.Close()
+	}
+}
+
+func parseHost(endpoint string) (string, error) {
+	req, err := http.NewRequest(http.MethodGet, endpoint, nil)
+	if err != nil {
+		return "", err
+	}
+	return req.URL.Host, nil
+}
+
+// Env is one running API with its own table and queues.
+type Env struct {
+	URL       string
+	Config    app.Config
+	AWS       aws.Config
+	API       *httpapi.API
+	Resources *devstack.Resources
+	http      *http.Client
+	// now is the clock the API reads; tests move it with Advance.
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Clock returns the current test time.
+func (e *Env) Clock() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now
+}
+
+// Advance moves the API's clock forward.
+func (e *Env) Advance(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = e.now.Add(d)
+}
+
+// Start provisions fresh resources and serves the API for the test.
+func Start(t testing.TB) *Env {
+	t.Helper()
+	ctx := context.Background()
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := samtemplate.Load(filepath.Join(RepoDir(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := devstack.Provision(ctx, awsCfg, tmpl, "t"+randomHex(6))
+	if err != nil {
+		t.Fatalf("provisioning the local stack: %v", err)
+	}
+	key, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemBytes, err := auth.EncodePrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{AWS: awsCfg, Resources: res, now: time.Now().UTC()}
+	e.Config = app.Config{
+		Table:         res.Tables["Table"],
+		JobsQueueURL:  res.QueueURLs["JobsQueue"],
+		Issuer:        "urn:parcelgate:test",
+		Audience:      "parcelgate",
+		TokenTTL:      time.Hour,
+		PrivateKeyPEM: string(pemBytes),
+	}
+	e.API, err = app.NewAPI(ctx, e.Config, awsCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.API.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e.URL = srv.URL
+	transport, err := openapi.NewValidatingTransport(http.DefaultTransport, func(err error) { t.Errorf("OpenAPI: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.http = &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	return e
+}
+
+// quietLogger keeps test output to warnings and errors.
+var quietLogger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Principal creates a credential of clientID and returns its id and secret.
+func (e *Env) Principal(t testing.TB, clientID string) (id, secret string) {
+	t.Helper()
+	id = clientID + "-" + randomHex(3)
+	secret = "s3cret-" + randomHex(8)
+	if _, err := e.API.Credentials.Create(context.Background(), clientID, id, secret); err != nil {
+		t.Fatal(err)
+	}
+	return id, secret
+}
+
+// Token creates a principal of a new client and returns its id and token.
+func (e *Env) Token(t testing.TB, clientID string) (principalID, token string) {
+	t.Helper()
+	id, secret := e.Principal(t, clientID)
+	return id, e.TokenFor(t, id, secret)
+}
+
+// TokenFor exchanges credentials for a token through the API.
+func (e *Env) TokenFor(t testing.TB, id, secret string) string {
+	t.Helper()
+	var out struct {
+		AccessToken string `json:"accessToken"`
+	}
+	e.Call(t, http.MethodPost, "/v1/auth/token", "", map[string]string{"clientId": id, "clientSecret": secret}).Want(t, http.StatusOK).JSON(t, &out)
+	return out.AccessToken
+}
+
+// Response is a finished exchange.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Want fails the test unless the status is status.
+func (r Response) Want(t testing.TB, status int) Response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+// JSON decodes the body into v.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.Body, err)
+	}
+}
+
+// Problem decodes a problem+json body and returns its code.
+func (r Response) Problem(t testing.TB) string {
+	t.Helper()
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json; body %s", ct, r.Body)
+	}
+	var p struct {
+		Code string `json:"code"`
+	}
+	r.JSON(t, &p)
+	return p.Code
+}
+
+// Call sends body (JSON-encoded unless it is a []byte or string) with
+// token as bearer, when given.
+func (e *Env) Call(t testing.TB, method, path, token string, body any) Response {
+	t.Helper()
+	var rd io.Reader
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return e.Do(t, req)
+}
+
+// Do sends a prepared request (its URL relative to the server or absolute).
+func (e *Env) Do(t testing.TB, req *http.Request) Response {
+	t.Helper()
+	if req.URL.Host == "" {
+		u, err := req.URL.Parse(e.URL + req.URL.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL = u
+		req.Host = u.Host
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}

@@ -1,0 +1,170 @@
+// Package httpapi is the HTTP face of parcelgate: routes, request decoding,
+// authentication and the mapping of domain errors to responses. Handlers
+// only translate; the rules live in the domain packages.
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/project"
+)
+
+// API holds what the handlers need. A Lambda builds it with only the
+// parts its routes use; the others stay nil.
+type API struct {
+	Credentials auth.Credentials
+	// Issuer signs tokens; only the auth function holds the private key.
+	Issuer   *auth.Issuer
+	JWKS     auth.JWKS
+	Verifier *auth.Verifier
+	Projects project.Service
+	Logger   *slog.Logger
+}
+
+type identityKey struct{}
+
+func identity(ctx context.Context) auth.Identity {
+	id, _ := ctx.Value(identityKey{}).(auth.Identity)
+	return id
+}
+
+func caller(r *http.Request) project.Caller {
+	id := identity(r.Context())
+	return project.Caller{ClientID: id.ClientID, PrincipalID: id.PrincipalID}
+}
+
+func (a *API) handlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"POST /v1/auth/token":                                a.issueToken,
+		"GET /.well-known/jwks.json":                         a.jwks,
+		"POST /v1/projects":                                  a.createProject,
+		"GET /v1/projects":                                   a.listProjects,
+		"GET /v1/projects/{projectId}":                       a.getProject,
+		"GET /v1/projects/{projectId}/members":               a.listMembers,
+		"PUT /v1/projects/{projectId}/members/{principalId}": a.putMember,
+	}
+}
+
+// Handler serves the routes of the named functions, or every route when
+// none is named (the local dev server).
+func (a *API) Handler(functions ...string) (http.Handler, error) {
+	want := map[string]bool{}
+	for _, f := range functions {
+		want[f] = true
+	}
+	handlers := a.handlers()
+	mux := http.NewServeMux()
+	served := 0
+	for _, rt := range Routes {
+		if len(want) > 0 && !want[rt.Function] {
+			continue
+		}
+		h, ok := handlers[rt.Pattern()]
+		if !ok {
+			return nil, fmt.Errorf("route %s has no handler", rt.Pattern())
+		}
+		if !rt.Public {
+			if a.Verifier == nil {
+				return nil, fmt.Errorf("route %s needs a token verifier", rt.Pattern())
+			}
+			h = a.authenticate(h)
+		}
+		mux.Handle(rt.Pattern(), h)
+		served++
+	}
+	if served == 0 {
+		return nil, fmt.Errorf("no routes for functions %v", functions)
+	}
+	return a.logRequests(limitBody(fallback(mux))), nil
+}
+
+// authenticate admits requests bearing a valid access token.
+func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+			writeError(w, r, newProblem(http.StatusUnauthorized, "UNAUTHORIZED", "send an access token: Authorization: Bearer <token> (get one from POST /v1/auth/token)"))
+			return
+		}
+		id, err := a.Verifier.Verify(strings.TrimSpace(token))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+	}
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			writeError(w, r, errBodyTooLarge())
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// fallback answers unknown paths and wrong methods with problem bodies
+// instead of ServeMux's plain text.
+func fallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) == 0 {
+			writeError(w, r, newProblem(http.StatusNotFound, "NOT_FOUND", "no such route: "+r.URL.Path))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, r, newProblem(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", r.Method+" is not served here; use "+strings.Join(allowed, " or ")))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// logRequests logs one line per request: never headers or bodies, which
+// carry secrets and tokens.
+func (a *API) logRequests(next http.Handler) http.Handler {
+	logger := a.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if v := recover(); v != nil {
+				logger.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+				writeError(rec, r, fmt.Errorf("panic: %v", v))
+			}
+			logger.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"durationMs", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}

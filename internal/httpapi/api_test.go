@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/project"
+)
+
+// newTestAPI serves every route; requests that reach a store would panic,
+// so these tests cover only what is decided before the domain runs.
+func newTestAPI(t *testing.T) http.Handler {
+	t.Helper()
+	key, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk, err := auth.PublicJWK(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(auth.JWKS{Keys: []auth.JWK{jwk}}, "urn:test", "parcelgate", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &API{Verifier: v, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
+	h, err := a.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestHandlerPlumbing(t *testing.T) {
+	h := newTestAPI(t)
+	cases := []struct {
+		name, method, path, contentType, body string
+		status                                int
+		code                                  string
+	}{
+		{"unknown path", "GET", "/v2/nothing", "", "", 404, "NOT_FOUND"},
+		{"wrong method", "DELETE", "/v1/projects", "", "", 405, "METHOD_NOT_ALLOWED"},
+		{"no token", "GET", "/v1/projects", "", "", 401, "UNAUTHORIZED"},
+		{"basic instead of bearer", "GET", "/v1/projects", "", "", 401, "UNAUTHORIZED"},
+		{"oversized", "POST", "/v1/auth/token", "application/json", strings.Repeat(" ", maxBodyBytes+1), 413, "PAYLOAD_TOO_LARGE"},
+		{"not json", "POST", "/v1/auth/token", "text/plain", "x", 415, "UNSUPPORTED_MEDIA_TYPE"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+			if c.contentType != "" {
+				req.Header.Set("Content-Type", c.contentType)
+			}
+			if c.name == "basic instead of bearer" {
+				req.SetBasicAuth("a", "b")
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != c.status || !strings.Contains(rec.Body.String(), `"code":"`+c.code+`"`) {
+				t.Fatalf("got %d %s", rec.Code, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("content type %q", ct)
+			}
+		})
+	}
+}
+
+func TestHandlerRefusesUnknownFunction(t *testing.T) {
+	a := &API{}
+	if _, err := a.Handler("nope"); err == nil {
+		t.Fatal("a handler with no routes was built")
+	}
+	if _, err := a.Handler("projects"); err == nil {
+		t.Fatal("protected routes were served without a verifier")
+	}
+}
+
+func TestProblemFor(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{project.ErrNotFound, 404, "NOT_FOUND"},
+		{fmt.Errorf("wrapped: %w", project.ErrForbidden), 403, "FORBIDDEN"},
+		{&project.InvalidError{Field: "name", Message: "bad"}, 422, "VALIDATION_FAILED"},
+		{page.ErrBadCursor, 400, "BAD_REQUEST"},
+		{auth.ErrInvalidCredentials, 401, "INVALID_CLIENT"},
+		{errors.New("dynamodb: connection reset"), 500, "INTERNAL"},
+	}
+	for _, c := range cases {
+		p := problemFor(c.err)
+		if p.Status != c.status || p.Code != c.code {
+			t.Errorf("%v → %d %s, want %d %s", c.err, p.Status, p.Code, c.status, c.code)
+		}
+		if c.status == 500 && strings.Contains(p.Detail, "dynamodb") {
+			t.Errorf("internal detail leaked: %s", p.Detail)
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/project"
+)
+
+// Problem is an RFC 9457 problem detail with a stable machine code.
+type Problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail"`
+	Code   string       `json:"code"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names one bad field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
+
+func newProblem(status int, code, detail string, fields ...FieldError) *Problem {
+	return &Problem{
+		Type:   "urn:parcelgate:problem:" + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: detail,
+		Code:   code,
+		Errors: fields,
+	}
+}
+
+func badRequest(detail string, fields ...FieldError) *Problem {
+	return newProblem(http.StatusBadRequest, "BAD_REQUEST", detail, fields...)
+}
+
+// problemFor is the one place that maps errors to HTTP. Anything it does
+// not know is a 500 whose detail stays in the log.
+func problemFor(err error) *Problem {
+	var p *Problem
+	var invalid *project.InvalidError
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &invalid):
+		return newProblem(http.StatusUnprocessableEntity, "VALIDATION_FAILED", invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
+	case errors.Is(err, project.ErrNotFound):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such project")
+	case errors.Is(err, project.ErrPrincipalNotFound):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such principal in your client")
+	case errors.Is(err, project.ErrForbidden):
+		return newProblem(http.StatusForbidden, "FORBIDDEN", "your role in this project does not allow this")
+	case errors.Is(err, page.ErrBadCursor):
+		return badRequest("cursor is not valid for this list; start again without it", FieldError{Field: "cursor", Message: "invalid"})
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return newProblem(http.StatusUnauthorized, "INVALID_CLIENT", "unknown client id or wrong secret")
+	case errors.Is(err, auth.ErrInvalidToken):
+		return newProblem(http.StatusUnauthorized, "UNAUTHORIZED", "the access token is invalid or expired; get a new one from POST /v1/auth/token")
+	}
+	return newProblem(http.StatusInternalServerError, "INTERNAL", "something went wrong on our side; retry later")
+}
+
+// writeError answers with the problem for err, logging what the client
+// does not see.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	if p.Status >= 500 {
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err.Error())
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="parcelgate"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
