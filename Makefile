@@ -7,9 +7,13 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects
+FUNCTIONS := auth projects job-submit job-query processor dead-letter
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
+LOGICAL_job-submit := JobSubmitFunction
+LOGICAL_job-query := JobQueryFunction
+LOGICAL_processor := ProcessorFunction
+LOGICAL_dead-letter := DeadLetterFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
@@ -60,6 +64,14 @@ build-AuthFunction:
 	$(call LAMBDA_BUILD,auth)
 build-ProjectsFunction:
 	$(call LAMBDA_BUILD,projects)
+build-JobSubmitFunction:
+	$(call LAMBDA_BUILD,job-submit)
+build-JobQueryFunction:
+	$(call LAMBDA_BUILD,job-query)
+build-ProcessorFunction:
+	$(call LAMBDA_BUILD,processor)
+build-DeadLetterFunction:
+	$(call LAMBDA_BUILD,dead-letter)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:

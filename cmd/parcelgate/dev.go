@@ -13,11 +13,12 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
-	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
@@ -72,7 +73,11 @@ func cmdDev(ctx context.Context, _ []string) error {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(key),
 	}
-	api, err := app.NewAPI(ctx, cfg, awsCfg, app.Options{Sign: true, Logger: logger})
+	a, err := app.New(ctx, cfg, awsCfg, app.Options{Sign: true, Logger: logger})
+	if err != nil {
+		return err
+	}
+	consumers, err := devserver.Consumers(tmpl, res, a.QueueHandlers())
 	if err != nil {
 		return err
 	}
@@ -84,19 +89,19 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err := writeDevEnv(recorded); err != nil {
 		return err
 	}
-	creds, err := devClients(ctx, api.Credentials)
+	creds, err := devClients(ctx, a.API.Credentials)
 	if err != nil {
 		return err
 	}
 
-	h, err := api.Handler()
+	h, err := devserver.Handler(a)
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /openapi.yaml", openapi.Handler())
-	mux.Handle("/", h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	pollCtx, stopPolling := context.WithCancel(context.Background())
+	waitPollers := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, logger, devstack.PollOptions{RetryDelay: devRetryDelay})
+	defer func() { stopPolling(); waitPollers() }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -113,6 +118,10 @@ func cmdDev(ctx context.Context, _ []string) error {
 	}
 	return nil
 }
+
+// devRetryDelay is how soon a failed queue message is retried locally;
+// Lambda would wait the queue's 180 s visibility timeout.
+const devRetryDelay = 10 * time.Second
 
 type credential struct{ id, secret string }
 

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,14 +21,18 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/openapi"
@@ -79,8 +84,12 @@ type Env struct {
 	Config    app.Config
 	AWS       aws.Config
 	API       *httpapi.API
+	App       *app.App
 	Resources *devstack.Resources
-	http      *http.Client
+	// FailProcessing makes the processor fail every task while set, as a
+	// broken deployment would; the dead-letter handler still runs.
+	FailProcessing atomic.Bool
+	http           *http.Client
 	// now is the clock the API reads; tests move it with Advance.
 	mu  sync.Mutex
 	now time.Time
@@ -133,14 +142,30 @@ func Start(t testing.TB) *Env {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(pemBytes),
 	}
-	e.API, err = app.NewAPI(ctx, e.Config, awsCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger})
+	e.App, err = app.New(ctx, e.Config, awsCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := e.API.Handler()
+	e.API = e.App.API
+	h, err := devserver.Handler(e.App)
 	if err != nil {
 		t.Fatal(err)
 	}
+	handlers := e.App.QueueHandlers()
+	process := handlers["processor"]
+	handlers["processor"] = func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		if e.FailProcessing.Load() {
+			return events.SQSEventResponse{}, errors.New("processing disabled by the test")
+		}
+		return process(ctx, ev)
+	}
+	consumers, err := devserver.Consumers(tmpl, res, handlers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pollCtx, stop := context.WithCancel(context.Background())
+	wait := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, quietLogger, devstack.PollOptions{RetryDelay: RetryDelay})
+	t.Cleanup(func() { stop(); wait() })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
@@ -151,6 +176,9 @@ func Start(t testing.TB) *Env {
 	e.http = &http.Client{Transport: transport, Timeout: 30 * time.Second}
 	return e
 }
+
+// RetryDelay is how soon the pollers redeliver a failed message.
+const RetryDelay = 2 * time.Second
 
 // quietLogger keeps test output to warnings and errors.
 var quietLogger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -280,3 +308,6 @@ func (e *Env) Do(t testing.TB, req *http.Request) Response {
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
+
+// SQS returns a client of the test's queues.
+func (e *Env) SQS() *sqs.Client { return sqs.NewFromConfig(e.AWS) }

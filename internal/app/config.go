@@ -85,7 +85,7 @@ func ConfigFromEnv() (Config, error) {
 }
 
 // signingKey loads the private key from the environment or from SSM.
-func (c Config) signingKey(ctx context.Context, awsCfg aws.Config) (*auth.Issuer, error) {
+func (c Config) signingKey(ctx context.Context, awsCfg aws.Config, now func() time.Time) (*auth.Issuer, error) {
 	pemText := c.PrivateKeyPEM
 	if pemText == "" {
 		if c.PrivateKeyParameter == "" {
@@ -106,7 +106,7 @@ func (c Config) signingKey(ctx context.Context, awsCfg aws.Config) (*auth.Issuer
 	if err != nil {
 		return nil, err
 	}
-	return auth.NewIssuer(key, c.Issuer, c.Audience, c.TokenTTL, time.Now)
+	return auth.NewIssuer(key, c.Issuer, c.Audience, c.TokenTTL, now)
 }
 
 // keySet returns the verification keys.

@@ -2,6 +2,11 @@
 // one table and translates SDK errors into the domain's errors.
 package dynamo
 
+import (
+	"fmt"
+	"hash/fnv"
+)
+
 // Every key of the single table is built here, so the key design can be
 // read in one place.
 //
@@ -9,9 +14,24 @@ package dynamo
 //	principal   PRINCIPAL#<id>       PRINCIPAL
 //	project     PROJECT#<id>         PROJECT
 //	member      PROJECT#<id>         MEMBER#<principal>   PRINCIPAL#<principal> PROJECT#<createdAt>#<id>
+//	job         REQ#<id>             REQ                  PROJECT#<p>#JOBS     <createdAt>#<id>
+//	job numbers REQ#<id>             IN#<chunk>
+//	job results REQ#<id>             OUT#<chunk>
+//	idempotency IDEM#<c>#<p>#<key>   IDEM
+//	association ASSOC#<p>#<shard>    TN#<number>          TN#<number>          PROJECT#<p>
 //
 // A principal's projects are one Query on GSI1; a project's members one
 // Query on the base table; a project and a membership check are GetItems.
+// A job is a request (REQ#): its numbers and results sit in its own
+// partition in chunks of chunkSize, read in order by one Query. A project's
+// jobs, newest first, are one Query on GSI1.
+//
+// Associations are spread over associationShards partitions per project,
+// by a hash of the number: a project of 10 million numbers receiving many
+// jobs at once writes to 16 partitions, not one, and "is N associated to P"
+// is still one GetItem. GSI1 answers "which projects subscribe N".
+// Items that expire carry expiresAt (epoch seconds), the table's TTL
+// attribute; reads also filter on it, since deletion is lazy.
 
 const (
 	attrPK     = "PK"
@@ -24,6 +44,49 @@ const (
 	skProject   = "PROJECT"
 	skMember    = "MEMBER#"
 )
+
+const (
+	attrExpiresAt = "expiresAt"
+
+	skRequest     = "REQ"
+	skInputChunk  = "IN#"
+	skResultChunk = "OUT#"
+	skIdempotency = "IDEM"
+
+	// chunkSize numbers or results share one item (about 40 KB at most):
+	// a job's 1,000 numbers are 4 items, written with the job in one
+	// transaction and read in one Query. It also keeps a transaction within
+	// DynamoDB Local's 10 items (DynamoDB itself allows 100).
+	chunkSize = 250
+	// associationShards partitions a project's associations.
+	associationShards = 16
+)
+
+func requestPK(id string) string { return "REQ#" + id }
+
+func chunkSK(prefix string, i int) string { return fmt.Sprintf("%s%03d", prefix, i) }
+
+func projectJobsGSI1PK(projectID string) string { return "PROJECT#" + projectID + "#JOBS" }
+
+func jobGSI1SK(createdAt, id string) string { return createdAt + "#" + id }
+
+func idempotencyPK(clientID, projectID, key string) string {
+	return "IDEM#" + clientID + "#" + projectID + "#" + key
+}
+
+func associationShard(number string) int {
+	h := fnv.New32a()
+	h.Write([]byte(number))
+	return int(h.Sum32() % associationShards)
+}
+
+func associationPK(projectID string, shard int) string {
+	return fmt.Sprintf("ASSOC#%s#%02d", projectID, shard)
+}
+
+func associationSK(number string) string { return "TN#" + number }
+
+func numberGSI1PK(number string) string { return "TN#" + number }
 
 func principalPK(id string) string { return "PRINCIPAL#" + id }
 

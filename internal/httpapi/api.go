@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
 
@@ -24,6 +25,7 @@ type API struct {
 	JWKS     auth.JWKS
 	Verifier *auth.Verifier
 	Projects project.Service
+	Jobs     job.Service
 	Logger   *slog.Logger
 }
 
@@ -41,13 +43,17 @@ func caller(r *http.Request) project.Caller {
 
 func (a *API) handlers() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
-		"POST /v1/auth/token":                                a.issueToken,
-		"GET /.well-known/jwks.json":                         a.jwks,
-		"POST /v1/projects":                                  a.createProject,
-		"GET /v1/projects":                                   a.listProjects,
-		"GET /v1/projects/{projectId}":                       a.getProject,
-		"GET /v1/projects/{projectId}/members":               a.listMembers,
-		"PUT /v1/projects/{projectId}/members/{principalId}": a.putMember,
+		"POST /v1/auth/token":                                              a.issueToken,
+		"GET /.well-known/jwks.json":                                       a.jwks,
+		"POST /v1/projects":                                                a.createProject,
+		"GET /v1/projects":                                                 a.listProjects,
+		"GET /v1/projects/{projectId}":                                     a.getProject,
+		"GET /v1/projects/{projectId}/members":                             a.listMembers,
+		"PUT /v1/projects/{projectId}/members/{principalId}":               a.putMember,
+		"POST /v1/projects/{projectId}/tracking-number-jobs":               a.submitJob,
+		"GET /v1/projects/{projectId}/tracking-number-jobs":                a.listJobs,
+		"GET /v1/projects/{projectId}/tracking-number-jobs/{jobId}/report": a.jobReport,
+		"GET /v1/projects/{projectId}/tracking-numbers":                    a.listNumbers,
 	}
 }
 

@@ -3,6 +3,8 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -167,4 +169,18 @@ func TestProtectedRoute401BadTokens(t *testing.T) {
 		})
 	}
 	e.Call(t, "GET", "/v1/projects", good, nil).Want(t, 200)
+}
+
+func newJSONRequest(t *testing.T, method, path string, body any) *http.Request {
+	t.Helper()
+	data, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(method, path, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
@@ -19,6 +20,8 @@ type Problem struct {
 	Detail string       `json:"detail"`
 	Code   string       `json:"code"`
 	Errors []FieldError `json:"errors,omitempty"`
+	// JobStatus extends JOB_NOT_COMPLETED with the job's current status.
+	JobStatus string `json:"jobStatus,omitempty"`
 }
 
 // FieldError names one bad field of a request.
@@ -49,9 +52,16 @@ func badRequest(detail string, fields ...FieldError) *Problem {
 func problemFor(err error) *Problem {
 	var p *Problem
 	var invalid *project.InvalidError
+	var invalidJob *job.InvalidError
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &invalidJob):
+		return newProblem(http.StatusBadRequest, invalidJob.Code, invalidJob.Message, FieldError{Field: invalidJob.Field, Message: invalidJob.Message})
+	case errors.Is(err, job.ErrNotFound):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such job in this project (jobs and their reports are kept 90 days)")
+	case errors.Is(err, job.ErrIdempotencyMismatch):
+		return newProblem(http.StatusUnprocessableEntity, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different body; use a new key for a new job")
 	case errors.As(err, &invalid):
 		return newProblem(http.StatusUnprocessableEntity, "VALIDATION_FAILED", invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
 	case errors.Is(err, project.ErrNotFound):

@@ -26,4 +26,9 @@ var Routes = []Route{
 	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}"},
 	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}/members"},
 	{Function: "projects", Method: "PUT", Path: "/v1/projects/{projectId}/members/{principalId}"},
+
+	{Function: "job-submit", Method: "POST", Path: "/v1/projects/{projectId}/tracking-number-jobs"},
+	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs"},
+	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs/{jobId}/report"},
+	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers"},
 }

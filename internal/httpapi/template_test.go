@@ -7,30 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 
+	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
 const repo = "../.."
-
-// folderOf maps a template logical id to its code folder:
-// ProjectsFunction → functions/projects, JobStatusFunction → functions/job-status.
-func folderOf(logicalID string) string {
-	name := strings.TrimSuffix(logicalID, "Function")
-	var b strings.Builder
-	for i, r := range name {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte('-')
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 // TestTemplateMatchesCode keeps template.yaml, functions/, the Makefile and
 // the route table in step: a route or a function added in one place only
@@ -53,7 +36,7 @@ func TestTemplateMatchesCode(t *testing.T) {
 	var inTemplate []route
 	var folders []string
 	for _, f := range tmpl.Functions() {
-		folder := folderOf(f.LogicalID)
+		folder := devserver.Folder(f.LogicalID)
 		folders = append(folders, folder)
 		if _, err := os.Stat(filepath.Join(repo, "functions", folder, "main.go")); err != nil {
 			t.Errorf("%s: no functions/%s/main.go", f.LogicalID, folder)
@@ -96,14 +79,6 @@ func TestTemplateMatchesCode(t *testing.T) {
 	for _, r := range inCode {
 		if !slices.Contains(inTemplate, r) {
 			t.Errorf("%s serves %s %s, which template.yaml does not route to it", r.function, r.method, r.path)
-		}
-	}
-}
-
-func TestFolderOf(t *testing.T) {
-	for in, want := range map[string]string{"AuthFunction": "auth", "JobStatusFunction": "job-status"} {
-		if got := folderOf(in); got != want {
-			t.Errorf("folderOf(%s) = %s, want %s", in, got, want)
 		}
 	}
 }

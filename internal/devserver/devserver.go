@@ -1,0 +1,90 @@
+// Package devserver is what `sam local start-api` plus Lambda's SQS event
+// sources would be, in one process: every API function's handler on one
+// port, and the queue functions fed by pollers, all wired from
+// template.yaml. The dev server and the integration tests both run it.
+package devserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/samtemplate"
+)
+
+// Handler serves every API route and the OpenAPI document.
+func Handler(a *app.App) (http.Handler, error) {
+	h, err := a.API.Handler()
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /openapi.yaml", openapi.Handler())
+	mux.Handle("/", h)
+	return mux, nil
+}
+
+// Folder maps a template logical id to its folder under functions/:
+// ProcessorFunction → processor, DeadLetterFunction → dead-letter.
+func Folder(logicalID string) string {
+	name := strings.TrimSuffix(logicalID, "Function")
+	var b strings.Builder
+	for i, r := range name {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Consumers pairs every SQS event of the template with the handler of its
+// function, on the provisioned queues.
+func Consumers(tmpl *samtemplate.Template, res *devstack.Resources, handlers map[string]app.QueueHandler) ([]devstack.Consumer, error) {
+	var out []devstack.Consumer
+	for _, f := range tmpl.Functions() {
+		for _, q := range f.Queues {
+			h, ok := handlers[Folder(f.LogicalID)]
+			if !ok {
+				return nil, fmt.Errorf("%s reads queue %s but has no queue handler", f.LogicalID, q.QueueLogicalID)
+			}
+			url, ok := res.QueueURLs[q.QueueLogicalID]
+			if !ok {
+				return nil, fmt.Errorf("%s reads queue %s, which was not provisioned", f.LogicalID, q.QueueLogicalID)
+			}
+			out = append(out, devstack.Consumer{
+				Name: f.LogicalID, QueueURL: url, QueueARN: res.QueueARNs[q.QueueLogicalID],
+				BatchSize: q.BatchSize, ReportBatchItemFailures: q.ReportBatchItemFailures, Handler: h,
+			})
+		}
+	}
+	return out, nil
+}
+
+// Poll runs the consumers until ctx ends; the returned wait blocks until
+// they have stopped.
+func Poll(ctx context.Context, client *sqs.Client, consumers []devstack.Consumer, logger *slog.Logger, opts devstack.PollOptions) (wait func()) {
+	var wg sync.WaitGroup
+	for _, c := range consumers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := devstack.Poll(ctx, client, c, logger, opts); err != nil && ctx.Err() == nil {
+				logger.Error("poller stopped", "consumer", c.Name, "error", err.Error())
+			}
+		}()
+	}
+	return wg.Wait
+}

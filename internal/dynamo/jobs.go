@@ -1,0 +1,361 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/page"
+)
+
+var _ job.Store = (*Store)(nil)
+
+// jobItem is a tracking-number job, stored as a request of kind "job".
+type jobItem struct {
+	PK                string     `dynamodbav:"PK"`
+	SK                string     `dynamodbav:"SK"`
+	GSI1PK            string     `dynamodbav:"GSI1PK"`
+	GSI1SK            string     `dynamodbav:"GSI1SK"`
+	Kind              string     `dynamodbav:"kind"`
+	ID                string     `dynamodbav:"id"`
+	ProjectID         string     `dynamodbav:"projectId"`
+	ClientID          string     `dynamodbav:"clientId"`
+	PrincipalID       string     `dynamodbav:"principalId"`
+	Action            string     `dynamodbav:"action"`
+	Status            string     `dynamodbav:"status"`
+	ExternalReference string     `dynamodbav:"externalReference,omitempty"`
+	CreatedAt         string     `dynamodbav:"createdAt"`
+	StartedAt         string     `dynamodbav:"startedAt,omitempty"`
+	CompletedAt       string     `dynamodbav:"completedAt,omitempty"`
+	ExpiresAt         int64      `dynamodbav:"expiresAt"`
+	Counts            job.Counts `dynamodbav:"counts"`
+	FailureReason     string     `dynamodbav:"failureReason,omitempty"`
+	IdempotencyKey    string     `dynamodbav:"idempotencyKey,omitempty"`
+	BodyHash          string     `dynamodbav:"bodyHash"`
+}
+
+type itemsChunk struct {
+	PK        string     `dynamodbav:"PK"`
+	SK        string     `dynamodbav:"SK"`
+	Items     []job.Item `dynamodbav:"items"`
+	ExpiresAt int64      `dynamodbav:"expiresAt"`
+}
+
+type resultsChunk struct {
+	PK        string       `dynamodbav:"PK"`
+	SK        string       `dynamodbav:"SK"`
+	Results   []job.Result `dynamodbav:"results"`
+	ExpiresAt int64        `dynamodbav:"expiresAt"`
+}
+
+type idempotencyItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	JobID     string `dynamodbav:"jobId"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+func newJobItem(j job.Job) jobItem {
+	created := formatTime(j.CreatedAt)
+	return jobItem{
+		PK: requestPK(j.ID), SK: skRequest,
+		GSI1PK: projectJobsGSI1PK(j.ProjectID), GSI1SK: jobGSI1SK(created, j.ID),
+		Kind: "job", ID: j.ID, ProjectID: j.ProjectID, ClientID: j.ClientID, PrincipalID: j.PrincipalID,
+		Action: string(j.Action), Status: string(j.Status), ExternalReference: j.ExternalReference,
+		CreatedAt: created, StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt),
+		ExpiresAt: j.ExpiresAt.Unix(), Counts: j.Counts, FailureReason: j.FailureReason,
+		IdempotencyKey: j.IdempotencyKey, BodyHash: j.BodyHash,
+	}
+}
+
+func (it jobItem) job() job.Job {
+	return job.Job{
+		ID: it.ID, ProjectID: it.ProjectID, ClientID: it.ClientID, PrincipalID: it.PrincipalID,
+		Action: job.Action(it.Action), Status: job.Status(it.Status), ExternalReference: it.ExternalReference,
+		CreatedAt: parseTime(it.CreatedAt), StartedAt: parseTime(it.StartedAt), CompletedAt: parseTime(it.CompletedAt),
+		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Counts: it.Counts, FailureReason: it.FailureReason,
+		IdempotencyKey: it.IdempotencyKey, BodyHash: it.BodyHash,
+	}
+}
+
+func put(table string, v any, condition string) (types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	p := &types.Put{TableName: &table, Item: av}
+	if condition != "" {
+		p.ConditionExpression = &condition
+	}
+	return types.TransactWriteItem{Put: p}, nil
+}
+
+// CreateJob implements job.Store: the job, its numbers and its
+// idempotency key in one transaction, so no half-written job exists.
+func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) error {
+	expires := j.ExpiresAt.Unix()
+	var writes []types.TransactWriteItem
+	if j.IdempotencyKey != "" {
+		w, err := put(s.Table, idempotencyItem{PK: idempotencyPK(j.ClientID, j.ProjectID, j.IdempotencyKey), SK: skIdempotency, JobID: j.ID, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		if err != nil {
+			return err
+		}
+		writes = append(writes, w)
+	}
+	w, err := put(s.Table, newJobItem(j), "attribute_not_exists(PK)")
+	if err != nil {
+		return err
+	}
+	writes = append(writes, w)
+	for i := 0; i*chunkSize < len(items); i++ {
+		chunk := items[i*chunkSize : min((i+1)*chunkSize, len(items))]
+		w, err := put(s.Table, itemsChunk{PK: requestPK(j.ID), SK: chunkSK(skInputChunk, i), Items: chunk, ExpiresAt: expires}, "")
+		if err != nil {
+			return err
+		}
+		writes = append(writes, w)
+	}
+	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if j.IdempotencyKey != "" && cancelledAt(err, 0) {
+		return job.ErrKeyTaken
+	}
+	return err
+}
+
+// cancelledAt reports whether a transaction failed because the condition
+// of its i-th item did not hold.
+func cancelledAt(err error, i int) bool {
+	var tc *types.TransactionCanceledException
+	if !errors.As(err, &tc) || i >= len(tc.CancellationReasons) {
+		return false
+	}
+	code := tc.CancellationReasons[i].Code
+	return code != nil && *code == "ConditionalCheckFailed"
+}
+
+// JobByKey implements job.Store.
+func (s *Store) JobByKey(ctx context.Context, clientID, projectID, key string) (job.Job, error) {
+	var it idempotencyItem
+	found, err := s.get(ctx, idempotencyPK(clientID, projectID, key), skIdempotency, &it)
+	if err != nil {
+		return job.Job{}, err
+	}
+	if !found {
+		return job.Job{}, job.ErrNotFound
+	}
+	return s.Job(ctx, it.JobID)
+}
+
+// Job implements job.Store.
+func (s *Store) Job(ctx context.Context, id string) (job.Job, error) {
+	var it jobItem
+	found, err := s.get(ctx, requestPK(id), skRequest, &it)
+	if err != nil {
+		return job.Job{}, err
+	}
+	if !found || it.Kind != "job" {
+		return job.Job{}, job.ErrNotFound
+	}
+	return it.job(), nil
+}
+
+// Jobs implements job.Store.
+func (s *Store) Jobs(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Job], error) {
+	pk := projectJobsGSI1PK(projectID)
+	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
+		IndexName:              aws.String(indexGSI1),
+		KeyConditionExpression: aws.String("GSI1PK = :pk"),
+		FilterExpression:       aws.String("expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":  &types.AttributeValueMemberS{Value: pk},
+			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+		},
+		ScanIndexForward: aws.Bool(false),
+	}, attrGSI1PK, pk, req)
+	if err != nil {
+		return page.Page[job.Job]{}, err
+	}
+	out := page.Page[job.Job]{NextCursor: next, Items: make([]job.Job, 0, len(items))}
+	for _, raw := range items {
+		var it jobItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, it.job())
+	}
+	return out, nil
+}
+
+// SetStatus implements job.Store.
+func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at time.Time, from ...job.Status) error {
+	values := map[string]types.AttributeValue{
+		":to": &types.AttributeValueMemberS{Value: string(status)},
+	}
+	cond := "attribute_exists(PK) AND #s IN ("
+	for i, f := range from {
+		name := ":f" + strconv.Itoa(i)
+		values[name] = &types.AttributeValueMemberS{Value: string(f)}
+		if i > 0 {
+			cond += ", "
+		}
+		cond += name
+	}
+	cond += ")"
+	update := "SET #s = :to"
+	switch status {
+	case job.InProgress:
+		update += ", startedAt = if_not_exists(startedAt, :at)"
+		values[":at"] = &types.AttributeValueMemberS{Value: formatTime(at)}
+	case job.NotAccepted:
+		update += ", failureReason = :why, completedAt = :at"
+		values[":why"] = &types.AttributeValueMemberS{Value: "queue unavailable"}
+		values[":at"] = &types.AttributeValueMemberS{Value: formatTime(at)}
+	case job.Accepted:
+		update += " REMOVE failureReason, completedAt"
+	}
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       requestKey(id),
+		UpdateExpression:          &update,
+		ConditionExpression:       &cond,
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return job.ErrStatusConflict
+	}
+	return err
+}
+
+func requestKey(id string) item {
+	return item{
+		attrPK: &types.AttributeValueMemberS{Value: requestPK(id)},
+		attrSK: &types.AttributeValueMemberS{Value: skRequest},
+	}
+}
+
+// Finish implements job.Store.
+func (s *Store) Finish(ctx context.Context, j job.Job) error {
+	counts, err := attributevalue.Marshal(j.Counts)
+	if err != nil {
+		return err
+	}
+	values := map[string]types.AttributeValue{
+		":to":        &types.AttributeValueMemberS{Value: string(j.Status)},
+		":counts":    counts,
+		":at":        &types.AttributeValueMemberS{Value: formatTime(j.CompletedAt)},
+		":completed": &types.AttributeValueMemberS{Value: string(job.Completed)},
+		":failed":    &types.AttributeValueMemberS{Value: string(job.Failed)},
+	}
+	update := "SET #s = :to, counts = :counts, completedAt = :at"
+	if j.FailureReason != "" {
+		update += ", failureReason = :why"
+		values[":why"] = &types.AttributeValueMemberS{Value: j.FailureReason}
+	}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       requestKey(j.ID),
+		UpdateExpression:          &update,
+		ConditionExpression:       aws.String("attribute_exists(PK) AND NOT #s IN (:completed, :failed)"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return job.ErrStatusConflict
+	}
+	return err
+}
+
+// Items implements job.Store.
+func (s *Store) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
+	chunks, err := s.chunks(ctx, j.ID, skInputChunk)
+	if err != nil {
+		return nil, err
+	}
+	var out []job.Item
+	for _, raw := range chunks {
+		var c itemsChunk
+		if err := attributevalue.UnmarshalMap(raw, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c.Items...)
+	}
+	return out, nil
+}
+
+// Results implements job.Store.
+func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
+	chunks, err := s.chunks(ctx, j.ID, skResultChunk)
+	if err != nil {
+		return nil, err
+	}
+	var out []job.Result
+	for _, raw := range chunks {
+		var c resultsChunk
+		if err := attributevalue.UnmarshalMap(raw, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c.Results...)
+	}
+	return out, nil
+}
+
+// chunks reads a request's chunk items of one kind, in order.
+func (s *Store) chunks(ctx context.Context, id, prefix string) ([]item, error) {
+	var out []item
+	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: requestPK(id)},
+			":sk": &types.AttributeValueMemberS{Value: prefix},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		pg, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pg.Items...)
+	}
+	return out, nil
+}
+
+// SaveResults implements job.Store: every chunk or none, and only once.
+func (s *Store) SaveResults(ctx context.Context, j job.Job, results []job.Result) error {
+	expires := j.ExpiresAt.Unix()
+	var writes []types.TransactWriteItem
+	for i := 0; i*chunkSize < len(results); i++ {
+		chunk := results[i*chunkSize : min((i+1)*chunkSize, len(results))]
+		w, err := put(s.Table, resultsChunk{PK: requestPK(j.ID), SK: chunkSK(skResultChunk, i), Results: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		if err != nil {
+			return err
+		}
+		writes = append(writes, w)
+	}
+	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if isConditionFailed(err) {
+		return job.ErrResultsExist
+	}
+	return err
+}

@@ -1,0 +1,133 @@
+package job
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+)
+
+// classify validates every number and marks repeats, leaving the outcome
+// of the numbers still to be decided empty. A number is checked against
+// its carrier hint when one is given, else its carrier is detected.
+func classify(items []Item) []Result {
+	results := make([]Result, len(items))
+	seen := make(map[string]bool, len(items))
+	for i, it := range items {
+		r := Result{TrackingNumber: it.TrackingNumber, number: carrier.Normalize(it.TrackingNumber)}
+		r.Carrier, r.Message = identify(r.number, it.Carrier)
+		switch {
+		case r.Message != "":
+			r.Outcome = Invalid
+		case seen[r.number]:
+			r.Outcome = Duplicate
+			r.Message = "the same number appears earlier in this job"
+		default:
+			seen[r.number] = true
+		}
+		results[i] = r
+	}
+	return results
+}
+
+// identify returns the number's carrier, or why the number is invalid.
+func identify(number, hint string) (string, string) {
+	if hint != "" {
+		c, ok := carrier.Parse(hint)
+		if !ok {
+			return "", fmt.Sprintf("unknown carrier %q; use fedex, ups, usps, dhl or inpost, or leave carrier out", hint)
+		}
+		if !carrier.Valid(c, number) {
+			return string(c), fmt.Sprintf("not a valid %s tracking number (format or check digit)", c)
+		}
+		return string(c), ""
+	}
+	if c, ok := carrier.Detect(number); ok {
+		return string(c), ""
+	}
+	return "", "not a valid tracking number of a supported carrier (fedex, ups, usps, dhl, inpost): check for typos, or name the carrier"
+}
+
+// pending lists the normalised numbers whose outcome is still open.
+func pending(results []Result) []string {
+	var out []string
+	for _, r := range results {
+		if r.Outcome == "" {
+			out = append(out, r.number)
+		}
+	}
+	return out
+}
+
+// decide settles the open outcomes from the project's current
+// associations: a live association makes ADD a renewal and REMOVE a
+// removal; an expired one counts as none.
+func decide(action Action, results []Result, existing map[string]Association, now time.Time) {
+	for i := range results {
+		r := &results[i]
+		if r.Outcome != "" {
+			continue
+		}
+		a, ok := existing[r.number]
+		live := ok && !a.Expired(now)
+		switch {
+		case action == Add && live:
+			r.Outcome = Renewed
+		case action == Add:
+			r.Outcome = Added
+		case live:
+			r.Outcome = Removed
+		default:
+			r.Outcome = NotAssociated
+			r.Message = "the number was not associated with the project"
+		}
+	}
+}
+
+// changes turns decided results into the association writes they imply.
+// It reads only the results, so a retry that reuses saved results makes
+// exactly the same changes.
+func changes(j Job, results []Result, now time.Time) (put []Association, remove []string) {
+	for _, r := range results {
+		number := carrier.Normalize(r.TrackingNumber)
+		switch r.Outcome {
+		case Added, Renewed:
+			put = append(put, Association{
+				ProjectID: j.ProjectID, TrackingNumber: number, Carrier: r.Carrier,
+				AddedAt: now, ExpiresAt: now.Add(AssociationTTL), JobID: j.ID,
+			})
+		case Removed:
+			remove = append(remove, number)
+		}
+	}
+	return put, remove
+}
+
+// checkSubmission refuses a submission whole when its shape is wrong.
+func checkSubmission(s Submission) error {
+	switch s.Action {
+	case Add, Remove:
+	default:
+		return &InvalidError{Code: "INVALID_ACTION", Field: "action", Message: "must be ADD or REMOVE"}
+	}
+	switch n := len(s.Items); {
+	case n == 0:
+		return &InvalidError{Code: "NO_TRACKING_NUMBERS", Field: "trackingNumbers", Message: "send 1 to 1,000 tracking numbers"}
+	case n > MaxNumbers:
+		return &InvalidError{Code: "TOO_MANY_TRACKING_NUMBERS", Field: "trackingNumbers",
+			Message: fmt.Sprintf("a job takes at most 1,000 tracking numbers; this one has %d: split it into several jobs", n)}
+	}
+	for i, it := range s.Items {
+		if strings.TrimSpace(it.TrackingNumber) == "" || len(it.TrackingNumber) > maxNumberInput {
+			return &InvalidError{Code: "INVALID_TRACKING_NUMBER", Field: fmt.Sprintf("trackingNumbers[%d].trackingNumber", i), Message: "must be 1 to 64 characters"}
+		}
+		if len(it.Carrier) > maxNumberInput {
+			return &InvalidError{Code: "INVALID_CARRIER", Field: fmt.Sprintf("trackingNumbers[%d].carrier", i), Message: "too long"}
+		}
+	}
+	if len(s.ExternalReference) > maxExternalReference {
+		return &InvalidError{Code: "INVALID_EXTERNAL_REFERENCE", Field: "externalReference", Message: "at most 128 characters"}
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+// Package queue is the SQS adapter: it puts work on the jobs queue as
+// small tasks that name what to process, never the data itself, so every
+// message stays far below SQS's size limit.
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// Task kinds.
+const (
+	KindJob = "tracking-number-job"
+)
+
+// Task is the body of one queue message.
+type Task struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
+// Decode reads a message body; anything else than a task is an error.
+func Decode(body string) (Task, error) {
+	var t Task
+	if err := json.Unmarshal([]byte(body), &t); err != nil {
+		return Task{}, fmt.Errorf("queue message is not a task: %w", err)
+	}
+	if t.Kind == "" || t.ID == "" {
+		return Task{}, errors.New("queue message is not a task: kind or id missing")
+	}
+	return t, nil
+}
+
+// SQS sends tasks to one queue.
+type SQS struct {
+	Client   *sqs.Client
+	QueueURL string
+}
+
+// EnqueueJob implements job.Queue.
+func (q SQS) EnqueueJob(ctx context.Context, jobID string) error {
+	return q.send(ctx, Task{Kind: KindJob, ID: jobID})
+}
+
+func (q SQS) send(ctx context.Context, t Task) error {
+	body, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	s := string(body)
+	_, err = q.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.QueueURL, MessageBody: &s})
+	return err
+}

@@ -1,0 +1,89 @@
+// Package worker handles SQS batches: the processor runs each task, the
+// dead-letter handler marks work whose retries ran out as FAILED. It only
+// translates queue events; the rules live in the domain packages.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parcelgate/parcelgate/internal/queue"
+)
+
+// Jobs is what the worker needs of the job service.
+type Jobs interface {
+	Process(ctx context.Context, jobID string) error
+	Fail(ctx context.Context, jobID, reason string) error
+}
+
+// Worker runs queue tasks.
+type Worker struct {
+	Jobs   Jobs
+	Logger *slog.Logger
+}
+
+// recordConcurrency bounds the tasks of one batch run at once; each task
+// already runs its own DynamoDB requests in parallel.
+const recordConcurrency = 4
+
+// Process runs a batch from the jobs queue. Records that fail are reported
+// as batch item failures: SQS delivers them again, and after the queue's
+// maxReceiveCount moves them to the dead-letter queue.
+func (w Worker) Process(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	return w.each(ctx, ev, func(ctx context.Context, t queue.Task) error {
+		switch t.Kind {
+		case queue.KindJob:
+			return w.Jobs.Process(ctx, t.ID)
+		}
+		return fmt.Errorf("unknown task kind %q", t.Kind)
+	})
+}
+
+// DeadLetters handles the dead-letter queue: the work is marked FAILED so
+// the caller learns to resubmit.
+func (w Worker) DeadLetters(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	const reason = "processing failed on every retry"
+	return w.each(ctx, ev, func(ctx context.Context, t queue.Task) error {
+		switch t.Kind {
+		case queue.KindJob:
+			return w.Jobs.Fail(ctx, t.ID, reason)
+		}
+		return fmt.Errorf("unknown task kind %q", t.Kind)
+	})
+}
+
+func (w Worker) each(ctx context.Context, ev events.SQSEvent, run func(context.Context, queue.Task) error) (events.SQSEventResponse, error) {
+	var (
+		mu       sync.Mutex
+		failures []events.SQSBatchItemFailure
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, recordConcurrency)
+	)
+	for _, rec := range ev.Records {
+		task, err := queue.Decode(rec.Body)
+		if err != nil {
+			// A body that is not a task can never succeed: drop it, loudly.
+			w.Logger.ErrorContext(ctx, "dropping malformed queue message", "messageId", rec.MessageId, "error", err.Error())
+			continue
+		}
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := run(ctx, task); err != nil {
+				w.Logger.WarnContext(ctx, "task failed; it will be retried", "messageId", rec.MessageId, "kind", task.Kind, "id", task.ID,
+					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "error", err.Error())
+				mu.Lock()
+				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return events.SQSEventResponse{BatchItemFailures: failures}, nil
+}
