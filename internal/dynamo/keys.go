@@ -46,7 +46,6 @@ const (
 )
 
 const (
-	attrExpiresAt = "expiresAt"
 
 	skRequest     = "REQ"
 	skInputChunk  = "IN#"
