@@ -46,7 +46,6 @@ const (
 )
 
 const (
-
 	skRequest     = "REQ"
 	skInputChunk  = "IN#"
 	skResultChunk = "OUT#"
