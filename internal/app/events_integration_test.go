@@ -16,6 +16,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
 
@@ -30,7 +31,23 @@ const (
 	demoSecret    = "demo-secret-change-me-0001"
 	demoProjectID = "0193f0c2-5d1e-7c3a-9b2e-4f6d8a1b2c3d"
 	demoOps       = "demo-ops"
+	demoJobID     = "0193f0c2-6e4f-7b1a-8c2d-3e4f5a6b7c8d"
+	demoDeadJobID = "0193f0c2-6e4f-7b1a-8c2d-3e4f5a6b7c9e"
 )
+
+// demoJob stores a queued job of the demo project with the given id.
+func demoJob(t *testing.T, e *apitest.Env, id string) {
+	t.Helper()
+	now := e.Clock()
+	j := job.Job{
+		ID: id, ProjectID: demoProjectID, ClientID: demoClient, PrincipalID: demoClient,
+		Action: job.Add, Status: job.Queued, CreatedAt: now, ExpiresAt: now.Add(job.JobTTL),
+		Counts: job.Counts{Total: 1}, BodyHash: "fixture",
+	}
+	if err := e.API.Jobs.Store.CreateJob(context.Background(), j, []job.Item{{TrackingNumber: "1Z999AA10123456784"}}); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // TestEventsReplay invokes every API function's Lambda handler with each
 // of its sample events, as API Gateway would.
@@ -50,6 +67,12 @@ func TestEventsReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := e.TokenFor(t, demoClient, demoSecret)
+	demoJob(t, e, demoJobID)
+	if err := e.API.Jobs.Process(ctx, demoJobID); err != nil {
+		t.Fatal(err)
+	}
+	demoJob(t, e, demoDeadJobID)
+	queueHandlers := e.App.QueueHandlers()
 
 	dirs, err := filepath.Glob(filepath.Join(apitest.RepoDir(), "events", "*"))
 	if err != nil {
@@ -62,11 +85,16 @@ func TestEventsReplay(t *testing.T) {
 		if len(files) == 0 {
 			continue
 		}
-		h, err := e.API.Handler(function)
-		if err != nil {
-			t.Fatalf("events/%s: %v", function, err)
+		handler, isQueue := lambda.Handler(nil), false
+		if qh, ok := queueHandlers[function]; ok {
+			handler, isQueue = lambda.NewHandler(qh), true
+		} else {
+			h, err := e.API.Handler(function)
+			if err != nil {
+				t.Fatalf("events/%s: %v", function, err)
+			}
+			handler = lambda.NewHandler(httpadapter.New(h).ProxyWithContext)
 		}
-		handler := lambda.NewHandler(httpadapter.New(h).ProxyWithContext)
 		for _, file := range files {
 			t.Run(function+"/"+filepath.Base(file), func(t *testing.T) {
 				raw, err := os.ReadFile(file)
@@ -80,6 +108,16 @@ func TestEventsReplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if isQueue {
+					var resp events.SQSEventResponse
+					if err := json.Unmarshal(out, &resp); err != nil {
+						t.Fatal(err)
+					}
+					if len(resp.BatchItemFailures) > 0 {
+						t.Fatalf("batch item failures %+v", resp.BatchItemFailures)
+					}
+					return
+				}
 				var resp events.APIGatewayProxyResponse
 				if err := json.Unmarshal(out, &resp); err != nil {
 					t.Fatal(err)
@@ -91,7 +129,11 @@ func TestEventsReplay(t *testing.T) {
 			replayed++
 		}
 	}
-	if replayed < 8 {
+	if replayed < 15 {
 		t.Fatalf("replayed only %d events", replayed)
+	}
+	dead, err := e.API.Jobs.Store.Job(ctx, demoDeadJobID)
+	if err != nil || dead.Status != job.Failed {
+		t.Fatalf("the dead-letter event left the job %s (%v)", dead.Status, err)
 	}
 }
