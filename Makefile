@@ -7,13 +7,15 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects job-submit job-query processor dead-letter
+FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
 LOGICAL_job-submit := JobSubmitFunction
 LOGICAL_job-query := JobQueryFunction
 LOGICAL_processor := ProcessorFunction
 LOGICAL_dead-letter := DeadLetterFunction
+LOGICAL_messages := MessagesFunction
+LOGICAL_tracking := TrackingFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
@@ -72,6 +74,10 @@ build-ProcessorFunction:
 	$(call LAMBDA_BUILD,processor)
 build-DeadLetterFunction:
 	$(call LAMBDA_BUILD,dead-letter)
+build-MessagesFunction:
+	$(call LAMBDA_BUILD,messages)
+build-TrackingFunction:
+	$(call LAMBDA_BUILD,tracking)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:

@@ -20,8 +20,10 @@ import (
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/worker"
 )
 
@@ -65,16 +67,17 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		return nil, err
 	}
 	projects := project.Service{Store: store, Now: now, NewID: newID}
-	jobs := job.Service{
-		Store: store, Projects: projects, Now: now, NewID: newID,
-		Queue: queue.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.JobsQueueURL},
-	}
+	q := queue.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.JobsQueueURL}
+	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
+	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID}
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
 		Verifier:    verifier,
 		Projects:    projects,
 		Jobs:        jobs,
+		Messages:    messages,
+		Tracking:    tracking.Service{Store: store},
 		Logger:      logger,
 	}
 	if opts.Sign {
@@ -82,7 +85,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 			return nil, err
 		}
 	}
-	return &App{API: api, Worker: &worker.Worker{Jobs: jobs, Logger: logger}}, nil
+	return &App{API: api, Worker: &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger}}, nil
 }
 
 // localDynamoDB skips the CRC32 check of responses when an endpoint other

@@ -3,8 +3,12 @@
 package dynamo
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"strings"
+	"time"
 )
 
 // Every key of the single table is built here, so the key design can be
@@ -19,6 +23,12 @@ import (
 //	job results REQ#<id>             OUT#<chunk>
 //	idempotency IDEM#<c>#<p>#<key>   IDEM
 //	association ASSOC#<p>#<shard>    TN#<number>          TN#<number>          PROJECT#<p>
+//	messages    REQ#<id>             MSG#<chunk>
+//	outcomes    REQ#<id>             RES#<chunk>
+//	shipment    TRK#<number>         SHIPMENT
+//	event       TRK#<number>         EV#<utc time>#<digest>
+//	service     TRK#<number>         SVC#<utc time>#<digest>
+//	notification NOTIFY#<p>#<shard>  <utc time>#<number>#<digest>
 //
 // A principal's projects are one Query on GSI1; a project's members one
 // Query on the base table; a project and a membership check are GetItems.
@@ -30,6 +40,12 @@ import (
 // by a hash of the number: a project of 10 million numbers receiving many
 // jobs at once writes to 16 partitions, not one, and "is N associated to P"
 // is still one GetItem. GSI1 answers "which projects subscribe N".
+// A message request is a request too: its messages and their outcomes sit
+// in chunks in its partition. A parcel's tracking data is one partition:
+// the shipment, its events (newest first is a reverse Query) and its
+// service changes. An event's key is its time and a digest of its content,
+// so the same event delivered twice is stored once.
+//
 // Items that expire carry expiresAt (epoch seconds), the table's TTL
 // attribute; reads also filter on it, since deletion is lazy.
 
@@ -59,6 +75,28 @@ const (
 	// associationShards partitions a project's associations.
 	associationShards = 16
 )
+
+const (
+	skMessageChunk = "MSG#"
+	skOutcomeChunk = "RES#"
+	skShipment     = "SHIPMENT"
+	skEvent        = "EV#"
+	skService      = "SVC#"
+	// sortableTime orders keys by time: fixed width, UTC.
+	sortableTime = "2006-01-02T15:04:05.000000000Z"
+)
+
+func trackingPK(number string) string { return "TRK#" + number }
+
+// historySK keys an event or a service change by time and content.
+func historySK(prefix string, at time.Time, parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return prefix + at.UTC().Format(sortableTime) + "#" + hex.EncodeToString(sum[:8])
+}
+
+func notificationPK(projectID, number string) string {
+	return fmt.Sprintf("NOTIFY#%s#%02d", projectID, associationShard(number))
+}
 
 func requestPK(id string) string { return "REQ#" + id }
 

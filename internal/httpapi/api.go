@@ -13,7 +13,9 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 // API holds what the handlers need. A Lambda builds it with only the
@@ -26,6 +28,8 @@ type API struct {
 	Verifier *auth.Verifier
 	Projects project.Service
 	Jobs     job.Service
+	Messages message.Service
+	Tracking tracking.Service
 	Logger   *slog.Logger
 }
 
@@ -54,6 +58,10 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"GET /v1/projects/{projectId}/tracking-number-jobs":                a.listJobs,
 		"GET /v1/projects/{projectId}/tracking-number-jobs/{jobId}/report": a.jobReport,
 		"GET /v1/projects/{projectId}/tracking-numbers":                    a.listNumbers,
+		"POST /v1/messages":                                                a.injectMessages,
+		"GET /v1/tracking/{tracking_number}":                               a.getTracking,
+		"GET /v1/tracking/{tracking_number}/service_history":               a.getServiceHistory,
+		"GET /v1/tracking/flow/{shipment_type}":                            a.getFlow,
 	}
 }
 
@@ -81,7 +89,7 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 			}
 			h = a.authenticate(h)
 		}
-		mux.Handle(rt.Pattern(), h)
+		mux.Handle(rt.muxPattern(), h)
 		served++
 	}
 	if served == 0 {
@@ -107,12 +115,10 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// limitBody caps what a handler can read; the handler reports an
+// oversized body in its route's own error shape.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBodyBytes {
-			writeError(w, r, errBodyTooLarge())
-			return
-		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		next.ServeHTTP(w, r)
 	})

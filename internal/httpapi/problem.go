@@ -80,13 +80,19 @@ func problemFor(err error) *Problem {
 	return newProblem(http.StatusInternalServerError, "INTERNAL", "something went wrong on our side; retry later")
 }
 
-// writeError answers with the problem for err, logging what the client
-// does not see.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+// loggedProblem maps err, logging what the client will not see.
+func loggedProblem(r *http.Request, err error) *Problem {
 	p := problemFor(err)
 	if p.Status >= 500 {
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err.Error())
 	}
+	return p
+}
+
+// writeError answers with the problem for err, logging what the client
+// does not see.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := loggedProblem(r, err)
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="parcelgate"`)
 	}

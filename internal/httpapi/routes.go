@@ -11,10 +11,24 @@ type Route struct {
 	Path string
 	// Public routes need no access token.
 	Public bool
+	// MuxPath, when set, is what ServeMux matches instead of Path. API
+	// Gateway prefers literal segments; ServeMux refuses two patterns that
+	// both match a path (flow/service_history) unless one is more specific,
+	// so the service-history route is registered with a wildcard last
+	// segment and checks it in its handler.
+	MuxPath string
 }
 
-// Pattern is the net/http ServeMux pattern of the route.
+// Pattern is the route as API Gateway knows it, method and path.
 func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// muxPattern is the ServeMux pattern serving the route.
+func (r Route) muxPattern() string {
+	if r.MuxPath != "" {
+		return r.Method + " " + r.MuxPath
+	}
+	return r.Pattern()
+}
 
 // Routes lists every route of the API.
 var Routes = []Route{
@@ -31,4 +45,10 @@ var Routes = []Route{
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs"},
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs/{jobId}/report"},
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers"},
+
+	{Function: "messages", Method: "POST", Path: "/v1/messages"},
+
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true},
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}"},
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/flow/{shipment_type}", Public: true},
 }

@@ -14,7 +14,8 @@ import (
 
 // Task kinds.
 const (
-	KindJob = "tracking-number-job"
+	KindJob      = "tracking-number-job"
+	KindMessages = "messages"
 )
 
 // Task is the body of one queue message.
@@ -44,6 +45,11 @@ type SQS struct {
 // EnqueueJob implements job.Queue.
 func (q SQS) EnqueueJob(ctx context.Context, jobID string) error {
 	return q.send(ctx, Task{Kind: KindJob, ID: jobID})
+}
+
+// EnqueueMessages implements message.Queue.
+func (q SQS) EnqueueMessages(ctx context.Context, requestID string) error {
+	return q.send(ctx, Task{Kind: KindMessages, ID: requestID})
 }
 
 func (q SQS) send(ctx context.Context, t Task) error {

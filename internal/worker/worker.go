@@ -20,10 +20,17 @@ type Jobs interface {
 	Fail(ctx context.Context, jobID, reason string) error
 }
 
+// Messages is what the worker needs of the message service.
+type Messages interface {
+	Process(ctx context.Context, requestID string) error
+	Fail(ctx context.Context, requestID, reason string) error
+}
+
 // Worker runs queue tasks.
 type Worker struct {
-	Jobs   Jobs
-	Logger *slog.Logger
+	Jobs     Jobs
+	Messages Messages
+	Logger   *slog.Logger
 }
 
 // recordConcurrency bounds the tasks of one batch run at once; each task
@@ -38,6 +45,8 @@ func (w Worker) Process(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 		switch t.Kind {
 		case queue.KindJob:
 			return w.Jobs.Process(ctx, t.ID)
+		case queue.KindMessages:
+			return w.Messages.Process(ctx, t.ID)
 		}
 		return fmt.Errorf("unknown task kind %q", t.Kind)
 	})
@@ -51,6 +60,8 @@ func (w Worker) DeadLetters(ctx context.Context, ev events.SQSEvent) (events.SQS
 		switch t.Kind {
 		case queue.KindJob:
 			return w.Jobs.Fail(ctx, t.ID, reason)
+		case queue.KindMessages:
+			return w.Messages.Fail(ctx, t.ID, reason)
 		}
 		return fmt.Errorf("unknown task kind %q", t.Kind)
 	})

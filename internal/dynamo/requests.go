@@ -1,0 +1,219 @@
+package dynamo
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/request"
+)
+
+var _ message.Store = (*Store)(nil)
+
+// requestItem is a message injection (kind "messages").
+type requestItem struct {
+	PK             string          `dynamodbav:"PK"`
+	SK             string          `dynamodbav:"SK"`
+	Kind           string          `dynamodbav:"kind"`
+	ID             string          `dynamodbav:"id"`
+	ClientID       string          `dynamodbav:"clientId"`
+	BatchReference string          `dynamodbav:"batchReference"`
+	ReceivedAt     string          `dynamodbav:"receivedAt"`
+	ProcessedAt    string          `dynamodbav:"processedAt,omitempty"`
+	ExpiresAt      int64           `dynamodbav:"expiresAt"`
+	Summary        request.Summary `dynamodbav:"summary"`
+	Status         string          `dynamodbav:"status"`
+	FailureReason  string          `dynamodbav:"failureReason,omitempty"`
+}
+
+type messageChunk struct {
+	PK        string            `dynamodbav:"PK"`
+	SK        string            `dynamodbav:"SK"`
+	Messages  []message.Message `dynamodbav:"messages"`
+	ExpiresAt int64             `dynamodbav:"expiresAt"`
+}
+
+// maxChunkBytes keeps a chunk of messages well under DynamoDB's 400 KB item limit.
+const maxChunkBytes = 256 << 10
+
+func (it requestItem) request() message.Request {
+	return message.Request{
+		ID: it.ID, ClientID: it.ClientID, BatchReference: it.BatchReference,
+		ReceivedAt: parseTime(it.ReceivedAt), ProcessedAt: parseTime(it.ProcessedAt),
+		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Summary: it.Summary, FailureReason: it.FailureReason,
+	}
+}
+
+// CreateRequest implements message.Store. The chunks go first and the
+// request item last: until it exists the request is invisible, so a
+// failure half way leaves no half-written request, only chunks that TTL
+// removes.
+func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []message.Message) error {
+	expires := r.ExpiresAt.Unix()
+	var writes []types.WriteRequest
+	var chunk []message.Message
+	size := 0
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		av, err := attributevalue.MarshalMap(messageChunk{PK: requestPK(r.ID), SK: chunkSK(skMessageChunk, len(writes)), Messages: chunk, ExpiresAt: expires})
+		if err != nil {
+			return err
+		}
+		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		chunk, size = nil, 0
+		return nil
+	}
+	for _, m := range msgs {
+		n := len(m.Payload) + len(m.ExternalReference) + 200
+		if len(chunk) == chunkSize || size+n > maxChunkBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		chunk = append(chunk, m)
+		size += n
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := s.batchWrite(ctx, writes); err != nil {
+		return err
+	}
+	av, err := attributevalue.MarshalMap(requestItem{
+		PK: requestPK(r.ID), SK: skRequest, Kind: "messages", ID: r.ID, ClientID: r.ClientID,
+		BatchReference: r.BatchReference, ReceivedAt: formatTime(r.ReceivedAt), ExpiresAt: expires,
+		Summary: r.Summary, Status: string(r.Summary.Status()),
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	return err
+}
+
+// Request implements message.Store.
+func (s *Store) Request(ctx context.Context, id string) (message.Request, error) {
+	var it requestItem
+	found, err := s.get(ctx, requestPK(id), skRequest, &it)
+	if err != nil {
+		return message.Request{}, err
+	}
+	if !found || it.Kind != "messages" {
+		return message.Request{}, message.ErrNotFound
+	}
+	return it.request(), nil
+}
+
+// StartRequest implements message.Store: the queued messages are now
+// processing.
+func (s *Store) StartRequest(ctx context.Context, r message.Request) error {
+	sum := r.Summary
+	sum.Processing, sum.Queued = sum.Processing+sum.Queued, 0
+	av, err := attributevalue.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.Table,
+		Key:                      requestKey(r.ID),
+		UpdateExpression:         aws.String("SET summary = :sum, #s = :processing"),
+		ConditionExpression:      aws.String("#s = :queued"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sum":        av,
+			":processing": &types.AttributeValueMemberS{Value: string(request.Processing)},
+			":queued":     &types.AttributeValueMemberS{Value: string(request.Queued)},
+		},
+	})
+	if isConditionFailed(err) {
+		return message.ErrStatusConflict
+	}
+	return err
+}
+
+// Messages implements message.Store.
+func (s *Store) Messages(ctx context.Context, r message.Request) ([]message.Message, error) {
+	return s.messageChunks(ctx, r.ID, skMessageChunk)
+}
+
+// Outcomes implements message.Store.
+func (s *Store) Outcomes(ctx context.Context, r message.Request) ([]message.Message, error) {
+	return s.messageChunks(ctx, r.ID, skOutcomeChunk)
+}
+
+func (s *Store) messageChunks(ctx context.Context, id, prefix string) ([]message.Message, error) {
+	chunks, err := s.chunks(ctx, id, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []message.Message
+	for _, raw := range chunks {
+		var c messageChunk
+		if err := attributevalue.UnmarshalMap(raw, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c.Messages...)
+	}
+	return out, nil
+}
+
+// SaveOutcomes implements message.Store: all chunks or none, once. The
+// payloads stay with the messages as received.
+func (s *Store) SaveOutcomes(ctx context.Context, r message.Request, msgs []message.Message) error {
+	expires := r.ExpiresAt.Unix()
+	var writes []types.TransactWriteItem
+	for i := 0; i*chunkSize < len(msgs); i++ {
+		chunk := make([]message.Message, 0, chunkSize)
+		for _, m := range msgs[i*chunkSize : min((i+1)*chunkSize, len(msgs))] {
+			m.Payload = ""
+			chunk = append(chunk, m)
+		}
+		w, err := put(s.Table, messageChunk{PK: requestPK(r.ID), SK: chunkSK(skOutcomeChunk, i), Messages: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		if err != nil {
+			return err
+		}
+		writes = append(writes, w)
+	}
+	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	if isConditionFailed(err) {
+		return message.ErrOutcomesExist
+	}
+	return err
+}
+
+// FinishRequest implements message.Store.
+func (s *Store) FinishRequest(ctx context.Context, r message.Request) error {
+	av, err := attributevalue.Marshal(r.Summary)
+	if err != nil {
+		return err
+	}
+	update := "SET summary = :sum, #s = :status, processedAt = :at"
+	values := map[string]types.AttributeValue{
+		":sum":    av,
+		":status": &types.AttributeValueMemberS{Value: string(r.Summary.Status())},
+		":at":     &types.AttributeValueMemberS{Value: formatTime(r.ProcessedAt)},
+	}
+	if r.FailureReason != "" {
+		update += ", failureReason = :why"
+		values[":why"] = &types.AttributeValueMemberS{Value: r.FailureReason}
+	}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       requestKey(r.ID),
+		UpdateExpression:          &update,
+		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(processedAt)"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return message.ErrStatusConflict
+	}
+	return err
+}

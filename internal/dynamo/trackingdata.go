@@ -1,0 +1,252 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+var (
+	_ tracking.Store   = (*Store)(nil)
+	_ message.Tracking = (*Store)(nil)
+)
+
+type shipmentItem struct {
+	TrackingNumber string `dynamodbav:"trackingNumber"`
+	Carrier        string `dynamodbav:"carrier"`
+	Type           string `dynamodbav:"type"`
+	Service        string `dynamodbav:"service"`
+	// CustomAttributes is JSON: free-form values keep their exact form.
+	CustomAttributes string   `dynamodbav:"customAttributes"`
+	CreatedAt        string   `dynamodbav:"createdAt"`
+	Status           string   `dynamodbav:"status"`
+	UpdatedAt        string   `dynamodbav:"updatedAt"`
+	ExpectedFlow     []string `dynamodbav:"expectedFlow"`
+	LastService      string   `dynamodbav:"lastService"`
+	ServiceUpdatedAt string   `dynamodbav:"serviceUpdatedAt"`
+}
+
+type eventItem struct {
+	PK           string `dynamodbav:"PK"`
+	SK           string `dynamodbav:"SK"`
+	Status       string `dynamodbav:"status"`
+	OriginStatus string `dynamodbav:"originStatus,omitempty"`
+	Agency       string `dynamodbav:"agency,omitempty"`
+	Datetime     string `dynamodbav:"datetime"`
+}
+
+func trackingKey(number, sk string) item {
+	return item{
+		attrPK: &types.AttributeValueMemberS{Value: trackingPK(number)},
+		attrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+// Shipment implements tracking.Store.
+func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment, error) {
+	var it shipmentItem
+	found, err := s.get(ctx, trackingPK(number), skShipment, &it)
+	if err != nil {
+		return tracking.Shipment{}, err
+	}
+	if !found {
+		return tracking.Shipment{}, tracking.ErrNotFound
+	}
+	sh := tracking.Shipment{
+		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Type: it.Type, Service: it.Service,
+		Status: it.Status, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
+		LastService: it.LastService, ServiceUpdatedAt: it.ServiceUpdatedAt, CustomAttributes: map[string]any{},
+	}
+	if it.CustomAttributes != "" {
+		if err := json.Unmarshal([]byte(it.CustomAttributes), &sh.CustomAttributes); err != nil {
+			return tracking.Shipment{}, err
+		}
+	}
+	if sh.ExpectedFlow == nil {
+		sh.ExpectedFlow = []string{}
+	}
+	return sh, nil
+}
+
+// Events implements tracking.Store.
+func (s *Store) Events(ctx context.Context, number string, limit int) ([]tracking.Event, error) {
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(trackingPK(number)),
+			":sk": str(skEvent),
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	events := make([]tracking.Event, 0, len(out.Items))
+	for _, raw := range out.Items {
+		var it eventItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, err
+		}
+		at, _ := tracking.ParseDatetime(it.Datetime)
+		events = append(events, tracking.Event{Status: it.Status, OriginStatus: it.OriginStatus, Agency: it.Agency, Datetime: it.Datetime, At: at})
+	}
+	return events, nil
+}
+
+// PutShipment implements message.Tracking.
+func (s *Store) PutShipment(ctx context.Context, sh tracking.Shipment) error {
+	attrs, err := json.Marshal(sh.CustomAttributes)
+	if err != nil {
+		return err
+	}
+	flow, err := attributevalue.Marshal(sh.ExpectedFlow)
+	if err != nil {
+		return err
+	}
+	update := "SET trackingNumber = :n, carrier = :c, #type = :t, service = :svc, customAttributes = :ca, expectedFlow = :flow"
+	values := map[string]types.AttributeValue{
+		":n": str(sh.TrackingNumber), ":c": str(string(sh.Carrier)), ":t": str(sh.Type),
+		":svc": str(sh.Service), ":ca": str(string(attrs)), ":flow": flow,
+	}
+	if sh.CreatedAt != "" {
+		update += ", createdAt = :created"
+		values[":created"] = str(sh.CreatedAt)
+	}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: trackingKey(sh.TrackingNumber, skShipment),
+		UpdateExpression: &update, ExpressionAttributeNames: map[string]string{"#type": "type"},
+		ExpressionAttributeValues: values,
+	})
+	return err
+}
+
+// AddEvents implements message.Tracking.
+func (s *Store) AddEvents(ctx context.Context, number string, events []tracking.Event) (bool, error) {
+	writes := make([]types.WriteRequest, 0, len(events))
+	newestKey, newest := "", tracking.Event{}
+	for _, ev := range events {
+		sk := historySK(skEvent, ev.At, ev.Status, ev.OriginStatus, ev.Agency, ev.Datetime)
+		av, err := attributevalue.MarshalMap(eventItem{PK: trackingPK(number), SK: sk, Status: ev.Status, OriginStatus: ev.OriginStatus, Agency: ev.Agency, Datetime: ev.Datetime})
+		if err != nil {
+			return false, err
+		}
+		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		if sk > newestKey {
+			newestKey, newest = sk, ev
+		}
+	}
+	if err := s.batchWrite(ctx, dedupe(writes)); err != nil {
+		return false, err
+	}
+	c, _ := carrier.Detect(number)
+	// The current status moves only forward in time: events arrive out of
+	// order, and the newest stored so far wins.
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: trackingKey(number, skShipment),
+		UpdateExpression:         aws.String("SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key"),
+		ConditionExpression:      aws.String("attribute_not_exists(latestEvent) OR latestEvent < :key"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n": str(number), ":c": str(string(c)), ":status": str(newest.Status), ":at": str(newest.Datetime), ":key": str(newestKey),
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// dedupe drops repeated puts of the same key: BatchWriteItem refuses a
+// batch that writes one item twice.
+func dedupe(writes []types.WriteRequest) []types.WriteRequest {
+	seen := map[string]bool{}
+	out := writes[:0]
+	for _, w := range writes {
+		k := w.PutRequest.Item[attrSK].(*types.AttributeValueMemberS).Value
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// SetService implements message.Tracking.
+func (s *Store) SetService(ctx context.Context, number, service, datetime string, at time.Time) error {
+	sk := historySK(skService, at, service, datetime)
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item{
+		attrPK: str(trackingPK(number)), attrSK: str(sk), "service": str(service), "datetime": str(datetime),
+	}})
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: trackingKey(number, skShipment),
+		UpdateExpression:          aws.String("SET trackingNumber = :n, lastService = :svc, serviceUpdatedAt = :at, latestService = :key"),
+		ConditionExpression:       aws.String("attribute_not_exists(latestService) OR latestService < :key"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": str(number), ":svc": str(service), ":at": str(datetime), ":key": str(sk)},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// Subscribers implements message.Tracking.
+func (s *Store) Subscribers(ctx context.Context, number string, now time.Time) ([]string, error) {
+	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		IndexName:              aws.String(indexGSI1),
+		KeyConditionExpression: aws.String("GSI1PK = :pk"),
+		FilterExpression:       aws.String("expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":  str(numberGSI1PK(number)),
+			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+		},
+	})
+	var projects []string
+	for p.HasMorePages() {
+		pg, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range pg.Items {
+			if v, ok := raw["projectId"].(*types.AttributeValueMemberS); ok {
+				projects = append(projects, v.Value)
+			}
+		}
+	}
+	return projects, nil
+}
+
+// Notify implements message.Tracking: one item per project to notify,
+// keyed by the event, so a repeated event records one notification.
+func (s *Store) Notify(ctx context.Context, projectIDs []string, number string, ev tracking.Event, expires time.Time) error {
+	writes := make([]types.WriteRequest, 0, len(projectIDs))
+	for _, p := range projectIDs {
+		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: item{
+			attrPK:           str(notificationPK(p, number)),
+			attrSK:           str(historySK("", ev.At, number, ev.Status, ev.Datetime)),
+			"projectId":      str(p),
+			"trackingNumber": str(number),
+			"status":         str(ev.Status),
+			"datetime":       str(ev.Datetime),
+			"expiresAt":      &types.AttributeValueMemberN{Value: strconv.FormatInt(expires.Unix(), 10)},
+		}}})
+	}
+	return s.batchWrite(ctx, writes)
+}

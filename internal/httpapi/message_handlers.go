@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/request"
+)
+
+// envelope is seed 003's body for POST responses: data, error, success.
+type envelope struct {
+	Data    any            `json:"data"`
+	Error   *envelopeError `json:"error"`
+	Success bool           `json:"success"`
+}
+
+type envelopeError struct {
+	Code    string  `json:"code"`
+	Message string  `json:"message"`
+	Field   *string `json:"field"`
+}
+
+// writeEnvelopeError answers in seed 003's envelope, with the status and
+// code the error maps to everywhere else.
+func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid *message.InvalidError
+	if errors.As(err, &invalid) {
+		err = newProblem(http.StatusBadRequest, invalid.Code, invalid.Message, FieldError{Field: invalid.Field, Message: invalid.Message})
+	}
+	p := loggedProblem(r, err)
+	e := &envelopeError{Code: p.Code, Message: p.Detail}
+	if len(p.Errors) > 0 {
+		e.Field = &p.Errors[0].Field
+	}
+	writeJSON(w, p.Status, envelope{Error: e})
+}
+
+type injectRequest struct {
+	BatchReference *string `json:"batchReference"`
+	Messages       []struct {
+		MessageType       string          `json:"messageType"`
+		ExternalReference string          `json:"externalReference"`
+		Payload           json.RawMessage `json:"payload"`
+	} `json:"messages"`
+}
+
+type acceptedBody struct {
+	ID             string    `json:"id"`
+	BatchReference string    `json:"batchReference"`
+	ReceivedDate   time.Time `json:"receivedDate"`
+	RequestStatus  string    `json:"requestStatus"`
+}
+
+func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
+	var req injectRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeEnvelopeError(w, r, err)
+		return
+	}
+	ref := ""
+	if req.BatchReference != nil {
+		ref = *req.BatchReference
+	}
+	in := make([]message.Incoming, len(req.Messages))
+	for i, m := range req.Messages {
+		in[i] = message.Incoming{MessageType: m.MessageType, ExternalReference: m.ExternalReference, Payload: m.Payload}
+	}
+	got, err := a.Messages.Inject(r.Context(), identity(r.Context()).ClientID, ref, in)
+	var notQueued *message.ErrNotQueued
+	if errors.As(err, &notQueued) {
+		a.Logger.ErrorContext(r.Context(), "request not queued", "requestId", notQueued.Request.ID, "error", notQueued.Cause.Error())
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusServiceUnavailable, envelope{Data: acceptedBody{
+			ID: got.ID, BatchReference: got.BatchReference, ReceivedDate: *timestamp(got.ReceivedAt), RequestStatus: string(got.Summary.Status()),
+		}, Error: &envelopeError{Code: "QUEUE_UNAVAILABLE", Message: "the request was stored but could not be queued; its messages are Cancelled: send the batch again"}})
+		return
+	}
+	if err != nil {
+		writeEnvelopeError(w, r, err)
+		return
+	}
+	// Accepted means queued, even when every message was Invalid: the
+	// processor still closes the request.
+	writeJSON(w, http.StatusAccepted, envelope{Success: true, Data: acceptedBody{
+		ID: got.ID, BatchReference: got.BatchReference, ReceivedDate: *timestamp(got.ReceivedAt), RequestStatus: string(request.Queued),
+	}})
+}

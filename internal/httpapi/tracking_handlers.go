@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// The tracking routes are public and answer in seed 001's shapes.
+
+type trackingDetail struct {
+	Status       string  `json:"status"`
+	OriginStatus *string `json:"origin_status"`
+	Agency       *string `json:"agency"`
+	Datetime     string  `json:"datetime"`
+}
+
+type trackingBody struct {
+	TrackingNumber   string           `json:"tracking_number"`
+	Type             string           `json:"type"`
+	Service          string           `json:"service"`
+	Status           string           `json:"status"`
+	CustomAttributes map[string]any   `json:"custom_attributes"`
+	TrackingDetails  []trackingDetail `json:"tracking_details"`
+	ExpectedFlow     []string         `json:"expected_flow"`
+	CreatedAt        *string          `json:"created_at"`
+	UpdatedAt        *string          `json:"updated_at"`
+}
+
+type notFoundBody struct {
+	Status      int     `json:"status"`
+	Error       string  `json:"error"`
+	Description string  `json:"description"`
+	Details     *string `json:"details"`
+}
+
+type unknownNumberBody struct {
+	Status  int     `json:"status"`
+	Error   string  `json:"error"`
+	Message string  `json:"message"`
+	Details *string `json:"details"`
+}
+
+// trackingCacheControl lets shared caches absorb repeated reads of a
+// public, slowly changing resource.
+const trackingCacheControl = "public, max-age=60"
+
+func writeTrackingError(w http.ResponseWriter, r *http.Request, raw string, err error) {
+	number, c, _ := tracking.Identify(raw)
+	switch {
+	case errors.Is(err, tracking.ErrUnknownNumber):
+		writeJSON(w, http.StatusBadRequest, unknownNumberBody{Status: 400, Error: "uknown_tracking_number",
+			Message: fmt.Sprintf("Cannot identify type of shipment by given tracking number (%s)", raw)})
+	case errors.Is(err, tracking.ErrNotFound):
+		w.Header().Set("Cache-Control", trackingCacheControl)
+		writeJSON(w, http.StatusNotFound, notFoundBody{Status: 404, Error: "resource_not_found",
+			Description: fmt.Sprintf("Tracking information about %s %s shipment has not been found.", number, tracking.CarrierName(c))})
+	default:
+		writeError(w, r, err)
+	}
+}
+
+// writeCached answers with body, or 304 when the client holds it already.
+func writeCached(w http.ResponseWriter, r *http.Request, body any, lastModified string) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(data)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", trackingCacheControl)
+	if t, err := tracking.ParseDatetime(lastModified); err == nil {
+		h.Set("Last-Modified", t.UTC().Format(http.TimeFormat))
+	}
+	if match := r.Header.Get("If-None-Match"); match != "" && (match == etag || match == "*") {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(data, '\n'))
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {
+	raw := r.PathValue("tracking_number")
+	limit := tracking.MaxDetails
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > tracking.MaxDetails {
+			writeError(w, r, badRequest("limit must be an integer from 1 to 100", FieldError{Field: "limit", Message: "1 to 100"}))
+			return
+		}
+		limit = n
+	}
+	res, err := a.Tracking.Get(r.Context(), raw, limit)
+	if err != nil {
+		writeTrackingError(w, r, raw, err)
+		return
+	}
+	body := trackingBody{
+		TrackingNumber: res.TrackingNumber, Type: res.Type, Service: res.Service, Status: res.Status,
+		CustomAttributes: res.CustomAttributes, ExpectedFlow: res.ExpectedFlow,
+		CreatedAt: nullable(res.CreatedAt), UpdatedAt: nullable(res.UpdatedAt),
+		TrackingDetails: make([]trackingDetail, len(res.Details)),
+	}
+	for i, ev := range res.Details {
+		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: nullable(ev.OriginStatus), Agency: nullable(ev.Agency), Datetime: ev.Datetime}
+	}
+	writeCached(w, r, body, res.UpdatedAt)
+}
+
+type serviceHistoryBody struct {
+	Href           string `json:"href"`
+	ID             string `json:"id"`
+	ServiceHistory struct {
+		LastService *string `json:"last_service"`
+		UpdatedAt   *string `json:"updated_at"`
+	} `json:"service_history"`
+}
+
+func (a *API) getServiceHistory(w http.ResponseWriter, r *http.Request) {
+	// Registered as /v1/tracking/{tracking_number}/{resource}; see Route.MuxPath.
+	if r.PathValue("resource") != "service_history" {
+		writeError(w, r, newProblem(http.StatusNotFound, "NOT_FOUND", "no such route: "+r.URL.Path))
+		return
+	}
+	raw := r.PathValue("tracking_number")
+	sh, err := a.Tracking.ServiceHistory(r.Context(), raw)
+	if err != nil {
+		writeTrackingError(w, r, raw, err)
+		return
+	}
+	scheme := "https"
+	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") == "" {
+		scheme = "http"
+	}
+	var body serviceHistoryBody
+	body.Href = scheme + "://" + r.Host + "/v1/tracking/" + sh.TrackingNumber + "/service_history"
+	body.ID = sh.TrackingNumber
+	body.ServiceHistory.LastService = nullable(sh.LastService)
+	body.ServiceHistory.UpdatedAt = nullable(sh.ServiceUpdatedAt)
+	writeCached(w, r, body, sh.ServiceUpdatedAt)
+}
+
+func (a *API) getFlow(w http.ResponseWriter, r *http.Request) {
+	t := r.PathValue("shipment_type")
+	flow, ok := tracking.Flow(t)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	if !ok {
+		writeJSON(w, http.StatusNotFound, notFoundBody{Status: 404, Error: "resource_not_found", Description: fmt.Sprintf("Shipment type %s is not known.", t)})
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Type         string   `json:"type"`
+		ExpectedFlow []string `json:"expected_flow"`
+	}{t, flow})
+}

@@ -1,0 +1,122 @@
+// Package message holds message injection (seed 003): a caller sends up to
+// 1,000 messages in one request, each is validated on its own, the valid
+// ones are queued and applied to the tracking data, and every message
+// ends Complete, Invalid or Failed.
+package message
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// Limits.
+const (
+	MaxMessages          = 1000
+	MaxPayloadBytes      = 16 << 10
+	maxReferenceLength   = 128
+	RequestTTL           = 90 * 24 * time.Hour
+	NotificationTTL      = 40 * 24 * time.Hour
+	maxErrorsPerMessage  = 10
+	maxStatusLength      = 64
+	maxAgencyLength      = 128
+	maxServiceNameLength = 64
+)
+
+// Message types.
+const (
+	TypeTrackingEvent = "TrackingEvent"
+	TypeShipment      = "Shipment"
+	TypeServiceChange = "ServiceChange"
+)
+
+// Errors of the message domain.
+var (
+	ErrNotFound = errors.New("request not found")
+	// ErrOutcomesExist is what a Store returns when outcomes were saved before.
+	ErrOutcomesExist = errors.New("outcomes already saved")
+	// ErrStatusConflict is what a Store returns when a status precondition fails.
+	ErrStatusConflict = errors.New("request status changed concurrently")
+)
+
+// InvalidError refuses a whole request.
+type InvalidError struct {
+	Code    string
+	Field   string
+	Message string
+}
+
+func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
+
+// Incoming is one message as the caller sends it.
+type Incoming struct {
+	MessageType       string
+	ExternalReference string
+	Payload           []byte
+}
+
+// Message is one stored message.
+type Message struct {
+	ID                string                `dynamodbav:"id"`
+	ExternalReference string                `dynamodbav:"ref,omitempty"`
+	Type              string                `dynamodbav:"type"`
+	Payload           string                `dynamodbav:"payload,omitempty"`
+	Status            request.MessageStatus `dynamodbav:"status"`
+	Errors            []string              `dynamodbav:"errors,omitempty"`
+	ProcessedAt       time.Time             `dynamodbav:"processedAt"`
+}
+
+// Request is one injection.
+type Request struct {
+	ID             string
+	ClientID       string
+	BatchReference string
+	ReceivedAt     time.Time
+	ProcessedAt    time.Time // zero until every message is final
+	ExpiresAt      time.Time
+	Summary        request.Summary
+	FailureReason  string
+}
+
+// Store persists requests and their messages.
+type Store interface {
+	// CreateRequest stores the request with its messages; the request is
+	// visible only once every message is stored.
+	CreateRequest(ctx context.Context, r Request, msgs []Message) error
+	// Request returns the request or ErrNotFound.
+	Request(ctx context.Context, id string) (Request, error)
+	// StartRequest marks a Queued request Processing, or returns ErrStatusConflict.
+	StartRequest(ctx context.Context, r Request) error
+	// Messages returns the request's messages in order, as received.
+	Messages(ctx context.Context, r Request) ([]Message, error)
+	// SaveOutcomes stores final messages once; later calls get ErrOutcomesExist.
+	SaveOutcomes(ctx context.Context, r Request, msgs []Message) error
+	// Outcomes returns the saved final messages, or none.
+	Outcomes(ctx context.Context, r Request) ([]Message, error)
+	// FinishRequest records the final summary unless the request is final.
+	FinishRequest(ctx context.Context, r Request) error
+}
+
+// Tracking applies messages to the tracking data. Each call is idempotent.
+type Tracking interface {
+	// PutShipment sets the shipment data of a number.
+	PutShipment(ctx context.Context, s tracking.Shipment) error
+	// AddEvents stores events (a repeated event is stored once) and makes
+	// the newest the number's current status if it is newer than the one
+	// stored; it reports whether it was.
+	AddEvents(ctx context.Context, number string, events []tracking.Event) (bool, error)
+	// SetService records a service change, kept if it is the newest.
+	SetService(ctx context.Context, number, service, datetime string, at time.Time) error
+	// Subscribers lists the projects a number is associated with now.
+	Subscribers(ctx context.Context, number string, now time.Time) ([]string, error)
+	// Notify records that projects must be told of a number's new status.
+	Notify(ctx context.Context, projectIDs []string, number string, ev tracking.Event, expires time.Time) error
+}
+
+// Queue hands requests to the processor.
+type Queue interface {
+	EnqueueMessages(ctx context.Context, requestID string) error
+}

@@ -1,0 +1,287 @@
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// Service injects and processes messages.
+type Service struct {
+	Store    Store
+	Tracking Tracking
+	Queue    Queue
+	Now      func() time.Time
+	NewID    func() string
+}
+
+// ErrNotQueued reports a stored request that could not be queued.
+type ErrNotQueued struct {
+	Request Request
+	Cause   error
+}
+
+func (e *ErrNotQueued) Error() string { return "request not queued: " + e.Cause.Error() }
+func (e *ErrNotQueued) Unwrap() error { return e.Cause }
+
+// Inject validates every message on its own, stores the request and
+// queues it. Only the shape of the request as a whole can refuse it.
+func (s Service) Inject(ctx context.Context, clientID, batchReference string, in []Incoming) (Request, error) {
+	switch {
+	case strings.TrimSpace(batchReference) == "":
+		return Request{}, &InvalidError{Code: "MISSING_BATCH_REFERENCE", Field: "batchReference", Message: "batchReference is required: your own reference for this batch"}
+	case len(batchReference) > maxReferenceLength:
+		return Request{}, &InvalidError{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: fmt.Sprintf("batchReference is at most %d characters", maxReferenceLength)}
+	case len(in) == 0:
+		return Request{}, &InvalidError{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages"}
+	case len(in) > MaxMessages:
+		return Request{}, &InvalidError{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: fmt.Sprintf("a request takes at most 1,000 messages; this one has %d: split it", len(in))}
+	}
+	now := s.Now().UTC()
+	r := Request{ID: s.NewID(), ClientID: clientID, BatchReference: batchReference, ReceivedAt: now, ExpiresAt: now.Add(RequestTTL)}
+	msgs := make([]Message, len(in))
+	for i, m := range in {
+		msgs[i] = Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Payload: string(m.Payload), Status: request.Queued}
+		if p := validate(m); len(p) > 0 {
+			msgs[i].Status, msgs[i].Errors, msgs[i].ProcessedAt = request.Invalid, p, now
+		}
+	}
+	r.Summary = summarize(msgs)
+	if err := s.Store.CreateRequest(ctx, r, msgs); err != nil {
+		return Request{}, err
+	}
+	if err := s.Queue.EnqueueMessages(ctx, r.ID); err != nil {
+		// Stored but not queued: its valid messages are Cancelled and the
+		// caller must send the batch again.
+		for i := range msgs {
+			if msgs[i].Status == request.Queued {
+				msgs[i].Status, msgs[i].ProcessedAt = request.Cancelled, now
+			}
+		}
+		r.Summary, r.ProcessedAt, r.FailureReason = summarize(msgs), now, "queue unavailable"
+		if serr := s.Store.SaveOutcomes(ctx, r, msgs); serr == nil {
+			serr = s.Store.FinishRequest(ctx, r)
+			err = errors.Join(err, serr)
+		}
+		return r, &ErrNotQueued{Request: r, Cause: err}
+	}
+	return r, nil
+}
+
+func summarize(msgs []Message) request.Summary {
+	s := request.Summary{Total: len(msgs)}
+	for _, m := range msgs {
+		switch m.Status {
+		case request.Queued:
+			s.Queued++
+		case request.Processing:
+			s.Processing++
+		case request.Cancelled:
+			s.Cancelled++
+		case request.Failed:
+			s.Failed++
+		case request.Invalid:
+			s.Invalid++
+		case request.Complete:
+			s.Complete++
+		}
+	}
+	return s
+}
+
+// Process applies a request's valid messages. Applying is idempotent and
+// outcomes are saved once, so redelivered tasks change nothing more.
+func (s Service) Process(ctx context.Context, id string) error {
+	r, err := s.Store.Request(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !r.ProcessedAt.IsZero() {
+		return nil
+	}
+	if err := s.Store.StartRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
+		return err
+	}
+	msgs, err := s.Store.Outcomes(ctx, r)
+	if err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		if msgs, err = s.Store.Messages(ctx, r); err != nil {
+			return err
+		}
+		if err := s.apply(ctx, msgs); err != nil {
+			return err
+		}
+		now := s.Now().UTC()
+		for i := range msgs {
+			if msgs[i].Status == request.Queued {
+				msgs[i].Status, msgs[i].ProcessedAt = request.Complete, now
+			}
+		}
+		switch err := s.Store.SaveOutcomes(ctx, r, msgs); {
+		case errors.Is(err, ErrOutcomesExist):
+			if msgs, err = s.Store.Outcomes(ctx, r); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		}
+	}
+	r.Summary, r.ProcessedAt = summarize(msgs), s.Now().UTC()
+	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
+		return err
+	}
+	return nil
+}
+
+// applyConcurrency bounds the tracking numbers updated at once.
+const applyConcurrency = 8
+
+// apply writes the queued messages to the tracking data, number by number;
+// each number's messages are applied in their order in the request.
+func (s Service) apply(ctx context.Context, msgs []Message) error {
+	byNumber := map[string][]Message{}
+	var order []string
+	for _, m := range msgs {
+		if m.Status != request.Queued {
+			continue
+		}
+		var head struct {
+			TrackingNumber string `json:"trackingNumber"`
+		}
+		if err := json.Unmarshal([]byte(m.Payload), &head); err != nil {
+			return fmt.Errorf("message %s: %w", m.ID, err)
+		}
+		number, _, _ := tracking.Identify(head.TrackingNumber)
+		if _, seen := byNumber[number]; !seen {
+			order = append(order, number)
+		}
+		byNumber[number] = append(byNumber[number], m)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(applyConcurrency)
+	for _, number := range order {
+		g.Go(func() error { return s.applyNumber(ctx, number, byNumber[number]) })
+	}
+	return g.Wait()
+}
+
+func (s Service) applyNumber(ctx context.Context, number string, msgs []Message) error {
+	var events []tracking.Event
+	for _, m := range msgs {
+		switch m.Type {
+		case TypeShipment:
+			var p shipmentPayload
+			if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+				return err
+			}
+			_, c, _ := tracking.Identify(number)
+			service := p.Service
+			if service == "" {
+				service = p.Type
+			}
+			flow := p.ExpectedFlow
+			if flow == nil {
+				flow = []string{}
+			}
+			sh := tracking.Shipment{TrackingNumber: number, Carrier: c, Type: p.Type, Service: service,
+				CustomAttributes: tracking.StripSecure(p.CustomAttributes), CreatedAt: p.CreatedAt, ExpectedFlow: flow}
+			if err := s.Tracking.PutShipment(ctx, sh); err != nil {
+				return err
+			}
+		case TypeServiceChange:
+			var p serviceChangePayload
+			if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+				return err
+			}
+			at, _ := tracking.ParseDatetime(p.Datetime)
+			if err := s.Tracking.SetService(ctx, number, p.Service, p.Datetime, at); err != nil {
+				return err
+			}
+		case TypeTrackingEvent:
+			var p eventPayload
+			if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+				return err
+			}
+			at, _ := tracking.ParseDatetime(p.Datetime)
+			ev := tracking.Event{Status: p.Status, Datetime: p.Datetime, At: at}
+			if p.OriginStatus != nil {
+				ev.OriginStatus = *p.OriginStatus
+			}
+			if p.Agency != nil {
+				ev.Agency = *p.Agency
+			}
+			events = append(events, ev)
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	newer, err := s.Tracking.AddEvents(ctx, number, events)
+	if err != nil || !newer {
+		return err
+	}
+	now := s.Now()
+	projects, err := s.Tracking.Subscribers(ctx, number, now)
+	if err != nil || len(projects) == 0 {
+		return err
+	}
+	return s.Tracking.Notify(ctx, projects, number, newest(events), now.Add(NotificationTTL))
+}
+
+func newest(events []tracking.Event) tracking.Event {
+	best := events[0]
+	for _, ev := range events[1:] {
+		if ev.At.After(best.At) {
+			best = ev
+		}
+	}
+	return best
+}
+
+// Fail marks a request's unfinished messages Failed after its retries ran out.
+func (s Service) Fail(ctx context.Context, id, reason string) error {
+	r, err := s.Store.Request(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil || !r.ProcessedAt.IsZero() {
+		return err
+	}
+	msgs, err := s.Store.Messages(ctx, r)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	for i := range msgs {
+		if msgs[i].Status == request.Queued || msgs[i].Status == request.Processing {
+			msgs[i].Status, msgs[i].ProcessedAt = request.Failed, now
+			msgs[i].Errors = append(msgs[i].Errors, "Unable to process: "+reason+"; send the message again")
+		}
+	}
+	switch err := s.Store.SaveOutcomes(ctx, r, msgs); {
+	case errors.Is(err, ErrOutcomesExist):
+		if msgs, err = s.Store.Outcomes(ctx, r); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	}
+	r.Summary, r.ProcessedAt, r.FailureReason = summarize(msgs), now, reason
+	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
+		return err
+	}
+	return nil
+}

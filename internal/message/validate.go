@@ -1,0 +1,145 @@
+package message
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+type eventPayload struct {
+	TrackingNumber string  `json:"trackingNumber"`
+	Status         string  `json:"status"`
+	OriginStatus   *string `json:"originStatus"`
+	Agency         *string `json:"agency"`
+	Datetime       string  `json:"datetime"`
+}
+
+type shipmentPayload struct {
+	TrackingNumber   string         `json:"trackingNumber"`
+	Type             string         `json:"type"`
+	Service          string         `json:"service"`
+	CustomAttributes map[string]any `json:"customAttributes"`
+	CreatedAt        string         `json:"createdAt"`
+	ExpectedFlow     []string       `json:"expectedFlow"`
+}
+
+type serviceChangePayload struct {
+	TrackingNumber string `json:"trackingNumber"`
+	Service        string `json:"service"`
+	Datetime       string `json:"datetime"`
+}
+
+// problems collects what is wrong with one message.
+type problems []string
+
+func (p *problems) addf(format string, args ...any) {
+	if len(*p) < maxErrorsPerMessage {
+		*p = append(*p, fmt.Sprintf(format, args...))
+	}
+}
+
+func decodeStrict(payload []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// validate checks one message; no problems means it can be applied.
+func validate(in Incoming) problems {
+	var p problems
+	if len(in.ExternalReference) > maxReferenceLength {
+		p.addf("externalReference is longer than %d characters", maxReferenceLength)
+	}
+	if len(in.Payload) > MaxPayloadBytes {
+		p.addf("payload is larger than %d bytes", MaxPayloadBytes)
+		return p
+	}
+	switch in.MessageType {
+	case TypeTrackingEvent:
+		var ev eventPayload
+		if err := decodeStrict(in.Payload, &ev); err != nil {
+			p.addf("payload: %s", jsonError(err))
+			return p
+		}
+		checkNumber(&p, ev.TrackingNumber)
+		checkText(&p, "status", ev.Status, maxStatusLength, true)
+		if ev.OriginStatus != nil {
+			checkText(&p, "originStatus", *ev.OriginStatus, maxStatusLength, false)
+		}
+		if ev.Agency != nil {
+			checkText(&p, "agency", *ev.Agency, maxAgencyLength, false)
+		}
+		checkDatetime(&p, "datetime", ev.Datetime, true)
+	case TypeShipment:
+		var sh shipmentPayload
+		if err := decodeStrict(in.Payload, &sh); err != nil {
+			p.addf("payload: %s", jsonError(err))
+			return p
+		}
+		checkNumber(&p, sh.TrackingNumber)
+		if !tracking.KnownType(sh.Type) {
+			p.addf("type %q is not a known shipment type (see GET /v1/tracking/flow/{shipment_type})", sh.Type)
+		}
+		checkText(&p, "service", sh.Service, maxServiceNameLength, false)
+		checkDatetime(&p, "createdAt", sh.CreatedAt, false)
+		for _, s := range sh.ExpectedFlow {
+			checkText(&p, "expectedFlow[]", s, maxStatusLength, true)
+		}
+	case TypeServiceChange:
+		var sc serviceChangePayload
+		if err := decodeStrict(in.Payload, &sc); err != nil {
+			p.addf("payload: %s", jsonError(err))
+			return p
+		}
+		checkNumber(&p, sc.TrackingNumber)
+		checkText(&p, "service", sc.Service, maxServiceNameLength, true)
+		checkDatetime(&p, "datetime", sc.Datetime, true)
+	default:
+		p.addf("messageType %q is not one of %s, %s, %s", in.MessageType, TypeTrackingEvent, TypeShipment, TypeServiceChange)
+	}
+	return p
+}
+
+func checkNumber(p *problems, n string) {
+	if n == "" {
+		p.addf("trackingNumber is required")
+		return
+	}
+	if _, _, err := tracking.Identify(n); err != nil {
+		p.addf("cannot identify type of shipment by given tracking number (%s)", n)
+	}
+}
+
+func checkText(p *problems, field, v string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		p.addf("%s is required", field)
+	case utf8.RuneCountInString(v) > max:
+		p.addf("%s is longer than %d characters", field, max)
+	}
+}
+
+func checkDatetime(p *problems, field, v string, required bool) {
+	if v == "" {
+		if required {
+			p.addf("%s is required", field)
+		}
+		return
+	}
+	if _, err := tracking.ParseDatetime(v); err != nil {
+		p.addf("%s %q is not an RFC 3339 date-time such as 2015-09-17T11:28:00.000+02:00", field, v)
+	}
+}
+
+func jsonError(err error) string {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) && typ.Field != "" {
+		return fmt.Sprintf("%s must be of type %s", typ.Field, typ.Type)
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}

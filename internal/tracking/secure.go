@@ -1,0 +1,47 @@
+package tracking
+
+import "strings"
+
+// secureKeys name the recipient's own details, which must never reach the
+// public resource. A pickup point's address (target_machine_detail.address
+// in seed 001) is public and stays; the recipient's address does not.
+var secureKeys = []string{"signature", "recipient", "receiver", "addressee", "customer_address", "delivery_address", "home_address", "phone", "email"}
+
+func isSecure(key string) bool {
+	k := strings.ToLower(strings.ReplaceAll(key, "_", ""))
+	for _, s := range secureKeys {
+		if strings.Contains(k, strings.ReplaceAll(s, "_", "")) {
+			return true
+		}
+	}
+	return false
+}
+
+// StripSecure returns a copy of attrs without secure details, at any depth.
+// A top-level "address" is the recipient's (seed 001 keeps addresses only
+// inside a machine's details), so it goes too.
+func StripSecure(attrs map[string]any) map[string]any {
+	out := strip(attrs).(map[string]any)
+	delete(out, "address")
+	return out
+}
+
+func strip(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, val := range t {
+			if !isSecure(k) {
+				out[k] = strip(val)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, val := range t {
+			out[i] = strip(val)
+		}
+		return out
+	}
+	return v
+}

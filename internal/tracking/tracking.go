@@ -1,0 +1,127 @@
+// Package tracking holds a parcel's public tracking resource (seed 001):
+// its shipment data, its status history and its service history, and the
+// rules that keep it public: secure details are never stored in it.
+package tracking
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+)
+
+// Errors of the tracking domain.
+var (
+	// ErrUnknownNumber: no carrier's format matches the number, so the
+	// shipment type cannot be identified (the seed's 400).
+	ErrUnknownNumber = errors.New("cannot identify type of shipment")
+	// ErrNotFound: a well-formed number with no data (the seed's 404).
+	ErrNotFound = errors.New("tracking information not found")
+)
+
+// MaxDetails bounds the status history one response returns: the route is
+// public, so its cost must not grow with a parcel's history.
+const MaxDetails = 100
+
+// Event is one status change.
+type Event struct {
+	Status       string
+	OriginStatus string // "" is null
+	Agency       string // "" is null
+	// Datetime is the time as injected, offset and all; At orders events.
+	Datetime string
+	At       time.Time
+}
+
+// Shipment is what is known of a parcel.
+type Shipment struct {
+	TrackingNumber   string
+	Carrier          carrier.Carrier
+	Type             string
+	Service          string
+	Status           string
+	CustomAttributes map[string]any
+	CreatedAt        string // as injected; "" is null
+	UpdatedAt        string // datetime of the newest event; "" is null
+	ExpectedFlow     []string
+	LastService      string
+	ServiceUpdatedAt string
+}
+
+// Resource is the tracking resource: the shipment and its newest events.
+type Resource struct {
+	Shipment
+	Details []Event // newest first
+}
+
+// Store reads tracking data.
+type Store interface {
+	// Shipment returns the shipment or ErrNotFound.
+	Shipment(ctx context.Context, number string) (Shipment, error)
+	// Events returns up to limit events, newest first.
+	Events(ctx context.Context, number string, limit int) ([]Event, error)
+}
+
+// Service serves tracking resources.
+type Service struct {
+	Store Store
+}
+
+// Identify normalises a number and finds its carrier.
+func Identify(raw string) (string, carrier.Carrier, error) {
+	number := carrier.Normalize(raw)
+	c, ok := carrier.Detect(number)
+	if !ok {
+		return number, "", ErrUnknownNumber
+	}
+	return number, c, nil
+}
+
+// Get returns the resource of a number with at most limit events.
+func (s Service) Get(ctx context.Context, raw string, limit int) (Resource, error) {
+	number, _, err := Identify(raw)
+	if err != nil {
+		return Resource{}, err
+	}
+	sh, err := s.Store.Shipment(ctx, number)
+	if err != nil {
+		return Resource{}, err
+	}
+	if limit <= 0 || limit > MaxDetails {
+		limit = MaxDetails
+	}
+	events, err := s.Store.Events(ctx, number, limit)
+	if err != nil {
+		return Resource{}, err
+	}
+	return Resource{Shipment: sh, Details: events}, nil
+}
+
+// ServiceHistory returns the shipment whose service history is asked for.
+func (s Service) ServiceHistory(ctx context.Context, raw string) (Shipment, error) {
+	number, _, err := Identify(raw)
+	if err != nil {
+		return Shipment{}, err
+	}
+	return s.Store.Shipment(ctx, number)
+}
+
+// CarrierName is how the seed's 404 names a carrier's shipments.
+func CarrierName(c carrier.Carrier) string {
+	switch c {
+	case carrier.InPost:
+		return "InPost Locker"
+	case carrier.DHLExpress:
+		return "DHL Express"
+	case carrier.FedEx:
+		return "FedEx"
+	}
+	return strings.ToUpper(string(c))
+}
+
+// ParseDatetime reads an event time: RFC 3339, with or without fractions.
+func ParseDatetime(s string) (time.Time, error) {
+	return time.Parse(time.RFC3339Nano, s)
+}
