@@ -7,7 +7,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking
+FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
 LOGICAL_job-submit := JobSubmitFunction
@@ -16,11 +16,12 @@ LOGICAL_processor := ProcessorFunction
 LOGICAL_dead-letter := DeadLetterFunction
 LOGICAL_messages := MessagesFunction
 LOGICAL_tracking := TrackingFunction
+LOGICAL_tracker := TrackerFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
-.PHONY: run test test-unit lint build bench stack-up stack-down localstack-up localstack-down clean client
+.PHONY: run test test-unit lint build bench stack-up stack-down localstack-up localstack-down clean client demo
 
 ## run: the local stack (emulators, table, queues) and the API on http://127.0.0.1:3000
 run:
@@ -78,6 +79,8 @@ build-MessagesFunction:
 	$(call LAMBDA_BUILD,messages)
 build-TrackingFunction:
 	$(call LAMBDA_BUILD,tracking)
+build-TrackerFunction:
+	$(call LAMBDA_BUILD,tracker)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:
@@ -95,6 +98,10 @@ localstack-down:
 ## client: create a client credential in the running local stack (ID=..., CLIENT=... and SECRET=... optional)
 client:
 	$(GO) run ./cmd/parcelgate client create --id "$(ID)" $(if $(CLIENT),--client $(CLIENT)) $(if $(SECRET),--secret $(SECRET))
+
+## demo: a few thousand realistic parcels of several carriers in the running API (PARCELS=... optional)
+demo:
+	$(GO) run ./cmd/parcelgate demo $(if $(PARCELS),--parcels $(PARCELS))
 
 clean:
 	rm -rf build dist .aws-sam

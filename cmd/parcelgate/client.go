@@ -42,6 +42,16 @@ func cmdClient(ctx context.Context, args []string) error {
 		}
 		*secret = s
 	}
+	if err := createCredential(ctx, *client, *id, *secret); err != nil {
+		return err
+	}
+	fmt.Printf("clientId=%s\nclientSecret=%s\nclient=%s\n", *id, *secret, *client)
+	return nil
+}
+
+// createCredential stores a credential in the table named by
+// PARCELGATE_TABLE (default: the running dev server's table).
+func createCredential(ctx context.Context, client, id, secret string) error {
 	if err := loadDevEnv(); err != nil {
 		return err
 	}
@@ -54,9 +64,6 @@ func cmdClient(ctx context.Context, args []string) error {
 		return err
 	}
 	creds := auth.Credentials{Store: &dynamo.Store{Client: dynamodb.NewFromConfig(awsCfg), Table: table}, Now: time.Now}
-	if _, err := creds.Create(ctx, *client, *id, *secret); err != nil {
-		return err
-	}
-	fmt.Printf("clientId=%s\nclientSecret=%s\nclient=%s\n", *id, *secret, *client)
-	return nil
+	_, err = creds.Create(ctx, client, id, secret)
+	return err
 }

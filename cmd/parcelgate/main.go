@@ -5,6 +5,7 @@
 //	parcelgate stack-up | stack-down    the emulators alone, in the background
 //	parcelgate provision                create the table and queues of template.yaml
 //	parcelgate client create [flags]    create a client credential
+//	parcelgate demo [flags]             inject demo parcels into a running API (make demo)
 //	parcelgate keygen                   a signing key and its JWKS, for deployment
 package main
 
@@ -24,12 +25,13 @@ var commands = map[string]func(context.Context, []string) error{
 	"stack-down": cmdStackDown,
 	"provision":  cmdProvision,
 	"client":     cmdClient,
+	"demo":       cmdDemo,
 	"keygen":     cmdKeygen,
 }
 
 func main() {
 	if len(os.Args) < 2 || commands[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: parcelgate dev | stack -- CMD | stack-up | stack-down | provision | client create | keygen")
+		fmt.Fprintln(os.Stderr, "usage: parcelgate dev | stack -- CMD | stack-up | stack-down | provision | client create | demo | keygen")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

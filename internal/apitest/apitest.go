@@ -102,6 +102,13 @@ func (e *Env) Clock() time.Time {
 	return e.now
 }
 
+// SetClock sets the API's clock.
+func (e *Env) SetClock(t time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = t
+}
+
 // Advance moves the API's clock forward.
 func (e *Env) Advance(d time.Duration) {
 	e.mu.Lock()

@@ -23,6 +23,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
+	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/worker"
 )
@@ -78,6 +79,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Jobs:        jobs,
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: store},
+		Tracker:     tracker.Service{Store: store, Now: now},
 		Logger:      logger,
 	}
 	if opts.Sign {

@@ -147,7 +147,7 @@ func TestEventsReplay(t *testing.T) {
 			replayed++
 		}
 	}
-	if replayed < 19 {
+	if replayed < 20 {
 		t.Fatalf("replayed only %d events", replayed)
 	}
 	dead, err := e.API.Jobs.Store.Job(ctx, demoDeadJobID)

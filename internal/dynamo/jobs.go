@@ -23,6 +23,8 @@ type jobItem struct {
 	SK                string     `dynamodbav:"SK"`
 	GSI1PK            string     `dynamodbav:"GSI1PK"`
 	GSI1SK            string     `dynamodbav:"GSI1SK"`
+	GSI2PK            string     `dynamodbav:"GSI2PK"`
+	GSI2SK            string     `dynamodbav:"GSI2SK"`
 	Kind              string     `dynamodbav:"kind"`
 	ID                string     `dynamodbav:"id"`
 	ProjectID         string     `dynamodbav:"projectId"`
@@ -79,6 +81,7 @@ func newJobItem(j job.Job) jobItem {
 	return jobItem{
 		PK: requestPK(j.ID), SK: skRequest,
 		GSI1PK: projectJobsGSI1PK(j.ProjectID), GSI1SK: jobGSI1SK(created, j.ID),
+		GSI2PK: clientGSI2PK(j.ClientID, ""), GSI2SK: requestGSI2SK(j.CreatedAt, j.ID),
 		Kind: "job", ID: j.ID, ProjectID: j.ProjectID, ClientID: j.ClientID, PrincipalID: j.PrincipalID,
 		Action: string(j.Action), Status: string(j.Status), ExternalReference: j.ExternalReference,
 		CreatedAt: created, StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt),
@@ -133,6 +136,11 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 			return err
 		}
 		writes = append(writes, w)
+	}
+	// The tracker's markers join the transaction: at most 3, so a job of
+	// 1,000 numbers stays within 10 items.
+	for _, m := range markerWrites(j.ID, j.ClientID, j.CreatedAt, expires, append(facetKeys(j.Facets()), refKeys([]string{j.ExternalReference})...), nil) {
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: m.PutRequest.Item}})
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if j.IdempotencyKey != "" && cancelledAt(err, 0) {
@@ -232,18 +240,37 @@ func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at 
 	case job.Accepted:
 		update += " REMOVE failureReason, completedAt"
 	}
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(id),
 		UpdateExpression:          &update,
 		ConditionExpression:       &cond,
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllOld,
 	})
 	if isConditionFailed(err) {
 		return job.ErrStatusConflict
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.reindexJob(ctx, out.Attributes, func(j *job.Job) { j.Status = status })
+}
+
+// reindexJob moves the tracker's markers from the job's old state (the
+// item before the update) to its new one. A crash before it leaves the
+// old markers: the tracker checks each request's messages, so a stale
+// marker finds nothing extra.
+func (s *Store) reindexJob(ctx context.Context, old map[string]types.AttributeValue, update func(*job.Job)) error {
+	var it jobItem
+	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
+		return err
+	}
+	before := it.job()
+	after := before
+	update(&after)
+	return s.batchWrite(ctx, markerWrites(after.ID, after.ClientID, after.CreatedAt, it.ExpiresAt, facetKeys(after.Facets()), facetKeys(before.Facets())))
 }
 
 func requestKey(id string) item {
@@ -271,18 +298,22 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 		update += ", failureReason = :why"
 		values[":why"] = &types.AttributeValueMemberS{Value: j.FailureReason}
 	}
-	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("attribute_exists(PK) AND NOT #s IN (:completed, :failed)"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllOld,
 	})
 	if isConditionFailed(err) {
 		return job.ErrStatusConflict
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.reindexJob(ctx, out.Attributes, func(old *job.Job) { old.Status, old.Counts = j.Status, j.Counts })
 }
 
 // Items implements job.Store.

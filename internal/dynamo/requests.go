@@ -19,6 +19,8 @@ var _ message.Store = (*Store)(nil)
 type requestItem struct {
 	PK             string          `dynamodbav:"PK"`
 	SK             string          `dynamodbav:"SK"`
+	GSI2PK         string          `dynamodbav:"GSI2PK"`
+	GSI2SK         string          `dynamodbav:"GSI2SK"`
 	Kind           string          `dynamodbav:"kind"`
 	ID             string          `dynamodbav:"id"`
 	ClientID       string          `dynamodbav:"clientId"`
@@ -28,7 +30,21 @@ type requestItem struct {
 	ExpiresAt      int64           `dynamodbav:"expiresAt"`
 	Summary        request.Summary `dynamodbav:"summary"`
 	Status         string          `dynamodbav:"status"`
+	Facets         []facetAttr     `dynamodbav:"facets"`
 	FailureReason  string          `dynamodbav:"failureReason,omitempty"`
+}
+
+type facetAttr struct {
+	Type   string `dynamodbav:"t"`
+	Status string `dynamodbav:"s"`
+}
+
+func facetAttrs(fs []request.Facet) []facetAttr {
+	out := make([]facetAttr, len(fs))
+	for i, f := range fs {
+		out[i] = facetAttr{Type: f.Type, Status: string(f.Status)}
+	}
+	return out
 }
 
 type messageChunk struct {
@@ -46,7 +62,16 @@ func (it requestItem) request() message.Request {
 		ID: it.ID, ClientID: it.ClientID, BatchReference: it.BatchReference,
 		ReceivedAt: parseTime(it.ReceivedAt), ProcessedAt: parseTime(it.ProcessedAt),
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Summary: it.Summary, FailureReason: it.FailureReason,
+		Facets: it.facets(),
 	}
+}
+
+func (it requestItem) facets() []request.Facet {
+	out := make([]request.Facet, len(it.Facets))
+	for i, f := range it.Facets {
+		out[i] = request.Facet{Type: f.Type, Status: request.MessageStatus(f.Status)}
+	}
+	return out
 }
 
 // CreateRequest implements message.Store. The chunks go first and the
@@ -83,11 +108,17 @@ func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []mes
 	if err := flush(); err != nil {
 		return err
 	}
+	refs := []string{r.BatchReference}
+	for _, m := range msgs {
+		refs = append(refs, m.ExternalReference)
+	}
+	writes = append(writes, markerWrites(r.ID, r.ClientID, r.ReceivedAt, expires, append(facetKeys(r.Facets), refKeys(refs)...), nil)...)
 	if err := s.batchWrite(ctx, writes); err != nil {
 		return err
 	}
 	av, err := attributevalue.MarshalMap(requestItem{
 		PK: requestPK(r.ID), SK: skRequest, Kind: "messages", ID: r.ID, ClientID: r.ClientID,
+		GSI2PK: clientGSI2PK(r.ClientID, ""), GSI2SK: requestGSI2SK(r.ReceivedAt, r.ID), Facets: facetAttrs(r.Facets),
 		BatchReference: r.BatchReference, ReceivedAt: formatTime(r.ReceivedAt), ExpiresAt: expires,
 		Summary: r.Summary, Status: string(r.Summary.Status()),
 	})
@@ -120,14 +151,26 @@ func (s *Store) StartRequest(ctx context.Context, r message.Request) error {
 	if err != nil {
 		return err
 	}
+	facets := make([]request.Facet, len(r.Facets))
+	for i, f := range r.Facets {
+		if f.Status == request.Queued {
+			f.Status = request.Processing
+		}
+		facets[i] = f
+	}
+	fav, err := attributevalue.Marshal(facetAttrs(facets))
+	if err != nil {
+		return err
+	}
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.Table,
 		Key:                      requestKey(r.ID),
-		UpdateExpression:         aws.String("SET summary = :sum, #s = :processing"),
+		UpdateExpression:         aws.String("SET summary = :sum, facets = :facets, #s = :processing"),
 		ConditionExpression:      aws.String("#s = :queued"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":sum":        av,
+			":facets":     fav,
 			":processing": &types.AttributeValueMemberS{Value: string(request.Processing)},
 			":queued":     &types.AttributeValueMemberS{Value: string(request.Queued)},
 		},
@@ -135,7 +178,10 @@ func (s *Store) StartRequest(ctx context.Context, r message.Request) error {
 	if isConditionFailed(err) {
 		return message.ErrStatusConflict
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.reindex(ctx, r.ID, r.ClientID, r.ReceivedAt, r.ExpiresAt.Unix(), r.Facets, facets)
 }
 
 // Messages implements message.Store.
@@ -194,9 +240,14 @@ func (s *Store) FinishRequest(ctx context.Context, r message.Request) error {
 	if err != nil {
 		return err
 	}
-	update := "SET summary = :sum, #s = :status, processedAt = :at"
+	fav, err := attributevalue.Marshal(facetAttrs(r.Facets))
+	if err != nil {
+		return err
+	}
+	update := "SET summary = :sum, facets = :facets, #s = :status, processedAt = :at"
 	values := map[string]types.AttributeValue{
 		":sum":    av,
+		":facets": fav,
 		":status": &types.AttributeValueMemberS{Value: string(r.Summary.Status())},
 		":at":     &types.AttributeValueMemberS{Value: formatTime(r.ProcessedAt)},
 	}
@@ -204,16 +255,24 @@ func (s *Store) FinishRequest(ctx context.Context, r message.Request) error {
 		update += ", failureReason = :why"
 		values[":why"] = &types.AttributeValueMemberS{Value: r.FailureReason}
 	}
-	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(r.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(processedAt)"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllOld,
 	})
 	if isConditionFailed(err) {
 		return message.ErrStatusConflict
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	var old requestItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &old); err != nil {
+		return err
+	}
+	return s.reindex(ctx, r.ID, r.ClientID, r.ReceivedAt, r.ExpiresAt.Unix(), old.facets(), r.Facets)
 }

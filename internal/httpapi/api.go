@@ -15,6 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -30,6 +31,7 @@ type API struct {
 	Jobs     job.Service
 	Messages message.Service
 	Tracking tracking.Service
+	Tracker  tracker.Service
 	Logger   *slog.Logger
 }
 
@@ -62,6 +64,7 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"GET /v1/tracking/{tracking_number}":                               a.getTracking,
 		"GET /v1/tracking/{tracking_number}/service_history":               a.getServiceHistory,
 		"GET /v1/tracking/flow/{shipment_type}":                            a.getFlow,
+		"POST /v1/tracker":                                                 a.search,
 	}
 }
 

@@ -47,6 +47,7 @@ var Routes = []Route{
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers"},
 
 	{Function: "messages", Method: "POST", Path: "/v1/messages"},
+	{Function: "tracker", Method: "POST", Path: "/v1/tracker"},
 
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}"},

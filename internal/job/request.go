@@ -25,6 +25,24 @@ func (j Job) Summary() request.Summary {
 	return s
 }
 
+// MessageType is the type of a job's messages, its numbers, in the tracker.
+const MessageType = "TrackingNumber"
+
+// Facets are the message statuses of the job seen as a request.
+func (j Job) Facets() []request.Facet {
+	s := j.Summary()
+	var out []request.Facet
+	for _, c := range []struct {
+		n      int
+		status request.MessageStatus
+	}{{s.Queued, request.Queued}, {s.Processing, request.Processing}, {s.Cancelled, request.Cancelled}, {s.Failed, request.Failed}, {s.Invalid, request.Invalid}, {s.Complete, request.Complete}} {
+		if c.n > 0 {
+			out = append(out, request.Facet{Type: MessageType, Status: c.status})
+		}
+	}
+	return out
+}
+
 // MessageStatus is the status of a number with this outcome, as a message.
 func (o Outcome) MessageStatus() request.MessageStatus {
 	switch o {

@@ -196,7 +196,8 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 	if err != nil {
 		return err
 	}
-	results, err := s.decideOnce(ctx, j, now)
+	// Only a job already IN_PROGRESS can have saved results to reuse.
+	results, err := s.decideOnce(ctx, j, j.Status == InProgress, now)
 	if err != nil {
 		return err
 	}
@@ -213,9 +214,11 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 
 // decideOnce returns the job's saved results, deciding and saving them if
 // no earlier attempt did.
-func (s Service) decideOnce(ctx context.Context, j Job, now time.Time) ([]Result, error) {
-	if saved, err := s.Store.Results(ctx, j); err != nil || len(saved) > 0 {
-		return saved, err
+func (s Service) decideOnce(ctx context.Context, j Job, resumed bool, now time.Time) ([]Result, error) {
+	if resumed {
+		if saved, err := s.Store.Results(ctx, j); err != nil || len(saved) > 0 {
+			return saved, err
+		}
 	}
 	items, err := s.Store.Items(ctx, j)
 	if err != nil {

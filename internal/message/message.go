@@ -78,7 +78,9 @@ type Request struct {
 	ProcessedAt    time.Time // zero until every message is final
 	ExpiresAt      time.Time
 	Summary        request.Summary
-	FailureReason  string
+	// Facets are the message types and statuses that occur together.
+	Facets        []request.Facet
+	FailureReason string
 }
 
 // Store persists requests and their messages.

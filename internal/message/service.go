@@ -54,7 +54,7 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 			msgs[i].Status, msgs[i].Errors, msgs[i].ProcessedAt = request.Invalid, p, now
 		}
 	}
-	r.Summary = summarize(msgs)
+	r.Summary, r.Facets = summarize(msgs), facetsOf(msgs)
 	if err := s.Store.CreateRequest(ctx, r, msgs); err != nil {
 		return Request{}, err
 	}
@@ -66,7 +66,7 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 				msgs[i].Status, msgs[i].ProcessedAt = request.Cancelled, now
 			}
 		}
-		r.Summary, r.ProcessedAt, r.FailureReason = summarize(msgs), now, "queue unavailable"
+		r.Summary, r.Facets, r.ProcessedAt, r.FailureReason = summarize(msgs), facetsOf(msgs), now, "queue unavailable"
 		if serr := s.Store.SaveOutcomes(ctx, r, msgs); serr == nil {
 			serr = s.Store.FinishRequest(ctx, r)
 			err = errors.Join(err, serr)
@@ -74,6 +74,19 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 		return r, &ErrNotQueued{Request: r, Cause: err}
 	}
 	return r, nil
+}
+
+func facetsOf(msgs []Message) []request.Facet {
+	seen := map[request.Facet]bool{}
+	var out []request.Facet
+	for _, m := range msgs {
+		f := request.Facet{Type: m.Type, Status: m.Status}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func summarize(msgs []Message) request.Summary {
@@ -139,7 +152,7 @@ func (s Service) Process(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	r.Summary, r.ProcessedAt = summarize(msgs), s.Now().UTC()
+	r.Summary, r.Facets, r.ProcessedAt = summarize(msgs), facetsOf(msgs), s.Now().UTC()
 	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
 		return err
 	}
@@ -279,7 +292,7 @@ func (s Service) Fail(ctx context.Context, id, reason string) error {
 	case err != nil:
 		return err
 	}
-	r.Summary, r.ProcessedAt, r.FailureReason = summarize(msgs), now, reason
+	r.Summary, r.Facets, r.ProcessedAt, r.FailureReason = summarize(msgs), facetsOf(msgs), now, reason
 	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
 		return err
 	}

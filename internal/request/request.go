@@ -43,3 +43,14 @@ func (s Summary) Status() MessageStatus {
 	}
 	return Complete
 }
+
+// Facet is a message type and status that occur together in a request.
+// The tracker finds requests by facet, so a request is indexed under each.
+type Facet struct {
+	Type   string
+	Status MessageStatus
+}
+
+// AnyType stands for every message type in a facet: searches by status
+// alone use it.
+const AnyType = "*"

@@ -1,0 +1,792 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // the generator's time zones, the same on every machine
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// demoConcurrency is how many requests the demo command sends at once.
+const demoConcurrency = 4
+
+// cmdDemo fills a running API with generated parcels: shipments and their
+// event histories, through POST /v1/messages as a client would send them.
+func cmdDemo(ctx context.Context, args []string) error {
+	addr := os.Getenv("PARCELGATE_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:3000"
+	}
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	baseURL := fs.String("url", "http://"+addr, "the API's base URL")
+	parcels := fs.Int("parcels", 3000, "how many parcels to generate")
+	clientID := fs.String("client-id", "", "credential to send with; default: a new one in the dev server's table")
+	clientSecret := fs.String("client-secret", "", "the credential's secret")
+	seed := fs.Uint64("seed", 0, "the same seed generates the same parcels; default: a random one")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case *parcels < 1:
+		return errors.New("--parcels must be at least 1")
+	case (*clientID == "") != (*clientSecret == ""):
+		return errors.New("--client-id and --client-secret go together")
+	}
+	if *seed == 0 {
+		*seed = 1 + rand.Uint64N(999999) // short enough to type again
+	}
+	start := time.Now()
+	api := &demoAPI{base: strings.TrimRight(*baseURL, "/"), http: &http.Client{Timeout: time.Minute}}
+	if _, err := api.do(ctx, http.MethodGet, "/v1/tracking/flow/inpost_locker_standard", nil, nil); err != nil {
+		return fmt.Errorf("no parcelgate API at %s (start one with make run): %w", api.base, err)
+	}
+	id, secret := *clientID, *clientSecret
+	if id == "" {
+		var err error
+		if id, secret, err = demoCredential(ctx); err != nil {
+			return err
+		}
+	}
+	if err := api.login(ctx, id, secret); err != nil {
+		return err
+	}
+
+	generated := generateDemo(*seed, *parcels, time.Now().Truncate(time.Hour))
+	batches := demoBatches(generated, message.MaxMessages)
+	total := 0
+	for _, b := range batches {
+		total += len(b.Messages)
+	}
+	fmt.Printf("Sending %d parcels as %d messages in %d requests to %s (seed %d, client %s)\n",
+		len(generated), total, len(batches), api.base, *seed, id)
+	if err := api.sendAll(ctx, batches, fmt.Sprintf("demo-%d", *seed)); err != nil {
+		return err
+	}
+	sent := time.Since(start)
+	fmt.Println("Accepted; waiting until the server shows them ...")
+	applied, err := api.waitApplied(ctx, batches, 3*time.Minute)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nSent %d parcels (%d messages, %d requests) in %s", len(generated), total, len(batches), sent.Round(100*time.Millisecond))
+	if applied == len(batches) {
+		fmt.Printf("; all shown after %s.\n", time.Since(start).Round(100*time.Millisecond))
+	} else {
+		fmt.Printf("; %d of %d requests shown after %s, the rest are still queued.\n", applied, len(batches), time.Since(start).Round(time.Second))
+	}
+	fmt.Printf("The same parcels again: --seed %d\n\n", *seed)
+	printDemoExamples(api.base, generated)
+	return nil
+}
+
+// demoCredential creates a fresh credential in the dev server's table, as
+// `parcelgate client create` does; a new id each run lets runs repeat.
+func demoCredential(ctx context.Context) (id, secret string, err error) {
+	secret, err = auth.NewSecret()
+	if err != nil {
+		return "", "", err
+	}
+	id = "demo-data-" + strings.ToLower(crand.Text()[:8])
+	if err := createCredential(ctx, "demo-data", id, secret); err != nil {
+		return "", "", fmt.Errorf("creating a demo credential (or pass --client-id and --client-secret): %w", err)
+	}
+	return id, secret, nil
+}
+
+func printDemoExamples(base string, parcels []demoParcel) {
+	shown, changed := demoExamples(parcels)
+	var lines [][2]string // command, comment
+	for _, p := range shown {
+		lines = append(lines, [2]string{"curl -s " + base + "/v1/tracking/" + p.Number,
+			fmt.Sprintf("%s, %s, %s after %d events", tracking.CarrierName(p.Carrier), p.Type, p.Status, p.Events)})
+	}
+	if changed != nil {
+		lines = append(lines, [2]string{"curl -s " + base + "/v1/tracking/" + changed.Number + "/service_history",
+			"service changed to " + changed.Service})
+	}
+	if len(shown) > 0 {
+		lines = append(lines, [2]string{"curl -s " + base + "/v1/tracking/flow/" + shown[0].Type, "the statuses of its type"})
+	}
+	width := 0
+	for _, l := range lines {
+		width = max(width, len(l[0]))
+	}
+	fmt.Println("Look around (the tracking routes are public):")
+	for _, l := range lines {
+		fmt.Printf("  %-*s  # %s\n", width, l[0], l[1])
+	}
+}
+
+// Sending.
+
+// demoAPI is a minimal client of the API.
+type demoAPI struct {
+	base  string
+	http  *http.Client
+	token string
+}
+
+// do sends a JSON request and decodes a 2xx answer into out. Any other
+// answer is an error; the status code is returned with it.
+func (a *demoAPI) do(ctx context.Context, method, path string, in, out any) (int, error) {
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return 0, err
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
+	if err != nil {
+		return 0, err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if resp.StatusCode/100 != 2 {
+		if len(data) > 300 {
+			data = data[:300]
+		}
+		return resp.StatusCode, fmt.Errorf("%s %s: %s %s", method, path, resp.Status, bytes.TrimSpace(data))
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+func (a *demoAPI) login(ctx context.Context, id, secret string) error {
+	var out struct {
+		AccessToken string `json:"accessToken"`
+	}
+	in := map[string]string{"clientId": id, "clientSecret": secret}
+	if _, err := a.do(ctx, http.MethodPost, "/v1/auth/token", in, &out); err != nil {
+		return err
+	}
+	a.token = out.AccessToken
+	return nil
+}
+
+// send posts one request, retrying a few times when the server or the
+// network fails: applying messages is idempotent, so a resent batch is
+// harmless.
+func (a *demoAPI) send(ctx context.Context, ref string, msgs []demoMessage) error {
+	in := struct {
+		BatchReference string        `json:"batchReference"`
+		Messages       []demoMessage `json:"messages"`
+	}{ref, msgs}
+	for attempt := 1; ; attempt++ {
+		code, err := a.do(ctx, http.MethodPost, "/v1/messages", in, nil)
+		if err == nil {
+			return nil
+		}
+		if (code != 0 && code < 500) || attempt == 3 || ctx.Err() != nil {
+			return fmt.Errorf("batch %s: %w", ref, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * time.Second):
+		}
+	}
+}
+
+// sendAll sends the batches, demoConcurrency at a time, printing progress.
+func (a *demoAPI) sendAll(ctx context.Context, batches []demoBatch, ref string) error {
+	var mu sync.Mutex
+	done, parcels, msgs := 0, 0, 0
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(demoConcurrency)
+	for i, b := range batches {
+		g.Go(func() error {
+			if err := a.send(ctx, fmt.Sprintf("%s-%03d", ref, i+1), b.Messages); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			done, parcels, msgs = done+1, parcels+b.Parcels, msgs+len(b.Messages)
+			fmt.Printf("  %3d/%d requests accepted: %d parcels, %d messages\n", done, len(batches), parcels, msgs)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// waitApplied polls the last parcel of every batch until the server shows
+// its final status, or until timeout; it returns how many batches were
+// applied. Messages are applied per request, so that parcel stands for its
+// request. (No route reports a request's progress; and a rerun with the
+// same seed finds its parcels shown already.)
+func (a *demoAPI) waitApplied(ctx context.Context, batches []demoBatch, timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	pending := batches
+	for len(pending) > 0 {
+		var still []demoBatch
+		for _, b := range pending {
+			var res struct {
+				Status string `json:"status"`
+			}
+			code, err := a.do(ctx, http.MethodGet, "/v1/tracking/"+b.Last.Number, nil, &res)
+			switch {
+			case err != nil && code != http.StatusNotFound:
+				return 0, err
+			case err != nil || res.Status != b.Last.Status:
+				still = append(still, b)
+			}
+		}
+		pending = still
+		if len(pending) == 0 || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return len(batches) - len(pending), nil
+}
+
+// Generation. Everything below is pure: the same seed and clock give the
+// same parcels.
+
+// demoMessage is one message of POST /v1/messages.
+type demoMessage struct {
+	MessageType       string `json:"messageType"`
+	ExternalReference string `json:"externalReference"`
+	Payload           any    `json:"payload"`
+	// quirk marks the deliberate oddities, which carriers' feeds have too:
+	// "late" (sent after a newer event) and "duplicate" (sent twice).
+	quirk string
+}
+
+type demoShipment struct {
+	TrackingNumber   string         `json:"trackingNumber"`
+	Type             string         `json:"type"`
+	Service          string         `json:"service"`
+	CustomAttributes map[string]any `json:"customAttributes"`
+	CreatedAt        string         `json:"createdAt"`
+}
+
+type demoEvent struct {
+	TrackingNumber string  `json:"trackingNumber"`
+	Status         string  `json:"status"`
+	OriginStatus   string  `json:"originStatus"`
+	Agency         *string `json:"agency"`
+	Datetime       string  `json:"datetime"`
+}
+
+type demoServiceChange struct {
+	TrackingNumber string `json:"trackingNumber"`
+	Service        string `json:"service"`
+	Datetime       string `json:"datetime"`
+}
+
+// demoParcel is one generated parcel and the messages that tell its story.
+type demoParcel struct {
+	Number   string
+	Carrier  carrier.Carrier
+	Type     string
+	Status   string // its newest event's
+	Service  string // after any service change
+	Events   int
+	Changed  bool // it has a ServiceChange
+	Messages []demoMessage
+}
+
+// demoBatch is one request's worth of whole parcels.
+type demoBatch struct {
+	Messages []demoMessage
+	Parcels  int
+	Last     demoParcel
+}
+
+// demoBatches packs parcels into batches of at most limit messages without
+// splitting a parcel, so each parcel's messages are applied in order.
+func demoBatches(parcels []demoParcel, limit int) []demoBatch {
+	var out []demoBatch
+	for _, p := range parcels {
+		if len(out) == 0 || len(out[len(out)-1].Messages)+len(p.Messages) > limit {
+			out = append(out, demoBatch{})
+		}
+		b := &out[len(out)-1]
+		b.Messages = append(b.Messages, p.Messages...)
+		b.Parcels++
+		b.Last = p
+	}
+	return out
+}
+
+// demoExamples picks parcels worth a look: the longest history of three
+// carriers, and a parcel whose service changed.
+func demoExamples(parcels []demoParcel) (shown []demoParcel, changed *demoParcel) {
+	for _, c := range []carrier.Carrier{carrier.InPost, carrier.DHLExpress, carrier.UPS, carrier.FedEx} {
+		best := -1
+		for i, p := range parcels {
+			if p.Carrier == c && (best < 0 || p.Events > parcels[best].Events) {
+				best = i
+			}
+		}
+		if best >= 0 && len(shown) < 3 {
+			shown = append(shown, parcels[best])
+		}
+	}
+	for i := range parcels {
+		if parcels[i].Changed {
+			return shown, &parcels[i]
+		}
+	}
+	return shown, nil
+}
+
+// demoProduct is a carrier's kind of shipment.
+type demoProduct struct {
+	carrier  carrier.Carrier
+	typ      string // a shipment type of the flow table
+	share    int    // parcels out of 100
+	services []string
+}
+
+var demoProducts = []demoProduct{
+	{carrier.InPost, "inpost_locker_standard", 30, []string{"inpost_locker_standard", "inpost_locker_allegro"}},
+	{carrier.InPost, "inpost_courier_standard", 10, []string{"inpost_courier_standard", "inpost_courier_express_1200", "inpost_courier_express_1700"}},
+	{carrier.DHLExpress, "parcel_express", 10, []string{"EXPRESS DOMESTIC", "EXPRESS 12:00", "EXPRESS 9:00"}},
+	{carrier.DHLExpress, "parcel_international", 10, []string{"EXPRESS WORLDWIDE", "ECONOMY SELECT", "EXPRESS 12:00"}},
+	{carrier.FedEx, "parcel_express", 7, []string{"STANDARD_OVERNIGHT", "PRIORITY_OVERNIGHT", "FEDEX_2_DAY"}},
+	{carrier.FedEx, "parcel_ground", 7, []string{"FEDEX_GROUND", "GROUND_HOME_DELIVERY"}},
+	{carrier.FedEx, "parcel_international", 6, []string{"INTERNATIONAL_PRIORITY", "INTERNATIONAL_ECONOMY"}},
+	{carrier.UPS, "parcel_ground", 8, []string{"UPS Ground", "UPS 3 Day Select"}},
+	{carrier.UPS, "parcel_express", 6, []string{"UPS Next Day Air", "UPS 2nd Day Air"}},
+	{carrier.UPS, "parcel_international", 6, []string{"UPS Worldwide Saver", "UPS Worldwide Express", "UPS Worldwide Expedited"}},
+}
+
+// demoPlace is where an event happens.
+type demoPlace struct {
+	agency  string // as the carrier names it
+	country string
+	zone    string // IANA time zone of the local times it reports
+}
+
+// demoNetwork is a parcel carrier's world: its home region, the rest of
+// the world for international parcels, and its hubs.
+type demoNetwork struct {
+	home, abroad, hubs []demoPlace
+	currency           string
+}
+
+var (
+	demoUS = []demoPlace{
+		{"New York, NY", "US", "America/New_York"}, {"Atlanta, GA", "US", "America/New_York"},
+		{"Chicago, IL", "US", "America/Chicago"}, {"Dallas, TX", "US", "America/Chicago"},
+		{"Denver, CO", "US", "America/Denver"}, {"Phoenix, AZ", "US", "America/Phoenix"},
+		{"Los Angeles, CA", "US", "America/Los_Angeles"}, {"Seattle, WA", "US", "America/Los_Angeles"},
+	}
+	demoEurope = []demoPlace{
+		{"Berlin, DE", "DE", "Europe/Berlin"}, {"Paris, FR", "FR", "Europe/Paris"},
+		{"Madrid, ES", "ES", "Europe/Madrid"}, {"Milano, IT", "IT", "Europe/Rome"},
+		{"Amsterdam, NL", "NL", "Europe/Amsterdam"}, {"Warszawa, PL", "PL", "Europe/Warsaw"},
+		{"London, GB", "GB", "Europe/London"}, {"Dublin, IE", "IE", "Europe/Dublin"},
+	}
+	demoWorld = []demoPlace{
+		{"Hong Kong, HK", "HK", "Asia/Hong_Kong"}, {"Tokyo, JP", "JP", "Asia/Tokyo"},
+		{"Singapore, SG", "SG", "Asia/Singapore"}, {"Sydney, AU", "AU", "Australia/Sydney"},
+		{"Toronto, CA", "CA", "America/Toronto"}, {"São Paulo, BR", "BR", "America/Sao_Paulo"},
+	}
+	demoNetworks = map[carrier.Carrier]demoNetwork{
+		carrier.DHLExpress: {demoEurope, append(demoUS[:2:2], demoWorld...), []demoPlace{
+			{"Leipzig Hub, DE", "DE", "Europe/Berlin"}, {"East Midlands Hub, GB", "GB", "Europe/London"}, {"Brussels Hub, BE", "BE", "Europe/Brussels"},
+		}, "EUR"},
+		carrier.FedEx: {demoUS, append(demoEurope[:4:4], demoWorld...), []demoPlace{
+			{"Memphis, TN", "US", "America/Chicago"}, {"Indianapolis, IN", "US", "America/Indiana/Indianapolis"},
+		}, "USD"},
+		carrier.UPS: {demoUS, append(demoEurope[4:8:8], demoWorld...), []demoPlace{
+			{"Louisville, KY", "US", "America/Kentucky/Louisville"}, {"Hodgkins, IL", "US", "America/Chicago"},
+		}, "USD"},
+	}
+)
+
+// demoCity is an InPost city: its points' ids start with its code and
+// their postal codes with its two digits.
+type demoCity struct {
+	name, code, postal string
+	lat, lng           float64
+}
+
+var demoCities = []demoCity{
+	{"Warszawa", "WAW", "02", 52.2297, 21.0122}, {"Kraków", "KRA", "31", 50.0647, 19.9450},
+	{"Łódź", "LOD", "90", 51.7592, 19.4560}, {"Wrocław", "WRO", "50", 51.1079, 17.0385},
+	{"Poznań", "POZ", "61", 52.4064, 16.9252}, {"Gdańsk", "GDA", "80", 54.3520, 18.6466},
+	{"Katowice", "KAT", "40", 50.2649, 19.0238}, {"Lublin", "LUB", "20", 51.2465, 22.5684},
+}
+
+var (
+	demoStreets   = []string{"ul. Długa", "ul. Mickiewicza", "ul. Kościuszki", "ul. Piłsudskiego", "ul. Słowackiego", "al. Jana Pawła II", "ul. Polna", "ul. Kwiatowa"}
+	demoLocations = []string{"Przy sklepie Żabka", "Stacja paliw Orlen", "Obok wejścia do Biedronki", "Parking przy Lidlu", "Przy stacji metra", "Osiedle, przy placu zabaw"}
+)
+
+// demoStages says where each status happens: 0 in the carrier's systems
+// (no agency), 1 at the origin, 2 at a hub, 3 at the destination.
+var demoStages = map[string]int{
+	"created": 0, "offers_prepared": 0, "offer_selected": 0, "confirmed": 0, "label_created": 0,
+	"dispatched_by_sender": 1, "collected_from_sender": 1, "taken_by_courier": 1, "adopted_at_source_branch": 1,
+	"sent_from_source_branch": 1, "picked_up": 1, "in_transit": 1,
+	"adopted_at_sorting_center": 2, "sent_from_sorting_center": 2, "arrived_at_facility": 2, "departed_facility": 2,
+	"adopted_at_target_branch": 3, "out_for_delivery": 3, "ready_to_pickup": 3, "delivered": 3,
+	"customs_clearance": 3, "cleared_customs": 3,
+}
+
+// demoGaps is how long after the previous status each status comes, at
+// least and at most.
+var demoGaps = map[string][2]time.Duration{
+	"created": {0, 30 * time.Second}, "label_created": {0, 30 * time.Second},
+	"offers_prepared": {time.Second, 20 * time.Second}, "offer_selected": {10 * time.Second, 5 * time.Minute},
+	"confirmed": {5 * time.Second, 2 * time.Minute}, "dispatched_by_sender": {30 * time.Minute, 30 * time.Hour},
+	"collected_from_sender": {time.Hour, 10 * time.Hour}, "taken_by_courier": {5 * time.Minute, 2 * time.Hour},
+	"adopted_at_source_branch": {time.Hour, 4 * time.Hour}, "sent_from_source_branch": {time.Hour, 6 * time.Hour},
+	"adopted_at_sorting_center": {2 * time.Hour, 8 * time.Hour}, "sent_from_sorting_center": {time.Hour, 6 * time.Hour},
+	"adopted_at_target_branch": {2 * time.Hour, 8 * time.Hour}, "ready_to_pickup": {time.Hour, 6 * time.Hour},
+	"picked_up": {2 * time.Hour, 30 * time.Hour}, "in_transit": {30 * time.Minute, 4 * time.Hour},
+	"customs_clearance": {6 * time.Hour, 30 * time.Hour}, "cleared_customs": {2 * time.Hour, 36 * time.Hour},
+	"arrived_at_facility": {3 * time.Hour, 20 * time.Hour}, "departed_facility": {time.Hour, 6 * time.Hour},
+	"out_for_delivery": {time.Hour, 16 * time.Hour}, "delivered": {10 * time.Minute, 8 * time.Hour},
+}
+
+// demoOriginStatus is each carrier's own code for a status. InPost's are
+// three-letter codes in the style of seed 001's PPN and NWP; the others are
+// the carriers' usual scan codes.
+var demoOriginStatus = map[carrier.Carrier]map[string]string{
+	carrier.InPost: {
+		"created": "UTW", "offers_prepared": "OFP", "offer_selected": "OFW", "confirmed": "PPN", "dispatched_by_sender": "NWP",
+		"collected_from_sender": "ODB", "taken_by_courier": "PKR", "adopted_at_source_branch": "PNO", "sent_from_source_branch": "WNO",
+		"adopted_at_sorting_center": "PSO", "sent_from_sorting_center": "WSO", "adopted_at_target_branch": "PDO",
+		"out_for_delivery": "WDR", "ready_to_pickup": "DPM", "delivered": "DOR",
+	},
+	carrier.DHLExpress: {
+		"label_created": "SA", "picked_up": "PU", "in_transit": "PL", "customs_clearance": "RR", "cleared_customs": "CR",
+		"arrived_at_facility": "AF", "departed_facility": "DF", "out_for_delivery": "WC", "delivered": "OK",
+	},
+	carrier.FedEx: {
+		"label_created": "OC", "picked_up": "PU", "in_transit": "IT", "customs_clearance": "CP", "cleared_customs": "CC",
+		"arrived_at_facility": "AR", "departed_facility": "DP", "out_for_delivery": "OD", "delivered": "DL",
+	},
+	carrier.UPS: {
+		"label_created": "M", "picked_up": "P", "in_transit": "I", "customs_clearance": "I", "cleared_customs": "I",
+		"arrived_at_facility": "I", "departed_facility": "I", "out_for_delivery": "O", "delivered": "D",
+	},
+}
+
+// demoUPSService is the service code inside a UPS number.
+var demoUPSService = map[string][]string{
+	"parcel_ground": {"03", "12"}, "parcel_express": {"01", "02"}, "parcel_international": {"07", "08", "65"},
+}
+
+const demoDatetime = "2006-01-02T15:04:05.000Z07:00"
+
+type demoGen struct {
+	r     *rand.Rand
+	now   time.Time
+	zones map[string]*time.Location
+	seen  map[string]bool
+	ups   []string // UPS shipper accounts
+}
+
+// generateDemo generates n parcels created over the 8 days before now.
+func generateDemo(seed uint64, n int, now time.Time) []demoParcel {
+	g := &demoGen{r: rand.New(rand.NewPCG(seed, 0x70a2ce1)), now: now, zones: map[string]*time.Location{}, seen: map[string]bool{}}
+	for range 12 {
+		g.ups = append(g.ups, g.chars(6, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+	}
+	parcels := make([]demoParcel, n)
+	for i := range parcels {
+		k := g.r.IntN(100)
+		for _, p := range demoProducts {
+			if k -= p.share; k < 0 {
+				parcels[i] = g.parcel(p)
+				break
+			}
+		}
+	}
+	return parcels
+}
+
+func (g *demoGen) chars(n int, set string) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = set[g.r.IntN(len(set))]
+	}
+	return string(b)
+}
+
+func pick[T any](g *demoGen, s []T) T { return s[g.r.IntN(len(s))] }
+
+// between is a random duration from min to max, in whole seconds.
+func (g *demoGen) between(lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return (lo + time.Duration(g.r.Int64N(int64(hi-lo)))).Truncate(time.Second)
+}
+
+func (g *demoGen) format(t time.Time, zone string) string {
+	loc, ok := g.zones[zone]
+	if !ok {
+		var err error
+		if loc, err = time.LoadLocation(zone); err != nil {
+			loc = time.UTC
+		}
+		g.zones[zone] = loc
+	}
+	return t.In(loc).Format(demoDatetime)
+}
+
+// number draws candidates of c's shape until carrier.Detect gives one to
+// c: the check digits stay the carrier package's business.
+func (g *demoGen) number(c carrier.Carrier, typ string) string {
+	const digits = "0123456789"
+	for {
+		var n string
+		switch c {
+		case carrier.InPost:
+			n = "6" + g.chars(23, digits)
+		case carrier.DHLExpress:
+			n = g.chars(10, digits)
+		case carrier.FedEx:
+			n = g.chars(12, digits)
+		case carrier.UPS:
+			n = "1Z" + pick(g, g.ups) + pick(g, demoUPSService[typ]) + g.chars(8, digits)
+		default:
+			panic("demo: no number format for " + c)
+		}
+		if got, ok := carrier.Detect(n); ok && got == c && !g.seen[n] {
+			g.seen[n] = true
+			return n
+		}
+	}
+}
+
+// demoRoute is where a parcel goes.
+type demoRoute struct {
+	origin, hub, dest demoPlace
+	system            string   // time zone of the events with no place
+	city              demoCity // InPost: the destination, for the pickup point
+}
+
+func (g *demoGen) route(p demoProduct) demoRoute {
+	if p.carrier == carrier.InPost {
+		place := func(c demoCity) demoPlace { return demoPlace{c.name, "PL", "Europe/Warsaw"} }
+		city := pick(g, demoCities)
+		return demoRoute{place(pick(g, demoCities)), place(pick(g, demoCities)), place(city), "Europe/Warsaw", city}
+	}
+	net := demoNetworks[p.carrier]
+	r := demoRoute{origin: pick(g, net.home), hub: pick(g, net.hubs), dest: pick(g, net.home), system: "UTC"}
+	if p.typ == "parcel_international" {
+		if g.r.IntN(2) == 0 {
+			r.dest = pick(g, net.abroad)
+		} else {
+			r.origin = pick(g, net.abroad)
+		}
+	}
+	return r
+}
+
+// at is the agency and time zone of an event.
+func (r demoRoute) at(status, typ string) (*string, string) {
+	stage := demoStages[status]
+	if typ == "parcel_international" {
+		// Through the hub first, then customs, then the destination.
+		switch status {
+		case "in_transit":
+			stage = 2
+		case "arrived_at_facility":
+			stage = 3
+		}
+	}
+	var p demoPlace
+	switch stage {
+	case 1:
+		p = r.origin
+	case 2:
+		p = r.hub
+	case 3:
+		p = r.dest
+	default:
+		return nil, r.system
+	}
+	return &p.agency, p.zone
+}
+
+func (g *demoGen) parcel(p demoProduct) demoParcel {
+	number := g.number(p.carrier, p.typ)
+	route := g.route(p)
+	flow, _ := tracking.Flow(p.typ)
+	service := p.services[0]
+	if g.r.IntN(5) == 0 {
+		service = pick(g, p.services)
+	}
+	created := g.now.Add(-g.between(10*time.Minute, 8*24*time.Hour))
+	if g.r.IntN(20) == 0 {
+		flow = flow[:1+g.r.IntN(len(flow)-1)] // stalled: the sender never sent it, say
+	}
+	var events []demoEvent
+	var times []time.Time
+	t := created
+	for i, status := range flow {
+		gap := demoGaps[status]
+		if status == "delivered" && i > 0 && flow[i-1] == "ready_to_pickup" {
+			gap = [2]time.Duration{20 * time.Minute, 48 * time.Hour} // collected from the locker
+		}
+		if t = t.Add(g.between(gap[0], gap[1])); t.After(g.now) {
+			break
+		}
+		agency, zone := route.at(status, p.typ)
+		events = append(events, demoEvent{TrackingNumber: number, Status: status,
+			OriginStatus: demoOriginStatus[p.carrier][status], Agency: agency, Datetime: g.format(t, zone)})
+		times = append(times, t)
+	}
+	out := demoParcel{Number: number, Carrier: p.carrier, Type: p.typ, Status: events[len(events)-1].Status, Service: service, Events: len(events)}
+	out.Messages = append(out.Messages, demoMessage{MessageType: message.TypeShipment, ExternalReference: "sh-" + number,
+		Payload: demoShipment{TrackingNumber: number, Type: p.typ, Service: service,
+			CustomAttributes: g.attributes(p, route), CreatedAt: g.format(created, route.origin.zone)}})
+	changeAt := 0 // before which event a service change comes, if any
+	if len(events) >= 2 && len(p.services) > 1 && g.r.IntN(20) == 0 {
+		changeAt = 1 + g.r.IntN(min(3, len(events)-1)) // early on, as upgrades are
+		for out.Service == service {
+			out.Service = pick(g, p.services)
+		}
+		out.Changed = true
+	}
+	for i, ev := range events {
+		if i > 0 && i == changeAt {
+			at := times[i-1].Add(g.between(time.Second, times[i].Sub(times[i-1])))
+			out.Messages = append(out.Messages, demoMessage{MessageType: message.TypeServiceChange, ExternalReference: "sc-" + number,
+				Payload: demoServiceChange{TrackingNumber: number, Service: out.Service, Datetime: g.format(at, route.system)}})
+		}
+		out.Messages = append(out.Messages, demoMessage{MessageType: message.TypeTrackingEvent,
+			ExternalReference: fmt.Sprintf("ev-%s-%02d", number, i+1), Payload: ev})
+	}
+	out.Messages = g.quirks(out.Messages)
+	return out
+}
+
+// quirks makes a few parcels' feeds imperfect: an event sent after the
+// next one, or an event sent twice.
+func (g *demoGen) quirks(msgs []demoMessage) []demoMessage {
+	var events, pairs []int
+	for i, m := range msgs {
+		if m.MessageType != message.TypeTrackingEvent {
+			continue
+		}
+		events = append(events, i)
+		if i+1 < len(msgs) && msgs[i+1].MessageType == message.TypeTrackingEvent {
+			pairs = append(pairs, i)
+		}
+	}
+	if len(pairs) > 0 && g.r.IntN(25) == 0 {
+		i := pick(g, pairs)
+		msgs[i], msgs[i+1] = msgs[i+1], msgs[i]
+		msgs[i+1].quirk = "late"
+	}
+	if g.r.IntN(25) == 0 {
+		dup := msgs[pick(g, events)]
+		dup.quirk = "duplicate"
+		msgs = append(msgs, dup)
+	}
+	return msgs
+}
+
+// attributes are a shipment's custom attributes. Nothing about the
+// recipient: the tracking resource is public.
+func (g *demoGen) attributes(p demoProduct, r demoRoute) map[string]any {
+	switch p.typ {
+	case "inpost_locker_standard":
+		return g.lockerAttributes(r.city)
+	case "inpost_courier_standard":
+		return map[string]any{
+			"sending_method": pick(g, []string{"dispatch_order", "parcel_locker", "pop"}),
+			"weight_kg":      g.weight(30),
+			"dimensions_cm":  map[string]any{"length": 20 + g.r.IntN(60), "width": 15 + g.r.IntN(40), "height": 5 + g.r.IntN(40)},
+		}
+	}
+	attrs := map[string]any{
+		"weight_kg":           g.weight(30),
+		"pieces":              1 + g.r.IntN(3)/2,
+		"origin_country":      r.origin.country,
+		"destination_country": r.dest.country,
+	}
+	if p.typ == "parcel_international" {
+		attrs["customs_value"] = map[string]any{"amount": float64(500+g.r.IntN(50000)) / 100, "currency": demoNetworks[p.carrier].currency}
+	}
+	return attrs
+}
+
+// lockerAttributes follow seed 001's example: a size and the target
+// point, whose address is public.
+func (g *demoGen) lockerAttributes(c demoCity) map[string]any {
+	id := fmt.Sprintf("%s%03d%c", c.code, 1+g.r.IntN(299), "AMNP"[g.r.IntN(4)])
+	kind, hours, method := "parcel_locker", "24/7", "parcel_locker"
+	if g.r.IntN(7) == 0 {
+		kind, hours = "pop", "PN-SB 08:00-20:00"
+	}
+	if g.r.IntN(4) == 0 {
+		method = pick(g, []string{"dispatch_order", "pop"})
+	}
+	round := func(x float64) float64 { return math.Round(x*1e5) / 1e5 }
+	return map[string]any{
+		"size":            pick(g, []string{"A", "A", "A", "B", "B", "C"}),
+		"sending_method":  method,
+		"target_point_id": id,
+		"target_machine_detail": map[string]any{
+			"href":                 "https://api-pl-points.easypack24.net/v1/points/" + id,
+			"name":                 id,
+			"opening_hours":        hours,
+			"location_description": pick(g, demoLocations),
+			"location":             map[string]any{"latitude": round(c.lat + (g.r.Float64()-0.5)/10), "longitude": round(c.lng + (g.r.Float64()-0.5)/10)},
+			"address": map[string]any{
+				"line1": fmt.Sprintf("%s %d", pick(g, demoStreets), 1+g.r.IntN(120)),
+				"line2": fmt.Sprintf("%s-%03d %s", c.postal, g.r.IntN(1000), c.name),
+			},
+			"type": []any{kind},
+		},
+	}
+}
+
+// weight is a parcel weight in kg, one decimal, mostly light.
+func (g *demoGen) weight(most float64) float64 {
+	return math.Round((0.2+most*math.Pow(g.r.Float64(), 3))*10) / 10
+}

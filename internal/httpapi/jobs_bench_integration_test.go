@@ -1,0 +1,550 @@
+//go:build integration
+
+package httpapi_test
+
+// Benchmarks of the job processor against the local stack (DynamoDB Local
+// and the SQS emulator; see `make bench`):
+//
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench Job -benchtime 1x ./internal/httpapi/
+//
+// They measure, they do not judge: no assertion is on speed, but each
+// fails when a job does not end COMPLETED with 1,000 numbers ADDED.
+// Every iteration uses numbers of its own (dhl(benchBase + iteration ×
+// 100,000 + job × 1,000 + k)), so every number is new to its project and
+// b.N > 1 measures the same work as b.N = 1.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/apitest"
+	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/dynamo"
+	"github.com/parcelgate/parcelgate/internal/job"
+)
+
+const (
+	benchJobSize = 1000
+	benchJobs    = 20
+	// benchBase keeps the benchmarks' numbers clear of the tests' dhl(i);
+	// the warm-up job's numbers start at benchWarmUp.
+	benchBase   = 1_000_000
+	benchWarmUp = 900_000
+	// benchIterationStride separates the numbers of two iterations.
+	benchIterationStride = 100_000
+)
+
+// benchNumber is the k-th number of job j of iteration i.
+func benchNumber(i, j, k int) string {
+	return dhl(benchBase + i*benchIterationStride + j*benchJobSize + k)
+}
+
+// benchEnv is a running API with a client, a principal and a project, and
+// an emulator warmed up by one job.
+type benchEnv struct {
+	e           *apitest.Env
+	clientID    string
+	principalID string
+	token       string
+	projectID   string
+}
+
+func startBench(b *testing.B) *benchEnv {
+	b.Helper()
+	e := apitest.Start(b)
+	be := &benchEnv{e: e, clientID: "acme"}
+	be.principalID, be.token = e.Token(b, be.clientID)
+	var p projectOut
+	e.Call(b, "POST", "/v1/projects", be.token, map[string]string{"name": "bench"}).Want(b, 201).JSON(b, &p)
+	be.projectID = p.ProjectID
+	be.warmUp(b)
+	return be
+}
+
+// warmUp runs one 1,000-number job through the whole API, untimed: a
+// freshly started DynamoDB Local runs its first job two to three times
+// slower while the JVM compiles, which is no property of the processor.
+func (be *benchEnv) warmUp(b *testing.B) {
+	b.Helper()
+	ns := make([]number, benchJobSize)
+	for k := range ns {
+		ns[k] = number{TrackingNumber: dhl(benchWarmUp + k)}
+	}
+	j, _ := be.submitAndAwait(b, ns, nil)
+	if want := (counts{Total: benchJobSize, Added: benchJobSize}); j.Status != "COMPLETED" || j.Counts != want {
+		b.Fatalf("warm-up job %s is %s with counts %+v, want COMPLETED with %+v", j.JobID, j.Status, j.Counts, want)
+	}
+}
+
+// submitAndAwait submits an ADD job over HTTP and polls its status every
+// 20 ms until it is COMPLETED or FAILED (or 90 s passed), as a client
+// would. started, when not nil, is called when the job is first seen
+// IN_PROGRESS or later. It returns the last status and how long the POST
+// took.
+func (be *benchEnv) submitAndAwait(b *testing.B, ns []number, started func()) (jobOut, time.Duration) {
+	b.Helper()
+	path := "/v1/projects/" + be.projectID + "/tracking-number-jobs"
+	var j jobOut
+	start := time.Now()
+	be.e.Call(b, "POST", path, be.token, map[string]any{"action": "ADD", "trackingNumbers": ns}).Want(b, 202).JSON(b, &j)
+	answered := time.Since(start)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var list listOut[jobOut]
+		be.e.Call(b, "GET", path+"?jobId="+j.JobID, be.token, nil).Want(b, 200).JSON(b, &list)
+		if len(list.Items) != 1 {
+			b.Fatalf("?jobId= listed %d jobs", len(list.Items))
+		}
+		j = list.Items[0]
+		if started != nil && j.Status != "QUEUED" && j.Status != "ACCEPTED" {
+			started()
+			started = nil
+		}
+		if j.Status == "COMPLETED" || j.Status == "FAILED" || time.Now().After(deadline) {
+			return j, answered
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// storeJob stores a QUEUED ADD job of numbers as Submit leaves it, but
+// without queueing it: no poller ever sees it, so only the benchmark
+// processes it.
+func (be *benchEnv) storeJob(b *testing.B, store job.Store, ns []string) job.Job {
+	b.Helper()
+	svc := be.e.App.API.Jobs
+	items := make([]job.Item, len(ns))
+	for i, n := range ns {
+		items[i] = job.Item{TrackingNumber: n}
+	}
+	now := svc.Now().UTC()
+	j := job.Job{
+		ID: svc.NewID(), ProjectID: be.projectID, ClientID: be.clientID, PrincipalID: be.principalID,
+		Action: job.Add, Status: job.Queued, CreatedAt: now, ExpiresAt: now.Add(job.JobTTL),
+		Counts: job.Counts{Total: len(items)}, BodyHash: bodyHash(items),
+	}
+	if err := store.CreateJob(context.Background(), j, items); err != nil {
+		b.Fatal(err)
+	}
+	return j
+}
+
+// bodyHash stands for Submit's hash of the submission: the same size.
+func bodyHash(items []job.Item) string {
+	h := sha256.New()
+	for _, it := range items {
+		h.Write([]byte(it.TrackingNumber))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// wantAdded fails unless the job is COMPLETED with every number ADDED.
+func wantAdded(b *testing.B, store job.Store, id string, n int) {
+	b.Helper()
+	j, err := store.Job(context.Background(), id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if want := (job.Counts{Total: n, Added: n}); j.Status != job.Completed || j.Counts != want {
+		b.Fatalf("job %s is %s with counts %+v, want COMPLETED with %+v", id, j.Status, j.Counts, want)
+	}
+}
+
+// BenchmarkJobSubmitToCompleted is a client's view: one 1,000-number ADD
+// job submitted over HTTP, its status polled every 20 ms until COMPLETED
+// (polling every 200 ms instead changes the processing time no more than
+// the runs' noise). The time includes the queue: the local poller
+// short-polls with a 200 ms pause when the queue is empty (Lambda's event
+// source long-polls), so pick-up adds 0-200 ms that AWS would mostly not.
+// The log splits the time at the POST's answer and at the first status
+// seen IN_PROGRESS.
+func BenchmarkJobSubmitToCompleted(b *testing.B) {
+	be := startBench(b)
+	var answered, pickup, total time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		ns := make([]number, benchJobSize)
+		for k := range ns {
+			ns[k] = number{TrackingNumber: benchNumber(i, 0, k)}
+		}
+		start := time.Now()
+		var started time.Duration
+		j, posted := be.submitAndAwait(b, ns, func() { started = time.Since(start) })
+		elapsed := time.Since(start)
+		if want := (counts{Total: benchJobSize, Added: benchJobSize}); j.Status != "COMPLETED" || j.Counts != want {
+			b.Fatalf("job %s is %s with counts %+v, want COMPLETED with %+v", j.JobID, j.Status, j.Counts, want)
+		}
+		answered += posted
+		pickup += started
+		total += elapsed
+	}
+	b.StopTimer()
+	per := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
+	b.ReportMetric(per(total), "ms/job")
+	b.Logf("submit to COMPLETED, mean of %d jobs of %d numbers: %.0f ms (POST answered after %.0f ms, IN_PROGRESS first seen after %.0f ms, status polled every 20 ms)",
+		b.N, benchJobSize, per(total), per(answered), per(pickup))
+}
+
+// BenchmarkJobProcessorVsBatchWrite compares the processor with the
+// emulator's plain BatchWriteItem throughput, in the same run. Each
+// iteration stores 20 jobs of 1,000 new numbers (not timed; stored
+// without queueing, so the pollers never touch them), then for each job in
+// turn:
+//
+//   - processes it with the API's job.Service, sequentially: one
+//     processor running one job, the honest single-processor figure
+//     (Lambda may run up to 4 jobs of a batch at once, and several
+//     batches);
+//   - writes, with plain BatchWriteItem, 1,000 items shaped as that job's
+//     associations (same attributes and sizes, same numbers, so the same
+//     16-shard key spread, under a project of their own), batched as the
+//     store batches: 25 per request, 8 requests in flight, unprocessed
+//     items retried.
+//
+// Interleaving the two keeps the table's growth and the emulator's warm-up
+// from favouring either. The processor's store is wrapped to time its
+// phases (two clock reads per store call) for the breakdown in the log.
+func BenchmarkJobProcessorVsBatchWrite(b *testing.B) {
+	be := startBench(b)
+	e := be.e
+	// Nothing of this benchmark is queued; this only makes sure that a
+	// stray delivery could not process a job behind the benchmark's back.
+	e.FailProcessing.Store(true)
+	ctx := context.Background()
+	timed := &timedStore{Store: e.App.API.Jobs.Store}
+	svc := e.App.API.Jobs
+	svc.Store = timed
+	raw := dynamodb.NewFromConfig(e.AWS, localChecksums)
+	var procTime, rawTime time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		jobs := make([]job.Job, benchJobs)
+		batches := make([][]types.WriteRequest, benchJobs)
+		for n := range jobs {
+			ns := make([]string, benchJobSize)
+			for k := range ns {
+				ns[k] = benchNumber(i, n, k)
+			}
+			jobs[n] = be.storeJob(b, e.App.API.Jobs.Store, ns)
+			batches[n] = associationWrites(b, uuid.Must(uuid.NewV7()).String(), jobs[n].ID, svc.Now(), ns)
+		}
+		b.StartTimer()
+		for n, j := range jobs {
+			start := time.Now()
+			if err := svc.Process(ctx, j.ID); err != nil {
+				b.Fatal(err)
+			}
+			procTime += time.Since(start)
+			start = time.Now()
+			if err := batchWrite(ctx, raw, e.Config.Table, batches[n]); err != nil {
+				b.Fatal(err)
+			}
+			rawTime += time.Since(start)
+		}
+		b.StopTimer()
+		for _, j := range jobs {
+			wantAdded(b, e.App.API.Jobs.Store, j.ID, benchJobSize)
+		}
+		if i == 0 {
+			sameSize(b, raw, e.Config.Table, be.projectID, benchNumber(0, 0, 0), batches[0][0])
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	count := float64(b.N * benchJobs * benchJobSize)
+	procRate := count / procTime.Seconds()
+	rawRate := count / rawTime.Seconds()
+	b.ReportMetric(procRate, "processor-numbers/s")
+	b.ReportMetric(rawRate, "raw-items/s")
+	b.ReportMetric(procRate/rawRate, "ratio")
+	b.Logf("processor %.0f numbers/s (%d jobs of %d, one at a time, %.0f ms/job); plain BatchWriteItem %.0f items/s (%.0f ms per 1,000); ratio %.2f (aim ≥ 0.70)",
+		procRate, b.N*benchJobs, benchJobSize, float64(procTime.Milliseconds())/float64(b.N*benchJobs),
+		rawRate, float64(rawTime.Milliseconds())/float64(b.N*benchJobs), procRate/rawRate)
+	b.Logf("processor time per job by store call: %s", timed.report(procTime, b.N*benchJobs))
+}
+
+// BenchmarkJobDynamoDBCost counts the DynamoDB requests and write units of
+// processing one 1,000-number ADD job, through a client of its own with a
+// counting middleware (apitest.DDBCounter).
+//
+// wcu/1000-numbers is the consumed capacity the endpoint reports
+// (ReturnConsumedCapacity=INDEXES: table and GSI1). DynamoDB Local does
+// report it, but does not apply DynamoDB's 2× price of transactional
+// writes (SaveResults' 4 chunks of 7 KB report 28 units, not 56), so the
+// log also gives the figure with TransactWriteItems doubled, as AWS would
+// bill it, and the counter's own estimate from the item sizes. Were
+// nothing reported, the metric would fall back to that estimate. The log
+// also gives what storing the job at submission costs.
+func BenchmarkJobDynamoDBCost(b *testing.B) {
+	be := startBench(b)
+	e := be.e
+	e.FailProcessing.Store(true)
+	ctx := context.Background()
+	var submitCount, processCount apitest.DDBCounter
+	submitStore := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, submitCount.Option), Table: e.Config.Table}
+	svc := e.App.API.Jobs
+	svc.Store = &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, processCount.Option), Table: e.Config.Table}
+	var requests, attempts, wcu, reported, estimated, billed float64
+	var breakdown string
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		ns := make([]string, benchJobSize)
+		for k := range ns {
+			ns[k] = benchNumber(i, 0, k)
+		}
+		submitCount.Reset()
+		j := be.storeJob(b, submitStore, ns)
+		processCount.Reset()
+		b.StartTimer()
+		if err := svc.Process(ctx, j.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		wantAdded(b, e.App.API.Jobs.Store, j.ID, benchJobSize)
+		t := processCount.Total()
+		requests += float64(t.Calls)
+		attempts += float64(t.Attempts)
+		reported += t.WCU
+		estimated += t.EstimatedWCU
+		if t.Reported {
+			wcu += t.WCU
+		} else {
+			wcu += t.EstimatedWCU
+		}
+		billed += t.WCU + processCount.Ops()["TransactWriteItems"].WCU
+		if i == 0 {
+			breakdown = processCount.String()
+			s := submitCount.Total()
+			b.Logf("storing the job (CreateJob, as Submit does before queueing it): %d requests (%s), reported WCU %.1f, estimated WCU %.1f",
+				s.Calls, strings.Join(names(submitCount.Ops()), ", "), s.WCU, s.EstimatedWCU)
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	per1000 := func(v float64) float64 { return v / float64(b.N) * 1000 / benchJobSize }
+	b.ReportMetric(per1000(requests), "ddb-requests/1000-numbers")
+	b.ReportMetric(per1000(wcu), "wcu/1000-numbers")
+	method := "reported by the endpoint"
+	if reported == 0 {
+		method = "estimated from item sizes: the endpoint reported no consumed capacity"
+	}
+	b.Logf("processing one job of %d numbers: %.0f requests (%.0f HTTP attempts), %.1f WCU (%s); with transactional writes at 2× as AWS bills them %.1f; estimated from item sizes %.1f\nfirst job, by operation:\n%s",
+		benchJobSize, requests/float64(b.N), attempts/float64(b.N), wcu/float64(b.N), method,
+		billed/float64(b.N), estimated/float64(b.N), breakdown)
+}
+
+func names[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for name := range m {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// localChecksums skips response checksums as the app does for a local
+// endpoint (DynamoDB Local's error responses carry wrong ones).
+func localChecksums(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }
+
+// benchAssociation is the store's association item (internal/dynamo),
+// attribute for attribute.
+type benchAssociation struct {
+	PK             string `dynamodbav:"PK"`
+	SK             string `dynamodbav:"SK"`
+	GSI1PK         string `dynamodbav:"GSI1PK"`
+	GSI1SK         string `dynamodbav:"GSI1SK"`
+	ProjectID      string `dynamodbav:"projectId"`
+	TrackingNumber string `dynamodbav:"trackingNumber"`
+	Carrier        string `dynamodbav:"carrier"`
+	AddedAt        string `dynamodbav:"addedAt"`
+	ExpiresAt      int64  `dynamodbav:"expiresAt"`
+	JobID          string `dynamodbav:"jobId"`
+}
+
+// associationWrites builds the puts of numbers' associations to a project,
+// keyed as the store keys them (internal/dynamo/keys.go).
+func associationWrites(b *testing.B, projectID, jobID string, now time.Time, ns []string) []types.WriteRequest {
+	b.Helper()
+	now = now.UTC()
+	writes := make([]types.WriteRequest, len(ns))
+	for i, n := range ns {
+		n = carrier.Normalize(n)
+		c, ok := carrier.Detect(n)
+		if !ok {
+			b.Fatalf("%s is not valid", n)
+		}
+		h := fnv.New32a()
+		h.Write([]byte(n))
+		av, err := attributevalue.MarshalMap(benchAssociation{
+			PK: fmt.Sprintf("ASSOC#%s#%02d", projectID, h.Sum32()%16), SK: "TN#" + n,
+			GSI1PK: "TN#" + n, GSI1SK: "PROJECT#" + projectID,
+			ProjectID: projectID, TrackingNumber: n, Carrier: string(c),
+			AddedAt: now.Format("2006-01-02T15:04:05.000000000Z"), ExpiresAt: now.Add(job.AssociationTTL).Unix(), JobID: jobID,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		writes[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}
+	}
+	return writes
+}
+
+// sameSize fails unless the processor's association of number in project
+// has the size of the raw item written for the same number: the baseline
+// writes what the processor writes.
+func sameSize(b *testing.B, client *dynamodb.Client, table, projectID, number string, raw types.WriteRequest) {
+	b.Helper()
+	rawItem := raw.PutRequest.Item
+	out, err := client.Query(context.Background(), &dynamodb.QueryInput{
+		TableName:              &table,
+		IndexName:              aws.String("GSI1"),
+		KeyConditionExpression: aws.String("GSI1PK = :n AND GSI1SK = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n": &types.AttributeValueMemberS{Value: "TN#" + number},
+			":p": &types.AttributeValueMemberS{Value: "PROJECT#" + projectID},
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(out.Items) != 1 {
+		b.Fatalf("%d associations of %s in the project", len(out.Items), number)
+	}
+	got, want := apitest.ItemSize(out.Items[0]), apitest.ItemSize(rawItem)
+	if got != want || len(out.Items[0]) != len(rawItem) {
+		b.Fatalf("the processor's association is %d bytes in %d attributes, the raw item %d in %d: the baseline writes something else",
+			got, len(out.Items[0]), want, len(rawItem))
+	}
+}
+
+// batchWrite is the store's batch writer (internal/dynamo/batch.go): 25
+// writes per request, 8 requests in flight, unprocessed items retried
+// after 20 ms, doubling.
+func batchWrite(ctx context.Context, client *dynamodb.Client, table string, writes []types.WriteRequest) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for start := 0; start < len(writes); start += 25 {
+		batch := writes[start:min(start+25, len(writes))]
+		g.Go(func() error {
+			pending := map[string][]types.WriteRequest{table: batch}
+			for attempt := 1; ; attempt++ {
+				out, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+				if err != nil {
+					return err
+				}
+				if len(out.UnprocessedItems) == 0 {
+					return nil
+				}
+				if attempt == 8 {
+					return fmt.Errorf("batch write: %d items still unprocessed", len(out.UnprocessedItems[table]))
+				}
+				pending = out.UnprocessedItems
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(20 * time.Millisecond << (attempt - 1)):
+				}
+			}
+		})
+	}
+	return g.Wait()
+}
+
+// timedStore times the store calls the processor makes.
+type timedStore struct {
+	job.Store
+	mu    sync.Mutex
+	total map[string]time.Duration
+	calls map[string]int
+}
+
+func (s *timedStore) since(name string, start time.Time) {
+	d := time.Since(start)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.total == nil {
+		s.total, s.calls = map[string]time.Duration{}, map[string]int{}
+	}
+	s.total[name] += d
+	s.calls[name]++
+}
+
+// report lists the calls, longest first, with their time per job and
+// share of all, on one line: benchmark logs are cut after 10 lines.
+func (s *timedStore) report(all time.Duration, jobs int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, 0, len(s.total))
+	var inStore time.Duration
+	for name, d := range s.total {
+		names = append(names, name)
+		inStore += d
+	}
+	sort.Slice(names, func(i, j int) bool { return s.total[names[i]] > s.total[names[j]] })
+	part := func(name string, d time.Duration) string {
+		return fmt.Sprintf("%s %.1f ms (%.1f%%)", name, float64(d)/float64(time.Millisecond)/float64(jobs), 100*float64(d)/float64(all))
+	}
+	parts := make([]string, 0, len(names)+1)
+	for _, name := range names {
+		parts = append(parts, part(name, s.total[name]))
+	}
+	parts = append(parts, part("outside the store", all-inStore))
+	return strings.Join(parts, ", ")
+}
+
+func (s *timedStore) Job(ctx context.Context, id string) (job.Job, error) {
+	defer s.since("Job", time.Now())
+	return s.Store.Job(ctx, id)
+}
+
+func (s *timedStore) SetStatus(ctx context.Context, id string, status job.Status, at time.Time, from ...job.Status) error {
+	defer s.since("SetStatus", time.Now())
+	return s.Store.SetStatus(ctx, id, status, at, from...)
+}
+
+func (s *timedStore) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
+	defer s.since("Items", time.Now())
+	return s.Store.Items(ctx, j)
+}
+
+func (s *timedStore) Associations(ctx context.Context, projectID string, numbers []string) (map[string]job.Association, error) {
+	defer s.since("Associations", time.Now())
+	return s.Store.Associations(ctx, projectID, numbers)
+}
+
+func (s *timedStore) SaveResults(ctx context.Context, j job.Job, results []job.Result) error {
+	defer s.since("SaveResults", time.Now())
+	return s.Store.SaveResults(ctx, j, results)
+}
+
+func (s *timedStore) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
+	defer s.since("Results", time.Now())
+	return s.Store.Results(ctx, j)
+}
+
+func (s *timedStore) Apply(ctx context.Context, projectID string, put []job.Association, remove []string) error {
+	defer s.since("Apply", time.Now())
+	return s.Store.Apply(ctx, projectID, put, remove)
+}
+
+func (s *timedStore) Finish(ctx context.Context, j job.Job) error {
+	defer s.since("Finish", time.Now())
+	return s.Store.Finish(ctx, j)
+}

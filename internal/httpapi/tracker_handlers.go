@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/tracker"
+)
+
+type trackerError struct {
+	ErrorMessage string `json:"errorMessage"`
+}
+
+type trackerMessage struct {
+	ID                string         `json:"id"`
+	ExternalReference *string        `json:"externalReference"`
+	MessageStatus     string         `json:"messageStatus"`
+	MessageType       string         `json:"messageType"`
+	ProcessedTime     *time.Time     `json:"processedTime"`
+	Errors            []trackerError `json:"errors"`
+}
+
+type trackerRequest struct {
+	ID                   string           `json:"id"`
+	FeedID               string           `json:"feedId"`
+	ClientName           string           `json:"clientName"`
+	BatchReference       *string          `json:"batchReference"`
+	ReceivedDate         time.Time        `json:"receivedDate"`
+	ProcessedDate        *time.Time       `json:"processedDate"`
+	RequestStatus        string           `json:"requestStatus"`
+	MessageStatusSummary request.Summary  `json:"messageStatusSummary"`
+	Payload              []trackerMessage `json:"payload"`
+}
+
+type trackerPaging struct {
+	Number        int `json:"number"`
+	Size          int `json:"size"`
+	TotalRequests int `json:"totalRequests"`
+}
+
+type trackerData struct {
+	Search   json.RawMessage  `json:"search"`
+	Paging   trackerPaging    `json:"paging"`
+	Requests []trackerRequest `json:"requests"`
+}
+
+func (a *API) search(w http.ResponseWriter, r *http.Request) {
+	if mediaType(r) != "application/json" {
+		writeEnvelopeError(w, r, newProblem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"))
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeEnvelopeError(w, r, jsonProblem(err))
+		return
+	}
+	c, echo, err := tracker.Parse(body, a.Tracker.Now())
+	var fe *tracker.FieldError
+	if errors.As(err, &fe) {
+		writeEnvelopeError(w, r, badRequest(fe.Field+": "+fe.Message, FieldError{Field: fe.Field, Message: fe.Message}))
+		return
+	}
+	clientID := identity(r.Context()).ClientID
+	res, err := a.Tracker.Search(r.Context(), clientID, c)
+	if errors.Is(err, tracker.ErrTooBroad) {
+		writeEnvelopeError(w, r, badRequest(err.Error()))
+		return
+	}
+	if err != nil {
+		writeEnvelopeError(w, r, err)
+		return
+	}
+	data := trackerData{Search: echo, Paging: trackerPaging{Number: c.Page, Size: c.Size, TotalRequests: res.Total}, Requests: make([]trackerRequest, len(res.Requests))}
+	for i, f := range res.Requests {
+		req := f.Request
+		out := trackerRequest{
+			ID: req.ID, FeedID: clientID, ClientName: clientID, BatchReference: optional(req.BatchReference),
+			ReceivedDate: *timestamp(req.ReceivedAt), ProcessedDate: timestamp(req.ProcessedAt),
+			RequestStatus: string(req.Summary.Status()), MessageStatusSummary: req.Summary,
+			Payload: make([]trackerMessage, len(f.Messages)),
+		}
+		for j, m := range f.Messages {
+			errs := make([]trackerError, len(m.Errors))
+			for k, e := range m.Errors {
+				errs[k] = trackerError{ErrorMessage: e}
+			}
+			out.Payload[j] = trackerMessage{ID: m.ID, ExternalReference: optional(m.ExternalReference), MessageStatus: string(m.Status),
+				MessageType: m.Type, ProcessedTime: timestamp(m.ProcessedAt), Errors: errs}
+		}
+		data.Requests[i] = out
+	}
+	writeJSON(w, http.StatusOK, envelope{Data: data, Success: true})
+}
