@@ -8,6 +8,8 @@ import (
 	"errors"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
@@ -189,17 +191,30 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 		return nil
 	}
 	now := s.Now().UTC()
-	err = s.Store.SetStatus(ctx, j.ID, InProgress, now, Accepted, Queued, InProgress)
+	// Marking the job IN_PROGRESS and reading what the decisions need do
+	// not depend on each other: they run together, and nothing is written
+	// from the reads if the job has moved on meanwhile.
+	var proposed []Result
+	var saved bool
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.Store.SetStatus(gctx, j.ID, InProgress, now, Accepted, Queued, InProgress) })
+	g.Go(func() (err error) {
+		// Only a job already IN_PROGRESS can have saved results to reuse.
+		proposed, saved, err = s.propose(gctx, j, j.Status == InProgress, now)
+		return err
+	})
+	err = g.Wait()
 	if errors.Is(err, ErrStatusConflict) {
 		return nil // finished or refused meanwhile
 	}
 	if err != nil {
 		return err
 	}
-	// Only a job already IN_PROGRESS can have saved results to reuse.
-	results, err := s.decideOnce(ctx, j, j.Status == InProgress, now)
-	if err != nil {
-		return err
+	results := proposed
+	if !saved {
+		if results, err = s.saveOnce(ctx, j, proposed); err != nil {
+			return err
+		}
 	}
 	put, remove := changes(j, results, now)
 	if err := s.Store.Apply(ctx, j.ProjectID, put, remove); err != nil {
@@ -212,27 +227,32 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 	return nil
 }
 
-// decideOnce returns the job's saved results, deciding and saving them if
-// no earlier attempt did.
-func (s Service) decideOnce(ctx context.Context, j Job, resumed bool, now time.Time) ([]Result, error) {
+// propose returns the results an earlier attempt saved (saved is true),
+// or decides them from the job's numbers and the project's associations.
+func (s Service) propose(ctx context.Context, j Job, resumed bool, now time.Time) (results []Result, saved bool, err error) {
 	if resumed {
-		if saved, err := s.Store.Results(ctx, j); err != nil || len(saved) > 0 {
-			return saved, err
+		if results, err := s.Store.Results(ctx, j); err != nil || len(results) > 0 {
+			return results, err == nil, err
 		}
 	}
 	items, err := s.Store.Items(ctx, j)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	results := classify(items)
+	results = classify(items)
 	existing, err := s.Store.Associations(ctx, j.ProjectID, pending(results))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	decide(j.Action, results, existing, now)
+	return results, false, nil
+}
+
+// saveOnce saves decided results; when a concurrent delivery saved first,
+// its decisions stand and are returned instead.
+func (s Service) saveOnce(ctx context.Context, j Job, results []Result) ([]Result, error) {
 	switch err := s.Store.SaveResults(ctx, j, results); {
 	case errors.Is(err, ErrResultsExist):
-		// A concurrent delivery saved first; its decisions stand.
 		return s.Store.Results(ctx, j)
 	case err != nil:
 		return nil, err
