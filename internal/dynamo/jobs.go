@@ -318,34 +318,28 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 
 // Items implements job.Store.
 func (s *Store) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
-	chunks, err := s.chunks(ctx, j.ID, skInputChunk)
-	if err != nil {
-		return nil, err
-	}
-	var out []job.Item
-	for _, raw := range chunks {
-		var c itemsChunk
-		if err := attributevalue.UnmarshalMap(raw, &c); err != nil {
-			return nil, err
-		}
-		out = append(out, c.Items...)
-	}
-	return out, nil
+	return readChunks(ctx, s, j.ID, skInputChunk, func(c itemsChunk) []job.Item { return c.Items })
 }
 
 // Results implements job.Store.
 func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
-	chunks, err := s.chunks(ctx, j.ID, skResultChunk)
+	return readChunks(ctx, s, j.ID, skResultChunk, func(c resultsChunk) []job.Result { return c.Results })
+}
+
+// readChunks reads a request's chunk items of one kind, C, and returns
+// their entries in order.
+func readChunks[C, T any](ctx context.Context, s *Store, id, prefix string, entries func(C) []T) ([]T, error) {
+	chunks, err := s.chunks(ctx, id, prefix)
 	if err != nil {
 		return nil, err
 	}
-	var out []job.Result
+	var out []T
 	for _, raw := range chunks {
-		var c resultsChunk
+		var c C
 		if err := attributevalue.UnmarshalMap(raw, &c); err != nil {
 			return nil, err
 		}
-		out = append(out, c.Results...)
+		out = append(out, entries(c)...)
 	}
 	return out, nil
 }

@@ -195,19 +195,7 @@ func (s *Store) Outcomes(ctx context.Context, r message.Request) ([]message.Mess
 }
 
 func (s *Store) messageChunks(ctx context.Context, id, prefix string) ([]message.Message, error) {
-	chunks, err := s.chunks(ctx, id, prefix)
-	if err != nil {
-		return nil, err
-	}
-	var out []message.Message
-	for _, raw := range chunks {
-		var c messageChunk
-		if err := attributevalue.UnmarshalMap(raw, &c); err != nil {
-			return nil, err
-		}
-		out = append(out, c.Messages...)
-	}
-	return out, nil
+	return readChunks(ctx, s, id, prefix, func(c messageChunk) []message.Message { return c.Messages })
 }
 
 // SaveOutcomes implements message.Store: all chunks or none, once. The
