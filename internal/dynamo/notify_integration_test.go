@@ -1,0 +1,107 @@
+//go:build integration
+
+package dynamo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/samtemplate"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") == "" && os.Getenv("AWS_ENDPOINT_URL") == "" {
+		fmt.Fprintln(os.Stderr, "integration tests need the local stack: run them with `make test`")
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := samtemplate.Load(filepath.Join("..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	res, err := devstack.Provision(ctx, cfg, tmpl, "d"+hex.EncodeToString(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Store{Client: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }), Table: res.Tables["Table"]}
+}
+
+type noQueue struct{}
+
+func (noQueue) EnqueueMessages(context.Context, string) error { return nil }
+
+// A subscribed project is told of a number's new status once per event,
+// and not of events older than the current status.
+func TestNotificationsForSubscribedProjects(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	now := time.Now().UTC()
+	const number, project, other = "3000000010", "p-subscribed", "p-expired"
+	if err := s.Apply(ctx, project, []job.Association{{ProjectID: project, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(ctx, other, []job.Association{{ProjectID: other, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(-time.Hour), JobID: "j"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	svc := message.Service{Store: s, Tracking: s, Queue: noQueue{}, Now: func() time.Time { return now }, NewID: func() string { n++; return fmt.Sprintf("id-%d", n) }}
+	send := func(status, at string) {
+		t.Helper()
+		r, err := svc.Inject(ctx, "acme", "b", []message.Incoming{{MessageType: message.TypeTrackingEvent,
+			Payload: []byte(`{"trackingNumber": "` + number + `", "status": "` + status + `", "datetime": "` + at + `"}`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Process(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(projectID string) int {
+		out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+			TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(notificationPK(projectID, number))},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.Items)
+	}
+	send("in_transit", "2026-03-01T10:00:00Z")
+	send("in_transit", "2026-03-01T10:00:00Z") // delivered twice
+	send("picked_up", "2026-03-01T08:00:00Z")  // older than the current status
+	if got := count(project); got != 1 {
+		t.Fatalf("%d notifications, want 1", got)
+	}
+	send("delivered", "2026-03-02T10:00:00Z")
+	if got := count(project); got != 2 {
+		t.Fatalf("%d notifications, want 2", got)
+	}
+	if got := count(other); got != 0 {
+		t.Fatalf("an expired subscription was notified %d times", got)
+	}
+}
