@@ -55,6 +55,10 @@ func validate(in Incoming) problems {
 	if len(in.ExternalReference) > maxReferenceLength {
 		p.addf("externalReference is longer than %d characters", maxReferenceLength)
 	}
+	if len(in.Payload) == 0 {
+		p.addf("payload is required: an object shaped by the messageType")
+		return p
+	}
 	if len(in.Payload) > MaxPayloadBytes {
 		p.addf("payload is larger than %d bytes", MaxPayloadBytes)
 		return p

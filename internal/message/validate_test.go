@@ -15,6 +15,7 @@ func TestValidate(t *testing.T) {
 		{"event", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"confirmed","originStatus":"PPN","agency":null,"datetime":"2015-09-17T10:28:00.000+02:00"}`)}, ""},
 		{"shipment", Incoming{MessageType: TypeShipment, Payload: []byte(`{"trackingNumber":"` + n + `","type":"inpost_locker_standard","customAttributes":{"size":"A"}}`)}, ""},
 		{"service change", Incoming{MessageType: TypeServiceChange, Payload: []byte(`{"trackingNumber":"` + n + `","service":"x","datetime":"2015-09-17T10:28:00Z"}`)}, ""},
+		{"no payload", Incoming{MessageType: TypeShipment}, "payload is required"},
 		{"unknown type", Incoming{MessageType: "Order", Payload: []byte(`{}`)}, "messageType"},
 		{"unknown field", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","colour":"red"}`)}, "colour"},
 		{"wrong type", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":42}`)}, "trackingNumber"},
