@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -113,7 +112,7 @@ func trackerRequest(raw item) (tracker.Request, bool, error) {
 		}
 		j := it.job()
 		return tracker.Request{
-			ID: j.ID, ClientID: j.ClientID, BatchReference: j.ExternalReference, ReceivedAt: j.CreatedAt,
+			ID: j.ID, Job: true, ClientID: j.ClientID, BatchReference: j.ExternalReference, ReceivedAt: j.CreatedAt,
 			ProcessedAt: j.CompletedAt, ExpiresAt: j.ExpiresAt, Summary: j.Summary(), Facets: j.Facets(),
 		}, true, nil
 	case "messages":
@@ -133,12 +132,12 @@ func trackerRequest(raw item) (tracker.Request, bool, error) {
 // RequestMessages implements tracker.Store: a message request's outcomes once it
 // is finished, else its messages as received; a job's numbers.
 func (s *Store) RequestMessages(ctx context.Context, r tracker.Request) ([]tracker.Message, error) {
-	j, err := s.Job(ctx, r.ID)
-	if err == nil {
+	if r.Job {
+		j, err := s.Job(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
 		return s.jobMessages(ctx, j)
-	}
-	if !errors.Is(err, job.ErrNotFound) {
-		return nil, err
 	}
 	mr := message.Request{ID: r.ID}
 	msgs, err := s.Outcomes(ctx, mr)

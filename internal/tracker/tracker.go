@@ -25,6 +25,8 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
@@ -36,6 +38,9 @@ const (
 	// matching more must be narrowed (a shorter date range, say).
 	MaxCandidates = 5000
 )
+
+// messageReaders bounds the concurrent reads of one page's messages.
+const messageReaders = 8
 
 // ErrTooBroad refuses a search that matches more than MaxCandidates requests.
 var ErrTooBroad = fmt.Errorf("the search matches more than %d requests: narrow it, for example with a shorter receivedDate range", MaxCandidates)
@@ -74,7 +79,9 @@ type Entry struct {
 
 // Request is a request as the tracker shows it.
 type Request struct {
-	ID             string
+	ID string
+	// Job tells a tracking-number job from a message injection.
+	Job            bool
 	ClientID       string
 	BatchReference string
 	ReceivedAt     time.Time
@@ -144,14 +151,25 @@ func (s Service) Search(ctx context.Context, clientID string, c Criteria) (Resul
 		}
 	}
 	sortRequests(matching, c.Sorts)
-	res := Result{Total: len(matching)}
 	start := (c.Page - 1) * c.Size
-	for _, r := range matching[min(start, len(matching)):min(start+c.Size, len(matching))] {
-		msgs, err := s.Store.RequestMessages(ctx, r)
-		if err != nil {
-			return Result{}, err
-		}
-		f := Found{Request: r, Messages: c.matchingMessages(r, msgs)}
+	page := matching[min(start, len(matching)):min(start+c.Size, len(matching))]
+	// The page's messages are read concurrently: a page of 100 requests
+	// would otherwise be 100 round trips in a row.
+	msgs := make([][]Message, len(page))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(messageReaders)
+	for i, r := range page {
+		g.Go(func() (err error) {
+			msgs[i], err = s.Store.RequestMessages(gctx, r)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Result{}, err
+	}
+	res := Result{Total: len(matching)}
+	for i, r := range page {
+		f := Found{Request: r, Messages: c.matchingMessages(r, msgs[i])}
 		if len(f.Messages) == 0 && c.filtersMessages() {
 			// An index marker from a crash between two writes: nothing here.
 			res.Total--
