@@ -134,27 +134,44 @@ func (s *Store) PutShipment(ctx context.Context, sh tracking.Shipment) error {
 	return err
 }
 
-// AddEvents implements message.Tracking.
-func (s *Store) AddEvents(ctx context.Context, number string, events []tracking.Event) (bool, error) {
-	writes := make([]types.WriteRequest, 0, len(events))
+func eventSK(ev tracking.Event) string {
+	return historySK(skEvent, ev.At, ev.Status, ev.OriginStatus, ev.Agency, ev.Datetime)
+}
+
+// PutEvents implements message.Tracking: every number's events in shared
+// batches, each event stored once whatever the number of deliveries.
+func (s *Store) PutEvents(ctx context.Context, events map[string][]tracking.Event) error {
+	seen := map[string]bool{}
+	var writes []types.WriteRequest
+	for number, evs := range events {
+		for _, ev := range evs {
+			sk := eventSK(ev)
+			// BatchWriteItem refuses a batch that writes one item twice.
+			if seen[number+"\x00"+sk] {
+				continue
+			}
+			seen[number+"\x00"+sk] = true
+			av, err := attributevalue.MarshalMap(eventItem{PK: trackingPK(number), SK: sk, Status: ev.Status, OriginStatus: ev.OriginStatus, Agency: ev.Agency, Datetime: ev.Datetime})
+			if err != nil {
+				return err
+			}
+			writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		}
+	}
+	return s.batchWrite(ctx, writes)
+}
+
+// Advance implements message.Tracking. The current status moves only
+// forward in time: events arrive out of order, and the newest stored so
+// far wins.
+func (s *Store) Advance(ctx context.Context, number string, events []tracking.Event) (bool, error) {
 	newestKey, newest := "", tracking.Event{}
 	for _, ev := range events {
-		sk := historySK(skEvent, ev.At, ev.Status, ev.OriginStatus, ev.Agency, ev.Datetime)
-		av, err := attributevalue.MarshalMap(eventItem{PK: trackingPK(number), SK: sk, Status: ev.Status, OriginStatus: ev.OriginStatus, Agency: ev.Agency, Datetime: ev.Datetime})
-		if err != nil {
-			return false, err
-		}
-		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
-		if sk > newestKey {
+		if sk := eventSK(ev); sk > newestKey {
 			newestKey, newest = sk, ev
 		}
 	}
-	if err := s.batchWrite(ctx, dedupe(writes)); err != nil {
-		return false, err
-	}
 	c, _ := carrier.Detect(number)
-	// The current status moves only forward in time: events arrive out of
-	// order, and the newest stored so far wins.
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: trackingKey(number, skShipment),
 		UpdateExpression:         aws.String("SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key"),
@@ -168,21 +185,6 @@ func (s *Store) AddEvents(ctx context.Context, number string, events []tracking.
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// dedupe drops repeated puts of the same key: BatchWriteItem refuses a
-// batch that writes one item twice.
-func dedupe(writes []types.WriteRequest) []types.WriteRequest {
-	seen := map[string]bool{}
-	out := writes[:0]
-	for _, w := range writes {
-		k := w.PutRequest.Item[attrSK].(*types.AttributeValueMemberS).Value
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, w)
-		}
-	}
-	return out
 }
 
 // SetService implements message.Tracking.

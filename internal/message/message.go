@@ -106,10 +106,12 @@ type Store interface {
 type Tracking interface {
 	// PutShipment sets the shipment data of a number.
 	PutShipment(ctx context.Context, s tracking.Shipment) error
-	// AddEvents stores events (a repeated event is stored once) and makes
-	// the newest the number's current status if it is newer than the one
-	// stored; it reports whether it was.
-	AddEvents(ctx context.Context, number string, events []tracking.Event) (bool, error)
+	// PutEvents stores the events of many numbers; an event delivered
+	// again is stored once.
+	PutEvents(ctx context.Context, events map[string][]tracking.Event) error
+	// Advance makes the newest of a number's events its current status if
+	// it is newer than the stored one, and reports whether it was.
+	Advance(ctx context.Context, number string, events []tracking.Event) (bool, error)
 	// SetService records a service change, kept if it is the newest.
 	SetService(ctx context.Context, number, service, datetime string, at time.Time) error
 	// Subscribers lists the projects a number is associated with now.

@@ -162,10 +162,13 @@ func (s Service) Process(ctx context.Context, id string) error {
 // applyConcurrency bounds the tracking numbers updated at once.
 const applyConcurrency = 8
 
-// apply writes the queued messages to the tracking data, number by number;
-// each number's messages are applied in their order in the request.
+// apply writes the queued messages to the tracking data. Events of all
+// numbers are stored first, in shared batches; then each number (several
+// at once) gets its shipment data and service changes in request order
+// and its current status moved forward.
 func (s Service) apply(ctx context.Context, msgs []Message) error {
 	byNumber := map[string][]Message{}
+	events := map[string][]tracking.Event{}
 	var order []string
 	for _, m := range msgs {
 		if m.Status != request.Queued {
@@ -182,17 +185,42 @@ func (s Service) apply(ctx context.Context, msgs []Message) error {
 			order = append(order, number)
 		}
 		byNumber[number] = append(byNumber[number], m)
+		if m.Type == TypeTrackingEvent {
+			ev, err := parseEvent(m)
+			if err != nil {
+				return err
+			}
+			events[number] = append(events[number], ev)
+		}
+	}
+	if err := s.Tracking.PutEvents(ctx, events); err != nil {
+		return err
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(applyConcurrency)
 	for _, number := range order {
-		g.Go(func() error { return s.applyNumber(ctx, number, byNumber[number]) })
+		g.Go(func() error { return s.applyNumber(ctx, number, byNumber[number], events[number]) })
 	}
 	return g.Wait()
 }
 
-func (s Service) applyNumber(ctx context.Context, number string, msgs []Message) error {
-	var events []tracking.Event
+func parseEvent(m Message) (tracking.Event, error) {
+	var p eventPayload
+	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+		return tracking.Event{}, err
+	}
+	at, _ := tracking.ParseDatetime(p.Datetime)
+	ev := tracking.Event{Status: p.Status, Datetime: p.Datetime, At: at}
+	if p.OriginStatus != nil {
+		ev.OriginStatus = *p.OriginStatus
+	}
+	if p.Agency != nil {
+		ev.Agency = *p.Agency
+	}
+	return ev, nil
+}
+
+func (s Service) applyNumber(ctx context.Context, number string, msgs []Message, events []tracking.Event) error {
 	for _, m := range msgs {
 		switch m.Type {
 		case TypeShipment:
@@ -223,26 +251,12 @@ func (s Service) applyNumber(ctx context.Context, number string, msgs []Message)
 			if err := s.Tracking.SetService(ctx, number, p.Service, p.Datetime, at); err != nil {
 				return err
 			}
-		case TypeTrackingEvent:
-			var p eventPayload
-			if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
-				return err
-			}
-			at, _ := tracking.ParseDatetime(p.Datetime)
-			ev := tracking.Event{Status: p.Status, Datetime: p.Datetime, At: at}
-			if p.OriginStatus != nil {
-				ev.OriginStatus = *p.OriginStatus
-			}
-			if p.Agency != nil {
-				ev.Agency = *p.Agency
-			}
-			events = append(events, ev)
 		}
 	}
 	if len(events) == 0 {
 		return nil
 	}
-	newer, err := s.Tracking.AddEvents(ctx, number, events)
+	newer, err := s.Tracking.Advance(ctx, number, events)
 	if err != nil || !newer {
 		return err
 	}
