@@ -91,6 +91,9 @@ func (s *Store) Events(ctx context.Context, number string, limit int) ([]trackin
 		},
 		ScanIndexForward: aws.Bool(false),
 		Limit:            aws.Int32(int32(limit)),
+		// As consistent as the shipment read beside it: the status shown
+		// always has its event in the history.
+		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,950 @@
+//go:build integration
+
+package httpapi_test
+
+// Benchmarks of the tracking resource and of message ingestion against the
+// local stack (DynamoDB Local and the SQS emulator; see `make bench`):
+//
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Tracking|Ingest' -benchtime 1x ./internal/httpapi/
+//
+// Like the job benchmarks they measure and do not judge: no assertion is on
+// speed, but each fails on a wrong result (a response other than 200, a
+// read finding other data than was written, a request not Complete, a
+// parcel whose status is not its newest event). Each compares the API with
+// the bare DynamoDB work underneath, measured in the same run, so the
+// ratios hold on any machine even when the absolute figures do not: the
+// API server, the load generator, DynamoDB Local and the SQS emulator
+// share this machine's CPUs.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/apitest"
+	"github.com/parcelgate/parcelgate/internal/dynamo"
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// Sizes of BenchmarkTrackingGet.
+const (
+	getParcels = 200
+	getEvents  = ingestEvents
+	// getClients concurrent clients send getRequests requests per
+	// iteration, split into getRounds rounds; the raw reads and the
+	// in-process reads get as many, from as many goroutines.
+	getClients  = 16
+	getRequests = 4000
+	getRounds   = 2
+	// getSerial calls of each kind per iteration come from one client:
+	// the latency without queueing.
+	getSerial = 400
+	getWarmUp = 25 // requests per client before timing, of each kind
+	// getBase keeps the numbers clear of the other benchmarks' and tests'.
+	getBase = 2_000_000
+)
+
+// Sizes of BenchmarkIngest100x1000: the issue's 100 requests of 1,000
+// events, 10 events for each of 10,000 parcels.
+const (
+	ingestRequests = 100
+	ingestSize     = message.MaxMessages
+	ingestEvents   = 10
+	ingestParcels  = ingestRequests * ingestSize / ingestEvents
+	// ingestPosters is how many POSTs are in flight at once.
+	ingestPosters = 4
+	// ingestLate is the share of events that arrive one to three days
+	// late, after newer events of their parcel.
+	ingestLate = 0.10
+	// Numbers: dhl(ingestBase + iteration × ingestStride + offset), the
+	// API's parcels at offset 0, the raw baseline's at ingestRawOffset,
+	// the counted request's at ingestCountOffset; the warm-up's at
+	// ingestWarmUp.
+	ingestBase        = 3_000_000
+	ingestStride      = 100_000
+	ingestRawOffset   = 30_000
+	ingestCountOffset = 60_000
+	ingestWarmUp      = 2_900_000
+	// ingestDeadline bounds the wait for the 100 requests to be processed.
+	ingestDeadline = 20 * time.Minute
+)
+
+// statuses is the status of a parcel's k-th event; the last is newest.
+var statuses = [ingestEvents]string{
+	"label_created", "picked_up", "in_transit", "arrived_at_facility", "departed_facility",
+	"in_transit", "arrived_at_facility", "departed_facility", "out_for_delivery", "delivered",
+}
+
+var agencies = []string{"Leipzig Hub", "Kraków", "Warszawa Sortownia", "Köln", "Poznań 2", "Gdańsk Port"}
+
+// eventTime is when the k-th event of parcel p happened:
+// parcels start 86 s apart over ten days, one event a day, at a minute of
+// the day that varies by parcel.
+func eventTime(p, k int) time.Time {
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	minute := (p*37 + k*101) % 600
+	return base.Add(time.Duration(p)*86*time.Second + time.Duration(k)*24*time.Hour + time.Duration(minute)*time.Minute)
+}
+
+// plus2 is the offset a quarter of the events are stamped with.
+var plus2 = time.FixedZone("", 2*3600)
+
+// benchEvent is the k-th TrackingEvent of number n (the p-th parcel), its
+// externalReference unique as a carrier's event id would be.
+func benchEvent(n string, p, k int) msg {
+	at := eventTime(p, k)
+	if p%4 == 0 {
+		at = at.In(plus2)
+	}
+	return msg{MessageType: "TrackingEvent", ExternalReference: fmt.Sprintf("ev-%s-%d", n, k), Payload: map[string]any{
+		"trackingNumber": n, "status": statuses[k], "originStatus": strings.ToUpper(statuses[k][:3]),
+		"agency": agencies[(p+k)%len(agencies)], "datetime": at.Format(time.RFC3339),
+	}}
+}
+
+// benchShipment is a Shipment message of number n shaped as seed 001's.
+func benchShipment(n string, p int) msg {
+	m := seedShipment(map[string]any{"size": string(rune('A' + p%3))})
+	pl := m.Payload.(map[string]any)
+	pl["trackingNumber"], pl["type"], pl["service"] = n, "parcel_express", "parcel_express"
+	pl["createdAt"] = eventTime(p, 0).Add(-time.Hour).Format(time.RFC3339)
+	m.ExternalReference = "sh-" + n
+	return m
+}
+
+// postMessages sends one injection over plain HTTP (no OpenAPI validation:
+// it would spend the benchmark's CPU) and returns the request's id.
+func postMessages(ctx context.Context, client *http.Client, url, token string, body []byte) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/messages", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+		Success bool `json:"success"`
+	}
+	if resp.StatusCode != http.StatusAccepted || json.Unmarshal(data, &out) != nil || !out.Success || out.Data.ID == "" {
+		return "", fmt.Errorf("POST /v1/messages: %d %s", resp.StatusCode, data)
+	}
+	return out.Data.ID, nil
+}
+
+func injectBody(tb testing.TB, ref string, msgs []msg) []byte {
+	tb.Helper()
+	body, err := json.Marshal(map[string]any{"batchReference": ref, "messages": msgs})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return body
+}
+
+// wantComplete is an error unless the request has every message Complete.
+func wantComplete(r message.Request, n int) error {
+	if s := r.Summary; s.Total != n || s.Complete != n {
+		return fmt.Errorf("request %s (%s) ended with %+v, want %d Complete (%s)", r.ID, r.BatchReference, s, n, r.FailureReason)
+	}
+	return nil
+}
+
+// watcher polls requests until processed. Each round reads the pending
+// requests in the order they were accepted and stops at the first not yet
+// processed, so it costs about one GetItem per round and one per request.
+type watcher struct {
+	e       *apitest.Env
+	mu      sync.Mutex
+	pending []watched
+	done    int
+	errs    []error
+}
+
+type watched struct {
+	id   string
+	size int
+}
+
+func (w *watcher) add(id string, size int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending = append(w.pending, watched{id, size})
+}
+
+// round checks the pending requests once and returns how many are done.
+func (w *watcher) round(ctx context.Context) (int, error) {
+	w.mu.Lock()
+	pending := slices.Clone(w.pending)
+	w.mu.Unlock()
+	finished := map[string]bool{}
+	for _, p := range pending {
+		r, err := w.e.API.Messages.Store.Request(ctx, p.id)
+		if err != nil {
+			return 0, err
+		}
+		if r.ProcessedAt.IsZero() {
+			break
+		}
+		finished[p.id] = true
+		if err := wantComplete(r, p.size); err != nil {
+			w.errs = append(w.errs, err)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending = slices.DeleteFunc(w.pending, func(p watched) bool { return finished[p.id] })
+	w.done += len(finished)
+	return w.done, nil
+}
+
+// await polls every interval until want requests are done.
+func (w *watcher) await(ctx context.Context, want int, interval time.Duration, deadline time.Time) error {
+	for {
+		done, err := w.round(ctx)
+		if err != nil {
+			return err
+		}
+		if len(w.errs) > 0 {
+			return errors.Join(w.errs...)
+		}
+		if done >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d requests processed by the deadline", done, want)
+		}
+		time.Sleep(interval)
+	}
+}
+
+// injectAll posts msgs in requests of at most 1,000 and waits until all
+// are processed, untimed.
+func injectAll(tb testing.TB, e *apitest.Env, token, ref string, msgs []msg) {
+	tb.Helper()
+	ctx := context.Background()
+	client := &http.Client{Timeout: time.Minute}
+	w := &watcher{e: e}
+	n := 0
+	for start := 0; start < len(msgs); start += message.MaxMessages {
+		part := msgs[start:min(start+message.MaxMessages, len(msgs))]
+		id, err := postMessages(ctx, client, e.URL, token, injectBody(tb, fmt.Sprintf("%s-%d", ref, start), part))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		w.add(id, len(part))
+		n++
+	}
+	if err := w.await(ctx, n, 50*time.Millisecond, time.Now().Add(5*time.Minute)); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// resourceOut is the part of the tracking resource the benchmarks check.
+type resourceOut struct {
+	TrackingNumber  string `json:"tracking_number"`
+	Status          string `json:"status"`
+	UpdatedAt       string `json:"updated_at"`
+	TrackingDetails []struct {
+		Status   string `json:"status"`
+		Datetime string `json:"datetime"`
+	} `json:"tracking_details"`
+}
+
+// wantHistory is an error unless the resource of parcel p has its events,
+// newest first, and the newest as its status.
+func wantHistory(res resourceOut, n string, p int) error {
+	if res.TrackingNumber != n || len(res.TrackingDetails) != ingestEvents {
+		return fmt.Errorf("%s: resource of %s with %d events, want %d", n, res.TrackingNumber, len(res.TrackingDetails), ingestEvents)
+	}
+	newest := benchEvent(n, p, ingestEvents-1).Payload.(map[string]any)
+	if res.Status != newest["status"] || res.UpdatedAt != newest["datetime"] {
+		return fmt.Errorf("%s: status %s at %s, want the newest event's %s at %s", n, res.Status, res.UpdatedAt, newest["status"], newest["datetime"])
+	}
+	for i, d := range res.TrackingDetails {
+		want := benchEvent(n, p, ingestEvents-1-i).Payload.(map[string]any)
+		if d.Status != want["status"] || d.Datetime != want["datetime"] {
+			return fmt.Errorf("%s: event %d is %s at %s, want %s at %s (newest first)", n, i, d.Status, d.Datetime, want["status"], want["datetime"])
+		}
+	}
+	return nil
+}
+
+// cpuUse samples this process's CPU time and the machine's busy share.
+type cpuUse struct {
+	self       time.Duration
+	busy, all  uint64
+	haveSystem bool
+}
+
+func sampleCPU() cpuUse {
+	var u cpuUse
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		u.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	// /proc/stat's first line: cpu user nice system idle iowait irq
+	// softirq steal, then guest times, which user and nice include.
+	if data, err := os.ReadFile("/proc/stat"); err == nil {
+		line, _, _ := strings.Cut(string(data), "\n")
+		fields := strings.Fields(line)
+		if len(fields) > 5 && fields[0] == "cpu" {
+			for i, f := range fields[1:min(9, len(fields))] {
+				v, _ := strconv.ParseUint(f, 10, 64)
+				u.all += v
+				if i != 3 && i != 4 { // idle, iowait
+					u.busy += v
+				}
+			}
+			u.haveSystem = true
+		}
+	}
+	return u
+}
+
+// phase is one kind of load's results, summed over rounds.
+type phase struct {
+	name      string
+	latencies []time.Duration
+	wall      time.Duration
+	self      time.Duration // this process's CPU time
+	busy, all uint64        // machine CPU ticks
+}
+
+func (p *phase) add(lat []time.Duration, wall time.Duration, before, after cpuUse) {
+	p.latencies = append(p.latencies, lat...)
+	p.wall += wall
+	p.self += after.self - before.self
+	if before.haveSystem && after.haveSystem {
+		p.busy += after.busy - before.busy
+		p.all += after.all - before.all
+	}
+}
+
+// quantile is the nearest-rank quantile, in milliseconds.
+func (p *phase) quantile(q float64) float64 {
+	s := slices.Clone(p.latencies)
+	slices.Sort(s)
+	return float64(s[int(q*float64(len(s)-1)+0.5)]) / float64(time.Millisecond)
+}
+
+func (p *phase) rate() float64 { return float64(len(p.latencies)) / p.wall.Seconds() }
+
+// String gives the figures and the CPU time per call: this process's (the
+// load generator, and the API when it is in the call) and the rest of the
+// machine's (the emulators, chiefly DynamoDB Local, and anything else
+// running), from /proc/stat's ticks of 1/100 s.
+func (p *phase) String() string {
+	return fmt.Sprintf("%s: p50 %.2f ms, p99 %.2f ms, %.0f/s; CPU per call: %s",
+		p.name, p.quantile(0.50), p.quantile(0.99), p.rate(), p.cpuPer(len(p.latencies)))
+}
+
+// cpuPer is the CPU time per unit of work, of n units.
+func (p *phase) cpuPer(n int) string {
+	self := p.self.Seconds() * 1000 / float64(n)
+	if p.all == 0 {
+		return fmt.Sprintf("this process %.2f ms", self)
+	}
+	rest := (float64(p.busy)/100 - p.self.Seconds()) * 1000 / float64(n)
+	return fmt.Sprintf("this process %.2f ms, rest of the machine %.2f ms (machine %.0f%% busy)", self, rest, 100*float64(p.busy)/float64(p.all))
+}
+
+// loadAverage is /proc/loadavg's first figure, or "?".
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+// load runs total calls of do from clients goroutines, each on parcels it
+// picks at random, and records every call's latency.
+func load(ctx context.Context, seed uint64, clients, total int, do func(ctx context.Context, rng *rand.Rand) error) ([]time.Duration, time.Duration, error) {
+	lat := make([][]time.Duration, clients)
+	g, ctx := errgroup.WithContext(ctx)
+	start := time.Now()
+	for c := range clients {
+		per := total / clients
+		if c < total%clients {
+			per++
+		}
+		g.Go(func() error {
+			rng := rand.New(rand.NewPCG(seed, uint64(c)))
+			ls := make([]time.Duration, 0, per)
+			for range per {
+				t := time.Now()
+				if err := do(ctx, rng); err != nil {
+					return err
+				}
+				ls = append(ls, time.Since(t))
+			}
+			lat[c] = ls
+			return nil
+		})
+	}
+	err := g.Wait()
+	wall := time.Since(start)
+	return slices.Concat(lat...), wall, err
+}
+
+// BenchmarkTrackingGet measures GET /v1/tracking/{n} under a load of
+// concurrent clients against the bare DynamoDB reads that serve it.
+//
+// 200 parcels get a Shipment and 10 events each through POST /v1/messages
+// (untimed). Each iteration then runs, in getRounds rounds, three loads of
+// getRequests/getRounds calls from 16 goroutines, each on random parcels:
+//
+//   - api: GET /v1/tracking/{n} over real HTTP to the test server, with a
+//     plain keep-alive http.Client (16 idle connections, no OpenAPI
+//     validation); every answer must be 200 and name its number;
+//   - service: the handler's tracking.Service.Get called in process: the
+//     same reads plus decoding the items, without HTTP and JSON;
+//   - raw: the reads the store makes, issued with the SDK: GetItem of the
+//     shipment (consistent, as the store reads it) and Query of its newest
+//     100 events (PK = TRK#n, SK begins with EV#, newest first); each pair
+//     must find the shipment and 10 events.
+//
+// Each load is followed by getSerial/getRounds calls of the same kind from
+// a single client: the latency without queueing, where the API's own cost
+// shows (under 16 clients DynamoDB Local saturates the machine and the
+// latency is mostly waiting for it). The rounds alternate the order of the
+// kinds so neither the emulator's warm-up nor the table's state favours
+// one. Latency is per call (one HTTP request, one Get, one GetItem + Query
+// pair); throughput is calls per second of wall time. The log also gives
+// the CPU time per call of this process (the load generator, and for api
+// and service the API too) and of the rest of the machine (DynamoDB Local,
+// chiefly, but also whatever else runs: the load average at the start is
+// logged), from /proc/stat where there is one.
+func BenchmarkTrackingGet(b *testing.B) {
+	e := apitest.Start(b)
+	_, token := e.Token(b, "carrier")
+	ctx := context.Background()
+	numbers := make([]string, getParcels)
+	var msgs []msg
+	for p := range numbers {
+		n := dhl(getBase + p)
+		numbers[p] = n
+		msgs = append(msgs, benchShipment(n, p))
+		for k := range getEvents {
+			msgs = append(msgs, benchEvent(n, p, k))
+		}
+	}
+	injectAll(b, e, token, "get-setup", msgs)
+	for _, p := range []int{0, getParcels - 1} {
+		var res resourceOut
+		e.Call(b, "GET", "/v1/tracking/"+numbers[p], "", nil).Want(b, 200).JSON(b, &res)
+		if err := wantHistory(res, numbers[p], p); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	httpClient := &http.Client{
+		Transport: &http.Transport{MaxIdleConns: 2 * getClients, MaxIdleConnsPerHost: 2 * getClients, IdleConnTimeout: time.Minute},
+		Timeout:   30 * time.Second,
+	}
+	api := func(ctx context.Context, rng *rand.Rand) error {
+		n := numbers[rng.IntN(len(numbers))]
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URL+"/v1/tracking/"+n, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"tracking_number":"`+n+`"`)) {
+			return fmt.Errorf("GET /v1/tracking/%s: %d %s", n, resp.StatusCode, body)
+		}
+		return nil
+	}
+	svc := e.API.Tracking
+	service := func(ctx context.Context, rng *rand.Rand) error {
+		n := numbers[rng.IntN(len(numbers))]
+		res, err := svc.Get(ctx, n, tracking.MaxDetails)
+		if err != nil {
+			return err
+		}
+		if res.TrackingNumber != n || len(res.Details) != getEvents {
+			return fmt.Errorf("Get(%s): %s with %d events", n, res.TrackingNumber, len(res.Details))
+		}
+		return nil
+	}
+	ddb := dynamodb.NewFromConfig(e.AWS, localChecksums)
+	table := e.Config.Table
+	raw := func(ctx context.Context, rng *rand.Rand) error {
+		n := numbers[rng.IntN(len(numbers))]
+		pk := &types.AttributeValueMemberS{Value: "TRK#" + n}
+		sh, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName:      &table,
+			Key:            map[string]types.AttributeValue{"PK": pk, "SK": &types.AttributeValueMemberS{Value: "SHIPMENT"}},
+			ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			return err
+		}
+		evs, err := ddb.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &table,
+			KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": pk, ":sk": &types.AttributeValueMemberS{Value: "EV#"}},
+			ScanIndexForward:          aws.Bool(false),
+			Limit:                     aws.Int32(tracking.MaxDetails),
+		})
+		if err != nil {
+			return err
+		}
+		if sh.Item == nil || len(evs.Items) != getEvents {
+			return fmt.Errorf("raw reads of %s: shipment found %t, %d events", n, sh.Item != nil, len(evs.Items))
+		}
+		return nil
+	}
+	kinds := []struct {
+		name string
+		do   func(context.Context, *rand.Rand) error
+	}{{"api", api}, {"service", service}, {"raw", raw}}
+
+	// Warm-up: connections, the JIT of DynamoDB Local, the Go runtime.
+	for _, k := range kinds {
+		if _, _, err := load(ctx, 99, getClients, getClients*getWarmUp, k.do); err != nil {
+			b.Fatal(err)
+		}
+	}
+	loaded, alone := map[string]*phase{}, map[string]*phase{}
+	for _, k := range kinds {
+		loaded[k.name] = &phase{name: fmt.Sprintf("%s, %d clients", k.name, getClients)}
+		alone[k.name] = &phase{name: k.name + ", 1 client"}
+	}
+	run := func(p *phase, seed uint64, clients, calls int, do func(context.Context, *rand.Rand) error) {
+		before := sampleCPU()
+		lat, wall, err := load(ctx, seed, clients, calls, do)
+		after := sampleCPU()
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.add(lat, wall, before, after)
+	}
+	loadAtStart := loadAverage()
+	b.ResetTimer()
+	for i := range b.N {
+		for r := range getRounds {
+			order := slices.Clone(kinds)
+			if r%2 == 1 {
+				slices.Reverse(order)
+			}
+			seed := uint64(i*getRounds + r)
+			for _, k := range order {
+				run(loaded[k.name], seed, getClients, getRequests/getRounds, k.do)
+				run(alone[k.name], seed, 1, getSerial/getRounds, k.do)
+			}
+		}
+	}
+	b.StopTimer()
+	a, s, w := loaded["api"], loaded["service"], loaded["raw"]
+	a1, s1, w1 := alone["api"], alone["service"], alone["raw"]
+	b.ReportMetric(a.quantile(0.50), "api-p50-ms")
+	b.ReportMetric(a.quantile(0.99), "api-p99-ms")
+	b.ReportMetric(a.rate(), "api-req/s")
+	b.ReportMetric(w.quantile(0.50), "raw-p50-ms")
+	b.ReportMetric(w.quantile(0.99), "raw-p99-ms")
+	b.ReportMetric(w.rate(), "raw-pairs/s")
+	b.ReportMetric(a.quantile(0.50)/w.quantile(0.50), "p50-ratio")
+	b.ReportMetric(a.rate()/w.rate(), "throughput-ratio")
+	b.ReportMetric(a1.quantile(0.50)/w1.quantile(0.50), "p50-ratio-1client")
+	b.Logf("%d parcels of %d events; per iteration, of each kind, %d calls from %d clients and %d from 1, in %d rounds; %d iteration(s); load average at start %s",
+		getParcels, getEvents, getRequests, getClients, getSerial, getRounds, b.N, loadAtStart)
+	for _, p := range []*phase{a, s, w, a1, s1, w1} {
+		b.Logf("%s", p)
+	}
+	b.Logf("api/raw, %d clients: p50 %.2f, p99 %.2f, throughput %.2f (service/raw: p50 %.2f, throughput %.2f); 1 client: p50 %.2f (+%.2f ms), service/raw p50 %.2f (+%.2f ms)",
+		getClients, a.quantile(0.50)/w.quantile(0.50), a.quantile(0.99)/w.quantile(0.99), a.rate()/w.rate(),
+		s.quantile(0.50)/w.quantile(0.50), s.rate()/w.rate(),
+		a1.quantile(0.50)/w1.quantile(0.50), a1.quantile(0.50)-w1.quantile(0.50),
+		s1.quantile(0.50)/w1.quantile(0.50), s1.quantile(0.50)-w1.quantile(0.50))
+}
+
+// ingestEvent is one event of the ingestion stream.
+type ingestEvent struct {
+	p, k    int
+	arrival time.Time
+}
+
+// ingestStream is the order in which a carrier sends the events of n
+// parcels: as they happen, give or take ten minutes, except ingestLate of
+// them, sent one to three days late, after newer events of their parcel.
+// It also returns the parcels that receive an event older than one they
+// already received.
+func ingestStream(seed uint64) ([]ingestEvent, []int) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	events := make([]ingestEvent, 0, ingestParcels*ingestEvents)
+	for p := range ingestParcels {
+		for k := range ingestEvents {
+			late := time.Duration(rng.IntN(600)) * time.Second
+			if rng.Float64() < ingestLate {
+				late = 24*time.Hour + time.Duration(rng.Int64N(int64(48*time.Hour)))
+			}
+			events = append(events, ingestEvent{p: p, k: k, arrival: eventTime(p, k).Add(late)})
+		}
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].arrival.Before(events[j].arrival) })
+	newestSeen := make([]int, ingestParcels)
+	for p := range newestSeen {
+		newestSeen[p] = -1
+	}
+	disordered := map[int]bool{}
+	for _, ev := range events {
+		if ev.k < newestSeen[ev.p] {
+			disordered[ev.p] = true
+		}
+		newestSeen[ev.p] = max(newestSeen[ev.p], ev.k)
+	}
+	out := make([]int, 0, len(disordered))
+	for p := range disordered {
+		out = append(out, p)
+	}
+	sort.Ints(out)
+	return events, out
+}
+
+// benchEventItem is the store's event item (internal/dynamo/trackingdata.go),
+// keyed as the store keys it (internal/dynamo/keys.go).
+type benchEventItem struct {
+	PK           string `dynamodbav:"PK"`
+	SK           string `dynamodbav:"SK"`
+	Status       string `dynamodbav:"status"`
+	OriginStatus string `dynamodbav:"originStatus,omitempty"`
+	Agency       string `dynamodbav:"agency,omitempty"`
+	Datetime     string `dynamodbav:"datetime"`
+}
+
+func eventWrite(b *testing.B, m msg) types.WriteRequest {
+	b.Helper()
+	pl := m.Payload.(map[string]any)
+	status, origin, agency, datetime := pl["status"].(string), pl["originStatus"].(string), pl["agency"].(string), pl["datetime"].(string)
+	at, err := tracking.ParseDatetime(datetime)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{status, origin, agency, datetime}, "\x00")))
+	av, err := attributevalue.MarshalMap(benchEventItem{
+		PK: "TRK#" + pl["trackingNumber"].(string), SK: "EV#" + at.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + hex.EncodeToString(sum[:8]),
+		Status: status, OriginStatus: origin, Agency: agency, Datetime: datetime,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}
+}
+
+// BenchmarkIngest100x1000 measures message ingestion: 100 requests of
+// 1,000 TrackingEvent messages, 10 events for each of 10,000 parcels, in
+// the order a carrier would send them (ingestStream): a parcel's events
+// spread over about 50 requests, 10% of the events one to three days late,
+// so about 60% of the parcels receive an event older than their current
+// status (history only).
+//
+// The 100 bodies are built untimed; then ingestPosters clients POST them
+// over HTTP (plain client, no OpenAPI validation) while the harness's
+// poller processes them as Lambda would (batches of 5, 4 at once). The
+// time runs from the first POST until every request is seen processed,
+// polled every 100 ms (Store.Request, as a client polls); the POST phase
+// alone (first POST to last 202) is reported too. Every request must end
+// with 1,000 messages Complete, and 200 parcels (100 of those that got
+// events out of order, 100 others) must show their 10 events newest first
+// and the newest as their status.
+//
+// Baseline, same run: the same number of event items, shaped and keyed as
+// the store writes them, for other parcels, written with plain
+// BatchWriteItem (25 per request, 8 in flight), half before and half
+// after the API's run. It is the floor of the work: the processor also
+// stores the messages and their outcomes, and per parcel updates the
+// current status (conditional UpdateItem) and looks for subscribed
+// projects (Query on GSI1). The last log line counts and times the
+// DynamoDB calls of one such request, posted and processed in process
+// through a counting client.
+func BenchmarkIngest100x1000(b *testing.B) {
+	e := apitest.Start(b)
+	_, token := e.Token(b, "carrier")
+	ctx := context.Background()
+	ddb := dynamodb.NewFromConfig(e.AWS, localChecksums)
+	client := &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: ingestPosters},
+		Timeout:   2 * time.Minute,
+	}
+
+	// Warm-up: one request of 1,000 events, and 1,000 raw writes.
+	warm := make([]msg, 0, ingestSize)
+	var warmWrites []types.WriteRequest
+	for p := range ingestSize / 2 {
+		n := dhl(ingestWarmUp + p)
+		warm = append(warm, benchEvent(n, p, 0), benchEvent(n, p, 1))
+		warmWrites = append(warmWrites, eventWrite(b, benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 0)), eventWrite(b, benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 1)))
+	}
+	injectAll(b, e, token, "warm-up", warm)
+	if err := batchWrite(ctx, ddb, e.Config.Table, warmWrites); err != nil {
+		b.Fatal(err)
+	}
+
+	loadAtStart := loadAverage()
+	var total, posting, rawTime time.Duration
+	var rawHalves [2]time.Duration
+	var apiCPU, rawCPU phase
+	var disorderedParcels int
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		stream, disordered := ingestStream(uint64(i))
+		disorderedParcels += len(disordered)
+		number := func(p int) string { return dhl(ingestBase + i*ingestStride + p) }
+		bodies := make([][]byte, ingestRequests)
+		rawWrites := make([]types.WriteRequest, 0, len(stream))
+		for r := range bodies {
+			msgs := make([]msg, ingestSize)
+			for j, ev := range stream[r*ingestSize : (r+1)*ingestSize] {
+				msgs[j] = benchEvent(number(ev.p), ev.p, ev.k)
+				rawWrites = append(rawWrites, eventWrite(b, benchEvent(dhl(ingestBase+i*ingestStride+ingestRawOffset+ev.p), ev.p, ev.k)))
+			}
+			bodies[r] = injectBody(b, fmt.Sprintf("carrier-%d-%03d", i, r), msgs)
+		}
+		half := len(rawWrites) / 2
+		start, before := time.Now(), sampleCPU()
+		if err := batchWrite(ctx, ddb, e.Config.Table, rawWrites[:half]); err != nil {
+			b.Fatal(err)
+		}
+		rawHalves[0] += time.Since(start)
+		rawCPU.add(nil, 0, before, sampleCPU())
+
+		b.StartTimer()
+		start, before = time.Now(), sampleCPU()
+		w := &watcher{e: e}
+		next := make(chan int, ingestRequests)
+		for r := range ingestRequests {
+			next <- r
+		}
+		close(next)
+		var posted sync.WaitGroup
+		var postErr error
+		var postOnce sync.Once
+		var lastAccepted time.Time
+		var acceptMu sync.Mutex
+		for range ingestPosters {
+			posted.Go(func() {
+				for r := range next {
+					id, err := postMessages(ctx, client, e.URL, token, bodies[r])
+					if err != nil {
+						postOnce.Do(func() { postErr = err })
+						return
+					}
+					acceptMu.Lock()
+					lastAccepted = time.Now()
+					acceptMu.Unlock()
+					w.add(id, ingestSize)
+				}
+			})
+		}
+		awaited := make(chan error, 1)
+		go func() {
+			// Wait for the POSTs before declaring the end, but poll meanwhile.
+			awaited <- w.await(ctx, ingestRequests, 100*time.Millisecond, start.Add(ingestDeadline))
+		}()
+		posted.Wait()
+		if postErr != nil {
+			b.Fatal(postErr)
+		}
+		if err := <-awaited; err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		apiCPU.add(nil, 0, before, sampleCPU())
+		total += elapsed
+		posting += lastAccepted.Sub(start)
+
+		start, before = time.Now(), sampleCPU()
+		if err := batchWrite(ctx, ddb, e.Config.Table, rawWrites[half:]); err != nil {
+			b.Fatal(err)
+		}
+		rawHalves[1] += time.Since(start)
+		rawCPU.add(nil, 0, before, sampleCPU())
+
+		sample := slices.Clone(disordered[:min(100, len(disordered))])
+		rng := rand.New(rand.NewPCG(uint64(i), 11))
+		for len(sample) < 200 {
+			sample = append(sample, rng.IntN(ingestParcels))
+		}
+		for _, p := range sample {
+			var res resourceOut
+			e.Call(b, "GET", "/v1/tracking/"+number(p), "", nil).Want(b, 200).JSON(b, &res)
+			if err := wantHistory(res, number(p), p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if i == 0 {
+			b.Logf("one request, posted and processed in process through a counting client: %s", countedRequest(b, e, stream, i))
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	rawTime = rawHalves[0] + rawHalves[1]
+	count := float64(b.N * ingestRequests * ingestSize)
+	processed := count / total.Seconds()
+	accepted := count / posting.Seconds()
+	rawRate := count / rawTime.Seconds()
+	b.ReportMetric(processed, "processed-msgs/s")
+	b.ReportMetric(accepted, "accepted-msgs/s")
+	b.ReportMetric(rawRate, "raw-items/s")
+	b.ReportMetric(processed/rawRate, "ratio")
+	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
+	b.Logf("%d requests of %d events (%d parcels × %d, %d parcels per iteration got events out of order), %d POSTs in flight, %d iteration(s); load average at start %s",
+		ingestRequests, ingestSize, ingestParcels, ingestEvents, disorderedParcels/b.N, ingestPosters, b.N, loadAtStart)
+	b.Logf("processed: %.0f messages/s (first POST to all processed %.1f s); accepted: %.0f messages/s (last 202 after %.1f s); processing ended %.1f s after the last 202",
+		processed, per(total), accepted, per(posting), per(total-posting))
+	b.Logf("plain BatchWriteItem of as many event items: %.0f items/s (%.1f s: %.1f s before, %.1f s after); processed/raw %.3f, accepted/raw %.3f",
+		rawRate, per(rawTime), per(rawHalves[0]), per(rawHalves[1]), processed/rawRate, accepted/rawRate)
+	n := b.N * ingestRequests * ingestSize
+	b.Logf("CPU per message: API run (POSTs, processing, polling) %s; raw %s", apiCPU.cpuPer(n), rawCPU.cpuPer(n))
+}
+
+// countedRequest injects and processes, in process and sequentially, one
+// request of 1,000 events shaped as the stream's first one, for parcels of
+// its own, through a message.Service whose store counts and times its
+// DynamoDB calls; nothing is queued. It returns the figures on one line.
+func countedRequest(b *testing.B, e *apitest.Env, stream []ingestEvent, i int) string {
+	b.Helper()
+	ctx := context.Background()
+	var injectCount, processCount apitest.DDBCounter
+	injectTime, processTime := &ddbTimer{}, &ddbTimer{}
+	store := func(c *apitest.DDBCounter, t *ddbTimer) *dynamo.Store {
+		return &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), Table: e.Config.Table}
+	}
+	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
+	in := make([]message.Incoming, ingestSize)
+	for j, ev := range stream[:ingestSize] {
+		m := benchEvent(dhl(ingestBase+i*ingestStride+ingestCountOffset+ev.p), ev.p, ev.k)
+		payload, err := json.Marshal(m.Payload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in[j] = message.Incoming{MessageType: m.MessageType, ExternalReference: m.ExternalReference, Payload: payload}
+	}
+	injector := message.Service{Store: store(&injectCount, injectTime), Queue: noQueue{}, Now: time.Now, NewID: newID}
+	start := time.Now()
+	r, err := injector.Inject(ctx, "carrier", "counted", in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	injected := time.Since(start)
+	ps := store(&processCount, processTime)
+	processor := message.Service{Store: ps, Tracking: ps, Now: time.Now, NewID: newID}
+	start = time.Now()
+	if err := processor.Process(ctx, r.ID); err != nil {
+		b.Fatal(err)
+	}
+	processed := time.Since(start)
+	if r, err = e.API.Messages.Store.Request(ctx, r.ID); err != nil {
+		b.Fatal(err)
+	}
+	if err := wantComplete(r, ingestSize); err != nil {
+		b.Fatal(err)
+	}
+	return fmt.Sprintf("Inject %.0f ms, %s; Process %.0f ms, %s",
+		float64(injected)/float64(time.Millisecond), injectTime.report(&injectCount),
+		float64(processed)/float64(time.Millisecond), processTime.report(&processCount))
+}
+
+type noQueue struct{}
+
+func (noQueue) EnqueueMessages(context.Context, string) error { return nil }
+
+// ddbTimer sums the time of a client's DynamoDB calls by operation; calls
+// that overlap are all counted, so the sum can exceed the wall time.
+type ddbTimer struct {
+	mu    sync.Mutex
+	total map[string]time.Duration
+}
+
+func (t *ddbTimer) option(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ddbTime", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			start := time.Now()
+			out, md, err := next.HandleInitialize(ctx, in)
+			d := time.Since(start)
+			name := awsmiddleware.GetOperationName(ctx)
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if t.total == nil {
+				t.total = map[string]time.Duration{}
+			}
+			t.total[name] += d
+			return out, md, err
+		}), middleware.Before)
+	})
+}
+
+// report lists the operations, most time first: calls, items written and
+// the summed call time.
+func (t *ddbTimer) report(c *apitest.DDBCounter) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ops := c.Ops()
+	ns := names(ops)
+	sort.SliceStable(ns, func(i, j int) bool { return t.total[ns[i]] > t.total[ns[j]] })
+	parts := make([]string, 0, len(ns))
+	calls := 0
+	for _, name := range ns {
+		op := ops[name]
+		calls += op.Calls
+		part := fmt.Sprintf("%s %d", name, op.Calls)
+		if op.ItemWrites > 0 {
+			part += fmt.Sprintf(" (%d items)", op.ItemWrites)
+		}
+		if op.Errors > 0 {
+			part += fmt.Sprintf(" (%d failed conditions)", op.Errors)
+		}
+		parts = append(parts, fmt.Sprintf("%s %.0f ms", part, float64(t.total[name])/float64(time.Millisecond)))
+	}
+	return fmt.Sprintf("%d DynamoDB calls [%s]", calls, strings.Join(parts, ", "))
+}
