@@ -47,6 +47,7 @@ func timestamp(t time.Time) *time.Time {
 	return &t
 }
 
+// optional renders an empty string as null.
 func optional(s string) *string {
 	if s == "" {
 		return nil

@@ -90,13 +90,6 @@ func writeCached(w http.ResponseWriter, r *http.Request, body any, lastModified 
 	_, _ = w.Write(append(data, '\n'))
 }
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {
 	raw := r.PathValue("tracking_number")
 	limit := tracking.MaxDetails
@@ -116,11 +109,11 @@ func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {
 	body := trackingBody{
 		TrackingNumber: res.TrackingNumber, Type: res.Type, Service: res.Service, Status: res.Status,
 		CustomAttributes: res.CustomAttributes, ExpectedFlow: res.ExpectedFlow,
-		CreatedAt: nullable(res.CreatedAt), UpdatedAt: nullable(res.UpdatedAt),
+		CreatedAt: optional(res.CreatedAt), UpdatedAt: optional(res.UpdatedAt),
 		TrackingDetails: make([]trackingDetail, len(res.Details)),
 	}
 	for i, ev := range res.Details {
-		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: nullable(ev.OriginStatus), Agency: nullable(ev.Agency), Datetime: ev.Datetime}
+		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: optional(ev.OriginStatus), Agency: optional(ev.Agency), Datetime: ev.Datetime}
 	}
 	writeCached(w, r, body, res.UpdatedAt)
 }
@@ -153,8 +146,8 @@ func (a *API) getServiceHistory(w http.ResponseWriter, r *http.Request) {
 	var body serviceHistoryBody
 	body.Href = scheme + "://" + r.Host + "/v1/tracking/" + sh.TrackingNumber + "/service_history"
 	body.ID = sh.TrackingNumber
-	body.ServiceHistory.LastService = nullable(sh.LastService)
-	body.ServiceHistory.UpdatedAt = nullable(sh.ServiceUpdatedAt)
+	body.ServiceHistory.LastService = optional(sh.LastService)
+	body.ServiceHistory.UpdatedAt = optional(sh.ServiceUpdatedAt)
 	writeCached(w, r, body, sh.ServiceUpdatedAt)
 }
 
