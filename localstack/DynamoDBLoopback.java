@@ -20,7 +20,15 @@ public class DynamoDBLoopback {
         f.setAccessible(true);
         Server server = (Server) f.get(proxy);
         for (Connector c : server.getConnectors()) c.setHost("127.0.0.1");
-        proxy.start();
+        try {
+            proxy.start();
+        } catch (Exception e) {
+            // Jetty's threads would keep a JVM without a port alive, and a
+            // readiness probe could then be answered by another stack's
+            // emulator on that port: exit instead.
+            e.printStackTrace();
+            System.exit(1);
+        }
         // devstack sets this when it owns the process: its end of our stdin
         // closes when it exits, even on SIGKILL or a test timeout, so the
         // emulator never outlives it. Detached stacks leave it unset.

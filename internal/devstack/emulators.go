@@ -42,6 +42,15 @@ func upEmulators(ctx context.Context, opts Options, logger *slog.Logger) (*Stack
 		return nil, err
 	}
 
+	// One stack starts at a time on this machine, from choosing its ports
+	// until its emulators answer: checkouts side by side (parallel CI
+	// jobs, worktrees) would otherwise choose the same free ports.
+	unlockPorts, err := lockFile(filepath.Join(os.TempDir(), "parcelgate-devstack-ports.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlockPorts()
+
 	s := &Stack{logger: logger}
 	dynamoPort, err := pickPort(opts.DynamoDBPort)
 	if err != nil {
@@ -81,6 +90,12 @@ func upEmulators(ctx context.Context, opts Options, logger *slog.Logger) (*Stack
 	}
 	if err := waitSQS(wait, s.SQSEndpoint, s.procs[1]); err != nil {
 		return nil, s.abort(s.procs[1].failure(err))
+	}
+	if err := checkOwner(s.procs[0], dynamoPort); err != nil {
+		return nil, s.abort(err)
+	}
+	if err := checkOwner(s.procs[1], sqsPort); err != nil {
+		return nil, s.abort(err)
 	}
 	logger.Info("local stack up", "dynamodb", s.DynamoDBEndpoint, "sqs", s.SQSEndpoint, "logs", opts.StateDir)
 	return s, nil
