@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -187,11 +188,11 @@ ones, and carries on.`,
 			run.progress = newProgress(stderr, len(file.Rows))
 			run.progress.Describe("submitting")
 			if err := run.submit(cmd.Context()); err != nil {
-				return err
+				return resumable(err)
 			}
 			run.progress.Describe("waiting")
 			if err := run.wait(cmd.Context()); err != nil {
-				return err
+				return resumable(err)
 			}
 			_ = run.progress.Finish()
 			if err := writeFile(report, func(w io.Writer) error { return run.writeReport(cmd.Context(), w) }); err != nil {
@@ -214,6 +215,14 @@ ones, and carries on.`,
 	cmd.Flags().StringVar(&report, "report", "", "where to write the merged report CSV (default: FILE.report.csv)")
 	_ = cmd.MarkFlagRequired("project")
 	return cmd
+}
+
+// resumable tells an interrupted user how to carry on.
+func resumable(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return errors.New("interrupted: run the same command again to carry on; the jobs already submitted are found again, not duplicated")
+	}
+	return fmt.Errorf("%w (run the same command again to carry on: the jobs already submitted are found again, not duplicated)", err)
 }
 
 // writeFile writes path through a sibling renamed into place, so a crash
