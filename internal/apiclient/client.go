@@ -21,6 +21,10 @@ type Client struct {
 	HTTP    *http.Client
 	// Token returns a valid access token; nil for public calls only.
 	Token func(ctx context.Context) (string, error)
+	// Forget, when set, drops the token the API refused (401), so the
+	// call is made once more with a new one: tokens die before their
+	// expiry when the signing key is rotated.
+	Forget func()
 }
 
 // Error is an answer the API refused, with its message for a person.
@@ -77,17 +81,46 @@ func apiError(status int, body []byte) *Error {
 // Do sends body (JSON) to path and decodes a 2xx answer into out (unless
 // out is nil or a *[]byte, which receives the raw body).
 func (c *Client) Do(ctx context.Context, method, path string, header http.Header, body, out any) error {
-	var rd io.Reader
+	var data []byte
 	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
 			return err
 		}
-		rd = bytes.NewReader(data)
+	}
+	status, answer, err := c.send(ctx, method, path, header, data)
+	if status == http.StatusUnauthorized && c.Forget != nil {
+		c.Forget()
+		status, answer, err = c.send(ctx, method, path, header, data)
+	}
+	if err != nil {
+		return err
+	}
+	if status < 200 || status > 299 {
+		return apiError(status, answer)
+	}
+	switch o := out.(type) {
+	case nil:
+		return nil
+	case *[]byte:
+		*o = answer
+		return nil
+	}
+	if err := json.Unmarshal(answer, out); err != nil {
+		return fmt.Errorf("unexpected answer from %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// send makes one request and returns the status and body of the answer.
+func (c *Client) send(ctx context.Context, method, path string, header http.Header, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, rd)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -99,33 +132,17 @@ func (c *Client) Do(ctx context.Context, method, path string, header http.Header
 	if c.Token != nil {
 		token, err := c.Token(ctx)
 		if err != nil {
-			return err
+			return 0, nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach %s: %w", c.BaseURL, unwrapURLError(err))
+		return 0, nil, fmt.Errorf("cannot reach %s: %w", c.BaseURL, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return apiError(resp.StatusCode, data)
-	}
-	switch o := out.(type) {
-	case nil:
-		return nil
-	case *[]byte:
-		*o = data
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("unexpected answer from %s %s: %w", method, path, err)
-	}
-	return nil
+	return resp.StatusCode, data, err
 }
 
 func unwrapURLError(err error) error {

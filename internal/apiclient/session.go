@@ -128,5 +128,12 @@ func (s *Session) save() error {
 
 // Client returns an API client that authenticates with the session.
 func (s *Session) Client() *Client {
-	return &Client{BaseURL: s.URL, HTTP: s.http, Token: s.Token}
+	return &Client{BaseURL: s.URL, HTTP: s.http, Token: s.Token, Forget: s.forget}
+}
+
+// forget drops the access token, so the next call gets a new one.
+func (s *Session) forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.AccessToken = ""
 }
