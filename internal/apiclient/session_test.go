@@ -47,15 +47,14 @@ func TestSessionKeepsTheTokenAndRenewsItBeforeExpiry(t *testing.T) {
 	if _, err := Login(ctx, srv.Client(), path, srv.URL, "demo", "wrong"); err == nil {
 		t.Fatal("a wrong secret logged in")
 	}
-	s, err := Login(ctx, srv.Client(), path, srv.URL+"/", "demo", "s3cret")
-	if err != nil {
+	if _, err := Login(ctx, srv.Client(), path, srv.URL+"/", "demo", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("session file: %v %v", st, err)
 	}
 	// A later command reads the saved token and asks for none.
-	s, err = LoadSession(srv.Client(), path)
+	s, err := LoadSession(srv.Client(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package trackpage
 
 import (
+	"fmt"
 	"html/template"
 
 	"golang.org/x/text/language"
@@ -75,16 +76,23 @@ var cat = func() catalog.Catalog {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	for key, byLang := range text {
 		for i, tag := range languages {
-			_ = b.SetString(tag, key, byLang[i])
+			mustSet(b, tag, key, byLang[i])
 		}
 	}
 	for key, byLang := range statuses {
 		for i, tag := range languages {
-			_ = b.SetString(tag, "status:"+key, byLang[i])
+			mustSet(b, tag, "status:"+key, byLang[i])
 		}
 	}
 	return b
 }()
+
+// mustSet adds a message; one the catalog refuses is a bug in this file.
+func mustSet(b *catalog.Builder, tag language.Tag, key, msg string) {
+	if err := b.SetString(tag, key, msg); err != nil {
+		panic(fmt.Sprintf("trackpage: message %s (%s): %v", key, tag, err))
+	}
+}
 
 // Lang is one of the page's languages.
 type Lang struct {
