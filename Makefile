@@ -21,15 +21,25 @@ LOGICAL_tracker := TrackerFunction
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
-.PHONY: run test test-unit lint build bench stack-up stack-down localstack-up localstack-down clean client demo
+.PHONY: run test browser test-unit lint build bench stack-up stack-down localstack-up localstack-down clean client demo
 
 ## run: the local stack (emulators, table, queues) and the API on http://127.0.0.1:3000
 run:
 	$(GO) run ./cmd/parcelgate dev
 
 ## test: every test, integration included, against a freshly started local stack
-test:
+test: browser
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 ./...
+
+## browser: headless Chromium (Debian's package) for the tracking page's browser test
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=; \
+		elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+		else echo "make test renders the tracking page in headless Chromium, which is missing: install Debian's chromium package (sudo apt-get install -y chromium)" >&2; exit 1; fi; \
+		echo "installing chromium (Debian package) for the tracking page's browser test"; \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	}
 
 ## test-unit: the tests that need no stack
 test-unit:

@@ -65,6 +65,8 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"GET /v1/tracking/{tracking_number}/service_history":               a.getServiceHistory,
 		"GET /v1/tracking/flow/{shipment_type}":                            a.getFlow,
 		"POST /v1/tracker":                                                 a.search,
+
+		"GET /track/{tracking_number}": a.trackPage,
 	}
 }
 

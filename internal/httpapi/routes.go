@@ -52,4 +52,7 @@ var Routes = []Route{
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}"},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/flow/{shipment_type}", Public: true},
+
+	// The public tracking page: the resource above as HTML for recipients.
+	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true},
 }

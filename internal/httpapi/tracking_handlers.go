@@ -73,6 +73,12 @@ func writeCached(w http.ResponseWriter, r *http.Request, body any, lastModified 
 		writeError(w, r, err)
 		return
 	}
+	writeCachedBytes(w, r, append(data, '\n'), "application/json", lastModified)
+}
+
+// writeCachedBytes answers with data of contentType, or 304 when the
+// client holds it already; the entity tag is a hash of data.
+func writeCachedBytes(w http.ResponseWriter, r *http.Request, data []byte, contentType, lastModified string) {
 	sum := sha256.Sum256(data)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	h := w.Header()
@@ -85,9 +91,9 @@ func writeCached(w http.ResponseWriter, r *http.Request, body any, lastModified 
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(append(data, '\n'))
+	_, _ = w.Write(data)
 }
 
 func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
+)
+
+// The public tracking page: the tracking resource as HTML for the
+// parcel's recipient, cached like the JSON resource.
+
+// trackPageCSP allows the page's inline style and nothing else: the page
+// runs no script and loads nothing.
+const trackPageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
+	lang := trackpage.Match(r.Header.Get("Accept-Language"))
+	h := w.Header()
+	h.Set("Content-Language", lang.Code())
+	h.Set("Vary", "Accept-Language")
+	h.Set("Content-Security-Policy", trackPageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	raw := r.PathValue("tracking_number")
+	res, err := a.Tracking.Get(r.Context(), raw, tracking.MaxDetails)
+	if err != nil {
+		a.writeTrackPageError(w, r, lang, raw, err)
+		return
+	}
+	page, err := lang.Page(res)
+	if err != nil {
+		a.writeTrackPageError(w, r, lang, raw, err)
+		return
+	}
+	writeCachedBytes(w, r, page, "text/html; charset=utf-8", res.UpdatedAt)
+}
+
+// writeTrackPageError answers seed 001's 400 and 404 cases, and failures,
+// with friendly pages and the JSON resource's status codes.
+func (a *API) writeTrackPageError(w http.ResponseWriter, r *http.Request, lang trackpage.Lang, raw string, err error) {
+	var page []byte
+	var renderErr error
+	var status int
+	switch {
+	case errors.Is(err, tracking.ErrUnknownNumber):
+		status = http.StatusBadRequest
+		page, renderErr = lang.Unknown(raw)
+	case errors.Is(err, tracking.ErrNotFound):
+		number, c, _ := tracking.Identify(raw)
+		status = http.StatusNotFound
+		w.Header().Set("Cache-Control", trackingCacheControl)
+		page, renderErr = lang.NotFound(number, tracking.CarrierName(c))
+	default:
+		status = loggedProblem(r, err).Status
+		page, renderErr = lang.Unavailable()
+	}
+	if renderErr != nil {
+		writeError(w, r, renderErr)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(page)
+}
