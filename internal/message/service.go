@@ -49,10 +49,16 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 	r := Request{ID: s.NewID(), ClientID: clientID, BatchReference: batchReference, ReceivedAt: now, ExpiresAt: now.Add(RequestTTL)}
 	msgs := make([]Message, len(in))
 	for i, m := range in {
-		msgs[i] = Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Payload: string(m.Payload), Status: request.Queued}
+		msgs[i] = Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Status: request.Queued}
 		if p := validate(m); len(p) > 0 {
 			msgs[i].Status, msgs[i].Errors, msgs[i].ProcessedAt = request.Invalid, p, now
+			continue
 		}
+		payload, err := storedPayload(m)
+		if err != nil {
+			return Request{}, fmt.Errorf("message %d: %w", i, err)
+		}
+		msgs[i].Payload = string(payload)
 	}
 	r.Summary, r.Facets = summarize(msgs), facetsOf(msgs)
 	if err := s.Store.CreateRequest(ctx, r, msgs); err != nil {
@@ -67,9 +73,10 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 			}
 		}
 		r.Summary, r.Facets, r.ProcessedAt, r.FailureReason = summarize(msgs), facetsOf(msgs), now, "queue unavailable"
-		if serr := s.Store.SaveOutcomes(ctx, r, msgs); serr == nil {
-			serr = s.Store.FinishRequest(ctx, r)
-			err = errors.Join(err, serr)
+		if serr := s.Store.SaveOutcomes(ctx, r, msgs); serr != nil {
+			err = errors.Join(err, fmt.Errorf("saving the cancelled outcomes: %w", serr))
+		} else if ferr := s.Store.FinishRequest(ctx, r); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("finishing the request: %w", ferr))
 		}
 		return r, &ErrNotQueued{Request: r, Cause: err}
 	}
