@@ -169,6 +169,9 @@ func TestSequenceHasNoGapsOrRepeatsWithEventsOutOfOrderAndTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if got, err := s.Request(ctx, r.ID); err != nil || got.Summary.Complete != len(batch) || got.Summary.Total != len(batch) {
+			t.Fatalf("summary after two deliveries: %+v %v", got.Summary, err)
+		}
 	}
 	wantChain(t, s, "p1", n, "s2", "s3", "s4")
 	events, err := s.Events(ctx, n, 100)
@@ -204,6 +207,11 @@ func TestSequenceExactWithConcurrentProcessors(t *testing.T) {
 	for err := range errs {
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		if r, err := s.Request(ctx, id); err != nil || r.Summary.Complete != len(numbers) || r.Summary.Total != len(numbers) {
+			t.Fatalf("request %s: %+v %v", id, r.Summary, err)
 		}
 	}
 	for _, n := range numbers {
