@@ -28,7 +28,8 @@ import (
 //	shipment    TRK#<number>         SHIPMENT
 //	event       TRK#<number>         EV#<utc time>#<digest>
 //	service     TRK#<number>         SVC#<utc time>#<digest>
-//	notification NOTIFY#<p>#<shard>  <utc time>#<number>#<digest>
+//	notified    TRK#<number>         NOTIFIED
+//	notification NOTIFY#<p>#<shard>  <utc time of change>#<number>#<sequence>
 //
 // A principal's projects are one Query on GSI1; a project's members one
 // Query on the base table; a project and a membership check are GetItems.
@@ -45,6 +46,14 @@ import (
 // the shipment, its events (newest first is a reverse Query) and its
 // service changes. An event's key is its time and a digest of its content,
 // so the same event delivered twice is stored once.
+//
+// The shipment item is also the number's state: its owner (the client
+// that first sent data for it), its current status and the sequence of
+// its status changes, with the changes not yet known to be notified
+// (pending). NOTIFIED holds the sequence up to which the subscribed
+// projects got their notification records: a change lost to a crash
+// between the two writes is still pending, and recorded on the retry.
+// A notification is keyed by its change, so recording it twice is one.
 //
 // Items that expire carry expiresAt (epoch seconds), the table's TTL
 // attribute; reads also filter on it, since deletion is lazy.
@@ -82,6 +91,7 @@ const (
 	skShipment     = "SHIPMENT"
 	skEvent        = "EV#"
 	skService      = "SVC#"
+	skNotified     = "NOTIFIED"
 	// sortableTime orders keys by time: fixed width, UTC.
 	sortableTime = "2006-01-02T15:04:05.000000000Z"
 )
@@ -96,6 +106,12 @@ func historySK(prefix string, at time.Time, parts ...string) string {
 
 func notificationPK(projectID, number string) string {
 	return fmt.Sprintf("NOTIFY#%s#%02d", projectID, associationShard(number))
+}
+
+// notificationSK orders a project's notifications by the time the status
+// moved; the sequence makes a change's key one and the same on a retry.
+func notificationSK(at time.Time, number string, sequence int) string {
+	return fmt.Sprintf("%s#%s#%010d", at.UTC().Format(sortableTime), number, sequence)
 }
 
 func requestPK(id string) string { return "REQ#" + id }

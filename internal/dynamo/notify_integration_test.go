@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -81,16 +83,7 @@ func TestNotificationsForSubscribedProjects(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	count := func(projectID string) int {
-		out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(notificationPK(projectID, number))},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(out.Items)
-	}
+	count := func(projectID string) int { return len(notifications(t, s, projectID, number)) }
 	send("in_transit", "2026-03-01T10:00:00Z")
 	send("in_transit", "2026-03-01T10:00:00Z") // delivered twice
 	send("picked_up", "2026-03-01T08:00:00Z")  // older than the current status
@@ -104,4 +97,32 @@ func TestNotificationsForSubscribedProjects(t *testing.T) {
 	if got := count(other); got != 0 {
 		t.Fatalf("an expired subscription was notified %d times", got)
 	}
+}
+
+type notificationRecord struct {
+	TrackingNumber string `dynamodbav:"trackingNumber"`
+	Sequence       int    `dynamodbav:"sequence"`
+	Status         string `dynamodbav:"status"`
+	PreviousStatus string `dynamodbav:"previousStatus"`
+	Datetime       string `dynamodbav:"datetime"`
+}
+
+// notifications reads a project's notification records of a number, in
+// sequence order.
+func notifications(t *testing.T, s *Store, projectID, number string) []notificationRecord {
+	t.Helper()
+	out, err := s.Client.Query(context.Background(), &dynamodb.QueryInput{
+		TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
+		FilterExpression:          aws.String("trackingNumber = :n"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(notificationPK(projectID, number)), ":n": str(number)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []notificationRecord
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &recs); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].Sequence < recs[j].Sequence })
+	return recs
 }

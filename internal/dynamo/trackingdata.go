@@ -137,9 +137,7 @@ func (s *Store) PutShipment(ctx context.Context, sh tracking.Shipment) error {
 	return err
 }
 
-func eventSK(ev tracking.Event) string {
-	return historySK(skEvent, ev.At, ev.Status, ev.OriginStatus, ev.Agency, ev.Datetime)
-}
+func eventSK(ev tracking.Event) string { return skEvent + tracking.EventKey(ev) }
 
 // PutEvents implements message.Tracking: every number's events in shared
 // batches, each event stored once whatever the number of deliveries.
@@ -162,32 +160,6 @@ func (s *Store) PutEvents(ctx context.Context, events map[string][]tracking.Even
 		}
 	}
 	return s.batchWrite(ctx, writes)
-}
-
-// Advance implements message.Tracking. The current status moves only
-// forward in time: events arrive out of order, and the newest stored so
-// far wins.
-func (s *Store) Advance(ctx context.Context, number string, events []tracking.Event) (bool, error) {
-	newestKey, newest := "", tracking.Event{}
-	for _, ev := range events {
-		if sk := eventSK(ev); sk > newestKey {
-			newestKey, newest = sk, ev
-		}
-	}
-	c, _ := carrier.Detect(number)
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: trackingKey(number, skShipment),
-		UpdateExpression:         aws.String("SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key"),
-		ConditionExpression:      aws.String("attribute_not_exists(latestEvent) OR latestEvent < :key"),
-		ExpressionAttributeNames: map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":n": str(number), ":c": str(string(c)), ":status": str(newest.Status), ":at": str(newest.Datetime), ":key": str(newestKey),
-		},
-	})
-	if isConditionFailed(err) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // SetService implements message.Tracking.
@@ -236,22 +208,4 @@ func (s *Store) Subscribers(ctx context.Context, number string, now time.Time) (
 		}
 	}
 	return projects, nil
-}
-
-// Notify implements message.Tracking: one item per project to notify,
-// keyed by the event, so a repeated event records one notification.
-func (s *Store) Notify(ctx context.Context, projectIDs []string, number string, ev tracking.Event, expires time.Time) error {
-	writes := make([]types.WriteRequest, 0, len(projectIDs))
-	for _, p := range projectIDs {
-		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: item{
-			attrPK:           str(notificationPK(p, number)),
-			attrSK:           str(historySK("", ev.At, number, ev.Status, ev.Datetime)),
-			"projectId":      str(p),
-			"trackingNumber": str(number),
-			"status":         str(ev.Status),
-			"datetime":       str(ev.Datetime),
-			"expiresAt":      &types.AttributeValueMemberN{Value: strconv.FormatInt(expires.Unix(), 10)},
-		}}})
-	}
-	return s.batchWrite(ctx, writes)
 }

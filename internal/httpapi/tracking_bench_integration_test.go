@@ -700,9 +700,10 @@ func eventWrite(b *testing.B, m msg) types.WriteRequest {
 // the store writes them, for other parcels, written with plain
 // BatchWriteItem (25 per request, 8 in flight), half before and half
 // after the API's run. It is the floor of the work: the processor also
-// stores the messages and their outcomes, and per parcel updates the
-// current status (conditional UpdateItem) and looks for subscribed
-// projects (Query on GSI1). The last log line counts and times the
+// stores the messages and their outcomes, reads the parcels' states in
+// batches, claims new parcels and moves statuses with conditional writes
+// (grouped in transactions), and per parcel whose status moved looks for
+// subscribed projects (Query on GSI1). The last log line counts and times the
 // DynamoDB calls of one such request, posted and processed in process
 // through a counting client.
 func BenchmarkIngest100x1000(b *testing.B) {

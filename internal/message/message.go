@@ -104,20 +104,33 @@ type Store interface {
 
 // Tracking applies messages to the tracking data. Each call is idempotent.
 type Tracking interface {
+	// States reads the state of numbers; a number without data has the
+	// zero State.
+	States(ctx context.Context, numbers []string) (map[string]tracking.State, error)
+	// Claim makes clientID the owner of each number that has none,
+	// atomically per number, and returns every number's owner afterwards:
+	// of two clients claiming one number at once, one wins.
+	Claim(ctx context.Context, clientID string, numbers []string) (map[string]string, error)
 	// PutShipment sets the shipment data of a number.
 	PutShipment(ctx context.Context, s tracking.Shipment) error
 	// PutEvents stores the events of many numbers; an event delivered
 	// again is stored once.
 	PutEvents(ctx context.Context, events map[string][]tracking.Event) error
-	// Advance makes the newest of a number's events its current status if
-	// it is newer than the stored one, and reports whether it was.
-	Advance(ctx context.Context, number string, events []tracking.Event) (bool, error)
+	// Advance applies each move, with its pending changes, in one write per
+	// number, unless the number's state is no longer the move's From
+	// (another processor moved it); it returns the numbers of those.
+	Advance(ctx context.Context, moves []tracking.Move) (conflicts []string, err error)
 	// SetService records a service change, kept if it is the newest.
 	SetService(ctx context.Context, number, service, datetime string, at time.Time) error
 	// Subscribers lists the projects a number is associated with now.
 	Subscribers(ctx context.Context, number string, now time.Time) ([]string, error)
-	// Notify records that projects must be told of a number's new status.
-	Notify(ctx context.Context, projectIDs []string, number string, ev tracking.Event, expires time.Time) error
+	// Notify records, for each project, that it must be told of the
+	// changes; one record per project and change, kept ttl after the
+	// change, so recording it again changes nothing.
+	Notify(ctx context.Context, projectIDs []string, changes []tracking.Change, ttl time.Duration) error
+	// MarkNotified records up to which sequence each number's subscribers
+	// were told.
+	MarkNotified(ctx context.Context, sequences map[string]int) error
 }
 
 // Queue hands requests to the processor.

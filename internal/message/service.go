@@ -2,16 +2,12 @@ package message
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/parcelgate/parcelgate/internal/request"
-	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 // Service injects and processes messages.
@@ -49,10 +45,16 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 	r := Request{ID: s.NewID(), ClientID: clientID, BatchReference: batchReference, ReceivedAt: now, ExpiresAt: now.Add(RequestTTL)}
 	msgs := make([]Message, len(in))
 	for i, m := range in {
-		msgs[i] = Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Payload: string(m.Payload), Status: request.Queued}
+		msgs[i] = Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Status: request.Queued}
 		if p := validate(m); len(p) > 0 {
 			msgs[i].Status, msgs[i].Errors, msgs[i].ProcessedAt = request.Invalid, p, now
+			continue
 		}
+		payload, err := storedPayload(m)
+		if err != nil {
+			return Request{}, fmt.Errorf("message %d: %w", i, err)
+		}
+		msgs[i].Payload = string(payload)
 	}
 	r.Summary, r.Facets = summarize(msgs), facetsOf(msgs)
 	if err := s.Store.CreateRequest(ctx, r, msgs); err != nil {
@@ -67,9 +69,10 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 			}
 		}
 		r.Summary, r.Facets, r.ProcessedAt, r.FailureReason = summarize(msgs), facetsOf(msgs), now, "queue unavailable"
-		if serr := s.Store.SaveOutcomes(ctx, r, msgs); serr == nil {
-			serr = s.Store.FinishRequest(ctx, r)
-			err = errors.Join(err, serr)
+		if serr := s.Store.SaveOutcomes(ctx, r, msgs); serr != nil {
+			err = errors.Join(err, fmt.Errorf("saving the cancelled outcomes: %w", serr))
+		} else if ferr := s.Store.FinishRequest(ctx, r); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("finishing the request: %w", ferr))
 		}
 		return r, &ErrNotQueued{Request: r, Cause: err}
 	}
@@ -134,10 +137,10 @@ func (s Service) Process(ctx context.Context, id string) error {
 		if msgs, err = s.Store.Messages(ctx, r); err != nil {
 			return err
 		}
-		if err := s.apply(ctx, msgs); err != nil {
+		now := s.Now().UTC()
+		if err := s.apply(ctx, r.ClientID, msgs, now); err != nil {
 			return err
 		}
-		now := s.Now().UTC()
 		for i := range msgs {
 			if msgs[i].Status == request.Queued {
 				msgs[i].Status, msgs[i].ProcessedAt = request.Complete, now
@@ -157,125 +160,6 @@ func (s Service) Process(ctx context.Context, id string) error {
 		return err
 	}
 	return nil
-}
-
-// applyConcurrency bounds the tracking numbers updated at once.
-const applyConcurrency = 8
-
-// apply writes the queued messages to the tracking data. Events of all
-// numbers are stored first, in shared batches; then each number (several
-// at once) gets its shipment data and service changes in request order
-// and its current status moved forward.
-func (s Service) apply(ctx context.Context, msgs []Message) error {
-	byNumber := map[string][]Message{}
-	events := map[string][]tracking.Event{}
-	var order []string
-	for _, m := range msgs {
-		if m.Status != request.Queued {
-			continue
-		}
-		var head struct {
-			TrackingNumber string `json:"trackingNumber"`
-		}
-		if err := json.Unmarshal([]byte(m.Payload), &head); err != nil {
-			return fmt.Errorf("message %s: %w", m.ID, err)
-		}
-		number, _, _ := tracking.Identify(head.TrackingNumber)
-		if _, seen := byNumber[number]; !seen {
-			order = append(order, number)
-		}
-		byNumber[number] = append(byNumber[number], m)
-		if m.Type == TypeTrackingEvent {
-			ev, err := parseEvent(m)
-			if err != nil {
-				return err
-			}
-			events[number] = append(events[number], ev)
-		}
-	}
-	if err := s.Tracking.PutEvents(ctx, events); err != nil {
-		return err
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(applyConcurrency)
-	for _, number := range order {
-		g.Go(func() error { return s.applyNumber(ctx, number, byNumber[number], events[number]) })
-	}
-	return g.Wait()
-}
-
-func parseEvent(m Message) (tracking.Event, error) {
-	var p eventPayload
-	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
-		return tracking.Event{}, err
-	}
-	at, _ := tracking.ParseDatetime(p.Datetime)
-	ev := tracking.Event{Status: p.Status, Datetime: p.Datetime, At: at}
-	if p.OriginStatus != nil {
-		ev.OriginStatus = *p.OriginStatus
-	}
-	if p.Agency != nil {
-		ev.Agency = *p.Agency
-	}
-	return ev, nil
-}
-
-func (s Service) applyNumber(ctx context.Context, number string, msgs []Message, events []tracking.Event) error {
-	for _, m := range msgs {
-		switch m.Type {
-		case TypeShipment:
-			var p shipmentPayload
-			if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
-				return err
-			}
-			_, c, _ := tracking.Identify(number)
-			service := p.Service
-			if service == "" {
-				service = p.Type
-			}
-			flow := p.ExpectedFlow
-			if flow == nil {
-				flow = []string{}
-			}
-			sh := tracking.Shipment{TrackingNumber: number, Carrier: c, Type: p.Type, Service: service,
-				CustomAttributes: tracking.StripSecure(p.CustomAttributes), CreatedAt: p.CreatedAt, ExpectedFlow: flow}
-			if err := s.Tracking.PutShipment(ctx, sh); err != nil {
-				return err
-			}
-		case TypeServiceChange:
-			var p serviceChangePayload
-			if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
-				return err
-			}
-			at, _ := tracking.ParseDatetime(p.Datetime)
-			if err := s.Tracking.SetService(ctx, number, p.Service, p.Datetime, at); err != nil {
-				return err
-			}
-		}
-	}
-	if len(events) == 0 {
-		return nil
-	}
-	newer, err := s.Tracking.Advance(ctx, number, events)
-	if err != nil || !newer {
-		return err
-	}
-	now := s.Now()
-	projects, err := s.Tracking.Subscribers(ctx, number, now)
-	if err != nil || len(projects) == 0 {
-		return err
-	}
-	return s.Tracking.Notify(ctx, projects, number, newest(events), now.Add(NotificationTTL))
-}
-
-func newest(events []tracking.Event) tracking.Event {
-	best := events[0]
-	for _, ev := range events[1:] {
-		if ev.At.After(best.At) {
-			best = ev
-		}
-	}
-	return best
 }
 
 // Fail marks a request's unfinished messages Failed after its retries ran out.

@@ -5,12 +5,16 @@ import "strings"
 // secureKeys name the recipient's own details, which must never reach the
 // public resource. A pickup point's address (target_machine_detail.address
 // in seed 001) is public and stays; the recipient's address does not.
-var secureKeys = []string{"signature", "recipient", "receiver", "addressee", "customer_address", "delivery_address", "home_address", "phone", "email"}
+var secureKeys = []string{"signature", "recipient", "receiver", "addressee", "customeraddress", "deliveryaddress", "homeaddress", "phone", "mobile", "email"}
+
+// keySeparators are ignored when a key is compared: "e-mail", "E_Mail"
+// and "eMail" are one key.
+var keySeparators = strings.NewReplacer("_", "", "-", "", " ", "", ".", "")
 
 func isSecure(key string) bool {
-	k := strings.ToLower(strings.ReplaceAll(key, "_", ""))
+	k := strings.ToLower(keySeparators.Replace(key))
 	for _, s := range secureKeys {
-		if strings.Contains(k, strings.ReplaceAll(s, "_", "")) {
+		if strings.Contains(k, s) {
 			return true
 		}
 	}

@@ -17,10 +17,11 @@ func TestStripSecure(t *testing.T) {
 			"items":   []any{map[string]any{"receiver_phone": "123", "ok": true}},
 		},
 		"delivery": map[string]any{"customer_address": "x", "window": "9-12"},
+		"contact":  map[string]any{"e-mail": "jan@example.com", "Mobile": "+48 600", "Phone Number": "+48 601"},
 	}
 	out, _ := json.Marshal(StripSecure(in))
 	got := string(out)
-	for _, gone := range []string{"signature", "private", "Jan", "receiver", "customer_address"} {
+	for _, gone := range []string{"signature", "private", "Jan", "receiver", "customer_address", "example.com", "+48"} {
 		if strings.Contains(got, gone) {
 			t.Errorf("%q survived: %s", gone, got)
 		}

@@ -1,0 +1,271 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// maxTransactItems is how many numbers' conditional writes share one
+// TransactWriteItems: one request instead of ten, each write still
+// conditional on its own. DynamoDB takes 100 actions; DynamoDB Local
+// takes 10. A cancelled group is tried again number by number.
+const maxTransactItems = 10
+
+// stateItem is the part of the shipment item that holds the number's state.
+type stateItem struct {
+	Carrier     string        `dynamodbav:"carrier"`
+	Owner       string        `dynamodbav:"owner"`
+	Status      string        `dynamodbav:"status"`
+	LatestEvent string        `dynamodbav:"latestEvent"`
+	Sequence    int           `dynamodbav:"seq"`
+	Pending     []changeAttrs `dynamodbav:"pending"`
+}
+
+type changeAttrs struct {
+	Sequence       int    `dynamodbav:"seq"`
+	Status         string `dynamodbav:"status"`
+	PreviousStatus string `dynamodbav:"previousStatus,omitempty"`
+	OriginStatus   string `dynamodbav:"originStatus,omitempty"`
+	Agency         string `dynamodbav:"agency,omitempty"`
+	Datetime       string `dynamodbav:"datetime"`
+	At             string `dynamodbav:"at"`
+}
+
+type notifiedItem struct {
+	Sequence int `dynamodbav:"seq"`
+}
+
+// States implements message.Tracking: one BatchGetItem reads the state
+// of 50 numbers.
+func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracking.State, error) {
+	keys := make([]item, 0, 2*len(numbers))
+	out := make(map[string]tracking.State, len(numbers))
+	for _, n := range numbers {
+		if _, dup := out[n]; dup {
+			continue
+		}
+		out[n] = tracking.State{}
+		keys = append(keys, trackingKey(n, skShipment), trackingKey(n, skNotified))
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range items {
+		pk, _ := raw[attrPK].(*types.AttributeValueMemberS)
+		sk, _ := raw[attrSK].(*types.AttributeValueMemberS)
+		if pk == nil || sk == nil {
+			continue
+		}
+		number := strings.TrimPrefix(pk.Value, trackingPK(""))
+		st := out[number]
+		switch sk.Value {
+		case skShipment:
+			var it stateItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			st.Owner, st.Status, st.Sequence = it.Owner, it.Status, it.Sequence
+			st.LatestKey = strings.TrimPrefix(it.LatestEvent, skEvent)
+			st.Pending = nil
+			for _, c := range it.Pending {
+				at, _ := tracking.ParseDatetime(c.Datetime)
+				st.Pending = append(st.Pending, tracking.Change{
+					TrackingNumber: number, Carrier: carrier.Carrier(it.Carrier), Sequence: c.Sequence, PreviousStatus: c.PreviousStatus,
+					Event: tracking.Event{Status: c.Status, OriginStatus: c.OriginStatus, Agency: c.Agency, Datetime: c.Datetime, At: at},
+					At:    parseTime(c.At),
+				})
+			}
+		case skNotified:
+			var it notifiedItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			st.Notified = it.Sequence
+		}
+		out[number] = st
+	}
+	return out, nil
+}
+
+// Claim implements message.Tracking.
+func (s *Store) Claim(ctx context.Context, clientID string, numbers []string) (map[string]string, error) {
+	updates := make([]*types.Update, len(numbers))
+	for i, n := range numbers {
+		c, _ := carrier.Detect(n)
+		updates[i] = &types.Update{
+			TableName: &s.Table, Key: trackingKey(n, skShipment),
+			UpdateExpression:         aws.String("SET #owner = :owner, trackingNumber = :n, carrier = :c"),
+			ConditionExpression:      aws.String("attribute_not_exists(#owner)"),
+			ExpressionAttributeNames: map[string]string{"#owner": "owner"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":owner": str(clientID), ":n": str(n), ":c": str(string(c)),
+			},
+		}
+	}
+	lost, err := s.conditionalUpdates(ctx, updates)
+	if err != nil {
+		return nil, err
+	}
+	owners := make(map[string]string, len(numbers))
+	var taken []string
+	for i, n := range numbers {
+		if lost[i] {
+			taken = append(taken, n)
+		} else {
+			owners[n] = clientID
+		}
+	}
+	if len(taken) > 0 {
+		states, err := s.States(ctx, taken)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range taken {
+			owners[n] = states[n].Owner
+		}
+	}
+	return owners, nil
+}
+
+// Advance implements message.Tracking: the status, the change's sequence
+// and the pending changes are one conditional update of the shipment item.
+func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, error) {
+	updates := make([]*types.Update, len(moves))
+	for i, m := range moves {
+		pending := make([]changeAttrs, len(m.Pending))
+		for j, c := range m.Pending {
+			pending[j] = changeAttrs{Sequence: c.Sequence, Status: c.Event.Status, PreviousStatus: c.PreviousStatus,
+				OriginStatus: c.Event.OriginStatus, Agency: c.Event.Agency, Datetime: c.Event.Datetime, At: formatTime(c.At)}
+		}
+		pav, err := attributevalue.Marshal(pending)
+		if err != nil {
+			return nil, err
+		}
+		values := map[string]types.AttributeValue{
+			":owner": str(m.From.Owner), ":n": str(m.TrackingNumber), ":c": str(string(m.Carrier)),
+			":status": str(m.Event.Status), ":at": str(m.Event.Datetime), ":key": str(eventSK(m.Event)),
+			":seq": &types.AttributeValueMemberN{Value: strconv.Itoa(m.Change().Sequence)}, ":pending": pav,
+		}
+		condition := "#owner = :owner AND attribute_not_exists(#seq)"
+		if m.From.Sequence > 0 {
+			condition = "#owner = :owner AND #seq = :from"
+			values[":from"] = &types.AttributeValueMemberN{Value: strconv.Itoa(m.From.Sequence)}
+		}
+		updates[i] = &types.Update{
+			TableName: &s.Table, Key: trackingKey(m.TrackingNumber, skShipment),
+			UpdateExpression:          aws.String("SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key, #seq = :seq, #pending = :pending"),
+			ConditionExpression:       &condition,
+			ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#s": "status", "#seq": "seq", "#pending": "pending"},
+			ExpressionAttributeValues: values,
+		}
+	}
+	failed, err := s.conditionalUpdates(ctx, updates)
+	if err != nil {
+		return nil, err
+	}
+	var conflicts []string
+	for i, m := range moves {
+		if failed[i] {
+			conflicts = append(conflicts, m.TrackingNumber)
+		}
+	}
+	return conflicts, nil
+}
+
+// conditionalUpdates applies updates of distinct items, several to a
+// transaction, and reports which failed their condition.
+func (s *Store) conditionalUpdates(ctx context.Context, updates []*types.Update) ([]bool, error) {
+	failed := make([]bool, len(updates))
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(batchConcurrency)
+	for start := 0; start < len(updates); start += maxTransactItems {
+		group := updates[start:min(start+maxTransactItems, len(updates))]
+		g.Go(func() error {
+			if len(group) > 1 {
+				items := make([]types.TransactWriteItem, len(group))
+				for i, u := range group {
+					items[i] = types.TransactWriteItem{Update: u}
+				}
+				_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+				var cancelled *types.TransactionCanceledException
+				if !errors.As(err, &cancelled) {
+					return err
+				}
+			}
+			// One condition failed, or a conflict with another
+			// transaction: each on its own.
+			for i, u := range group {
+				_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+					TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+					ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+				})
+				switch {
+				case isConditionFailed(err):
+					mu.Lock()
+					failed[start+i] = true
+					mu.Unlock()
+				case err != nil:
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return failed, g.Wait()
+}
+
+// Notify implements message.Tracking.
+func (s *Store) Notify(ctx context.Context, projectIDs []string, changes []tracking.Change, ttl time.Duration) error {
+	writes := make([]types.WriteRequest, 0, len(projectIDs)*len(changes))
+	for _, p := range projectIDs {
+		for _, c := range changes {
+			it := item{
+				attrPK:           str(notificationPK(p, c.TrackingNumber)),
+				attrSK:           str(notificationSK(c.At, c.TrackingNumber, c.Sequence)),
+				"projectId":      str(p),
+				"trackingNumber": str(c.TrackingNumber),
+				"carrier":        str(string(c.Carrier)),
+				"sequence":       &types.AttributeValueMemberN{Value: strconv.Itoa(c.Sequence)},
+				"status":         str(c.Event.Status),
+				"datetime":       str(c.Event.Datetime),
+				"createdAt":      str(formatTime(c.At)),
+				"expiresAt":      &types.AttributeValueMemberN{Value: strconv.FormatInt(c.At.Add(ttl).Unix(), 10)},
+			}
+			for name, v := range map[string]string{"previousStatus": c.PreviousStatus, "originStatus": c.Event.OriginStatus, "agency": c.Event.Agency} {
+				if v != "" {
+					it[name] = str(v)
+				}
+			}
+			writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		}
+	}
+	return s.batchWrite(ctx, writes)
+}
+
+// MarkNotified implements message.Tracking. Two processors may mark one
+// number in either order; a mark that goes back only makes a later
+// retry record again notifications that exist, which changes nothing.
+func (s *Store) MarkNotified(ctx context.Context, sequences map[string]int) error {
+	writes := make([]types.WriteRequest, 0, len(sequences))
+	for n, seq := range sequences {
+		key := trackingKey(n, skNotified)
+		key["seq"] = &types.AttributeValueMemberN{Value: strconv.Itoa(seq)}
+		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: key}})
+	}
+	return s.batchWrite(ctx, writes)
+}

@@ -1,0 +1,168 @@
+//go:build integration
+
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/parcelgate/parcelgate/internal/apitest"
+)
+
+// secretsIn returns every secret marker found in any item of the table.
+// Only a test scans the table.
+func secretsIn(t *testing.T, e *apitest.Env, marker *regexp.Regexp) []string {
+	t.Helper()
+	p := dynamodb.NewScanPaginator(dynamodb.NewFromConfig(e.AWS, localChecksums), &dynamodb.ScanInput{TableName: &e.Config.Table})
+	var found []string
+	items := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range page.Items {
+			items++
+			var v map[string]any
+			if err := attributevalue.UnmarshalMap(raw, &v); err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = append(found, marker.FindAllString(string(b), -1)...)
+		}
+	}
+	if items == 0 {
+		t.Fatal("the scan found no items")
+	}
+	return found
+}
+
+func TestMessagesNeverStoreSecureDetails(t *testing.T) {
+	e := apitest.Start(t)
+	_, token := e.Token(t, "inpost")
+	n := dhl(41)
+	secretAttrs := map[string]any{
+		"signature":         "SECRET-01",
+		"recipient":         map[string]any{"name": "SECRET-02", "address": "SECRET-03"},
+		"address":           map[string]any{"line1": "SECRET-04"},
+		"recipient_address": "SECRET-05",
+		"delivery":          map[string]any{"receiver_signature": "SECRET-06", "window": "9-12", "e-mail": "SECRET-07"},
+		"contacts":          []any{map[string]any{"phone": "SECRET-08", "Email": "SECRET-09", "kind": "home"}},
+		"Mobile":            "SECRET-10",
+	}
+	r := inject(t, e, token, "secure",
+		// Applied: the secure details are stripped, the rest is kept.
+		seedShipment(secretAttrs),
+		// Invalid: nothing of the payload is stored.
+		msg{MessageType: "Shipment", ExternalReference: "bad-type", Payload: map[string]any{"trackingNumber": n, "type": "rocket", "customAttributes": map[string]any{"signature": "SECRET-11"}}},
+		msg{MessageType: "Shipment", ExternalReference: "extra-field", Payload: map[string]any{"trackingNumber": n, "type": "parcel_express", "signature": "SECRET-12"}},
+		msg{MessageType: "TrackingEvent", ExternalReference: "event-extra", Payload: map[string]any{"trackingNumber": n, "status": "delivered", "datetime": "2026-03-01T08:00:00Z", "recipient": "SECRET-13"}},
+		msg{MessageType: "ServiceChange", ExternalReference: "svc-extra", Payload: map[string]any{"trackingNumber": n, "service": "x", "datetime": "2026-03-01T08:00:00Z", "email": "SECRET-14"}},
+		msg{MessageType: "Delivery", ExternalReference: "unknown-type", Payload: map[string]any{"trackingNumber": n, "signature": "SECRET-15", "phone": "SECRET-16"}},
+		msg{MessageType: "Shipment", ExternalReference: "oversized", Payload: map[string]any{"trackingNumber": n, "type": "parcel_express", "customAttributes": map[string]any{"note": strings.Repeat("x", 17<<10), "signature": "SECRET-17"}}},
+		event(seedNumber, "dispatched_by_sender", "NWP", "Kraków", "2015-09-17T11:28:00.000+02:00"),
+	)
+	if r.Summary.Total != 8 || r.Summary.Complete != 2 || r.Summary.Invalid != 6 {
+		t.Fatalf("summary %+v", r.Summary)
+	}
+	if found := secretsIn(t, e, regexp.MustCompile(`SECRET-\d\d`)); len(found) > 0 {
+		t.Fatalf("stored: %v", found)
+	}
+	// What the resource and the tracker show is still there.
+	var res struct {
+		Status           string         `json:"status"`
+		CustomAttributes map[string]any `json:"custom_attributes"`
+	}
+	e.Call(t, "GET", "/v1/tracking/"+seedNumber, "", nil).Want(t, 200).JSON(t, &res)
+	if res.Status != "dispatched_by_sender" || res.CustomAttributes["size"] != "A" ||
+		!reflect.DeepEqual(res.CustomAttributes["delivery"], map[string]any{"window": "9-12"}) ||
+		!reflect.DeepEqual(res.CustomAttributes["contacts"], []any{map[string]any{"kind": "home"}}) {
+		t.Fatalf("resource %+v", res)
+	}
+	var out trackerOut
+	e.Call(t, "POST", "/v1/tracker", token, map[string]any{"search": []any{map[string]any{"by": "id", "value": r.ID}}}).Want(t, 200).JSON(t, &out)
+	if len(out.Data.Requests) != 1 || len(out.Data.Requests[0].Payload) != 8 {
+		t.Fatalf("tracker %+v", out.Data)
+	}
+	for _, m := range out.Data.Requests[0].Payload {
+		if m.ExternalReference == nil || m.MessageType == "" || (m.MessageStatus == "Invalid") != (len(m.Errors) > 0) {
+			t.Fatalf("tracker message %+v", m)
+		}
+	}
+}
+
+// A number's data belongs to the client that sent the first data for it.
+func TestMessagesForAnotherClientsNumberInvalid(t *testing.T) {
+	e := apitest.Start(t)
+	_, owner := e.Token(t, "inpost")
+	_, other := e.Token(t, "intruder")
+	inject(t, e, owner, "ABC12345",
+		seedShipment(nil),
+		event(seedNumber, "confirmed", "PPN", nil, "2015-09-17T10:28:00.000+02:00"),
+		event(seedNumber, "dispatched_by_sender", "NWP", "Kraków", "2015-09-17T11:28:00.000+02:00"),
+	)
+	r := inject(t, e, other, "hijack",
+		event(seedNumber, "delivered", "DOR", "Nowhere", "2015-09-18T10:00:00.000+02:00"),
+		msg{MessageType: "Shipment", ExternalReference: "sh-x", Payload: map[string]any{"trackingNumber": seedNumber, "type": "inpost_courier_standard", "customAttributes": map[string]any{"size": "C"}}},
+		msg{MessageType: "ServiceChange", ExternalReference: "svc-x", Payload: map[string]any{"trackingNumber": seedNumber, "service": "inpost_courier_standard", "datetime": "2015-09-18T09:00:00+02:00"}},
+		event(dhl(42), "picked_up", "", nil, "2026-03-01T08:00:00Z"), // its own number
+	)
+	if r.Summary.Total != 4 || r.Summary.Invalid != 3 || r.Summary.Complete != 1 {
+		t.Fatalf("summary %+v", r.Summary)
+	}
+	var out trackerOut
+	e.Call(t, "POST", "/v1/tracker", other, map[string]any{"search": []any{map[string]any{"by": "id", "value": r.ID}}}).Want(t, 200).JSON(t, &out)
+	if len(out.Data.Requests) != 1 || out.Data.Requests[0].MessageStatusSummary.Invalid != 3 {
+		t.Fatalf("tracker %+v", out.Data)
+	}
+	for i, m := range out.Data.Requests[0].Payload {
+		if i == 3 {
+			if m.MessageStatus != "Complete" {
+				t.Fatalf("own number's message %+v", m)
+			}
+			continue
+		}
+		if m.MessageStatus != "Invalid" || len(m.Errors) != 1 || !strings.Contains(m.Errors[0].ErrorMessage, "belongs to another client") {
+			t.Fatalf("message %d %+v", i, m)
+		}
+	}
+	// The public resource is still the owner's, exactly.
+	got := e.Call(t, "GET", "/v1/tracking/"+seedNumber, "", nil).Want(t, 200)
+	if !reflect.DeepEqual(decodeAny(t, got.Body), decodeAny(t, []byte(seedResource))) {
+		t.Fatalf("resource changed by another client: %s", got.Body)
+	}
+	var svc struct {
+		ServiceHistory struct {
+			LastService *string `json:"last_service"`
+		} `json:"service_history"`
+	}
+	e.Call(t, "GET", "/v1/tracking/"+seedNumber+"/service_history", "", nil).Want(t, 200).JSON(t, &svc)
+	if svc.ServiceHistory.LastService != nil && *svc.ServiceHistory.LastService != "" {
+		t.Fatalf("service changed by another client: %+v", svc)
+	}
+	// The owner goes on as before.
+	r = inject(t, e, owner, "more", event(seedNumber, "delivered", "DOR", "Kraków", "2015-09-18T12:00:00.000+02:00"))
+	if r.Summary.Complete != 1 {
+		t.Fatalf("owner's summary %+v", r.Summary)
+	}
+	var res struct {
+		Status          string `json:"status"`
+		TrackingDetails []struct {
+			Agency *string `json:"agency"`
+		} `json:"tracking_details"`
+	}
+	e.Call(t, "GET", "/v1/tracking/"+seedNumber, "", nil).Want(t, 200).JSON(t, &res)
+	if res.Status != "delivered" || len(res.TrackingDetails) != 3 || *res.TrackingDetails[0].Agency != "Kraków" {
+		t.Fatalf("after the owner's event: %+v", res)
+	}
+}

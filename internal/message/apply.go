@@ -1,0 +1,237 @@
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// applyConcurrency bounds the tracking numbers updated at once.
+const applyConcurrency = 8
+
+// maxMoveAttempts bounds how often a status move is tried again after
+// another processor moved the same number in between.
+const maxMoveAttempts = 10
+
+// apply writes the queued messages of clientID to the tracking data,
+// reading and writing the state of all the request's numbers in shared
+// calls:
+//
+//  1. the state of every number is read; a number without an owner is
+//     claimed for the client (one conditional write decides a race);
+//  2. the messages for numbers another client owns become Invalid;
+//  3. the events of the client's numbers are stored, before any status
+//     moves to one of them, so a status shown is always in its history;
+//  4. each number's status moves to its newest event if that is newer,
+//     together with the change it makes (sequence, previous status), in
+//     one conditional write per number;
+//  5. shipment data and service changes are applied, and the subscribers
+//     of every number with changes not yet notified are told, so a
+//     notification lost to a crash is recorded when the task is retried.
+func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now time.Time) error {
+	byNumber := map[string][]int{}
+	events := map[string][]tracking.Event{}
+	var order []string
+	for i, m := range msgs {
+		if m.Status != request.Queued {
+			continue
+		}
+		var head struct {
+			TrackingNumber string `json:"trackingNumber"`
+		}
+		if err := json.Unmarshal([]byte(m.Payload), &head); err != nil {
+			return fmt.Errorf("message %s: %w", m.ID, err)
+		}
+		number, _, _ := tracking.Identify(head.TrackingNumber)
+		if _, seen := byNumber[number]; !seen {
+			order = append(order, number)
+		}
+		byNumber[number] = append(byNumber[number], i)
+		if m.Type == TypeTrackingEvent {
+			ev, err := parseEvent(m)
+			if err != nil {
+				return err
+			}
+			events[number] = append(events[number], ev)
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	states, err := s.Tracking.States(ctx, order)
+	if err != nil {
+		return err
+	}
+	var unowned []string
+	for _, n := range order {
+		if states[n].Owner == "" {
+			unowned = append(unowned, n)
+		}
+	}
+	if len(unowned) > 0 {
+		owners, err := s.Tracking.Claim(ctx, clientID, unowned)
+		if err != nil {
+			return err
+		}
+		for _, n := range unowned {
+			st := states[n]
+			st.Owner = owners[n]
+			states[n] = st
+		}
+	}
+	var owned []string
+	ownedEvents := map[string][]tracking.Event{}
+	for _, n := range order {
+		if states[n].Owner != clientID {
+			for _, i := range byNumber[n] {
+				msgs[i].Status, msgs[i].ProcessedAt = request.Invalid, now
+				msgs[i].Errors = []string{fmt.Sprintf("tracking number %s belongs to another client: only the client that first sent data for a number can send more for it", n)}
+			}
+			continue
+		}
+		owned = append(owned, n)
+		if len(events[n]) > 0 {
+			ownedEvents[n] = events[n]
+		}
+	}
+	if err := s.Tracking.PutEvents(ctx, ownedEvents); err != nil {
+		return err
+	}
+	unnotified, err := s.advance(ctx, owned, states, events, now)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	notified := map[string]int{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(applyConcurrency)
+	for _, n := range owned {
+		g.Go(func() error {
+			if err := s.applyNumber(gctx, n, msgs, byNumber[n]); err != nil {
+				return err
+			}
+			changes := unnotified[n]
+			if len(changes) == 0 {
+				return nil
+			}
+			if err := s.notify(gctx, n, changes, now); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			notified[n] = changes[len(changes)-1].Sequence
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if len(notified) == 0 {
+		return nil
+	}
+	return s.Tracking.MarkNotified(ctx, notified)
+}
+
+// advance moves the numbers' statuses and returns, per number, the
+// changes its subscribers have not been told of. A move that lost a race
+// with another processor is decided again on the number's new state.
+func (s Service) advance(ctx context.Context, numbers []string, states map[string]tracking.State, events map[string][]tracking.Event, now time.Time) (map[string][]tracking.Change, error) {
+	unnotified := map[string][]tracking.Change{}
+	for attempt := 1; ; attempt++ {
+		var moves []tracking.Move
+		for _, n := range numbers {
+			_, c, _ := tracking.Identify(n)
+			if m, ok := tracking.NextMove(n, c, states[n], events[n], now); ok {
+				moves = append(moves, m)
+				unnotified[n] = m.Pending
+			} else {
+				unnotified[n] = states[n].Unnotified()
+			}
+		}
+		if len(moves) == 0 {
+			return unnotified, nil
+		}
+		conflicts, err := s.Tracking.Advance(ctx, moves)
+		if err != nil || len(conflicts) == 0 {
+			return unnotified, err
+		}
+		if attempt == maxMoveAttempts {
+			return nil, fmt.Errorf("status of %d numbers still moved by others after %d attempts", len(conflicts), attempt)
+		}
+		if states, err = s.Tracking.States(ctx, conflicts); err != nil {
+			return nil, err
+		}
+		numbers = conflicts
+	}
+}
+
+// notify records the changes of a number for each project subscribing it.
+func (s Service) notify(ctx context.Context, number string, changes []tracking.Change, now time.Time) error {
+	projects, err := s.Tracking.Subscribers(ctx, number, now)
+	if err != nil || len(projects) == 0 {
+		return err
+	}
+	return s.Tracking.Notify(ctx, projects, changes, NotificationTTL)
+}
+
+func parseEvent(m Message) (tracking.Event, error) {
+	var p eventPayload
+	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+		return tracking.Event{}, err
+	}
+	at, _ := tracking.ParseDatetime(p.Datetime)
+	ev := tracking.Event{Status: p.Status, Datetime: p.Datetime, At: at}
+	if p.OriginStatus != nil {
+		ev.OriginStatus = *p.OriginStatus
+	}
+	if p.Agency != nil {
+		ev.Agency = *p.Agency
+	}
+	return ev, nil
+}
+
+// applyNumber applies a number's shipment data and service changes, in
+// request order.
+func (s Service) applyNumber(ctx context.Context, number string, msgs []Message, indexes []int) error {
+	for _, i := range indexes {
+		m := msgs[i]
+		switch m.Type {
+		case TypeShipment:
+			var p shipmentPayload
+			if err := decodeExact([]byte(m.Payload), &p); err != nil {
+				return err
+			}
+			_, c, _ := tracking.Identify(number)
+			service := p.Service
+			if service == "" {
+				service = p.Type
+			}
+			flow := p.ExpectedFlow
+			if flow == nil {
+				flow = []string{}
+			}
+			sh := tracking.Shipment{TrackingNumber: number, Carrier: c, Type: p.Type, Service: service,
+				CustomAttributes: tracking.StripSecure(p.CustomAttributes), CreatedAt: p.CreatedAt, ExpectedFlow: flow}
+			if err := s.Tracking.PutShipment(ctx, sh); err != nil {
+				return err
+			}
+		case TypeServiceChange:
+			var p serviceChangePayload
+			if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+				return err
+			}
+			at, _ := tracking.ParseDatetime(p.Datetime)
+			if err := s.Tracking.SetService(ctx, number, p.Service, p.Datetime, at); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package tracking
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+)
+
+// keyTime orders keys by time: fixed width, UTC.
+const keyTime = "2006-01-02T15:04:05.000000000Z"
+
+// EventKey orders a number's events by time, then by content: the same
+// event delivered twice has one key, and of two events at the same
+// instant one is consistently the newer.
+func EventKey(ev Event) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{ev.Status, ev.OriginStatus, ev.Agency, ev.Datetime}, "\x00")))
+	return ev.At.UTC().Format(keyTime) + "#" + hex.EncodeToString(sum[:8])
+}
+
+// State is where a number's data stands: whose it is, its current status,
+// and the status changes its subscribers may not have been told of yet.
+// The changes are kept with the status, written in the same conditional
+// write that moves it, so a change cannot be lost between the two.
+type State struct {
+	// Owner is the client whose data the number holds: the first to send
+	// data for it. "" until then.
+	Owner     string
+	Status    string // "" until the first event
+	LatestKey string // EventKey of the current status's event
+	// Sequence counts the number's status changes, from 1.
+	Sequence int
+	// Pending are the changes kept since the last that was known to be
+	// notified, oldest first; Notified is the sequence up to which the
+	// subscribers were told.
+	Pending  []Change
+	Notified int
+}
+
+// Unnotified returns the changes whose subscribers have not been told yet.
+func (s State) Unnotified() []Change {
+	var out []Change
+	for _, c := range s.Pending {
+		if c.Sequence > s.Notified {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Change is one move of a number's current status.
+type Change struct {
+	TrackingNumber string
+	Carrier        carrier.Carrier
+	Sequence       int
+	PreviousStatus string // "" for the first
+	Event          Event
+	At             time.Time // when the status moved
+}
+
+// Move makes Event a number's current status. It applies only while the
+// number's data is still as From says (same owner, same sequence).
+type Move struct {
+	TrackingNumber string
+	Carrier        carrier.Carrier
+	From           State
+	Event          Event
+	// Pending are the changes to keep after the move: those of From not
+	// yet notified, and this move's, last.
+	Pending []Change
+}
+
+// Change returns the status change the move makes.
+func (m Move) Change() Change { return m.Pending[len(m.Pending)-1] }
+
+// NextMove returns the move that makes the newest of events the number's
+// current status, if it is newer than the current one: a status only
+// moves forward in time, whatever order events arrive in.
+func NextMove(number string, c carrier.Carrier, st State, events []Event, now time.Time) (Move, bool) {
+	newestKey, newest := "", Event{}
+	for _, ev := range events {
+		if k := EventKey(ev); k > newestKey {
+			newestKey, newest = k, ev
+		}
+	}
+	if newestKey == "" || newestKey <= st.LatestKey {
+		return Move{}, false
+	}
+	change := Change{TrackingNumber: number, Carrier: c, Sequence: st.Sequence + 1, PreviousStatus: st.Status, Event: newest, At: now.UTC()}
+	return Move{TrackingNumber: number, Carrier: c, From: st, Event: newest, Pending: append(st.Unnotified(), change)}, true
+}
