@@ -23,6 +23,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/worker"
@@ -42,10 +43,11 @@ func NewLogger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
 }
 
-// App is parcelgate wired: the HTTP API and the queue worker.
+// App is parcelgate wired: the HTTP API, the queue worker and the sweeper.
 type App struct {
-	API    *httpapi.API
-	Worker *worker.Worker
+	API     *httpapi.API
+	Worker  *worker.Worker
+	Sweeper sweep.Service
 }
 
 // New builds the application from the configuration.
@@ -87,7 +89,11 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 			return nil, err
 		}
 	}
-	return &App{API: api, Worker: &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger}}, nil
+	return &App{
+		API:     api,
+		Worker:  &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger},
+		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
+	}, nil
 }
 
 // localDynamoDB skips the CRC32 check of responses when an endpoint other
@@ -142,6 +148,54 @@ func (a *App) QueueHandlers() map[string]QueueHandler {
 		"processor":   a.Worker.Process,
 		"dead-letter": a.Worker.DeadLetters,
 	}
+}
+
+// ScheduledHandler handles one scheduled EventBridge event.
+type ScheduledHandler = func(context.Context, events.EventBridgeEvent) error
+
+// ScheduledHandlers maps each scheduled function (its folder under
+// functions/) to its handler; the dev server runs them on the schedules
+// template.yaml gives them.
+func (a *App) ScheduledHandlers() map[string]ScheduledHandler {
+	return map[string]ScheduledHandler{"sweeper": a.sweep}
+}
+
+// sweep runs one sweep. Work it could not handle is found again by the
+// next run; the error marks the invocation failed, for the alarms.
+func (a *App) sweep(ctx context.Context, _ events.EventBridgeEvent) error {
+	rep, err := a.Sweeper.Sweep(ctx)
+	if rep != (sweep.Report{}) {
+		a.Sweeper.Logger.InfoContext(ctx, "swept", "requeued", rep.Requeued, "failed", rep.Failed)
+	}
+	return err
+}
+
+// StartScheduledFunction is the whole main of a scheduled Lambda.
+func StartScheduledFunction(function string) {
+	logger := NewLogger()
+	slog.SetDefault(logger)
+	ctx := context.Background()
+	a, err := func() (*App, error) {
+		cfg, err := ConfigFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return New(ctx, cfg, awsCfg, Options{Logger: logger})
+	}()
+	if err != nil {
+		logger.Error("cold start failed", "function", function, "error", err.Error())
+		os.Exit(1)
+	}
+	handler, ok := a.ScheduledHandlers()[function]
+	if !ok {
+		logger.Error("no scheduled handler", "function", function)
+		os.Exit(1)
+	}
+	lambda.Start(handler)
 }
 
 // StartAPIFunction is the whole main of an API Lambda: configuration is

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
@@ -27,12 +29,13 @@ type associationItem struct {
 	AddedAt        string `dynamodbav:"addedAt"`
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 	JobID          string `dynamodbav:"jobId"`
+	AddedBy        string `dynamodbav:"addedBy,omitempty"`
 }
 
 func (it associationItem) association() job.Association {
 	return job.Association{
 		ProjectID: it.ProjectID, TrackingNumber: it.TrackingNumber, Carrier: it.Carrier,
-		AddedAt: parseTime(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID,
+		AddedAt: parseTime(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID, AddedBy: it.AddedBy,
 	}
 }
 
@@ -64,25 +67,97 @@ func (s *Store) Associations(ctx context.Context, projectID string, numbers []st
 	return out, nil
 }
 
-// Apply implements job.Store.
-func (s *Store) Apply(ctx context.Context, projectID string, put []job.Association, remove []string) error {
-	writes := make([]types.WriteRequest, 0, len(put)+len(remove))
-	for _, a := range put {
-		av, err := attributevalue.MarshalMap(associationItem{
-			PK: associationPK(projectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
-			GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(projectID),
-			ProjectID: projectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
-			AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID,
+// AddAssociation implements job.Store: one conditional put, which holds
+// when no association of the number exists or it expired by a.AddedAt.
+func (s *Store) AddAssociation(ctx context.Context, a job.Association) (job.Association, error) {
+	av, err := attributevalue.MarshalMap(associationItem{
+		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
+		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID),
+		ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
+		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
+	})
+	if err != nil {
+		return job.Association{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName:           &s.Table,
+			Item:                av,
+			ConditionExpression: aws.String("attribute_not_exists(PK) OR expiresAt <= :at"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":at": &types.AttributeValueMemberN{Value: strconv.FormatInt(a.AddedAt.Unix(), 10)},
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
-		if err != nil {
-			return err
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return a, err
 		}
-		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		var it associationItem
+		if len(ccf.Item) > 0 {
+			err := attributevalue.UnmarshalMap(ccf.Item, &it)
+			return it.association(), err
+		}
+		// Not every DynamoDB returns the item that failed the condition:
+		// read it, and try again if it was removed meanwhile.
+		found, err := s.get(ctx, associationPK(a.ProjectID, associationShard(a.TrackingNumber)), associationSK(a.TrackingNumber), &it)
+		if err != nil || found {
+			return it.association(), err
+		}
+		if attempt == maxBatchAttempts {
+			return job.Association{}, fmt.Errorf("association %s: added and removed concurrently %d times", a.TrackingNumber, attempt)
+		}
+	}
+}
+
+// itemConcurrency bounds the single-item writes of one Apply in flight.
+const itemConcurrency = 16
+
+// Apply implements job.Store. Each renewal and removal is one conditional
+// write: a renewal only moves an association's expiry forward, and a
+// removal spares an association (re)added after the job's decision time,
+// so a job delivered again after a later job never undoes that job's
+// changes.
+func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(itemConcurrency)
+	for _, a := range renew {
+		g.Go(func() error {
+			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName:           &s.Table,
+				Key:                 associationKey(projectID, a.TrackingNumber),
+				UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job"),
+				ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt < :exp"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":c":     str(a.Carrier),
+					":added": str(formatTime(a.AddedAt)),
+					":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
+					":job":   str(a.JobID),
+				},
+			})
+			if isConditionFailed(err) {
+				return nil // renewed later already, or removed since
+			}
+			return err
+		})
 	}
 	for _, n := range remove {
-		writes = append(writes, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: associationKey(projectID, n)}})
+		g.Go(func() error {
+			_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+				TableName:           &s.Table,
+				Key:                 associationKey(projectID, n),
+				ConditionExpression: aws.String("addedAt <= :at"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":at": str(formatTime(at)),
+				},
+			})
+			if isConditionFailed(err) {
+				return nil // gone already, or added again since
+			}
+			return err
+		})
 	}
-	return s.batchWrite(ctx, writes)
+	return g.Wait()
 }
 
 // Associated implements job.Store. It reads the shards one after another;

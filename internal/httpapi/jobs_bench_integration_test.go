@@ -519,6 +519,11 @@ func (s *timedStore) SetStatus(ctx context.Context, id string, status job.Status
 	return s.Store.SetStatus(ctx, id, status, at, from...)
 }
 
+func (s *timedStore) Start(ctx context.Context, id string, at time.Time) (time.Time, error) {
+	defer s.since("Start", time.Now())
+	return s.Store.Start(ctx, id, at)
+}
+
 func (s *timedStore) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
 	defer s.since("Items", time.Now())
 	return s.Store.Items(ctx, j)
@@ -539,9 +544,14 @@ func (s *timedStore) Results(ctx context.Context, j job.Job) ([]job.Result, erro
 	return s.Store.Results(ctx, j)
 }
 
-func (s *timedStore) Apply(ctx context.Context, projectID string, put []job.Association, remove []string) error {
+func (s *timedStore) AddAssociation(ctx context.Context, a job.Association) (job.Association, error) {
+	defer s.since("AddAssociation", time.Now())
+	return s.Store.AddAssociation(ctx, a)
+}
+
+func (s *timedStore) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
 	defer s.since("Apply", time.Now())
-	return s.Store.Apply(ctx, projectID, put, remove)
+	return s.Store.Apply(ctx, projectID, renew, remove, at)
 }
 
 func (s *timedStore) Finish(ctx context.Context, j job.Job) error {
