@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -99,10 +101,14 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 // localDynamoDB skips the CRC32 check of responses when an endpoint other
 // than AWS is configured: DynamoDB Local sends a wrong checksum with its
 // error responses (a conditional check failing, say), and every one would
-// log a warning.
+// log a warning. It also lifts the client's retry quota there: DynamoDB
+// Local answers concurrent writes of one item with 500s ("timed out
+// waiting for a lock ... will succeed in actual DynamoDB") that would
+// drain the quota and fail whole jobs the real service would finish.
 func localDynamoDB(o *dynamodb.Options) {
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 		o.DisableValidateResponseChecksum = true
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) { so.RateLimiter = ratelimit.None })
 	}
 }
 

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -67,9 +66,71 @@ func (s *Store) Associations(ctx context.Context, projectID string, numbers []st
 	return out, nil
 }
 
-// AddAssociation implements job.Store: one conditional put, which holds
-// when no association of the number exists or it expired by a.AddedAt.
-func (s *Store) AddAssociation(ctx context.Context, a job.Association) (job.Association, error) {
+// AddAssociations implements job.Store: one conditional put per
+// association, which holds when no association of the number exists or
+// it expired by a.AddedAt. The associations whose put failed are read
+// back together, consistently (DynamoDB Local does not return the item
+// that failed a condition); one removed meanwhile is put again.
+func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
+	stored := make([]job.Association, len(as))
+	pending := make([]int, len(as))
+	for i := range as {
+		pending[i] = i
+	}
+	for attempt := 1; len(pending) > 0; attempt++ {
+		if attempt > maxBatchAttempts {
+			return nil, fmt.Errorf("%d associations added and removed concurrently %d times", len(pending), attempt-1)
+		}
+		taken := make([]bool, len(as))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(itemConcurrency)
+		for _, i := range pending {
+			g.Go(func() error {
+				ok, err := s.putIfAbsent(gctx, as[i])
+				if ok {
+					stored[i] = as[i]
+				}
+				taken[i] = !ok
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		var keys []item
+		var lost []int
+		for _, i := range pending {
+			if taken[i] {
+				keys = append(keys, associationKey(as[i].ProjectID, as[i].TrackingNumber))
+				lost = append(lost, i)
+			}
+		}
+		items, err := s.batchGet(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		found := make(map[string]job.Association, len(items))
+		for _, raw := range items {
+			var it associationItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			found[it.ProjectID+"\x00"+it.TrackingNumber] = it.association()
+		}
+		pending = pending[:0]
+		for _, i := range lost {
+			if a, ok := found[as[i].ProjectID+"\x00"+as[i].TrackingNumber]; ok {
+				stored[i] = a
+			} else {
+				pending = append(pending, i)
+			}
+		}
+	}
+	return stored, nil
+}
+
+// putIfAbsent puts a unless a live association of its number exists.
+func (s *Store) putIfAbsent(ctx context.Context, a job.Association) (bool, error) {
 	av, err := attributevalue.MarshalMap(associationItem{
 		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
 		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID),
@@ -77,41 +138,25 @@ func (s *Store) AddAssociation(ctx context.Context, a job.Association) (job.Asso
 		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
 	})
 	if err != nil {
-		return job.Association{}, err
+		return false, err
 	}
-	for attempt := 1; ; attempt++ {
-		_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName:           &s.Table,
-			Item:                av,
-			ConditionExpression: aws.String("attribute_not_exists(PK) OR expiresAt <= :at"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":at": &types.AttributeValueMemberN{Value: strconv.FormatInt(a.AddedAt.Unix(), 10)},
-			},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			return a, err
-		}
-		var it associationItem
-		if len(ccf.Item) > 0 {
-			err := attributevalue.UnmarshalMap(ccf.Item, &it)
-			return it.association(), err
-		}
-		// Not every DynamoDB returns the item that failed the condition:
-		// read it, and try again if it was removed meanwhile.
-		found, err := s.get(ctx, associationPK(a.ProjectID, associationShard(a.TrackingNumber)), associationSK(a.TrackingNumber), &it)
-		if err != nil || found {
-			return it.association(), err
-		}
-		if attempt == maxBatchAttempts {
-			return job.Association{}, fmt.Errorf("association %s: added and removed concurrently %d times", a.TrackingNumber, attempt)
-		}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.Table,
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(PK) OR expiresAt <= :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":at": &types.AttributeValueMemberN{Value: strconv.FormatInt(a.AddedAt.Unix(), 10)},
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
 	}
+	return err == nil, err
 }
 
-// itemConcurrency bounds the single-item writes of one Apply in flight.
-const itemConcurrency = 16
+// itemConcurrency bounds the single-item writes of one job in flight, as
+// batchConcurrency bounds batches.
+const itemConcurrency = 8
 
 // Apply implements job.Store. Each renewal and removal is one conditional
 // write: a renewal only moves an association's expiry forward, and a

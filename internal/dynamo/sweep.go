@@ -82,8 +82,8 @@ type dueItem struct {
 	Requeues int    `dynamodbav:"requeues"`
 }
 
-// Due implements sweep.Store: every shard is queried for deadlines
-// before now, at once.
+// Due implements sweep.Store: every shard is queried for deadlines up
+// to now, at once.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work, error) {
 	perShard := make([][]sweep.Work, sweepShards)
 	g, ctx := errgroup.WithContext(ctx)
@@ -91,12 +91,14 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work
 	for shard := range sweepShards {
 		g.Go(func() error {
 			p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-				TableName:              &s.Table,
-				IndexName:              aws.String(indexGSI3),
-				KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK < :now"),
+				TableName: &s.Table,
+				IndexName: aws.String(indexGSI3),
+				// "$" sorts right after "#": the bound takes deadlines up
+				// to and including now.
+				KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK < :bound"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":pk":  str(sweepGSI3PK(shard)),
-					":now": str(formatTime(now)),
+					":pk":    str(sweepGSI3PK(shard)),
+					":bound": str(formatTime(now) + "$"),
 				},
 				Limit: aws.Int32(int32(min(limit, 1000))),
 			})

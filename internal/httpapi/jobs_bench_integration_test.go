@@ -544,9 +544,9 @@ func (s *timedStore) Results(ctx context.Context, j job.Job) ([]job.Result, erro
 	return s.Store.Results(ctx, j)
 }
 
-func (s *timedStore) AddAssociation(ctx context.Context, a job.Association) (job.Association, error) {
-	defer s.since("AddAssociation", time.Now())
-	return s.Store.AddAssociation(ctx, a)
+func (s *timedStore) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
+	defer s.since("AddAssociations", time.Now())
+	return s.Store.AddAssociations(ctx, as)
 }
 
 func (s *timedStore) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {

@@ -37,10 +37,11 @@ type Store interface {
 	Items(ctx context.Context, j Job) ([]Item, error)
 	// Associations returns the stored associations of numbers in a project.
 	Associations(ctx context.Context, projectID string, numbers []string) (map[string]Association, error)
-	// AddAssociation stores a unless its project holds a live association
-	// of its number at a.AddedAt, in one conditional write, and returns the
-	// association stored afterwards (a, or the live one).
-	AddAssociation(ctx context.Context, a Association) (Association, error)
+	// AddAssociations stores each association unless its project holds a
+	// live association of its number at its AddedAt, each in one
+	// conditional write, and returns the associations stored afterwards,
+	// in order (the one given, or the live one).
+	AddAssociations(ctx context.Context, as []Association) ([]Association, error)
 	// SaveResults stores a job's results once: when they exist it stores
 	// nothing and returns ErrResultsExist.
 	SaveResults(ctx context.Context, j Job, results []Result) error
@@ -218,10 +219,6 @@ func (j Job) sweepWork() sweep.Work {
 	return sweep.Work{Kind: sweep.KindJob, ID: j.ID, Due: j.SweepAt, Requeues: j.Requeues}
 }
 
-// claimConcurrency bounds the conditional association writes of one job
-// run at once.
-const claimConcurrency = 16
-
 // Process runs a queued job to COMPLETED. It is safe to run more than once
 // and concurrently: outcomes are decided once and saved before any
 // renewal or removal, a retry applies the saved outcomes again, and every
@@ -314,23 +311,25 @@ func (s Service) propose(ctx context.Context, j Job, resumed bool) (results []Re
 // created and decides ADDED again.
 func (s Service) settle(ctx context.Context, j Job, results []Result, existing map[string]Association, at time.Time) error {
 	decide(j, results, existing, at)
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(claimConcurrency)
-	for i := range results {
-		if results[i].Outcome != "" {
-			continue
+	var open []int
+	var adds []Association
+	for i, r := range results {
+		if r.Outcome == "" {
+			open = append(open, i)
+			adds = append(adds, newAssociation(j, r, at))
 		}
-		r := &results[i]
-		g.Go(func() error {
-			stored, err := s.Store.AddAssociation(ctx, newAssociation(j, *r, at))
-			if err != nil {
-				return err
-			}
-			r.Outcome = claimed(j, stored)
-			return nil
-		})
 	}
-	return g.Wait()
+	if len(adds) == 0 {
+		return nil
+	}
+	stored, err := s.Store.AddAssociations(ctx, adds)
+	if err != nil {
+		return err
+	}
+	for k, i := range open {
+		results[i].Outcome = claimed(j, stored[k])
+	}
+	return nil
 }
 
 // saveOnce saves decided results; when a concurrent delivery saved first,

@@ -114,7 +114,7 @@ var ErrMoved = errors.New("work moved on")
 
 // Store finds and marks unfinished work.
 type Store interface {
-	// Due lists unfinished work whose deadline is before now, oldest
+	// Due lists unfinished work whose deadline is not after now, oldest
 	// deadline first within each shard, at most limit items.
 	Due(ctx context.Context, now time.Time, limit int) ([]Work, error)
 	// ClaimRequeue counts one more send of w and moves its deadline to
