@@ -376,6 +376,7 @@ type benchAssociation struct {
 	AddedAt        string `dynamodbav:"addedAt"`
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 	JobID          string `dynamodbav:"jobId"`
+	AddedBy        string `dynamodbav:"addedBy"`
 }
 
 // associationWrites builds the puts of numbers' associations to a project,
@@ -396,7 +397,7 @@ func associationWrites(b *testing.B, projectID, jobID string, now time.Time, ns 
 			PK: fmt.Sprintf("ASSOC#%s#%02d", projectID, h.Sum32()%16), SK: "TN#" + n,
 			GSI1PK: "TN#" + n, GSI1SK: "PROJECT#" + projectID,
 			ProjectID: projectID, TrackingNumber: n, Carrier: string(c),
-			AddedAt: now.Format("2006-01-02T15:04:05.000000000Z"), ExpiresAt: now.Add(job.AssociationTTL).Unix(), JobID: jobID,
+			AddedAt: now.Format("2006-01-02T15:04:05.000000000Z"), ExpiresAt: now.Add(job.AssociationTTL).Unix(), JobID: jobID, AddedBy: jobID,
 		})
 		if err != nil {
 			b.Fatal(err)
