@@ -81,6 +81,10 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
+	timers, err := devserver.Timers(tmpl, a.ScheduledHandlers())
+	if err != nil {
+		return err
+	}
 	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -100,7 +104,9 @@ func cmdDev(ctx context.Context, _ []string) error {
 	}
 	pollCtx, stopPolling := context.WithCancel(context.Background())
 	waitPollers := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, logger, devstack.PollOptions{RetryDelay: devRetryDelay})
-	defer func() { stopPolling(); waitPollers() }()
+	// The sweeper runs as EventBridge would run it, every minute.
+	waitTimers := devserver.RunTimers(pollCtx, timers, logger)
+	defer func() { stopPolling(); waitPollers(); waitTimers() }()
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

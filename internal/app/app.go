@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -23,6 +25,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/worker"
@@ -42,10 +45,11 @@ func NewLogger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
 }
 
-// App is parcelgate wired: the HTTP API and the queue worker.
+// App is parcelgate wired: the HTTP API, the queue worker and the sweeper.
 type App struct {
-	API    *httpapi.API
-	Worker *worker.Worker
+	API     *httpapi.API
+	Worker  *worker.Worker
+	Sweeper sweep.Service
 }
 
 // New builds the application from the configuration.
@@ -87,16 +91,24 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 			return nil, err
 		}
 	}
-	return &App{API: api, Worker: &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger}}, nil
+	return &App{
+		API:     api,
+		Worker:  &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger},
+		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
+	}, nil
 }
 
 // localDynamoDB skips the CRC32 check of responses when an endpoint other
 // than AWS is configured: DynamoDB Local sends a wrong checksum with its
 // error responses (a conditional check failing, say), and every one would
-// log a warning.
+// log a warning. It also lifts the client's retry quota there: DynamoDB
+// Local answers concurrent writes of one item with 500s ("timed out
+// waiting for a lock ... will succeed in actual DynamoDB") that would
+// drain the quota and fail whole jobs the real service would finish.
 func localDynamoDB(o *dynamodb.Options) {
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 		o.DisableValidateResponseChecksum = true
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) { so.RateLimiter = ratelimit.None })
 	}
 }
 
@@ -142,6 +154,54 @@ func (a *App) QueueHandlers() map[string]QueueHandler {
 		"processor":   a.Worker.Process,
 		"dead-letter": a.Worker.DeadLetters,
 	}
+}
+
+// ScheduledHandler handles one scheduled EventBridge event.
+type ScheduledHandler = func(context.Context, events.EventBridgeEvent) error
+
+// ScheduledHandlers maps each scheduled function (its folder under
+// functions/) to its handler; the dev server runs them on the schedules
+// template.yaml gives them.
+func (a *App) ScheduledHandlers() map[string]ScheduledHandler {
+	return map[string]ScheduledHandler{"sweeper": a.sweep}
+}
+
+// sweep runs one sweep. Work it could not handle is found again by the
+// next run; the error marks the invocation failed, for the alarms.
+func (a *App) sweep(ctx context.Context, _ events.EventBridgeEvent) error {
+	rep, err := a.Sweeper.Sweep(ctx)
+	if rep != (sweep.Report{}) {
+		a.Sweeper.Logger.InfoContext(ctx, "swept", "requeued", rep.Requeued, "failed", rep.Failed)
+	}
+	return err
+}
+
+// StartScheduledFunction is the whole main of a scheduled Lambda.
+func StartScheduledFunction(function string) {
+	logger := NewLogger()
+	slog.SetDefault(logger)
+	ctx := context.Background()
+	a, err := func() (*App, error) {
+		cfg, err := ConfigFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return New(ctx, cfg, awsCfg, Options{Logger: logger})
+	}()
+	if err != nil {
+		logger.Error("cold start failed", "function", function, "error", err.Error())
+		os.Exit(1)
+	}
+	handler, ok := a.ScheduledHandlers()[function]
+	if !ok {
+		logger.Error("no scheduled handler", "function", function)
+		os.Exit(1)
+	}
+	lambda.Start(handler)
 }
 
 // StartAPIFunction is the whole main of an API Lambda: configuration is

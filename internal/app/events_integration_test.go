@@ -91,6 +91,7 @@ func TestEventsReplay(t *testing.T) {
 	demoJob(t, e, demoDeadJobID)
 	seedParcel(t, e)
 	queueHandlers := e.App.QueueHandlers()
+	scheduledHandlers := e.App.ScheduledHandlers()
 
 	dirs, err := filepath.Glob(filepath.Join(apitest.RepoDir(), "events", "*"))
 	if err != nil {
@@ -106,6 +107,8 @@ func TestEventsReplay(t *testing.T) {
 		handler, isQueue := lambda.Handler(nil), false
 		if qh, ok := queueHandlers[function]; ok {
 			handler, isQueue = lambda.NewHandler(qh), true
+		} else if sh, ok := scheduledHandlers[function]; ok {
+			handler = lambda.NewHandler(sh)
 		} else {
 			h, err := e.API.Handler(function)
 			if err != nil {
@@ -125,6 +128,9 @@ func TestEventsReplay(t *testing.T) {
 				out, err := handler.Invoke(ctx, []byte(payload))
 				if err != nil {
 					t.Fatal(err)
+				}
+				if _, scheduled := scheduledHandlers[function]; scheduled {
+					return // it returned no error
 				}
 				if isQueue {
 					var resp events.SQSEventResponse

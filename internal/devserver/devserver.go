@@ -1,7 +1,7 @@
 // Package devserver is what `sam local start-api` plus Lambda's SQS event
 // sources would be, in one process: every API function's handler on one
-// port, and the queue functions fed by pollers, all wired from
-// template.yaml. The dev server and the integration tests both run it.
+// port, the queue functions fed by pollers and the scheduled functions run
+// on their schedules, all wired from template.yaml. The dev server and the integration tests both run it.
 package devserver
 
 import (
@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parcelgate/parcelgate/internal/app"
@@ -83,6 +85,56 @@ func Poll(ctx context.Context, client *sqs.Client, consumers []devstack.Consumer
 			defer wg.Done()
 			if err := devstack.Poll(ctx, client, c, logger, opts); err != nil && ctx.Err() == nil {
 				logger.Error("poller stopped", "consumer", c.Name, "error", err.Error())
+			}
+		}()
+	}
+	return wg.Wait
+}
+
+// Timer is a scheduled function with its rate, as EventBridge would run it.
+type Timer struct {
+	Name    string
+	Rate    time.Duration
+	Handler app.ScheduledHandler
+}
+
+// Timers pairs every Schedule event of the template with the handler of
+// its function.
+func Timers(tmpl *samtemplate.Template, handlers map[string]app.ScheduledHandler) ([]Timer, error) {
+	var out []Timer
+	for _, f := range tmpl.Functions() {
+		for _, s := range f.Schedules {
+			h, ok := handlers[Folder(f.LogicalID)]
+			if !ok {
+				return nil, fmt.Errorf("%s runs on a schedule but has no scheduled handler", f.LogicalID)
+			}
+			out = append(out, Timer{Name: f.LogicalID, Rate: s.Rate, Handler: h})
+		}
+	}
+	return out, nil
+}
+
+// RunTimers invokes each timer's handler every Rate until ctx ends, with
+// an event shaped as EventBridge's scheduled events; the returned wait
+// blocks until they have stopped. An invocation that fails is logged.
+func RunTimers(ctx context.Context, timers []Timer, logger *slog.Logger) (wait func()) {
+	var wg sync.WaitGroup
+	for _, t := range timers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(t.Rate)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case now := <-tick.C:
+					ev := events.EventBridgeEvent{Version: "0", DetailType: "Scheduled Event", Source: "aws.events", Time: now.UTC(), Detail: []byte("{}")}
+					if err := t.Handler(ctx, ev); err != nil && ctx.Err() == nil {
+						logger.Error("scheduled function failed", "function", t.Name, "error", err.Error())
+					}
+				}
 			}
 		}()
 	}

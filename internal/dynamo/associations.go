@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
@@ -27,12 +28,13 @@ type associationItem struct {
 	AddedAt        string `dynamodbav:"addedAt"`
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 	JobID          string `dynamodbav:"jobId"`
+	AddedBy        string `dynamodbav:"addedBy,omitempty"`
 }
 
 func (it associationItem) association() job.Association {
 	return job.Association{
 		ProjectID: it.ProjectID, TrackingNumber: it.TrackingNumber, Carrier: it.Carrier,
-		AddedAt: parseTime(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID,
+		AddedAt: parseTime(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID, AddedBy: it.AddedBy,
 	}
 }
 
@@ -64,25 +66,143 @@ func (s *Store) Associations(ctx context.Context, projectID string, numbers []st
 	return out, nil
 }
 
-// Apply implements job.Store.
-func (s *Store) Apply(ctx context.Context, projectID string, put []job.Association, remove []string) error {
-	writes := make([]types.WriteRequest, 0, len(put)+len(remove))
-	for _, a := range put {
-		av, err := attributevalue.MarshalMap(associationItem{
-			PK: associationPK(projectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
-			GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(projectID),
-			ProjectID: projectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
-			AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID,
-		})
-		if err != nil {
-			return err
+// AddAssociations implements job.Store: one conditional put per
+// association, which holds when no association of the number exists or
+// it expired by a.AddedAt. The associations whose put failed are read
+// back together, consistently (DynamoDB Local does not return the item
+// that failed a condition); one removed meanwhile is put again.
+func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
+	stored := make([]job.Association, len(as))
+	pending := make([]int, len(as))
+	for i := range as {
+		pending[i] = i
+	}
+	for attempt := 1; len(pending) > 0; attempt++ {
+		if attempt > maxBatchAttempts {
+			return nil, fmt.Errorf("%d associations added and removed concurrently %d times", len(pending), attempt-1)
 		}
-		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		taken := make([]bool, len(as))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(itemConcurrency)
+		for _, i := range pending {
+			g.Go(func() error {
+				ok, err := s.putIfAbsent(gctx, as[i])
+				if ok {
+					stored[i] = as[i]
+				}
+				taken[i] = !ok
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		var keys []item
+		var lost []int
+		for _, i := range pending {
+			if taken[i] {
+				keys = append(keys, associationKey(as[i].ProjectID, as[i].TrackingNumber))
+				lost = append(lost, i)
+			}
+		}
+		items, err := s.batchGet(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		found := make(map[string]job.Association, len(items))
+		for _, raw := range items {
+			var it associationItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			found[it.ProjectID+"\x00"+it.TrackingNumber] = it.association()
+		}
+		pending = pending[:0]
+		for _, i := range lost {
+			if a, ok := found[as[i].ProjectID+"\x00"+as[i].TrackingNumber]; ok {
+				stored[i] = a
+			} else {
+				pending = append(pending, i)
+			}
+		}
+	}
+	return stored, nil
+}
+
+// putIfAbsent puts a unless a live association of its number exists.
+func (s *Store) putIfAbsent(ctx context.Context, a job.Association) (bool, error) {
+	av, err := attributevalue.MarshalMap(associationItem{
+		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
+		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID),
+		ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
+		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
+	})
+	if err != nil {
+		return false, err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.Table,
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(PK) OR expiresAt <= :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":at": &types.AttributeValueMemberN{Value: strconv.FormatInt(a.AddedAt.Unix(), 10)},
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// itemConcurrency bounds the single-item writes of one job in flight, as
+// batchConcurrency bounds batches.
+const itemConcurrency = 8
+
+// Apply implements job.Store. Each renewal and removal is one conditional
+// write: a renewal only moves an association's expiry forward, and a
+// removal spares an association (re)added after the job's decision time,
+// so a job delivered again after a later job never undoes that job's
+// changes.
+func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(itemConcurrency)
+	for _, a := range renew {
+		g.Go(func() error {
+			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName:           &s.Table,
+				Key:                 associationKey(projectID, a.TrackingNumber),
+				UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job"),
+				ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt < :exp"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":c":     str(a.Carrier),
+					":added": str(formatTime(a.AddedAt)),
+					":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
+					":job":   str(a.JobID),
+				},
+			})
+			if isConditionFailed(err) {
+				return nil // renewed later already, or removed since
+			}
+			return err
+		})
 	}
 	for _, n := range remove {
-		writes = append(writes, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: associationKey(projectID, n)}})
+		g.Go(func() error {
+			_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+				TableName:           &s.Table,
+				Key:                 associationKey(projectID, n),
+				ConditionExpression: aws.String("addedAt <= :at"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":at": str(formatTime(at)),
+				},
+			})
+			if isConditionFailed(err) {
+				return nil // gone already, or added again since
+			}
+			return err
+		})
 	}
-	return s.batchWrite(ctx, writes)
+	return g.Wait()
 }
 
 // Associated implements job.Store. It reads the shards one after another;

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 var _ job.Store = (*Store)(nil)
@@ -25,6 +26,9 @@ type jobItem struct {
 	GSI1SK            string     `dynamodbav:"GSI1SK"`
 	GSI2PK            string     `dynamodbav:"GSI2PK"`
 	GSI2SK            string     `dynamodbav:"GSI2SK"`
+	GSI3PK            string     `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK            string     `dynamodbav:"GSI3SK,omitempty"`
+	Requeues          int        `dynamodbav:"requeues,omitempty"`
 	Kind              string     `dynamodbav:"kind"`
 	ID                string     `dynamodbav:"id"`
 	ProjectID         string     `dynamodbav:"projectId"`
@@ -78,7 +82,12 @@ func parseTime(s string) time.Time {
 
 func newJobItem(j job.Job) jobItem {
 	created := formatTime(j.CreatedAt)
+	var sweepPK, sweepSK string
+	if j.Status.Open() {
+		sweepPK, sweepSK = sweepKeys(j.ID, j.SweepAt)
+	}
 	return jobItem{
+		GSI3PK: sweepPK, GSI3SK: sweepSK, Requeues: j.Requeues,
 		PK: requestPK(j.ID), SK: skRequest,
 		GSI1PK: projectJobsGSI1PK(j.ProjectID), GSI1SK: jobGSI1SK(created, j.ID),
 		GSI2PK: clientGSI2PK(j.ClientID, ""), GSI2SK: requestGSI2SK(j.CreatedAt, j.ID),
@@ -97,6 +106,7 @@ func (it jobItem) job() job.Job {
 		CreatedAt: parseTime(it.CreatedAt), StartedAt: parseTime(it.StartedAt), CompletedAt: parseTime(it.CompletedAt),
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Counts: it.Counts, FailureReason: it.FailureReason,
 		IdempotencyKey: it.IdempotencyKey, BodyHash: it.BodyHash,
+		SweepAt: sweepDue(it.GSI3SK), Requeues: it.Requeues,
 	}
 }
 
@@ -230,15 +240,13 @@ func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at 
 	cond += ")"
 	update := "SET #s = :to"
 	switch status {
-	case job.InProgress:
-		update += ", startedAt = if_not_exists(startedAt, :at)"
-		values[":at"] = &types.AttributeValueMemberS{Value: formatTime(at)}
 	case job.NotAccepted:
-		update += ", failureReason = :why, completedAt = :at"
+		// Refused work is the caller's to send again, not the sweeper's.
+		update += ", failureReason = :why, completedAt = :at" + removeSweep
 		values[":why"] = &types.AttributeValueMemberS{Value: "queue unavailable"}
 		values[":at"] = &types.AttributeValueMemberS{Value: formatTime(at)}
 	case job.Accepted:
-		update += " REMOVE failureReason, completedAt"
+		update += ", " + setSweep(values, id, sweep.Deadline(sweep.Waiting, at)) + " REMOVE failureReason, completedAt"
 	}
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
@@ -256,6 +264,43 @@ func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at 
 		return err
 	}
 	return s.reindexJob(ctx, out.Attributes, func(j *job.Job) { j.Status = status })
+}
+
+// Start implements job.Store. Every attempt moves the job's sweep
+// deadline: a job whose attempts keep coming is not stuck.
+func (s *Store) Start(ctx context.Context, id string, at time.Time) (time.Time, error) {
+	values := map[string]types.AttributeValue{
+		":to": str(string(job.InProgress)),
+		":at": str(formatTime(at)),
+		":f0": str(string(job.Accepted)),
+		":f1": str(string(job.Queued)),
+		":f2": str(string(job.InProgress)),
+	}
+	update := "SET #s = :to, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, id, sweep.Deadline(sweep.Running, at))
+	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       requestKey(id),
+		UpdateExpression:          &update,
+		ConditionExpression:       aws.String("attribute_exists(PK) AND #s IN (:f0, :f1, :f2)"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllOld,
+	})
+	if isConditionFailed(err) {
+		return time.Time{}, job.ErrStatusConflict
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	var old jobItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &old); err != nil {
+		return time.Time{}, err
+	}
+	started := at.UTC()
+	if old.StartedAt != "" {
+		started = parseTime(old.StartedAt)
+	}
+	return started, s.reindexJob(ctx, out.Attributes, func(j *job.Job) { j.Status = job.InProgress })
 }
 
 // reindexJob moves the tracker's markers from the job's old state (the
@@ -298,6 +343,7 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 		update += ", failureReason = :why"
 		values[":why"] = &types.AttributeValueMemberS{Value: j.FailureReason}
 	}
+	update += removeSweep
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(j.ID),

@@ -31,6 +31,10 @@ import (
 //	notified    TRK#<number>         NOTIFIED
 //	notification NOTIFY#<p>#<shard>  <utc time of change>#<number>#<sequence>
 //
+// and on every unfinished job or request item (see sweep.go)
+//
+//	GSI3PK = OPEN#<shard>   GSI3SK = <deadline>#<id>
+//
 // A principal's projects are one Query on GSI1; a project's members one
 // Query on the base table; a project and a membership check are GetItems.
 // A job is a request (REQ#): its numbers and results sit in its own

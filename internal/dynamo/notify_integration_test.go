@@ -64,10 +64,10 @@ func TestNotificationsForSubscribedProjects(t *testing.T) {
 	s := newStore(t)
 	now := time.Now().UTC()
 	const number, project, other = "3000000010", "p-subscribed", "p-expired"
-	if err := s.Apply(ctx, project, []job.Association{{ProjectID: project, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j"}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Apply(ctx, other, []job.Association{{ProjectID: other, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(-time.Hour), JobID: "j"}}, nil); err != nil {
+	if _, err := s.AddAssociations(ctx, []job.Association{
+		{ProjectID: project, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j", AddedBy: "j"},
+		{ProjectID: other, TrackingNumber: number, Carrier: "dhl", AddedAt: now.Add(-job.AssociationTTL - time.Hour), ExpiresAt: now.Add(-time.Hour), JobID: "j", AddedBy: "j"},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 var _ message.Store = (*Store)(nil)
@@ -21,6 +22,8 @@ type requestItem struct {
 	SK             string          `dynamodbav:"SK"`
 	GSI2PK         string          `dynamodbav:"GSI2PK"`
 	GSI2SK         string          `dynamodbav:"GSI2SK"`
+	GSI3PK         string          `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK         string          `dynamodbav:"GSI3SK,omitempty"`
 	Kind           string          `dynamodbav:"kind"`
 	ID             string          `dynamodbav:"id"`
 	ClientID       string          `dynamodbav:"clientId"`
@@ -116,8 +119,10 @@ func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []mes
 	if err := s.batchWrite(ctx, writes); err != nil {
 		return err
 	}
+	sweepPK, sweepSK := sweepKeys(r.ID, sweep.Deadline(sweep.Waiting, r.ReceivedAt))
 	av, err := attributevalue.MarshalMap(requestItem{
-		PK: requestPK(r.ID), SK: skRequest, Kind: "messages", ID: r.ID, ClientID: r.ClientID,
+		PK: requestPK(r.ID), SK: skRequest, Kind: sweep.KindMessages, ID: r.ID, ClientID: r.ClientID,
+		GSI3PK: sweepPK, GSI3SK: sweepSK,
 		GSI2PK: clientGSI2PK(r.ClientID, ""), GSI2SK: requestGSI2SK(r.ReceivedAt, r.ID), Facets: facetAttrs(r.Facets),
 		BatchReference: r.BatchReference, ReceivedAt: formatTime(r.ReceivedAt), ExpiresAt: expires,
 		Summary: r.Summary, Status: string(r.Summary.Status()),
@@ -143,8 +148,8 @@ func (s *Store) Request(ctx context.Context, id string) (message.Request, error)
 }
 
 // StartRequest implements message.Store: the queued messages are now
-// processing.
-func (s *Store) StartRequest(ctx context.Context, r message.Request) error {
+// processing, and the request's sweep deadline follows the attempt.
+func (s *Store) StartRequest(ctx context.Context, r message.Request, at time.Time) error {
 	sum := r.Summary
 	sum.Processing, sum.Queued = sum.Processing+sum.Queued, 0
 	av, err := attributevalue.Marshal(sum)
@@ -162,18 +167,19 @@ func (s *Store) StartRequest(ctx context.Context, r message.Request) error {
 	if err != nil {
 		return err
 	}
+	values := map[string]types.AttributeValue{
+		":sum":        av,
+		":facets":     fav,
+		":processing": &types.AttributeValueMemberS{Value: string(request.Processing)},
+		":queued":     &types.AttributeValueMemberS{Value: string(request.Queued)},
+	}
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.Table,
-		Key:                      requestKey(r.ID),
-		UpdateExpression:         aws.String("SET summary = :sum, facets = :facets, #s = :processing"),
-		ConditionExpression:      aws.String("#s = :queued"),
-		ExpressionAttributeNames: map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sum":        av,
-			":facets":     fav,
-			":processing": &types.AttributeValueMemberS{Value: string(request.Processing)},
-			":queued":     &types.AttributeValueMemberS{Value: string(request.Queued)},
-		},
+		TableName:                 &s.Table,
+		Key:                       requestKey(r.ID),
+		UpdateExpression:          aws.String("SET summary = :sum, facets = :facets, #s = :processing, " + setSweep(values, r.ID, sweep.Deadline(sweep.Running, at))),
+		ConditionExpression:       aws.String("#s IN (:queued, :processing) AND attribute_not_exists(processedAt)"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return message.ErrStatusConflict
@@ -243,6 +249,7 @@ func (s *Store) FinishRequest(ctx context.Context, r message.Request) error {
 		update += ", failureReason = :why"
 		values[":why"] = &types.AttributeValueMemberS{Value: r.FailureReason}
 	}
+	update += removeSweep
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(r.ID),

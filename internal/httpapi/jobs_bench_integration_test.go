@@ -376,6 +376,7 @@ type benchAssociation struct {
 	AddedAt        string `dynamodbav:"addedAt"`
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 	JobID          string `dynamodbav:"jobId"`
+	AddedBy        string `dynamodbav:"addedBy"`
 }
 
 // associationWrites builds the puts of numbers' associations to a project,
@@ -396,7 +397,7 @@ func associationWrites(b *testing.B, projectID, jobID string, now time.Time, ns 
 			PK: fmt.Sprintf("ASSOC#%s#%02d", projectID, h.Sum32()%16), SK: "TN#" + n,
 			GSI1PK: "TN#" + n, GSI1SK: "PROJECT#" + projectID,
 			ProjectID: projectID, TrackingNumber: n, Carrier: string(c),
-			AddedAt: now.Format("2006-01-02T15:04:05.000000000Z"), ExpiresAt: now.Add(job.AssociationTTL).Unix(), JobID: jobID,
+			AddedAt: now.Format("2006-01-02T15:04:05.000000000Z"), ExpiresAt: now.Add(job.AssociationTTL).Unix(), JobID: jobID, AddedBy: jobID,
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -519,6 +520,11 @@ func (s *timedStore) SetStatus(ctx context.Context, id string, status job.Status
 	return s.Store.SetStatus(ctx, id, status, at, from...)
 }
 
+func (s *timedStore) Start(ctx context.Context, id string, at time.Time) (time.Time, error) {
+	defer s.since("Start", time.Now())
+	return s.Store.Start(ctx, id, at)
+}
+
 func (s *timedStore) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
 	defer s.since("Items", time.Now())
 	return s.Store.Items(ctx, j)
@@ -539,9 +545,14 @@ func (s *timedStore) Results(ctx context.Context, j job.Job) ([]job.Result, erro
 	return s.Store.Results(ctx, j)
 }
 
-func (s *timedStore) Apply(ctx context.Context, projectID string, put []job.Association, remove []string) error {
+func (s *timedStore) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
+	defer s.since("AddAssociations", time.Now())
+	return s.Store.AddAssociations(ctx, as)
+}
+
+func (s *timedStore) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
 	defer s.since("Apply", time.Now())
-	return s.Store.Apply(ctx, projectID, put, remove)
+	return s.Store.Apply(ctx, projectID, renew, remove, at)
 }
 
 func (s *timedStore) Finish(ctx context.Context, j job.Job) error {

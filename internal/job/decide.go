@@ -60,22 +60,27 @@ func pending(results []Result) []string {
 	return out
 }
 
-// decide settles the open outcomes from the project's current
-// associations: a live association makes ADD a renewal and REMOVE a
-// removal; an expired one counts as none.
-func decide(action Action, results []Result, existing map[string]Association, now time.Time) {
+// decide settles the open outcomes that the project's associations, as
+// read at the job's decision time at, settle: a live association makes
+// REMOVE a removal, and ADD a renewal unless this very job added it (an
+// earlier attempt of it); no live association makes REMOVE
+// NOT_ASSOCIATED. ADD of a number without a live association stays open:
+// only a conditional write can tell whether this job adds it or a
+// concurrent one did (see claimed).
+func decide(j Job, results []Result, existing map[string]Association, at time.Time) {
 	for i := range results {
 		r := &results[i]
 		if r.Outcome != "" {
 			continue
 		}
 		a, ok := existing[r.number]
-		live := ok && !a.Expired(now)
+		live := ok && !a.Expired(at)
 		switch {
-		case action == Add && live:
-			r.Outcome = Renewed
-		case action == Add:
+		case j.Action == Add && live && a.AddedBy == j.ID:
 			r.Outcome = Added
+		case j.Action == Add && live:
+			r.Outcome = Renewed
+		case j.Action == Add:
 		case live:
 			r.Outcome = Removed
 		default:
@@ -85,23 +90,42 @@ func decide(action Action, results []Result, existing map[string]Association, no
 	}
 }
 
-// changes turns decided results into the association writes they imply.
-// It reads only the results, so a retry that reuses saved results makes
-// exactly the same changes.
-func changes(j Job, results []Result, now time.Time) (put []Association, remove []string) {
+// newAssociation is the association job j creates for r at its decision
+// time at.
+func newAssociation(j Job, r Result, at time.Time) Association {
+	return Association{
+		ProjectID: j.ProjectID, TrackingNumber: carrier.Normalize(r.TrackingNumber), Carrier: r.Carrier,
+		AddedAt: at, ExpiresAt: at.Add(AssociationTTL), JobID: j.ID, AddedBy: j.ID,
+	}
+}
+
+// claimed settles an ADD that decide left open, from the association
+// stored after job j's conditional write: j added it only if it is the
+// one that created it.
+func claimed(j Job, stored Association) Outcome {
+	if stored.AddedBy == j.ID {
+		return Added
+	}
+	return Renewed
+}
+
+// changes turns decided results into the association writes still to
+// make: renewals and removals. ADDED associations were written when they
+// were decided. Times come from the job's decision time, never from the
+// clock, so a retry that reuses saved results makes exactly the same
+// changes.
+func changes(j Job, results []Result, at time.Time) (renew []Association, remove []string) {
 	for _, r := range results {
-		number := carrier.Normalize(r.TrackingNumber)
 		switch r.Outcome {
-		case Added, Renewed:
-			put = append(put, Association{
-				ProjectID: j.ProjectID, TrackingNumber: number, Carrier: r.Carrier,
-				AddedAt: now, ExpiresAt: now.Add(AssociationTTL), JobID: j.ID,
-			})
+		case Renewed:
+			a := newAssociation(j, r, at)
+			a.AddedBy = ""
+			renew = append(renew, a)
 		case Removed:
-			remove = append(remove, number)
+			remove = append(remove, carrier.Normalize(r.TrackingNumber))
 		}
 	}
-	return put, remove
+	return renew, remove
 }
 
 // checkSubmission refuses a submission whole when its shape is wrong.

@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -46,34 +47,55 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestDecideAndChanges(t *testing.T) {
-	results := classify([]Item{{TrackingNumber: "3000000010"}, {TrackingNumber: "3000000021"}, {TrackingNumber: "3000000032"}})
+func TestDecideLeavesUnassociatedAddsToTheConditionalWrite(t *testing.T) {
+	results := classify([]Item{{TrackingNumber: "3000000010"}, {TrackingNumber: "3000000021"}, {TrackingNumber: "3000000032"}, {TrackingNumber: "3000000043"}})
 	existing := map[string]Association{
-		"3000000010": {ExpiresAt: now.Add(time.Hour)},  // live
-		"3000000021": {ExpiresAt: now.Add(-time.Hour)}, // expired, not yet deleted
+		"3000000010": {ExpiresAt: now.Add(time.Hour), AddedBy: "j0"},  // live, another job's
+		"3000000021": {ExpiresAt: now.Add(-time.Hour), AddedBy: "j0"}, // expired, not yet deleted
+		"3000000043": {ExpiresAt: now.Add(time.Hour), AddedBy: "j1"},  // live, this job's earlier attempt
 	}
+	j := Job{ID: "j1", ProjectID: "p1", Action: Add}
 	add := append([]Result(nil), results...)
-	decide(Add, add, existing, now)
-	if add[0].Outcome != Renewed || add[1].Outcome != Added || add[2].Outcome != Added {
+	decide(j, add, existing, now)
+	if add[0].Outcome != Renewed || add[1].Outcome != "" || add[2].Outcome != "" || add[3].Outcome != Added {
 		t.Fatalf("ADD outcomes %+v", add)
 	}
-	j := Job{ID: "j1", ProjectID: "p1"}
-	put, remove := changes(j, add, now)
-	if len(put) != 3 || len(remove) != 0 || put[0].ExpiresAt != now.Add(AssociationTTL) || put[0].JobID != "j1" {
-		t.Fatalf("ADD changes %+v %v", put, remove)
+	if p := pending(add); len(p) != 2 || p[0] != "3000000021" || p[1] != "3000000032" {
+		t.Fatalf("left to the conditional write: %v", p)
+	}
+	if claimed(j, newAssociation(j, add[1], now)) != Added || claimed(j, existing["3000000010"]) != Renewed {
+		t.Fatal("the stored association's creator does not decide the outcome")
 	}
 
+	j.Action = Remove
 	rm := append([]Result(nil), results...)
-	decide(Remove, rm, existing, now)
-	if rm[0].Outcome != Removed || rm[1].Outcome != NotAssociated || rm[2].Outcome != NotAssociated {
+	decide(j, rm, existing, now)
+	if rm[0].Outcome != Removed || rm[1].Outcome != NotAssociated || rm[2].Outcome != NotAssociated || rm[3].Outcome != Removed {
 		t.Fatalf("REMOVE outcomes %+v", rm)
 	}
-	put, remove = changes(j, rm, now)
-	if len(put) != 0 || len(remove) != 1 || remove[0] != "3000000010" {
-		t.Fatalf("REMOVE changes %+v %v", put, remove)
-	}
-	if c := countResults(rm); c != (Counts{Total: 3, Removed: 1, NotAssociated: 2}) {
+	if c := countResults(rm); c != (Counts{Total: 4, Removed: 2, NotAssociated: 2}) {
 		t.Fatalf("counts %+v", c)
+	}
+}
+
+func TestChangesComeFromTheDecisionTimeOnly(t *testing.T) {
+	j := Job{ID: "j1", ProjectID: "p1"}
+	results := []Result{
+		{TrackingNumber: "3000000010", Carrier: "dhl", Outcome: Renewed},
+		{TrackingNumber: "3000000021", Outcome: Added},
+		{TrackingNumber: "3000 000032", Outcome: Removed},
+		{TrackingNumber: "x", Outcome: Invalid},
+	}
+	renew, remove := changes(j, results, now)
+	if len(renew) != 1 || renew[0].AddedAt != now || renew[0].ExpiresAt != now.Add(AssociationTTL) || renew[0].JobID != "j1" || renew[0].AddedBy != "" || renew[0].Carrier != "dhl" {
+		t.Fatalf("renewals %+v", renew)
+	}
+	if len(remove) != 1 || remove[0] != "3000000032" {
+		t.Fatalf("removals %v", remove)
+	}
+	again, _ := changes(j, results, now)
+	if !reflect.DeepEqual(renew, again) {
+		t.Fatal("the same results and decision time gave other changes")
 	}
 }
 

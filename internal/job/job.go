@@ -73,6 +73,10 @@ const (
 // Final reports whether the status can no longer change.
 func (s Status) Final() bool { return s == Completed || s == Failed || s == NotAccepted }
 
+// Open reports whether the job was accepted and is not finished: the
+// sweeper watches it until it is.
+func (s Status) Open() bool { return s == Accepted || s == Queued || s == InProgress }
+
 // Outcome is what happened to one number.
 type Outcome string
 
@@ -157,6 +161,10 @@ type Job struct {
 	// IdempotencyKey and BodyHash tie a retried submission to this job.
 	IdempotencyKey string
 	BodyHash       string
+	// SweepAt is when an open job counts as stuck (see package sweep);
+	// Requeues counts its tasks sent again.
+	SweepAt  time.Time
+	Requeues int
 }
 
 // Expired reports whether the job is past its 90 days.
@@ -169,7 +177,10 @@ type Association struct {
 	Carrier        string
 	AddedAt        time.Time
 	ExpiresAt      time.Time
-	JobID          string
+	// JobID is the job that last (re)added it; AddedBy the job that
+	// created it, the one whose report says ADDED.
+	JobID   string
+	AddedBy string
 }
 
 // Expired reports whether the association is past its 40 days.

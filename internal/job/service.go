@@ -12,6 +12,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 // Store persists jobs, their numbers and results, and associations.
@@ -26,19 +27,35 @@ type Store interface {
 	// Jobs lists a project's unexpired jobs, newest first.
 	Jobs(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[Job], error)
 	// SetStatus moves a job to status if its status is one of from, else
-	// returns ErrStatusConflict. Moving to IN_PROGRESS sets StartedAt once.
+	// returns ErrStatusConflict.
 	SetStatus(ctx context.Context, id string, status Status, at time.Time, from ...Status) error
+	// Start moves a job to IN_PROGRESS from ACCEPTED, QUEUED or
+	// IN_PROGRESS (a redelivery), else returns ErrStatusConflict. It
+	// returns the job's start time, which only the first attempt sets.
+	Start(ctx context.Context, id string, at time.Time) (time.Time, error)
 	// Items returns a job's submitted numbers in order.
 	Items(ctx context.Context, j Job) ([]Item, error)
 	// Associations returns the stored associations of numbers in a project.
 	Associations(ctx context.Context, projectID string, numbers []string) (map[string]Association, error)
+	// AddAssociations stores each association unless its project holds a
+	// live association of its number at its AddedAt, each in one
+	// conditional write, and returns the associations stored afterwards,
+	// in order (the one given, or the live one).
+	AddAssociations(ctx context.Context, as []Association) ([]Association, error)
 	// SaveResults stores a job's results once: when they exist it stores
 	// nothing and returns ErrResultsExist.
 	SaveResults(ctx context.Context, j Job, results []Result) error
 	// Results returns a job's saved results in submission order.
 	Results(ctx context.Context, j Job) ([]Result, error)
-	// Apply writes and deletes associations; it is idempotent.
-	Apply(ctx context.Context, projectID string, put []Association, remove []string) error
+	// Apply renews associations whose expiry is earlier than the
+	// renewal's, and deletes the removed numbers' associations unless they
+	// were (re)added after at. It is idempotent, and never undoes the
+	// changes of a job decided later.
+	Apply(ctx context.Context, projectID string, renew []Association, remove []string, at time.Time) error
+	// ClaimRequeue counts one more send of an open job's task and moves
+	// its sweep deadline to next, if the deadline is still w.Due; else it
+	// returns sweep.ErrMoved.
+	ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error
 	// Finish records a COMPLETED or FAILED job (status, counts, times,
 	// reason) unless the job is already final, then ErrStatusConflict.
 	Finish(ctx context.Context, j Job) error
@@ -109,6 +126,7 @@ func (s Service) Submit(ctx context.Context, c project.Caller, projectID string,
 		Action: sub.Action, Status: Accepted, ExternalReference: sub.ExternalReference,
 		CreatedAt: now, ExpiresAt: now.Add(JobTTL), Counts: Counts{Total: len(sub.Items)},
 		IdempotencyKey: sub.IdempotencyKey, BodyHash: sub.hash(),
+		SweepAt: sweep.Deadline(sweep.Waiting, now),
 	}
 	err := s.Store.CreateJob(ctx, j, sub.Items)
 	if errors.Is(err, ErrKeyTaken) {
@@ -162,6 +180,9 @@ func (s Service) replay(ctx context.Context, c project.Caller, projectID string,
 	if j.Expired(now) {
 		return Job{}, ErrNotFound
 	}
+	if j.Status.Open() && !j.SweepAt.IsZero() && sweep.Decide(j.sweepWork(), now) == sweep.Requeue {
+		return s.requeue(ctx, j, now)
+	}
 	if j.Status != NotAccepted {
 		return j, nil
 	}
@@ -176,9 +197,33 @@ func (s Service) replay(ctx context.Context, c project.Caller, projectID string,
 	return s.enqueue(ctx, j, now)
 }
 
+// requeue sends a stuck job's task again, as the sweeper would; the job
+// keeps its status. When the send fails the caller hears so, and the
+// claim's new deadline brings the job back to the sweeper anyway.
+func (s Service) requeue(ctx context.Context, j Job, now time.Time) (Job, error) {
+	w := j.sweepWork()
+	switch err := s.Store.ClaimRequeue(ctx, w, sweep.Deadline(sweep.Waiting, now)); {
+	case errors.Is(err, sweep.ErrMoved):
+		return s.Store.Job(ctx, j.ID)
+	case err != nil:
+		return Job{}, err
+	}
+	if err := s.Queue.EnqueueJob(ctx, j.ID); err != nil {
+		return Job{}, err
+	}
+	j.Requeues++
+	return j, nil
+}
+
+func (j Job) sweepWork() sweep.Work {
+	return sweep.Work{Kind: sweep.KindJob, ID: j.ID, Due: j.SweepAt, Requeues: j.Requeues}
+}
+
 // Process runs a queued job to COMPLETED. It is safe to run more than once
 // and concurrently: outcomes are decided once and saved before any
-// association changes, and a retry applies the saved outcomes again.
+// renewal or removal, a retry applies the saved outcomes again, and every
+// time written comes from the job's start time, so a retry makes exactly
+// the same changes.
 func (s Service) Process(ctx context.Context, jobID string) error {
 	j, err := s.Store.Job(ctx, jobID)
 	if errors.Is(err, ErrNotFound) {
@@ -194,13 +239,20 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 	// Marking the job IN_PROGRESS and reading what the decisions need do
 	// not depend on each other: they run together, and nothing is written
 	// from the reads if the job has moved on meanwhile.
-	var proposed []Result
-	var saved bool
+	var (
+		started  time.Time
+		proposed []Result
+		existing map[string]Association
+		saved    bool
+	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.Store.SetStatus(gctx, j.ID, InProgress, now, Accepted, Queued, InProgress) })
+	g.Go(func() (err error) {
+		started, err = s.Store.Start(gctx, j.ID, now)
+		return err
+	})
 	g.Go(func() (err error) {
 		// Only a job already IN_PROGRESS can have saved results to reuse.
-		proposed, saved, err = s.propose(gctx, j, j.Status == InProgress, now)
+		proposed, existing, saved, err = s.propose(gctx, j, j.Status == InProgress)
 		return err
 	})
 	err = g.Wait()
@@ -212,12 +264,15 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 	}
 	results := proposed
 	if !saved {
-		if results, err = s.saveOnce(ctx, j, proposed); err != nil {
+		if err := s.settle(ctx, j, results, existing, started); err != nil {
+			return err
+		}
+		if results, err = s.saveOnce(ctx, j, results); err != nil {
 			return err
 		}
 	}
-	put, remove := changes(j, results, now)
-	if err := s.Store.Apply(ctx, j.ProjectID, put, remove); err != nil {
+	renew, remove := changes(j, results, started)
+	if err := s.Store.Apply(ctx, j.ProjectID, renew, remove, started); err != nil {
 		return err
 	}
 	j.Status, j.Counts, j.CompletedAt = Completed, countResults(results), s.Now().UTC()
@@ -228,24 +283,53 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 }
 
 // propose returns the results an earlier attempt saved (saved is true),
-// or decides them from the job's numbers and the project's associations.
-func (s Service) propose(ctx context.Context, j Job, resumed bool, now time.Time) (results []Result, saved bool, err error) {
+// or the numbers classified, with the project's associations of the
+// numbers still open.
+func (s Service) propose(ctx context.Context, j Job, resumed bool) (results []Result, existing map[string]Association, saved bool, err error) {
 	if resumed {
 		if results, err := s.Store.Results(ctx, j); err != nil || len(results) > 0 {
-			return results, err == nil, err
+			return results, nil, err == nil, err
 		}
 	}
 	items, err := s.Store.Items(ctx, j)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	results = classify(items)
-	existing, err := s.Store.Associations(ctx, j.ProjectID, pending(results))
+	existing, err = s.Store.Associations(ctx, j.ProjectID, pending(results))
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	decide(j.Action, results, existing, now)
-	return results, false, nil
+	return results, existing, false, nil
+}
+
+// settle decides every open outcome at the job's decision time at: from
+// the associations read, and for a number without a live association by
+// a conditional write that creates it, so that of concurrent jobs adding
+// the same number exactly one reports it ADDED. The write is also the
+// addition itself; an attempt that repeats it finds the association it
+// created and decides ADDED again.
+func (s Service) settle(ctx context.Context, j Job, results []Result, existing map[string]Association, at time.Time) error {
+	decide(j, results, existing, at)
+	var open []int
+	var adds []Association
+	for i, r := range results {
+		if r.Outcome == "" {
+			open = append(open, i)
+			adds = append(adds, newAssociation(j, r, at))
+		}
+	}
+	if len(adds) == 0 {
+		return nil
+	}
+	stored, err := s.Store.AddAssociations(ctx, adds)
+	if err != nil {
+		return err
+	}
+	for k, i := range open {
+		results[i].Outcome = claimed(j, stored[k])
+	}
+	return nil
 }
 
 // saveOnce saves decided results; when a concurrent delivery saved first,

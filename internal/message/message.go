@@ -90,8 +90,9 @@ type Store interface {
 	CreateRequest(ctx context.Context, r Request, msgs []Message) error
 	// Request returns the request or ErrNotFound.
 	Request(ctx context.Context, id string) (Request, error)
-	// StartRequest marks a Queued request Processing, or returns ErrStatusConflict.
-	StartRequest(ctx context.Context, r Request) error
+	// StartRequest marks a Queued request Processing (again, for a
+	// redelivery) as of at, or returns ErrStatusConflict.
+	StartRequest(ctx context.Context, r Request, at time.Time) error
 	// Messages returns the request's messages in order, as received.
 	Messages(ctx context.Context, r Request) ([]Message, error)
 	// SaveOutcomes stores final messages once; later calls get ErrOutcomesExist.

@@ -126,7 +126,7 @@ func (s Service) Process(ctx context.Context, id string) error {
 	if !r.ProcessedAt.IsZero() {
 		return nil
 	}
-	if err := s.Store.StartRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
+	if err := s.Store.StartRequest(ctx, r, s.Now().UTC()); err != nil && !errors.Is(err, ErrStatusConflict) {
 		return err
 	}
 	msgs, err := s.Store.Outcomes(ctx, r)

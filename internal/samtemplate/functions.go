@@ -3,7 +3,9 @@ package samtemplate
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -16,6 +18,13 @@ type Function struct {
 	LogicalID string
 	Routes    []Route
 	Queues    []QueueEvent
+	Schedules []ScheduleEvent
+}
+
+// ScheduleEvent is a `Type: Schedule` event: EventBridge invokes the
+// function every Rate.
+type ScheduleEvent struct {
+	Rate time.Duration
 }
 
 // Route is an `Type: Api` event: API Gateway invokes the function for it.
@@ -86,9 +95,45 @@ func parseFunction(r resource, types map[string]string) (Function, error) {
 				return f, fmt.Errorf("event %s: %w", name, err)
 			}
 			f.Queues = append(f.Queues, q)
+		case "Schedule":
+			var e struct {
+				Schedule string `yaml:"Schedule"`
+			}
+			if err := head.Properties.Decode(&e); err != nil {
+				return f, fmt.Errorf("event %s: %w", name, err)
+			}
+			rate, err := parseRate(e.Schedule)
+			if err != nil {
+				return f, fmt.Errorf("event %s: %w", name, err)
+			}
+			f.Schedules = append(f.Schedules, ScheduleEvent{Rate: rate})
 		}
 	}
 	return f, nil
+}
+
+// parseRate reads an EventBridge rate expression, `rate(5 minutes)`. Cron
+// expressions are refused: nothing local could run them the same way.
+func parseRate(expr string) (time.Duration, error) {
+	inner, ok := strings.CutPrefix(strings.TrimSpace(expr), "rate(")
+	inner, ok2 := strings.CutSuffix(inner, ")")
+	fields := strings.Fields(inner)
+	if !ok || !ok2 || len(fields) != 2 {
+		return 0, fmt.Errorf("schedule %q: want rate(<n> <unit>)", expr)
+	}
+	n, err := strconv.Atoi(fields[0])
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("schedule %q: want a positive whole number", expr)
+	}
+	unit := map[string]time.Duration{
+		"minute": time.Minute, "minutes": time.Minute,
+		"hour": time.Hour, "hours": time.Hour,
+		"day": 24 * time.Hour, "days": 24 * time.Hour,
+	}[fields[1]]
+	if unit == 0 {
+		return 0, fmt.Errorf("schedule %q: unit must be minute(s), hour(s) or day(s)", expr)
+	}
+	return time.Duration(n) * unit, nil
 }
 
 func parseSQSEvent(props *yaml.Node, types map[string]string) (QueueEvent, error) {

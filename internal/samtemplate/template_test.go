@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -54,7 +55,7 @@ func TestRepoTemplateTable(t *testing.T) {
 	for _, ix := range in.GlobalSecondaryIndexes {
 		indexes[aws.ToString(ix.IndexName)] = keys(ix.KeySchema) + " " + string(ix.Projection.ProjectionType)
 	}
-	want := map[string]string{"GSI1": "GSI1PK:HASH GSI1SK:RANGE ALL", "GSI2": "GSI2PK:HASH GSI2SK:RANGE ALL"}
+	want := map[string]string{"GSI1": "GSI1PK:HASH GSI1SK:RANGE ALL", "GSI2": "GSI2PK:HASH GSI2SK:RANGE ALL", "GSI3": "GSI3PK:HASH GSI3SK:RANGE INCLUDE"}
 	for name, shape := range want {
 		if indexes[name] != shape {
 			t.Errorf("index %s = %q, want %q", name, indexes[name], shape)
@@ -107,6 +108,15 @@ func TestRepoTemplateFunctions(t *testing.T) {
 	if routes["POST /v1/auth/token"] != "AuthFunction" || routes["GET /v1/projects/{projectId}"] != "ProjectsFunction" {
 		t.Errorf("routes = %v", routes)
 	}
+	schedules := map[string][]ScheduleEvent{}
+	for _, f := range repoTemplate(t).Functions() {
+		if len(f.Schedules) > 0 {
+			schedules[f.LogicalID] = f.Schedules
+		}
+	}
+	if want := map[string][]ScheduleEvent{"SweeperFunction": {{Rate: time.Minute}}}; !reflect.DeepEqual(schedules, want) {
+		t.Errorf("schedules = %v, want %v", schedules, want)
+	}
 }
 
 const inline = `
@@ -126,6 +136,9 @@ Resources:
           Type: SQS
           Properties:
             Queue: !GetAtt Work.Arn
+        Tick:
+          Type: Schedule
+          Properties: {Schedule: rate(5 minutes), Description: tick}
         Long:
           Type: SQS
           Properties:
@@ -171,6 +184,7 @@ func TestInlineFunctions(t *testing.T) {
 			{QueueLogicalID: "Work", BatchSize: 10},
 			{QueueLogicalID: "Other", BatchSize: 25, ReportBatchItemFailures: true, MaximumBatchingWindowInSeconds: 2},
 		},
+		Schedules: []ScheduleEvent{{Rate: 5 * time.Minute}},
 	}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Functions() =\n%+v\nwant\n%+v", got, want)
@@ -240,6 +254,9 @@ Resources:
 		"redrive without count": {"Resources:\n  Q: {Type: AWS::SQS::Queue, Properties: {RedrivePolicy: {deadLetterTargetArn: !GetAtt Q.Arn}}}\n", "maxReceiveCount 0"},
 		"table without keys":    {"Resources:\n  T: {Type: AWS::DynamoDB::Table, Properties: {BillingMode: PAY_PER_REQUEST}}\n", "needs AttributeDefinitions"},
 		"api without path":      {"Resources:\n  F: {Type: AWS::Serverless::Function, Properties: {Events: {A: {Type: Api, Properties: {Method: GET}}}}}\n", "needs Method and Path"},
+		"cron schedule":         {"Resources:\n  F: {Type: AWS::Serverless::Function, Properties: {Events: {S: {Type: Schedule, Properties: {Schedule: 'cron(0 12 * * ? *)'}}}}}\n", "want rate("},
+		"rate of seconds":       {"Resources:\n  F: {Type: AWS::Serverless::Function, Properties: {Events: {S: {Type: Schedule, Properties: {Schedule: rate(30 seconds)}}}}}\n", "unit must be"},
+		"rate of zero":          {"Resources:\n  F: {Type: AWS::Serverless::Function, Properties: {Events: {S: {Type: Schedule, Properties: {Schedule: rate(0 minutes)}}}}}\n", "positive whole number"},
 	}
 	for name, c := range cases {
 		_, err := parse([]byte(c[0]))

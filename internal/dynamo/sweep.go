@@ -1,0 +1,150 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/sweep"
+)
+
+var _ sweep.Store = (*Store)(nil)
+
+// The sweeper's index (GSI3) is sparse: only unfinished work is in it.
+// A job or message request item carries, from the moment it is stored
+// until it is finished,
+//
+//	GSI3PK = OPEN#<shard>   GSI3SK = <deadline>#<id>
+//
+// where the deadline is when the work counts as stuck (package sweep) and
+// moves when processing starts or the work is sent again. Finishing the
+// work removes both attributes in the same update that records its end, so
+// the index holds exactly the open work and a sweep costs one Query per
+// shard for the work past its deadline: never a Scan, and nothing for the
+// millions of finished jobs. The shard is a hash of the id, so the writes
+// of many requests a second spread over sweepShards index partitions.
+const (
+	attrGSI3PK  = "GSI3PK"
+	attrGSI3SK  = "GSI3SK"
+	indexGSI3   = "GSI3"
+	sweepShards = 16
+)
+
+func sweepShard(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % sweepShards)
+}
+
+func sweepGSI3PK(shard int) string { return fmt.Sprintf("OPEN#%02d", shard) }
+
+func sweepGSI3SK(due time.Time, id string) string { return formatTime(due) + "#" + id }
+
+// sweepKeys are the index attributes of open work due at due (none when
+// due is zero).
+func sweepKeys(id string, due time.Time) (pk, sk string) {
+	if due.IsZero() {
+		return "", ""
+	}
+	return sweepGSI3PK(sweepShard(id)), sweepGSI3SK(due, id)
+}
+
+// sweepDue reads the deadline back from GSI3SK.
+func sweepDue(sk string) time.Time {
+	at, _, _ := strings.Cut(sk, "#")
+	return parseTime(at)
+}
+
+// setSweep is the update clause that (re)indexes work due at due; its
+// values are :gsi3pk and :gsi3sk.
+func setSweep(values map[string]types.AttributeValue, id string, due time.Time) string {
+	pk, sk := sweepKeys(id, due)
+	values[":gsi3pk"] = str(pk)
+	values[":gsi3sk"] = str(sk)
+	return "GSI3PK = :gsi3pk, GSI3SK = :gsi3sk"
+}
+
+// removeSweep is the update clause that takes finished work out of the index.
+const removeSweep = " REMOVE GSI3PK, GSI3SK"
+
+type dueItem struct {
+	GSI3SK   string `dynamodbav:"GSI3SK"`
+	ID       string `dynamodbav:"id"`
+	Kind     string `dynamodbav:"kind"`
+	Requeues int    `dynamodbav:"requeues"`
+}
+
+// Due implements sweep.Store: every shard is queried for deadlines up
+// to now, at once.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work, error) {
+	perShard := make([][]sweep.Work, sweepShards)
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(batchConcurrency)
+	for shard := range sweepShards {
+		g.Go(func() error {
+			p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+				TableName: &s.Table,
+				IndexName: aws.String(indexGSI3),
+				// "$" sorts right after "#": the bound takes deadlines up
+				// to and including now.
+				KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK < :bound"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":pk":    str(sweepGSI3PK(shard)),
+					":bound": str(formatTime(now) + "$"),
+				},
+				Limit: aws.Int32(int32(min(limit, 1000))),
+			})
+			for p.HasMorePages() && len(perShard[shard]) < limit {
+				pg, err := p.NextPage(ctx)
+				if err != nil {
+					return err
+				}
+				for _, raw := range pg.Items {
+					var it dueItem
+					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+						return err
+					}
+					perShard[shard] = append(perShard[shard], sweep.Work{Kind: it.Kind, ID: it.ID, Due: sweepDue(it.GSI3SK), Requeues: it.Requeues})
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []sweep.Work
+	for _, ws := range perShard {
+		out = append(out, ws...)
+	}
+	return out[:min(len(out), limit)], nil
+}
+
+// ClaimRequeue implements sweep.Store and job.Store.
+func (s *Store) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+	values := map[string]types.AttributeValue{
+		":due":  str(sweepGSI3SK(w.Due, w.ID)),
+		":zero": &types.AttributeValueMemberN{Value: "0"},
+		":one":  &types.AttributeValueMemberN{Value: "1"},
+	}
+	update := "SET " + setSweep(values, w.ID, next) + ", requeues = if_not_exists(requeues, :zero) + :one"
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       requestKey(w.ID),
+		UpdateExpression:          &update,
+		ConditionExpression:       aws.String("GSI3SK = :due"),
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return sweep.ErrMoved
+	}
+	return err
+}
