@@ -43,9 +43,9 @@ func subscribe(t *testing.T, s *Store, projectID string, numbers ...string) {
 	now := time.Now().UTC()
 	var as []job.Association
 	for _, n := range numbers {
-		as = append(as, job.Association{ProjectID: projectID, TrackingNumber: n, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j"})
+		as = append(as, job.Association{ProjectID: projectID, TrackingNumber: n, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j", AddedBy: "j"})
 	}
-	if err := s.Apply(context.Background(), projectID, as, nil); err != nil {
+	if _, err := s.AddAssociations(context.Background(), as); err != nil {
 		t.Fatal(err)
 	}
 }
