@@ -29,6 +29,7 @@ type shipmentItem struct {
 	// CustomAttributes is JSON: free-form values keep their exact form.
 	CustomAttributes string   `dynamodbav:"customAttributes"`
 	CreatedAt        string   `dynamodbav:"createdAt"`
+	FirstKnownAt     string   `dynamodbav:"firstKnownAt"`
 	Status           string   `dynamodbav:"status"`
 	UpdatedAt        string   `dynamodbav:"updatedAt"`
 	ExpectedFlow     []string `dynamodbav:"expectedFlow"`
@@ -66,16 +67,13 @@ func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment,
 	}
 	sh := tracking.Shipment{
 		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Type: it.Type, Service: it.Service,
-		Status: it.Status, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
+		Status: it.Status, CreatedAt: it.CreatedAt, FirstKnownAt: it.FirstKnownAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
 		LastService: it.LastService, ServiceUpdatedAt: it.ServiceUpdatedAt, CustomAttributes: map[string]any{},
 	}
 	if it.CustomAttributes != "" {
 		if err := json.Unmarshal([]byte(it.CustomAttributes), &sh.CustomAttributes); err != nil {
 			return tracking.Shipment{}, err
 		}
-	}
-	if sh.ExpectedFlow == nil {
-		sh.ExpectedFlow = []string{}
 	}
 	return sh, nil
 }
@@ -116,19 +114,28 @@ func (s *Store) PutShipment(ctx context.Context, sh tracking.Shipment) error {
 	if err != nil {
 		return err
 	}
-	flow, err := attributevalue.Marshal(sh.ExpectedFlow)
-	if err != nil {
-		return err
-	}
-	update := "SET trackingNumber = :n, carrier = :c, #type = :t, service = :svc, customAttributes = :ca, expectedFlow = :flow"
+	update := "SET trackingNumber = :n, carrier = :c, #type = :t, service = :svc, customAttributes = :ca, firstKnownAt = if_not_exists(firstKnownAt, :known)"
 	values := map[string]types.AttributeValue{
 		":n": str(sh.TrackingNumber), ":c": str(string(sh.Carrier)), ":t": str(sh.Type),
-		":svc": str(sh.Service), ":ca": str(string(attrs)), ":flow": flow,
+		":svc": str(sh.Service), ":ca": str(string(attrs)), ":known": str(sh.FirstKnownAt),
 	}
 	if sh.CreatedAt != "" {
 		update += ", createdAt = :created"
 		values[":created"] = str(sh.CreatedAt)
 	}
+	// A flow given by the sender is kept as given, [] included; without one
+	// the flow is derived when read, so a stale one must go.
+	remove := " REMOVE expectedFlow"
+	if sh.ExpectedFlow != nil {
+		flow, err := attributevalue.Marshal(sh.ExpectedFlow)
+		if err != nil {
+			return err
+		}
+		update += ", expectedFlow = :flow"
+		values[":flow"] = flow
+		remove = ""
+	}
+	update += remove
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: trackingKey(sh.TrackingNumber, skShipment),
 		UpdateExpression: &update, ExpressionAttributeNames: map[string]string{"#type": "type"},
@@ -167,7 +174,7 @@ func (s *Store) PutEvents(ctx context.Context, events map[string][]tracking.Even
 // Advance implements message.Tracking. The current status moves only
 // forward in time: events arrive out of order, and the newest stored so
 // far wins.
-func (s *Store) Advance(ctx context.Context, number string, events []tracking.Event) (bool, error) {
+func (s *Store) Advance(ctx context.Context, number string, events []tracking.Event, known time.Time) (bool, error) {
 	newestKey, newest := "", tracking.Event{}
 	for _, ev := range events {
 		if sk := eventSK(ev); sk > newestKey {
@@ -177,11 +184,12 @@ func (s *Store) Advance(ctx context.Context, number string, events []tracking.Ev
 	c, _ := carrier.Detect(number)
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: trackingKey(number, skShipment),
-		UpdateExpression:         aws.String("SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key"),
+		UpdateExpression:         aws.String("SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key, firstKnownAt = if_not_exists(firstKnownAt, :known)"),
 		ConditionExpression:      aws.String("attribute_not_exists(latestEvent) OR latestEvent < :key"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":n": str(number), ":c": str(string(c)), ":status": str(newest.Status), ":at": str(newest.Datetime), ":key": str(newestKey),
+			":known": str(known.UTC().Format(tracking.FirstKnownLayout)),
 		},
 	})
 	if isConditionFailed(err) {

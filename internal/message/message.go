@@ -110,8 +110,9 @@ type Tracking interface {
 	// again is stored once.
 	PutEvents(ctx context.Context, events map[string][]tracking.Event) error
 	// Advance makes the newest of a number's events its current status if
-	// it is newer than the stored one, and reports whether it was.
-	Advance(ctx context.Context, number string, events []tracking.Event) (bool, error)
+	// it is newer than the stored one, and reports whether it was. known
+	// is when the number's data arrived; the first one is kept.
+	Advance(ctx context.Context, number string, events []tracking.Event, known time.Time) (bool, error)
 	// SetService records a service change, kept if it is the newest.
 	SetService(ctx context.Context, number, service, datetime string, at time.Time) error
 	// Subscribers lists the projects a number is associated with now.

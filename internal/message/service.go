@@ -233,12 +233,9 @@ func (s Service) applyNumber(ctx context.Context, number string, msgs []Message,
 			if service == "" {
 				service = p.Type
 			}
-			flow := p.ExpectedFlow
-			if flow == nil {
-				flow = []string{}
-			}
 			sh := tracking.Shipment{TrackingNumber: number, Carrier: c, Type: p.Type, Service: service,
-				CustomAttributes: tracking.StripSecure(p.CustomAttributes), CreatedAt: p.CreatedAt, ExpectedFlow: flow}
+				CustomAttributes: tracking.StripSecure(p.CustomAttributes), CreatedAt: p.CreatedAt, ExpectedFlow: p.ExpectedFlow,
+				FirstKnownAt: s.Now().UTC().Format(tracking.FirstKnownLayout)}
 			if err := s.Tracking.PutShipment(ctx, sh); err != nil {
 				return err
 			}
@@ -256,7 +253,7 @@ func (s Service) applyNumber(ctx context.Context, number string, msgs []Message,
 	if len(events) == 0 {
 		return nil
 	}
-	newer, err := s.Tracking.Advance(ctx, number, events)
+	newer, err := s.Tracking.Advance(ctx, number, events, s.Now())
 	if err != nil || !newer {
 		return err
 	}
