@@ -97,7 +97,7 @@ localstack-down:
 
 ## client: create a client credential in the running local stack (ID=..., CLIENT=... and SECRET=... optional)
 client:
-	$(GO) run ./cmd/parcelgate client create --id "$(ID)" $(if $(CLIENT),--client $(CLIENT)) $(if $(SECRET),--secret $(SECRET))
+	$(GO) run ./cmd/parcelgate client create --local --id "$(ID)" $(if $(CLIENT),--client $(CLIENT)) $(if $(SECRET),--secret $(SECRET))
 
 ## demo: a few thousand realistic parcels of several carriers in the running API (PARCELS=... optional)
 demo:

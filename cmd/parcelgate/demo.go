@@ -108,6 +108,9 @@ func demoCredential(ctx context.Context) (id, secret string, err error) {
 		return "", "", err
 	}
 	id = "demo-data-" + strings.ToLower(crand.Text()[:8])
+	if err := useLocalStack(stateDir, true); err != nil {
+		return "", "", fmt.Errorf("%w (or pass --client-id and --client-secret)", err)
+	}
 	if err := createCredential(ctx, "demo-data", id, secret); err != nil {
 		return "", "", fmt.Errorf("creating a demo credential (or pass --client-id and --client-secret): %w", err)
 	}

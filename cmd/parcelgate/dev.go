@@ -89,6 +89,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err := writeDevEnv(recorded); err != nil {
 		return err
 	}
+	defer removeDevEnv()
 	creds, err := devClients(ctx, a.API.Credentials)
 	if err != nil {
 		return err
