@@ -17,20 +17,12 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/devstack"
-	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
-// Handler serves every API route and the OpenAPI document.
+// Handler serves every API route, the OpenAPI document included.
 func Handler(a *app.App) (http.Handler, error) {
-	h, err := a.API.Handler()
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /openapi.yaml", openapi.Handler())
-	mux.Handle("/", h)
-	return mux, nil
+	return a.API.Handler()
 }
 
 // Folder maps a template logical id to its folder under functions/:

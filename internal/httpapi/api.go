@@ -14,6 +14,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -51,6 +52,7 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
 		"POST /v1/auth/token":                                              a.issueToken,
 		"GET /.well-known/jwks.json":                                       a.jwks,
+		"GET /openapi.yaml":                                                openapi.Handler().ServeHTTP,
 		"POST /v1/projects":                                                a.createProject,
 		"GET /v1/projects":                                                 a.listProjects,
 		"GET /v1/projects/{projectId}":                                     a.getProject,
