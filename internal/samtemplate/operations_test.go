@@ -164,7 +164,9 @@ func policyActions(t *testing.T, rs resourceMap, name string) []string {
 			if got == "*" || !strings.Contains(got, "Table") && !strings.Contains(got, "Queue") {
 				t.Errorf("%s: %v on resource %s, want the table, its indexes or a queue", name, these, got)
 			}
-			if strings.Contains(got, "/index/") && slices.ContainsFunc(these, func(a string) bool { return a != "dynamodb:Query" && a != "dynamodb:GetItem" && a != "dynamodb:BatchGetItem" }) {
+			if strings.Contains(got, "/index/") && slices.ContainsFunc(these, func(a string) bool {
+				return a != "dynamodb:Query" && a != "dynamodb:GetItem" && a != "dynamodb:BatchGetItem"
+			}) {
 				t.Errorf("%s: only reads may name the indexes, got %v", name, these)
 			}
 		}
