@@ -22,6 +22,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
@@ -39,9 +40,10 @@ type Options struct {
 	Sign bool
 }
 
-// NewLogger returns the JSON logger every process uses.
+// NewLogger returns the JSON logger every process uses: each line of a
+// request carries its Lambda request id, trace id and client id.
 func NewLogger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	return logging.New(os.Stdout)
 }
 
 // App is parcelgate wired: the HTTP API and the queue worker.

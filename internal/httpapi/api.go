@@ -13,6 +13,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -116,6 +117,7 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		logging.SetClientID(r.Context(), id.ClientID)
 		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
 }
@@ -172,6 +174,7 @@ func (a *API) logRequests(next http.Handler) http.Handler {
 		logger = slog.Default()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(logging.WithScope(r.Context()))
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {

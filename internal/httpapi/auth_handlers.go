@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/logging"
 )
 
 type tokenRequest struct {
@@ -85,6 +86,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	logging.SetClientID(r.Context(), p.ClientID)
 	// One more than fits, so Issue can tell "all of them" from "too many".
 	roles, err := a.Projects.Roles(r.Context(), p.ID, auth.MaxRolesInToken+1)
 	if err != nil {
