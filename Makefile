@@ -25,7 +25,9 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 ## run: the local stack (emulators, table, queues) and the API on http://127.0.0.1:3000
 run:
-	$(GO) run ./cmd/parcelgate dev
+	@$(GO) build -o $(GOBIN_DIR)/parcelgate ./cmd/parcelgate
+	@# Built, then run: `go run` would report Ctrl-C as a failure.
+	@$(GOBIN_DIR)/parcelgate dev
 
 ## test: every test, integration included, against a freshly started local stack
 test:

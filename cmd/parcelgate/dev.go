@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -90,6 +92,9 @@ func cmdDev(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer removeDevEnv()
+	if err := writeSAMEnv(tmpl, cfg, stack); err != nil {
+		return err
+	}
 	creds, err := devClients(ctx, a.API.Credentials)
 	if err != nil {
 		return err
@@ -183,4 +188,39 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// samEnvFile is the env-vars file for `sam local invoke` against the
+// running local stack (README, "sam local invoke").
+const samEnvFile = "sam-env.json"
+
+// writeSAMEnv writes samEnvFile for the stack now running; it is removed
+// with dev.env when the dev server stops.
+func writeSAMEnv(tmpl *samtemplate.Template, cfg app.Config, stack *devstack.Stack) error {
+	key, err := auth.ParsePrivateKey([]byte(cfg.PrivateKeyPEM))
+	if err != nil {
+		return err
+	}
+	jwk, err := auth.PublicJWK(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+	jwks, err := json.Marshal(auth.JWKS{Keys: []auth.JWK{jwk}})
+	if err != nil {
+		return err
+	}
+	env, err := devserver.SAMEnv(tmpl, devserver.LocalSettings{
+		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL,
+		DynamoDBURL: stack.DynamoDBEndpoint, SQSURL: stack.SQSEndpoint,
+		Issuer: cfg.Issuer, Audience: cfg.Audience,
+		PublicJWKS: string(jwks), PrivateKeyPEM: cfg.PrivateKeyPEM,
+	})
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(env, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(stateDir, samEnvFile), append(data, '\n'), 0o600)
 }

@@ -79,6 +79,7 @@ func writeDevEnv(env map[string]string) error {
 // removeDevEnv forgets the local stack when the dev server stops.
 func removeDevEnv() {
 	_ = os.Remove(filepath.Join(stateDir, devEnvFile))
+	_ = os.Remove(filepath.Join(stateDir, samEnvFile))
 }
 
 // useLocalStack points this process at the local stack recorded in dir's

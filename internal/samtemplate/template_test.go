@@ -110,6 +110,12 @@ func TestRepoTemplateFunctions(t *testing.T) {
 }
 
 const inline = `
+Globals:
+  Function:
+    Environment:
+      Variables:
+        TABLE: !Ref Cache
+        QUEUE: overridden
 Resources:
   Worker:
     Type: AWS::Serverless::Function
@@ -171,6 +177,7 @@ func TestInlineFunctions(t *testing.T) {
 			{QueueLogicalID: "Work", BatchSize: 10},
 			{QueueLogicalID: "Other", BatchSize: 25, ReportBatchItemFailures: true, MaximumBatchingWindowInSeconds: 2},
 		},
+		Environment: []string{"QUEUE", "SPLIT", "TABLE"},
 	}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Functions() =\n%+v\nwant\n%+v", got, want)
