@@ -21,6 +21,10 @@ import (
 // PARCELGATE_TABLE, or with --local, in the running local stack.
 func cmdClient(ctx context.Context, args []string) error {
 	const usage = "usage: parcelgate client create --id PRINCIPAL [--client CLIENT] [--secret SECRET] [--local]"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Println(usage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "create" {
 		return errors.New(usage)
 	}
