@@ -39,6 +39,7 @@ test-unit:
 
 ## lint: gofmt, go vet, staticcheck, cfn-lint
 lint:
+	@command -v cfn-lint >/dev/null || { echo "make lint needs cfn-lint (the CloudFormation/SAM linter): pip install cfn-lint"; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
