@@ -45,6 +45,7 @@ func TestRequestLogLinesCarryRequestTraceAndClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "8f5f6b1e-req"})
+	//lint:ignore SA1029 the key aws-lambda-go stores the trace header under
 	ctx = context.WithValue(ctx, "x-amzn-trace-id", "Root=1-67891233-abcdef012345678912345678;Sampled=1")
 	req := httptest.NewRequest("GET", "/v1/projects", nil).WithContext(ctx)
 	req.Header.Set("Authorization", "Bearer "+token)

@@ -28,6 +28,7 @@ func TestEveryLineCarriesRequestTraceAndClient(t *testing.T) {
 	var buf bytes.Buffer
 	logger := New(&buf).With("function", "projects")
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+	//lint:ignore SA1029 the key aws-lambda-go stores the trace header under
 	ctx = context.WithValue(ctx, lambdaTraceKey, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
 	ctx = WithScope(ctx)
 	logger.InfoContext(ctx, "before the token is verified")

@@ -74,7 +74,7 @@ func parse(data []byte) (*Template, error) {
 	}
 	if g := mappingValue(root, "Globals"); g != nil {
 		if err := g.Decode(&globals); err != nil {
-			return nil, fmt.Errorf("Globals: %w", err)
+			return nil, fmt.Errorf("section Globals: %w", err)
 		}
 	}
 	t := &Template{}
