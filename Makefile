@@ -26,7 +26,9 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 ## run: the local stack (emulators, table, queues) and the API on http://127.0.0.1:3000
 run:
-	$(GO) run ./cmd/parcelgate dev
+	@$(GO) build -o $(GOBIN_DIR)/parcelgate ./cmd/parcelgate
+	@# Built, then run: `go run` would report Ctrl-C as a failure.
+	@$(GOBIN_DIR)/parcelgate dev
 
 ## test: every test, integration included, against a freshly started local stack
 test: browser
@@ -48,6 +50,7 @@ test-unit:
 
 ## lint: gofmt, go vet, staticcheck, cfn-lint
 lint:
+	@command -v cfn-lint >/dev/null || { echo "make lint needs cfn-lint (the CloudFormation/SAM linter): pip install cfn-lint"; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
@@ -110,7 +113,7 @@ localstack-down:
 
 ## client: create a client credential in the running local stack (ID=..., CLIENT=... and SECRET=... optional)
 client:
-	$(GO) run ./cmd/parcelgate client create --id "$(ID)" $(if $(CLIENT),--client $(CLIENT)) $(if $(SECRET),--secret $(SECRET))
+	$(GO) run ./cmd/parcelgate client create --local --id "$(ID)" $(if $(CLIENT),--client $(CLIENT)) $(if $(SECRET),--secret $(SECRET))
 
 ## demo: a few thousand realistic parcels of several carriers in the running API (PARCELS=... optional)
 demo:

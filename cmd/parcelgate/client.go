@@ -17,15 +17,28 @@ import (
 )
 
 // cmdClient creates a client credential in the table named by
-// PARCELGATE_TABLE (default: the running dev server's table).
+// PARCELGATE_TABLE, through the normal AWS configuration chain; without
+// PARCELGATE_TABLE, or with --local, in the running local stack.
 func cmdClient(ctx context.Context, args []string) error {
+	const usage = "usage: parcelgate client create --id PRINCIPAL [--client CLIENT] [--secret SECRET] [--local]"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Println(usage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: parcelgate client create [--client CLIENT] [--id PRINCIPAL] [--secret SECRET]")
+		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("client create", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nCreates a client credential in the table named by %s (a deployed stack, through\n"+
+			"the AWS configuration chain: AWS_PROFILE, AWS_REGION, ...), or in the local stack of\n"+
+			"make run when %s is not set or --local is given.\n\n", usage, app.EnvTable, app.EnvTable)
+		fs.PrintDefaults()
+	}
 	client := fs.String("client", "", "client (tenant) the credential belongs to; default: the id")
 	id := fs.String("id", "", "credential id, used as clientId when requesting tokens (required)")
 	secret := fs.String("secret", "", "secret; default: a random one")
+	local := fs.Bool("local", false, "use the running local stack (make run), even if "+app.EnvTable+" is set")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -42,6 +55,9 @@ func cmdClient(ctx context.Context, args []string) error {
 		}
 		*secret = s
 	}
+	if err := useLocalStack(stateDir, *local); err != nil {
+		return err
+	}
 	if err := createCredential(ctx, *client, *id, *secret); err != nil {
 		return err
 	}
@@ -50,15 +66,9 @@ func cmdClient(ctx context.Context, args []string) error {
 }
 
 // createCredential stores a credential in the table named by
-// PARCELGATE_TABLE (default: the running dev server's table).
+// PARCELGATE_TABLE.
 func createCredential(ctx context.Context, client, id, secret string) error {
-	if err := loadDevEnv(); err != nil {
-		return err
-	}
 	table := os.Getenv(app.EnvTable)
-	if table == "" {
-		return fmt.Errorf("%s is not set and no dev server is running (start one with make run)", app.EnvTable)
-	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return err

@@ -67,6 +67,8 @@ func cmdDemo(ctx context.Context, args []string) error {
 		if id, secret, err = demoCredential(ctx); err != nil {
 			return err
 		}
+		// The tracker shows a client only its own requests: this one's.
+		fmt.Printf("The parcels go in as a new credential of client demo-data:\n  clientId=%s  clientSecret=%s\n", id, secret)
 	}
 	if err := api.login(ctx, id, secret); err != nil {
 		return err
@@ -78,7 +80,8 @@ func cmdDemo(ctx context.Context, args []string) error {
 	for _, b := range batches {
 		total += len(b.Messages)
 	}
-	fmt.Printf("Sending %d parcels as %d messages in %d requests to %s (seed %d, client %s)\n",
+	fmt.Printf("Sending %d parcels as %d messages in %d requests to %s (seed %d, client %s); "+
+		"with the default 3,000 parcels this takes about 2 minutes\n",
 		len(generated), total, len(batches), api.base, *seed, id)
 	if err := api.sendAll(ctx, batches, fmt.Sprintf("demo-%d", *seed)); err != nil {
 		return err
@@ -108,6 +111,9 @@ func demoCredential(ctx context.Context) (id, secret string, err error) {
 		return "", "", err
 	}
 	id = "demo-data-" + strings.ToLower(crand.Text()[:8])
+	if err := useLocalStack(stateDir, true); err != nil {
+		return "", "", fmt.Errorf("%w (or pass --client-id and --client-secret)", err)
+	}
 	if err := createCredential(ctx, "demo-data", id, secret); err != nil {
 		return "", "", fmt.Errorf("creating a demo credential (or pass --client-id and --client-secret): %w", err)
 	}
@@ -269,6 +275,9 @@ func (a *demoAPI) waitApplied(ctx context.Context, batches []demoBatch, timeout 
 			case err != nil || res.Status != b.Last.Status:
 				still = append(still, b)
 			}
+		}
+		if len(still) != len(pending) {
+			fmt.Printf("  %3d/%d requests processed\n", len(batches)-len(still), len(batches))
 		}
 		pending = still
 		if len(pending) == 0 || time.Now().After(deadline) {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -93,6 +95,10 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err := writeDevEnv(recorded); err != nil {
 		return err
 	}
+	defer removeDevEnv()
+	if err := writeSAMEnv(tmpl, cfg, stack); err != nil {
+		return err
+	}
 	creds, err := devClients(ctx, a.API.Credentials)
 	if err != nil {
 		return err
@@ -163,22 +169,42 @@ func devClients(ctx context.Context, c auth.Credentials) ([]credential, error) {
 
 func printWelcome(addr string, creds []credential) {
 	base := "http://" + addr
-	fmt.Printf("\nparcelgate is running.\n\n")
+	fmt.Printf("\nparcelgate is running. Its data is in memory: stopping it (Ctrl-C) forgets everything.\n\n")
 	if len(creds) > 0 {
 		c := creds[0]
 		fmt.Printf("First client credential:  clientId=%s  clientSecret=%s\n\n", c.id, c.secret)
-		fmt.Printf(`Try it:
-  TOKEN=$(curl -s %[1]s/v1/auth/token -H 'Content-Type: application/json' \
-    -d '{"clientId":"%[2]s","clientSecret":"%[3]s"}' | sed 's/.*"accessToken":"\([^"]*\)".*/\1/')
-  curl -s %[1]s/v1/projects -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"My first project"}'
-  curl -s %[1]s/v1/projects -H "Authorization: Bearer $TOKEN"
-`, base, c.id, c.secret)
+		fmt.Print(walkthrough(base, c, time.Now().UTC()))
 	} else {
 		fmt.Printf("More clients: make client ID=<clientId>\n")
 	}
 	fmt.Printf("\nOpenAPI document: %s/openapi.yaml\n", base)
 	// Scripts wait for this exact line.
 	fmt.Printf("listening on %s\n", base)
+}
+
+// walkthrough is README's walkthrough with this server's address and
+// credential filled in, ready to paste into a shell.
+func walkthrough(base string, c credential, now time.Time) string {
+	r := strings.NewReplacer("BASE", base, "CLIENT_ID", c.id, "CLIENT_SECRET", c.secret, "TODAY", now.Format(time.DateOnly))
+	return r.Replace(`Try it (paste into a shell):
+
+  TOKEN=$(curl -s BASE/v1/auth/token -H 'Content-Type: application/json' \
+    -d '{"clientId":"CLIENT_ID","clientSecret":"CLIENT_SECRET"}' | sed 's/.*"accessToken":"\([^"]*\)".*/\1/')
+  P=$(curl -s BASE/v1/projects -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"name":"My first project"}' | sed 's/.*"projectId":"\([^"]*\)".*/\1/')
+  curl -s BASE/v1/projects/$P/tracking-number-jobs -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' -H 'Idempotency-Key: first-job' \
+    -d '{"action":"ADD","trackingNumbers":[{"trackingNumber":"1Z999AA10123456784","carrier":"ups"},{"trackingNumber":"1234567890"}]}'
+  curl -s "BASE/v1/projects/$P/tracking-number-jobs" -H "Authorization: Bearer $TOKEN"
+  curl -s BASE/v1/messages -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"batchReference":"first","messages":[{"messageType":"TrackingEvent","payload":{"trackingNumber":"612345678901234567890123","status":"confirmed","datetime":"TODAYT10:28:00Z"}}]}'
+  sleep 2   # messages are processed from the queue
+  curl -s BASE/v1/tracking/612345678901234567890123
+  curl -s BASE/v1/tracker -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"search":[{"by":"receivedDate","value":"TODAY"}]}'
+
+More in README.md ("Walkthrough"); make demo loads a few thousand parcels.
+`)
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -188,4 +214,39 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// samEnvFile is the env-vars file for `sam local invoke` against the
+// running local stack (README, "sam local invoke").
+const samEnvFile = "sam-env.json"
+
+// writeSAMEnv writes samEnvFile for the stack now running; it is removed
+// with dev.env when the dev server stops.
+func writeSAMEnv(tmpl *samtemplate.Template, cfg app.Config, stack *devstack.Stack) error {
+	key, err := auth.ParsePrivateKey([]byte(cfg.PrivateKeyPEM))
+	if err != nil {
+		return err
+	}
+	jwk, err := auth.PublicJWK(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+	jwks, err := json.Marshal(auth.JWKS{Keys: []auth.JWK{jwk}})
+	if err != nil {
+		return err
+	}
+	env, err := devserver.SAMEnv(tmpl, devserver.LocalSettings{
+		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL,
+		DynamoDBURL: stack.DynamoDBEndpoint, SQSURL: stack.SQSEndpoint,
+		Issuer: cfg.Issuer, Audience: cfg.Audience,
+		PublicJWKS: string(jwks), PrivateKeyPEM: cfg.PrivateKeyPEM,
+	})
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(env, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(stateDir, samEnvFile), append(data, '\n'), 0o600)
 }

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,15 @@ var commands = map[string]func(context.Context, []string) error{
 	"client":     cmdClient,
 	"demo":       cmdDemo,
 	"keygen":     cmdKeygen,
+}
+
+// plainUsage is the help of the local commands that take no flags (the
+// others' flag sets print their own).
+var plainUsage = map[string]string{
+	"dev":        "usage: parcelgate dev\n\nRuns the local stack (emulators, table, queues) and every API function on\nPARCELGATE_ADDR (default 127.0.0.1:3000) until Ctrl-C. Data is kept in memory.",
+	"stack-up":   "usage: parcelgate stack-up\n\nStarts the emulators in the background and prints the environment that reaches them.",
+	"stack-down": "usage: parcelgate stack-down\n\nStops the emulators stack-up started.",
+	"keygen":     "usage: parcelgate keygen\n\nPrints a new token-signing key (PEM) and its JWKS, for deployment.",
 }
 
 // commandSummaries describe the local and admin commands in the help.
@@ -70,7 +80,13 @@ func newRoot() *cobra.Command {
 			Short:              commandSummaries[name],
 			GroupID:            "local",
 			DisableFlagParsing: true,
-			RunE:               func(cmd *cobra.Command, args []string) error { return run(cmd.Context(), args) },
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if u, ok := plainUsage[name]; ok && len(args) > 0 && isHelp(args[0]) {
+					fmt.Fprintln(cmd.OutOrStdout(), u)
+					return nil
+				}
+				return run(cmd.Context(), args)
+			},
 		})
 	}
 	root.AddGroup(&cobra.Group{ID: "local", Title: "Local stack and administration:"})
@@ -80,18 +96,33 @@ func newRoot() *cobra.Command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	root := newRoot()
-	root.SetArgs(os.Args[1:])
-	err := root.ExecuteContext(ctx)
+	code := runCommand(ctx, os.Args[1:])
 	stop()
+	os.Exit(code)
+}
+
+// runCommand runs the command args names and returns the exit status.
+// Asking for help is not an error: it prints the usage and exits 0.
+func runCommand(ctx context.Context, args []string) int {
+	root := newRoot()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
 	var exit *exitError
 	switch {
 	case errors.As(err, &exit):
-		os.Exit(exit.code)
+		return exit.code
 	case errors.Is(err, flag.ErrHelp):
-		// A local command's own flag set printed its usage for -h.
+		return 0 // a local command's own flag set printed its usage
+	case err != nil && strings.HasPrefix(err.Error(), "unknown command"):
+		fmt.Fprintln(os.Stderr, "parcelgate:", err)
+		return 2
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "parcelgate:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }

@@ -316,5 +316,9 @@ func (e *Env) Do(t testing.TB, req *http.Request) Response {
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 
+// HTTPClient is the client Do uses, which checks every exchange against
+// the OpenAPI document; give it to client libraries under test.
+func (e *Env) HTTPClient() *http.Client { return e.http }
+
 // SQS returns a client of the test's queues.
 func (e *Env) SQS() *sqs.Client { return sqs.NewFromConfig(e.AWS) }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/google/uuid"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
@@ -40,9 +43,10 @@ type Options struct {
 	Sign bool
 }
 
-// NewLogger returns the JSON logger every process uses.
+// NewLogger returns the JSON logger every process uses: each line of a
+// request carries its Lambda request id, trace id and client id.
 func NewLogger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	return logging.New(os.Stdout)
 }
 
 // App is parcelgate wired: the HTTP API, the queue worker and the sweeper.
@@ -229,5 +233,26 @@ func StartAPIFunction(function string, sign bool) {
 		logger.Error("cold start failed", "function", function, "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.New(h).ProxyWithContext)
+	lambda.Start(APIGatewayHandler(h))
+}
+
+// APIGatewayHandler serves h to API Gateway's proxy events.
+func APIGatewayHandler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return httpadapter.New(withBasePath(h)).ProxyWithContext
+}
+
+// withBasePath tells the handlers the path prefix clients use, which
+// API Gateway strips from the path a Lambda sees: its request context's
+// path is the one the client asked for (/prod/v1/... on execute-api's own
+// domain). The header is always replaced, so a client cannot choose the
+// links a cached public answer carries.
+func withBasePath(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		prefix := ""
+		if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok && strings.HasSuffix(rc.Path, r.URL.Path) {
+			prefix = strings.TrimSuffix(rc.Path, r.URL.Path)
+		}
+		r.Header.Set(httpapi.BasePathHeader, prefix)
+		h.ServeHTTP(w, r)
+	})
 }

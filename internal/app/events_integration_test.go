@@ -13,9 +13,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
+	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -114,7 +114,7 @@ func TestEventsReplay(t *testing.T) {
 			if err != nil {
 				t.Fatalf("events/%s: %v", function, err)
 			}
-			handler = lambda.NewHandler(httpadapter.New(h).ProxyWithContext)
+			handler = lambda.NewHandler(app.APIGatewayHandler(h))
 		}
 		for _, file := range files {
 			t.Run(function+"/"+filepath.Base(file), func(t *testing.T) {
@@ -148,6 +148,13 @@ func TestEventsReplay(t *testing.T) {
 				}
 				if resp.StatusCode < 200 || resp.StatusCode > 299 {
 					t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+				}
+				// Links carry the stage API Gateway strips from the path.
+				if strings.HasSuffix(file, "get-service-history.json") {
+					want := `"href":"https://abc123.execute-api.eu-west-1.amazonaws.com/prod/v1/tracking/612345678901234567890123/service_history"`
+					if !strings.Contains(resp.Body, want) {
+						t.Fatalf("service history %s, want %s", resp.Body, want)
+					}
 				}
 			})
 			replayed++

@@ -19,20 +19,12 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/devstack"
-	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
-// Handler serves every API route and the OpenAPI document.
+// Handler serves every API route, the OpenAPI document included.
 func Handler(a *app.App) (http.Handler, error) {
-	h, err := a.API.Handler()
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /openapi.yaml", openapi.Handler())
-	mux.Handle("/", h)
-	return mux, nil
+	return a.API.Handler()
 }
 
 // Folder maps a template logical id to its folder under functions/:
@@ -139,4 +131,43 @@ func RunTimers(ctx context.Context, timers []Timer, logger *slog.Logger) (wait f
 		}()
 	}
 	return wg.Wait
+}
+
+// LocalSettings are the values that point a function at the local stack.
+type LocalSettings struct {
+	Table, JobsQueueURL       string
+	DynamoDBURL, SQSURL       string
+	Issuer, Audience          string
+	PublicJWKS, PrivateKeyPEM string
+}
+
+// SAMEnv is an env-vars file for `sam local invoke --env-vars`: for every
+// function of tmpl, each variable it declares, set for the local stack.
+// SAM ignores variables a function does not declare, so a variable of the
+// template this does not know is an error rather than a silent gap.
+func SAMEnv(tmpl *samtemplate.Template, s LocalSettings) (map[string]map[string]string, error) {
+	values := map[string]string{
+		"PARCELGATE_TABLE":                     s.Table,
+		"PARCELGATE_JOBS_QUEUE_URL":            s.JobsQueueURL,
+		"PARCELGATE_JWT_ISSUER":                s.Issuer,
+		"PARCELGATE_JWT_AUDIENCE":              s.Audience,
+		"PARCELGATE_JWT_PUBLIC_JWKS":           s.PublicJWKS,
+		"PARCELGATE_JWT_PRIVATE_KEY":           s.PrivateKeyPEM,
+		"PARCELGATE_JWT_PRIVATE_KEY_PARAMETER": "", // the key itself is given
+		"AWS_ENDPOINT_URL_DYNAMODB":            s.DynamoDBURL,
+		"AWS_ENDPOINT_URL_SQS":                 s.SQSURL,
+	}
+	out := map[string]map[string]string{}
+	for _, f := range tmpl.Functions() {
+		env := map[string]string{}
+		for _, name := range f.Environment {
+			v, ok := values[name]
+			if !ok {
+				return nil, fmt.Errorf("%s declares %s, which the local env-vars file does not know: add it to devserver.SAMEnv", f.LogicalID, name)
+			}
+			env[name] = v
+		}
+		out[f.LogicalID] = env
+	}
+	return out, nil
 }

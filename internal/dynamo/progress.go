@@ -102,17 +102,17 @@ func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracki
 }
 
 // Claim implements message.Tracking.
-func (s *Store) Claim(ctx context.Context, clientID string, numbers []string) (map[string]string, error) {
+func (s *Store) Claim(ctx context.Context, clientID string, numbers []string, known time.Time) (map[string]string, error) {
 	updates := make([]*types.Update, len(numbers))
 	for i, n := range numbers {
 		c, _ := carrier.Detect(n)
 		updates[i] = &types.Update{
 			TableName: &s.Table, Key: trackingKey(n, skShipment),
-			UpdateExpression:         aws.String("SET #owner = :owner, trackingNumber = :n, carrier = :c"),
+			UpdateExpression:         aws.String("SET #owner = :owner, trackingNumber = :n, carrier = :c, firstKnownAt = if_not_exists(firstKnownAt, :known)"),
 			ConditionExpression:      aws.String("attribute_not_exists(#owner)"),
 			ExpressionAttributeNames: map[string]string{"#owner": "owner"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":owner": str(clientID), ":n": str(n), ":c": str(string(c)),
+				":owner": str(clientID), ":n": str(n), ":c": str(string(c)), ":known": str(known.UTC().Format(tracking.FirstKnownLayout)),
 			},
 		}
 	}

@@ -29,6 +29,7 @@ type shipmentItem struct {
 	// CustomAttributes is JSON: free-form values keep their exact form.
 	CustomAttributes string   `dynamodbav:"customAttributes"`
 	CreatedAt        string   `dynamodbav:"createdAt"`
+	FirstKnownAt     string   `dynamodbav:"firstKnownAt"`
 	Status           string   `dynamodbav:"status"`
 	UpdatedAt        string   `dynamodbav:"updatedAt"`
 	ExpectedFlow     []string `dynamodbav:"expectedFlow"`
@@ -66,16 +67,13 @@ func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment,
 	}
 	sh := tracking.Shipment{
 		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Type: it.Type, Service: it.Service,
-		Status: it.Status, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
+		Status: it.Status, CreatedAt: it.CreatedAt, FirstKnownAt: it.FirstKnownAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
 		LastService: it.LastService, ServiceUpdatedAt: it.ServiceUpdatedAt, CustomAttributes: map[string]any{},
 	}
 	if it.CustomAttributes != "" {
 		if err := json.Unmarshal([]byte(it.CustomAttributes), &sh.CustomAttributes); err != nil {
 			return tracking.Shipment{}, err
 		}
-	}
-	if sh.ExpectedFlow == nil {
-		sh.ExpectedFlow = []string{}
 	}
 	return sh, nil
 }
@@ -116,19 +114,28 @@ func (s *Store) PutShipment(ctx context.Context, sh tracking.Shipment) error {
 	if err != nil {
 		return err
 	}
-	flow, err := attributevalue.Marshal(sh.ExpectedFlow)
-	if err != nil {
-		return err
-	}
-	update := "SET trackingNumber = :n, carrier = :c, #type = :t, service = :svc, customAttributes = :ca, expectedFlow = :flow"
+	update := "SET trackingNumber = :n, carrier = :c, #type = :t, service = :svc, customAttributes = :ca, firstKnownAt = if_not_exists(firstKnownAt, :known)"
 	values := map[string]types.AttributeValue{
 		":n": str(sh.TrackingNumber), ":c": str(string(sh.Carrier)), ":t": str(sh.Type),
-		":svc": str(sh.Service), ":ca": str(string(attrs)), ":flow": flow,
+		":svc": str(sh.Service), ":ca": str(string(attrs)), ":known": str(sh.FirstKnownAt),
 	}
 	if sh.CreatedAt != "" {
 		update += ", createdAt = :created"
 		values[":created"] = str(sh.CreatedAt)
 	}
+	// A flow given by the sender is kept as given, [] included; without one
+	// the flow is derived when read, so a stale one must go.
+	remove := " REMOVE expectedFlow"
+	if sh.ExpectedFlow != nil {
+		flow, err := attributevalue.Marshal(sh.ExpectedFlow)
+		if err != nil {
+			return err
+		}
+		update += ", expectedFlow = :flow"
+		values[":flow"] = flow
+		remove = ""
+	}
+	update += remove
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: trackingKey(sh.TrackingNumber, skShipment),
 		UpdateExpression: &update, ExpressionAttributeNames: map[string]string{"#type": "type"},

@@ -13,7 +13,9 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -51,6 +53,7 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
 		"POST /v1/auth/token":                                              a.issueToken,
 		"GET /.well-known/jwks.json":                                       a.jwks,
+		"GET /openapi.yaml":                                                openapi.Handler().ServeHTTP,
 		"POST /v1/projects":                                                a.createProject,
 		"GET /v1/projects":                                                 a.listProjects,
 		"GET /v1/projects/{projectId}":                                     a.getProject,
@@ -116,6 +119,7 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		logging.SetClientID(r.Context(), id.ClientID)
 		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
 }
@@ -172,6 +176,7 @@ func (a *API) logRequests(next http.Handler) http.Handler {
 		logger = slog.Default()
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(logging.WithScope(r.Context()))
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {

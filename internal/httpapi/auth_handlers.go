@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/logging"
 )
 
 type tokenRequest struct {
@@ -40,8 +41,12 @@ func readTokenRequest(r *http.Request) (tokenRequest, bool, error) {
 		}
 		return tokenRequest{}, true, badRequest("the form could not be read")
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
-		return tokenRequest{}, true, badRequest("grant_type must be client_credentials", FieldError{Field: "grant_type", Message: "must be client_credentials"})
+	switch gt := r.PostForm.Get("grant_type"); gt {
+	case "client_credentials":
+	case "":
+		return tokenRequest{}, true, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "grant_type is required; send grant_type=client_credentials"}
+	default:
+		return tokenRequest{}, true, &oauthError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "only grant_type=client_credentials is supported"}
 	}
 	req := tokenRequest{ClientID: r.PostForm.Get("client_id"), ClientSecret: r.PostForm.Get("client_secret")}
 	if id, secret, ok := r.BasicAuth(); ok {
@@ -52,6 +57,10 @@ func readTokenRequest(r *http.Request) (tokenRequest, bool, error) {
 
 func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	req, oauth, err := readTokenRequest(r)
+	writeError := writeError
+	if oauth {
+		writeError = writeOAuthError
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -63,6 +72,11 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	if req.ClientSecret == "" {
 		missing = append(missing, FieldError{Field: "clientSecret", Message: "required"})
 	}
+	if len(missing) > 0 && oauth {
+		// RFC 6749 §5.2: no client authentication is invalid_client.
+		writeError(w, r, auth.ErrInvalidCredentials)
+		return
+	}
 	if len(missing) > 0 {
 		writeError(w, r, badRequest("clientId and clientSecret are required", missing...))
 		return
@@ -72,6 +86,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	logging.SetClientID(r.Context(), p.ClientID)
 	// One more than fits, so Issue can tell "all of them" from "too many".
 	roles, err := a.Projects.Roles(r.Context(), p.ID, auth.MaxRolesInToken+1)
 	if err != nil {
@@ -98,4 +113,39 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, a.JWKS)
+}
+
+// oauthError is an RFC 6749 §5.2 error response. Form posts to the token
+// endpoint come from OAuth2 client libraries, which read `error` and
+// `error_description` and know nothing of problem details.
+type oauthError struct {
+	Status      int    `json:"-"`
+	Code        string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
+
+// writeOAuthError answers a form post to the token endpoint in RFC 6749's
+// shape; only a failure on our side keeps the problem body, since §5.2 has
+// no code for it.
+func writeOAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *oauthError
+	if !errors.As(err, &oe) {
+		p := loggedProblem(r, err)
+		switch {
+		case p.Code == "INVALID_CLIENT":
+			oe = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "unknown client id or wrong secret"}
+		case p.Status < 500:
+			oe = &oauthError{Status: p.Status, Code: "invalid_request", Description: p.Detail}
+		default:
+			writeError(w, r, err)
+			return
+		}
+	}
+	if oe.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="parcelgate"`)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, oe.Status, oe)
 }

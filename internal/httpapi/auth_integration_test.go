@@ -4,12 +4,17 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
 	"github.com/parcelgate/parcelgate/internal/auth"
@@ -85,7 +90,6 @@ func TestToken4xxBadInput(t *testing.T) {
 		{"two values", "application/json", `{"clientId": "a", "clientSecret": "b"} {}`, 400},
 		{"empty", "application/json", ``, 400},
 		{"not json", "text/plain", `hello`, 415},
-		{"bad grant", "application/x-www-form-urlencoded", `grant_type=password&client_id=a&client_secret=b`, 400},
 		{"oversized", "application/json", `{"clientId": "` + strings.Repeat("a", 5<<20) + `"}`, 413},
 	}
 	for _, c := range cases {
@@ -94,6 +98,71 @@ func TestToken4xxBadInput(t *testing.T) {
 			req.Header.Set("Content-Type", c.contentType)
 			e.Do(t, req).Want(t, c.status).Problem(t)
 		})
+	}
+}
+
+// OAuth2 form posts are answered in RFC 6749 §5.2's shape, not with
+// problem details.
+func TestToken4xxOAuthFormGetsRFC6749Errors(t *testing.T) {
+	e := apitest.Start(t)
+	id, _ := e.Principal(t, "acme")
+	cases := []struct {
+		name, body, basic string
+		status            int
+		code              string
+	}{
+		{"bad grant", "grant_type=password&client_id=a&client_secret=b", "", 400, "unsupported_grant_type"},
+		{"no grant", "client_id=a&client_secret=b", "", 400, "invalid_request"},
+		{"unreadable form", "grant_type=client_credentials&client_id=%zz", "", 400, "invalid_request"},
+		{"no credentials", "grant_type=client_credentials", "", 401, "invalid_client"},
+		{"wrong secret", "grant_type=client_credentials&client_id=" + id + "&client_secret=wrong-secret-value", "", 401, "invalid_client"},
+		{"wrong basic secret", "grant_type=client_credentials", "wrong-secret-value", 401, "invalid_client"},
+		{"oversized", "grant_type=client_credentials&client_id=" + strings.Repeat("a", 5<<20), "", 413, "invalid_request"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", "/v1/auth/token", strings.NewReader(c.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if c.basic != "" {
+				req.SetBasicAuth(id, c.basic)
+			}
+			r := e.Do(t, req).Want(t, c.status)
+			var body struct {
+				Error       string `json:"error"`
+				Description string `json:"error_description"`
+			}
+			r.JSON(t, &body)
+			if body.Error != c.code || body.Description == "" || r.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("%s %s", r.Header.Get("Content-Type"), r.Body)
+			}
+			if c.status == 401 && r.Header.Get("WWW-Authenticate") == "" {
+				t.Error("invalid_client without a challenge")
+			}
+		})
+	}
+}
+
+// A standard OAuth2 client gets a token, and on a wrong secret reports
+// RFC 6749's error code rather than an unparsed body.
+func TestTokenOAuth2ClientCredentialsLibrary(t *testing.T) {
+	e := apitest.Start(t)
+	id, secret := e.Principal(t, "acme")
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, e.HTTPClient())
+	for _, style := range []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams} {
+		cfg := clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: e.URL + "/v1/auth/token", AuthStyle: style}
+		tok, err := cfg.Token(ctx)
+		if err != nil || tok.AccessToken == "" || tok.Expiry.IsZero() {
+			t.Fatalf("auth style %d: %+v %v", style, tok, err)
+		}
+		if _, err := e.API.Verifier.Verify(tok.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+		cfg.ClientSecret = "wrong-secret-value"
+		_, err = cfg.Token(ctx)
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) || re.ErrorCode != "invalid_client" || re.ErrorDescription == "" || re.Response.StatusCode != 401 {
+			t.Fatalf("auth style %d: wrong secret gave %v", style, err)
+		}
 	}
 }
 

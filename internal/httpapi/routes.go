@@ -34,6 +34,7 @@ func (r Route) muxPattern() string {
 var Routes = []Route{
 	{Function: "auth", Method: "POST", Path: "/v1/auth/token", Public: true},
 	{Function: "auth", Method: "GET", Path: "/.well-known/jwks.json", Public: true},
+	{Function: "auth", Method: "GET", Path: "/openapi.yaml", Public: true},
 
 	{Function: "projects", Method: "POST", Path: "/v1/projects"},
 	{Function: "projects", Method: "GET", Path: "/v1/projects"},

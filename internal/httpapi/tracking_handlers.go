@@ -145,12 +145,8 @@ func (a *API) getServiceHistory(w http.ResponseWriter, r *http.Request) {
 		writeTrackingError(w, r, raw, err)
 		return
 	}
-	scheme := "https"
-	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") == "" {
-		scheme = "http"
-	}
 	var body serviceHistoryBody
-	body.Href = scheme + "://" + r.Host + "/v1/tracking/" + sh.TrackingNumber + "/service_history"
+	body.Href = publicURL(r, "/v1/tracking/"+sh.TrackingNumber+"/service_history")
 	body.ID = sh.TrackingNumber
 	body.ServiceHistory.LastService = optional(sh.LastService)
 	body.ServiceHistory.UpdatedAt = optional(sh.ServiceUpdatedAt)

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 const seedNumber = "612345678901234567890123"
@@ -84,9 +86,12 @@ func seedShipment(extra map[string]any) msg {
 	for k, v := range extra {
 		attrs[k] = v
 	}
+	// The seed's resource shows "expected_flow": [] (its flows were retired,
+	// "wygaszone"), so its sender says so; without expectedFlow the statuses
+	// ahead are derived (TestTrackingDerivesCreatedAtAndExpectedFlow).
 	return msg{MessageType: "Shipment", ExternalReference: "sh-1", Payload: map[string]any{
 		"trackingNumber": seedNumber, "type": "inpost_locker_standard", "service": "inpost_locker_standard",
-		"customAttributes": attrs, "createdAt": "2015-09-17T08:00:00.000+02:00",
+		"customAttributes": attrs, "createdAt": "2015-09-17T08:00:00.000+02:00", "expectedFlow": []any{},
 	}}
 }
 
@@ -157,6 +162,43 @@ func TestTrackingSeedResourceReproduced(t *testing.T) {
 	req.Header.Set("If-None-Match", r.Header.Get("ETag"))
 	if got := e.Do(t, req).Want(t, 304); len(got.Body) != 0 {
 		t.Fatalf("304 with a body: %s", got.Body)
+	}
+}
+
+// A Shipment message without createdAt or expectedFlow: created_at is
+// when parcelgate first heard of the parcel, and expected_flow the statuses
+// of its type's flow still ahead of the current one.
+func TestTrackingDerivesCreatedAtAndExpectedFlow(t *testing.T) {
+	e := apitest.Start(t)
+	_, token := e.Token(t, "inpost")
+	known := e.Clock()
+	var res struct {
+		Status       string   `json:"status"`
+		ExpectedFlow []string `json:"expected_flow"`
+		CreatedAt    *string  `json:"created_at"`
+	}
+	get := func() {
+		t.Helper()
+		e.Call(t, "GET", "/v1/tracking/"+seedNumber, "", nil).Want(t, 200).JSON(t, &res)
+	}
+	// Events first: the number is known before its Shipment message.
+	inject(t, e, token, "ev", event(seedNumber, "confirmed", "PPN", nil, "2015-09-17T10:28:00.000+02:00"))
+	e.Advance(time.Hour)
+	shipment := msg{MessageType: "Shipment", Payload: map[string]any{"trackingNumber": seedNumber, "type": "inpost_locker_standard"}}
+	inject(t, e, token, "sh", shipment)
+	get()
+	if want := known.UTC().Format("2006-01-02T15:04:05.000Z"); res.CreatedAt == nil || *res.CreatedAt != want {
+		t.Fatalf("created_at %v, want the first time the number was known, %s", res.CreatedAt, want)
+	}
+	flow, _ := tracking.Flow("inpost_locker_standard")
+	want := flow[slices.Index(flow, "confirmed")+1:]
+	if !slices.Equal(res.ExpectedFlow, want) {
+		t.Fatalf("expected_flow %v after %s, want %v", res.ExpectedFlow, res.Status, want)
+	}
+	inject(t, e, token, "done", event(seedNumber, "delivered", "DOR", nil, "2015-09-19T10:28:00.000+02:00"))
+	get()
+	if res.Status != "delivered" || len(res.ExpectedFlow) != 0 || res.ExpectedFlow == nil {
+		t.Fatalf("final status %s with expected_flow %v", res.Status, res.ExpectedFlow)
 	}
 }
 

@@ -76,7 +76,7 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 		}
 	}
 	if len(unowned) > 0 {
-		owners, err := s.Tracking.Claim(ctx, clientID, unowned)
+		owners, err := s.Tracking.Claim(ctx, clientID, unowned, s.Now())
 		if err != nil {
 			return err
 		}
@@ -213,12 +213,11 @@ func (s Service) applyNumber(ctx context.Context, number string, msgs []Message,
 			if service == "" {
 				service = p.Type
 			}
-			flow := p.ExpectedFlow
-			if flow == nil {
-				flow = []string{}
-			}
+			// A flow the sender gives is kept as given; without one it is
+			// derived from the shipment type when read.
 			sh := tracking.Shipment{TrackingNumber: number, Carrier: c, Type: p.Type, Service: service,
-				CustomAttributes: tracking.StripSecure(p.CustomAttributes), CreatedAt: p.CreatedAt, ExpectedFlow: flow}
+				CustomAttributes: tracking.StripSecure(p.CustomAttributes), CreatedAt: p.CreatedAt, ExpectedFlow: p.ExpectedFlow,
+				FirstKnownAt: s.Now().UTC().Format(tracking.FirstKnownLayout)}
 			if err := s.Tracking.PutShipment(ctx, sh); err != nil {
 				return err
 			}

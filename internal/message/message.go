@@ -111,7 +111,9 @@ type Tracking interface {
 	// Claim makes clientID the owner of each number that has none,
 	// atomically per number, and returns every number's owner afterwards:
 	// of two clients claiming one number at once, one wins.
-	Claim(ctx context.Context, clientID string, numbers []string) (map[string]string, error)
+	// known is when the numbers' data first arrived, kept as their
+	// first-known time (created_at when a shipment gives none).
+	Claim(ctx context.Context, clientID string, numbers []string, known time.Time) (map[string]string, error)
 	// PutShipment sets the shipment data of a number.
 	PutShipment(ctx context.Context, s tracking.Shipment) error
 	// PutEvents stores the events of many numbers; an event delivered

@@ -33,18 +33,22 @@ func checkOperation(t *testing.T, doc *openapi3.T, name string, op *openapi3.Ope
 		// Where a seed documents its own error body, the operation answers
 		// with it instead of problem details (design.md, HTTP conventions)
 		// and says so with x-error-body; seed 003's data/error/success
-		// envelope has its own shared responses, named Envelope….
-		prefix := ""
+		// envelope has its own shared responses, named Envelope…; the token
+		// endpoint's OAuth2 form posts get RFC 6749 §5.2 bodies (OAuth…),
+		// and a body that is neither JSON nor a form a problem.
+		prefix, mediaPrefix := "", ""
 		switch body := op.Extensions["x-error-body"]; body {
 		case nil:
 		case "envelope":
-			prefix = "Envelope"
+			prefix, mediaPrefix = "Envelope", "Envelope"
+		case "oauth":
+			prefix = "OAuth"
 		default:
-			t.Errorf("%s: x-error-body %v is not known; the only one is envelope", name, body)
+			t.Errorf("%s: x-error-body %v is not known; the known ones are envelope and oauth", name, body)
 		}
 		expectRef(t, name, op, http.StatusBadRequest, prefix+"BadRequest")
 		expectRef(t, name, op, http.StatusRequestEntityTooLarge, prefix+"PayloadTooLarge")
-		expectRef(t, name, op, http.StatusUnsupportedMediaType, prefix+"UnsupportedMediaType")
+		expectRef(t, name, op, http.StatusUnsupportedMediaType, mediaPrefix+"UnsupportedMediaType")
 	}
 	for code, ref := range op.Responses.Map() {
 		if code >= "4" && !strings.HasPrefix(ref.Ref, "#/components/responses/") {

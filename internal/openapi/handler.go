@@ -5,8 +5,7 @@ import (
 	"strconv"
 )
 
-// Handler serves the document as application/yaml, for the local dev
-// server's GET /openapi.yaml. It is mounted with a method pattern, but
+// Handler serves the document as application/yaml, for GET /openapi.yaml. It is mounted with a method pattern, but
 // answers other methods itself (405, as the document describes) so it stays
 // correct wherever it is mounted.
 func Handler() http.Handler {
@@ -22,7 +21,7 @@ func Handler() http.Handler {
 		h := w.Header()
 		h.Set("Content-Type", "application/yaml")
 		h.Set("Content-Length", strconv.Itoa(len(spec)))
-		// The document changes with every deploy of the dev server; a stale
+		// The document changes with every deploy; a stale
 		// copy in a browser or tool would silently mislead.
 		h.Set("Cache-Control", "no-cache")
 		if r.Method == http.MethodHead {

@@ -1,5 +1,5 @@
-// An external test package: httpapi may import this package (for the dev
-// server's /openapi.yaml), which an internal test could not then import.
+// An external test package: httpapi imports this package (to serve
+// /openapi.yaml), which an internal test could not then import.
 package openapi_test
 
 import (
@@ -13,7 +13,7 @@ import (
 
 // The document must describe exactly the routes served: each route in
 // httpapi.Routes is documented with the same access, and each documented
-// operation is served, except those marked x-dev-server-only.
+// operation is served.
 func TestDocumentMatchesRoutes(t *testing.T) {
 	doc, err := openapi.Load()
 	if err != nil {
@@ -22,9 +22,6 @@ func TestDocumentMatchesRoutes(t *testing.T) {
 	documented := map[string]bool{} // pattern → public
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if op.Extensions["x-dev-server-only"] == true {
-				continue
-			}
 			sec := doc.Security
 			if op.Security != nil {
 				sec = *op.Security

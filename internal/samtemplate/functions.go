@@ -19,6 +19,9 @@ type Function struct {
 	Routes    []Route
 	Queues    []QueueEvent
 	Schedules []ScheduleEvent
+	// Environment names the variables the function declares, its own and
+	// Globals', sorted: the only ones `sam local` lets an env-vars file set.
+	Environment []string
 }
 
 // ScheduleEvent is a `Type: Schedule` event: EventBridge invokes the
@@ -48,7 +51,26 @@ func (t *Template) Functions() []Function {
 }
 
 type functionProperties struct {
-	Events yaml.Node `yaml:"Events"`
+	Events      yaml.Node   `yaml:"Events"`
+	Environment environment `yaml:"Environment"`
+}
+
+type environment struct {
+	Variables map[string]yaml.Node `yaml:"Variables"`
+}
+
+// names returns the variable names of e and of globals, sorted.
+func (e environment) names(globals environment) []string {
+	var out []string
+	for _, vars := range []map[string]yaml.Node{globals.Variables, e.Variables} {
+		for name := range vars {
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 type apiEvent struct {
@@ -63,12 +85,13 @@ type sqsEvent struct {
 	MaximumBatchingWindowInSeconds int      `yaml:"MaximumBatchingWindowInSeconds"`
 }
 
-func parseFunction(r resource, types map[string]string) (Function, error) {
+func parseFunction(r resource, types map[string]string, globals environment) (Function, error) {
 	f := Function{LogicalID: r.logicalID}
 	var props functionProperties
 	if err := r.decodeProperties(&props); err != nil {
 		return f, err
 	}
+	f.Environment = props.Environment.names(globals)
 	events := &props.Events
 	for i := 0; i+1 < len(events.Content); i += 2 {
 		name, body := events.Content[i].Value, events.Content[i+1]

@@ -67,11 +67,21 @@ func parse(data []byte) (*Template, error) {
 	for _, r := range resources {
 		types[r.logicalID] = r.typ
 	}
+	var globals struct {
+		Function struct {
+			Environment environment `yaml:"Environment"`
+		} `yaml:"Function"`
+	}
+	if g := mappingValue(root, "Globals"); g != nil {
+		if err := g.Decode(&globals); err != nil {
+			return nil, fmt.Errorf("section Globals: %w", err)
+		}
+	}
 	t := &Template{}
 	for _, r := range resources {
 		switch r.typ {
 		case typeFunction:
-			f, err := parseFunction(r, types)
+			f, err := parseFunction(r, types, globals.Function.Environment)
 			if err != nil {
 				return nil, fmt.Errorf("resource %s: %w", r.logicalID, err)
 			}

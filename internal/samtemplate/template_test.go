@@ -120,6 +120,12 @@ func TestRepoTemplateFunctions(t *testing.T) {
 }
 
 const inline = `
+Globals:
+  Function:
+    Environment:
+      Variables:
+        TABLE: !Ref Cache
+        QUEUE: overridden
 Resources:
   Worker:
     Type: AWS::Serverless::Function
@@ -185,6 +191,7 @@ func TestInlineFunctions(t *testing.T) {
 			{QueueLogicalID: "Other", BatchSize: 25, ReportBatchItemFailures: true, MaximumBatchingWindowInSeconds: 2},
 		},
 		Schedules: []ScheduleEvent{{Rate: 5 * time.Minute}},
+		Environment: []string{"QUEUE", "SPLIT", "TABLE"},
 	}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Functions() =\n%+v\nwant\n%+v", got, want)

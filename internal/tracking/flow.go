@@ -38,6 +38,21 @@ func Flow(shipmentType string) ([]string, bool) {
 	return slices.Clone(f), ok
 }
 
+// Ahead returns the statuses still ahead of status in the flow of its
+// shipment type: the whole flow before the first status, none once the
+// status is final, and none for a type without a flow or a status outside
+// it (a parcel off its expected path has no expected flow).
+func Ahead(shipmentType, status string) []string {
+	f := flows[shipmentType]
+	i := -1
+	if status != "" {
+		if i = slices.Index(f, status); i < 0 {
+			return []string{}
+		}
+	}
+	return append([]string{}, f[i+1:]...)
+}
+
 // KnownType reports whether the shipment type is in the flow table.
 func KnownType(shipmentType string) bool {
 	_, ok := flows[shipmentType]

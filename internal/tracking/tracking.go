@@ -44,7 +44,12 @@ type Shipment struct {
 	Status           string
 	CustomAttributes map[string]any
 	CreatedAt        string // as injected; "" is null
-	UpdatedAt        string // datetime of the newest event; "" is null
+	// FirstKnownAt is when parcelgate first heard of the shipment (UTC,
+	// RFC 3339): created_at when no Shipment message gave createdAt.
+	FirstKnownAt string
+	UpdatedAt    string // datetime of the newest event; "" is null
+	// ExpectedFlow is the flow a Shipment message gave; nil when none did,
+	// and Service.Get then derives it from the type's flow.
 	ExpectedFlow     []string
 	LastService      string
 	ServiceUpdatedAt string
@@ -96,8 +101,18 @@ func (s Service) Get(ctx context.Context, raw string, limit int) (Resource, erro
 	if err != nil {
 		return Resource{}, err
 	}
+	if sh.CreatedAt == "" {
+		sh.CreatedAt = sh.FirstKnownAt
+	}
+	if sh.ExpectedFlow == nil {
+		sh.ExpectedFlow = Ahead(sh.Type, sh.Status)
+	}
 	return Resource{Shipment: sh, Details: events}, nil
 }
+
+// FirstKnownLayout formats FirstKnownAt: UTC with milliseconds, like the
+// seed's datetimes.
+const FirstKnownLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // ServiceHistory returns the shipment whose service history is asked for.
 func (s Service) ServiceHistory(ctx context.Context, raw string) (Shipment, error) {
