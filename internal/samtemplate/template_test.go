@@ -190,7 +190,7 @@ func TestInlineFunctions(t *testing.T) {
 			{QueueLogicalID: "Work", BatchSize: 10},
 			{QueueLogicalID: "Other", BatchSize: 25, ReportBatchItemFailures: true, MaximumBatchingWindowInSeconds: 2},
 		},
-		Schedules: []ScheduleEvent{{Rate: 5 * time.Minute}},
+		Schedules:   []ScheduleEvent{{Rate: 5 * time.Minute}},
 		Environment: []string{"QUEUE", "SPLIT", "TABLE"},
 	}}
 	if !reflect.DeepEqual(got, want) {
