@@ -69,7 +69,7 @@ func (c Credentials) Create(ctx context.Context, clientID, principalID, secret s
 	if !ValidID(clientID) || !ValidID(principalID) {
 		return Principal{}, fmt.Errorf("ids must match %s", idPattern)
 	}
-	if len(secret) < 16 || len(secret) > 72 {
+	if len(secret) < 16 || len(secret) > maxSecretBytes {
 		// bcrypt ignores bytes past 72; refusing them keeps the secret honest.
 		return Principal{}, errors.New("a client secret must be 16 to 72 bytes long")
 	}
@@ -92,8 +92,17 @@ var dummyHash = sync.OnceValue(func() []byte {
 	return h
 })
 
-// Authenticate returns the principal whose id and secret match.
+// maxSecretBytes is the longest secret Create accepts; bcrypt would
+// ignore the bytes past it, so a longer one cannot be right.
+const maxSecretBytes = 72
+
+// Authenticate returns the principal whose id and secret match. An id no
+// principal can have is refused without a store call, as slowly as any.
 func (c Credentials) Authenticate(ctx context.Context, principalID, secret string) (Principal, error) {
+	if !ValidID(principalID) || len(secret) > maxSecretBytes {
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(secret))
+		return Principal{}, ErrInvalidCredentials
+	}
 	p, err := c.Store.Principal(ctx, principalID)
 	if errors.Is(err, ErrPrincipalNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(secret))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 type tokenRequest struct {
@@ -40,6 +41,11 @@ func readTokenRequest(r *http.Request) (tokenRequest, bool, error) {
 		}
 		return tokenRequest{}, true, badRequest("the form could not be read")
 	}
+	for _, name := range []string{"grant_type", "client_id", "client_secret"} {
+		if len(r.PostForm[name]) > 1 {
+			return tokenRequest{}, true, badRequest(name+" appears more than once; give it once", FieldError{Field: name, Message: "repeated"})
+		}
+	}
 	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
 		return tokenRequest{}, true, badRequest("grant_type must be client_credentials", FieldError{Field: "grant_type", Message: "must be client_credentials"})
 	}
@@ -65,6 +71,10 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(missing) > 0 {
 		writeError(w, r, badRequest("clientId and clientSecret are required", missing...))
+		return
+	}
+	if err := input.CheckID("clientId", req.ClientID); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	p, err := a.Credentials.Authenticate(r.Context(), req.ClientID, req.ClientSecret)

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
@@ -77,13 +79,12 @@ type submitRequest struct {
 	ExternalReference *string `json:"externalReference"`
 }
 
-// maxIdempotencyKey bounds the header, which becomes part of a key.
-const maxIdempotencyKey = 255
-
+// idempotencyKey reads the header, an id like any other (it becomes part
+// of a key).
 func idempotencyKey(r *http.Request) (string, error) {
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > maxIdempotencyKey {
-		return "", badRequest("Idempotency-Key is at most 255 characters", FieldError{Field: "Idempotency-Key", Message: "too long"})
+	if len(key) > input.MaxIDBytes {
+		return "", badRequest(fmt.Sprintf("Idempotency-Key is at most %d characters", input.MaxIDBytes), FieldError{Field: "Idempotency-Key", Message: "too long"})
 	}
 	for _, c := range key {
 		if c < 0x21 || c > 0x7e {
@@ -141,7 +142,12 @@ func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listJobs(w http.ResponseWriter, r *http.Request) {
 	projectID := r.PathValue("projectId")
-	if jobID := r.URL.Query().Get("jobId"); jobID != "" {
+	jobID, err := queryID(r, "jobId")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if jobID != "" {
 		j, err := a.Jobs.Get(r.Context(), caller(r), projectID, jobID)
 		if err != nil {
 			writeError(w, r, err)

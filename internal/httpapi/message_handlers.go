@@ -31,6 +31,7 @@ func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
 		err = newProblem(http.StatusBadRequest, invalid.Code, invalid.Message, FieldError{Field: invalid.Field, Message: invalid.Message})
 	}
 	p := loggedProblem(r, err)
+	setRetryAfter(w, p)
 	e := &envelopeError{Code: p.Code, Message: p.Detail}
 	if len(p.Errors) > 0 {
 		e.Field = &p.Errors[0].Field
