@@ -39,6 +39,9 @@ const (
 type Options struct {
 	// AttemptTimeout overrides attemptTimeout (tests of a frozen service).
 	AttemptTimeout time.Duration
+	// DynamoDBEndpoint and SQSEndpoint, when set, override the endpoints
+	// the configuration resolves (tests of one service down).
+	DynamoDBEndpoint, SQSEndpoint string
 }
 
 func (o Options) httpClient() aws.HTTPClient {
@@ -75,6 +78,9 @@ func DynamoDB(cfg aws.Config, o Options, optFns ...func(*dynamodb.Options)) *dyn
 		do.HTTPClient = o.httpClient()
 		do.Retryer = retryer()
 		do.APIOptions = append(do.APIOptions, classifyErrors)
+		if o.DynamoDBEndpoint != "" {
+			do.BaseEndpoint = aws.String(o.DynamoDBEndpoint)
+		}
 	}}, optFns...)...)
 }
 
@@ -85,6 +91,9 @@ func SQS(cfg aws.Config, o Options, optFns ...func(*sqs.Options)) *sqs.Client {
 		so.HTTPClient = o.httpClient()
 		so.Retryer = retryer()
 		so.APIOptions = append(so.APIOptions, classifyErrors)
+		if o.SQSEndpoint != "" {
+			so.BaseEndpoint = aws.String(o.SQSEndpoint)
+		}
 	}}, optFns...)...)
 }
 

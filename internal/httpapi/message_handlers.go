@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
 )
@@ -39,13 +40,11 @@ func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, p.Status, envelope{Error: e})
 }
 
+// injectRequest keeps each message raw: one that cannot be read is that
+// message Invalid (message.DecodeIncoming), not the request refused.
 type injectRequest struct {
-	BatchReference *string `json:"batchReference"`
-	Messages       []struct {
-		MessageType       string          `json:"messageType"`
-		ExternalReference string          `json:"externalReference"`
-		Payload           json.RawMessage `json:"payload"`
-	} `json:"messages"`
+	BatchReference *string           `json:"batchReference"`
+	Messages       []json.RawMessage `json:"messages"`
 }
 
 type acceptedBody struct {
@@ -57,7 +56,11 @@ type acceptedBody struct {
 
 func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
 	var req injectRequest
-	if err := decodeJSON(r, &req); err != nil {
+	data, err := readJSONBody(r)
+	if err == nil {
+		err = input.UnmarshalObject(data, &req)
+	}
+	if err != nil {
 		writeEnvelopeError(w, r, err)
 		return
 	}
@@ -66,8 +69,8 @@ func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
 		ref = *req.BatchReference
 	}
 	in := make([]message.Incoming, len(req.Messages))
-	for i, m := range req.Messages {
-		in[i] = message.Incoming{MessageType: m.MessageType, ExternalReference: m.ExternalReference, Payload: m.Payload}
+	for i, raw := range req.Messages {
+		in[i] = message.DecodeIncoming(raw)
 	}
 	got, err := a.Messages.Inject(r.Context(), identity(r.Context()).ClientID, ref, in)
 	var notQueued *message.ErrNotQueued

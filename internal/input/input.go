@@ -21,7 +21,7 @@ type Error struct {
 	Message string
 }
 
-func (e *Error) Error() string { return e.Field + ": " + e.Message }
+func (e *Error) Error() string { return e.Field + " " + e.Message }
 
 // CheckID refuses an id longer than MaxIDBytes or holding characters no
 // text may hold (tab included).

@@ -56,6 +56,8 @@ type Incoming struct {
 	MessageType       string
 	ExternalReference string
 	Payload           []byte
+	// Problems are what made the message unreadable (DecodeIncoming).
+	Problems []string
 }
 
 // Message is one stored message.

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
@@ -40,6 +41,8 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 		return Request{}, &InvalidError{Code: "MISSING_BATCH_REFERENCE", Field: "batchReference", Message: "batchReference is required: your own reference for this batch"}
 	case len(batchReference) > maxReferenceLength:
 		return Request{}, &InvalidError{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: fmt.Sprintf("batchReference is at most %d characters", maxReferenceLength)}
+	case input.CheckText("batchReference", batchReference, false) != nil:
+		return Request{}, &InvalidError{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: input.CheckText("batchReference", batchReference, false).Error()}
 	case len(in) == 0:
 		return Request{}, &InvalidError{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages"}
 	case len(in) > MaxMessages:
@@ -53,6 +56,7 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 		if p := validate(m); len(p) > 0 {
 			msgs[i].Status, msgs[i].Errors, msgs[i].ProcessedAt = request.Invalid, p, now
 		}
+		msgs[i] = forStorage(msgs[i])
 	}
 	r.Summary, r.Facets = summarize(msgs), facetsOf(msgs)
 	if err := s.Store.CreateRequest(ctx, r, msgs); err != nil {
