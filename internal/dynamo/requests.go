@@ -35,7 +35,7 @@ type requestItem struct {
 }
 
 type facetAttr struct {
-	Type   string `dynamodbav:"t"`
+	Type   string `dynamodbav:"t,omitempty"`
 	Status string `dynamodbav:"s"`
 }
 

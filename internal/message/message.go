@@ -64,7 +64,7 @@ type Incoming struct {
 type Message struct {
 	ID                string                `dynamodbav:"id"`
 	ExternalReference string                `dynamodbav:"ref,omitempty"`
-	Type              string                `dynamodbav:"type"`
+	Type              string                `dynamodbav:"type,omitempty"`
 	Payload           string                `dynamodbav:"payload,omitempty"`
 	Status            request.MessageStatus `dynamodbav:"status"`
 	Errors            []string              `dynamodbav:"errors,omitempty"`
