@@ -72,7 +72,7 @@ func newJobBody(j job.Job) jobBody {
 
 type submitRequest struct {
 	Action          *string `json:"action"`
-	TrackingNumbers []struct {
+	TrackingNumbers []*struct {
 		TrackingNumber *string `json:"trackingNumber"`
 		Carrier        *string `json:"carrier"`
 	} `json:"trackingNumbers"`
@@ -94,26 +94,24 @@ func idempotencyKey(r *http.Request) (string, error) {
 	return key, nil
 }
 
-func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
+// readSubmission reads a job submission: the Idempotency-Key header and
+// the strict JSON body.
+func readSubmission(r *http.Request) (job.Submission, error) {
 	key, err := idempotencyKey(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return job.Submission{}, err
 	}
 	var req submitRequest
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return job.Submission{}, err
 	}
 	if req.Action == nil {
-		writeError(w, r, badRequest("action is required: ADD or REMOVE", FieldError{Field: "action", Message: "required"}))
-		return
+		return job.Submission{}, badRequest("action is required: ADD or REMOVE", FieldError{Field: "action", Message: "required"})
 	}
 	sub := job.Submission{Action: job.Action(*req.Action), IdempotencyKey: key, Items: make([]job.Item, len(req.TrackingNumbers))}
 	for i, tn := range req.TrackingNumbers {
-		if tn.TrackingNumber == nil {
-			writeError(w, r, badRequest("every entry needs a trackingNumber", FieldError{Field: "trackingNumbers[].trackingNumber", Message: "required"}))
-			return
+		if tn == nil || tn.TrackingNumber == nil {
+			return job.Submission{}, badRequest("every entry needs a trackingNumber", FieldError{Field: "trackingNumbers[].trackingNumber", Message: "required"})
 		}
 		sub.Items[i].TrackingNumber = *tn.TrackingNumber
 		if tn.Carrier != nil {
@@ -122,6 +120,15 @@ func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.ExternalReference != nil {
 		sub.ExternalReference = *req.ExternalReference
+	}
+	return sub, nil
+}
+
+func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
+	sub, err := readSubmission(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	projectID := r.PathValue("projectId")
 	j, err := a.Jobs.Submit(r.Context(), caller(r), projectID, sub)
