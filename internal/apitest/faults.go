@@ -2,8 +2,17 @@ package apitest
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,4 +83,33 @@ func Keys(items []map[string]types.AttributeValue) []string {
 		}
 	}
 	return out
+}
+
+// FaultyDynamoDB returns the URL of a proxy to the local stack's DynamoDB
+// that answers every operation named in fail (PutItem, say) with
+// DynamoDB's InternalServerError while armed is set, and passes everything
+// else through: a store failing half way through a unit of work.
+func FaultyDynamoDB(t testing.TB, armed *atomic.Bool, fail ...string) string {
+	t.Helper()
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
+	if endpoint == "" {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	target, err := url.Parse(endpoint)
+	if err != nil || target.Host == "" {
+		t.Fatalf("no DynamoDB endpoint to proxy: %q", endpoint)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+		if armed.Load() && slices.Contains(fail, op) {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"injected by the test"}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,5 +369,29 @@ func TestQueueFrozen503WithinDeadline(t *testing.T) {
 	r = e.Do(t, apitest.Allow503(req)).Want(t, 503)
 	if code, _ := refusal(t, r.Body); code != "QUEUE_UNAVAILABLE" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("answer %s", r.Body)
+	}
+}
+
+// A store failing after the messages are written but before the request
+// is: the caller gets 503, and the half-written request is removed.
+func TestMessagesStoreFailingHalfWayLeavesNothing(t *testing.T) {
+	var armed atomic.Bool
+	e := apitest.StartWith(t, apitest.Options{
+		AWS: awsclient.Options{DynamoDBEndpoint: apitest.FaultyDynamoDB(t, &armed, "PutItem")},
+	})
+	_, token := e.Token(t, "carrier")
+	before := e.Items(t)
+	armed.Store(true)
+	req := newJSONRequest(t, "POST", "/v1/messages", map[string]any{"batchReference": "half", "messages": []msg{
+		event(dhl(3), "picked_up", "", nil, "2026-03-01T08:00:00Z"), {MessageType: "Teleport", Payload: map[string]any{}},
+	}})
+	req.Header.Set("Authorization", "Bearer "+token)
+	r := e.Do(t, apitest.Allow503(req)).Want(t, 503)
+	if code, _ := refusal(t, r.Body); code != "SERVICE_UNAVAILABLE" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("answer %s", r.Body)
+	}
+	armed.Store(false)
+	if after := e.Items(t); len(after) != len(before) {
+		t.Fatalf("the failed request left %d items: %v", len(after)-len(before), apitest.Keys(after))
 	}
 }
