@@ -173,7 +173,9 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 		return key, nil
 	})
 	if err != nil {
-		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		// The cause is text only: a refused token is ErrInvalidToken and
+		// nothing else, whatever the parser tripped on.
+		return Identity{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	if c.ClientID == "" || c.Subject == "" {
 		return Identity{}, fmt.Errorf("%w: client or subject missing", ErrInvalidToken)
