@@ -1,6 +1,9 @@
 package message
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -90,6 +93,19 @@ func FuzzMessage(f *testing.F) {
 		`{"messageType":"TrackingEvent","payload":{"trackingNumber":"` + n + `","status":"\u0000","datetime":"9999-12-31T23:59:59Z"}}`,
 	} {
 		f.Add([]byte(s))
+	}
+	// The messages of the sample injection under events/.
+	data, err := os.ReadFile(filepath.Join("..", "..", "events", "messages", "inject-messages.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var ev struct{ Body string }
+	var body struct{ Messages []json.RawMessage }
+	if err := json.Unmarshal(data, &ev); err != nil || json.Unmarshal([]byte(ev.Body), &body) != nil || len(body.Messages) == 0 {
+		f.Fatalf("events/messages/inject-messages.json holds no messages: %v", err)
+	}
+	for _, m := range body.Messages {
+		f.Add([]byte(m))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		in := DecodeIncoming(raw)
