@@ -32,6 +32,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
@@ -116,8 +117,22 @@ func (e *Env) Advance(d time.Duration) {
 	e.now = e.now.Add(d)
 }
 
+// Options adjust an Env; the zero value is what most tests want.
+type Options struct {
+	// AWS and Deadline are passed to app.New (tests of a frozen store):
+	// the table and queues are provisioned on the local stack all the same.
+	AWS      awsclient.Options
+	Deadline time.Duration
+}
+
 // Start provisions fresh resources and serves the API for the test.
 func Start(t testing.TB) *Env {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options) *Env {
 	t.Helper()
 	ctx := context.Background()
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -149,7 +164,7 @@ func Start(t testing.TB) *Env {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(pemBytes),
 	}
-	e.App, err = app.New(ctx, e.Config, awsCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger})
+	e.App, err = app.New(ctx, e.Config, awsCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,8 +195,35 @@ func Start(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.http = &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	e.http = &http.Client{Transport: failOn5xx{base: transport, t: t}, Timeout: 30 * time.Second}
 	return e
+}
+
+type allowKey struct{}
+
+// Allow503 marks a request that may be answered 503: a test that takes
+// the store or the queue down on purpose. Any other 5xx still fails.
+func Allow503(req *http.Request) *http.Request {
+	return req.WithContext(context.WithValue(req.Context(), allowKey{}, true))
+}
+
+// failOn5xx fails the test on every 5xx answer, whatever the test itself
+// checks: no input may make the server fail.
+type failOn5xx struct {
+	base http.RoundTripper
+	t    testing.TB
+}
+
+func (f failOn5xx) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := f.base.RoundTrip(req)
+	if err != nil || resp.StatusCode < 500 {
+		return resp, err
+	}
+	if allowed, _ := req.Context().Value(allowKey{}).(bool); allowed && resp.StatusCode == http.StatusServiceUnavailable {
+		return resp, nil
+	}
+	f.t.Errorf("server error %d on %s %s", resp.StatusCode, req.Method, req.URL.Path)
+	return resp, nil
 }
 
 // RetryDelay is how soon the pollers redeliver a failed message.

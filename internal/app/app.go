@@ -15,12 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/google/uuid"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
@@ -41,6 +41,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Sign makes the API able to issue tokens (auth function, dev server).
 	Sign bool
+	// AWS adjusts the SDK clients (tests of a frozen store).
+	AWS awsclient.Options
+	// Deadline overrides the API's per-request deadline (tests).
+	Deadline time.Duration
 }
 
 // NewLogger returns the JSON logger every process uses: each line of a
@@ -66,7 +70,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	if logger == nil {
 		logger = NewLogger()
 	}
-	store := &dynamo.Store{Client: dynamodb.NewFromConfig(awsCfg, localDynamoDB), Table: cfg.Table}
+	store := &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, opts.AWS, localDynamoDB), Table: cfg.Table}
 	jwks, err := cfg.keySet()
 	if err != nil {
 		return nil, err
@@ -76,7 +80,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		return nil, err
 	}
 	projects := project.Service{Store: store, Now: now, NewID: newID}
-	q := queue.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.JobsQueueURL}
+	q := queue.SQS{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.JobsQueueURL}
 	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
 	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID}
 	api := &httpapi.API{
@@ -89,6 +93,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Tracking:    tracking.Service{Store: store},
 		Tracker:     tracker.Service{Store: store, Now: now},
 		Logger:      logger,
+		Deadline:    opts.Deadline,
 	}
 	if opts.Sign {
 		if api.Issuer, err = cfg.signingKey(ctx, awsCfg, now); err != nil {
@@ -112,7 +117,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 func localDynamoDB(o *dynamodb.Options) {
 	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 		o.DisableValidateResponseChecksum = true
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) { so.RateLimiter = ratelimit.None })
+		o.Retryer = awsclient.Retryer(func(so *retry.StandardOptions) { so.RateLimiter = ratelimit.None })
 	}
 }
 

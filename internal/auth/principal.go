@@ -123,7 +123,7 @@ func (c Credentials) Create(ctx context.Context, clientID, principalID, secret s
 	if !ValidID(clientID) || !ValidID(principalID) {
 		return Principal{}, fmt.Errorf("ids must match %s", idPattern)
 	}
-	if len(secret) < 16 || len(secret) > 72 {
+	if len(secret) < 16 || len(secret) > maxSecretBytes {
 		// bcrypt ignores bytes past 72; refusing them keeps the secret honest.
 		return Principal{}, errors.New("a client secret must be 16 to 72 bytes long")
 	}
@@ -145,10 +145,23 @@ var dummyBcrypt = sync.OnceValue(func() []byte {
 	return h
 })
 
+// maxSecretBytes is the longest secret Create accepts; bcrypt would
+// ignore the bytes past it, so a longer one cannot be right.
+const maxSecretBytes = 72
+
 // Authenticate returns the principal whose id and secret match. The work
 // done depends only on the form of the secret presented, never on whether
-// the id exists or how its secret is stored, so timing tells nothing.
+// the id exists or how its secret is stored, so timing tells nothing; an
+// id no principal can have is refused without a store call.
 func (c Credentials) Authenticate(ctx context.Context, principalID, secret string) (Principal, error) {
+	if !ValidID(principalID) || len(secret) > maxSecretBytes {
+		hash := []byte(fastHashPrefix)
+		if !generated(secret) {
+			hash = dummyBcrypt()
+		}
+		_ = secretMatches(hash, secret)
+		return Principal{}, ErrInvalidCredentials
+	}
 	p, err := c.Store.Principal(ctx, principalID)
 	if err != nil && !errors.Is(err, ErrPrincipalNotFound) {
 		return Principal{}, err

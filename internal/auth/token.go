@@ -2,12 +2,16 @@ package auth
 
 import (
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // ErrInvalidToken wraps every reason a token is refused.
@@ -31,6 +35,44 @@ type claims struct {
 	ClientID string            `json:"client_id"`
 	Roles    map[string]string `json:"roles,omitempty"`
 	jwt.RegisteredClaims
+}
+
+// UnmarshalJSON reads claims strictly: each claim once, and every
+// registered claim of its registered type. encoding/json would take the
+// string "1900000000" for a NumericDate, and the last of two "sub"s.
+func (c *claims) UnmarshalJSON(data []byte) error {
+	if err := input.CheckJSON(data); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	for name, v := range raw {
+		want, ok := claimKinds[name]
+		if !ok {
+			continue
+		}
+		if k := v[0]; !strings.ContainsRune(want, rune(k)) {
+			return fmt.Errorf("claim %s has the wrong type", name)
+		}
+	}
+	if aud, ok := raw["aud"]; ok && aud[0] == '[' {
+		var list []string
+		if err := json.Unmarshal(aud, &list); err != nil {
+			return fmt.Errorf("claim aud: %w", err)
+		}
+	}
+	type plain claims // without this method
+	return json.Unmarshal(data, (*plain)(c))
+}
+
+// claimKinds are the first bytes each claim's JSON value may start with:
+// numbers for dates, strings for names, an object of roles.
+var claimKinds = map[string]string{
+	"exp": "-0123456789", "nbf": "-0123456789", "iat": "-0123456789",
+	"iss": `"`, "sub": `"`, "jti": `"`, "client_id": `"`,
+	"aud": `"[`, "roles": "{",
 }
 
 // Issuer signs access tokens.
@@ -131,7 +173,9 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 		return key, nil
 	})
 	if err != nil {
-		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		// The cause is text only: a refused token is ErrInvalidToken and
+		// nothing else, whatever the parser tripped on.
+		return Identity{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	if c.ClientID == "" || c.Subject == "" {
 		return Identity{}, fmt.Errorf("%w: client or subject missing", ErrInvalidToken)

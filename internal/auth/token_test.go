@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,19 +83,46 @@ func TestVerifyRefuses(t *testing.T) {
 	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), `"acme"`, `"evil"`, 1))) + "." + parts[2]
 
-	cases := map[string]string{
-		"alg none":        algNone,
-		"hs256 confusion": hsTok,
-		"wrong key":       sign(other),
-		"wrong audience":  sign(wrongAud),
-		"wrong issuer":    sign(wrongIss),
-		"tampered":        tampered,
-		"garbage":         "not-a-token",
-		"empty":           "",
+	// Tokens signed with the right key whose claims have the wrong types.
+	resign := func(claims string) string {
+		tok := jwt.New(jwt.SigningMethodES256)
+		tok.Header["kid"] = set.Keys[0].Kid
+		signing := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(claims))
+		sig, err := tok.Method.Sign(signing, iss.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+	}
+	exp, iat := t0.Add(time.Hour).Unix(), t0.Unix()
+	claimsWith := func(format string) string {
+		return resign(fmt.Sprintf(format, exp, iat))
 	}
 	v, err := NewVerifier(set, "urn:test", "parcelgate", fixedNow)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := v.Verify(claimsWith(`{"iss":"urn:test","aud":"parcelgate","sub":"alice","client_id":"acme","exp":%d,"iat":%d}`)); err != nil {
+		t.Fatalf("the re-signed control token is refused: %v", err)
+	}
+
+	cases := map[string]string{
+		"exp a string":        claimsWith(`{"iss":"urn:test","aud":"parcelgate","sub":"alice","client_id":"acme","exp":"%d","iat":%d}`),
+		"iat a string":        claimsWith(`{"iss":"urn:test","aud":"parcelgate","sub":"alice","client_id":"acme","exp":%d,"iat":"%d"}`),
+		"exp null":            resign(fmt.Sprintf(`{"iss":"urn:test","aud":"parcelgate","sub":"alice","client_id":"acme","exp":null,"iat":%d}`, iat)),
+		"sub a number":        claimsWith(`{"iss":"urn:test","aud":"parcelgate","sub":7,"client_id":"acme","exp":%d,"iat":%d}`),
+		"client_id an array":  claimsWith(`{"iss":"urn:test","aud":"parcelgate","sub":"alice","client_id":["acme"],"exp":%d,"iat":%d}`),
+		"aud of numbers":      claimsWith(`{"iss":"urn:test","aud":[1],"sub":"alice","client_id":"acme","exp":%d,"iat":%d}`),
+		"duplicate client_id": claimsWith(`{"iss":"urn:test","aud":"parcelgate","sub":"alice","client_id":"acme","client_id":"evil","exp":%d,"iat":%d}`),
+		"no exp":              resign(fmt.Sprintf(`{"iss":"urn:test","aud":"parcelgate","sub":"alice","client_id":"acme","iat":%d}`, iat)),
+		"alg none":            algNone,
+		"hs256 confusion":     hsTok,
+		"wrong key":           sign(other),
+		"wrong audience":      sign(wrongAud),
+		"wrong issuer":        sign(wrongIss),
+		"tampered":            tampered,
+		"garbage":             "not-a-token",
+		"empty":               "",
 	}
 	for name, tok := range cases {
 		if _, err := v.Verify(tok); !errors.Is(err, ErrInvalidToken) {

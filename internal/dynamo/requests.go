@@ -38,7 +38,7 @@ type requestItem struct {
 }
 
 type facetAttr struct {
-	Type   string `dynamodbav:"t"`
+	Type   string `dynamodbav:"t,omitempty"`
 	Status string `dynamodbav:"s"`
 }
 
@@ -117,7 +117,7 @@ func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []mes
 	}
 	writes = append(writes, markerWrites(r.ID, r.ClientID, r.ReceivedAt, expires, append(facetKeys(r.Facets), refKeys(refs)...), nil)...)
 	if err := s.batchWrite(ctx, writes); err != nil {
-		return err
+		return s.discardUnlessCreated(ctx, r.ID, writes, err)
 	}
 	sweepPK, sweepSK := sweepKeys(r.ID, sweep.Deadline(sweep.Waiting, r.ReceivedAt))
 	av, err := attributevalue.MarshalMap(requestItem{
@@ -131,7 +131,38 @@ func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []mes
 		return err
 	}
 	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	return err
+	if err != nil {
+		return s.discardUnlessCreated(ctx, r.ID, writes, err)
+	}
+	return nil
+}
+
+// discardTimeout bounds the clean-up after a failed CreateRequest, which
+// runs even when the request's own deadline has passed.
+const discardTimeout = 5 * time.Second
+
+// discardUnlessCreated deletes what a failed CreateRequest wrote, so a
+// refused request leaves nothing behind, unless the request item exists
+// after all (a write that failed only on the way back). When the store
+// cannot tell, the items stay: invisible without their request item, and
+// removed by TTL. It returns cause.
+func (s *Store) discardUnlessCreated(ctx context.Context, id string, writes []types.WriteRequest, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
+	defer cancel()
+	var it requestItem
+	if found, err := s.get(ctx, requestPK(id), skRequest, &it); err != nil || found {
+		return cause
+	}
+	deletes := make([]types.WriteRequest, 0, len(writes))
+	for _, w := range writes {
+		if w.PutRequest != nil {
+			deletes = append(deletes, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: item{
+				attrPK: w.PutRequest.Item[attrPK], attrSK: w.PutRequest.Item[attrSK],
+			}}})
+		}
+	}
+	_ = s.batchWrite(ctx, deletes)
+	return cause
 }
 
 // Request implements message.Store.

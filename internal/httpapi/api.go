@@ -35,7 +35,13 @@ type API struct {
 	Tracking tracking.Service
 	Tracker  tracker.Service
 	Logger   *slog.Logger
+	// Deadline bounds every request; zero means DefaultDeadline.
+	Deadline time.Duration
 }
+
+// DefaultDeadline is how long a request may take: under API Gateway's 29
+// seconds, so a slow store gets our 503 rather than the gateway's 504.
+const DefaultDeadline = 25 * time.Second
 
 type identityKey struct{}
 
@@ -91,6 +97,7 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 		if !ok {
 			return nil, fmt.Errorf("route %s has no handler", rt.Pattern())
 		}
+		h = checkPathIDs(h, rt.Path)
 		if !rt.Public {
 			if a.Verifier == nil {
 				return nil, fmt.Errorf("route %s needs a token verifier", rt.Pattern())
@@ -103,7 +110,7 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 	if served == 0 {
 		return nil, fmt.Errorf("no routes for functions %v", functions)
 	}
-	return a.logRequests(limitBody(fallback(mux))), nil
+	return a.logRequests(limitBody(a.withDeadline(fallback(mux)))), nil
 }
 
 // authenticate admits requests bearing a valid access token.
@@ -122,6 +129,20 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 		logging.SetClientID(r.Context(), id.ClientID)
 		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
+}
+
+// withDeadline gives every request its deadline: store and queue calls
+// then fail with outage.ErrUnavailable in time for a 503.
+func (a *API) withDeadline(next http.Handler) http.Handler {
+	d := a.Deadline
+	if d <= 0 {
+		d = DefaultDeadline
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // limitBody caps what a handler can read; the handler reports an

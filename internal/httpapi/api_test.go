@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
@@ -95,14 +98,35 @@ func TestProblemFor(t *testing.T) {
 		{page.ErrBadCursor, 400, "BAD_REQUEST"},
 		{auth.ErrInvalidCredentials, 401, "INVALID_CLIENT"},
 		{errors.New("dynamodb: connection reset"), 500, "INTERNAL"},
+		{&input.Error{Field: "projectId", Message: "is too long"}, 400, "BAD_REQUEST"},
+		{fmt.Errorf("dynamodb: %w", outage.Wrap(errors.New("dial tcp: connection refused"))), 503, "SERVICE_UNAVAILABLE"},
 	}
 	for _, c := range cases {
 		p := problemFor(c.err)
 		if p.Status != c.status || p.Code != c.code {
 			t.Errorf("%v → %d %s, want %d %s", c.err, p.Status, p.Code, c.status, c.code)
 		}
-		if c.status == 500 && strings.Contains(p.Detail, "dynamodb") {
+		if c.status >= 500 && strings.Contains(p.Detail, "dynamodb") {
 			t.Errorf("internal detail leaked: %s", p.Detail)
 		}
+	}
+}
+
+func TestWriteErrorUnavailableSaysWhenToRetry(t *testing.T) {
+	rec := httptest.NewRecorder()
+	writeError(rec, httptest.NewRequest("GET", "/v1/projects", nil), outage.Wrap(errors.New("timeout")))
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "5" || !strings.Contains(rec.Body.String(), `"code":"SERVICE_UNAVAILABLE"`) {
+		t.Fatalf("got %d %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+}
+
+func TestErrorAfterTheDeadlineIs503(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	<-ctx.Done()
+	rec := httptest.NewRecorder()
+	writeError(rec, httptest.NewRequest("GET", "/v1/projects", nil).WithContext(ctx), errors.New("batch get: keys still unprocessed"))
+	if rec.Code != 503 || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("got %d %s", rec.Code, rec.Body)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/logging"
 )
 
@@ -40,6 +41,11 @@ func readTokenRequest(r *http.Request) (tokenRequest, bool, error) {
 			return tokenRequest{}, true, errBodyTooLarge()
 		}
 		return tokenRequest{}, true, badRequest("the form could not be read")
+	}
+	for _, name := range []string{"grant_type", "client_id", "client_secret"} {
+		if len(r.PostForm[name]) > 1 {
+			return tokenRequest{}, true, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: name + " appears more than once; give it once"}
+		}
 	}
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "client_credentials":
@@ -79,6 +85,10 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(missing) > 0 {
 		writeError(w, r, badRequest("clientId and clientSecret are required", missing...))
+		return
+	}
+	if err := input.CheckID("clientId", req.ClientID); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	p, err := a.Credentials.Authenticate(r.Context(), req.ClientID, req.ClientSecret)

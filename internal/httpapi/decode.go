@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
@@ -29,45 +28,38 @@ func mediaType(r *http.Request) string {
 }
 
 // decodeJSON reads a JSON body into v strictly: JSON media type, one
-// value, no unknown fields, the right types.
+// object (input.UnmarshalObject), no unknown fields, the right types, and
+// no control or bidi characters in any string (tabs aside).
 func decodeJSON(r *http.Request, v any) error {
-	if mt := mediaType(r); mt != "application/json" {
-		return newProblem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
+	data, err := readJSONBody(r)
+	if err != nil {
+		return err
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonProblem(err)
+	if err := input.UnmarshalObject(data, v); err != nil {
+		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("the body must hold exactly one JSON value")
-	}
-	return nil
+	return input.CheckJSONText(data, true)
 }
 
-func jsonProblem(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+// readJSONBody reads a body that must be application/json.
+func readJSONBody(r *http.Request) ([]byte, error) {
+	if mt := mediaType(r); mt != "application/json" {
+		return nil, newProblem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
+	}
+	data, err := io.ReadAll(r.Body)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return errBodyTooLarge()
-	case errors.Is(err, io.EOF):
-		return badRequest("the body is empty; send a JSON object")
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("the body is not valid JSON")
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "(body)"
-		}
-		return badRequest(fmt.Sprintf("%s must be of type %s", field, typ.Type), FieldError{Field: field, Message: "must be " + typ.Type.String()})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return badRequest(fmt.Sprintf("unknown field %q", field), FieldError{Field: field, Message: "unknown field"})
+		return nil, errBodyTooLarge()
+	case err != nil:
+		return nil, badRequest("the body could not be read")
 	}
-	return badRequest("the body could not be read: " + err.Error())
+	return data, nil
 }
+
+// maxCursorBytes bounds a cursor: it encodes a key of at most four
+// attributes, each built from ids of at most input.MaxIDBytes.
+const maxCursorBytes = 2048
 
 // pageRequest reads the cursor and limit query parameters.
 func pageRequest(r *http.Request) (page.Request, error) {
@@ -76,7 +68,11 @@ func pageRequest(r *http.Request) (page.Request, error) {
 	if err != nil {
 		return page.Request{}, badRequest(err.Error(), FieldError{Field: "limit", Message: err.Error()})
 	}
-	return page.Request{Cursor: q.Get("cursor"), Limit: limit}, nil
+	cursor := q.Get("cursor")
+	if len(cursor) > maxCursorBytes {
+		return page.Request{}, badRequest(fmt.Sprintf("cursor is longer than %d bytes; use the nextCursor of a response as it is", maxCursorBytes), FieldError{Field: "cursor", Message: "too long"})
+	}
+	return page.Request{Cursor: cursor, Limit: limit}, nil
 }
 
 // pageBody is the shape of every list response.

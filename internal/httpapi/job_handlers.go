@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
@@ -70,20 +72,19 @@ func newJobBody(j job.Job) jobBody {
 
 type submitRequest struct {
 	Action          *string `json:"action"`
-	TrackingNumbers []struct {
+	TrackingNumbers []*struct {
 		TrackingNumber *string `json:"trackingNumber"`
 		Carrier        *string `json:"carrier"`
 	} `json:"trackingNumbers"`
 	ExternalReference *string `json:"externalReference"`
 }
 
-// maxIdempotencyKey bounds the header, which becomes part of a key.
-const maxIdempotencyKey = 255
-
+// idempotencyKey reads the header, an id like any other (it becomes part
+// of a key).
 func idempotencyKey(r *http.Request) (string, error) {
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > maxIdempotencyKey {
-		return "", badRequest("Idempotency-Key is at most 255 characters", FieldError{Field: "Idempotency-Key", Message: "too long"})
+	if len(key) > input.MaxIDBytes {
+		return "", badRequest(fmt.Sprintf("Idempotency-Key is at most %d characters", input.MaxIDBytes), FieldError{Field: "Idempotency-Key", Message: "too long"})
 	}
 	for _, c := range key {
 		if c < 0x21 || c > 0x7e {
@@ -93,26 +94,24 @@ func idempotencyKey(r *http.Request) (string, error) {
 	return key, nil
 }
 
-func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
+// readSubmission reads a job submission: the Idempotency-Key header and
+// the strict JSON body.
+func readSubmission(r *http.Request) (job.Submission, error) {
 	key, err := idempotencyKey(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return job.Submission{}, err
 	}
 	var req submitRequest
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return job.Submission{}, err
 	}
 	if req.Action == nil {
-		writeError(w, r, badRequest("action is required: ADD or REMOVE", FieldError{Field: "action", Message: "required"}))
-		return
+		return job.Submission{}, badRequest("action is required: ADD or REMOVE", FieldError{Field: "action", Message: "required"})
 	}
 	sub := job.Submission{Action: job.Action(*req.Action), IdempotencyKey: key, Items: make([]job.Item, len(req.TrackingNumbers))}
 	for i, tn := range req.TrackingNumbers {
-		if tn.TrackingNumber == nil {
-			writeError(w, r, badRequest("every entry needs a trackingNumber", FieldError{Field: "trackingNumbers[].trackingNumber", Message: "required"}))
-			return
+		if tn == nil || tn.TrackingNumber == nil {
+			return job.Submission{}, badRequest("every entry needs a trackingNumber", FieldError{Field: "trackingNumbers[].trackingNumber", Message: "required"})
 		}
 		sub.Items[i].TrackingNumber = *tn.TrackingNumber
 		if tn.Carrier != nil {
@@ -121,6 +120,15 @@ func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.ExternalReference != nil {
 		sub.ExternalReference = *req.ExternalReference
+	}
+	return sub, nil
+}
+
+func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
+	sub, err := readSubmission(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	projectID := r.PathValue("projectId")
 	j, err := a.Jobs.Submit(r.Context(), caller(r), projectID, sub)
@@ -141,7 +149,12 @@ func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listJobs(w http.ResponseWriter, r *http.Request) {
 	projectID := r.PathValue("projectId")
-	if jobID := r.URL.Query().Get("jobId"); jobID != "" {
+	jobID, err := queryID(r, "jobId")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if jobID != "" {
 		j, err := a.Jobs.Get(r.Context(), caller(r), projectID, jobID)
 		if err != nil {
 			writeError(w, r, err)

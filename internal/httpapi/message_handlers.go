@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
 )
@@ -31,6 +32,7 @@ func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
 		err = newProblem(http.StatusBadRequest, invalid.Code, invalid.Message, FieldError{Field: invalid.Field, Message: invalid.Message})
 	}
 	p := loggedProblem(r, err)
+	setRetryAfter(w, p)
 	e := &envelopeError{Code: p.Code, Message: p.Detail}
 	if len(p.Errors) > 0 {
 		e.Field = &p.Errors[0].Field
@@ -38,13 +40,11 @@ func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, p.Status, envelope{Error: e})
 }
 
+// injectRequest keeps each message raw: one that cannot be read is that
+// message Invalid (message.DecodeIncoming), not the request refused.
 type injectRequest struct {
-	BatchReference *string `json:"batchReference"`
-	Messages       []struct {
-		MessageType       string          `json:"messageType"`
-		ExternalReference string          `json:"externalReference"`
-		Payload           json.RawMessage `json:"payload"`
-	} `json:"messages"`
+	BatchReference *string           `json:"batchReference"`
+	Messages       []json.RawMessage `json:"messages"`
 }
 
 type acceptedBody struct {
@@ -56,7 +56,11 @@ type acceptedBody struct {
 
 func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
 	var req injectRequest
-	if err := decodeJSON(r, &req); err != nil {
+	data, err := readJSONBody(r)
+	if err == nil {
+		err = input.UnmarshalObject(data, &req)
+	}
+	if err != nil {
 		writeEnvelopeError(w, r, err)
 		return
 	}
@@ -65,8 +69,8 @@ func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
 		ref = *req.BatchReference
 	}
 	in := make([]message.Incoming, len(req.Messages))
-	for i, m := range req.Messages {
-		in[i] = message.Incoming{MessageType: m.MessageType, ExternalReference: m.ExternalReference, Payload: m.Payload}
+	for i, raw := range req.Messages {
+		in[i] = message.DecodeIncoming(raw)
 	}
 	got, err := a.Messages.Inject(r.Context(), identity(r.Context()).ClientID, ref, in)
 	var notQueued *message.ErrNotQueued

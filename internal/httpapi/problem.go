@@ -1,13 +1,18 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
@@ -53,9 +58,14 @@ func problemFor(err error) *Problem {
 	var p *Problem
 	var invalid *project.InvalidError
 	var invalidJob *job.InvalidError
+	var bad *input.Error
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &bad):
+		return badRequest(bad.Field+" "+bad.Message, FieldError{Field: bad.Field, Message: bad.Message})
+	case errors.Is(err, outage.ErrUnavailable):
+		return errUnavailable()
 	case errors.As(err, &invalidJob):
 		return newProblem(http.StatusBadRequest, invalidJob.Code, invalidJob.Message, FieldError{Field: invalidJob.Field, Message: invalidJob.Message})
 	case errors.Is(err, job.ErrNotFound):
@@ -80,9 +90,19 @@ func problemFor(err error) *Problem {
 	return newProblem(http.StatusInternalServerError, "INTERNAL", "something went wrong on our side; retry later")
 }
 
-// loggedProblem maps err, logging what the client will not see.
+func errUnavailable() *Problem {
+	return newProblem(http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE",
+		fmt.Sprintf("the service is briefly unavailable and nothing was changed by this request unless its answer says so; retry in %d seconds", outage.RetryAfterSeconds))
+}
+
+// loggedProblem maps err, logging what the client will not see. Whatever
+// failed once the request's deadline passed failed for lack of time: a
+// store too slow to answer, so 503.
 func loggedProblem(r *http.Request, err error) *Problem {
 	p := problemFor(err)
+	if p.Status == http.StatusInternalServerError && errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		p = errUnavailable()
+	}
 	if p.Status >= 500 {
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err.Error())
 	}
@@ -96,9 +116,17 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="parcelgate"`)
 	}
+	setRetryAfter(w, p)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// setRetryAfter tells a client answered 503 when to try again.
+func setRetryAfter(w http.ResponseWriter, p *Problem) {
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(outage.RetryAfterSeconds))
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

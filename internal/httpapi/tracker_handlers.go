@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -49,13 +48,9 @@ type trackerData struct {
 }
 
 func (a *API) search(w http.ResponseWriter, r *http.Request) {
-	if mediaType(r) != "application/json" {
-		writeEnvelopeError(w, r, newProblem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"))
-		return
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readJSONBody(r)
 	if err != nil {
-		writeEnvelopeError(w, r, jsonProblem(err))
+		writeEnvelopeError(w, r, err)
 		return
 	}
 	c, echo, err := tracker.Parse(body, a.Tracker.Now())

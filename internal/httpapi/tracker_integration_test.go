@@ -277,7 +277,7 @@ func TestTrackerSeedExamplesAndBadInput(t *testing.T) {
 		{"size a word", `{"paging": {"number": 1, "size": "ten"}}`, "paging.size"},
 		{"unknown sort", `{"sorts": [{"by": "colour", "order": "asc"}]}`, "sorts[0].by"},
 		{"criterion twice", `{"search": [{"by": "id", "value": "a"}, {"by": "id", "value": "b"}]}`, "search[1].by"},
-		{"unknown field", `{"filter": []}`, "(body)"},
+		{"unknown field", `{"filter": []}`, "filter"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -56,13 +56,15 @@ type Incoming struct {
 	MessageType       string
 	ExternalReference string
 	Payload           []byte
+	// Problems are what made the message unreadable (DecodeIncoming).
+	Problems []string
 }
 
 // Message is one stored message.
 type Message struct {
 	ID                string                `dynamodbav:"id"`
 	ExternalReference string                `dynamodbav:"ref,omitempty"`
-	Type              string                `dynamodbav:"type"`
+	Type              string                `dynamodbav:"type,omitempty"`
 	Payload           string                `dynamodbav:"payload,omitempty"`
 	Status            request.MessageStatus `dynamodbav:"status"`
 	Errors            []string              `dynamodbav:"errors,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
@@ -36,6 +37,8 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 		return Request{}, &InvalidError{Code: "MISSING_BATCH_REFERENCE", Field: "batchReference", Message: "batchReference is required: your own reference for this batch"}
 	case len(batchReference) > maxReferenceLength:
 		return Request{}, &InvalidError{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: fmt.Sprintf("batchReference is at most %d characters", maxReferenceLength)}
+	case input.CheckText("batchReference", batchReference, false) != nil:
+		return Request{}, &InvalidError{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: input.CheckText("batchReference", batchReference, false).Error()}
 	case len(in) == 0:
 		return Request{}, &InvalidError{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages"}
 	case len(in) > MaxMessages:
@@ -48,8 +51,11 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 		msgs[i] = Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Status: request.Queued}
 		if p := validate(m); len(p) > 0 {
 			msgs[i].Status, msgs[i].Errors, msgs[i].ProcessedAt = request.Invalid, p, now
+			msgs[i] = forStorage(msgs[i])
 			continue
 		}
+		// Only the applied fields of a valid payload are kept, secure
+		// details stripped.
 		payload, err := storedPayload(m)
 		if err != nil {
 			return Request{}, fmt.Errorf("message %d: %w", i, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -52,15 +53,31 @@ func decodeStrict(payload []byte, v any) error {
 // validate checks one message; no problems means it can be applied.
 func validate(in Incoming) problems {
 	var p problems
+	for _, msg := range in.Problems {
+		p.addf("%s", msg)
+	}
+	if len(p) > 0 {
+		return p
+	}
 	if len(in.ExternalReference) > maxReferenceLength {
 		p.addf("externalReference is longer than %d characters", maxReferenceLength)
+	} else if err := input.CheckText("externalReference", in.ExternalReference, false); err != nil {
+		p.addf("%s", err)
 	}
-	if len(in.Payload) == 0 {
+	if in.MessageType == "" {
+		p.addf("messageType is required: %s, %s or %s", TypeTrackingEvent, TypeShipment, TypeServiceChange)
+		return p
+	}
+	if len(in.Payload) == 0 || string(in.Payload) == "null" {
 		p.addf("payload is required: an object shaped by the messageType")
 		return p
 	}
 	if len(in.Payload) > MaxPayloadBytes {
-		p.addf("payload is larger than %d bytes", MaxPayloadBytes)
+		p.addf("payload is larger than %d bytes (it has %d)", MaxPayloadBytes, len(in.Payload))
+		return p
+	}
+	if err := input.CheckJSONText(in.Payload, true); err != nil {
+		p.addf("payload.%s", err)
 		return p
 	}
 	switch in.MessageType {
@@ -87,7 +104,7 @@ func validate(in Incoming) problems {
 		}
 		checkNumber(&p, sh.TrackingNumber)
 		if !tracking.KnownType(sh.Type) {
-			p.addf("type %q is not a known shipment type (see GET /v1/tracking/flow/{shipment_type})", sh.Type)
+			p.addf("type %q is not a known shipment type (see GET /v1/tracking/flow/{shipment_type})", clip(sh.Type, maxQuotedLength))
 		}
 		checkText(&p, "service", sh.Service, maxServiceNameLength, false)
 		checkDatetime(&p, "createdAt", sh.CreatedAt, false)
@@ -104,7 +121,7 @@ func validate(in Incoming) problems {
 		checkText(&p, "service", sc.Service, maxServiceNameLength, true)
 		checkDatetime(&p, "datetime", sc.Datetime, true)
 	default:
-		p.addf("messageType %q is not one of %s, %s, %s", in.MessageType, TypeTrackingEvent, TypeShipment, TypeServiceChange)
+		p.addf("messageType %q is not one of %s, %s, %s", clip(in.MessageType, maxQuotedLength), TypeTrackingEvent, TypeShipment, TypeServiceChange)
 	}
 	return p
 }
@@ -115,7 +132,7 @@ func checkNumber(p *problems, n string) {
 		return
 	}
 	if _, _, err := tracking.Identify(n); err != nil {
-		p.addf("cannot identify type of shipment by given tracking number (%s)", n)
+		p.addf("cannot identify type of shipment by given tracking number (%s)", clip(n, maxQuotedLength))
 	}
 }
 
@@ -136,7 +153,7 @@ func checkDatetime(p *problems, field, v string, required bool) {
 		return
 	}
 	if _, err := tracking.ParseDatetime(v); err != nil {
-		p.addf("%s %q is not an RFC 3339 date-time such as 2015-09-17T11:28:00.000+02:00", field, v)
+		p.addf("%s %q is not an RFC 3339 date-time such as 2015-09-17T11:28:00.000+02:00", field, clip(v, maxQuotedLength))
 	}
 }
 

@@ -50,6 +50,13 @@ func checkOperation(t *testing.T, doc *openapi3.T, name string, op *openapi3.Ope
 		expectRef(t, name, op, http.StatusRequestEntityTooLarge, prefix+"PayloadTooLarge")
 		expectRef(t, name, op, http.StatusUnsupportedMediaType, mediaPrefix+"UnsupportedMediaType")
 	}
+	// Whatever can fail inside (a 500) can also find the store or the
+	// queue down, and answers 503 with Retry-After then.
+	if op.Responses.Status(http.StatusInternalServerError) != nil && name != "GET /.well-known/jwks.json" {
+		if unavailable := op.Responses.Status(http.StatusServiceUnavailable); unavailable == nil || unavailable.Value.Headers["Retry-After"] == nil {
+			t.Errorf("%s: documents 500 but no 503 with Retry-After", name)
+		}
+	}
 	for code, ref := range op.Responses.Map() {
 		if code >= "4" && !strings.HasPrefix(ref.Ref, "#/components/responses/") {
 			t.Errorf("%s: response %s should be one of components/responses, to keep the problem shape shared", name, code)

@@ -1,7 +1,6 @@
 package tracker
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
@@ -28,16 +28,49 @@ type searchBody struct {
 	} `json:"sorts"`
 }
 
-const maxValues = 100
+// Limits of one search request.
+const (
+	maxValues     = 100
+	maxCriteria   = 5 // messageType, messageStatus, receivedDate, id, externalReference
+	maxSorts      = 3 // receivedDate, processedDate, batchReference
+	maxTypeLength = 64
+)
+
+// The receivedDate range a search may name. Requests are kept 90 days, so
+// any range within it is answered; one outside it is a mistake, and dates
+// past year 9999 cannot even be written as RFC 3339.
+var (
+	minDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) // exclusive
+)
+
+// supportedDates states the range in errors.
+const supportedDates = "dates from 2000-01-01 to 2999-12-31 (UTC)"
+
+// inputErr turns input's refusal into the tracker's FieldError.
+func inputErr(err error) error {
+	var bad *input.Error
+	if errors.As(err, &bad) {
+		return &FieldError{Field: bad.Field, Message: bad.Message}
+	}
+	return err
+}
 
 // Parse reads a tracker request; now gives "today", the default range.
 // It returns the search array as sent, for the response to echo.
 func Parse(body []byte, now time.Time) (Criteria, json.RawMessage, error) {
 	var b searchBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return Criteria{}, nil, fieldErr("(body)", "%s", describeJSONError(body, err))
+	if err := input.UnmarshalObject(body, &b); err != nil {
+		return Criteria{}, nil, inputErr(err)
+	}
+	if err := input.CheckJSONText(body, false); err != nil {
+		return Criteria{}, nil, inputErr(err)
+	}
+	switch {
+	case len(b.Search) > maxCriteria:
+		return Criteria{}, nil, fieldErr("search", "holds %d criteria; there are %d kinds, each given at most once", len(b.Search), maxCriteria)
+	case len(b.Sorts) > maxSorts:
+		return Criteria{}, nil, fieldErr("sorts", "holds %d entries; sort on at most %d fields (receivedDate, processedDate, batchReference), each once", len(b.Sorts), maxSorts)
 	}
 	var echo struct {
 		Search json.RawMessage `json:"search"`
@@ -64,27 +97,42 @@ func Parse(body []byte, now time.Time) (Criteria, json.RawMessage, error) {
 			return Criteria{}, nil, fieldErr(field+".value", "%s", err)
 		}
 		switch by {
-		case "id":
-			c.IDs = values
-		case "externalReference":
-			c.Refs = values
+		case "id", "externalReference":
+			for _, v := range values {
+				if err := input.CheckID(field+".value", v); err != nil {
+					return Criteria{}, nil, inputErr(err)
+				}
+			}
+			if by == "id" {
+				c.IDs = values
+			} else {
+				c.Refs = values
+			}
 		case "messageType":
+			for _, v := range values {
+				if len(v) > maxTypeLength {
+					return Criteria{}, nil, fieldErr(field+".value", "a messageType is at most %d bytes", maxTypeLength)
+				}
+			}
 			c.Types = values
 		case "messageStatus":
 			for _, v := range values {
 				st, ok := parseStatus(v)
 				if !ok {
-					return Criteria{}, nil, fieldErr(field+".value", "%q is not a message status: use Queued, Processing, Cancelled, Failed, Invalid or Complete", v)
+					return Criteria{}, nil, fieldErr(field+".value", "%.64q is not a message status: use Queued, Processing, Cancelled, Failed, Invalid or Complete", v)
 				}
 				c.Statuses = append(c.Statuses, st)
 			}
 		case "receivedDate":
-			if c.From, c.To, err = dateRange(values); err != nil {
+			if c.From, c.To, err = dateRange(values); err == nil {
+				err = inSupportedRange(c.From, c.To)
+			}
+			if err != nil {
 				return Criteria{}, nil, fieldErr(field+".value", "%s", err)
 			}
 			dated = true
 		default:
-			return Criteria{}, nil, fieldErr(field+".by", "%q is not a criterion: use messageType, messageStatus, receivedDate, id or externalReference", s.By)
+			return Criteria{}, nil, fieldErr(field+".by", "%.64q is not a criterion: use messageType, messageStatus, receivedDate, id or externalReference", s.By)
 		}
 	}
 	if !dated && len(c.IDs) == 0 && len(c.Refs) == 0 {
@@ -93,13 +141,14 @@ func Parse(body []byte, now time.Time) (Criteria, json.RawMessage, error) {
 	}
 	if b.Paging != nil {
 		var err error
-		if c.Page, err = intValue(b.Paging.Number, 1); err != nil || c.Page < 1 {
-			return Criteria{}, nil, fieldErr("paging.number", "must be a whole number from 1 (a number or a numeric string)")
+		if c.Page, err = intValue(b.Paging.Number, 1); err != nil || c.Page < 1 || c.Page > MaxCandidates {
+			return Criteria{}, nil, fieldErr("paging.number", "must be a whole number from 1 to %d (a number or a numeric string)", MaxCandidates)
 		}
 		if c.Size, err = intValue(b.Paging.Size, MaxPageSize); err != nil || c.Size < 1 || c.Size > MaxPageSize {
 			return Criteria{}, nil, fieldErr("paging.size", "must be a whole number from 1 to %d (a number or a numeric string)", MaxPageSize)
 		}
 	}
+	sorted := map[string]bool{}
 	for i, s := range b.Sorts {
 		by := s.By
 		if by == "recievedDate" {
@@ -108,15 +157,19 @@ func Parse(body []byte, now time.Time) (Criteria, json.RawMessage, error) {
 		switch by {
 		case "receivedDate", "processedDate", "batchReference":
 		default:
-			return Criteria{}, nil, fieldErr(fmt.Sprintf("sorts[%d].by", i), "%q cannot be sorted on: use receivedDate, processedDate or batchReference", s.By)
+			return Criteria{}, nil, fieldErr(fmt.Sprintf("sorts[%d].by", i), "%.64q cannot be sorted on: use receivedDate, processedDate or batchReference", s.By)
 		}
+		if sorted[by] {
+			return Criteria{}, nil, fieldErr(fmt.Sprintf("sorts[%d].by", i), "%s appears twice; sort on each field once", by)
+		}
+		sorted[by] = true
 		var desc bool
 		switch strings.ToLower(s.Order) {
 		case "asc":
 		case "desc", "":
 			desc = true
 		default:
-			return Criteria{}, nil, fieldErr(fmt.Sprintf("sorts[%d].order", i), "must be asc or desc, not %q", s.Order)
+			return Criteria{}, nil, fieldErr(fmt.Sprintf("sorts[%d].order", i), "must be asc or desc, not %.16q", s.Order)
 		}
 		c.Sorts = append(c.Sorts, Sort{By: by, Desc: desc})
 	}
@@ -126,31 +179,28 @@ func Parse(body []byte, now time.Time) (Criteria, json.RawMessage, error) {
 	return c, echo.Search, nil
 }
 
-func describeJSONError(body []byte, err error) string {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &syntax) {
-		line := 1 + bytes.Count(body[:min(int(syntax.Offset), len(body))], []byte("\n"))
-		return fmt.Sprintf("the body is not valid JSON: %s (line %d); note that JSON allows no comma before ] or }", syntax.Error(), line)
-	}
-	if errors.As(err, &typ) {
-		return fmt.Sprintf("%s must be of type %s", typ.Field, typ.Type)
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
-// stringValues reads a value given as a string or an array of strings.
+// stringValues reads a value given as a non-empty string or an array of
+// them; null is no value at all.
 func stringValues(raw json.RawMessage) ([]string, error) {
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return []string{one}, nil
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, fmt.Errorf("is required: a string or an array of strings")
 	}
 	var many []string
-	if err := json.Unmarshal(raw, &many); err != nil {
+	if raw[0] == '"' {
+		many = make([]string, 1)
+		if err := json.Unmarshal(raw, &many[0]); err != nil {
+			return nil, fmt.Errorf("must be a string or an array of strings")
+		}
+	} else if err := json.Unmarshal(raw, &many); err != nil {
 		return nil, fmt.Errorf("must be a string or an array of strings")
 	}
 	if len(many) == 0 || len(many) > maxValues {
 		return nil, fmt.Errorf("must hold 1 to %d values", maxValues)
+	}
+	for _, v := range many {
+		if strings.TrimSpace(v) == "" {
+			return nil, fmt.Errorf("must not hold empty strings")
+		}
 	}
 	return many, nil
 }
@@ -200,6 +250,14 @@ func dateRange(values []string) (time.Time, time.Time, error) {
 	return time.Time{}, time.Time{}, fmt.Errorf("give one day or a [from, to] pair, not %d values", len(values))
 }
 
+// inSupportedRange refuses a range reaching outside minDate..maxDate.
+func inSupportedRange(from, to time.Time) error {
+	if from.Before(minDate) || to.After(maxDate) {
+		return fmt.Errorf("the range reaches outside what is supported: give %s", supportedDates)
+	}
+	return nil
+}
+
 func parseWhen(s string) (time.Time, bool, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, true, nil
@@ -207,7 +265,7 @@ func parseWhen(s string) (time.Time, bool, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, false, nil
 	}
-	return time.Time{}, false, fmt.Errorf("%q is not a date (2018-10-01) or an RFC 3339 date-time (2018-10-01T00:00:00+00:00)", s)
+	return time.Time{}, false, fmt.Errorf("%.64q is not a date (2018-10-01) or an RFC 3339 date-time (2018-10-01T00:00:00+00:00); give %s", s, supportedDates)
 }
 
 // intValue reads a number given as a JSON number or a numeric string.

@@ -1,0 +1,65 @@
+// Package input holds the rules every caller-supplied value obeys, whatever
+// the route: the length of ids, the characters text may hold, and strict
+// JSON (one value, unique member names, valid UTF-8). Handlers and domain
+// packages apply them before anything reaches a store, so a bad value is a
+// 4xx naming the field, never a store error.
+package input
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// MaxIDBytes bounds every id a caller sends: client, principal, project,
+// job and request ids, references looked up by id, idempotency keys. It
+// keeps any key built from ids far below DynamoDB's key size limits.
+const MaxIDBytes = 200
+
+// Error is a value refused by a rule, naming the field at fault.
+type Error struct {
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Field + " " + e.Message }
+
+// CheckID refuses an id longer than MaxIDBytes or holding characters no
+// text may hold (tab included).
+func CheckID(field, id string) error {
+	if len(id) > MaxIDBytes {
+		return &Error{Field: field, Message: fmt.Sprintf("is %d bytes long; ids are at most %d bytes", len(id), MaxIDBytes)}
+	}
+	return CheckText(field, id, false)
+}
+
+// CheckText refuses a string that is not valid UTF-8 or holds a control
+// character (U+0000–U+001F, U+007F; tab only where freeText) or a bidi
+// override (U+202A–U+202E, U+2066–U+2069), which would let stored text
+// rearrange what a page or a terminal shows.
+func CheckText(field, s string, freeText bool) error {
+	if msg := textProblem(s, freeText); msg != "" {
+		return &Error{Field: field, Message: msg}
+	}
+	return nil
+}
+
+func textProblem(s string, freeText bool) string {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !validAt(s, i):
+			return fmt.Sprintf("is not valid UTF-8 (at byte %d)", i)
+		case r == '\t' && freeText:
+		case r < 0x20 || r == 0x7f:
+			return fmt.Sprintf("holds the control character U+%04X (at byte %d); text may not hold control characters", r, i)
+		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+			return fmt.Sprintf("holds the bidirectional formatting character U+%04X (at byte %d), which is not allowed", r, i)
+		}
+	}
+	return ""
+}
+
+// validAt tells a literal U+FFFD from an invalid byte at s[i].
+func validAt(s string, i int) bool {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	return r != utf8.RuneError || size == 3
+}
