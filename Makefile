@@ -7,7 +7,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker
+FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker data
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
 LOGICAL_job-submit := JobSubmitFunction
@@ -17,6 +17,7 @@ LOGICAL_dead-letter := DeadLetterFunction
 LOGICAL_messages := MessagesFunction
 LOGICAL_tracking := TrackingFunction
 LOGICAL_tracker := TrackerFunction
+LOGICAL_data := DataFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
@@ -81,6 +82,8 @@ build-TrackingFunction:
 	$(call LAMBDA_BUILD,tracking)
 build-TrackerFunction:
 	$(call LAMBDA_BUILD,tracker)
+build-DataFunction:
+	$(call LAMBDA_BUILD,data)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:

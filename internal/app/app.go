@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
@@ -70,7 +71,8 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	projects := project.Service{Store: store, Now: now, NewID: newID}
 	q := queue.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.JobsQueueURL}
 	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
-	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID}
+	records := data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
+	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: records}
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
@@ -80,6 +82,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: store},
 		Tracker:     tracker.Service{Store: store, Now: now},
+		Data:        records,
 		Logger:      logger,
 	}
 	if opts.Sign {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -33,6 +34,9 @@ type API struct {
 	Tracking tracking.Service
 	Tracker  tracker.Service
 	Logger   *slog.Logger
+
+	// Data serves the data exchange of seed 002.
+	Data data.Service
 }
 
 type identityKey struct{}
@@ -65,6 +69,16 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"GET /v1/tracking/{tracking_number}/service_history":               a.getServiceHistory,
 		"GET /v1/tracking/flow/{shipment_type}":                            a.getFlow,
 		"POST /v1/tracker":                                                 a.search,
+		// Data exchange (seed 002).
+		"GET /v1/data/{projectId}/entities":              a.listEntities,
+		"GET /v1/data/{projectId}/entities/{entityName}": a.getEntity,
+		"GET /v1/data/{projectId}/{entity}":              a.listRecords,
+		"POST /v1/data/{projectId}/{entity}":             a.createRecord,
+		"POST /v1/data/{projectId}/{entity}/query":       a.queryRecords,
+		"GET /v1/data/{projectId}/{entity}/{code}":       a.getRecord,
+		"PUT /v1/data/{projectId}/{entity}/{code}":       a.updateRecord,
+		"DELETE /v1/data/{projectId}/{entity}/{code}":    a.deleteRecord,
+		"POST /v1/data/{projectId}/export":               a.validateExport,
 	}
 }
 

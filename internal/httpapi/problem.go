@@ -53,6 +53,9 @@ func problemFor(err error) *Problem {
 	var p *Problem
 	var invalid *project.InvalidError
 	var invalidJob *job.InvalidError
+	if p := dataProblem(err); p != nil {
+		return p
+	}
 	switch {
 	case errors.As(err, &p):
 		return p

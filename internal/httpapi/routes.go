@@ -52,4 +52,15 @@ var Routes = []Route{
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}"},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/flow/{shipment_type}", Public: true},
+
+	// Data exchange (seed 002).
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities/{entityName}"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/query"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}/{code}"},
+	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}"},
+	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export"},
 }

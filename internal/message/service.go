@@ -21,6 +21,9 @@ type Service struct {
 	Queue    Queue
 	Now      func() time.Time
 	NewID    func() string
+
+	// Shipments, when set, are the data exchange's shipment records.
+	Shipments ShipmentRecords
 }
 
 // ErrNotQueued reports a stored request that could not be queued.
@@ -255,6 +258,10 @@ func (s Service) applyNumber(ctx context.Context, number string, msgs []Message,
 	}
 	if len(events) == 0 {
 		return nil
+	}
+	// Data exchange (seed 002): shipment records follow the number's status.
+	if err := s.followShipments(ctx, number, events); err != nil {
+		return err
 	}
 	newer, err := s.Tracking.Advance(ctx, number, events)
 	if err != nil || !newer {
