@@ -101,6 +101,9 @@ func DecodeObject(body []byte) ([]string, map[string]json.RawMessage, error) {
 			return nil, nil, errors.New("the body is not valid JSON")
 		}
 		key := tok.(string)
+		if key == "" {
+			return nil, nil, errors.New("a member has an empty name")
+		}
 		if _, dup := values[key]; dup {
 			return nil, nil, fmt.Errorf("field %q appears twice", key)
 		}
