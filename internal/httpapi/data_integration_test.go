@@ -20,14 +20,15 @@ import (
 type dataRecord = map[string]any
 
 // dataProject is a project of a fresh client and its admin's token.
-func dataProject(t *testing.T, e *apitest.Env) (base, token string) {
+func dataProject(t testing.TB, e *apitest.Env) (base, token string) {
 	t.Helper()
 	_, token = e.Token(t, "acme")
-	p := createProject(t, e, token, "erp")
+	var p projectOut
+	e.Call(t, "POST", "/v1/projects", token, map[string]string{"name": "erp"}).Want(t, 201).JSON(t, &p)
 	return "/v1/data/" + p.ProjectID, token
 }
 
-func decodeRecords(t *testing.T, r apitest.Response) []dataRecord {
+func decodeRecords(t testing.TB, r apitest.Response) []dataRecord {
 	t.Helper()
 	var out []dataRecord
 	r.JSON(t, &out)
