@@ -79,6 +79,9 @@ func (c *Catalog) ParseExport(body []byte) ([]ExportBatch, error) {
 		if b.CompanyCode != nil && len(*b.CompanyCode) > MaxIDBytes {
 			return nil, errorf("companyCode", "is at most 200 bytes")
 		}
+		if b.Rows == nil {
+			return nil, errorf("rows", "is required: [{rowCode, srvDateUTC}, ...]")
+		}
 		batch := ExportBatch{Entity: e, SrvExport: *b.SrvExport}
 		for _, row := range b.Rows {
 			if row.RowCode == nil {

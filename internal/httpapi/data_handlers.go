@@ -56,9 +56,9 @@ func newEntityBody(e *data.Entity) entityBody {
 }
 
 // dataAccess authorizes the caller on the path's project and finds the
-// path's entity, if any.
-func (a *API) dataAccess(w http.ResponseWriter, r *http.Request, write bool) (*data.Entity, bool) {
-	e, err := a.Data.Access(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("entity")+r.PathValue("entityName"), write)
+// named entity, if any ("" names none).
+func (a *API) dataAccess(w http.ResponseWriter, r *http.Request, entity string, write bool) (*data.Entity, bool) {
+	e, err := a.Data.Access(r.Context(), caller(r), r.PathValue("projectId"), entity, write)
 	if err != nil {
 		writeError(w, r, err)
 		return nil, false
@@ -67,7 +67,7 @@ func (a *API) dataAccess(w http.ResponseWriter, r *http.Request, write bool) (*d
 }
 
 func (a *API) listEntities(w http.ResponseWriter, r *http.Request) {
-	if _, ok := a.dataAccess(w, r, false); !ok {
+	if _, ok := a.dataAccess(w, r, "", false); !ok {
 		return
 	}
 	out := make([]entityBody, 0, len(a.Data.Catalog.Entities))
@@ -78,7 +78,7 @@ func (a *API) listEntities(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getEntity(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, false)
+	e, ok := a.dataAccess(w, r, r.PathValue("entityName"), false)
 	if !ok {
 		return
 	}
@@ -129,7 +129,7 @@ func writeRecord(w http.ResponseWriter, status int, e *data.Entity, rec data.Rec
 }
 
 func (a *API) listRecords(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, false)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
 	if !ok {
 		return
 	}
@@ -151,7 +151,7 @@ func (a *API) listRecords(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) queryRecords(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, false)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
 	if !ok {
 		return
 	}
@@ -174,7 +174,7 @@ func (a *API) queryRecords(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createRecord(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, true)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
 	if !ok {
 		return
 	}
@@ -198,7 +198,7 @@ func (a *API) createRecord(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getRecord(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, false)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
 	if !ok {
 		return
 	}
@@ -224,7 +224,7 @@ func ifMatch(r *http.Request) (time.Time, error) {
 }
 
 func (a *API) updateRecord(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, true)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
 	if !ok {
 		return
 	}
@@ -252,7 +252,7 @@ func (a *API) updateRecord(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteRecord(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, true)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
 	if !ok {
 		return
 	}
@@ -285,7 +285,7 @@ type exportResultBody struct {
 }
 
 func (a *API) validateExport(w http.ResponseWriter, r *http.Request) {
-	if _, ok := a.dataAccess(w, r, true); !ok {
+	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
 	body, err := readDataBody(r)

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -447,5 +448,44 @@ func TestDataOtherClientsProject404ViewerReadsOnly(t *testing.T) {
 	e.Call(t, "GET", "/v1/data/"+strings.Repeat("p", 201)+"/entities", admin, nil).Want(t, 400)
 	if recs := decodeRecords(t, e.Call(t, "GET", base+"/customer", admin, nil).Want(t, 200)); len(recs) != 1 {
 		t.Fatalf("records %v", recs)
+	}
+}
+
+func TestDataDeltaPagesBySrvDateAndFollowsTheCurrentNumber(t *testing.T) {
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	const first, second = "1Z999AA10123456784", "612345678901234567890123"
+	for _, code := range []string{"S-3", "S-1", "S-2"} {
+		e.Advance(time.Millisecond)
+		e.Call(t, "POST", base+"/shipment", token, map[string]any{"shipment_ID": code, "trackingNumber": first}).Want(t, 201)
+	}
+	page := func(cursor string) ([]dataRecord, string) {
+		body := map[string]any{"filter": map[string]any{"field": "srvExport", "op": "eq", "value": 0}, "limit": 2}
+		if cursor != "" {
+			body["cursor"] = cursor
+		}
+		r := e.Call(t, "POST", base+"/shipment/query", token, body).Want(t, 200)
+		return decodeRecords(t, r), r.Header.Get("Next-Cursor")
+	}
+	p1, next := page("")
+	p2, last := page(next)
+	if len(p1) != 2 || next == "" || len(p2) != 1 || last != "" ||
+		p1[0]["shipment_ID"] != "S-3" || p1[1]["shipment_ID"] != "S-1" || p2[0]["shipment_ID"] != "S-2" {
+		t.Fatalf("pages %v / %v (cursors %q, %q)", p1, p2, next, last)
+	}
+
+	// S-1 moves to another number: only that number's events reach it.
+	e.Call(t, "PUT", base+"/shipment/S-1", token, map[string]any{"trackingNumber": second}).Want(t, 200)
+	inject(t, e, token, "feed-1", event(first, "in_transit", "", nil, "2026-01-02T10:00:00.000Z"))
+	inject(t, e, token, "feed-2", event(second, "delivered", "", nil, "2026-01-03T10:00:00.000Z"))
+	for code, want := range map[string]string{"S-1": "delivered", "S-2": "in_transit", "S-3": "in_transit"} {
+		if got := decodeRecordBody(t, e.Call(t, "GET", base+"/shipment/"+code, token, nil).Want(t, 200)); got["status"] != want {
+			t.Errorf("%s status %v, want %s", code, got["status"], want)
+		}
+	}
+	// An older event does not move a status back.
+	inject(t, e, token, "feed-3", event(second, "dispatched", "", nil, "2026-01-01T10:00:00.000Z"))
+	if got := decodeRecordBody(t, e.Call(t, "GET", base+"/shipment/S-1", token, nil).Want(t, 200)); got["status"] != "delivered" || got["statusDate"] != "2026-01-03T10:00:00" {
+		t.Errorf("after an older event: %v", got)
 	}
 }
