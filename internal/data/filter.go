@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -195,26 +196,28 @@ func (f *Filter) Match(e *Entity, r Record) bool {
 	if v == nil {
 		return f.Op == OpNe
 	}
-	switch f.Op {
-	case OpEq:
-		return compare(v, f.Value) == 0
-	case OpNe:
-		return compare(v, f.Value) != 0
-	case OpLt:
-		return compare(v, f.Value) < 0
-	case OpLe:
-		return compare(v, f.Value) <= 0
-	case OpGt:
-		return compare(v, f.Value) > 0
-	case OpGe:
-		return compare(v, f.Value) >= 0
-	case OpIn:
+	if f.Op == OpIn {
 		for _, w := range f.Values {
-			if compare(v, w) == 0 {
+			if c, ok := compare(v, w); ok && c == 0 {
 				return true
 			}
 		}
 		return false
+	}
+	c, ok := compare(v, f.Value)
+	switch f.Op {
+	case OpEq:
+		return ok && c == 0
+	case OpNe:
+		return !ok || c != 0
+	case OpLt:
+		return ok && c < 0
+	case OpLe:
+		return ok && c <= 0
+	case OpGt:
+		return ok && c > 0
+	case OpGe:
+		return ok && c >= 0
 	case OpContains:
 		s, _ := v.(string)
 		return strings.Contains(s, f.Value.(string))
@@ -225,37 +228,40 @@ func (f *Filter) Match(e *Entity, r Record) bool {
 	return false
 }
 
-// compare orders two values of one field's type.
-func compare(a, b any) int {
+// compare orders two values of one field's type; ok is false when they
+// are not of one type (a value stored before its field changed type),
+// which no comparison matches.
+func compare(a, b any) (c int, ok bool) {
 	switch x := a.(type) {
 	case string:
-		return strings.Compare(x, b.(string))
+		y, ok := b.(string)
+		return strings.Compare(x, y), ok
 	case int64:
-		y := b.(int64)
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-		return 0
+		y, ok := b.(int64)
+		return cmp.Compare(x, y), ok
 	case Dec:
-		return x.Rat().Cmp(b.(Dec).Rat())
+		y, ok := b.(Dec)
+		if !ok {
+			return 0, false
+		}
+		return x.Rat().Cmp(y.Rat()), true
 	case bool:
-		y := b.(bool)
+		y, ok := b.(bool)
 		switch {
 		case x == y:
-			return 0
+			return 0, ok
 		case !x:
-			return -1
+			return -1, ok
 		}
-		return 1
+		return 1, ok
 	case time.Time:
-		return x.Compare(b.(time.Time))
+		y, ok := b.(time.Time)
+		return x.Compare(y), ok
 	case []byte:
-		return bytes.Compare(x, b.([]byte))
+		y, ok := b.([]byte)
+		return bytes.Compare(x, y), ok
 	}
-	return 0
+	return 0, false
 }
 
 // isDelta reports whether the filter requires srvExport = 0: the whole

@@ -145,3 +145,22 @@ func TestParseExportAcceptsOneObjectOrAnArray(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterOnAValueOfAnotherTypeMatchesNoComparison(t *testing.T) {
+	order, _ := DefaultCatalog.Entity("order")
+	rec := orderRecord("O-1", map[string]any{"itemCount": "3"}) // stored before the field became an integer
+	for filter, want := range map[string]bool{
+		`{"field": "itemCount", "op": "eq", "value": 3}`:      false,
+		`{"field": "itemCount", "op": "ne", "value": 3}`:      true,
+		`{"field": "itemCount", "op": "ge", "value": 0}`:      false,
+		`{"field": "itemCount", "op": "in", "value": [3, 4]}`: false,
+	} {
+		f, err := ParseFilter(order, json.RawMessage(filter))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Match(order, rec); got != want {
+			t.Errorf("%s matched %v, want %v", filter, got, want)
+		}
+	}
+}
