@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -20,6 +21,8 @@ var (
 	ErrChanged = errors.New("record changed")
 	// ErrReferenced: a physical delete of a record other records refer to.
 	ErrReferenced = errors.New("record is referenced")
+	// ErrContended: concurrent writers kept changing the record; retry.
+	ErrContended = errors.New("record changed concurrently")
 )
 
 // InvalidError is bad input, with the field it concerns.
@@ -196,7 +199,21 @@ func (s Service) Update(ctx context.Context, projectID string, e *Entity, code s
 
 // maxAttempts bounds retries of a read-modify-write lost to a concurrent
 // writer when the caller did not pin a version.
-const maxAttempts = 5
+const maxAttempts = 8
+
+// retryLater waits before attempt n+1 of a write lost to a concurrent
+// writer: a growing, jittered pause, so that writers stop colliding.
+func retryLater(ctx context.Context, attempt int) error {
+	d := time.Duration(attempt)*5*time.Millisecond + time.Duration(rand.Int64N(int64(10*time.Millisecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 // change applies edit to the live record as a new version.
 func (s Service) change(ctx context.Context, projectID string, e *Entity, code string, ifMatch time.Time, edit func(*Record)) (Record, error) {
@@ -216,7 +233,13 @@ func (s Service) change(ctx context.Context, projectID string, e *Entity, code s
 		edit(&rec)
 		rec.SrvDateUTC, rec.SrvExport = NextStamp(s.Now(), old.SrvDateUTC), 0
 		err = s.Store.SaveRecord(ctx, projectID, e, &old, rec)
-		if errors.Is(err, ErrChanged) && ifMatch.IsZero() && attempt < maxAttempts {
+		if errors.Is(err, ErrChanged) && ifMatch.IsZero() {
+			if attempt == maxAttempts {
+				return Record{}, ErrContended
+			}
+			if err := retryLater(ctx, attempt); err != nil {
+				return Record{}, err
+			}
 			continue
 		}
 		return rec, err
@@ -279,6 +302,9 @@ func (s Service) FollowTracking(ctx context.Context, projectID string, e *Entity
 		rec.SrvDateUTC, rec.SrvExport = NextStamp(s.Now(), old.SrvDateUTC), 0
 		err = s.Store.SaveRecord(ctx, projectID, e, &old, rec)
 		if errors.Is(err, ErrChanged) && attempt < maxAttempts {
+			if err := retryLater(ctx, attempt); err != nil {
+				return err
+			}
 			continue
 		}
 		return err

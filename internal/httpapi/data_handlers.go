@@ -334,6 +334,8 @@ func dataProblem(err error) *Problem {
 		return newProblem(http.StatusConflict, "RECORD_EXISTS", "a record with this code exists; change it with PUT")
 	case errors.Is(err, data.ErrChanged):
 		return newProblem(http.StatusPreconditionFailed, "PRECONDITION_FAILED", "the record changed since the srvDateUTC given in If-Match; read it again")
+	case errors.Is(err, data.ErrContended):
+		return newProblem(http.StatusConflict, "CONCURRENT_CHANGE", "other writers kept changing this record; send the change again")
 	case errors.Is(err, data.ErrReferenced):
 		return newProblem(http.StatusConflict, "RECORD_REFERENCED", "other records refer to this record; change or delete them first, or delete it logically")
 	}

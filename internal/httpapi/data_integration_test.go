@@ -489,3 +489,44 @@ func TestDataDeltaPagesBySrvDateAndFollowsTheCurrentNumber(t *testing.T) {
 		t.Errorf("after an older event: %v", got)
 	}
 }
+
+func TestDataConcurrentUpdatesEachGetTheirOwnSrvDateUTC(t *testing.T) {
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1"}).Want(t, 201)
+	const writers = 8
+	stamps := make([]string, writers)
+	g := errgroup.Group{}
+	for i := range writers {
+		g.Go(func() error {
+			r := e.Call(t, "PUT", base+"/order/O-1", token, map[string]any{"notes": fmt.Sprintf("writer %d", i)})
+			if r.Status != 200 {
+				return fmt.Errorf("writer %d: %d %s", i, r.Status, r.Body)
+			}
+			var rec dataRecord
+			if err := json.Unmarshal(r.Body, &rec); err != nil {
+				return err
+			}
+			stamps[i], _ = rec["srvDateUTC"].(string)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range stamps {
+		if s == "" || seen[s] {
+			t.Fatalf("srvDateUTC shared or missing: %v", stamps)
+		}
+		seen[s] = true
+	}
+	final := decodeRecordBody(t, e.Call(t, "GET", base+"/order/O-1", token, nil).Want(t, 200))
+	latest := ""
+	for _, s := range stamps {
+		latest = max(latest, s)
+	}
+	if final["srvDateUTC"] != latest {
+		t.Fatalf("final %v, latest stamp %s", final["srvDateUTC"], latest)
+	}
+}
