@@ -8,13 +8,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 var _ data.Store = (*Store)(nil)
@@ -221,6 +224,22 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 				attrPK: str(dataTrackedPK(newTracked)), attrSK: str(dataTrackedSK(projectID, e.Name, rec.Code)),
 				"projectId": str(projectID), "entity": str(e.Name), "code": str(rec.Code),
 			}}})
+			// The number is subscribed to the project as a job ADD would
+			// (40 days from the change), so its status keeps arriving.
+			if _, c, err := tracking.Identify(newTracked); err == nil {
+				now := rec.SrvDateUTC.UTC()
+				av, err := attributevalue.MarshalMap(associationItem{
+					PK: associationPK(projectID, associationShard(newTracked)), SK: associationSK(newTracked),
+					GSI1PK: numberGSI1PK(newTracked), GSI1SK: projectPK(projectID),
+					ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c),
+					AddedAt: formatTime(now), ExpiresAt: now.Add(job.AssociationTTL).Unix(),
+				})
+				if err != nil {
+					return err
+				}
+				delete(av, "jobId") // no job: the API shows null
+				actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: av}})
+			}
 		}
 	}
 	if len(actions) == 1 {

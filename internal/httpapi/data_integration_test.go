@@ -312,6 +312,17 @@ func TestDataDeltaSyncLoopFollowsTracking(t *testing.T) {
 	const number = "1Z999AA10123456784"
 	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1", "orderNumber": "SO-1"}).Want(t, 201)
 	e.Call(t, "POST", base+"/shipment", token, map[string]any{"shipment_ID": "S-1", "order_ID": "O-1", "trackingNumber": number, "carrier": "ups"}).Want(t, 201)
+	// The shipment subscribed its number to the project, as a job ADD would.
+	var numbers listOut[struct {
+		TrackingNumber string    `json:"trackingNumber"`
+		ExpiresAt      time.Time `json:"expiresAt"`
+		JobID          *string   `json:"jobId"`
+	}]
+	e.Call(t, "GET", "/v1/projects/"+strings.TrimPrefix(base, "/v1/data/")+"/tracking-numbers", token, nil).Want(t, 200).JSON(t, &numbers)
+	if len(numbers.Items) != 1 || numbers.Items[0].TrackingNumber != number || numbers.Items[0].JobID != nil ||
+		numbers.Items[0].ExpiresAt.Sub(e.Clock()) < 39*24*time.Hour {
+		t.Fatalf("project numbers %+v", numbers)
+	}
 
 	// The ERP reads what is new and validates it all.
 	var rows []map[string]string
