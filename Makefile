@@ -7,7 +7,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper
+FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper data
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
 LOGICAL_job-submit := JobSubmitFunction
@@ -18,6 +18,7 @@ LOGICAL_messages := MessagesFunction
 LOGICAL_tracking := TrackingFunction
 LOGICAL_tracker := TrackerFunction
 LOGICAL_sweeper := SweeperFunction
+LOGICAL_data := DataFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
@@ -97,6 +98,8 @@ build-TrackerFunction:
 	$(call LAMBDA_BUILD,tracker)
 build-SweeperFunction:
 	$(call LAMBDA_BUILD,sweeper)
+build-DataFunction:
+	$(call LAMBDA_BUILD,data)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:

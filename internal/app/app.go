@@ -21,6 +21,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
+	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
@@ -82,7 +83,8 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	projects := project.Service{Store: store, Now: now, NewID: newID}
 	q := queue.SQS{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.JobsQueueURL}
 	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
-	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID}
+	records := data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
+	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: records}
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
@@ -92,6 +94,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: store},
 		Tracker:     tracker.Service{Store: store, Now: now},
+		Data:        records,
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 	}

@@ -153,3 +153,39 @@ func memberSK(principalID string) string { return skMember + principalID }
 func membershipGSI1SK(projectCreatedAt, projectID string) string {
 	return "PROJECT#" + projectCreatedAt + "#" + projectID
 }
+
+// Data exchange (seed 002) keys.
+//
+//	item          PK                          SK                         GSI1PK                GSI1SK
+//	record        DATA#<p>#<entity>           <code>                     DATAX#<p>#<entity>    <srvDateUTC>#<code>
+//	reference     DATAREF#<p>#<entity>#<code> <from entity>#<field>#<from code>
+//	tracked       DATATRK#<number>            <p>#<entity>#<code>
+//
+// An entity's records are one partition in code order (simple retrieval,
+// paging, filtered reads). GSI1 holds a record only while srvExport = 0
+// (the attributes are removed on export validation), so the delta-sync
+// query reads exactly the rows it returns, by srvDateUTC. A reference item
+// per foreign key value, written in the same transaction as the record
+// that holds it, answers "every record that refers to X" with one Query
+// (physical delete, merge). A tracked item per shipment tracking number
+// answers "the shipments of number N" when its status moves.
+
+func dataPK(projectID, entity string) string { return "DATA#" + projectID + "#" + entity }
+
+func dataExportGSI1PK(projectID, entity string) string { return "DATAX#" + projectID + "#" + entity }
+
+func dataExportGSI1SK(stamp, code string) string { return stamp + "#" + code }
+
+func dataRefPK(projectID, entity, code string) string {
+	return "DATAREF#" + projectID + "#" + entity + "#" + code
+}
+
+func dataRefSK(fromEntity, field, fromCode string) string {
+	return fromEntity + "#" + field + "#" + fromCode
+}
+
+func dataTrackedPK(number string) string { return "DATATRK#" + number }
+
+func dataTrackedSK(projectID, entity, code string) string {
+	return projectID + "#" + entity + "#" + code
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/message"
@@ -37,6 +38,9 @@ type API struct {
 	Logger   *slog.Logger
 	// Deadline bounds every request; zero means DefaultDeadline.
 	Deadline time.Duration
+
+	// Data serves the data exchange of seed 002.
+	Data data.Service
 }
 
 // DefaultDeadline is how long a request may take: under API Gateway's 29
@@ -76,6 +80,16 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"POST /v1/tracker":                                                 a.search,
 
 		"GET /track/{tracking_number}": a.trackPage,
+		// Data exchange (seed 002).
+		"GET /v1/data/{projectId}/entities":              a.listEntities,
+		"GET /v1/data/{projectId}/entities/{entityName}": a.getEntity,
+		"GET /v1/data/{projectId}/{entity}":              a.listRecords,
+		"POST /v1/data/{projectId}/{entity}":             a.createRecord,
+		"POST /v1/data/{projectId}/{entity}/query":       a.queryRecords,
+		"GET /v1/data/{projectId}/{entity}/{code}":       a.getRecord,
+		"PUT /v1/data/{projectId}/{entity}/{code}":       a.updateRecord,
+		"DELETE /v1/data/{projectId}/{entity}/{code}":    a.deleteRecord,
+		"POST /v1/data/{projectId}/export":               a.validateExport,
 	}
 }
 

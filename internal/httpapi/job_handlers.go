@@ -222,13 +222,13 @@ type associationBody struct {
 	Carrier        string    `json:"carrier"`
 	AddedAt        time.Time `json:"addedAt"`
 	ExpiresAt      time.Time `json:"expiresAt"`
-	JobID          string    `json:"jobId"`
+	JobID          *string   `json:"jobId"`
 }
 
 func newAssociationBody(a job.Association) associationBody {
 	return associationBody{
 		TrackingNumber: a.TrackingNumber, Carrier: a.Carrier, AddedAt: *timestamp(a.AddedAt),
-		ExpiresAt: a.ExpiresAt.UTC(), JobID: a.JobID,
+		ExpiresAt: a.ExpiresAt.UTC(), JobID: optional(a.JobID),
 	}
 }
 

@@ -59,6 +59,9 @@ func problemFor(err error) *Problem {
 	var invalid *project.InvalidError
 	var invalidJob *job.InvalidError
 	var bad *input.Error
+	if p := dataProblem(err); p != nil {
+		return p
+	}
 	switch {
 	case errors.As(err, &p):
 		return p

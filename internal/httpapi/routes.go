@@ -56,4 +56,14 @@ var Routes = []Route{
 
 	// The public tracking page: the resource above as HTML for recipients.
 	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true},
+	// Data exchange (seed 002).
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities/{entityName}"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/query"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}/{code}"},
+	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}"},
+	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export"},
 }

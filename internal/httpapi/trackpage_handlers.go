@@ -52,7 +52,9 @@ func (a *API) writeTrackPageError(w http.ResponseWriter, r *http.Request, lang t
 		w.Header().Set("Cache-Control", trackingCacheControl)
 		page, renderErr = lang.NotFound(number, tracking.CarrierName(c))
 	default:
-		status = loggedProblem(r, err).Status
+		p := loggedProblem(r, err)
+		status = p.Status
+		setRetryAfter(w, p)
 		page, renderErr = lang.Unavailable()
 	}
 	if renderErr != nil {

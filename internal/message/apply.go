@@ -117,6 +117,10 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 			if err := s.applyNumber(gctx, n, msgs, byNumber[n]); err != nil {
 				return err
 			}
+			// Data exchange (seed 002): shipment records follow the number's status.
+			if err := s.followShipments(gctx, n, ownedEvents[n]); err != nil {
+				return err
+			}
 			changes := unnotified[n]
 			if len(changes) == 0 {
 				return nil

@@ -16,8 +16,6 @@ func TestStoredPayloadKeepsOnlyWhatIsApplied(t *testing.T) {
 			"customAttributes":{"size":"A","weight":12345678901234567890,"signature":"SIG-SECRET","address":{"line1":"HOME-SECRET"},
 			"delivery":{"recipient_phone":"PHONE-SECRET","e-mail":"MAIL-SECRET","window":"9-12"}}}`)},
 			[]string{"SECRET", "signature", "recipient"}, []string{`"size":"A"`, `"weight":12345678901234567890`, `"window":"9-12"`, n}},
-		{"event with a repeated key", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"SECRET","status":"confirmed","datetime":"2015-09-17T10:28:00Z"}`)},
-			[]string{"SECRET"}, []string{`"status":"confirmed"`}},
 		{"service change", Incoming{MessageType: TypeServiceChange, Payload: []byte(`{"trackingNumber":"` + n + `","service":"x", "datetime":"2015-09-17T10:28:00Z"}`)},
 			nil, []string{`"service":"x"`}},
 	}

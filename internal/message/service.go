@@ -18,6 +18,9 @@ type Service struct {
 	Queue    Queue
 	Now      func() time.Time
 	NewID    func() string
+
+	// Shipments, when set, are the data exchange's shipment records.
+	Shipments ShipmentRecords
 }
 
 // ErrNotQueued reports a stored request that could not be queued.

@@ -30,6 +30,7 @@ var functionPolicies = map[string][]string{
 	"TrackingFunction":   {"TableReadPolicy"},
 	"TrackerFunction":    {"TableReadPolicy"},
 	"SweeperFunction":    {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
+	"DataFunction":       {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
 }
 
 // mayScanOrDelete lists the functions allowed dynamodb:Scan or
@@ -37,6 +38,7 @@ var functionPolicies = map[string][]string{
 // lookup or a Query; unconditional deletes go through BatchWriteItem.
 var mayScanOrDelete = map[string]string{
 	"ProcessorFunction": "a REMOVE job deletes an association only if no later job added it again (a condition BatchWriteItem cannot express)",
+	"DataFunction":      "a physical delete removes a record only while it is locked against new references (a conditional delete in a transaction)",
 }
 
 type resourceMap map[string]map[string]any

@@ -1,0 +1,396 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+
+	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+var _ data.Store = (*Store)(nil)
+
+// Attributes of a record item; its field values sit in the map "v".
+const (
+	attrRecordCode   = "code"
+	attrRecordStamp  = "stamp"
+	attrRecordExport = "srvExport"
+	attrRecordDelete = "deleted"
+	attrRecordValues = "v"
+	attrRecordLock   = "lock"
+	attrRecordLockAt = "lockUntil"
+	// deleteLockTTL is how long a physical delete keeps new references
+	// out while it checks for existing ones; a crashed delete frees the
+	// record after it.
+	deleteLockTTL = 30 * time.Second
+)
+
+func recordKey(projectID, entity, code string) item {
+	return item{attrPK: str(dataPK(projectID, entity)), attrSK: str(code)}
+}
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func recordItem(projectID string, e *data.Entity, r data.Record) (item, error) {
+	stamp := r.SrvDateUTC.UTC().Format(data.StampLayout)
+	values := item{}
+	for name, v := range r.Values {
+		f, ok := e.Field(name)
+		if !ok || v == nil {
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			values[name] = str(x)
+		case int64:
+			values[name] = num(x)
+		case data.Dec:
+			// Kept as text: DynamoDB numbers drop trailing zeros.
+			values[name] = str(string(x))
+		case bool:
+			values[name] = &types.AttributeValueMemberBOOL{Value: x}
+		case time.Time:
+			values[name] = str(x.UTC().Format(data.StampLayout))
+		case []byte:
+			values[name] = &types.AttributeValueMemberB{Value: x}
+		default:
+			return nil, fmt.Errorf("record %s.%s: value of type %T", e.Name, f.Name, v)
+		}
+	}
+	it := recordKey(projectID, e.Name, r.Code)
+	it[attrRecordCode] = str(r.Code)
+	it[attrRecordStamp] = str(stamp)
+	it[attrRecordExport] = num(r.SrvExport)
+	it[attrRecordValues] = &types.AttributeValueMemberM{Value: values}
+	if r.Deleted {
+		it[attrRecordDelete] = &types.AttributeValueMemberBOOL{Value: true}
+	} else if r.SrvExport == 0 {
+		it[attrGSI1PK] = str(dataExportGSI1PK(projectID, e.Name))
+		it[attrGSI1SK] = str(dataExportGSI1SK(stamp, r.Code))
+	}
+	return it, nil
+}
+
+func decodeRecord(e *data.Entity, it item) (data.Record, error) {
+	r := data.Record{Entity: e.Name, Values: map[string]any{}}
+	s := func(name string) string {
+		v, _ := it[name].(*types.AttributeValueMemberS)
+		if v == nil {
+			return ""
+		}
+		return v.Value
+	}
+	r.Code = s(attrRecordCode)
+	stamp, err := time.Parse(data.StampLayout, s(attrRecordStamp))
+	if err != nil {
+		return r, fmt.Errorf("record %s/%s: stamp: %w", e.Name, r.Code, err)
+	}
+	r.SrvDateUTC = stamp
+	if n, ok := it[attrRecordExport].(*types.AttributeValueMemberN); ok {
+		r.SrvExport, _ = strconv.ParseInt(n.Value, 10, 64)
+	}
+	if d, ok := it[attrRecordDelete].(*types.AttributeValueMemberBOOL); ok {
+		r.Deleted = d.Value
+	}
+	m, _ := it[attrRecordValues].(*types.AttributeValueMemberM)
+	if m == nil {
+		return r, nil
+	}
+	for name, av := range m.Value {
+		f, ok := e.Field(name)
+		if !ok {
+			continue // a field since removed from the catalog
+		}
+		switch x := av.(type) {
+		case *types.AttributeValueMemberS:
+			switch f.Type {
+			case data.Decimal:
+				r.Values[name] = data.Dec(x.Value)
+			case data.Datetime:
+				t, err := time.Parse(data.StampLayout, x.Value)
+				if err != nil {
+					return r, fmt.Errorf("record %s/%s: %s: %w", e.Name, r.Code, name, err)
+				}
+				r.Values[name] = t
+			default:
+				r.Values[name] = x.Value
+			}
+		case *types.AttributeValueMemberN:
+			n, err := strconv.ParseInt(x.Value, 10, 64)
+			if err != nil {
+				return r, fmt.Errorf("record %s/%s: %s: %w", e.Name, r.Code, name, err)
+			}
+			r.Values[name] = n
+		case *types.AttributeValueMemberBOOL:
+			r.Values[name] = x.Value
+		case *types.AttributeValueMemberB:
+			r.Values[name] = x.Value
+		}
+	}
+	return r, nil
+}
+
+// Record implements data.Store.
+func (s *Store) Record(ctx context.Context, projectID string, e *data.Entity, code string) (data.Record, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.Table, Key: recordKey(projectID, e.Name, code), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return data.Record{}, err
+	}
+	if out.Item == nil {
+		return data.Record{}, data.ErrNotFound
+	}
+	return decodeRecord(e, out.Item)
+}
+
+// liveRecord is the condition a referenced record meets: it exists, is
+// not logically deleted, and no physical delete holds it.
+const liveRecord = "attribute_exists(PK) AND attribute_not_exists(deleted) AND (attribute_not_exists(lockUntil) OR lockUntil < :now)"
+
+// SaveRecord implements data.Store: one transaction holds the record, the
+// checks of its new foreign keys and its reference and tracked items.
+func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record) error {
+	it, err := recordItem(projectID, e, rec)
+	if err != nil {
+		return err
+	}
+	put := &types.Put{TableName: &s.Table, Item: it}
+	if old == nil {
+		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		put.ConditionExpression = aws.String("stamp = :stamp")
+		put.ExpressionAttributeValues = item{":stamp": str(old.SrvDateUTC.UTC().Format(data.StampLayout))}
+	}
+	actions := []types.TransactWriteItem{{Put: put}}
+	// checked[i] names the foreign key field checked by actions[i].
+	checked := map[int]*data.Field{}
+	var oldValues map[string]any
+	if old != nil {
+		oldValues = old.Values
+	}
+	now := num(time.Now().Unix())
+	for _, fk := range e.ForeignKeys() {
+		nv, _ := rec.Values[fk.Name].(string)
+		ov, _ := oldValues[fk.Name].(string)
+		if nv == ov {
+			continue
+		}
+		if nv != "" {
+			checked[len(actions)] = fk
+			actions = append(actions,
+				types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+					TableName: &s.Table, Key: recordKey(projectID, fk.References, nv),
+					ConditionExpression:       aws.String(liveRecord),
+					ExpressionAttributeValues: item{":now": now},
+				}},
+				types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item{
+					attrPK: str(dataRefPK(projectID, fk.References, nv)), attrSK: str(dataRefSK(e.Name, fk.Name, rec.Code)),
+					"entity": str(e.Name), "field": str(fk.Name), "code": str(rec.Code),
+				}}})
+		}
+		if ov != "" {
+			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+				attrPK: str(dataRefPK(projectID, fk.References, ov)), attrSK: str(dataRefSK(e.Name, fk.Name, rec.Code)),
+			}}})
+		}
+	}
+	oldTracked, newTracked := "", e.TrackingKey(rec)
+	if old != nil {
+		oldTracked = e.TrackingKey(*old)
+	}
+	if oldTracked != newTracked {
+		if oldTracked != "" {
+			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+				attrPK: str(dataTrackedPK(oldTracked)), attrSK: str(dataTrackedSK(projectID, e.Name, rec.Code)),
+			}}})
+		}
+		if newTracked != "" {
+			actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item{
+				attrPK: str(dataTrackedPK(newTracked)), attrSK: str(dataTrackedSK(projectID, e.Name, rec.Code)),
+				"projectId": str(projectID), "entity": str(e.Name), "code": str(rec.Code),
+			}}})
+			// The number is subscribed to the project as a job ADD would
+			// (40 days from the change), so its status keeps arriving.
+			if _, c, err := tracking.Identify(newTracked); err == nil {
+				now := rec.SrvDateUTC.UTC()
+				av, err := attributevalue.MarshalMap(associationItem{
+					PK: associationPK(projectID, associationShard(newTracked)), SK: associationSK(newTracked),
+					GSI1PK: numberGSI1PK(newTracked), GSI1SK: projectPK(projectID),
+					ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c),
+					AddedAt: formatTime(now), ExpiresAt: now.Add(job.AssociationTTL).Unix(),
+				})
+				if err != nil {
+					return err
+				}
+				delete(av, "jobId") // no job: the API shows null
+				actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: av}})
+			}
+		}
+	}
+	if len(actions) == 1 {
+		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+		})
+		if isConditionFailed(err) {
+			return data.ErrChanged
+		}
+		return err
+	}
+	return s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
+		if failed(reasons, 0) {
+			return data.ErrChanged
+		}
+		for i, fk := range checked {
+			if failed(reasons, i) {
+				v, _ := rec.Values[fk.Name].(string)
+				return &data.InvalidError{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, v, fk.References)}
+			}
+		}
+		return nil
+	})
+}
+
+func failed(reasons []types.CancellationReason, i int) bool {
+	return i < len(reasons) && reasons[i].Code != nil && *reasons[i].Code == "ConditionalCheckFailed"
+}
+
+// transact runs a transaction, retrying conflicts with concurrent
+// transactions; a cancelled one is passed to cancelled, whose error wins.
+func (s *Store) transact(ctx context.Context, actions []types.TransactWriteItem, cancelled func([]types.CancellationReason) error) error {
+	for attempt := 1; ; attempt++ {
+		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
+		var tc *types.TransactionCanceledException
+		if !errors.As(err, &tc) {
+			var conflict *types.TransactionConflictException
+			if errors.As(err, &conflict) && attempt < maxBatchAttempts {
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+				continue
+			}
+			return err
+		}
+		if cerr := cancelled(tc.CancellationReasons); cerr != nil {
+			return cerr
+		}
+		if attempt == maxBatchAttempts {
+			return err
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// RemoveRecord implements data.Store. The record is first locked, so no
+// new reference can commit; then the references are counted; then the
+// record and its own reference and tracked items go in one transaction.
+func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Entity, old data.Record) error {
+	key := recordKey(projectID, e.Name, old.Code)
+	token := uuid.NewString()
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: key,
+		UpdateExpression:         aws.String("SET #lock = :tok, lockUntil = :until"),
+		ConditionExpression:      aws.String("stamp = :stamp"),
+		ExpressionAttributeNames: map[string]string{"#lock": attrRecordLock},
+		ExpressionAttributeValues: item{
+			":tok": str(token), ":until": num(time.Now().Add(deleteLockTTL).Unix()),
+			":stamp": str(old.SrvDateUTC.UTC().Format(data.StampLayout)),
+		},
+	})
+	if isConditionFailed(err) {
+		return data.ErrChanged
+	}
+	if err != nil {
+		return err
+	}
+	refs, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true), Limit: aws.Int32(1),
+		ExpressionAttributeValues: item{":pk": str(dataRefPK(projectID, e.Name, old.Code))},
+	})
+	if err == nil && len(refs.Items) > 0 {
+		err = data.ErrReferenced
+	}
+	if err != nil {
+		_, uerr := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.Table, Key: key,
+			UpdateExpression:          aws.String("REMOVE #lock, lockUntil"),
+			ConditionExpression:       aws.String("#lock = :tok"),
+			ExpressionAttributeNames:  map[string]string{"#lock": attrRecordLock},
+			ExpressionAttributeValues: item{":tok": str(token)},
+		})
+		if uerr != nil && !isConditionFailed(uerr) {
+			return errors.Join(err, uerr)
+		}
+		return err
+	}
+	actions := []types.TransactWriteItem{{Delete: &types.Delete{
+		TableName: &s.Table, Key: key,
+		ConditionExpression:       aws.String("#lock = :tok"),
+		ExpressionAttributeNames:  map[string]string{"#lock": attrRecordLock},
+		ExpressionAttributeValues: item{":tok": str(token)},
+	}}}
+	for _, fk := range e.ForeignKeys() {
+		if v, _ := old.Values[fk.Name].(string); v != "" {
+			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+				attrPK: str(dataRefPK(projectID, fk.References, v)), attrSK: str(dataRefSK(e.Name, fk.Name, old.Code)),
+			}}})
+		}
+	}
+	if n := e.TrackingKey(old); n != "" {
+		actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+			attrPK: str(dataTrackedPK(n)), attrSK: str(dataTrackedSK(projectID, e.Name, old.Code)),
+		}}})
+	}
+	return s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
+		if failed(reasons, 0) {
+			return data.ErrChanged
+		}
+		return nil
+	})
+}
+
+// MarkExported implements data.Store.
+func (s *Store) MarkExported(ctx context.Context, projectID string, e *data.Entity, code string, stamp time.Time, value int64) (data.Conflict, error) {
+	stampText := stamp.UTC().Format(data.StampLayout)
+	in := &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: recordKey(projectID, e.Name, code),
+		ConditionExpression:       aws.String("stamp = :stamp AND attribute_not_exists(deleted)"),
+		ExpressionAttributeValues: item{":stamp": str(stampText), ":v": num(value)},
+	}
+	if value == 0 {
+		in.UpdateExpression = aws.String("SET srvExport = :v, GSI1PK = :gpk, GSI1SK = :gsk")
+		in.ExpressionAttributeValues[":gpk"] = str(dataExportGSI1PK(projectID, e.Name))
+		in.ExpressionAttributeValues[":gsk"] = str(dataExportGSI1SK(stampText, code))
+	} else {
+		in.UpdateExpression = aws.String("SET srvExport = :v REMOVE GSI1PK, GSI1SK")
+	}
+	_, err := s.Client.UpdateItem(ctx, in)
+	if err == nil {
+		return data.Conflict{}, nil
+	}
+	if !isConditionFailed(err) {
+		return data.Conflict{}, err
+	}
+	cur, err := s.Record(ctx, projectID, e, code)
+	switch {
+	case errors.Is(err, data.ErrNotFound) || (err == nil && cur.Deleted):
+		return data.Conflict{Reason: data.ReasonNotFound}, nil
+	case err != nil:
+		return data.Conflict{}, err
+	}
+	return data.Conflict{Reason: data.ReasonModified, SrvDateUTC: cur.SrvDateUTC}, nil
+}
