@@ -130,6 +130,19 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // StartQueueFunction is the whole main of a queue Lambda: "processor"
 // runs the jobs queue, "dead-letter" its dead-letter queue.
 func StartQueueFunction(function string) {
+	a, logger := coldStart(function)
+	handler, ok := a.QueueHandlers()[function]
+	if !ok {
+		logger.Error("no queue handler", "function", function)
+		os.Exit(1)
+	}
+	lambda.Start(handler)
+}
+
+// coldStart builds the application of a queue or scheduled Lambda from
+// its environment, or ends the process: a function that cannot start
+// must fail at cold start, not inside a handler.
+func coldStart(function string) (*App, *slog.Logger) {
 	logger := NewLogger()
 	slog.SetDefault(logger)
 	ctx := context.Background()
@@ -148,12 +161,7 @@ func StartQueueFunction(function string) {
 		logger.Error("cold start failed", "function", function, "error", err.Error())
 		os.Exit(1)
 	}
-	handler, ok := a.QueueHandlers()[function]
-	if !ok {
-		logger.Error("no queue handler", "function", function)
-		os.Exit(1)
-	}
-	lambda.Start(handler)
+	return a, logger
 }
 
 // QueueHandler handles one SQS batch, as Lambda's event source delivers it.
@@ -190,24 +198,7 @@ func (a *App) sweep(ctx context.Context, _ events.EventBridgeEvent) error {
 
 // StartScheduledFunction is the whole main of a scheduled Lambda.
 func StartScheduledFunction(function string) {
-	logger := NewLogger()
-	slog.SetDefault(logger)
-	ctx := context.Background()
-	a, err := func() (*App, error) {
-		cfg, err := ConfigFromEnv()
-		if err != nil {
-			return nil, err
-		}
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return New(ctx, cfg, awsCfg, Options{Logger: logger})
-	}()
-	if err != nil {
-		logger.Error("cold start failed", "function", function, "error", err.Error())
-		os.Exit(1)
-	}
+	a, logger := coldStart(function)
 	handler, ok := a.ScheduledHandlers()[function]
 	if !ok {
 		logger.Error("no scheduled handler", "function", function)
