@@ -759,7 +759,7 @@ func BenchmarkIngest100x1000(b *testing.B) {
 		part := len(rawWrites) / (2 * len(rawWriters))
 		start, before := time.Now(), sampleCPU()
 		for k, writers := range rawWriters {
-			if err := rates.write(ctx, ddb, e.Config.Table, rawWrites[k*part:(k+1)*part], writers); err != nil {
+			if err := rates.write(ctx, ddb, e.Config.Table, rawWrites[k*part:(k+1)*part], part, writers); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -820,7 +820,7 @@ func BenchmarkIngest100x1000(b *testing.B) {
 			if k == len(rawWriters)-1 {
 				to = len(rawWrites)
 			}
-			if err := rates.write(ctx, ddb, e.Config.Table, rawWrites[from:to], writers); err != nil {
+			if err := rates.write(ctx, ddb, e.Config.Table, rawWrites[from:to], to-from, writers); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -33,8 +33,9 @@ const maxMoveAttempts = 10
 //     together with the change it makes (sequence, previous status), in
 //     one conditional write per number;
 //  5. shipment data and service changes are applied, and the subscribers
-//     of every number with changes not yet notified are told, so a
-//     notification lost to a crash is recorded when the task is retried.
+//     of every number with changes not yet notified (read for all those
+//     numbers in shared calls) are told, so a notification lost to a
+//     crash is recorded when the task is retried.
 func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now time.Time) error {
 	byNumber := map[string][]int{}
 	events := map[string][]tracking.Event{}
@@ -108,6 +109,16 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 	if err != nil {
 		return err
 	}
+	var changed []string
+	for _, n := range owned {
+		if len(unnotified[n]) > 0 {
+			changed = append(changed, n)
+		}
+	}
+	subscribers, err := s.Tracking.Subscribers(ctx, changed, now)
+	if err != nil {
+		return err
+	}
 	var mu sync.Mutex
 	notified := map[string]int{}
 	g, gctx := errgroup.WithContext(ctx)
@@ -121,7 +132,7 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 			if len(changes) == 0 {
 				return nil
 			}
-			if err := s.notify(gctx, n, changes, now); err != nil {
+			if err := s.notify(gctx, subscribers[n], changes); err != nil {
 				return err
 			}
 			mu.Lock()
@@ -173,10 +184,9 @@ func (s Service) advance(ctx context.Context, numbers []string, states map[strin
 }
 
 // notify records the changes of a number for each project subscribing it.
-func (s Service) notify(ctx context.Context, number string, changes []tracking.Change, now time.Time) error {
-	projects, err := s.Tracking.Subscribers(ctx, number, now)
-	if err != nil || len(projects) == 0 {
-		return err
+func (s Service) notify(ctx context.Context, projects []string, changes []tracking.Change) error {
+	if len(projects) == 0 {
+		return nil
 	}
 	return s.Tracking.Notify(ctx, projects, changes, NotificationTTL)
 }
