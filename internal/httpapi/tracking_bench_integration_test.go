@@ -48,6 +48,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
@@ -969,4 +970,101 @@ func (t *ddbTimer) report(c *apitest.DDBCounter) string {
 		parts = append(parts, fmt.Sprintf("%s %.0f ms", part, float64(t.total[name])/float64(time.Millisecond)))
 	}
 	return fmt.Sprintf("%d DynamoDB calls [%s]", calls, strings.Join(parts, ", "))
+}
+
+// BenchmarkIngestDynamoDBCost counts the DynamoDB requests and write
+// units of two requests of 1,000 events, each injected and processed in
+// process through counting clients (apitest.DDBCounter), nothing queued:
+//
+//   - first: the stream's first 1,000 events, for parcels never seen (each
+//     claimed, most of them moved), no project subscribing them;
+//   - then: the stream's next 1,000 events for the same parcels, every
+//     parcel subscribed by one project (associations added through the
+//     store, as a job adds them), so each status change writes a
+//     notification record.
+//
+// wcu is as the endpoint reports it, and as AWS bills it with
+// transactional writes at twice the units (see BenchmarkJobDynamoDBCost).
+func BenchmarkIngestDynamoDBCost(b *testing.B) {
+	e := apitest.Start(b)
+	ctx := context.Background()
+	stream, _ := ingestStream(0)
+	var calls [2]int
+	var wcu, billed [2]float64
+	var lines [2]string
+	b.ResetTimer()
+	for i := range b.N {
+		number := func(p int) string { return dhl(ingestBase + (50+i)*ingestStride + ingestCountOffset + p) }
+		for k := range 2 {
+			part := stream[k*ingestSize : (k+1)*ingestSize]
+			if k == 1 {
+				b.StopTimer()
+				now := time.Now().UTC()
+				var as []job.Association
+				seen := map[int]bool{}
+				for _, ev := range stream[:2*ingestSize] {
+					if !seen[ev.p] {
+						seen[ev.p] = true
+						as = append(as, job.Association{ProjectID: "cost-project", TrackingNumber: number(ev.p), Carrier: "dhl",
+							AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "cost", AddedBy: "cost"})
+					}
+				}
+				if _, err := e.API.Jobs.Store.AddAssociations(ctx, as); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			c, line := costOf(b, e, part, number)
+			t := c.Total()
+			calls[k] += t.Calls
+			wcu[k] += t.WCU
+			billed[k] += t.WCU + c.Ops()["TransactWriteItems"].WCU
+			if i == 0 {
+				lines[k] = line
+			}
+		}
+	}
+	b.StopTimer()
+	per := func(v float64) float64 { return v / float64(b.N) }
+	b.ReportMetric(per(float64(calls[0])), "ddb-requests/1000-new-events")
+	b.ReportMetric(per(billed[0]), "wcu-billed/1000-new-events")
+	b.ReportMetric(per(float64(calls[1])), "ddb-requests/1000-subscribed-events")
+	b.ReportMetric(per(billed[1]), "wcu-billed/1000-subscribed-events")
+	b.Logf("1,000 events of new parcels, no subscribers: %.0f requests, %.0f WCU reported, %.0f as AWS bills; %s", per(float64(calls[0])), per(wcu[0]), per(billed[0]), lines[0])
+	b.Logf("1,000 more events of the same parcels, each subscribed by a project: %.0f requests, %.0f WCU reported, %.0f as AWS bills; %s", per(float64(calls[1])), per(wcu[1]), per(billed[1]), lines[1])
+}
+
+// costOf injects and processes one request of the events through counting
+// clients and returns the counter and the calls by operation on one line.
+func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int) string) (*apitest.DDBCounter, string) {
+	b.Helper()
+	ctx := context.Background()
+	var c apitest.DDBCounter
+	t := &ddbTimer{}
+	store := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), Table: e.Config.Table}
+	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
+	in := make([]message.Incoming, len(events))
+	for j, ev := range events {
+		m := benchEvent(number(ev.p), ev.p, ev.k)
+		payload, err := json.Marshal(m.Payload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in[j] = message.Incoming{MessageType: m.MessageType, ExternalReference: m.ExternalReference, Payload: payload}
+	}
+	svc := message.Service{Store: store, Tracking: store, Queue: noQueue{}, Now: time.Now, NewID: newID}
+	r, err := svc.Inject(ctx, "carrier", "cost", in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.Process(ctx, r.ID); err != nil {
+		b.Fatal(err)
+	}
+	if r, err = e.API.Messages.Store.Request(ctx, r.ID); err != nil {
+		b.Fatal(err)
+	}
+	if err := wantComplete(r, len(events)); err != nil {
+		b.Fatal(err)
+	}
+	return &c, t.report(&c)
 }
