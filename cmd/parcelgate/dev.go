@@ -75,7 +75,11 @@ func cmdDev(ctx context.Context, _ []string) error {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(key),
 	}
-	a, err := app.New(ctx, cfg, awsCfg, app.Options{Sign: true, Logger: logger})
+	// The pollers wake when the API sends a task (devstack.Bell).
+	bell := &devstack.Bell{}
+	appCfg := awsCfg.Copy()
+	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
+	a, err := app.New(ctx, cfg, appCfg, app.Options{Sign: true, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -109,7 +113,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 		return err
 	}
 	pollCtx, stopPolling := context.WithCancel(context.Background())
-	waitPollers := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, logger, devstack.PollOptions{RetryDelay: devRetryDelay})
+	waitPollers := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, logger, devstack.PollOptions{RetryDelay: devRetryDelay, Bell: bell})
 	// The sweeper runs as EventBridge would run it, every minute.
 	waitTimers := devserver.RunTimers(pollCtx, timers, logger)
 	defer func() { stopPolling(); waitPollers(); waitTimers() }()

@@ -164,7 +164,11 @@ func StartWith(t testing.TB, opts Options) *Env {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(pemBytes),
 	}
-	e.App, err = app.New(ctx, e.Config, awsCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline})
+	// The pollers wake when the app sends a task, as the dev server's do.
+	bell := &devstack.Bell{}
+	appCfg := awsCfg.Copy()
+	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
+	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +190,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	pollCtx, stop := context.WithCancel(context.Background())
-	wait := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, quietLogger, devstack.PollOptions{RetryDelay: RetryDelay})
+	wait := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, quietLogger, devstack.PollOptions{RetryDelay: RetryDelay, Bell: bell})
 	t.Cleanup(func() { stop(); wait() })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -71,7 +71,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	if logger == nil {
 		logger = NewLogger()
 	}
-	store := &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, opts.AWS, localDynamoDB), Table: cfg.Table}
+	store := &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, opts.AWS, localDynamoDB), Table: cfg.Table, TransactItems: cfg.TransactItems}
 	jwks, err := cfg.keySet()
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,6 +30,9 @@ type Config struct {
 	// signs tokens; only the auth function has either.
 	PrivateKeyPEM       string
 	PrivateKeyParameter string
+	// TransactItems is how many actions a TransactWriteItems of the
+	// processor may hold (dynamo.Store.TransactItems); 0 for the default.
+	TransactItems int
 }
 
 // Environment variable names; the README's configuration table lists them.
@@ -41,6 +45,7 @@ const (
 	EnvPublicJWKS      = "PARCELGATE_JWT_PUBLIC_JWKS"
 	EnvPrivateKey      = "PARCELGATE_JWT_PRIVATE_KEY"
 	EnvPrivateKeyParam = "PARCELGATE_JWT_PRIVATE_KEY_PARAMETER"
+	EnvTransactItems   = "PARCELGATE_DYNAMODB_TRANSACT_ITEMS"
 	defaultAudience    = "parcelgate"
 	defaultTokenTTL    = time.Hour
 	maxTokenTTL        = 12 * time.Hour
@@ -68,6 +73,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s must be a duration up to %s, like 1h", EnvTokenTTL, maxTokenTTL)
 		}
 		c.TokenTTL = d
+	}
+	if s := os.Getenv(EnvTransactItems); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 2 || n > 100 {
+			return c, fmt.Errorf("%s must be a whole number from 2 to 100 (DynamoDB's limit; DynamoDB Local takes at most 10)", EnvTransactItems)
+		}
+		c.TransactItems = n
 	}
 	var missing []string
 	for name, v := range map[string]string{EnvTable: c.Table, EnvIssuer: c.Issuer} {

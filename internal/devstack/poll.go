@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// idlePause is how long Poll waits after finding the queue empty; it bounds
-// the delivery latency of the local stack.
+// idlePause is how long Poll waits after finding the queue empty unless a
+// Bell rings; it bounds the delivery latency of messages sent without one.
 const idlePause = 200 * time.Millisecond
 
 // Consumer is a function subscribed to a queue, as an SQS event source
@@ -44,6 +44,9 @@ type PollOptions struct {
 	// counts ChangeMessageVisibility as a receive, so messages would reach
 	// the dead-letter queue after fewer deliveries than maxReceiveCount.
 	RetryDelay time.Duration
+	// Bell, when set, wakes the poller from its idle pause when a message
+	// is sent (see Bell).
+	Bell *Bell
 }
 
 // Poll delivers the queue's messages to c.Handler until ctx is done, then
@@ -83,6 +86,7 @@ func Poll(ctx context.Context, client *sqs.Client, c Consumer, logger *slog.Logg
 	}
 	backoff := time.Second
 	for ctx.Err() == nil {
+		rung := opts.Bell.next()
 		out, err := client.ReceiveMessage(ctx, in)
 		if ctx.Err() != nil {
 			return nil
@@ -98,7 +102,7 @@ func Poll(ctx context.Context, client *sqs.Client, c Consumer, logger *slog.Logg
 		}
 		backoff = time.Second
 		if len(out.Messages) == 0 {
-			sleep(ctx, idlePause)
+			sleepUnless(ctx, idlePause, rung)
 			continue
 		}
 		deliver(ctx, client, c, log, out.Messages)
@@ -173,11 +177,15 @@ func failures(resp events.SQSEventResponse, e events.SQSEvent) (map[string]bool,
 	return failed, nil
 }
 
-func sleep(ctx context.Context, d time.Duration) {
+func sleep(ctx context.Context, d time.Duration) { sleepUnless(ctx, d, nil) }
+
+// sleepUnless sleeps for d, or until ctx is done or wake is closed.
+func sleepUnless(ctx context.Context, d time.Duration, wake <-chan struct{}) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C:
+	case <-wake:
 	}
 }

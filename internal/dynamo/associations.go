@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
@@ -66,11 +65,13 @@ func (s *Store) Associations(ctx context.Context, projectID string, numbers []st
 	return out, nil
 }
 
-// AddAssociations implements job.Store: one conditional put per
-// association, which holds when no association of the number exists or
-// it expired by a.AddedAt. The associations whose put failed are read
-// back together, consistently (DynamoDB Local does not return the item
-// that failed a condition); one removed meanwhile is put again.
+// AddAssociations implements job.Store: each association is put on the
+// condition that no association of its number exists or it expired by
+// a.AddedAt, in one transaction with its entry in the number's
+// subscribers item; several such pairs share a transaction (see
+// transactUnits). The associations whose condition failed are read back
+// together, consistently (DynamoDB Local does not return the item that
+// failed a condition); one removed meanwhile is put again.
 func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
 	stored := make([]job.Association, len(as))
 	pending := make([]int, len(as))
@@ -81,28 +82,26 @@ func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]jo
 		if attempt > maxBatchAttempts {
 			return nil, fmt.Errorf("%d associations added and removed concurrently %d times", len(pending), attempt-1)
 		}
-		taken := make([]bool, len(as))
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(itemConcurrency)
-		for _, i := range pending {
-			g.Go(func() error {
-				ok, err := s.putIfAbsent(gctx, as[i])
-				if ok {
-					stored[i] = as[i]
-				}
-				taken[i] = !ok
-				return err
-			})
+		units := make([][]types.TransactWriteItem, len(pending))
+		for k, i := range pending {
+			put, err := s.putIfAbsent(as[i])
+			if err != nil {
+				return nil, err
+			}
+			units[k] = []types.TransactWriteItem{put, s.subscribed(as[i])}
 		}
-		if err := g.Wait(); err != nil {
+		taken, err := s.transactUnits(ctx, units)
+		if err != nil {
 			return nil, err
 		}
 		var keys []item
 		var lost []int
-		for _, i := range pending {
-			if taken[i] {
+		for k, i := range pending {
+			if taken[k] {
 				keys = append(keys, associationKey(as[i].ProjectID, as[i].TrackingNumber))
 				lost = append(lost, i)
+			} else {
+				stored[i] = as[i]
 			}
 		}
 		items, err := s.batchGet(ctx, keys)
@@ -130,7 +129,7 @@ func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]jo
 }
 
 // putIfAbsent puts a unless a live association of its number exists.
-func (s *Store) putIfAbsent(ctx context.Context, a job.Association) (bool, error) {
+func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(associationItem{
 		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
 		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID),
@@ -138,71 +137,54 @@ func (s *Store) putIfAbsent(ctx context.Context, a job.Association) (bool, error
 		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
 	})
 	if err != nil {
-		return false, err
+		return types.TransactWriteItem{}, err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+	return types.TransactWriteItem{Put: &types.Put{
 		TableName:           &s.Table,
 		Item:                av,
 		ConditionExpression: aws.String("attribute_not_exists(PK) OR expiresAt <= :at"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":at": &types.AttributeValueMemberN{Value: strconv.FormatInt(a.AddedAt.Unix(), 10)},
 		},
-	})
-	if isConditionFailed(err) {
-		return false, nil
-	}
-	return err == nil, err
+	}}, nil
 }
 
-// itemConcurrency bounds the single-item writes of one job in flight, as
-// batchConcurrency bounds batches.
-const itemConcurrency = 8
-
 // Apply implements job.Store. Each renewal and removal is one conditional
-// write: a renewal only moves an association's expiry forward, and a
-// removal spares an association (re)added after the job's decision time,
-// so a job delivered again after a later job never undoes that job's
-// changes.
+// write, in one transaction with the number's subscribers item: a renewal
+// only moves an association's expiry forward, and a removal spares an
+// association (re)added after the job's decision time, so a job delivered
+// again after a later job never undoes that job's changes.
 func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(itemConcurrency)
+	units := make([][]types.TransactWriteItem, 0, len(renew)+len(remove))
 	for _, a := range renew {
-		g.Go(func() error {
-			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName:           &s.Table,
-				Key:                 associationKey(projectID, a.TrackingNumber),
-				UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job"),
-				ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt < :exp"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":c":     str(a.Carrier),
-					":added": str(formatTime(a.AddedAt)),
-					":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
-					":job":   str(a.JobID),
-				},
-			})
-			if isConditionFailed(err) {
-				return nil // renewed later already, or removed since
-			}
-			return err
-		})
+		a.ProjectID = projectID
+		units = append(units, []types.TransactWriteItem{{Update: &types.Update{
+			TableName:           &s.Table,
+			Key:                 associationKey(projectID, a.TrackingNumber),
+			UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job"),
+			ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt < :exp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":c":     str(a.Carrier),
+				":added": str(formatTime(a.AddedAt)),
+				":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
+				":job":   str(a.JobID),
+			},
+		}}, s.subscribed(a)})
 	}
 	for _, n := range remove {
-		g.Go(func() error {
-			_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-				TableName:           &s.Table,
-				Key:                 associationKey(projectID, n),
-				ConditionExpression: aws.String("addedAt <= :at"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":at": str(formatTime(at)),
-				},
-			})
-			if isConditionFailed(err) {
-				return nil // gone already, or added again since
-			}
-			return err
-		})
+		units = append(units, []types.TransactWriteItem{{Delete: &types.Delete{
+			TableName:           &s.Table,
+			Key:                 associationKey(projectID, n),
+			ConditionExpression: aws.String("addedAt <= :at"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":at": str(formatTime(at)),
+			},
+		}}, s.unsubscribed(projectID, n)})
 	}
-	return g.Wait()
+	// A failed condition leaves both items as they were: renewed later
+	// already, removed since, gone already or added again since.
+	_, err := s.transactUnits(ctx, units)
+	return err
 }
 
 // Associated implements job.Store. It reads the shards one after another;

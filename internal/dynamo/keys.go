@@ -29,6 +29,7 @@ import (
 //	event       TRK#<number>         EV#<utc time>#<digest>
 //	service     TRK#<number>         SVC#<utc time>#<digest>
 //	notified    TRK#<number>         NOTIFIED
+//	subscribers TRK#<number>         SUBSCRIBERS          (see subscribers.go)
 //	notification NOTIFY#<p>#<shard>  <utc time of change>#<number>#<sequence>
 //
 // and on every unfinished job or request item (see sweep.go)
@@ -96,6 +97,7 @@ const (
 	skEvent        = "EV#"
 	skService      = "SVC#"
 	skNotified     = "NOTIFIED"
+	skSubscribers  = "SUBSCRIBERS"
 	// sortableTime orders keys by time: fixed width, UTC.
 	sortableTime = "2006-01-02T15:04:05.000000000Z"
 )

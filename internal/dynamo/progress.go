@@ -18,12 +18,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
-// maxTransactItems is how many numbers' conditional writes share one
-// TransactWriteItems: one request instead of ten, each write still
-// conditional on its own. DynamoDB takes 100 actions; DynamoDB Local
-// takes 10. A cancelled group is tried again number by number.
-const maxTransactItems = 10
-
 // stateItem is the part of the shipment item that holds the number's state.
 type stateItem struct {
 	Carrier     string        `dynamodbav:"carrier"`
@@ -187,14 +181,16 @@ func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, e
 }
 
 // conditionalUpdates applies updates of distinct items, several to a
-// transaction, and reports which failed their condition.
+// transaction (s.transactItems(): one request instead of ten or a
+// hundred, each write still conditional on its own), and reports which
+// failed their condition. A cancelled group is tried again item by item.
 func (s *Store) conditionalUpdates(ctx context.Context, updates []*types.Update) ([]bool, error) {
 	failed := make([]bool, len(updates))
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
-	for start := 0; start < len(updates); start += maxTransactItems {
-		group := updates[start:min(start+maxTransactItems, len(updates))]
+	for start := 0; start < len(updates); start += s.transactItems() {
+		group := updates[start:min(start+s.transactItems(), len(updates))]
 		g.Go(func() error {
 			if len(group) > 1 {
 				items := make([]types.TransactWriteItem, len(group))

@@ -236,7 +236,8 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 					return err
 				}
 				delete(av, "jobId") // no job: the API shows null
-				actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: av}})
+				actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: av}},
+					s.subscribed(job.Association{ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c), AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL)}))
 			}
 		}
 	}

@@ -19,6 +19,10 @@ import (
 type Store struct {
 	Client *dynamodb.Client
 	Table  string
+	// TransactItems is how many actions one TransactWriteItems may hold:
+	// 0 for DefaultTransactItems (DynamoDB Local's 10); up to 100 on
+	// DynamoDB. See transactUnits for the trade-off.
+	TransactItems int
 }
 
 // timeLayout stores instants so that string order is time order.

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -188,31 +187,4 @@ func (s *Store) SetService(ctx context.Context, number, service, datetime string
 		return nil
 	}
 	return err
-}
-
-// Subscribers implements message.Tracking.
-func (s *Store) Subscribers(ctx context.Context, number string, now time.Time) ([]string, error) {
-	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName:              &s.Table,
-		IndexName:              aws.String(indexGSI1),
-		KeyConditionExpression: aws.String("GSI1PK = :pk"),
-		FilterExpression:       aws.String("expiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":  str(numberGSI1PK(number)),
-			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
-		},
-	})
-	var projects []string
-	for p.HasMorePages() {
-		pg, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, raw := range pg.Items {
-			if v, ok := raw["projectId"].(*types.AttributeValueMemberS); ok {
-				projects = append(projects, v.Value)
-			}
-		}
-	}
-	return projects, nil
 }

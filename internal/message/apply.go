@@ -33,8 +33,9 @@ const maxMoveAttempts = 10
 //     together with the change it makes (sequence, previous status), in
 //     one conditional write per number;
 //  5. shipment data and service changes are applied, and the subscribers
-//     of every number with changes not yet notified are told, so a
-//     notification lost to a crash is recorded when the task is retried.
+//     of every number with changes not yet notified (read for all those
+//     numbers in shared calls) are told, so a notification lost to a
+//     crash is recorded when the task is retried.
 func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now time.Time) error {
 	byNumber := map[string][]int{}
 	events := map[string][]tracking.Event{}
@@ -108,6 +109,20 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 	if err != nil {
 		return err
 	}
+	// Subscribers are read for every number with news: those with changes
+	// to notify, and those with events for shipment records to follow
+	// (a number in a shipment record is subscribed to its project, so a
+	// number without subscribers has no records to look up).
+	var news []string
+	for _, n := range owned {
+		if len(unnotified[n]) > 0 || len(ownedEvents[n]) > 0 {
+			news = append(news, n)
+		}
+	}
+	subscribers, err := s.Tracking.Subscribers(ctx, news, now)
+	if err != nil {
+		return err
+	}
 	var mu sync.Mutex
 	notified := map[string]int{}
 	g, gctx := errgroup.WithContext(ctx)
@@ -118,14 +133,16 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 				return err
 			}
 			// Data exchange (seed 002): shipment records follow the number's status.
-			if err := s.followShipments(gctx, n, ownedEvents[n]); err != nil {
-				return err
+			if len(subscribers[n]) > 0 {
+				if err := s.followShipments(gctx, n, ownedEvents[n]); err != nil {
+					return err
+				}
 			}
 			changes := unnotified[n]
 			if len(changes) == 0 {
 				return nil
 			}
-			if err := s.notify(gctx, n, changes, now); err != nil {
+			if err := s.notify(gctx, subscribers[n], changes); err != nil {
 				return err
 			}
 			mu.Lock()
@@ -177,10 +194,9 @@ func (s Service) advance(ctx context.Context, numbers []string, states map[strin
 }
 
 // notify records the changes of a number for each project subscribing it.
-func (s Service) notify(ctx context.Context, number string, changes []tracking.Change, now time.Time) error {
-	projects, err := s.Tracking.Subscribers(ctx, number, now)
-	if err != nil || len(projects) == 0 {
-		return err
+func (s Service) notify(ctx context.Context, projects []string, changes []tracking.Change) error {
+	if len(projects) == 0 {
+		return nil
 	}
 	return s.Tracking.Notify(ctx, projects, changes, NotificationTTL)
 }

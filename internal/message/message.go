@@ -127,8 +127,9 @@ type Tracking interface {
 	Advance(ctx context.Context, moves []tracking.Move) (conflicts []string, err error)
 	// SetService records a service change, kept if it is the newest.
 	SetService(ctx context.Context, number, service, datetime string, at time.Time) error
-	// Subscribers lists the projects a number is associated with now.
-	Subscribers(ctx context.Context, number string, now time.Time) ([]string, error)
+	// Subscribers lists, per number, the projects it is associated with
+	// now; numbers without any are absent.
+	Subscribers(ctx context.Context, numbers []string, now time.Time) (map[string][]string, error)
 	// Notify records, for each project, that it must be told of the
 	// changes; one record per project and change, kept ttl after the
 	// change, so recording it again changes nothing.
