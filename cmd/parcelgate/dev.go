@@ -73,6 +73,10 @@ func cmdDev(ctx context.Context, _ []string) error {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(key),
 	}
+	cfg.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	if err := cfg.DevWebhookKnobs(); err != nil {
+		return err
+	}
 	a, err := app.New(ctx, cfg, awsCfg, app.Options{Sign: true, Logger: logger})
 	if err != nil {
 		return err
@@ -81,7 +85,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL}
+	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL, app.EnvWebhookQueueURL: cfg.WebhookQueueURL}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		recorded[k] = v

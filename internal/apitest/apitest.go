@@ -149,6 +149,10 @@ func Start(t testing.TB) *Env {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(pemBytes),
 	}
+	// Webhooks: a receiver in the test, retries seconds apart.
+	e.Config.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	e.Config.WebhookAllowLoopback = true
+	e.Config.WebhookRetrySchedule = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 	e.App, err = app.New(ctx, e.Config, awsCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger})
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 	"github.com/parcelgate/parcelgate/internal/worker"
 )
 
@@ -42,10 +43,13 @@ func NewLogger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, nil))
 }
 
-// App is parcelgate wired: the HTTP API and the queue worker.
+// App is parcelgate wired: the HTTP API, the queue worker and the
+// webhook sender.
 type App struct {
 	API    *httpapi.API
 	Worker *worker.Worker
+	Sender webhook.Sender
+	Logger *slog.Logger
 }
 
 // New builds the application from the configuration.
@@ -71,6 +75,16 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	q := queue.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.JobsQueueURL}
 	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
 	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID}
+	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
+	webhookQueue := queue.Webhooks{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.WebhookQueueURL}
+	webhooks := webhook.Service{Store: store, Queue: webhookQueue, Jobs: store, Projects: projects, Targets: targets, Now: now, NewID: newID}
+	sender := webhook.Sender{Store: store, Queue: webhookQueue, Client: targets.Client(), Schedule: cfg.WebhookRetrySchedule, Now: now, Logger: logger}
+	w := &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger}
+	if cfg.WebhookQueueURL != "" {
+		messages.Webhooks = webhooks
+		w.Messages = messages
+		w.JobEvents = webhooks
+	}
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
@@ -80,6 +94,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: store},
 		Tracker:     tracker.Service{Store: store, Now: now},
+		Webhooks:    webhooks,
 		Logger:      logger,
 	}
 	if opts.Sign {
@@ -87,7 +102,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 			return nil, err
 		}
 	}
-	return &App{API: api, Worker: &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger}}, nil
+	return &App{API: api, Worker: w, Sender: sender, Logger: logger}, nil
 }
 
 // localDynamoDB skips the CRC32 check of responses when an endpoint other
@@ -139,8 +154,9 @@ type QueueHandler = func(context.Context, events.SQSEvent) (events.SQSEventRespo
 // its handler; the dev server polls the queues template.yaml connects them to.
 func (a *App) QueueHandlers() map[string]QueueHandler {
 	return map[string]QueueHandler{
-		"processor":   a.Worker.Process,
-		"dead-letter": a.Worker.DeadLetters,
+		"processor":      a.Worker.Process,
+		"dead-letter":    a.Worker.DeadLetters,
+		"webhook-sender": a.sendWebhooks,
 	}
 }
 

@@ -55,4 +55,15 @@ var Routes = []Route{
 
 	// The public tracking page: the resource above as HTML for recipients.
 	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true},
+
+	// Webhooks and the event feed.
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
+	{Function: "webhooks", Method: "PATCH", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
+	{Function: "webhooks", Method: "DELETE", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/attempts"},
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/replay"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/events"},
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 // Service injects and processes messages.
@@ -17,6 +18,14 @@ type Service struct {
 	Queue    Queue
 	Now      func() time.Time
 	NewID    func() string
+	// Webhooks, when set, queues the events of notified changes for
+	// delivery to the projects' webhook endpoints.
+	Webhooks Announcer
+}
+
+// Announcer queues status changes' events for webhook delivery.
+type Announcer interface {
+	TrackingUpdated(ctx context.Context, projectIDs []string, changes []tracking.Change) error
 }
 
 // ErrNotQueued reports a stored request that could not be queued.
