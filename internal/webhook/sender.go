@@ -138,23 +138,37 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 		if err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID); err != nil {
 			return err
 		}
-	case t.Attempt > len(schedule) || t.Attempt < 1:
-		a.Status = Failed
 	default:
-		a.Status = Pending
-		delay = schedule[t.Attempt-1]
-		next := t
-		next.Attempt++
-		next.NotBefore = time.Time{}
-		if delay > maxQueueDelay {
-			next.NotBefore = now.Add(delay)
+		next, wait, ok := retryOf(t, schedule, now)
+		if !ok {
+			a.Status = Failed
+			break
 		}
+		a.Status, delay = Pending, wait
 		retry = append(retry, next)
 	}
 	if err := s.Store.PutAttempt(ctx, a, AttemptTTL); err != nil {
 		return err
 	}
-	return s.Queue.Send(ctx, retry, min(delay, maxQueueDelay))
+	return s.Queue.Send(ctx, retry, delay)
+}
+
+// retryOf returns the retry of a failed delivery and how long the queue
+// holds it, or false when the schedule is spent. SQS delays a message 15
+// minutes at most: a longer wait is queued for 15 minutes with NotBefore
+// set, and requeued by the sender until due (10 hours is 40 hops).
+func retryOf(t Task, schedule []time.Duration, now time.Time) (Task, time.Duration, bool) {
+	if t.Attempt < 1 || t.Attempt > len(schedule) {
+		return Task{}, 0, false
+	}
+	wait := schedule[t.Attempt-1]
+	next := t
+	next.Attempt++
+	next.NotBefore = time.Time{}
+	if wait > maxQueueDelay {
+		next.NotBefore = now.Add(wait)
+	}
+	return next, min(wait, maxQueueDelay), true
 }
 
 // post sends one signed delivery and returns the response status (0 when
