@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -30,7 +31,7 @@ func (q Webhooks) Send(ctx context.Context, tasks []webhook.Task, delay time.Dur
 			if err != nil {
 				return err
 			}
-			entries[i] = types.SendMessageBatchRequestEntry{Id: new(strconv.Itoa(i)), MessageBody: new(string(body)), DelaySeconds: seconds}
+			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body)), DelaySeconds: seconds}
 		}
 		out, err := q.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &q.QueueURL, Entries: entries})
 		if err != nil {
