@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -204,7 +205,11 @@ func (s Sender) post(ctx context.Context, e Endpoint, ev Event, now time.Time) (
 	resp, err := s.Client.Do(req)
 	took := time.Since(start)
 	if err != nil {
-		// The URL is the project's own; the error may name it, never a secret.
+		// Logged without the URL, whose query may hold the receiver's token.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		s.Logger.Info("webhook delivery failed", "webhookId", e.ID, "eventId", ev.ID, "error", err.Error())
 		return 0, took
 	}
