@@ -51,6 +51,7 @@ type endpointItem struct {
 	Secret                  string   `dynamodbav:"secret"`
 	PreviousSecret          string   `dynamodbav:"previousSecret,omitempty"`
 	PreviousSecretExpiresAt string   `dynamodbav:"previousSecretExpiresAt,omitempty"`
+	FailingSince            string   `dynamodbav:"failingSince,omitempty"`
 }
 
 func webhookSK(id string) string { return skWebhook + id }
@@ -74,6 +75,7 @@ func newEndpointItem(e webhook.Endpoint) endpointItem {
 		PK: projectPK(e.ProjectID), SK: webhookSK(e.ID), ID: e.ID, ProjectID: e.ProjectID, URL: e.URL, Events: e.Events,
 		Enabled: e.Enabled, Description: e.Description, CreatedAt: formatTime(e.CreatedAt), Secret: e.Secret,
 		PreviousSecret: e.PreviousSecret, PreviousSecretExpiresAt: formatTime(e.PreviousSecretExpiresAt),
+		FailingSince: formatTime(e.FailingSince),
 	}
 }
 
@@ -81,7 +83,7 @@ func (it endpointItem) endpoint() webhook.Endpoint {
 	return webhook.Endpoint{
 		ID: it.ID, ProjectID: it.ProjectID, URL: it.URL, Events: it.Events, Enabled: it.Enabled, Description: it.Description,
 		CreatedAt: parseTime(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
-		PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt),
+		PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt), FailingSince: parseTime(it.FailingSince),
 	}
 }
 
@@ -166,6 +168,42 @@ func (s *Store) DisableEndpoint(ctx context.Context, projectID, id string) error
 	})
 	if isConditionFailed(err) {
 		return nil // deleted meanwhile
+	}
+	return err
+}
+
+// MarkFailing implements webhook.Store: one update keeps the first
+// failure's time.
+func (s *Store) MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error) {
+	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: endpointKey(projectID, id),
+		UpdateExpression:          aws.String("SET failingSince = if_not_exists(failingSince, :at)"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if isConditionFailed(err) {
+		return at, nil // deleted meanwhile
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	since, _ := out.Attributes["failingSince"].(*types.AttributeValueMemberS)
+	if since == nil {
+		return at, nil
+	}
+	return parseTime(since.Value), nil
+}
+
+// ClearFailing implements webhook.Store.
+func (s *Store) ClearFailing(ctx context.Context, projectID, id string) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: endpointKey(projectID, id),
+		UpdateExpression:    aws.String("REMOVE failingSince"),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+	})
+	if isConditionFailed(err) {
+		return nil
 	}
 	return err
 }

@@ -133,6 +133,11 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 	switch {
 	case status >= 200 && status < 300:
 		a.Status = Succeeded
+		if !e.FailingSince.IsZero() {
+			if err := s.Store.ClearFailing(ctx, e.ProjectID, e.ID); err != nil {
+				return err
+			}
+		}
 	case status == http.StatusGone:
 		// The receiver says the endpoint is gone for good.
 		a.Status = Failed
@@ -140,6 +145,19 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 			return err
 		}
 	default:
+		since, err := s.Store.MarkFailing(ctx, e.ProjectID, e.ID, now)
+		if err != nil {
+			return err
+		}
+		if now.Sub(since) >= FailingLimit {
+			// Failing for days: the endpoint is disabled, its queued
+			// retries dropped; replay recovers once it is enabled again.
+			a.Status = Failed
+			if err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID); err != nil {
+				return err
+			}
+			break
+		}
 		next, wait, ok := retryOf(t, schedule, now)
 		if !ok {
 			a.Status = Failed

@@ -79,6 +79,9 @@ func (s Service) apply(ctx context.Context, e *Endpoint, in Input) error {
 	}
 	if in.Enabled != nil {
 		e.Enabled = *in.Enabled
+		if e.Enabled {
+			e.FailingSince = time.Time{} // a fresh start after an outage
+		}
 	}
 	return nil
 }

@@ -26,13 +26,16 @@ var Types = []string{TrackingUpdated, JobCompleted, TrackingNumberExpiring}
 
 // Limits of registration.
 const (
-	MaxEndpoints      = 20
-	MaxURLBytes       = 2048
-	MaxDescription    = 500
-	MaxIDBytes        = 200
-	SecretBytes       = 32
-	SecretPrefix      = "whsec_"
-	RotationOverlap   = 24 * time.Hour
+	MaxEndpoints    = 20
+	MaxURLBytes     = 2048
+	MaxDescription  = 500
+	MaxIDBytes      = 200
+	SecretBytes     = 32
+	SecretPrefix    = "whsec_"
+	RotationOverlap = 24 * time.Hour
+	// FailingLimit: an endpoint whose deliveries all failed for this long
+	// is disabled (as Svix does).
+	FailingLimit      = 5 * 24 * time.Hour
 	AttemptTTL        = 30 * 24 * time.Hour
 	DeliveryTimeout   = 15 * time.Second
 	replayPage        = 100
@@ -73,6 +76,9 @@ type Endpoint struct {
 	Secret                  string
 	PreviousSecret          string
 	PreviousSecretExpiresAt time.Time
+	// FailingSince is when the first of the deliveries failing since the
+	// last success failed; zero while deliveries succeed.
+	FailingSince time.Time
 }
 
 // Subscribes tells whether the endpoint wants events of type t.
@@ -116,6 +122,11 @@ type Store interface {
 	Endpoints(ctx context.Context, projectID string) ([]Endpoint, error)
 	DeleteEndpoint(ctx context.Context, projectID, id string) error
 	DisableEndpoint(ctx context.Context, projectID, id string) error
+	// MarkFailing records a failed delivery at at, and returns when the
+	// endpoint started failing (at, unless it already was).
+	MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error)
+	// ClearFailing records a success after failures.
+	ClearFailing(ctx context.Context, projectID, id string) error
 
 	// FeedEvent reads one event of a project.
 	FeedEvent(ctx context.Context, projectID string, ref Ref) (Event, error)
