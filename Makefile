@@ -7,7 +7,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper data
+FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper data webhooks webhook-sender
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
 LOGICAL_job-submit := JobSubmitFunction
@@ -19,6 +19,8 @@ LOGICAL_tracking := TrackingFunction
 LOGICAL_tracker := TrackerFunction
 LOGICAL_sweeper := SweeperFunction
 LOGICAL_data := DataFunction
+LOGICAL_webhooks := WebhooksFunction
+LOGICAL_webhook-sender := WebhookSenderFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
@@ -100,6 +102,10 @@ build-SweeperFunction:
 	$(call LAMBDA_BUILD,sweeper)
 build-DataFunction:
 	$(call LAMBDA_BUILD,data)
+build-WebhooksFunction:
+	$(call LAMBDA_BUILD,webhooks)
+build-WebhookSenderFunction:
+	$(call LAMBDA_BUILD,webhook-sender)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:

@@ -75,6 +75,10 @@ func cmdDev(ctx context.Context, _ []string) error {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(key),
 	}
+	cfg.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	if err := cfg.DevWebhookKnobs(); err != nil {
+		return err
+	}
 	// The pollers wake when the API sends a task (devstack.Bell).
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()
@@ -91,7 +95,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL}
+	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL, app.EnvWebhookQueueURL: cfg.WebhookQueueURL}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		recorded[k] = v
@@ -240,7 +244,7 @@ func writeSAMEnv(tmpl *samtemplate.Template, cfg app.Config, stack *devstack.Sta
 		return err
 	}
 	env, err := devserver.SAMEnv(tmpl, devserver.LocalSettings{
-		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL,
+		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL, WebhookQueueURL: cfg.WebhookQueueURL,
 		DynamoDBURL: stack.DynamoDBEndpoint, SQSURL: stack.SQSEndpoint,
 		Issuer: cfg.Issuer, Audience: cfg.Audience,
 		PublicJWKS: string(jwks), PrivateKeyPEM: cfg.PrivateKeyPEM,

@@ -164,6 +164,10 @@ func StartWith(t testing.TB, opts Options) *Env {
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(pemBytes),
 	}
+	// Webhooks: a receiver in the test, retries seconds apart.
+	e.Config.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	e.Config.WebhookAllowLoopback = true
+	e.Config.WebhookRetrySchedule = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 	// The pollers wake when the app sends a task, as the dev server's do.
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()

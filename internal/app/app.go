@@ -32,6 +32,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 	"github.com/parcelgate/parcelgate/internal/worker"
 )
 
@@ -54,11 +55,14 @@ func NewLogger() *slog.Logger {
 	return logging.New(os.Stdout)
 }
 
-// App is parcelgate wired: the HTTP API, the queue worker and the sweeper.
+// App is parcelgate wired: the HTTP API, the queue worker, the sweeper
+// and the webhook sender.
 type App struct {
 	API     *httpapi.API
 	Worker  *worker.Worker
 	Sweeper sweep.Service
+	Sender  webhook.Sender
+	Logger  *slog.Logger
 }
 
 // New builds the application from the configuration.
@@ -85,6 +89,16 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
 	records := data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
 	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: records}
+	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
+	webhookQueue := queue.Webhooks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.WebhookQueueURL}
+	webhooks := webhook.Service{Store: store, Queue: webhookQueue, Jobs: store, Projects: projects, Targets: targets, Now: now, NewID: newID}
+	sender := webhook.Sender{Store: store, Queue: webhookQueue, Client: targets.Client(), Schedule: cfg.WebhookRetrySchedule, Now: now, Logger: logger}
+	w := &worker.Worker{Jobs: jobs, Logger: logger}
+	if cfg.WebhookQueueURL != "" {
+		messages.Webhooks = webhooks
+		w.JobEvents = webhooks
+	}
+	w.Messages = messages
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
@@ -95,6 +109,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Tracking:    tracking.Service{Store: store},
 		Tracker:     tracker.Service{Store: store, Now: now},
 		Data:        records,
+		Webhooks:    webhooks,
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 	}
@@ -105,8 +120,10 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	}
 	return &App{
 		API:     api,
-		Worker:  &worker.Worker{Jobs: jobs, Messages: messages, Logger: logger},
+		Worker:  w,
 		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
+		Sender:  sender,
+		Logger:  logger,
 	}, nil
 }
 
@@ -171,8 +188,9 @@ type QueueHandler = func(context.Context, events.SQSEvent) (events.SQSEventRespo
 // its handler; the dev server polls the queues template.yaml connects them to.
 func (a *App) QueueHandlers() map[string]QueueHandler {
 	return map[string]QueueHandler{
-		"processor":   a.Worker.Process,
-		"dead-letter": a.Worker.DeadLetters,
+		"processor":      a.Worker.Process,
+		"dead-letter":    a.Worker.DeadLetters,
+		"webhook-sender": a.sendWebhooks,
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 // Config is everything read from the environment.
@@ -33,6 +34,14 @@ type Config struct {
 	// TransactItems is how many actions a TransactWriteItems of the
 	// processor may hold (dynamo.Store.TransactItems); 0 for the default.
 	TransactItems int
+
+	// Webhooks: the delivery queue. The two knobs below are the dev
+	// server's only (see DevWebhookKnobs); production leaves them unset.
+	WebhookQueueURL string
+	// WebhookAllowLoopback admits http://127.0.0.1:<port> endpoints.
+	WebhookAllowLoopback bool
+	// WebhookRetrySchedule replaces webhook.DefaultSchedule.
+	WebhookRetrySchedule []time.Duration
 }
 
 // Environment variable names; the README's configuration table lists them.
@@ -51,6 +60,14 @@ const (
 	maxTokenTTL        = 12 * time.Hour
 )
 
+// Webhook configuration.
+const (
+	EnvWebhookQueueURL = "PARCELGATE_WEBHOOK_QUEUE_URL"
+	// Dev server knobs, read by DevWebhookKnobs only.
+	EnvWebhookAllowLoopback = "PARCELGATE_WEBHOOK_ALLOW_LOOPBACK"
+	EnvWebhookRetrySchedule = "PARCELGATE_WEBHOOK_RETRY_SCHEDULE"
+)
+
 // ConfigFromEnv reads and checks the configuration, so a misconfigured
 // function fails at cold start rather than inside a request.
 func ConfigFromEnv() (Config, error) {
@@ -63,6 +80,7 @@ func ConfigFromEnv() (Config, error) {
 		PrivateKeyPEM:       os.Getenv(EnvPrivateKey),
 		PrivateKeyParameter: os.Getenv(EnvPrivateKeyParam),
 		TokenTTL:            defaultTokenTTL,
+		WebhookQueueURL:     os.Getenv(EnvWebhookQueueURL),
 	}
 	if c.Audience == "" {
 		c.Audience = defaultAudience
@@ -135,4 +153,18 @@ func (c Config) keySet() (auth.JWKS, error) {
 		return auth.JWKS{}, err
 	}
 	return auth.JWKS{Keys: []auth.JWK{jwk}}, nil
+}
+
+// DevWebhookKnobs reads the dev server's webhook knobs into c: a local
+// receiver and a short retry schedule. Deployed functions never call it.
+func (c *Config) DevWebhookKnobs() error {
+	c.WebhookAllowLoopback = os.Getenv(EnvWebhookAllowLoopback) == "1"
+	if s := os.Getenv(EnvWebhookRetrySchedule); s != "" {
+		schedule, err := webhook.ParseSchedule(s)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvWebhookRetrySchedule, err)
+		}
+		c.WebhookRetrySchedule = schedule
+	}
+	return nil
 }

@@ -136,6 +136,7 @@ func RunTimers(ctx context.Context, timers []Timer, logger *slog.Logger) (wait f
 // LocalSettings are the values that point a function at the local stack.
 type LocalSettings struct {
 	Table, JobsQueueURL       string
+	WebhookQueueURL           string
 	DynamoDBURL, SQSURL       string
 	Issuer, Audience          string
 	PublicJWKS, PrivateKeyPEM string
@@ -149,6 +150,7 @@ func SAMEnv(tmpl *samtemplate.Template, s LocalSettings) (map[string]map[string]
 	values := map[string]string{
 		"PARCELGATE_TABLE":                     s.Table,
 		"PARCELGATE_JOBS_QUEUE_URL":            s.JobsQueueURL,
+		"PARCELGATE_WEBHOOK_QUEUE_URL":         s.WebhookQueueURL,
 		"PARCELGATE_JWT_ISSUER":                s.Issuer,
 		"PARCELGATE_JWT_AUDIENCE":              s.Audience,
 		"PARCELGATE_JWT_PUBLIC_JWKS":           s.PublicJWKS,

@@ -20,6 +20,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 // API holds what the handlers need. A Lambda builds it with only the
@@ -35,6 +36,7 @@ type API struct {
 	Messages message.Service
 	Tracking tracking.Service
 	Tracker  tracker.Service
+	Webhooks webhook.Service
 	Logger   *slog.Logger
 	// Deadline bounds every request; zero means DefaultDeadline.
 	Deadline time.Duration
@@ -90,6 +92,17 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"PUT /v1/data/{projectId}/{entity}/{code}":       a.updateRecord,
 		"DELETE /v1/data/{projectId}/{entity}/{code}":    a.deleteRecord,
 		"POST /v1/data/{projectId}/export":               a.validateExport,
+
+		// Webhooks and the event feed.
+		"POST /v1/projects/{projectId}/webhooks":                           a.createWebhook,
+		"GET /v1/projects/{projectId}/webhooks":                            a.listWebhooks,
+		"GET /v1/projects/{projectId}/webhooks/{webhookId}":                a.getWebhook,
+		"PATCH /v1/projects/{projectId}/webhooks/{webhookId}":              a.updateWebhook,
+		"DELETE /v1/projects/{projectId}/webhooks/{webhookId}":             a.deleteWebhook,
+		"POST /v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret": a.rotateWebhookSecret,
+		"GET /v1/projects/{projectId}/webhooks/{webhookId}/attempts":       a.listWebhookAttempts,
+		"POST /v1/projects/{projectId}/webhooks/{webhookId}/replay":        a.replayWebhook,
+		"GET /v1/projects/{projectId}/events":                              a.listEvents,
 	}
 }
 
@@ -177,7 +190,7 @@ func fallback(mux *http.ServeMux) http.Handler {
 			return
 		}
 		var allowed []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 // Problem is an RFC 9457 problem detail with a stable machine code.
@@ -62,6 +63,7 @@ func problemFor(err error) *Problem {
 	if p := dataProblem(err); p != nil {
 		return p
 	}
+	var invalidWebhook *webhook.InvalidError
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -75,6 +77,12 @@ func problemFor(err error) *Problem {
 		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such job in this project (jobs and their reports are kept 90 days)")
 	case errors.Is(err, job.ErrIdempotencyMismatch):
 		return newProblem(http.StatusUnprocessableEntity, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different body; use a new key for a new job")
+	case errors.As(err, &invalidWebhook):
+		return badRequest(invalidWebhook.Error(), FieldError{Field: invalidWebhook.Field, Message: invalidWebhook.Message})
+	case errors.Is(err, webhook.ErrNotFound):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such webhook in this project")
+	case errors.Is(err, webhook.ErrEventNotFound):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such event in this project (events are kept 40 days)")
 	case errors.As(err, &invalid):
 		return newProblem(http.StatusUnprocessableEntity, "VALIDATION_FAILED", invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
 	case errors.Is(err, project.ErrNotFound):

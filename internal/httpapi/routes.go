@@ -66,4 +66,15 @@ var Routes = []Route{
 	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}"},
 	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}"},
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export"},
+
+	// Webhooks and the event feed.
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
+	{Function: "webhooks", Method: "PATCH", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
+	{Function: "webhooks", Method: "DELETE", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/attempts"},
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/replay"},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/events"},
 }

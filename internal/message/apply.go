@@ -198,7 +198,16 @@ func (s Service) notify(ctx context.Context, projects []string, changes []tracki
 	if len(projects) == 0 {
 		return nil
 	}
-	return s.Tracking.Notify(ctx, projects, changes, NotificationTTL)
+	if err := s.Tracking.Notify(ctx, projects, changes, NotificationTTL); err != nil {
+		return err
+	}
+	// Webhooks: the records are written, then queued for delivery. A crash
+	// in between leaves the number not marked notified, so the retry
+	// writes and queues them again (at least once, same event ids).
+	if s.Webhooks != nil {
+		return s.Webhooks.TrackingUpdated(ctx, projects, changes)
+	}
+	return nil
 }
 
 func parseEvent(m Message) (tracking.Event, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 // Service injects and processes messages.
@@ -21,6 +22,15 @@ type Service struct {
 
 	// Shipments, when set, are the data exchange's shipment records.
 	Shipments ShipmentRecords
+
+	// Webhooks, when set, queues the events of notified changes for
+	// delivery to the projects' webhook endpoints.
+	Webhooks Announcer
+}
+
+// Announcer queues status changes' events for webhook delivery.
+type Announcer interface {
+	TrackingUpdated(ctx context.Context, projectIDs []string, changes []tracking.Change) error
 }
 
 // ErrNotQueued reports a stored request that could not be queued.

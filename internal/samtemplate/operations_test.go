@@ -20,17 +20,19 @@ import (
 // line here; a policy that allows Scan or DeleteItem needs a line in
 // mayScanOrDelete with the reason.
 var functionPolicies = map[string][]string{
-	"AuthFunction":       {"TableReadPolicy", "SSMParameterReadPolicy"},
-	"ProjectsFunction":   {"TableReadPolicy", "TableWritePolicy"},
-	"JobSubmitFunction":  {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
-	"JobQueryFunction":   {"TableReadPolicy"},
-	"ProcessorFunction":  {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
-	"DeadLetterFunction": {"TableReadPolicy", "TableWritePolicy"},
-	"MessagesFunction":   {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
-	"TrackingFunction":   {"TableReadPolicy"},
-	"TrackerFunction":    {"TableReadPolicy"},
-	"SweeperFunction":    {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
-	"DataFunction":       {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
+	"AuthFunction":          {"TableReadPolicy", "SSMParameterReadPolicy"},
+	"ProjectsFunction":      {"TableReadPolicy", "TableWritePolicy"},
+	"JobSubmitFunction":     {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
+	"JobQueryFunction":      {"TableReadPolicy"},
+	"ProcessorFunction":     {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
+	"DeadLetterFunction":    {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
+	"MessagesFunction":      {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
+	"TrackingFunction":      {"TableReadPolicy"},
+	"TrackerFunction":       {"TableReadPolicy"},
+	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
+	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
+	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
+	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
 }
 
 // mayScanOrDelete lists the functions allowed dynamodb:Scan or
@@ -39,6 +41,7 @@ var functionPolicies = map[string][]string{
 var mayScanOrDelete = map[string]string{
 	"ProcessorFunction": "a REMOVE job deletes an association only if no later job added it again (a condition BatchWriteItem cannot express)",
 	"DataFunction":      "a physical delete removes a record only while it is locked against new references (a conditional delete in a transaction)",
+	"WebhooksFunction":  "DELETE of a webhook endpoint removes its item",
 }
 
 type resourceMap map[string]map[string]any

@@ -26,11 +26,30 @@ type Messages interface {
 	Fail(ctx context.Context, requestID, reason string) error
 }
 
+// JobEvents records and queues the job.completed event of a finished job.
+type JobEvents interface {
+	JobFinished(ctx context.Context, jobID string) error
+}
+
 // Worker runs queue tasks.
 type Worker struct {
 	Jobs     Jobs
 	Messages Messages
-	Logger   *slog.Logger
+	// JobEvents, when set, is told of every job task that ran; it writes
+	// the job.completed event once the job is COMPLETED or FAILED.
+	JobEvents JobEvents
+	Logger    *slog.Logger
+}
+
+// jobFinished is the one place job processing hands over to webhooks:
+// after a job task ran (processed or failed), its event is written from
+// the stored job. A crash before it leaves the task undone, and the
+// redelivered task, finding the job final, writes the event then.
+func (w Worker) jobFinished(ctx context.Context, jobID string, ran error) error {
+	if ran != nil || w.JobEvents == nil {
+		return ran
+	}
+	return w.JobEvents.JobFinished(ctx, jobID)
 }
 
 // recordConcurrency bounds the tasks of one batch run at once; each task
@@ -44,7 +63,7 @@ func (w Worker) Process(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 	return w.each(ctx, ev, func(ctx context.Context, t queue.Task) error {
 		switch t.Kind {
 		case queue.KindJob:
-			return w.Jobs.Process(ctx, t.ID)
+			return w.jobFinished(ctx, t.ID, w.Jobs.Process(ctx, t.ID))
 		case queue.KindMessages:
 			return w.Messages.Process(ctx, t.ID)
 		}
@@ -59,7 +78,7 @@ func (w Worker) DeadLetters(ctx context.Context, ev events.SQSEvent) (events.SQS
 	return w.each(ctx, ev, func(ctx context.Context, t queue.Task) error {
 		switch t.Kind {
 		case queue.KindJob:
-			return w.Jobs.Fail(ctx, t.ID, reason)
+			return w.jobFinished(ctx, t.ID, w.Jobs.Fail(ctx, t.ID, reason))
 		case queue.KindMessages:
 			return w.Messages.Fail(ctx, t.ID, reason)
 		}

@@ -1,0 +1,167 @@
+package webhook
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// Event is one thing that happened in a project, as pushed and pulled.
+type Event struct {
+	ID        string
+	Type      string
+	ProjectID string
+	CreatedAt time.Time
+	Data      json.RawMessage
+}
+
+// Ref locates an event: its type, its subject (a tracking number or a job
+// id), when it happened and, for tracking.updated, the change's sequence.
+// An event's id encodes its Ref, so the id is derived from the stored
+// record and is the same in the feed, in every delivery and in a replay.
+type Ref struct {
+	Type     string
+	Subject  string
+	At       time.Time
+	Sequence int
+}
+
+// IsZero tells whether r locates nothing.
+func (r Ref) IsZero() bool { return r.Type == "" }
+
+const idPrefix = "evt_"
+
+// refTime is fixed width so ids of one subject sort by time.
+const refTime = "20060102T150405.000000000Z"
+
+var errBadEventID = errors.New("not an event id of this service")
+
+// ID returns the event id for r.
+func (r Ref) ID() string {
+	kind := "t"
+	if r.Type == JobCompleted {
+		kind = "j"
+	}
+	raw := strings.Join([]string{kind, r.At.UTC().Format(refTime), strconv.Itoa(r.Sequence), r.Subject}, "|")
+	return idPrefix + base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// ParseEventID returns the Ref an id encodes.
+func ParseEventID(id string) (Ref, error) {
+	if len(id) > MaxIDBytes || !strings.HasPrefix(id, idPrefix) {
+		return Ref{}, errBadEventID
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(id[len(idPrefix):])
+	if err != nil {
+		return Ref{}, errBadEventID
+	}
+	parts := strings.SplitN(string(raw), "|", 4)
+	if len(parts) != 4 || parts[3] == "" {
+		return Ref{}, errBadEventID
+	}
+	at, err := time.Parse(refTime, parts[1])
+	if err != nil {
+		return Ref{}, errBadEventID
+	}
+	seq, err := strconv.Atoi(parts[2])
+	if err != nil || seq < 0 {
+		return Ref{}, errBadEventID
+	}
+	var r Ref
+	switch parts[0] {
+	case "t":
+		r.Type = TrackingUpdated
+	case "j":
+		r.Type = JobCompleted
+	default:
+		return Ref{}, errBadEventID
+	}
+	r.At, r.Sequence, r.Subject = at, seq, parts[3]
+	return r, nil
+}
+
+type trackingEventData struct {
+	Status       string  `json:"status"`
+	OriginStatus *string `json:"origin_status"`
+	Agency       *string `json:"agency"`
+	Datetime     string  `json:"datetime"`
+}
+
+type trackingData struct {
+	ProjectID      string            `json:"projectId"`
+	TrackingNumber string            `json:"trackingNumber"`
+	Carrier        string            `json:"carrier"`
+	Status         string            `json:"status"`
+	PreviousStatus *string           `json:"previousStatus"`
+	Sequence       int               `json:"sequence"`
+	Event          trackingEventData `json:"event"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// TrackingEvent is the tracking.updated event of a status change, told to
+// projectID.
+func TrackingEvent(projectID string, c tracking.Change) Event {
+	ref := Ref{Type: TrackingUpdated, Subject: c.TrackingNumber, At: c.At, Sequence: c.Sequence}
+	data, _ := json.Marshal(trackingData{
+		ProjectID: projectID, TrackingNumber: c.TrackingNumber, Carrier: string(c.Carrier), Status: c.Event.Status,
+		PreviousStatus: optional(c.PreviousStatus), Sequence: c.Sequence,
+		Event: trackingEventData{Status: c.Event.Status, OriginStatus: optional(c.Event.OriginStatus), Agency: optional(c.Event.Agency), Datetime: c.Event.Datetime},
+	})
+	return Event{ID: ref.ID(), Type: TrackingUpdated, ProjectID: projectID, CreatedAt: c.At.UTC(), Data: data}
+}
+
+type jobCounts struct {
+	Total         int `json:"total"`
+	Added         int `json:"added"`
+	Renewed       int `json:"renewed"`
+	Removed       int `json:"removed"`
+	Invalid       int `json:"invalid"`
+	Duplicate     int `json:"duplicate"`
+	NotAssociated int `json:"notAssociated"`
+	Failed        int `json:"failed"`
+}
+
+type jobData struct {
+	ProjectID     string    `json:"projectId"`
+	JobID         string    `json:"jobId"`
+	Action        string    `json:"action"`
+	Status        string    `json:"status"`
+	Counts        jobCounts `json:"counts"`
+	FailureReason *string   `json:"failureReason"`
+	CompletedAt   time.Time `json:"completedAt"`
+}
+
+// JobEvent is the job.completed event of a job that reached COMPLETED or
+// FAILED, and where it is kept.
+func JobEvent(j job.Job) (Event, Ref) {
+	ref := Ref{Type: JobCompleted, Subject: j.ID, At: j.CompletedAt.UTC()}
+	c := j.Counts
+	data, _ := json.Marshal(jobData{
+		ProjectID: j.ProjectID, JobID: j.ID, Action: string(j.Action), Status: string(j.Status),
+		Counts:        jobCounts{c.Total, c.Added, c.Renewed, c.Removed, c.Invalid, c.Duplicate, c.NotAssociated, c.Failed},
+		FailureReason: optional(j.FailureReason), CompletedAt: j.CompletedAt.UTC(),
+	})
+	return Event{ID: ref.ID(), Type: JobCompleted, ProjectID: j.ProjectID, CreatedAt: j.CompletedAt.UTC(), Data: data}, ref
+}
+
+// body is what a delivery POSTs.
+func (e Event) body() []byte {
+	b, _ := json.Marshal(struct {
+		Type      string          `json:"type"`
+		Timestamp time.Time       `json:"timestamp"`
+		Data      json.RawMessage `json:"data"`
+	}{e.Type, e.CreatedAt.UTC(), e.Data})
+	return b
+}

@@ -1,0 +1,180 @@
+// Package webhook holds a project's webhook endpoints and the events they
+// receive: registration and its rules, the event feed, and delivery with
+// Standard Webhooks signatures, retries and replay.
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/page"
+)
+
+// Event types.
+const (
+	TrackingUpdated        = "tracking.updated"
+	JobCompleted           = "job.completed"
+	TrackingNumberExpiring = "tracking_number.expiring"
+)
+
+// Types are the event types an endpoint may subscribe to.
+var Types = []string{TrackingUpdated, JobCompleted, TrackingNumberExpiring}
+
+// Limits of registration.
+const (
+	MaxEndpoints    = 20
+	MaxURLBytes     = 2048
+	MaxDescription  = 500
+	MaxIDBytes      = 200
+	SecretBytes     = 32
+	SecretPrefix    = "whsec_"
+	RotationOverlap = 24 * time.Hour
+	// FailingLimit: an endpoint whose deliveries all failed for this long
+	// is disabled (as Svix does).
+	FailingLimit      = 5 * 24 * time.Hour
+	AttemptTTL        = 30 * 24 * time.Hour
+	DeliveryTimeout   = 15 * time.Second
+	replayPage        = 100
+	maxQueueDelay     = 15 * time.Minute
+	attemptsPageLimit = 100
+)
+
+// DefaultSchedule is the wait before each retry of a failed delivery
+// (Standard Webhooks / Svix): eight attempts over about 28 hours.
+var DefaultSchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+var (
+	// ErrNotFound: no such endpoint in the project.
+	ErrNotFound = errors.New("webhook not found")
+	// ErrEventNotFound: no such event in the project (or it expired).
+	ErrEventNotFound = errors.New("event not found")
+)
+
+// InvalidError is input that cannot be accepted; Field names what to fix.
+type InvalidError struct {
+	Field   string
+	Message string
+}
+
+func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
+
+// Endpoint is a receiver of a project's events.
+type Endpoint struct {
+	ID          string
+	ProjectID   string
+	URL         string
+	Events      []string
+	Enabled     bool
+	Description string
+	CreatedAt   time.Time
+	// Secret signs deliveries; PreviousSecret also signs them until
+	// PreviousSecretExpiresAt, so a receiver can switch without a gap.
+	Secret                  string
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
+	// FailingSince is when the first of the deliveries failing since the
+	// last success failed; zero while deliveries succeed.
+	FailingSince time.Time
+}
+
+// Subscribes tells whether the endpoint wants events of type t.
+func (e Endpoint) Subscribes(t string) bool { return slices.Contains(e.Events, t) }
+
+// secrets returns the secrets that sign a delivery at now.
+func (e Endpoint) secrets(now time.Time) []string {
+	out := []string{e.Secret}
+	if e.PreviousSecret != "" && now.Before(e.PreviousSecretExpiresAt) {
+		out = append(out, e.PreviousSecret)
+	}
+	return out
+}
+
+// Attempt statuses.
+const (
+	Pending   = "pending" // failed, will be retried
+	Succeeded = "succeeded"
+	Failed    = "failed" // failed, no more retries
+)
+
+// Attempt is one delivery of an event to an endpoint.
+type Attempt struct {
+	WebhookID      string
+	EventID        string
+	Type           string
+	Attempt        int
+	Status         string
+	ResponseStatus int // 0 when no response came
+	Duration       time.Duration
+	At             time.Time
+}
+
+// Store keeps endpoints, events and attempts.
+type Store interface {
+	// PutEndpoint writes a new endpoint.
+	PutEndpoint(ctx context.Context, e Endpoint) error
+	// UpdateEndpoint writes e only if it exists (ErrNotFound otherwise).
+	UpdateEndpoint(ctx context.Context, e Endpoint) error
+	Endpoint(ctx context.Context, projectID, id string) (Endpoint, error)
+	Endpoints(ctx context.Context, projectID string) ([]Endpoint, error)
+	DeleteEndpoint(ctx context.Context, projectID, id string) error
+	DisableEndpoint(ctx context.Context, projectID, id string) error
+	// MarkFailing records a failed delivery at at, and returns when the
+	// endpoint started failing (at, unless it already was).
+	MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error)
+	// ClearFailing records a success after failures.
+	ClearFailing(ctx context.Context, projectID, id string) error
+
+	// FeedEvent reads one event of a project.
+	FeedEvent(ctx context.Context, projectID string, ref Ref) (Event, error)
+	// FeedEvents lists a project's events oldest first: after ref when it is
+	// set, else from since.
+	FeedEvents(ctx context.Context, projectID string, after Ref, since time.Time, limit int) ([]Event, error)
+	// PutEvent records an event that is not a tracking notification.
+	PutEvent(ctx context.Context, ev Event, ref Ref, ttl time.Duration) error
+
+	PutAttempt(ctx context.Context, a Attempt, ttl time.Duration) error
+	Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[Attempt], error)
+}
+
+// Queue carries delivery tasks to the sender.
+type Queue interface {
+	// Send queues tasks, visible after delay (at most 15 minutes).
+	Send(ctx context.Context, tasks []Task, delay time.Duration) error
+}
+
+// Task kinds.
+const (
+	// KindEvent fans an event out to the project's subscribed endpoints.
+	KindEvent = "event"
+	// KindDelivery delivers an event to one endpoint.
+	KindDelivery = "delivery"
+	// KindReplay queues the deliveries of every event since a time.
+	KindReplay = "replay"
+)
+
+// Task is the body of one delivery queue message: it names what to send,
+// never carries the event itself.
+type Task struct {
+	Kind      string `json:"kind"`
+	ProjectID string `json:"projectId"`
+	EventID   string `json:"eventId,omitempty"`
+	WebhookID string `json:"webhookId,omitempty"`
+	Attempt   int    `json:"attempt,omitempty"`
+	// NotBefore holds a retry back when its wait is longer than the
+	// queue's 15-minute delay: the sender queues it again until due.
+	NotBefore time.Time `json:"notBefore,omitzero"`
+	// Since and After (an event id) are where a replay continues.
+	Since time.Time `json:"since,omitzero"`
+	After string    `json:"after,omitempty"`
+}
+
+// NewSecret returns a fresh signing secret.
+func NewSecret() string {
+	b := make([]byte, SecretBytes)
+	_, _ = rand.Read(b)
+	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
+}
