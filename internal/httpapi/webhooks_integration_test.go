@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -247,6 +248,13 @@ func TestWebhookDeliversSignedEventsOncePerChangeSameIDsAsFeed(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("deliveries %+v, want the job and two status changes", got)
 	}
+	// Deliveries are not ordered (two changes are two tasks); a receiver
+	// orders them by sequence.
+	sort.Slice(got[1:], func(i, j int) bool {
+		si, _ := got[1+i].Data["sequence"].(float64)
+		sj, _ := got[1+j].Data["sequence"].(float64)
+		return si < sj
+	})
 	wantStatus := []string{"in_transit", "delivered"}
 	wantPrev := []any{nil, "in_transit"}
 	for i, d := range got[1:] {
