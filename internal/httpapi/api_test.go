@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,18 +22,7 @@ import (
 // so these tests cover only what is decided before the domain runs.
 func newTestAPI(t *testing.T) http.Handler {
 	t.Helper()
-	key, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwk, err := auth.PublicJWK(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := auth.NewVerifier(auth.JWKS{Keys: []auth.JWK{jwk}}, "urn:test", "parcelgate", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, jwk, v := testKeys(t)
 	a := &API{Verifier: v, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
 	h, err := a.Handler()
 	if err != nil {
@@ -129,4 +119,23 @@ func TestErrorAfterTheDeadlineIs503(t *testing.T) {
 	if rec.Code != 503 || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("got %d %s", rec.Code, rec.Body)
 	}
+}
+
+// testKeys is a fresh signing key, its public JWK, and a verifier of the
+// tokens it signs for issuer urn:test and audience parcelgate.
+func testKeys(t *testing.T) (*ecdsa.PrivateKey, auth.JWK, *auth.Verifier) {
+	t.Helper()
+	key, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk, err := auth.PublicJWK(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(auth.JWKS{Keys: []auth.JWK{jwk}}, "urn:test", "parcelgate", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, jwk, v
 }

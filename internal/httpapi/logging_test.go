@@ -17,18 +17,7 @@ import (
 // The request line, and any line logged while serving it, names the
 // Lambda request, the trace and the caller's client; never the token.
 func TestRequestLogLinesCarryRequestTraceAndClient(t *testing.T) {
-	key, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwk, err := auth.PublicJWK(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := auth.NewVerifier(auth.JWKS{Keys: []auth.JWK{jwk}}, "urn:test", "parcelgate", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, _, v := testKeys(t)
 	iss, err := auth.NewIssuer(key, "urn:test", "parcelgate", time.Hour, time.Now)
 	if err != nil {
 		t.Fatal(err)
