@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -62,7 +63,10 @@ type App struct {
 	Worker  *worker.Worker
 	Sweeper sweep.Service
 	Sender  webhook.Sender
-	Logger  *slog.Logger
+	// Webhooks, when a webhook queue is configured, also checks for
+	// expiring associations on the sweeper's schedule.
+	Webhooks *webhook.Service
+	Logger   *slog.Logger
 }
 
 // New builds the application from the configuration.
@@ -91,12 +95,14 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: records}
 	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
 	webhookQueue := queue.Webhooks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.WebhookQueueURL}
-	webhooks := webhook.Service{Store: store, Queue: webhookQueue, Jobs: store, Projects: projects, Targets: targets, Now: now, NewID: newID}
+	webhooks := webhook.Service{Store: store, Expiry: store, Queue: webhookQueue, Jobs: store, Projects: projects, Targets: targets, Now: now, NewID: newID}
 	sender := webhook.Sender{Store: store, Queue: webhookQueue, Client: targets.Client(), Schedule: cfg.WebhookRetrySchedule, Now: now, Logger: logger}
 	w := &worker.Worker{Jobs: jobs, Logger: logger}
+	var expiring *webhook.Service
 	if cfg.WebhookQueueURL != "" {
 		messages.Webhooks = webhooks
 		w.JobEvents = webhooks
+		expiring = &webhooks
 	}
 	w.Messages = messages
 	api := &httpapi.API{
@@ -119,11 +125,12 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		}
 	}
 	return &App{
-		API:     api,
-		Worker:  w,
-		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
-		Sender:  sender,
-		Logger:  logger,
+		API:      api,
+		Worker:   w,
+		Sweeper:  sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
+		Sender:   sender,
+		Webhooks: expiring,
+		Logger:   logger,
 	}, nil
 }
 
@@ -204,12 +211,22 @@ func (a *App) ScheduledHandlers() map[string]ScheduledHandler {
 	return map[string]ScheduledHandler{"sweeper": a.sweep}
 }
 
-// sweep runs one sweep. Work it could not handle is found again by the
-// next run; the error marks the invocation failed, for the alarms.
+// sweep runs one sweep, then the check for expiring associations (the
+// tracking_number.expiring events): both are minute-grained upkeep of the
+// table, so they share the schedule and the function rather than add a
+// second one. Work either could not handle is found again by the next
+// run; the error marks the invocation failed, for the alarms.
 func (a *App) sweep(ctx context.Context, _ events.EventBridgeEvent) error {
 	rep, err := a.Sweeper.Sweep(ctx)
 	if rep != (sweep.Report{}) {
 		a.Sweeper.Logger.InfoContext(ctx, "swept", "requeued", rep.Requeued, "failed", rep.Failed)
+	}
+	if a.Webhooks != nil {
+		n, xerr := a.Webhooks.CheckExpiring(ctx)
+		if n > 0 {
+			a.Logger.InfoContext(ctx, "expiring associations announced", "count", n)
+		}
+		err = errors.Join(err, xerr)
 	}
 	return err
 }

@@ -61,24 +61,42 @@ func Consumers(tmpl *samtemplate.Template, res *devstack.Resources, handlers map
 			out = append(out, devstack.Consumer{
 				Name: f.LogicalID, QueueURL: url, QueueARN: res.QueueARNs[q.QueueLogicalID],
 				BatchSize: q.BatchSize, ReportBatchItemFailures: q.ReportBatchItemFailures, Handler: h,
+				Concurrency: min(q.MaximumConcurrency, maxLocalConcurrency),
 			})
 		}
 	}
 	return out, nil
 }
 
-// Poll runs the consumers until ctx ends; the returned wait blocks until
-// they have stopped.
+// maxLocalConcurrency bounds the batches of one queue run at once here.
+// Lambda starts with five; a function whose template sets ScalingConfig's
+// MaximumConcurrency runs that many, up to this, so that what depends on
+// batches running side by side (webhook deliveries to a slow receiver
+// beside a fast one) behaves here as it does deployed. Functions without
+// it keep one poller, the behaviour their tests were written against.
+const maxLocalConcurrency = 5
+
+// Poll runs the consumers until ctx ends, each with Concurrency pollers
+// (at least one); the returned wait blocks until they have stopped.
 func Poll(ctx context.Context, client *sqs.Client, consumers []devstack.Consumer, logger *slog.Logger, opts devstack.PollOptions) (wait func()) {
 	var wg sync.WaitGroup
 	for _, c := range consumers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := devstack.Poll(ctx, client, c, logger, opts); err != nil && ctx.Err() == nil {
-				logger.Error("poller stopped", "consumer", c.Name, "error", err.Error())
-			}
-		}()
+		copts := opts
+		if c.Concurrency > 1 {
+			// Another poller would receive a message whose short
+			// visibility ran out while a handler still runs it: the
+			// queue's own timeout (sized for the function) applies.
+			copts.RetryDelay = 0
+		}
+		for range max(c.Concurrency, 1) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := devstack.Poll(ctx, client, c, logger, copts); err != nil && ctx.Err() == nil {
+					logger.Error("poller stopped", "consumer", c.Name, "error", err.Error())
+				}
+			}()
+		}
 	}
 	return wg.Wait
 }

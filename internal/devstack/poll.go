@@ -26,7 +26,10 @@ type Consumer struct {
 	QueueURL, QueueARN      string
 	BatchSize               int // messages per invocation, 0 for SAM's 10; at most 10, see Poll
 	ReportBatchItemFailures bool
-	Handler                 func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+	// Concurrency is how many batches run at once (pollers), as Lambda
+	// runs several; 0 or 1 for one at a time. See devserver.Poll.
+	Concurrency int
+	Handler     func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 }
 
 // PollOptions tune Poll for local use.

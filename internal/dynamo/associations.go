@@ -21,6 +21,8 @@ type associationItem struct {
 	SK             string `dynamodbav:"SK"`
 	GSI1PK         string `dynamodbav:"GSI1PK"`
 	GSI1SK         string `dynamodbav:"GSI1SK"`
+	GSI3PK         string `dynamodbav:"GSI3PK,omitempty"` // expiry index (expiring.go)
+	GSI3SK         string `dynamodbav:"GSI3SK,omitempty"`
 	ProjectID      string `dynamodbav:"projectId"`
 	TrackingNumber string `dynamodbav:"trackingNumber"`
 	Carrier        string `dynamodbav:"carrier"`
@@ -130,9 +132,10 @@ func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]jo
 
 // putIfAbsent puts a unless a live association of its number exists.
 func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) {
+	expiryPK, expirySK := expiryKeys(a.TrackingNumber, a.Carrier, a.ExpiresAt)
 	av, err := attributevalue.MarshalMap(associationItem{
 		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
-		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID),
+		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID), GSI3PK: expiryPK, GSI3SK: expirySK,
 		ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
 		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
 	})
@@ -158,16 +161,19 @@ func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Associa
 	units := make([][]types.TransactWriteItem, 0, len(renew)+len(remove))
 	for _, a := range renew {
 		a.ProjectID = projectID
+		expiryPK, expirySK := expiryKeys(a.TrackingNumber, a.Carrier, a.ExpiresAt)
 		units = append(units, []types.TransactWriteItem{{Update: &types.Update{
 			TableName:           &s.Table,
 			Key:                 associationKey(projectID, a.TrackingNumber),
-			UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job"),
+			UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job, GSI3PK = :xpk, GSI3SK = :xsk"),
 			ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt < :exp"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":c":     str(a.Carrier),
 				":added": str(formatTime(a.AddedAt)),
 				":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
 				":job":   str(a.JobID),
+				":xpk":   str(expiryPK),
+				":xsk":   str(expirySK),
 			},
 		}}, s.subscribed(a)})
 	}

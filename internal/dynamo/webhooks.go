@@ -27,16 +27,23 @@ import (
 //	endpoint    PROJECT#<p>          WEBHOOK#<id>
 //	attempt     WHATTEMPT#<id>       <utc time>#<attempt>#<random>
 //	job event   NOTIFY#<p>#<shard>   <utc completion time>#<job id>#job
+//	expiring    NOTIFY#<p>#<shard>   <utc expiry - 3 days>#<number>#expiring
+//	disabled    NOTIFY#<p>#<shard>   <utc time disabled>#<webhook id>#disabled
 //
 // Events are the notification records (tracking.updated) and job events
 // side by side in a project's NOTIFY# partitions, keyed by time: the feed
 // reads the 16 partitions from a key on and merges them, oldest first.
 // An endpoint's secrets live on its item; only the sender reads them.
 
-const (
-	skWebhook      = "WEBHOOK#"
-	jobEventSuffix = "job"
-)
+const skWebhook = "WEBHOOK#"
+
+// eventSuffixes end the keys of the events stored with their data; a
+// tracking.updated event is read from its notification record instead.
+var eventSuffixes = map[string]string{
+	webhook.JobCompleted:           "job",
+	webhook.TrackingNumberExpiring: "expiring",
+	webhook.WebhookDisabled:        "disabled",
+}
 
 type endpointItem struct {
 	PK                      string   `dynamodbav:"PK"`
@@ -52,20 +59,18 @@ type endpointItem struct {
 	PreviousSecret          string   `dynamodbav:"previousSecret,omitempty"`
 	PreviousSecretExpiresAt string   `dynamodbav:"previousSecretExpiresAt,omitempty"`
 	FailingSince            string   `dynamodbav:"failingSince,omitempty"`
+	DisabledEvent           string   `dynamodbav:"disabledEvent,omitempty"`
+	SlowUntil               string   `dynamodbav:"slowUntil,omitempty"`
 }
 
 func webhookSK(id string) string { return skWebhook + id }
 
 func attemptPK(webhookID string) string { return "WHATTEMPT#" + webhookID }
 
-func jobEventSK(at time.Time, jobID string) string {
-	return at.UTC().Format(sortableTime) + "#" + jobID + "#" + jobEventSuffix
-}
-
 // webhookEventSK is where an event sits in its NOTIFY# partition.
 func webhookEventSK(ref webhook.Ref) string {
-	if ref.Type == webhook.JobCompleted {
-		return jobEventSK(ref.At, ref.Subject)
+	if suffix, ok := eventSuffixes[ref.Type]; ok {
+		return ref.At.UTC().Format(sortableTime) + "#" + ref.Subject + "#" + suffix
 	}
 	return notificationSK(ref.At, ref.Subject, ref.Sequence)
 }
@@ -75,7 +80,7 @@ func newEndpointItem(e webhook.Endpoint) endpointItem {
 		PK: projectPK(e.ProjectID), SK: webhookSK(e.ID), ID: e.ID, ProjectID: e.ProjectID, URL: e.URL, Events: e.Events,
 		Enabled: e.Enabled, Description: e.Description, CreatedAt: formatTime(e.CreatedAt), Secret: e.Secret,
 		PreviousSecret: e.PreviousSecret, PreviousSecretExpiresAt: formatTime(e.PreviousSecretExpiresAt),
-		FailingSince: formatTime(e.FailingSince),
+		FailingSince: formatTime(e.FailingSince), DisabledEvent: e.DisabledEvent, SlowUntil: formatTime(e.SlowUntil),
 	}
 }
 
@@ -84,6 +89,7 @@ func (it endpointItem) endpoint() webhook.Endpoint {
 		ID: it.ID, ProjectID: it.ProjectID, URL: it.URL, Events: it.Events, Enabled: it.Enabled, Description: it.Description,
 		CreatedAt: parseTime(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
 		PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt), FailingSince: parseTime(it.FailingSince),
+		DisabledEvent: it.DisabledEvent, SlowUntil: parseTime(it.SlowUntil),
 	}
 }
 
@@ -158,16 +164,80 @@ func (s *Store) DeleteEndpoint(ctx context.Context, projectID, id string) error 
 	return err
 }
 
-// DisableEndpoint implements webhook.Store.
-func (s *Store) DisableEndpoint(ctx context.Context, projectID, id string) error {
+// DisableEndpoint implements webhook.Store: one transaction.
+func (s *Store) DisableEndpoint(ctx context.Context, projectID, id string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
+	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.Table, Key: endpointKey(projectID, id),
+			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev"),
+			ConditionExpression: aws.String("enabled = :t"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":f": &types.AttributeValueMemberBOOL{Value: false}, ":t": &types.AttributeValueMemberBOOL{Value: true}, ":ev": str(ev.ID),
+			},
+		}},
+		{Put: &types.Put{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)}},
+	}})
+	if isConditionFailed(err) {
+		return false, nil // disabled or deleted meanwhile
+	}
+	return err == nil, err
+}
+
+// DisabledAnnounced implements webhook.Store.
+func (s *Store) DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: endpointKey(projectID, id),
-		UpdateExpression:          aws.String("SET enabled = :f"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":f": &types.AttributeValueMemberBOOL{Value: false}},
+		UpdateExpression:          aws.String("REMOVE disabledEvent"),
+		ConditionExpression:       aws.String("disabledEvent = :ev"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ev": str(eventID)},
 	})
 	if isConditionFailed(err) {
-		return nil // deleted meanwhile
+		return nil
+	}
+	return err
+}
+
+// MarkSlow implements webhook.Store.
+func (s *Store) MarkSlow(ctx context.Context, projectID, id string, until time.Time) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: endpointKey(projectID, id),
+		UpdateExpression:          aws.String("SET slowUntil = :until"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":until": str(formatTime(until))},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// Lease implements webhook.Store: leaseUntil on the endpoint's item,
+// taken when absent or past.
+func (s *Store) Lease(ctx context.Context, projectID, id string, now, until time.Time) (bool, error) {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: endpointKey(projectID, id),
+		UpdateExpression:    aws.String("SET leaseUntil = :until"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":until": str(formatTime(until)), ":now": str(formatTime(now)),
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Release implements webhook.Store.
+func (s *Store) Release(ctx context.Context, projectID, id string, until time.Time) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: endpointKey(projectID, id),
+		UpdateExpression:          aws.String("REMOVE leaseUntil"),
+		ConditionExpression:       aws.String("leaseUntil = :until"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":until": str(formatTime(until))},
+	})
+	if isConditionFailed(err) {
+		return nil // expired and taken by another delivery
 	}
 	return err
 }
@@ -211,7 +281,12 @@ func (s *Store) ClearFailing(ctx context.Context, projectID, id string) error {
 // PutEvent implements webhook.Store: the event's key comes from its ref,
 // so writing it again replaces it with itself.
 func (s *Store) PutEvent(ctx context.Context, ev webhook.Event, ref webhook.Ref, ttl time.Duration) error {
-	it := item{
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)})
+	return err
+}
+
+func webhookEventItem(ev webhook.Event, ref webhook.Ref, ttl time.Duration) item {
+	return item{
 		attrPK:      str(notificationPK(ev.ProjectID, ref.Subject)),
 		attrSK:      str(webhookEventSK(ref)),
 		"type":      str(ev.Type),
@@ -220,8 +295,6 @@ func (s *Store) PutEvent(ctx context.Context, ev webhook.Event, ref webhook.Ref,
 		"createdAt": str(formatTime(ev.CreatedAt)),
 		"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.CreatedAt.Add(ttl).Unix(), 10)},
 	}
-	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: it})
-	return err
 }
 
 // FeedEvent implements webhook.Store.
@@ -332,8 +405,8 @@ func recordEvent(projectID string, raw item, now time.Time) (webhook.Event, bool
 	}
 	rest := it.SK[len(sortableTime)+1:]
 	subject := rest[:max(strings.LastIndex(rest, "#"), 0)]
-	if it.Type == webhook.JobCompleted {
-		ref := webhook.Ref{Type: webhook.JobCompleted, Subject: subject, At: at}
+	if _, stored := eventSuffixes[it.Type]; stored {
+		ref := webhook.Ref{Type: it.Type, Subject: subject, At: at}
 		return webhook.Event{ID: ref.ID(), Type: it.Type, ProjectID: projectID, CreatedAt: at, Data: []byte(it.Data)}, true, nil
 	}
 	at2, _ := tracking.ParseDatetime(it.Datetime)

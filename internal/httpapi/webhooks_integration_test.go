@@ -442,6 +442,11 @@ func TestWebhookFailingForFiveDaysIsDisabled(t *testing.T) {
 	if len(attempts.Items) != 2 || attempts.Items[0].Status != "failed" || attempts.Items[1].Status != "pending" {
 		t.Fatalf("attempts %+v", attempts.Items)
 	}
+	var feed feedOut
+	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/events", token, nil).Want(t, 200).JSON(t, &feed)
+	if last := feed.Items[len(feed.Items)-1]; last.Type != "webhook.disabled" || last.Data["reason"] != "failing" || last.Data["webhookId"] != w.WebhookID {
+		t.Fatalf("feed %+v, want the webhook.disabled event last", feed)
+	}
 	// Enabled again, it starts afresh: one failure does not disable it.
 	e.Call(t, "PATCH", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID, token, map[string]any{"enabled": true}).Want(t, 200)
 	completeJob(t, e, token, p.ProjectID, dhl(907))

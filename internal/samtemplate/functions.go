@@ -43,6 +43,9 @@ type QueueEvent struct {
 	BatchSize                      int
 	ReportBatchItemFailures        bool
 	MaximumBatchingWindowInSeconds int
+	// MaximumConcurrency is ScalingConfig's bound on the batches Lambda
+	// runs at once; 0 when the template leaves it to Lambda.
+	MaximumConcurrency int
 }
 
 // Functions returns the template's functions in document order.
@@ -83,6 +86,9 @@ type sqsEvent struct {
 	BatchSize                      *int     `yaml:"BatchSize"`
 	FunctionResponseTypes          []string `yaml:"FunctionResponseTypes"`
 	MaximumBatchingWindowInSeconds int      `yaml:"MaximumBatchingWindowInSeconds"`
+	ScalingConfig                  struct {
+		MaximumConcurrency int `yaml:"MaximumConcurrency"`
+	} `yaml:"ScalingConfig"`
 }
 
 func parseFunction(r resource, types map[string]string, globals environment) (Function, error) {
@@ -173,6 +179,7 @@ func parseSQSEvent(props *yaml.Node, types map[string]string) (QueueEvent, error
 		BatchSize:                      defaultSQSBatchSize,
 		ReportBatchItemFailures:        slices.Contains(e.FunctionResponseTypes, "ReportBatchItemFailures"),
 		MaximumBatchingWindowInSeconds: e.MaximumBatchingWindowInSeconds,
+		MaximumConcurrency:             e.ScalingConfig.MaximumConcurrency,
 	}
 	if e.BatchSize != nil {
 		q.BatchSize = *e.BatchSize

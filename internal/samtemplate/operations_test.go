@@ -29,7 +29,7 @@ var functionPolicies = map[string][]string{
 	"MessagesFunction":      {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
 	"TrackingFunction":      {"TableReadPolicy"},
 	"TrackerFunction":       {"TableReadPolicy"},
-	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
+	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy", "WebhookQueueSendPolicy"},
 	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
 	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
 	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},

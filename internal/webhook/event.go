@@ -42,12 +42,12 @@ const refTime = "20060102T150405.000000000Z"
 
 var errBadEventID = errors.New("not an event id of this service")
 
+// refKinds is the letter an event id gives each type.
+var refKinds = map[string]string{TrackingUpdated: "t", JobCompleted: "j", TrackingNumberExpiring: "x", WebhookDisabled: "d"}
+
 // ID returns the event id for r.
 func (r Ref) ID() string {
-	kind := "t"
-	if r.Type == JobCompleted {
-		kind = "j"
-	}
+	kind := refKinds[r.Type]
 	raw := strings.Join([]string{kind, r.At.UTC().Format(refTime), strconv.Itoa(r.Sequence), r.Subject}, "|")
 	return idPrefix + base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
@@ -74,12 +74,12 @@ func ParseEventID(id string) (Ref, error) {
 		return Ref{}, errBadEventID
 	}
 	var r Ref
-	switch parts[0] {
-	case "t":
-		r.Type = TrackingUpdated
-	case "j":
-		r.Type = JobCompleted
-	default:
+	for t, kind := range refKinds {
+		if kind == parts[0] {
+			r.Type = t
+		}
+	}
+	if r.Type == "" {
 		return Ref{}, errBadEventID
 	}
 	r.At, r.Sequence, r.Subject = at, seq, parts[3]
@@ -154,6 +154,62 @@ func JobEvent(j job.Job) (Event, Ref) {
 		FailureReason: optional(j.FailureReason), CompletedAt: j.CompletedAt.UTC(),
 	})
 	return Event{ID: ref.ID(), Type: JobCompleted, ProjectID: j.ProjectID, CreatedAt: j.CompletedAt.UTC(), Data: data}, ref
+}
+
+// ExpiringNotice is how long before an association expires its
+// tracking_number.expiring event is due.
+const ExpiringNotice = 3 * 24 * time.Hour
+
+// Expiring is an association of a number to a project and its expiry.
+type Expiring struct {
+	ProjectID      string
+	TrackingNumber string
+	Carrier        string
+	ExpiresAt      time.Time
+}
+
+type expiringData struct {
+	ProjectID      string    `json:"projectId"`
+	TrackingNumber string    `json:"trackingNumber"`
+	Carrier        string    `json:"carrier"`
+	ExpiresAt      time.Time `json:"expiresAt"`
+}
+
+// ExpiringEvent is the tracking_number.expiring event of an association,
+// and where it is kept. Everything in it, its id included, follows from
+// (project, number, expiresAt): finding the association again gives the
+// same event, and a renewal (a later expiresAt) a new one. It sits in the
+// feed at the moment the association entered the notice window.
+func ExpiringEvent(a Expiring) (Event, Ref) {
+	at := a.ExpiresAt.UTC().Add(-ExpiringNotice)
+	ref := Ref{Type: TrackingNumberExpiring, Subject: a.TrackingNumber, At: at}
+	data, _ := json.Marshal(expiringData{ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier, ExpiresAt: a.ExpiresAt.UTC()})
+	return Event{ID: ref.ID(), Type: TrackingNumberExpiring, ProjectID: a.ProjectID, CreatedAt: at, Data: data}, ref
+}
+
+// Reasons an endpoint is disabled by the sender.
+const (
+	// DisabledGone: the receiver answered 410 Gone.
+	DisabledGone = "gone"
+	// DisabledFailing: every delivery failed for FailingLimit.
+	DisabledFailing = "failing"
+)
+
+type disabledData struct {
+	ProjectID  string    `json:"projectId"`
+	WebhookID  string    `json:"webhookId"`
+	Reason     string    `json:"reason"`
+	DisabledAt time.Time `json:"disabledAt"`
+}
+
+// DisabledEvent is the webhook.disabled event of an endpoint the sender
+// disabled at at, and where it is kept. The endpoint's URL is left out:
+// the feed is open to every reader of the project, and a URL may hold the
+// receiver's token.
+func DisabledEvent(projectID, webhookID, reason string, at time.Time) (Event, Ref) {
+	ref := Ref{Type: WebhookDisabled, Subject: webhookID, At: at.UTC()}
+	data, _ := json.Marshal(disabledData{ProjectID: projectID, WebhookID: webhookID, Reason: reason, DisabledAt: at.UTC()})
+	return Event{ID: ref.ID(), Type: WebhookDisabled, ProjectID: projectID, CreatedAt: at.UTC(), Data: data}, ref
 }
 
 // body is what a delivery POSTs.

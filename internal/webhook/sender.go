@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -99,6 +100,15 @@ func (s Sender) replay(ctx context.Context, t Task) error {
 
 // deliver POSTs an event to an endpoint, records the attempt and queues
 // the retry when it failed.
+//
+// Pacing: a delivery still unanswered after SlowAfter marks its endpoint
+// slow for SlowFor. Deliveries to a slow endpoint go one at a time: each
+// takes the endpoint's lease (a conditional write on its item, expiring by
+// itself should the sender die), and one that finds it taken goes back to
+// the queue for paceDelay, not counted as an attempt. A slow receiver so
+// holds at most one sender slot (plus those of the deliveries that began
+// before it was found slow), never the sender as a whole; deliveries to a
+// fast endpoint take no lease and cost no write for it.
 func (s Sender) deliver(ctx context.Context, t Task) error {
 	now := s.Now().UTC()
 	if wait := t.NotBefore.Sub(now); wait > 0 {
@@ -111,9 +121,30 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 	if err != nil {
 		return err
 	}
+	if e.DisabledEvent != "" {
+		// Disabled by a delivery that stopped before queueing its event.
+		if err := s.announceDisabled(ctx, e.ProjectID, e.ID, e.DisabledEvent); err != nil {
+			return err
+		}
+	}
 	ref, err := ParseEventID(t.EventID)
 	if err != nil || !e.Enabled || !e.Subscribes(ref.Type) {
 		return nil
+	}
+	if now.Before(e.SlowUntil) {
+		until := now.Add(leaseFor)
+		leased, err := s.Store.Lease(ctx, e.ProjectID, e.ID, now, until)
+		if err != nil {
+			return err
+		}
+		if !leased {
+			return s.Queue.Send(ctx, []Task{t}, paceDelay())
+		}
+		defer func() {
+			if err := s.Store.Release(context.WithoutCancel(ctx), e.ProjectID, e.ID, until); err != nil {
+				s.Logger.Warn("webhook lease not released; it expires by itself", "webhookId", e.ID, "error", err.Error())
+			}
+		}()
 	}
 	ev, err := s.Store.FeedEvent(ctx, t.ProjectID, ref)
 	if errors.Is(err, ErrEventNotFound) {
@@ -122,7 +153,7 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 	if err != nil {
 		return err
 	}
-	status, took := s.post(ctx, e, ev, now)
+	status, took := s.postWatched(ctx, e, ev, now)
 	a := Attempt{WebhookID: e.ID, EventID: ev.ID, Type: ev.Type, Attempt: t.Attempt, ResponseStatus: status, Duration: took, At: now}
 	schedule := s.Schedule
 	if schedule == nil {
@@ -141,7 +172,7 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 	case status == http.StatusGone:
 		// The receiver says the endpoint is gone for good.
 		a.Status = Failed
-		if err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID); err != nil {
+		if err := s.disable(ctx, e, DisabledGone, now); err != nil {
 			return err
 		}
 	default:
@@ -153,7 +184,7 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 			// Failing for days: the endpoint is disabled, its queued
 			// retries dropped; replay recovers once it is enabled again.
 			a.Status = Failed
-			if err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID); err != nil {
+			if err := s.disable(ctx, e, DisabledFailing, now); err != nil {
 				return err
 			}
 			break
@@ -170,6 +201,53 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 		return err
 	}
 	return s.Queue.Send(ctx, retry, delay)
+}
+
+// postWatched is post, marking the endpoint slow when the answer takes
+// longer than SlowAfter; the mark is written while the request waits, so
+// the deliveries that follow are paced before this one ends.
+func (s Sender) postWatched(ctx context.Context, e Endpoint, ev Event, now time.Time) (int, time.Duration) {
+	if !e.SlowUntil.Before(now.Add(SlowFor / 2)) {
+		return s.post(ctx, e, ev, now) // marked for a while yet
+	}
+	marked := make(chan struct{})
+	timer := time.AfterFunc(SlowAfter, func() {
+		defer close(marked)
+		if err := s.Store.MarkSlow(context.WithoutCancel(ctx), e.ProjectID, e.ID, now.Add(SlowFor)); err != nil {
+			s.Logger.Warn("webhook endpoint not marked slow", "webhookId", e.ID, "error", err.Error())
+		}
+	})
+	status, took := s.post(ctx, e, ev, now)
+	if !timer.Stop() {
+		<-marked
+	}
+	return status, took
+}
+
+// disable disables the endpoint, records its webhook.disabled event and
+// queues it for the project's other endpoints. The event is written with
+// the change and its id kept on the endpoint until queued, so a sender
+// stopping in between queues it on the endpoint's next task.
+func (s Sender) disable(ctx context.Context, e Endpoint, reason string, now time.Time) error {
+	ev, ref := DisabledEvent(e.ProjectID, e.ID, reason, now)
+	disabled, err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, EventTTL)
+	if err != nil || !disabled {
+		return err // !disabled: disabled already, by an admin or another delivery
+	}
+	return s.announceDisabled(ctx, e.ProjectID, e.ID, ev.ID)
+}
+
+func (s Sender) announceDisabled(ctx context.Context, projectID, webhookID, eventID string) error {
+	if err := s.Queue.Send(ctx, []Task{{Kind: KindEvent, ProjectID: projectID, EventID: eventID}}, 0); err != nil {
+		return err
+	}
+	return s.Store.DisabledAnnounced(ctx, projectID, webhookID, eventID)
+}
+
+// paceDelay is how long a delivery to a slow endpoint whose lease is taken
+// waits in the queue: spread, so waiting deliveries do not come back at once.
+func paceDelay() time.Duration {
+	return paceWait + rand.N(paceWait)
 }
 
 // retryOf returns the retry of a failed delivery and how long the queue

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -28,6 +30,7 @@ type Jobs interface {
 // events for delivery.
 type Service struct {
 	Store    Store
+	Expiry   ExpiryStore
 	Queue    Queue
 	Jobs     Jobs
 	Projects project.Service
@@ -257,3 +260,48 @@ func (s Service) JobFinished(ctx context.Context, jobID string) error {
 	}
 	return s.Queue.Send(ctx, []Task{{Kind: KindEvent, ProjectID: j.ProjectID, EventID: ev.ID}}, 0)
 }
+
+// expiringPerRun bounds the associations one check handles; the rest wait
+// for the next run, a minute later.
+const expiringPerRun = 1000
+
+// CheckExpiring records and queues the tracking_number.expiring event of
+// each association that expires within ExpiringNotice and has had no event
+// for that expiry, and returns how many it found. The scheduled sweeper
+// calls it every minute. An event is written, then queued, then the
+// association marked as noticed: a check stopped in between finds the
+// association again and writes and queues the same event (same id), so
+// none is lost and a retry invents none; a renewal moves the expiry, and
+// the renewed association gets its own event three days before it.
+func (s Service) CheckExpiring(ctx context.Context) (int, error) {
+	now := s.Now().UTC()
+	due, err := s.Expiry.ExpiringBetween(ctx, now, now.Add(ExpiringNotice), expiringPerRun)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	tasks := make([]Task, len(due))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(expiringConcurrency)
+	for i, a := range due {
+		g.Go(func() error {
+			ev, ref := ExpiringEvent(a)
+			tasks[i] = Task{Kind: KindEvent, ProjectID: a.ProjectID, EventID: ev.ID}
+			return s.Store.PutEvent(gctx, ev, ref, EventTTL)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	if err := s.Queue.Send(ctx, tasks, 0); err != nil {
+		return 0, err
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(expiringConcurrency)
+	for _, a := range due {
+		g.Go(func() error { return s.Expiry.ExpiryNoticed(gctx, a) })
+	}
+	return len(due), g.Wait()
+}
+
+// expiringConcurrency bounds the writes of a check in flight at once.
+const expiringConcurrency = 8

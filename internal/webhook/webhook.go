@@ -19,10 +19,14 @@ const (
 	TrackingUpdated        = "tracking.updated"
 	JobCompleted           = "job.completed"
 	TrackingNumberExpiring = "tracking_number.expiring"
+	// WebhookDisabled: the sender disabled one of the project's endpoints
+	// (410 Gone, or failing for FailingLimit); the project's other
+	// endpoints that subscribe to it are told.
+	WebhookDisabled = "webhook.disabled"
 )
 
 // Types are the event types an endpoint may subscribe to.
-var Types = []string{TrackingUpdated, JobCompleted, TrackingNumberExpiring}
+var Types = []string{TrackingUpdated, JobCompleted, TrackingNumberExpiring, WebhookDisabled}
 
 // Limits of registration.
 const (
@@ -35,9 +39,19 @@ const (
 	RotationOverlap = 24 * time.Hour
 	// FailingLimit: an endpoint whose deliveries all failed for this long
 	// is disabled (as Svix does).
-	FailingLimit      = 5 * 24 * time.Hour
-	AttemptTTL        = 30 * 24 * time.Hour
-	DeliveryTimeout   = 15 * time.Second
+	FailingLimit    = 5 * 24 * time.Hour
+	AttemptTTL      = 30 * 24 * time.Hour
+	DeliveryTimeout = 15 * time.Second
+	// SlowAfter: a delivery unanswered this long marks its endpoint slow
+	// for SlowFor, and its deliveries are paced meanwhile (Sender.deliver).
+	SlowAfter = 2 * time.Second
+	SlowFor   = 10 * time.Minute
+	// leaseFor outlasts a delivery, so a lease ends before it expires
+	// unless the sender died holding it.
+	leaseFor = DeliveryTimeout + 5*time.Second
+	// paceWait: a paced delivery that finds the lease taken waits from
+	// paceWait to twice that in the queue.
+	paceWait          = 5 * time.Second
 	replayPage        = 100
 	maxQueueDelay     = 15 * time.Minute
 	attemptsPageLimit = 100
@@ -79,6 +93,12 @@ type Endpoint struct {
 	// FailingSince is when the first of the deliveries failing since the
 	// last success failed; zero while deliveries succeed.
 	FailingSince time.Time
+	// DisabledEvent is the id of the webhook.disabled event recorded when
+	// the sender disabled the endpoint, until it is queued for delivery.
+	DisabledEvent string
+	// SlowUntil: a delivery to the endpoint was slow; until then its
+	// deliveries are paced (see Sender.deliver).
+	SlowUntil time.Time
 }
 
 // Subscribes tells whether the endpoint wants events of type t.
@@ -121,7 +141,21 @@ type Store interface {
 	Endpoint(ctx context.Context, projectID, id string) (Endpoint, error)
 	Endpoints(ctx context.Context, projectID string) ([]Endpoint, error)
 	DeleteEndpoint(ctx context.Context, projectID, id string) error
-	DisableEndpoint(ctx context.Context, projectID, id string) error
+	// DisableEndpoint disables an enabled endpoint and records ev, its
+	// webhook.disabled event, at once, the event's id kept on the endpoint
+	// as DisabledEvent until DisabledAnnounced. It returns false, and
+	// records nothing, when the endpoint is not enabled (or not found).
+	DisableEndpoint(ctx context.Context, projectID, id string, ev Event, ref Ref, ttl time.Duration) (bool, error)
+	// DisabledAnnounced records that the endpoint's DisabledEvent eventID
+	// is queued.
+	DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error
+	// MarkSlow paces the endpoint's deliveries until until.
+	MarkSlow(ctx context.Context, projectID, id string, until time.Time) error
+	// Lease takes the endpoint's delivery lease until until, if no other
+	// delivery holds it at now; it returns whether it did.
+	Lease(ctx context.Context, projectID, id string, now, until time.Time) (bool, error)
+	// Release gives back the lease taken until until.
+	Release(ctx context.Context, projectID, id string, until time.Time) error
 	// MarkFailing records a failed delivery at at, and returns when the
 	// endpoint started failing (at, unless it already was).
 	MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error)
@@ -138,6 +172,17 @@ type Store interface {
 
 	PutAttempt(ctx context.Context, a Attempt, ttl time.Duration) error
 	Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[Attempt], error)
+}
+
+// ExpiryStore finds the associations whose tracking_number.expiring event
+// is due.
+type ExpiryStore interface {
+	// ExpiringBetween lists associations expiring after from and up to to
+	// that have had no event for that expiry, at most limit.
+	ExpiringBetween(ctx context.Context, from, to time.Time, limit int) ([]Expiring, error)
+	// ExpiryNoticed records that a's event is recorded and queued, unless
+	// a's expiry moved (renewed) or a was removed meanwhile.
+	ExpiryNoticed(ctx context.Context, a Expiring) error
 }
 
 // Queue carries delivery tasks to the sender.
