@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
@@ -123,6 +124,9 @@ type Options struct {
 	// the table and queues are provisioned on the local stack all the same.
 	AWS      awsclient.Options
 	Deadline time.Duration
+	// APIOptions are added to the app's AWS clients (benchmarks count
+	// what the app asks of DynamoDB with them).
+	APIOptions []func(*middleware.Stack) error
 }
 
 // Start provisions fresh resources and serves the API for the test.
@@ -172,6 +176,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
+	appCfg.APIOptions = append(appCfg.APIOptions, opts.APIOptions...)
 	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline})
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ type endpointItem struct {
 	URL                     string   `dynamodbav:"url"`
 	Events                  []string `dynamodbav:"events"`
 	Enabled                 bool     `dynamodbav:"enabled"`
-	Description             string   `dynamodbav:"description"`
+	Description             string   `dynamodbav:"description,omitempty"`
 	CreatedAt               string   `dynamodbav:"createdAt"`
 	Secret                  string   `dynamodbav:"secret"`
 	PreviousSecret          string   `dynamodbav:"previousSecret,omitempty"`

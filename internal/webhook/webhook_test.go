@@ -136,3 +136,43 @@ func TestParseSchedule(t *testing.T) {
 		}
 	}
 }
+
+func TestEventIDsRoundTripForEveryType(t *testing.T) {
+	at := time.Date(2026, 3, 1, 8, 0, 0, 123, time.UTC)
+	for _, ref := range []Ref{
+		{Type: TrackingUpdated, Subject: "3000009106", At: at, Sequence: 4},
+		{Type: JobCompleted, Subject: "01a2330a-job", At: at},
+		{Type: TrackingNumberExpiring, Subject: "3000009106", At: at},
+		{Type: WebhookDisabled, Subject: "wh_1", At: at},
+	} {
+		got, err := ParseEventID(ref.ID())
+		if err != nil || got.Type != ref.Type || got.Subject != ref.Subject || !got.At.Equal(ref.At) || got.Sequence != ref.Sequence {
+			t.Errorf("%+v came back as %+v (%v)", ref, got, err)
+		}
+	}
+}
+
+func TestExpiringEventFollowsProjectNumberAndExpiryOnly(t *testing.T) {
+	a := Expiring{ProjectID: "p1", TrackingNumber: "3000009106", Carrier: "dhl", ExpiresAt: time.Date(2026, 4, 10, 8, 0, 0, 0, time.UTC)}
+	ev, ref := ExpiringEvent(a)
+	again, _ := ExpiringEvent(a)
+	if ev.ID != again.ID || string(ev.Data) != string(again.Data) {
+		t.Fatalf("the same association gave %s and %s", ev.ID, again.ID)
+	}
+	if !ev.CreatedAt.Equal(a.ExpiresAt.Add(-ExpiringNotice)) || ref.Subject != a.TrackingNumber {
+		t.Errorf("event %+v ref %+v", ev, ref)
+	}
+	renewed := a
+	renewed.ExpiresAt = a.ExpiresAt.Add(40 * 24 * time.Hour)
+	if next, _ := ExpiringEvent(renewed); next.ID == ev.ID {
+		t.Error("a renewed association's event has the old id")
+	}
+	other := a
+	other.ProjectID = "p2"
+	if o, _ := ExpiringEvent(other); o.ID == ev.ID && string(o.Data) == string(ev.Data) {
+		t.Error("two projects' events are one")
+	}
+	if !strings.Contains(string(ev.Data), `"expiresAt":"2026-04-10T08:00:00Z"`) {
+		t.Errorf("data %s", ev.Data)
+	}
+}
