@@ -104,7 +104,10 @@ func TestWebhookDisabledEventGoesToTheFeedAndOtherEndpoints(t *testing.T) {
 	gone := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
 	watcher := newReceiver(t, nil)
 	g := registerWebhook(t, e, token, p.ProjectID, gone, "job.completed", "webhook.disabled")
-	registerWebhook(t, e, token, p.ProjectID, watcher, "webhook.disabled")
+	// No description: it is optional.
+	var w webhookOut
+	e.Call(t, "POST", "/v1/projects/"+p.ProjectID+"/webhooks", token, map[string]any{"url": watcher.srv.URL + "/hooks", "events": []string{"webhook.disabled"}}).Want(t, 201).JSON(t, &w)
+	watcher.trust(w.Secret)
 	completeJob(t, e, token, p.ProjectID, dhl(920))
 	gone.await(1)
 	got := watcher.await(1)
