@@ -153,6 +153,7 @@ Resources:
             BatchSize: 25
             MaximumBatchingWindowInSeconds: 2
             FunctionResponseTypes: [ReportBatchItemFailures]
+            ScalingConfig: {MaximumConcurrency: 7}
   Work:
     Type: AWS::SQS::Queue
     Properties:
@@ -188,7 +189,7 @@ func TestInlineFunctions(t *testing.T) {
 		Routes:    []Route{{Method: "POST", Path: "/hook"}},
 		Queues: []QueueEvent{
 			{QueueLogicalID: "Work", BatchSize: 10},
-			{QueueLogicalID: "Other", BatchSize: 25, ReportBatchItemFailures: true, MaximumBatchingWindowInSeconds: 2},
+			{QueueLogicalID: "Other", BatchSize: 25, ReportBatchItemFailures: true, MaximumBatchingWindowInSeconds: 2, MaximumConcurrency: 7},
 		},
 		Schedules:   []ScheduleEvent{{Rate: 5 * time.Minute}},
 		Environment: []string{"QUEUE", "SPLIT", "TABLE"},
