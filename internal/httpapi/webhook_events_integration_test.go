@@ -83,7 +83,6 @@ func TestWebhookExpiringOncePerExpiryAndAgainAfterRenewal(t *testing.T) {
 		t.Fatalf("deliveries %+v, want the other number's event next", got)
 	}
 	e.Advance(37 * 24 * time.Hour)
-	token = e.TokenFor(t, id, secret)
 	sweepNow(t, e)
 	sweepNow(t, e)
 	got = rc.await(3)
