@@ -26,7 +26,9 @@ import (
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/logging"
+	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
@@ -63,6 +65,8 @@ type App struct {
 	Sweeper sweep.Service
 	Sender  webhook.Sender
 	Logger  *slog.Logger
+	// Reports generates and mails the report outbox's items.
+	Reports outbox.Worker
 }
 
 // New builds the application from the configuration.
@@ -113,6 +117,12 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 	}
+	reportQueue := queue.Reports{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.ReportQueueURL}
+	api.Outbox = outbox.Service{Store: store, Queue: reportQueue, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
+	reports := outbox.Worker{
+		Store: store, Records: records, Catalog: data.DefaultCatalog, Tracking: api.Tracking,
+		Mailer: mail.SES{Client: awsclient.SES(awsCfg, opts.AWS)}, From: cfg.ReportSender, Now: now, NewID: newID, Logger: logger,
+	}
 	if opts.Sign {
 		if api.Issuer, err = cfg.signingKey(ctx, awsCfg, now); err != nil {
 			return nil, err
@@ -124,6 +134,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
 		Sender:  sender,
 		Logger:  logger,
+		Reports: reports,
 	}, nil
 }
 
@@ -191,6 +202,7 @@ func (a *App) QueueHandlers() map[string]QueueHandler {
 		"processor":      a.Worker.Process,
 		"dead-letter":    a.Worker.DeadLetters,
 		"webhook-sender": a.sendWebhooks,
+		"report-worker":  a.runReports,
 	}
 }
 
