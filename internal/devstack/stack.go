@@ -59,8 +59,8 @@ type Stack struct {
 	// /store lists the mail sent. Empty on an external stack that names
 	// no SES endpoint.
 	SESEndpoint string
-	procs            []*process
-	logger           *slog.Logger
+	procs       []*process
+	logger      *slog.Logger
 }
 
 // Up returns a stack ready to answer API calls. When any of

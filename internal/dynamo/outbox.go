@@ -287,4 +287,3 @@ func (s *Store) MarkFailed(ctx context.Context, projectID, id, reason string, at
 	}
 	return err
 }
-

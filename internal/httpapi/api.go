@@ -108,7 +108,7 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"GET /v1/projects/{projectId}/events":                              a.listEvents,
 
 		// Report outbox (seed 002).
-		"POST /v1/data/{projectId}/outbox/report":            a.submitReport,
+		"POST /v1/data/{projectId}/outbox/report":             a.submitReport,
 		"GET /v1/data/{projectId}/outbox/{outboxId}":          a.getOutboxItem,
 		"GET /v1/data/{projectId}/outbox/{outboxId}/document": a.getOutboxDocument,
 	}
