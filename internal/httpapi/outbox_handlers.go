@@ -142,11 +142,11 @@ func outboxProblem(err error) *Problem {
 	case errors.As(err, &invalid):
 		return badRequest(invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
 	case errors.As(err, &missing):
-		return newProblem(http.StatusNotFound, "RECORD_NOT_FOUND", missing.Error(), FieldError{Field: missing.Field, Message: missing.Message})
+		return newProblem(http.StatusNotFound, "NOT_FOUND", missing.Error(), FieldError{Field: missing.Field, Message: missing.Message})
 	case errors.Is(err, outbox.ErrNotFound):
 		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such outbox item in this project")
 	case errors.Is(err, outbox.ErrNoDocument):
-		return newProblem(http.StatusNotFound, "NO_DOCUMENT", "this outbox item has no document yet; GET the item: its status says whether the report is GENERATED or why it FAILED")
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "this outbox item has no document yet; GET the item: its status says whether the report is GENERATED or why it FAILED")
 	}
 	return nil
 }
