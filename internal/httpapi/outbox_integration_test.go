@@ -145,10 +145,12 @@ func TestOutboxReportIsGeneratedArchivedAndMailedWithAttachments(t *testing.T) {
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	number := outboxFixture(t, e, base, token)
+	at := func(ago time.Duration) string { return e.Clock().Add(-ago).UTC().Format("2006-01-02T15:04:05Z") }
 	inject(t, e, token, "feed-1",
-		event(number, "confirmed", "C", "Lyon", "2026-03-01T08:00:00Z"),
-		event(number, "in_transit", "T", "Paris hub", "2026-03-02T20:00:00Z"),
-		event(number, "out_for_delivery", "O", "Paris 11", "2026-03-05T07:30:00Z"))
+		event(number, "picked_up", "P", "Lyon", at(101*time.Hour)),
+		event(number, "in_transit", "T", "Paris hub", at(80*time.Hour)),
+		event(number, "arrived_at_facility", "A", "Paris 11", at(20*time.Hour)),
+		event(number, "out_for_delivery", "O", "Paris 11", at(3*time.Hour)))
 
 	to := "claire+" + strings.ToLower(e.Resources.QueueURLs["ReportQueue"][len(e.Resources.QueueURLs["ReportQueue"])-6:]) + "@customer.example"
 	// Seed 002's URL, trailing slash and all.
@@ -185,9 +187,12 @@ func TestOutboxReportIsGeneratedArchivedAndMailedWithAttachments(t *testing.T) {
 			t.Errorf("the report lacks %q; its text: %s", want, text)
 		}
 	}
-	newest, oldest := strings.Index(text, "out_for_delivery"), strings.Index(text, "confirmed")
+	newest, oldest := strings.Index(text, "out_for_delivery"), strings.Index(text, "picked_up")
 	if newest < 0 || oldest < 0 || newest > oldest {
-		t.Errorf("timeline not newest first (out_for_delivery at %d, confirmed at %d): %s", newest, oldest, text)
+		t.Errorf("timeline not newest first (out_for_delivery at %d, picked_up at %d): %s", newest, oldest, text)
+	}
+	if !strings.Contains(text, "out_for_delivery (so far)") || !strings.Contains(text, "2.5 days") {
+		t.Errorf("days per status: the current status so far, and in_transit's 2.5 days, missing: %s", text)
 	}
 
 	mails := mailsTo(t, to)

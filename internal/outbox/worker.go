@@ -194,6 +194,7 @@ func (w Worker) render(ctx context.Context, it Item) (report.Document, string, e
 		return doc, "", err
 	}
 	var events []report.Event
+	final := false
 	if number, _ := rec.Values[e.Tracks].(string); number != "" {
 		res, err := w.Tracking.Get(ctx, number, tracking.MaxDetails)
 		switch {
@@ -201,11 +202,12 @@ func (w Worker) render(ctx context.Context, it Item) (report.Document, string, e
 			for _, ev := range res.Details {
 				events = append(events, report.Event{Status: ev.Status, Agency: ev.Agency, At: ev.At})
 			}
+			final = res.Status != "" && tracking.KnownType(res.Type) && len(tracking.Ahead(res.Type, res.Status)) == 0
 		case !errors.Is(err, tracking.ErrNotFound) && !errors.Is(err, tracking.ErrUnknownNumber):
 			return report.Document{}, "", err
 		}
 	}
-	doc, err := report.RenderShipment(report.Shipment{Title: title, Code: rec.Code, Fields: fields, GeneratedAt: now, Events: events})
+	doc, err := report.RenderShipment(report.Shipment{Title: title, Code: rec.Code, Fields: fields, GeneratedAt: now, Events: events, Final: final})
 	return doc, "", err
 }
 
@@ -214,7 +216,8 @@ func (w Worker) render(ctx context.Context, it Item) (report.Document, string, e
 func recordFields(e *data.Entity, rec data.Record) []report.Field {
 	var out []report.Field
 	for _, f := range e.Fields {
-		if f.Code {
+		// The code heads the report; srvExport is the ERP's bookkeeping.
+		if f.Code || f.Name == data.FieldSrvExport {
 			continue
 		}
 		label := f.Name

@@ -35,6 +35,9 @@ type Shipment struct {
 	GeneratedAt time.Time
 	// Events are the status changes, newest first.
 	Events []Event
+	// Final says the newest status ends the shipment's flow (delivered):
+	// no time accrues in it.
+	Final bool
 }
 
 // Sheet is a record of any entity, as the record sheet shows it.
@@ -56,12 +59,15 @@ type Document struct {
 type StatusDays struct {
 	Status string
 	Days   float64
+	// Current: the shipment is in this status now; its time is so far.
+	Current bool
 }
 
 // DaysPerStatus sums, for each status, the time from each change to that
-// status until the next change (the newest one until now), in the order
-// the statuses were first reached. events are newest first.
-func DaysPerStatus(events []Event, now time.Time) []StatusDays {
+// status until the next change, in the order the statuses were first
+// reached. The newest status counts until now, unless final: a final
+// status (delivered) is left out. events are newest first.
+func DaysPerStatus(events []Event, now time.Time, final bool) []StatusDays {
 	var out []StatusDays
 	index := map[string]int{}
 	for i := len(events) - 1; i >= 0; i-- {
@@ -69,6 +75,8 @@ func DaysPerStatus(events []Event, now time.Time) []StatusDays {
 		until := now
 		if i > 0 {
 			until = events[i-1].At
+		} else if final {
+			break
 		}
 		d := until.Sub(ev.At)
 		if d < 0 {
@@ -81,6 +89,7 @@ func DaysPerStatus(events []Event, now time.Time) []StatusDays {
 			out = append(out, StatusDays{Status: ev.Status})
 		}
 		out[j].Days += d.Hours() / 24
+		out[j].Current = i == 0
 	}
 	return out
 }
@@ -190,7 +199,7 @@ func RenderShipment(s Shipment) (Document, error) {
 		}
 	}
 
-	days := DaysPerStatus(s.Events, s.GeneratedAt)
+	days := DaysPerStatus(s.Events, s.GeneratedAt, s.Final)
 	w.heading("Days per status")
 	if len(days) == 0 {
 		pdf.SetFont("Helvetica", "I", 10)
@@ -219,7 +228,11 @@ func (w *writer) chart(days []StatusDays) {
 		pdf.SetFont("Helvetica", "", 10)
 		pdf.SetTextColor(0, 0, 0)
 		pdf.SetXY(left, y)
-		pdf.CellFormat(labelWidth, barHeight, w.tr(d.Status), "", 0, "L", false, 0, "")
+		label := d.Status
+		if d.Current {
+			label += " (so far)"
+		}
+		pdf.CellFormat(labelWidth, barHeight, w.tr(label), "", 0, "L", false, 0, "")
 		width := 0.5
 		if longest > 0 {
 			width = max(0.5, barMax*d.Days/longest)
