@@ -7,7 +7,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper data webhooks webhook-sender
+FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper data webhooks webhook-sender outbox report-worker
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
 LOGICAL_job-submit := JobSubmitFunction
@@ -21,6 +21,8 @@ LOGICAL_sweeper := SweeperFunction
 LOGICAL_data := DataFunction
 LOGICAL_webhooks := WebhooksFunction
 LOGICAL_webhook-sender := WebhookSenderFunction
+LOGICAL_outbox := OutboxFunction
+LOGICAL_report-worker := ReportWorkerFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
@@ -106,6 +108,10 @@ build-WebhooksFunction:
 	$(call LAMBDA_BUILD,webhooks)
 build-WebhookSenderFunction:
 	$(call LAMBDA_BUILD,webhook-sender)
+build-OutboxFunction:
+	$(call LAMBDA_BUILD,outbox)
+build-ReportWorkerFunction:
+	$(call LAMBDA_BUILD,report-worker)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:

@@ -76,6 +76,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 		PrivateKeyPEM: string(key),
 	}
 	cfg.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	cfg.ReportQueueURL, cfg.ReportSender = res.QueueURLs["ReportQueue"], localReportSender
 	if err := cfg.DevWebhookKnobs(); err != nil {
 		return err
 	}
@@ -95,7 +96,8 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL, app.EnvWebhookQueueURL: cfg.WebhookQueueURL}
+	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL, app.EnvWebhookQueueURL: cfg.WebhookQueueURL,
+		app.EnvReportQueueURL: cfg.ReportQueueURL, app.EnvReportSender: cfg.ReportSender}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		recorded[k] = v
@@ -138,6 +140,10 @@ func cmdDev(ctx context.Context, _ []string) error {
 	}
 	return nil
 }
+
+// localReportSender is the report outbox's sender address locally; the
+// SES emulator accepts any.
+const localReportSender = "reports@parcelgate.localhost"
 
 // devRetryDelay is how soon a failed queue message is retried locally;
 // Lambda would wait the queue's 180 s visibility timeout.
@@ -246,6 +252,7 @@ func writeSAMEnv(tmpl *samtemplate.Template, cfg app.Config, stack *devstack.Sta
 	env, err := devserver.SAMEnv(tmpl, devserver.LocalSettings{
 		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL, WebhookQueueURL: cfg.WebhookQueueURL,
 		DynamoDBURL: stack.DynamoDBEndpoint, SQSURL: stack.SQSEndpoint,
+		ReportQueueURL: cfg.ReportQueueURL, ReportSender: cfg.ReportSender, SESURL: stack.SESEndpoint,
 		Issuer: cfg.Issuer, Audience: cfg.Audience,
 		PublicJWKS: string(jwks), PrivateKeyPEM: cfg.PrivateKeyPEM,
 	})

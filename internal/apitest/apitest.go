@@ -172,6 +172,8 @@ func StartWith(t testing.TB, opts Options) *Env {
 	e.Config.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
 	e.Config.WebhookAllowLoopback = true
 	e.Config.WebhookRetrySchedule = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+	// Report outbox: the SES emulator takes any sender.
+	e.Config.ReportQueueURL, e.Config.ReportSender = res.QueueURLs["ReportQueue"], "reports@parcelgate.test"
 	// The pollers wake when the app sends a task, as the dev server's do.
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()

@@ -27,7 +27,9 @@ import (
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/logging"
+	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
@@ -67,6 +69,8 @@ type App struct {
 	// expiring associations on the sweeper's schedule.
 	Webhooks *webhook.Service
 	Logger   *slog.Logger
+	// Reports generates and mails the report outbox's items.
+	Reports outbox.Worker
 }
 
 // New builds the application from the configuration.
@@ -119,6 +123,12 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 	}
+	reportQueue := queue.Reports{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.ReportQueueURL}
+	api.Outbox = outbox.Service{Store: store, Queue: reportQueue, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
+	reports := outbox.Worker{
+		Store: store, Records: records, Catalog: data.DefaultCatalog, Tracking: api.Tracking,
+		Mailer: mail.SES{Client: awsclient.SES(awsCfg, opts.AWS)}, From: cfg.ReportSender, Now: now, NewID: newID, Logger: logger,
+	}
 	if opts.Sign {
 		if api.Issuer, err = cfg.signingKey(ctx, awsCfg, now); err != nil {
 			return nil, err
@@ -131,6 +141,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Sender:   sender,
 		Webhooks: expiring,
 		Logger:   logger,
+		Reports:  reports,
 	}, nil
 }
 
@@ -198,6 +209,7 @@ func (a *App) QueueHandlers() map[string]QueueHandler {
 		"processor":      a.Worker.Process,
 		"dead-letter":    a.Worker.DeadLetters,
 		"webhook-sender": a.sendWebhooks,
+		"report-worker":  a.runReports,
 	}
 }
 

@@ -42,6 +42,10 @@ type Config struct {
 	WebhookAllowLoopback bool
 	// WebhookRetrySchedule replaces webhook.DefaultSchedule.
 	WebhookRetrySchedule []time.Duration
+
+	// Report outbox: its queue and the address its mail comes from.
+	ReportQueueURL string
+	ReportSender   string
 }
 
 // Environment variable names; the README's configuration table lists them.
@@ -68,6 +72,12 @@ const (
 	EnvWebhookRetrySchedule = "PARCELGATE_WEBHOOK_RETRY_SCHEDULE"
 )
 
+// Report outbox configuration.
+const (
+	EnvReportQueueURL = "PARCELGATE_REPORT_QUEUE_URL"
+	EnvReportSender   = "PARCELGATE_REPORT_SENDER"
+)
+
 // ConfigFromEnv reads and checks the configuration, so a misconfigured
 // function fails at cold start rather than inside a request.
 func ConfigFromEnv() (Config, error) {
@@ -81,6 +91,8 @@ func ConfigFromEnv() (Config, error) {
 		PrivateKeyParameter: os.Getenv(EnvPrivateKeyParam),
 		TokenTTL:            defaultTokenTTL,
 		WebhookQueueURL:     os.Getenv(EnvWebhookQueueURL),
+		ReportQueueURL:      os.Getenv(EnvReportQueueURL),
+		ReportSender:        os.Getenv(EnvReportSender),
 	}
 	if c.Audience == "" {
 		c.Audience = defaultAudience

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -125,4 +126,14 @@ func Classify(err error) error {
 		}
 	}
 	return err
+}
+
+// SES returns an SES v2 client for cfg with the timeouts, retries and
+// error classification of this package.
+func SES(cfg aws.Config, o Options, optFns ...func(*sesv2.Options)) *sesv2.Client {
+	return sesv2.NewFromConfig(cfg, append([]func(*sesv2.Options){func(so *sesv2.Options) {
+		so.HTTPClient = o.httpClient()
+		so.Retryer = Retryer()
+		so.APIOptions = append(so.APIOptions, classifyErrors)
+	}}, optFns...)...)
 }

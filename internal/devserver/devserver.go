@@ -158,6 +158,8 @@ type LocalSettings struct {
 	DynamoDBURL, SQSURL       string
 	Issuer, Audience          string
 	PublicJWKS, PrivateKeyPEM string
+	// Report outbox: its queue, the sender address and the SES emulator.
+	ReportQueueURL, ReportSender, SESURL string
 }
 
 // SAMEnv is an env-vars file for `sam local invoke --env-vars`: for every
@@ -176,6 +178,9 @@ func SAMEnv(tmpl *samtemplate.Template, s LocalSettings) (map[string]map[string]
 		"PARCELGATE_JWT_PRIVATE_KEY_PARAMETER": "", // the key itself is given
 		"AWS_ENDPOINT_URL_DYNAMODB":            s.DynamoDBURL,
 		"AWS_ENDPOINT_URL_SQS":                 s.SQSURL,
+		"PARCELGATE_REPORT_QUEUE_URL":          s.ReportQueueURL,
+		"PARCELGATE_REPORT_SENDER":             s.ReportSender,
+		"AWS_ENDPOINT_URL_SESV2":               s.SESURL,
 	}
 	out := map[string]map[string]string{}
 	for _, f := range tmpl.Functions() {

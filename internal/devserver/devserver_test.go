@@ -67,6 +67,7 @@ func TestSAMEnvCoversTheTemplate(t *testing.T) {
 		DynamoDBURL: "http://127.0.0.1:8000", SQSURL: "http://127.0.0.1:9324",
 		Issuer: "urn:parcelgate:local", Audience: "parcelgate",
 		PublicJWKS: `{"keys":[]}`, PrivateKeyPEM: "-----BEGIN PRIVATE KEY-----",
+		ReportQueueURL: "http://127.0.0.1:9324/queue/parcelgate-ReportQueue", ReportSender: "reports@parcelgate.localhost", SESURL: "http://127.0.0.1:8005",
 	}
 	env, err := SAMEnv(tmpl, settings)
 	if err != nil {

@@ -83,6 +83,17 @@ func upEmulators(ctx context.Context, opts Options, logger *slog.Logger) (*Stack
 	s.procs = append(s.procs, p)
 	s.SQSEndpoint = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(sqsPort))
 
+	sesPort, err := pickPort(opts.SESPort)
+	if err == nil {
+		script := filepath.Join(dir, "ses-server.mjs")
+		p, err = start(dir, opts, "ses", sesPort, script, node, script, "--port", strconv.Itoa(sesPort))
+	}
+	if err != nil {
+		return nil, s.abort(err)
+	}
+	s.procs = append(s.procs, p)
+	s.SESEndpoint = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(sesPort))
+
 	wait, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	if err := waitDynamoDB(wait, s.DynamoDBEndpoint, s.procs[0]); err != nil {
@@ -91,13 +102,19 @@ func upEmulators(ctx context.Context, opts Options, logger *slog.Logger) (*Stack
 	if err := waitSQS(wait, s.SQSEndpoint, s.procs[1]); err != nil {
 		return nil, s.abort(s.procs[1].failure(err))
 	}
+	if err := waitSES(wait, s.SESEndpoint, s.procs[2]); err != nil {
+		return nil, s.abort(s.procs[2].failure(err))
+	}
 	if err := checkOwner(s.procs[0], dynamoPort); err != nil {
 		return nil, s.abort(err)
 	}
 	if err := checkOwner(s.procs[1], sqsPort); err != nil {
 		return nil, s.abort(err)
 	}
-	logger.Info("local stack up", "dynamodb", s.DynamoDBEndpoint, "sqs", s.SQSEndpoint, "logs", opts.StateDir)
+	if err := checkOwner(s.procs[2], sesPort); err != nil {
+		return nil, s.abort(err)
+	}
+	logger.Info("local stack up", "dynamodb", s.DynamoDBEndpoint, "sqs", s.SQSEndpoint, "ses", s.SESEndpoint, "logs", opts.StateDir)
 	return s, nil
 }
 

@@ -83,7 +83,7 @@ func needsInstall(dir string) (bool, error) {
 	if installed.ModTime().Before(lock.ModTime()) {
 		return true, nil
 	}
-	for _, p := range []string{dynamoDBLocalDir + "/DynamoDBLocal.jar", "node_modules/local-aws-sqs/package.json"} {
+	for _, p := range []string{dynamoDBLocalDir + "/DynamoDBLocal.jar", "node_modules/local-aws-sqs/package.json", "node_modules/aws-ses-v2-local/package.json"} {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			return true, nil
 		}

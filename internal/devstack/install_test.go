@@ -115,6 +115,8 @@ func TestNeedsInstall(t *testing.T) {
 	// npm gives package files a fixed old time; only presence counts.
 	touch(dynamoDBLocalDir+"/DynamoDBLocal.jar", time.Unix(499162500, 0))
 	touch("node_modules/local-aws-sqs/package.json", time.Unix(499162500, 0))
+	check(true) // the SES emulator missing
+	touch("node_modules/aws-ses-v2-local/package.json", time.Unix(499162500, 0))
 	check(false)
 	touch("package-lock.json", now.Add(time.Minute))
 	check(true) // lock changed since the install

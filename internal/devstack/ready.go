@@ -3,6 +3,7 @@ package devstack
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,6 +43,25 @@ func waitSQS(ctx context.Context, endpoint string, p *process) error {
 	return waitFor(ctx, "ListQueues", endpoint, p, func(ctx context.Context) error {
 		_, err := client.ListQueues(ctx, &sqs.ListQueuesInput{MaxResults: aws.Int32(1)})
 		return err
+	})
+}
+
+// waitSES waits until the SES emulator's health check answers 200.
+func waitSES(ctx context.Context, endpoint string, p *process) error {
+	return waitFor(ctx, "GET /health-check", endpoint, p, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/health-check", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
 	})
 }
 

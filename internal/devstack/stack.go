@@ -19,9 +19,14 @@ import (
 const (
 	defaultDynamoDBPort = 8000
 	defaultSQSPort      = 9324
+	defaultSESPort      = 8005
 	// localRegion is the region the emulators and their ARNs use.
 	localRegion = "us-east-1"
 )
+
+// EnvSESEndpoint is the standard variable that points aws-sdk-go-v2's SES
+// v2 client at another endpoint (its service id is SESv2).
+const EnvSESEndpoint = "AWS_ENDPOINT_URL_SESV2"
 
 // endpointVars are the standard variables that point aws-sdk-go-v2 at
 // other endpoints. When any is set the user brought their own stack.
@@ -37,6 +42,8 @@ type Options struct {
 	// 9324). A busy port is replaced by a free one, so a test run and a
 	// running `make run` can coexist.
 	DynamoDBPort, SQSPort int
+	// SESPort is the SES v2 emulator's preferred port (default 8005).
+	SESPort int
 	// Detached starts the emulators in sessions of their own, so they keep
 	// running after this process exits (parcelgate stack-up). Close still
 	// stops them; a detached stack is stopped later with StopSaved.
@@ -48,8 +55,12 @@ type Options struct {
 type Stack struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
-	procs            []*process
-	logger           *slog.Logger
+	// SESEndpoint is the SES v2 emulator (aws-ses-v2-local); its GET
+	// /store lists the mail sent. Empty on an external stack that names
+	// no SES endpoint.
+	SESEndpoint string
+	procs       []*process
+	logger      *slog.Logger
 }
 
 // Up returns a stack ready to answer API calls. When any of
@@ -83,6 +94,9 @@ func Up(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.SQSPort == 0 {
 		opts.SQSPort = defaultSQSPort
 	}
+	if opts.SESPort == 0 {
+		opts.SESPort = defaultSESPort
+	}
 	return upEmulators(ctx, opts, logger)
 }
 
@@ -97,7 +111,8 @@ func (s *Stack) External() bool { return len(s.procs) == 0 }
 func (s *Stack) Env() []string {
 	var env []string
 	if !s.External() {
-		env = append(env, "AWS_ENDPOINT_URL_DYNAMODB="+s.DynamoDBEndpoint, "AWS_ENDPOINT_URL_SQS="+s.SQSEndpoint)
+		env = append(env, "AWS_ENDPOINT_URL_DYNAMODB="+s.DynamoDBEndpoint, "AWS_ENDPOINT_URL_SQS="+s.SQSEndpoint,
+			EnvSESEndpoint+"="+s.SESEndpoint)
 	}
 	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
 		env = append(env, "AWS_REGION="+localRegion)
@@ -150,6 +165,7 @@ func upExternal(ctx context.Context, logger *slog.Logger) (*Stack, error) {
 	s := &Stack{
 		DynamoDBEndpoint: firstSet("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"),
 		SQSEndpoint:      firstSet("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"),
+		SESEndpoint:      firstSet(EnvSESEndpoint, "AWS_ENDPOINT_URL"),
 		logger:           logger,
 	}
 	if s.DynamoDBEndpoint == "" || s.SQSEndpoint == "" {

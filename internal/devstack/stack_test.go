@@ -15,12 +15,12 @@ import (
 )
 
 func TestEnvFillsOnlyWhatIsMissing(t *testing.T) {
-	s := &Stack{DynamoDBEndpoint: "http://127.0.0.1:1", SQSEndpoint: "http://127.0.0.1:2", procs: []*process{{}}}
+	s := &Stack{DynamoDBEndpoint: "http://127.0.0.1:1", SQSEndpoint: "http://127.0.0.1:2", SESEndpoint: "http://127.0.0.1:3", procs: []*process{{}}}
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	want := []string{
-		"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:1", "AWS_ENDPOINT_URL_SQS=http://127.0.0.1:2",
+		"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:1", "AWS_ENDPOINT_URL_SQS=http://127.0.0.1:2", "AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:3",
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 	}
 	if got := s.Env(); !slices.Equal(got, want) {
@@ -28,7 +28,7 @@ func TestEnvFillsOnlyWhatIsMissing(t *testing.T) {
 	}
 	t.Setenv("AWS_DEFAULT_REGION", "eu-west-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "mine")
-	if got := s.Env(); len(got) != 2 {
+	if got := s.Env(); len(got) != 3 {
 		t.Errorf("Env() = %v, want only the endpoints", got)
 	}
 	external := &Stack{}

@@ -17,6 +17,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -43,6 +44,8 @@ type API struct {
 
 	// Data serves the data exchange of seed 002.
 	Data data.Service
+	// Outbox takes report outbox requests (seed 002).
+	Outbox outbox.Service
 }
 
 // DefaultDeadline is how long a request may take: under API Gateway's 29
@@ -103,6 +106,11 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"GET /v1/projects/{projectId}/webhooks/{webhookId}/attempts":       a.listWebhookAttempts,
 		"POST /v1/projects/{projectId}/webhooks/{webhookId}/replay":        a.replayWebhook,
 		"GET /v1/projects/{projectId}/events":                              a.listEvents,
+
+		// Report outbox (seed 002).
+		"POST /v1/data/{projectId}/outbox/report":             a.submitReport,
+		"GET /v1/data/{projectId}/outbox/{outboxId}":          a.getOutboxItem,
+		"GET /v1/data/{projectId}/outbox/{outboxId}/document": a.getOutboxDocument,
 	}
 }
 
@@ -188,6 +196,16 @@ func fallback(mux *http.ServeMux) http.Handler {
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
+		}
+		// API Gateway routes /x/ to the resource /x, as seed 002 writes
+		// the outbox URL (.../outbox/report/?eventActionCode=); so do we.
+		if trimmed := strings.TrimSuffix(r.URL.Path, "/"); trimmed != r.URL.Path && trimmed != "" {
+			probe := r.Clone(r.Context())
+			probe.URL.Path, probe.URL.RawPath = trimmed, ""
+			if _, pattern := mux.Handler(probe); pattern != "" {
+				mux.ServeHTTP(w, probe)
+				return
+			}
 		}
 		var allowed []string
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {

@@ -77,4 +77,9 @@ var Routes = []Route{
 	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/attempts"},
 	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/replay"},
 	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/events"},
+
+	// Report outbox (seed 002); the report-worker queue function mails them.
+	{Function: "outbox", Method: "POST", Path: "/v1/data/{projectId}/outbox/report"},
+	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}"},
+	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}/document"},
 }

@@ -33,6 +33,8 @@ var functionPolicies = map[string][]string{
 	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
 	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
 	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
+	"OutboxFunction":        {"TableReadPolicy", "TableWritePolicy", "ReportQueueSendPolicy"},
+	"ReportWorkerFunction":  {"TableReadPolicy", "TableWritePolicy", "ReportMailPolicy"},
 }
 
 // mayScanOrDelete lists the functions allowed dynamodb:Scan or
@@ -169,6 +171,13 @@ func policyActions(t *testing.T, rs resourceMap, name string) []string {
 		actions = append(actions, these...)
 		for _, res := range list(st["Resource"]) {
 			got := fmt.Sprint(res)
+			// SES: one identity, and only from the sender address.
+			if slices.ContainsFunc(these, func(a string) bool { return strings.HasPrefix(a, "ses:") }) {
+				if !strings.Contains(got, ":identity/${ReportSenderIdentity}") || st["Condition"] == nil {
+					t.Errorf("%s: %v on resource %s, want the sender identity with a ses:FromAddress condition", name, these, got)
+				}
+				continue
+			}
 			if got == "*" || !strings.Contains(got, "Table") && !strings.Contains(got, "Queue") {
 				t.Errorf("%s: %v on resource %s, want the table, its indexes or a queue", name, these, got)
 			}

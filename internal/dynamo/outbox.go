@@ -1,0 +1,289 @@
+package dynamo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parcelgate/parcelgate/internal/outbox"
+)
+
+// Report outbox items:
+//
+//	item        PK                           SK
+//	outbox item OUTBOX#<p>#<id>              ITEM
+//	document    OUTBOXDOC#<p>#<document id>  <chunk, 3 digits>
+//	archive     OUTBOXARCHIVE#<p>#<digest>   ARCHIVE
+//
+// Every key starts with the project, so no read crosses projects. A
+// document is stored in chunks under an id of its own, fresh for each
+// generation: two deliveries of a task generating at once never write
+// into each other's chunks, and the item names the one that won. The
+// archive item of (report, entity, record) names the newest document; its
+// key is a digest, since the three codes may be long.
+
+const (
+	skOutboxItem      = "ITEM"
+	skOutboxArchive   = "ARCHIVE"
+	outboxChunkBytes  = 350_000
+	outboxChunkDigits = "%03d"
+)
+
+var _ outbox.Store = (*Store)(nil)
+
+func outboxPK(projectID, id string) string { return "OUTBOX#" + projectID + "#" + id }
+
+func outboxDocPK(projectID, docID string) string { return "OUTBOXDOC#" + projectID + "#" + docID }
+
+func outboxArchivePK(projectID, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "OUTBOXARCHIVE#" + projectID + "#" + hex.EncodeToString(sum[:])
+}
+
+type outboxItem struct {
+	PK           string `dynamodbav:"PK"`
+	SK           string `dynamodbav:"SK"`
+	ID           string `dynamodbav:"outboxId"`
+	ProjectID    string `dynamodbav:"projectId"`
+	Request      string `dynamodbav:"request"` // the request as JSON
+	Status       string `dynamodbav:"status"`
+	Reason       string `dynamodbav:"reason,omitempty"`
+	CreatedAt    string `dynamodbav:"createdAt"`
+	UpdatedAt    string `dynamodbav:"updatedAt"`
+	Document     string `dynamodbav:"document,omitempty"`
+	FromArchive  bool   `dynamodbav:"fromArchive,omitempty"`
+	DocumentSize int    `dynamodbav:"documentSize,omitempty"`
+	Pages        int    `dynamodbav:"pages,omitempty"`
+	GeneratedAt  string `dynamodbav:"generatedAt,omitempty"`
+	SentAt       string `dynamodbav:"sentAt,omitempty"`
+	MessageID    string `dynamodbav:"messageId,omitempty"`
+	SendClaim    string `dynamodbav:"sendClaim,omitempty"`
+	ClaimedAt    string `dynamodbav:"claimedAt,omitempty"`
+}
+
+func (i outboxItem) toDomain() (outbox.Item, error) {
+	it := outbox.Item{
+		ID: i.ID, ProjectID: i.ProjectID, Status: outbox.Status(i.Status), Reason: i.Reason,
+		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
+		Document: i.Document, FromArchive: i.FromArchive, DocumentSize: i.DocumentSize, Pages: i.Pages,
+		GeneratedAt: parseTime(i.GeneratedAt), SentAt: parseTime(i.SentAt), MessageID: i.MessageID,
+		SendClaim: i.SendClaim, ClaimedAt: parseTime(i.ClaimedAt),
+	}
+	if err := json.Unmarshal([]byte(i.Request), &it.Request); err != nil {
+		return outbox.Item{}, fmt.Errorf("outbox item %s: request: %w", i.ID, err)
+	}
+	return it, nil
+}
+
+func outboxKey(projectID, id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: str(outboxPK(projectID, id)), attrSK: str(skOutboxItem)}
+}
+
+// CreateOutboxItem implements outbox.Store.
+func (s *Store) CreateOutboxItem(ctx context.Context, it outbox.Item) error {
+	req, err := json.Marshal(it.Request)
+	if err != nil {
+		return err
+	}
+	av, err := attributevalue.MarshalMap(outboxItem{
+		PK: outboxPK(it.ProjectID, it.ID), SK: skOutboxItem, ID: it.ID, ProjectID: it.ProjectID, Request: string(req),
+		Status: string(it.Status), CreatedAt: formatTime(it.CreatedAt), UpdatedAt: formatTime(it.UpdatedAt),
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.Table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	return err
+}
+
+// OutboxItem implements outbox.Store.
+func (s *Store) OutboxItem(ctx context.Context, projectID, id string) (outbox.Item, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: outboxKey(projectID, id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return outbox.Item{}, err
+	}
+	if out.Item == nil {
+		return outbox.Item{}, outbox.ErrNotFound
+	}
+	var i outboxItem
+	if err := attributevalue.UnmarshalMap(out.Item, &i); err != nil {
+		return outbox.Item{}, err
+	}
+	return i.toDomain()
+}
+
+// SaveOutboxDocument implements outbox.Store: the document in chunks
+// under its own id.
+func (s *Store) SaveOutboxDocument(ctx context.Context, projectID, docID string, pdf []byte) error {
+	for i, start := 0, 0; start < len(pdf) || i == 0; i, start = i+1, start+outboxChunkBytes {
+		chunk := pdf[start:min(start+outboxChunkBytes, len(pdf))]
+		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: map[string]types.AttributeValue{
+			attrPK: str(outboxDocPK(projectID, docID)), attrSK: str(fmt.Sprintf(outboxChunkDigits, i)),
+			"data": &types.AttributeValueMemberB{Value: chunk},
+		}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OutboxDocument implements outbox.Store.
+func (s *Store) OutboxDocument(ctx context.Context, projectID, docID string) ([]byte, error) {
+	var pdf []byte
+	var start map[string]types.AttributeValue
+	found := false
+	for {
+		out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+			TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(outboxDocPK(projectID, docID))},
+			ExclusiveStartKey:         start, ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range out.Items {
+			found = true
+			if b, ok := item["data"].(*types.AttributeValueMemberB); ok {
+				pdf = append(pdf, b.Value...)
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	if !found {
+		return nil, outbox.ErrNoDocument
+	}
+	return pdf, nil
+}
+
+// MarkGenerated implements outbox.Store.
+func (s *Store) MarkGenerated(ctx context.Context, it outbox.Item, archiveKey string) error {
+	actions := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: &s.Table, Key: outboxKey(it.ProjectID, it.ID),
+		UpdateExpression: aws.String("SET #s = :gen, document = :doc, documentSize = :size, pages = :pages, " +
+			"fromArchive = :fa, generatedAt = :at, updatedAt = :at"),
+		ConditionExpression:      aws.String("#s = :queued"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":gen": str(string(outbox.Generated)), ":queued": str(string(outbox.Queued)), ":doc": str(it.Document),
+			":size": num(int64(it.DocumentSize)), ":pages": num(int64(it.Pages)), ":fa": &types.AttributeValueMemberBOOL{Value: it.FromArchive},
+			":at": str(formatTime(it.GeneratedAt)),
+		},
+	}}}
+	if archiveKey != "" {
+		actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: map[string]types.AttributeValue{
+			attrPK: str(outboxArchivePK(it.ProjectID, archiveKey)), attrSK: str(skOutboxArchive),
+			"outboxId": str(it.ID), "document": str(it.Document), "documentSize": num(int64(it.DocumentSize)),
+			"pages": num(int64(it.Pages)), "generatedAt": str(formatTime(it.GeneratedAt)),
+		}}})
+	}
+	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
+	if isConditionFailed(err) {
+		return outbox.ErrConflict
+	}
+	return err
+}
+
+// Archived implements outbox.Store.
+func (s *Store) Archived(ctx context.Context, projectID, key string) (outbox.Item, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true), Key: map[string]types.AttributeValue{
+		attrPK: str(outboxArchivePK(projectID, key)), attrSK: str(skOutboxArchive),
+	}})
+	if err != nil {
+		return outbox.Item{}, err
+	}
+	if out.Item == nil {
+		return outbox.Item{}, outbox.ErrNotFound
+	}
+	var a struct {
+		ID           string `dynamodbav:"outboxId"`
+		Document     string `dynamodbav:"document"`
+		DocumentSize int    `dynamodbav:"documentSize"`
+		Pages        int    `dynamodbav:"pages"`
+		GeneratedAt  string `dynamodbav:"generatedAt"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &a); err != nil {
+		return outbox.Item{}, err
+	}
+	return outbox.Item{ID: a.ID, ProjectID: projectID, Document: a.Document, DocumentSize: a.DocumentSize, Pages: a.Pages, GeneratedAt: parseTime(a.GeneratedAt)}, nil
+}
+
+// ClaimSend implements outbox.Store.
+func (s *Store) ClaimSend(ctx context.Context, projectID, id, claim string, at time.Time) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: outboxKey(projectID, id),
+		UpdateExpression:         aws.String("SET sendClaim = :c, claimedAt = :at"),
+		ConditionExpression:      aws.String("#s = :gen AND attribute_not_exists(sendClaim)"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": str(claim), ":at": str(formatTime(at)), ":gen": str(string(outbox.Generated)),
+		},
+	})
+	if isConditionFailed(err) {
+		return outbox.ErrClaimed
+	}
+	return err
+}
+
+// ReleaseSend implements outbox.Store.
+func (s *Store) ReleaseSend(ctx context.Context, projectID, id, claim string) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: outboxKey(projectID, id),
+		UpdateExpression:          aws.String("REMOVE sendClaim, claimedAt"),
+		ConditionExpression:       aws.String("sendClaim = :c"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": str(claim)},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// MarkSent implements outbox.Store.
+func (s *Store) MarkSent(ctx context.Context, projectID, id, claim, messageID string, at time.Time) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: outboxKey(projectID, id),
+		UpdateExpression:         aws.String("SET #s = :sent, messageId = :m, sentAt = :at, updatedAt = :at"),
+		ConditionExpression:      aws.String("#s = :gen AND sendClaim = :c"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sent": str(string(outbox.Sent)), ":gen": str(string(outbox.Generated)), ":c": str(claim),
+			":m": str(messageID), ":at": str(formatTime(at)),
+		},
+	})
+	if isConditionFailed(err) {
+		return outbox.ErrConflict
+	}
+	return err
+}
+
+// MarkFailed implements outbox.Store.
+func (s *Store) MarkFailed(ctx context.Context, projectID, id, reason string, at time.Time) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: outboxKey(projectID, id),
+		UpdateExpression:         aws.String("SET #s = :failed, reason = :r, updatedAt = :at"),
+		ConditionExpression:      aws.String("#s IN (:queued, :gen)"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":failed": str(string(outbox.Failed)), ":queued": str(string(outbox.Queued)), ":gen": str(string(outbox.Generated)),
+			":r": str(reason), ":at": str(formatTime(at)),
+		},
+	})
+	if isConditionFailed(err) {
+		return outbox.ErrConflict
+	}
+	return err
+}

@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/outbox"
+)
+
+// Handlers of the report outbox (seed 002).
+
+type outboxAttachmentBody struct {
+	Entity     string `json:"entity"`
+	DataColumn string `json:"dataColumn"`
+	RowID      string `json:"rowID"`
+	Name       string `json:"name"`
+	MIMEType   string `json:"mimeType"`
+}
+
+type outboxDocumentBody struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"contentType"`
+	Size        int    `json:"size"`
+	Pages       int    `json:"pages"`
+	FromArchive bool   `json:"fromArchive"`
+}
+
+type outboxItemBody struct {
+	OutboxID        string                 `json:"outboxId"`
+	Status          outbox.Status          `json:"status"`
+	Reason          *string                `json:"reason"`
+	EventActionCode string                 `json:"eventActionCode"`
+	BaseOutboxID    string                 `json:"baseOutbox_ID"`
+	ConfReportID    string                 `json:"confreport_ID"`
+	RowID           string                 `json:"rowID"`
+	SourceEntity    string                 `json:"sourceEntity"`
+	BaseUserID      string                 `json:"baseUser_ID"`
+	FromArchive     int                    `json:"fromArchive"`
+	Print           int                    `json:"print"`
+	MessageSubject  string                 `json:"messageSubject"`
+	Filename        string                 `json:"filename"`
+	PathExport      string                 `json:"pathExport"`
+	IsBodyHTML      int                    `json:"isBodyHtml"`
+	ReplyTo         []string               `json:"replyto"`
+	EmailTo         []string               `json:"emailto"`
+	Attachments     []outboxAttachmentBody `json:"attachments"`
+	Document        *outboxDocumentBody    `json:"document"`
+	MessageID       *string                `json:"messageId"`
+	CreatedAt       string                 `json:"createdAt"`
+	UpdatedAt       string                 `json:"updatedAt"`
+	GeneratedAt     *string                `json:"generatedAt"`
+	SentAt          *string                `json:"sentAt"`
+}
+
+func optionalTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func newOutboxItemBody(it outbox.Item) outboxItemBody {
+	b := outboxItemBody{
+		OutboxID: it.ID, Status: it.Status, Reason: optional(it.Reason), EventActionCode: it.EventActionCode,
+		BaseOutboxID: it.BaseOutboxID, ConfReportID: it.ConfReportID, RowID: it.RowID, SourceEntity: it.SourceEntity,
+		BaseUserID: it.BaseUserID, FromArchive: int(it.Request.FromArchive), Print: it.Print, MessageSubject: it.MessageSubject,
+		Filename: it.Filename, PathExport: it.PathExport, ReplyTo: it.ReplyTo, EmailTo: it.EmailTo,
+		Attachments: make([]outboxAttachmentBody, len(it.Attachments)), MessageID: optional(it.MessageID),
+		CreatedAt: it.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339),
+		GeneratedAt: optionalTime(it.GeneratedAt), SentAt: optionalTime(it.SentAt),
+	}
+	if it.IsBodyHTML {
+		b.IsBodyHTML = 1
+	}
+	if b.ReplyTo == nil {
+		b.ReplyTo = []string{}
+	}
+	if b.EmailTo == nil {
+		b.EmailTo = []string{}
+	}
+	for i, a := range it.Attachments {
+		b.Attachments[i] = outboxAttachmentBody(a)
+	}
+	if it.Document != "" {
+		b.Document = &outboxDocumentBody{Filename: it.Filename, ContentType: "application/pdf", Size: it.DocumentSize, Pages: it.Pages, FromArchive: it.FromArchive}
+	}
+	return b
+}
+
+func (a *API) submitReport(w http.ResponseWriter, r *http.Request) {
+	var body outbox.Body
+	if err := decodeJSON(r, &body); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	req, err := body.Parse(r.URL.Query().Get("eventActionCode"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	it, err := a.Outbox.Submit(r.Context(), caller(r), r.PathValue("projectId"), req)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", publicURL(r, "/v1/data/"+url.PathEscape(it.ProjectID)+"/outbox/"+it.ID))
+	writeJSON(w, http.StatusAccepted, map[string]string{"outboxId": it.ID, "status": string(it.Status)})
+}
+
+func (a *API) getOutboxItem(w http.ResponseWriter, r *http.Request) {
+	it, err := a.Outbox.Get(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("outboxId"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newOutboxItemBody(it))
+}
+
+func (a *API) getOutboxDocument(w http.ResponseWriter, r *http.Request) {
+	it, pdf, err := a.Outbox.Document(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("outboxId"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": it.Filename}))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(pdf)
+}
+
+// outboxProblem maps the outbox's errors.
+func outboxProblem(err error) *Problem {
+	var invalid *outbox.InvalidError
+	var missing *outbox.MissingError
+	switch {
+	case errors.As(err, &invalid):
+		return badRequest(invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
+	case errors.As(err, &missing):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", missing.Error(), FieldError{Field: missing.Field, Message: missing.Message})
+	case errors.Is(err, outbox.ErrNotFound):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such outbox item in this project")
+	case errors.Is(err, outbox.ErrNoDocument):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "this outbox item has no document yet; GET the item: its status says whether the report is GENERATED or why it FAILED")
+	}
+	return nil
+}
