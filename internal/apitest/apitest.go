@@ -37,6 +37,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
@@ -123,6 +124,9 @@ type Options struct {
 	// the table and queues are provisioned on the local stack all the same.
 	AWS      awsclient.Options
 	Deadline time.Duration
+	// Quota is the per-IP quota; the zero value is none, so that tests
+	// and benchmarks, all from one address, are not throttled.
+	Quota quota.Policy
 }
 
 // Start provisions fresh resources and serves the API for the test.
@@ -177,7 +181,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	e.API = e.App.API
-	h, err := devserver.Handler(e.App)
+	h, err := devserver.Handler(e.App, opts.Quota)
 	if err != nil {
 		t.Fatal(err)
 	}
