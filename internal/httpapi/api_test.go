@@ -66,6 +66,30 @@ func TestHandlerPlumbing(t *testing.T) {
 	}
 }
 
+// Each route is declared once, with its handler: no pattern twice, none
+// without a handler, and each function's routes build on their own.
+func TestRoutesAreDeclaredOnceWithTheirHandler(t *testing.T) {
+	seen := map[string]bool{}
+	functions := map[string]bool{}
+	for _, rt := range Routes {
+		if seen[rt.Pattern()] {
+			t.Errorf("%s is declared twice", rt.Pattern())
+		}
+		seen[rt.Pattern()] = true
+		if rt.Handle == nil {
+			t.Errorf("%s has no handler", rt.Pattern())
+		}
+		functions[rt.Function] = true
+	}
+	_, jwk, v := testKeys(t)
+	a := &API{Verifier: v, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
+	for f := range functions {
+		if _, err := a.Handler(f); err != nil {
+			t.Errorf("function %s: %v", f, err)
+		}
+	}
+}
+
 func TestHandlerRefusesUnknownFunction(t *testing.T) {
 	a := &API{}
 	if _, err := a.Handler("nope"); err == nil {
