@@ -3,6 +3,22 @@
 // that stay stuck FAILED.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/sweep"
+)
 
-func main() { app.StartScheduledFunction("sweeper") }
+func main() {
+	f := app.Begin("sweeper")
+	store := f.Store()
+	q := f.JobsQueue()
+	s := sweep.Service{
+		Store:    store,
+		Queue:    q,
+		Jobs:     f.Jobs(store, f.Projects(store), q),
+		Messages: f.Messages(store, q, nil),
+		Now:      f.Now,
+		Logger:   f.Logger,
+	}
+	f.ServeSchedule(app.Sweep(s))
+}
