@@ -36,7 +36,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
-	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
 	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
@@ -203,7 +203,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
-	transport, err := openapi.NewValidatingTransport(http.DefaultTransport, func(err error) { t.Errorf("OpenAPI: %v", err) })
+	transport, err := conformance.NewValidatingTransport(http.DefaultTransport, func(err error) { t.Errorf("OpenAPI: %v", err) })
 	if err != nil {
 		t.Fatal(err)
 	}
