@@ -21,6 +21,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
@@ -32,6 +33,10 @@ func cmdDev(ctx context.Context, _ []string) error {
 	addr := os.Getenv("PARCELGATE_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:3000"
+	}
+	ipQuota, err := devserver.QuotaFromEnv()
+	if err != nil {
+		return err
 	}
 	// Fail before starting anything if the port is taken.
 	ln, err := net.Listen("tcp", addr)
@@ -114,7 +119,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 		return err
 	}
 
-	h, err := devserver.Handler(a)
+	h, err := devserver.Handler(a, ipQuota)
 	if err != nil {
 		return err
 	}
@@ -127,7 +132,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	printWelcome(addr, creds)
+	printWelcome(addr, creds, ipQuota)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -181,7 +186,7 @@ func devClients(ctx context.Context, c auth.Credentials) ([]credential, error) {
 	return out, nil
 }
 
-func printWelcome(addr string, creds []credential) {
+func printWelcome(addr string, creds []credential, ipQuota quota.Policy) {
 	base := "http://" + addr
 	fmt.Printf("\nparcelgate is running. Its data is in memory: stopping it (Ctrl-C) forgets everything.\n\n")
 	if len(creds) > 0 {
@@ -192,6 +197,7 @@ func printWelcome(addr string, creds []credential) {
 		fmt.Printf("More clients: make client ID=<clientId>\n")
 	}
 	fmt.Printf("\nOpenAPI document: %s/openapi.yaml\n", base)
+	fmt.Printf("Per-IP quota: %s (%s=off disables it)\n", ipQuota, devserver.EnvQuota)
 	// Scripts wait for this exact line.
 	fmt.Printf("listening on %s\n", base)
 }

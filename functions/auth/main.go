@@ -1,7 +1,21 @@
 // Command auth is the Lambda that issues access tokens and publishes the
-// keys that verify them.
+// keys that verify them. Its routes are public; it signs with the private
+// key it reads from SSM and reads principals and their project roles.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+)
 
-func main() { app.StartAPIFunction("auth", true) }
+func main() {
+	f := app.Begin("auth")
+	store := f.Store()
+	f.ServeAPI(&httpapi.API{
+		Credentials: auth.Credentials{Store: store, Now: f.Now},
+		Issuer:      f.Issuer(),
+		JWKS:        f.JWKS(),
+		Projects:    f.Projects(store),
+	})
+}

@@ -1,7 +1,18 @@
 // Command dead-letter is the Lambda that reads the dead-letter queue and
-// marks the work whose retries ran out as FAILED.
+// marks the work whose retries ran out as FAILED (a failed job's
+// job.completed event included).
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/worker"
+)
 
-func main() { app.StartQueueFunction("dead-letter") }
+func main() {
+	f := app.Begin("dead-letter")
+	store := f.Store()
+	projects := f.Projects(store)
+	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
+	w := worker.Worker{Jobs: f.Jobs(store, projects, nil), Messages: f.Messages(store, nil, nil), JobEvents: webhooks, Logger: f.Logger}
+	f.ServeQueue(w.DeadLetters)
+}

@@ -1,6 +1,15 @@
-// Command job-query is the Lambda that serves job status, job reports and a project's tracking numbers.
+// Command job-query is the Lambda that serves job status, job reports and
+// a project's tracking numbers. It only reads: it has no queue.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+)
 
-func main() { app.StartAPIFunction("job-query", false) }
+func main() {
+	f := app.Begin("job-query")
+	store := f.Store()
+	jobs := f.Jobs(store, f.Projects(store), nil)
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Jobs: jobs})
+}

@@ -1,6 +1,15 @@
-// Command job-submit is the Lambda that stores a tracking-number job and queues it.
+// Command job-submit is the Lambda that stores a tracking-number job and
+// queues it: without the jobs queue it does not start.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+)
 
-func main() { app.StartAPIFunction("job-submit", false) }
+func main() {
+	f := app.Begin("job-submit")
+	store := f.Store()
+	jobs := f.Jobs(store, f.Projects(store), f.JobsQueue())
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Jobs: jobs})
+}

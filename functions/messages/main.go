@@ -1,6 +1,15 @@
-// Command messages is the Lambda that stores injected messages and queues them.
+// Command messages is the Lambda that stores injected messages and queues
+// them; the processor applies them.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+)
 
-func main() { app.StartAPIFunction("messages", false) }
+func main() {
+	f := app.Begin("messages")
+	store := f.Store()
+	messages := f.Messages(store, f.JobsQueue(), nil)
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Messages: messages})
+}

@@ -1,7 +1,16 @@
 // Command outbox is the Lambda that takes report outbox requests (seed
-// 002) and serves their status and documents.
+// 002), queues them for the report worker, and serves their status and
+// documents.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+)
 
-func main() { app.StartAPIFunction("outbox", false) }
+func main() {
+	f := app.Begin("outbox")
+	store := f.Store()
+	records := f.Records(store, f.Projects(store))
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Outbox: f.Outbox(store, f.ReportQueue(), records)})
+}

@@ -1,7 +1,21 @@
 // Command processor is the Lambda that runs queued work: it decides and
-// records the outcome of every number of a tracking-number job.
+// records the outcome of every number of a tracking-number job, applies
+// injected messages (following shipments of the data exchange), and
+// queues the webhook events of what changed.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/worker"
+)
 
-func main() { app.StartQueueFunction("processor") }
+func main() {
+	f := app.Begin("processor")
+	store := f.Store()
+	projects := f.Projects(store)
+	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
+	messages := f.Messages(store, nil, f.Records(store, projects))
+	messages.Webhooks = webhooks
+	w := worker.Worker{Jobs: f.Jobs(store, projects, nil), Messages: messages, JobEvents: webhooks, Logger: f.Logger}
+	f.ServeQueue(w.Process)
+}

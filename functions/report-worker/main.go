@@ -4,4 +4,8 @@ package main
 
 import "github.com/parcelgate/parcelgate/internal/app"
 
-func main() { app.StartQueueFunction("report-worker") }
+func main() {
+	f := app.Begin("report-worker")
+	store := f.Store()
+	f.ServeQueue(app.RunReports(f.Reports(store, f.Records(store, f.Projects(store))), f.Logger))
+}

@@ -1,6 +1,13 @@
 // Command tracker is the Lambda that searches the caller's requests and messages.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+	"github.com/parcelgate/parcelgate/internal/tracker"
+)
 
-func main() { app.StartAPIFunction("tracker", false) }
+func main() {
+	f := app.Begin("tracker")
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Tracker: tracker.Service{Store: f.Store(), Now: f.Now}})
+}

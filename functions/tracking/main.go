@@ -1,6 +1,14 @@
-// Command tracking is the Lambda that serves the public tracking resource.
+// Command tracking is the Lambda that serves the public tracking resource
+// and the tracking page: no token, reads only.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
 
-func main() { app.StartAPIFunction("tracking", false) }
+func main() {
+	f := app.Begin("tracking")
+	f.ServeAPI(&httpapi.API{Tracking: tracking.Service{Store: f.Store()}})
+}

@@ -3,6 +3,11 @@
 // and queues retries.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+)
 
-func main() { app.StartQueueFunction("webhook-sender") }
+func main() {
+	f := app.Begin("webhook-sender")
+	f.ServeQueue(app.SendWebhooks(f.Sender(f.Store(), f.WebhookQueue()), f.Logger))
+}

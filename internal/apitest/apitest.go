@@ -37,7 +37,8 @@ import (
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
-	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
+	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
@@ -127,6 +128,9 @@ type Options struct {
 	// APIOptions are added to the app's AWS clients (benchmarks count
 	// what the app asks of DynamoDB with them).
 	APIOptions []func(*middleware.Stack) error
+	// Quota is the per-IP quota; the zero value is none, so that tests
+	// and benchmarks, all from one address, are not throttled.
+	Quota quota.Policy
 }
 
 // Start provisions fresh resources and serves the API for the test.
@@ -184,7 +188,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	e.API = e.App.API
-	h, err := devserver.Handler(e.App)
+	h, err := devserver.Handler(e.App, opts.Quota)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +210,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
-	transport, err := openapi.NewValidatingTransport(http.DefaultTransport, func(err error) { t.Errorf("OpenAPI: %v", err) })
+	transport, err := conformance.NewValidatingTransport(http.DefaultTransport, func(err error) { t.Errorf("OpenAPI: %v", err) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,11 +10,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -22,15 +20,10 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
-	"github.com/parcelgate/parcelgate/internal/data"
-	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
-	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/mail"
-	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/outbox"
-	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/tracker"
@@ -83,7 +76,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	if logger == nil {
 		logger = NewLogger()
 	}
-	store := &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, opts.AWS, localDynamoDB), Table: cfg.Table, TransactItems: cfg.TransactItems}
+	store := newStore(awsCfg, opts.AWS, cfg)
 	jwks, err := cfg.keySet()
 	if err != nil {
 		return nil, err
@@ -92,15 +85,15 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	if err != nil {
 		return nil, err
 	}
-	projects := project.Service{Store: store, Now: now, NewID: newID}
+	projects := newProjects(store, now)
 	q := queue.SQS{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.JobsQueueURL}
-	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
-	records := data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
-	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: records}
+	jobs := newJobs(store, projects, q, now)
+	records := newRecords(store, projects, now)
+	messages := newMessages(store, q, records, now)
 	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
 	webhookQueue := queue.Webhooks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.WebhookQueueURL}
-	webhooks := webhook.Service{Store: store, Expiry: store, Queue: webhookQueue, Jobs: store, Projects: projects, Targets: targets, Now: now, NewID: newID}
-	sender := webhook.Sender{Store: store, Queue: webhookQueue, Client: targets.Client(), Schedule: cfg.WebhookRetrySchedule, Now: now, Logger: logger}
+	webhooks := newWebhooks(store, projects, webhookQueue, targets, now)
+	sender := newSender(store, webhookQueue, targets, cfg.WebhookRetrySchedule, now, logger)
 	w := &worker.Worker{Jobs: jobs, Logger: logger}
 	var expiring *webhook.Service
 	if cfg.WebhookQueueURL != "" {
@@ -124,11 +117,8 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Deadline:    opts.Deadline,
 	}
 	reportQueue := queue.Reports{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.ReportQueueURL}
-	api.Outbox = outbox.Service{Store: store, Queue: reportQueue, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
-	reports := outbox.Worker{
-		Store: store, Records: records, Catalog: data.DefaultCatalog, Tracking: api.Tracking,
-		Mailer: mail.SES{Client: awsclient.SES(awsCfg, opts.AWS)}, From: cfg.ReportSender, Now: now, NewID: newID, Logger: logger,
-	}
+	api.Outbox = newOutbox(store, reportQueue, records, now)
+	reports := newReports(store, records, api.Tracking, mail.SES{Client: awsclient.SES(awsCfg, opts.AWS)}, cfg.ReportSender, now, logger)
 	if opts.Sign {
 		if api.Issuer, err = cfg.signingKey(ctx, awsCfg, now); err != nil {
 			return nil, err
@@ -137,7 +127,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	return &App{
 		API:      api,
 		Worker:   w,
-		Sweeper:  sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
+		Sweeper:  newSweeper(store, q, jobs, messages, now, logger),
 		Sender:   sender,
 		Webhooks: expiring,
 		Logger:   logger,
@@ -162,43 +152,6 @@ func localDynamoDB(o *dynamodb.Options) {
 // newID returns a time-ordered opaque id.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// StartQueueFunction is the whole main of a queue Lambda: "processor"
-// runs the jobs queue, "dead-letter" its dead-letter queue.
-func StartQueueFunction(function string) {
-	a, logger := coldStart(function)
-	handler, ok := a.QueueHandlers()[function]
-	if !ok {
-		logger.Error("no queue handler", "function", function)
-		os.Exit(1)
-	}
-	lambda.Start(handler)
-}
-
-// coldStart builds the application of a queue or scheduled Lambda from
-// its environment, or ends the process: a function that cannot start
-// must fail at cold start, not inside a handler.
-func coldStart(function string) (*App, *slog.Logger) {
-	logger := NewLogger()
-	slog.SetDefault(logger)
-	ctx := context.Background()
-	a, err := func() (*App, error) {
-		cfg, err := ConfigFromEnv()
-		if err != nil {
-			return nil, err
-		}
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return New(ctx, cfg, awsCfg, Options{Logger: logger})
-	}()
-	if err != nil {
-		logger.Error("cold start failed", "function", function, "error", err.Error())
-		os.Exit(1)
-	}
-	return a, logger
-}
-
 // QueueHandler handles one SQS batch, as Lambda's event source delivers it.
 type QueueHandler = func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
@@ -208,8 +161,8 @@ func (a *App) QueueHandlers() map[string]QueueHandler {
 	return map[string]QueueHandler{
 		"processor":      a.Worker.Process,
 		"dead-letter":    a.Worker.DeadLetters,
-		"webhook-sender": a.sendWebhooks,
-		"report-worker":  a.runReports,
+		"webhook-sender": SendWebhooks(a.Sender, a.Logger),
+		"report-worker":  RunReports(a.Reports, a.Logger),
 	}
 }
 
@@ -220,66 +173,31 @@ type ScheduledHandler = func(context.Context, events.EventBridgeEvent) error
 // functions/) to its handler; the dev server runs them on the schedules
 // template.yaml gives them.
 func (a *App) ScheduledHandlers() map[string]ScheduledHandler {
-	return map[string]ScheduledHandler{"sweeper": a.sweep}
+	return map[string]ScheduledHandler{"sweeper": Sweep(a.Sweeper, a.Webhooks)}
 }
 
-// sweep runs one sweep, then the check for expiring associations (the
-// tracking_number.expiring events): both are minute-grained upkeep of the
-// table, so they share the schedule and the function rather than add a
-// second one. Work either could not handle is found again by the next
-// run; the error marks the invocation failed, for the alarms.
-func (a *App) sweep(ctx context.Context, _ events.EventBridgeEvent) error {
-	rep, err := a.Sweeper.Sweep(ctx)
-	if rep != (sweep.Report{}) {
-		a.Sweeper.Logger.InfoContext(ctx, "swept", "requeued", rep.Requeued, "failed", rep.Failed)
-	}
-	if a.Webhooks != nil {
-		n, xerr := a.Webhooks.CheckExpiring(ctx)
-		if n > 0 {
-			a.Logger.InfoContext(ctx, "expiring associations announced", "count", n)
+// Sweep is the sweeper's handler: one sweep per event, then, when
+// expiring is set (a webhook queue is configured), the check for expiring
+// associations (the tracking_number.expiring events). Both are
+// minute-grained upkeep of the table, so they share the schedule and the
+// function rather than add a second one. Work either could not handle is
+// found again by the next run; the error marks the invocation failed, for
+// the alarms.
+func Sweep(s sweep.Service, expiring *webhook.Service) ScheduledHandler {
+	return func(ctx context.Context, _ events.EventBridgeEvent) error {
+		rep, err := s.Sweep(ctx)
+		if rep != (sweep.Report{}) {
+			s.Logger.InfoContext(ctx, "swept", "requeued", rep.Requeued, "failed", rep.Failed)
 		}
-		err = errors.Join(err, xerr)
-	}
-	return err
-}
-
-// StartScheduledFunction is the whole main of a scheduled Lambda.
-func StartScheduledFunction(function string) {
-	a, logger := coldStart(function)
-	handler, ok := a.ScheduledHandlers()[function]
-	if !ok {
-		logger.Error("no scheduled handler", "function", function)
-		os.Exit(1)
-	}
-	lambda.Start(handler)
-}
-
-// StartAPIFunction is the whole main of an API Lambda: configuration is
-// read and checked once per cold start, then requests are served.
-func StartAPIFunction(function string, sign bool) {
-	logger := NewLogger()
-	slog.SetDefault(logger)
-	ctx := context.Background()
-	h, err := func() (http.Handler, error) {
-		cfg, err := ConfigFromEnv()
-		if err != nil {
-			return nil, err
+		if expiring != nil {
+			n, xerr := expiring.CheckExpiring(ctx)
+			if n > 0 {
+				s.Logger.InfoContext(ctx, "expiring associations announced", "count", n)
+			}
+			err = errors.Join(err, xerr)
 		}
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, err
-		}
-		a, err := New(ctx, cfg, awsCfg, Options{Logger: logger, Sign: sign})
-		if err != nil {
-			return nil, err
-		}
-		return a.API.Handler(function)
-	}()
-	if err != nil {
-		logger.Error("cold start failed", "function", function, "error", err.Error())
-		os.Exit(1)
+		return err
 	}
-	lambda.Start(APIGatewayHandler(h))
 }
 
 // APIGatewayHandler serves h to API Gateway's proxy events.

@@ -78,60 +78,52 @@ const (
 	EnvReportSender   = "PARCELGATE_REPORT_SENDER"
 )
 
-// ConfigFromEnv reads and checks the configuration, so a misconfigured
-// function fails at cold start rather than inside a request.
-func ConfigFromEnv() (Config, error) {
+// ReadConfig reads the configuration through getenv (os.Getenv) and
+// checks the format of what is set. Which settings must be present
+// depends on the function: a Function asks for each part it builds.
+func ReadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		Table:               os.Getenv(EnvTable),
-		JobsQueueURL:        os.Getenv(EnvJobsQueueURL),
-		Issuer:              os.Getenv(EnvIssuer),
-		Audience:            os.Getenv(EnvAudience),
-		PublicJWKS:          os.Getenv(EnvPublicJWKS),
-		PrivateKeyPEM:       os.Getenv(EnvPrivateKey),
-		PrivateKeyParameter: os.Getenv(EnvPrivateKeyParam),
+		Table:               getenv(EnvTable),
+		JobsQueueURL:        getenv(EnvJobsQueueURL),
+		Issuer:              getenv(EnvIssuer),
+		Audience:            getenv(EnvAudience),
+		PublicJWKS:          getenv(EnvPublicJWKS),
+		PrivateKeyPEM:       getenv(EnvPrivateKey),
+		PrivateKeyParameter: getenv(EnvPrivateKeyParam),
 		TokenTTL:            defaultTokenTTL,
-		WebhookQueueURL:     os.Getenv(EnvWebhookQueueURL),
-		ReportQueueURL:      os.Getenv(EnvReportQueueURL),
-		ReportSender:        os.Getenv(EnvReportSender),
+		WebhookQueueURL:     getenv(EnvWebhookQueueURL),
+		ReportQueueURL:      getenv(EnvReportQueueURL),
+		ReportSender:        getenv(EnvReportSender),
 	}
 	if c.Audience == "" {
 		c.Audience = defaultAudience
 	}
-	if s := os.Getenv(EnvTokenTTL); s != "" {
+	if s := getenv(EnvTokenTTL); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 || d > maxTokenTTL {
 			return c, fmt.Errorf("%s must be a duration up to %s, like 1h", EnvTokenTTL, maxTokenTTL)
 		}
 		c.TokenTTL = d
 	}
-	if s := os.Getenv(EnvTransactItems); s != "" {
+	if s := getenv(EnvTransactItems); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 2 || n > 100 {
 			return c, fmt.Errorf("%s must be a whole number from 2 to 100 (DynamoDB's limit; DynamoDB Local takes at most 10)", EnvTransactItems)
 		}
 		c.TransactItems = n
 	}
-	var missing []string
-	for name, v := range map[string]string{EnvTable: c.Table, EnvIssuer: c.Issuer} {
-		if v == "" {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		return c, fmt.Errorf("missing configuration: %v", missing)
-	}
-	if c.PublicJWKS == "" && c.PrivateKeyPEM == "" {
-		return c, fmt.Errorf("set %s (or %s for a process that also signs)", EnvPublicJWKS, EnvPrivateKey)
-	}
 	return c, nil
 }
 
 // signingKey loads the private key from the environment or from SSM.
 func (c Config) signingKey(ctx context.Context, awsCfg aws.Config, now func() time.Time) (*auth.Issuer, error) {
+	if c.Issuer == "" {
+		return nil, fmt.Errorf("%s is not set: the issuer of access tokens", EnvIssuer)
+	}
 	pemText := c.PrivateKeyPEM
 	if pemText == "" {
 		if c.PrivateKeyParameter == "" {
-			return nil, fmt.Errorf("set %s or %s", EnvPrivateKey, EnvPrivateKeyParam)
+			return nil, fmt.Errorf("%s is not set: the SSM parameter holding the token signing key (or %s, the key itself)", EnvPrivateKeyParam, EnvPrivateKey)
 		}
 		out, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{
 			Name: &c.PrivateKeyParameter, WithDecryption: aws.Bool(true),
@@ -153,8 +145,15 @@ func (c Config) signingKey(ctx context.Context, awsCfg aws.Config, now func() ti
 
 // keySet returns the verification keys.
 func (c Config) keySet() (auth.JWKS, error) {
+	if c.PublicJWKS == "" && c.PrivateKeyPEM == "" {
+		return auth.JWKS{}, fmt.Errorf("%s is not set: the keys that verify access tokens (or %s for a process that also signs)", EnvPublicJWKS, EnvPrivateKey)
+	}
 	if c.PublicJWKS != "" {
-		return auth.ParseJWKS([]byte(c.PublicJWKS))
+		jwks, err := auth.ParseJWKS([]byte(c.PublicJWKS))
+		if err != nil {
+			return jwks, fmt.Errorf("%s: %w", EnvPublicJWKS, err)
+		}
+		return jwks, nil
 	}
 	key, err := auth.ParsePrivateKey([]byte(c.PrivateKeyPEM))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -19,12 +20,32 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
-// Handler serves every API route, the OpenAPI document included.
-func Handler(a *app.App) (http.Handler, error) {
-	return a.API.Handler()
+// Handler serves every API route, the OpenAPI document included, under
+// the per-IP quota q, as the WAF web ACL does in AWS (quota.Policy{} for
+// none).
+func Handler(a *app.App, q quota.Policy) (http.Handler, error) {
+	h, err := a.API.Handler()
+	if err != nil || !q.Enabled() {
+		return h, err
+	}
+	return quota.NewLimiter(q, nil).Middleware(h), nil
+}
+
+// EnvQuota is the dev server's per-IP quota: requests/window (default
+// quota.Default) or "off".
+const EnvQuota = "PARCELGATE_IP_QUOTA"
+
+// QuotaFromEnv reads EnvQuota.
+func QuotaFromEnv() (quota.Policy, error) {
+	q, err := quota.Parse(os.Getenv(EnvQuota))
+	if err != nil {
+		return q, fmt.Errorf("%s: %w", EnvQuota, err)
+	}
+	return q, nil
 }
 
 // Folder maps a template logical id to its folder under functions/:

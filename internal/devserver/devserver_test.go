@@ -91,10 +91,7 @@ func TestSAMEnvCoversTheTemplate(t *testing.T) {
 				t.Errorf("%s: %s left empty", f.LogicalID, name)
 			}
 		}
-		for name, v := range vars {
-			t.Setenv(name, v)
-		}
-		if _, err := app.ConfigFromEnv(); err != nil {
+		if _, err := app.ReadConfig(func(name string) string { return vars[name] }); err != nil {
 			t.Errorf("%s: configuration from the env-vars file: %v", f.LogicalID, err)
 		}
 	}

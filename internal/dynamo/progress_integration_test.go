@@ -324,7 +324,7 @@ func TestInjectReportsOutcomesNotSavedAfterQueueFailure(t *testing.T) {
 	svc := processor(s, s)
 	svc.Store, svc.Queue = failingOutcomes{s}, downQueue{}
 	_, err := svc.Inject(context.Background(), "acme", "b", []message.Incoming{eventIn(dhlNumber(6), "picked_up", "2026-03-01T08:00:00Z")})
-	var notQueued *message.ErrNotQueued
+	var notQueued *message.NotQueuedError
 	if !errors.As(err, &notQueued) || !errors.Is(err, errSave) {
 		t.Fatalf("Inject: %v, want not queued and outcomes not saved", err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/message"
-	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracker"
@@ -64,56 +63,6 @@ func caller(r *http.Request) project.Caller {
 	return project.Caller{ClientID: id.ClientID, PrincipalID: id.PrincipalID}
 }
 
-func (a *API) handlers() map[string]http.HandlerFunc {
-	return map[string]http.HandlerFunc{
-		"POST /v1/auth/token":                                              a.issueToken,
-		"GET /.well-known/jwks.json":                                       a.jwks,
-		"GET /openapi.yaml":                                                openapi.Handler().ServeHTTP,
-		"POST /v1/projects":                                                a.createProject,
-		"GET /v1/projects":                                                 a.listProjects,
-		"GET /v1/projects/{projectId}":                                     a.getProject,
-		"GET /v1/projects/{projectId}/members":                             a.listMembers,
-		"PUT /v1/projects/{projectId}/members/{principalId}":               a.putMember,
-		"POST /v1/projects/{projectId}/tracking-number-jobs":               a.submitJob,
-		"GET /v1/projects/{projectId}/tracking-number-jobs":                a.listJobs,
-		"GET /v1/projects/{projectId}/tracking-number-jobs/{jobId}/report": a.jobReport,
-		"GET /v1/projects/{projectId}/tracking-numbers":                    a.listNumbers,
-		"POST /v1/messages":                                                a.injectMessages,
-		"GET /v1/tracking/{tracking_number}":                               a.getTracking,
-		"GET /v1/tracking/{tracking_number}/service_history":               a.getServiceHistory,
-		"GET /v1/tracking/flow/{shipment_type}":                            a.getFlow,
-		"POST /v1/tracker":                                                 a.search,
-
-		"GET /track/{tracking_number}": a.trackPage,
-		// Data exchange (seed 002).
-		"GET /v1/data/{projectId}/entities":              a.listEntities,
-		"GET /v1/data/{projectId}/entities/{entityName}": a.getEntity,
-		"GET /v1/data/{projectId}/{entity}":              a.listRecords,
-		"POST /v1/data/{projectId}/{entity}":             a.createRecord,
-		"POST /v1/data/{projectId}/{entity}/query":       a.queryRecords,
-		"GET /v1/data/{projectId}/{entity}/{code}":       a.getRecord,
-		"PUT /v1/data/{projectId}/{entity}/{code}":       a.updateRecord,
-		"DELETE /v1/data/{projectId}/{entity}/{code}":    a.deleteRecord,
-		"POST /v1/data/{projectId}/export":               a.validateExport,
-
-		// Webhooks and the event feed.
-		"POST /v1/projects/{projectId}/webhooks":                           a.createWebhook,
-		"GET /v1/projects/{projectId}/webhooks":                            a.listWebhooks,
-		"GET /v1/projects/{projectId}/webhooks/{webhookId}":                a.getWebhook,
-		"PATCH /v1/projects/{projectId}/webhooks/{webhookId}":              a.updateWebhook,
-		"DELETE /v1/projects/{projectId}/webhooks/{webhookId}":             a.deleteWebhook,
-		"POST /v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret": a.rotateWebhookSecret,
-		"GET /v1/projects/{projectId}/webhooks/{webhookId}/attempts":       a.listWebhookAttempts,
-		"POST /v1/projects/{projectId}/webhooks/{webhookId}/replay":        a.replayWebhook,
-		"GET /v1/projects/{projectId}/events":                              a.listEvents,
-
-		// Report outbox (seed 002).
-		"POST /v1/data/{projectId}/outbox/report":             a.submitReport,
-		"GET /v1/data/{projectId}/outbox/{outboxId}":          a.getOutboxItem,
-		"GET /v1/data/{projectId}/outbox/{outboxId}/document": a.getOutboxDocument,
-	}
-}
-
 // Handler serves the routes of the named functions, or every route when
 // none is named (the local dev server).
 func (a *API) Handler(functions ...string) (http.Handler, error) {
@@ -121,18 +70,16 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 	for _, f := range functions {
 		want[f] = true
 	}
-	handlers := a.handlers()
 	mux := http.NewServeMux()
 	served := 0
 	for _, rt := range Routes {
 		if len(want) > 0 && !want[rt.Function] {
 			continue
 		}
-		h, ok := handlers[rt.Pattern()]
-		if !ok {
+		if rt.Handle == nil {
 			return nil, fmt.Errorf("route %s has no handler", rt.Pattern())
 		}
-		h = checkPathIDs(h, rt.Path)
+		h := checkPathIDs(func(w http.ResponseWriter, r *http.Request) { rt.Handle(a, w, r) }, rt.Path)
 		if !rt.Public {
 			if a.Verifier == nil {
 				return nil, fmt.Errorf("route %s needs a token verifier", rt.Pattern())

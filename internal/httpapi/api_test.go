@@ -13,9 +13,13 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/tracker"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 // newTestAPI serves every route; requests that reach a store would panic,
@@ -66,6 +70,30 @@ func TestHandlerPlumbing(t *testing.T) {
 	}
 }
 
+// Each route is declared once, with its handler: no pattern twice, none
+// without a handler, and each function's routes build on their own.
+func TestRoutesAreDeclaredOnceWithTheirHandler(t *testing.T) {
+	seen := map[string]bool{}
+	functions := map[string]bool{}
+	for _, rt := range Routes {
+		if seen[rt.Pattern()] {
+			t.Errorf("%s is declared twice", rt.Pattern())
+		}
+		seen[rt.Pattern()] = true
+		if rt.Handle == nil {
+			t.Errorf("%s has no handler", rt.Pattern())
+		}
+		functions[rt.Function] = true
+	}
+	_, jwk, v := testKeys(t)
+	a := &API{Verifier: v, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
+	for f := range functions {
+		if _, err := a.Handler(f); err != nil {
+			t.Errorf("function %s: %v", f, err)
+		}
+	}
+}
+
 func TestHandlerRefusesUnknownFunction(t *testing.T) {
 	a := &API{}
 	if _, err := a.Handler("nope"); err == nil {
@@ -90,6 +118,13 @@ func TestProblemFor(t *testing.T) {
 		{errors.New("dynamodb: connection reset"), 500, "INTERNAL"},
 		{&input.Error{Field: "projectId", Message: "is too long"}, 400, "BAD_REQUEST"},
 		{fmt.Errorf("dynamodb: %w", outage.Wrap(errors.New("dial tcp: connection refused"))), 503, "SERVICE_UNAVAILABLE"},
+		{fmt.Errorf("create: %w", project.ErrExists), 409, "PROJECT_EXISTS"},
+		{fmt.Errorf("dev client: %w", auth.ErrPrincipalExists), 409, "PRINCIPAL_EXISTS"},
+		{&job.NotQueuedError{Cause: outage.Wrap(errors.New("sqs down"))}, 503, "NOT_ACCEPTED"},
+		{&message.NotQueuedError{Cause: errors.New("sqs down")}, 503, "QUEUE_UNAVAILABLE"},
+		{&tracker.FieldError{Field: "paging.size", Message: "1 to 100"}, 400, "BAD_REQUEST"},
+		{&message.InvalidError{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: "at most 1000"}, 400, "TOO_MANY_MESSAGES"},
+		{tracking.ErrUnknownNumber, 400, "uknown_tracking_number"},
 	}
 	for _, c := range cases {
 		p := problemFor(c.err)
@@ -99,6 +134,28 @@ func TestProblemFor(t *testing.T) {
 		if c.status >= 500 && strings.Contains(p.Detail, "dynamodb") {
 			t.Errorf("internal detail leaked: %s", p.Detail)
 		}
+	}
+}
+
+// Every row of the error table answers as it says: no row is shadowed by
+// an earlier one, and none is a 5xx but the outage's.
+func TestErrorTableRowsAnswerAsDeclared(t *testing.T) {
+	for _, s := range sentinels {
+		p := problemFor(fmt.Errorf("wrapped: %w", s.err))
+		if p.Status != s.status || p.Code != s.code {
+			t.Errorf("%v → %d %s, the table says %d %s", s.err, p.Status, p.Code, s.status, s.code)
+		}
+		if p.Status >= 500 && s.err != outage.ErrUnavailable {
+			t.Errorf("%v is a domain error answered %d", s.err, p.Status)
+		}
+	}
+}
+
+func TestWorkStoredButNotQueuedSaysWhenToRetry(t *testing.T) {
+	rec := httptest.NewRecorder()
+	writeErrorBody(rec, &job.NotQueuedError{Cause: errors.New("sqs down")}, map[string]string{"status": "NOT_ACCEPTED"})
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "30" || !strings.Contains(rec.Body.String(), `"NOT_ACCEPTED"`) {
+		t.Fatalf("got %d %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 	}
 }
 

@@ -319,25 +319,3 @@ func (a *API) validateExport(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
-
-// dataProblem maps the data domain's errors; nil for others.
-func dataProblem(err error) *Problem {
-	var invalid *data.InvalidError
-	switch {
-	case errors.As(err, &invalid):
-		return badRequest(invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
-	case errors.Is(err, data.ErrEntityNotFound):
-		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such entity; GET /v1/data/{projectId}/entities lists them")
-	case errors.Is(err, data.ErrNotFound):
-		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such record")
-	case errors.Is(err, data.ErrExists):
-		return newProblem(http.StatusConflict, "RECORD_EXISTS", "a record with this code exists; change it with PUT")
-	case errors.Is(err, data.ErrChanged):
-		return newProblem(http.StatusPreconditionFailed, "PRECONDITION_FAILED", "the record changed since the srvDateUTC given in If-Match; read it again")
-	case errors.Is(err, data.ErrContended):
-		return newProblem(http.StatusConflict, "CONCURRENT_CHANGE", "other writers kept changing this record; send the change again")
-	case errors.Is(err, data.ErrReferenced):
-		return newProblem(http.StatusConflict, "RECORD_REFERENCED", "other records refer to this record; change or delete them first, or delete it logically")
-	}
-	return nil
-}

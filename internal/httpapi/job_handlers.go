@@ -132,11 +132,10 @@ func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
 	}
 	projectID := r.PathValue("projectId")
 	j, err := a.Jobs.Submit(r.Context(), caller(r), projectID, sub)
-	var notQueued *job.ErrNotQueued
+	var notQueued *job.NotQueuedError
 	if errors.As(err, &notQueued) {
 		a.Logger.ErrorContext(r.Context(), "job not queued", "jobId", notQueued.Job.ID, "error", notQueued.Cause.Error())
-		w.Header().Set("Retry-After", "30")
-		writeJSON(w, http.StatusServiceUnavailable, newJobBody(notQueued.Job))
+		writeErrorBody(w, err, newJobBody(notQueued.Job))
 		return
 	}
 	if err != nil {
@@ -197,7 +196,8 @@ type reportBody struct {
 func (a *API) jobReport(w http.ResponseWriter, r *http.Request) {
 	j, results, err := a.Jobs.Report(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("jobId"))
 	if errors.Is(err, job.ErrNotCompleted) {
-		p := newProblem(http.StatusConflict, "JOB_NOT_COMPLETED", "the report is ready once the job is COMPLETED; it is "+string(j.Status))
+		p := problemFor(err)
+		p.Detail += "; it is " + string(j.Status)
 		p.JobStatus = string(j.Status)
 		writeError(w, r, p)
 		return

@@ -5,7 +5,7 @@ import "net/http"
 // BasePathHeader carries the path clients put before a route: the stage
 // on API Gateway's own domain (/prod), a base path on a custom domain, or
 // nothing. The Lambda adapter sets it from API Gateway's request context,
-// always replacing what a client sent (see app.StartAPIFunction).
+// always replacing what a client sent (see app.APIGatewayHandler).
 const BasePathHeader = "X-Forwarded-Prefix"
 
 // publicURL is the absolute URL clients use for path, a route of this API,

@@ -27,10 +27,6 @@ type envelopeError struct {
 // writeEnvelopeError answers in seed 003's envelope, with the status and
 // code the error maps to everywhere else.
 func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid *message.InvalidError
-	if errors.As(err, &invalid) {
-		err = newProblem(http.StatusBadRequest, invalid.Code, invalid.Message, FieldError{Field: invalid.Field, Message: invalid.Message})
-	}
 	p := loggedProblem(r, err)
 	setRetryAfter(w, p)
 	e := &envelopeError{Code: p.Code, Message: p.Detail}
@@ -73,13 +69,13 @@ func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
 		in[i] = message.DecodeIncoming(raw)
 	}
 	got, err := a.Messages.Inject(r.Context(), identity(r.Context()).ClientID, ref, in)
-	var notQueued *message.ErrNotQueued
+	var notQueued *message.NotQueuedError
 	if errors.As(err, &notQueued) {
 		a.Logger.ErrorContext(r.Context(), "request not queued", "requestId", notQueued.Request.ID, "error", notQueued.Cause.Error())
-		w.Header().Set("Retry-After", "30")
-		writeJSON(w, http.StatusServiceUnavailable, envelope{Data: acceptedBody{
+		p := problemFor(err)
+		writeErrorBody(w, err, envelope{Data: acceptedBody{
 			ID: got.ID, BatchReference: got.BatchReference, ReceivedDate: *timestamp(got.ReceivedAt), RequestStatus: string(got.Summary.Status()),
-		}, Error: &envelopeError{Code: "QUEUE_UNAVAILABLE", Message: "the request was stored but could not be queued; its messages are Cancelled: send the batch again"}})
+		}, Error: &envelopeError{Code: p.Code, Message: p.Detail}})
 		return
 	}
 	if err != nil {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"mime"
 	"net/http"
 	"net/url"
@@ -132,21 +131,4 @@ func (a *API) getOutboxDocument(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": it.Filename}))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(pdf)
-}
-
-// outboxProblem maps the outbox's errors.
-func outboxProblem(err error) *Problem {
-	var invalid *outbox.InvalidError
-	var missing *outbox.MissingError
-	switch {
-	case errors.As(err, &invalid):
-		return badRequest(invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
-	case errors.As(err, &missing):
-		return newProblem(http.StatusNotFound, "NOT_FOUND", missing.Error(), FieldError{Field: missing.Field, Message: missing.Message})
-	case errors.Is(err, outbox.ErrNotFound):
-		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such outbox item in this project")
-	case errors.Is(err, outbox.ErrNoDocument):
-		return newProblem(http.StatusNotFound, "NOT_FOUND", "this outbox item has no document yet; GET the item: its status says whether the report is GENERATED or why it FAILED")
-	}
-	return nil
 }

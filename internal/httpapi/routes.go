@@ -1,8 +1,16 @@
 package httpapi
 
-// Route is one API Gateway route and the Lambda function that serves it.
-// Routes are declared here once: the Lambda handlers, the local dev server
-// and the template check (template_test.go) all read this table.
+import (
+	"net/http"
+
+	"github.com/parcelgate/parcelgate/internal/openapi"
+)
+
+// Route is one API Gateway route, the Lambda function that serves it and
+// its handler. Routes are declared here once: the Lambda handlers, the
+// local dev server and the template check (template_test.go) all read
+// this table. A new route is one line here (and its operation in
+// openapi.yaml, its event in template.yaml).
 type Route struct {
 	// Function is the folder under functions/ whose Lambda serves the route.
 	Function string
@@ -17,6 +25,8 @@ type Route struct {
 	// so the service-history route is registered with a wildcard last
 	// segment and checks it in its handler.
 	MuxPath string
+	// Handle serves the route with the API's services.
+	Handle func(*API, http.ResponseWriter, *http.Request)
 }
 
 // Pattern is the route as API Gateway knows it, method and path.
@@ -32,54 +42,59 @@ func (r Route) muxPattern() string {
 
 // Routes lists every route of the API.
 var Routes = []Route{
-	{Function: "auth", Method: "POST", Path: "/v1/auth/token", Public: true},
-	{Function: "auth", Method: "GET", Path: "/.well-known/jwks.json", Public: true},
-	{Function: "auth", Method: "GET", Path: "/openapi.yaml", Public: true},
+	{Function: "auth", Method: "POST", Path: "/v1/auth/token", Public: true, Handle: (*API).issueToken},
+	{Function: "auth", Method: "GET", Path: "/.well-known/jwks.json", Public: true, Handle: (*API).jwks},
+	{Function: "auth", Method: "GET", Path: "/openapi.yaml", Public: true, Handle: (*API).openAPIDocument},
 
-	{Function: "projects", Method: "POST", Path: "/v1/projects"},
-	{Function: "projects", Method: "GET", Path: "/v1/projects"},
-	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}"},
-	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}/members"},
-	{Function: "projects", Method: "PUT", Path: "/v1/projects/{projectId}/members/{principalId}"},
+	{Function: "projects", Method: "POST", Path: "/v1/projects", Handle: (*API).createProject},
+	{Function: "projects", Method: "GET", Path: "/v1/projects", Handle: (*API).listProjects},
+	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}", Handle: (*API).getProject},
+	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}/members", Handle: (*API).listMembers},
+	{Function: "projects", Method: "PUT", Path: "/v1/projects/{projectId}/members/{principalId}", Handle: (*API).putMember},
 
-	{Function: "job-submit", Method: "POST", Path: "/v1/projects/{projectId}/tracking-number-jobs"},
-	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs"},
-	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs/{jobId}/report"},
-	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers"},
+	{Function: "job-submit", Method: "POST", Path: "/v1/projects/{projectId}/tracking-number-jobs", Handle: (*API).submitJob},
+	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs", Handle: (*API).listJobs},
+	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs/{jobId}/report", Handle: (*API).jobReport},
+	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers", Handle: (*API).listNumbers},
 
-	{Function: "messages", Method: "POST", Path: "/v1/messages"},
-	{Function: "tracker", Method: "POST", Path: "/v1/tracker"},
+	{Function: "messages", Method: "POST", Path: "/v1/messages", Handle: (*API).injectMessages},
+	{Function: "tracker", Method: "POST", Path: "/v1/tracker", Handle: (*API).search},
 
-	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true},
-	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}"},
-	{Function: "tracking", Method: "GET", Path: "/v1/tracking/flow/{shipment_type}", Public: true},
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true, Handle: (*API).getTracking},
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}", Handle: (*API).getServiceHistory},
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/flow/{shipment_type}", Public: true, Handle: (*API).getFlow},
 
 	// The public tracking page: the resource above as HTML for recipients.
-	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true},
+	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true, Handle: (*API).trackPage},
 	// Data exchange (seed 002).
-	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities"},
-	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities/{entityName}"},
-	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}"},
-	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}"},
-	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/query"},
-	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}/{code}"},
-	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}"},
-	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}"},
-	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities", Handle: (*API).listEntities},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities/{entityName}", Handle: (*API).getEntity},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}", Handle: (*API).listRecords},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}", Handle: (*API).createRecord},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/query", Handle: (*API).queryRecords},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}/{code}", Handle: (*API).getRecord},
+	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}", Handle: (*API).updateRecord},
+	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}", Handle: (*API).deleteRecord},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export", Handle: (*API).validateExport},
 
 	// Webhooks and the event feed.
-	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks"},
-	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks"},
-	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
-	{Function: "webhooks", Method: "PATCH", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
-	{Function: "webhooks", Method: "DELETE", Path: "/v1/projects/{projectId}/webhooks/{webhookId}"},
-	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret"},
-	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/attempts"},
-	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/replay"},
-	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/events"},
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks", Handle: (*API).createWebhook},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks", Handle: (*API).listWebhooks},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}", Handle: (*API).getWebhook},
+	{Function: "webhooks", Method: "PATCH", Path: "/v1/projects/{projectId}/webhooks/{webhookId}", Handle: (*API).updateWebhook},
+	{Function: "webhooks", Method: "DELETE", Path: "/v1/projects/{projectId}/webhooks/{webhookId}", Handle: (*API).deleteWebhook},
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret", Handle: (*API).rotateWebhookSecret},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/attempts", Handle: (*API).listWebhookAttempts},
+	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/replay", Handle: (*API).replayWebhook},
+	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/events", Handle: (*API).listEvents},
 
 	// Report outbox (seed 002); the report-worker queue function mails them.
-	{Function: "outbox", Method: "POST", Path: "/v1/data/{projectId}/outbox/report"},
-	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}"},
-	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}/document"},
+	{Function: "outbox", Method: "POST", Path: "/v1/data/{projectId}/outbox/report", Handle: (*API).submitReport},
+	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}", Handle: (*API).getOutboxItem},
+	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}/document", Handle: (*API).getOutboxDocument},
+}
+
+// openAPIDocument serves the OpenAPI document.
+func (a *API) openAPIDocument(w http.ResponseWriter, r *http.Request) {
+	openapi.Handler().ServeHTTP(w, r)
 }

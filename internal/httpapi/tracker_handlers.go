@@ -56,15 +56,11 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	c, echo, err := tracker.Parse(body, a.Tracker.Now())
 	var fe *tracker.FieldError
 	if errors.As(err, &fe) {
-		writeEnvelopeError(w, r, badRequest(fe.Field+": "+fe.Message, FieldError{Field: fe.Field, Message: fe.Message}))
+		writeEnvelopeError(w, r, err)
 		return
 	}
 	clientID := identity(r.Context()).ClientID
 	res, err := a.Tracker.Search(r.Context(), clientID, c)
-	if errors.Is(err, tracker.ErrTooBroad) {
-		writeEnvelopeError(w, r, badRequest(err.Error()))
-		return
-	}
 	if err != nil {
 		writeEnvelopeError(w, r, err)
 		return

@@ -52,15 +52,27 @@ type unknownNumberBody struct {
 const trackingCacheControl = "public, max-age=60"
 
 func writeTrackingError(w http.ResponseWriter, r *http.Request, raw string, err error) {
-	number, c, _ := tracking.Identify(raw)
 	switch {
 	case errors.Is(err, tracking.ErrUnknownNumber):
-		writeJSON(w, http.StatusBadRequest, unknownNumberBody{Status: 400, Error: "uknown_tracking_number",
-			Message: fmt.Sprintf("Cannot identify type of shipment by given tracking number (%s)", raw)})
+		writeSeed001Error(w, r, err, fmt.Sprintf("Cannot identify type of shipment by given tracking number (%s)", raw))
 	case errors.Is(err, tracking.ErrNotFound):
+		number, c, _ := tracking.Identify(raw)
 		w.Header().Set("Cache-Control", trackingCacheControl)
-		writeJSON(w, http.StatusNotFound, notFoundBody{Status: 404, Error: "resource_not_found",
-			Description: fmt.Sprintf("Tracking information about %s %s shipment has not been found.", number, tracking.CarrierName(c))})
+		writeSeed001Error(w, r, err, fmt.Sprintf("Tracking information about %s %s shipment has not been found.", number, tracking.CarrierName(c)))
+	default:
+		writeError(w, r, err)
+	}
+}
+
+// writeSeed001Error answers err in seed 001's bodies, with the status and
+// code the error table gives it; text says what was not found or known.
+func writeSeed001Error(w http.ResponseWriter, r *http.Request, err error, text string) {
+	p := problemFor(err)
+	switch p.Code {
+	case "uknown_tracking_number":
+		writeJSON(w, p.Status, unknownNumberBody{Status: p.Status, Error: p.Code, Message: text})
+	case "resource_not_found":
+		writeJSON(w, p.Status, notFoundBody{Status: p.Status, Error: p.Code, Description: text})
 	default:
 		writeError(w, r, err)
 	}
@@ -158,7 +170,7 @@ func (a *API) getFlow(w http.ResponseWriter, r *http.Request) {
 	flow, ok := tracking.Flow(t)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	if !ok {
-		writeJSON(w, http.StatusNotFound, notFoundBody{Status: 404, Error: "resource_not_found", Description: fmt.Sprintf("Shipment type %s is not known.", t)})
+		writeSeed001Error(w, r, tracking.ErrNotFound, fmt.Sprintf("Shipment type %s is not known.", t))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {

@@ -44,11 +44,11 @@ func (a *API) writeTrackPageError(w http.ResponseWriter, r *http.Request, lang t
 	var status int
 	switch {
 	case errors.Is(err, tracking.ErrUnknownNumber):
-		status = http.StatusBadRequest
+		status = problemFor(err).Status
 		page, renderErr = lang.Unknown(raw)
 	case errors.Is(err, tracking.ErrNotFound):
 		number, c, _ := tracking.Identify(raw)
-		status = http.StatusNotFound
+		status = problemFor(err).Status
 		w.Header().Set("Cache-Control", trackingCacheControl)
 		page, renderErr = lang.NotFound(number, tracking.CarrierName(c))
 	default:

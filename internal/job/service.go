@@ -101,15 +101,15 @@ func (s Submission) hash() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// ErrNotQueued reports a stored job that could not be queued; Job holds
+// NotQueuedError reports a stored job that could not be queued; Job holds
 // it, NOT_ACCEPTED, for the caller to see.
-type ErrNotQueued struct {
+type NotQueuedError struct {
 	Job   Job
 	Cause error
 }
 
-func (e *ErrNotQueued) Error() string { return "job not queued: " + e.Cause.Error() }
-func (e *ErrNotQueued) Unwrap() error { return e.Cause }
+func (e *NotQueuedError) Error() string { return "job not queued: " + e.Cause.Error() }
+func (e *NotQueuedError) Unwrap() error { return e.Cause }
 
 // Submit validates, stores and queues a job. A submission repeating an
 // earlier idempotency key returns the earlier job.
@@ -166,7 +166,7 @@ func (s Service) notQueued(ctx context.Context, j Job, cause error) (Job, error)
 	}
 	j.Status = NotAccepted
 	j.FailureReason = "queue unavailable"
-	return j, &ErrNotQueued{Job: j, Cause: cause}
+	return j, &NotQueuedError{Job: j, Cause: cause}
 }
 
 func (s Service) replay(ctx context.Context, c project.Caller, projectID string, sub Submission, now time.Time) (Job, error) {

@@ -33,14 +33,14 @@ type Announcer interface {
 	TrackingUpdated(ctx context.Context, projectIDs []string, changes []tracking.Change) error
 }
 
-// ErrNotQueued reports a stored request that could not be queued.
-type ErrNotQueued struct {
+// NotQueuedError reports a stored request that could not be queued.
+type NotQueuedError struct {
 	Request Request
 	Cause   error
 }
 
-func (e *ErrNotQueued) Error() string { return "request not queued: " + e.Cause.Error() }
-func (e *ErrNotQueued) Unwrap() error { return e.Cause }
+func (e *NotQueuedError) Error() string { return "request not queued: " + e.Cause.Error() }
+func (e *NotQueuedError) Unwrap() error { return e.Cause }
 
 // Inject validates every message on its own, stores the request and
 // queues it. Only the shape of the request as a whole can refuse it.
@@ -93,7 +93,7 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 		} else if ferr := s.Store.FinishRequest(ctx, r); ferr != nil {
 			err = errors.Join(err, fmt.Errorf("finishing the request: %w", ferr))
 		}
-		return r, &ErrNotQueued{Request: r, Cause: err}
+		return r, &NotQueuedError{Request: r, Cause: err}
 	}
 	return r, nil
 }

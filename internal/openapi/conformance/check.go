@@ -1,4 +1,4 @@
-package openapi
+package conformance
 
 import (
 	"context"
@@ -18,16 +18,21 @@ type checker struct {
 	doc              *openapi3.T
 	router           routers.Router
 	methodNotAllowed *openapi3.ResponseRef
+	tooManyRequests  *openapi3.ResponseRef
 }
 
 // check returns nil if the exchange matches the document, otherwise an
 // error naming the request and listing every mismatch.
 func (c checker) check(req *http.Request, status int, header http.Header, body []byte) error {
+	// The per-IP quota answers before any route is chosen.
+	if status == http.StatusTooManyRequests {
+		return c.checkShared(req, status, header, body, c.tooManyRequests, "the quota's answer must be the TooManyRequests response")
+	}
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
 		var re *routers.RouteError
 		if errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
-			return c.checkNotAllowed(req, status, header, body)
+			return c.checkShared(req, status, header, body, c.methodNotAllowed, "method is not in the spec for this path; the answer must be the MethodNotAllowed response")
 		}
 		return exchangeError(req, status, fmt.Errorf("path is not in the spec: %w", err))
 	}
@@ -52,19 +57,19 @@ func (c checker) check(req *http.Request, status int, header http.Header, body [
 	return nil
 }
 
-// checkNotAllowed accepts only the documented 405 for a method the path
-// lacks, by validating against a stand-in operation whose one response is
-// components/responses/MethodNotAllowed.
-func (c checker) checkNotAllowed(req *http.Request, status int, header http.Header, body []byte) error {
+// checkShared accepts only the shared response ref for an answer that
+// any path may give (405 for a method the path lacks, 429 over the
+// quota), by validating against a stand-in operation whose one response
+// is ref.
+func (c checker) checkShared(req *http.Request, status int, header http.Header, body []byte, ref *openapi3.ResponseRef, why string) error {
 	op := openapi3.NewOperation()
-	op.Responses = openapi3.NewResponses(openapi3.WithStatus(http.StatusMethodNotAllowed, c.methodNotAllowed))
+	op.Responses = openapi3.NewResponses(openapi3.WithStatus(status, ref))
 	in := &openapi3filter.RequestValidationInput{
 		Request: req,
 		Route:   &routers.Route{Spec: c.doc, Path: req.URL.Path, Method: req.Method, Operation: op},
 	}
 	if err := validateResponse(in, status, header, body); err != nil {
-		return exchangeError(req, status, fmt.Errorf("method is not in the spec for this path; "+
-			"the answer must be the MethodNotAllowed response: %w", err))
+		return exchangeError(req, status, fmt.Errorf("%s: %w", why, err))
 	}
 	return nil
 }

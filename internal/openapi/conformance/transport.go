@@ -1,4 +1,4 @@
-package openapi
+package conformance
 
 import (
 	"bytes"
@@ -53,17 +53,18 @@ func NewValidatingTransport(base http.RoundTripper, report func(error)) (http.Ro
 	if err != nil {
 		return nil, fmt.Errorf("openapi: router: %w", err)
 	}
-	var notAllowed *openapi3.ResponseRef
+	var notAllowed, tooMany *openapi3.ResponseRef
 	if doc.Components != nil {
 		notAllowed = doc.Components.Responses["MethodNotAllowed"]
+		tooMany = doc.Components.Responses["TooManyRequests"]
 	}
-	if notAllowed == nil {
-		return nil, errors.New("openapi: the document has no components/responses/MethodNotAllowed")
+	if notAllowed == nil || tooMany == nil {
+		return nil, errors.New("openapi: the document needs components/responses/MethodNotAllowed and TooManyRequests")
 	}
 	return &validatingTransport{
 		base:    base,
 		report:  report,
-		checker: checker{doc: doc, router: router, methodNotAllowed: notAllowed},
+		checker: checker{doc: doc, router: router, methodNotAllowed: notAllowed, tooManyRequests: tooMany},
 	}, nil
 }
 

@@ -1,4 +1,4 @@
-package openapi
+package conformance
 
 import (
 	"bytes"
@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/parcelgate/parcelgate/internal/openapi"
 )
 
-// Handler's answer must itself match the document it serves.
+// openapi.Handler's answer must itself match the document it serves.
 func TestHandler(t *testing.T) {
-	srv := httptest.NewServer(Handler())
+	srv := httptest.NewServer(openapi.Handler())
 	defer srv.Close()
 	rec := &recorder{}
 	tr, err := NewValidatingTransport(nil, rec.report)
@@ -19,7 +21,7 @@ func TestHandler(t *testing.T) {
 	}
 	resp := send(t, tr, srv.URL, request{method: "GET", path: "/openapi.yaml"})
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/yaml" || !bytes.Equal(body, Spec()) {
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/yaml" || !bytes.Equal(body, openapi.Spec()) {
 		t.Errorf("GET: %d %q, %d bytes; want 200 application/yaml and the document", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 	}
 	resp = send(t, tr, srv.URL, request{method: "POST", path: "/openapi.yaml"})

@@ -1,6 +1,4 @@
-// An external test package: httpapi imports this package (to serve
-// /openapi.yaml), which an internal test could not then import.
-package openapi_test
+package conformance_test
 
 import (
 	"slices"
@@ -8,14 +6,14 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
-	"github.com/parcelgate/parcelgate/internal/openapi"
+	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
 )
 
 // The document must describe exactly the routes served: each route in
 // httpapi.Routes is documented with the same access, and each documented
 // operation is served.
 func TestDocumentMatchesRoutes(t *testing.T) {
-	doc, err := openapi.Load()
+	doc, err := conformance.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

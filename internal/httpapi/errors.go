@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/outage"
+	"github.com/parcelgate/parcelgate/internal/outbox"
+	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/tracker"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/webhook"
+)
+
+// The error table: the one place that maps domain errors to HTTP. Each
+// known error has a status, a stable code and the detail a client reads;
+// handlers pass errors on and never choose a status. The writers render
+// the same problem in the route's error shape: problem+json (writeError),
+// seed 003's envelope (writeEnvelopeError) or seed 001's tracking bodies
+// (writeSeed001Error). Anything not in the table is a 500 whose detail
+// stays in the log.
+
+// sentinel is one row of the table for a sentinel error.
+type sentinel struct {
+	err    error
+	status int
+	code   string
+	// detail is what the client reads; "" repeats the error's own text,
+	// written for clients.
+	detail string
+}
+
+var sentinels = []sentinel{
+	{outage.ErrUnavailable, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", ""}, // errUnavailable's detail
+	{auth.ErrInvalidCredentials, http.StatusUnauthorized, "INVALID_CLIENT", "unknown client id or wrong secret"},
+	{auth.ErrInvalidToken, http.StatusUnauthorized, "UNAUTHORIZED", "the access token is invalid or expired; get a new one from POST /v1/auth/token"},
+	{auth.ErrPrincipalExists, http.StatusConflict, "PRINCIPAL_EXISTS", "a principal with this id exists in your client; choose another id"},
+	{page.ErrBadCursor, http.StatusBadRequest, "BAD_REQUEST", "cursor is not valid for this list; start again without it"},
+
+	{project.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such project"},
+	{project.ErrPrincipalNotFound, http.StatusNotFound, "NOT_FOUND", "no such principal in your client"},
+	{project.ErrForbidden, http.StatusForbidden, "FORBIDDEN", "your role in this project does not allow this"},
+	{project.ErrExists, http.StatusConflict, "PROJECT_EXISTS", "a project with this id exists; send the request again for a new one"},
+
+	{job.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such job in this project (jobs and their reports are kept 90 days)"},
+	{job.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different body; use a new key for a new job"},
+	{job.ErrNotCompleted, http.StatusConflict, "JOB_NOT_COMPLETED", "the report is ready once the job is COMPLETED"},
+
+	{webhook.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such webhook in this project"},
+	{webhook.ErrEventNotFound, http.StatusNotFound, "NOT_FOUND", "no such event in this project (events are kept 40 days)"},
+
+	{data.ErrEntityNotFound, http.StatusNotFound, "NOT_FOUND", "no such entity; GET /v1/data/{projectId}/entities lists them"},
+	{data.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such record"},
+	{data.ErrExists, http.StatusConflict, "RECORD_EXISTS", "a record with this code exists; change it with PUT"},
+	{data.ErrChanged, http.StatusPreconditionFailed, "PRECONDITION_FAILED", "the record changed since the srvDateUTC given in If-Match; read it again"},
+	{data.ErrContended, http.StatusConflict, "CONCURRENT_CHANGE", "other writers kept changing this record; send the change again"},
+	{data.ErrReferenced, http.StatusConflict, "RECORD_REFERENCED", "other records refer to this record; change or delete them first, or delete it logically"},
+
+	{outbox.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such outbox item in this project"},
+	{outbox.ErrNoDocument, http.StatusNotFound, "NOT_FOUND", "this outbox item has no document yet; GET the item: its status says whether the report is GENERATED or why it FAILED"},
+
+	{tracker.ErrTooBroad, http.StatusBadRequest, "BAD_REQUEST", ""},
+
+	// Seed 001's codes, rendered in its bodies by writeSeed001Error.
+	{tracking.ErrUnknownNumber, http.StatusBadRequest, "uknown_tracking_number", "Cannot identify type of shipment by given tracking number"},
+	{tracking.ErrNotFound, http.StatusNotFound, "resource_not_found", "Tracking information has not been found."},
+}
+
+// problemFor maps err through the table.
+func problemFor(err error) *Problem {
+	if p := typedProblem(err); p != nil {
+		return p
+	}
+	for _, s := range sentinels {
+		if !errors.Is(err, s.err) {
+			continue
+		}
+		if s.err == outage.ErrUnavailable {
+			return errUnavailable()
+		}
+		detail := s.detail
+		if detail == "" {
+			detail = s.err.Error()
+		}
+		p := newProblem(s.status, s.code, detail)
+		if s.err == page.ErrBadCursor {
+			p.Errors = []FieldError{{Field: "cursor", Message: "invalid"}}
+		}
+		return p
+	}
+	return newProblem(http.StatusInternalServerError, "INTERNAL", "something went wrong on our side; retry later")
+}
+
+// notQueuedRetryAfter is how long a caller whose work was stored but not
+// queued waits before sending it again.
+const notQueuedRetryAfter = 30
+
+// typedProblem maps the errors that carry their own details: validation
+// errors name the field at fault, work stored but not queued is a 503.
+func typedProblem(err error) *Problem {
+	var (
+		p                *Problem
+		bad              *input.Error
+		invalidProject   *project.InvalidError
+		invalidJob       *job.InvalidError
+		invalidMessage   *message.InvalidError
+		invalidWebhook   *webhook.InvalidError
+		invalidData      *data.InvalidError
+		invalidSearch    *tracker.FieldError
+		jobNotQueued     *job.NotQueuedError
+		requestNotQueued *message.NotQueuedError
+		invalidReport    *outbox.InvalidError
+		missingReport    *outbox.MissingError
+	)
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &jobNotQueued):
+		p := newProblem(http.StatusServiceUnavailable, "NOT_ACCEPTED", "the job was stored but could not be queued; send it again")
+		p.retryAfter = notQueuedRetryAfter
+		return p
+	case errors.As(err, &requestNotQueued):
+		p := newProblem(http.StatusServiceUnavailable, "QUEUE_UNAVAILABLE", "the request was stored but could not be queued; its messages are Cancelled: send the batch again")
+		p.retryAfter = notQueuedRetryAfter
+		return p
+	case errors.As(err, &bad):
+		return badRequest(bad.Field+" "+bad.Message, FieldError{Field: bad.Field, Message: bad.Message})
+	case errors.As(err, &invalidJob):
+		return newProblem(http.StatusBadRequest, invalidJob.Code, invalidJob.Message, FieldError{Field: invalidJob.Field, Message: invalidJob.Message})
+	case errors.As(err, &invalidMessage):
+		return newProblem(http.StatusBadRequest, invalidMessage.Code, invalidMessage.Message, FieldError{Field: invalidMessage.Field, Message: invalidMessage.Message})
+	case errors.As(err, &invalidWebhook):
+		return badRequest(invalidWebhook.Error(), FieldError{Field: invalidWebhook.Field, Message: invalidWebhook.Message})
+	case errors.As(err, &invalidData):
+		return badRequest(invalidData.Error(), FieldError{Field: invalidData.Field, Message: invalidData.Message})
+	case errors.As(err, &invalidSearch):
+		return badRequest(invalidSearch.Field+": "+invalidSearch.Message, FieldError{Field: invalidSearch.Field, Message: invalidSearch.Message})
+	case errors.As(err, &invalidReport):
+		return badRequest(invalidReport.Error(), FieldError{Field: invalidReport.Field, Message: invalidReport.Message})
+	case errors.As(err, &missingReport):
+		return newProblem(http.StatusNotFound, "NOT_FOUND", missingReport.Error(), FieldError{Field: missingReport.Field, Message: missingReport.Message})
+	case errors.As(err, &invalidProject):
+		return newProblem(http.StatusUnprocessableEntity, "VALIDATION_FAILED", invalidProject.Error(), FieldError{Field: invalidProject.Field, Message: invalidProject.Message})
+	}
+	return nil
+}
