@@ -2,11 +2,17 @@ package app
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parcelgate/parcelgate/internal/queue"
 )
+
+// reportMaxReceives is template.yaml's ReportQueue maxReceiveCount: a
+// task failing on that delivery fails its item instead of leaving it to
+// the dead-letter queue unresolved.
+const reportMaxReceives = 5
 
 // runReports handles a batch of the report queue, one task after the
 // other (each renders a PDF and may send a mail). A task that fails is
@@ -21,6 +27,11 @@ func (a *App) runReports(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			continue
 		}
 		if err := a.Reports.Handle(ctx, t); err != nil {
+			if n, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); n >= reportMaxReceives {
+				if err := a.Reports.GiveUp(ctx, t, err); err == nil {
+					continue
+				}
+			}
 			a.Logger.Warn("report task failed; it will be delivered again", "projectId", t.ProjectID, "outboxId", t.OutboxID, "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
