@@ -55,12 +55,9 @@ type Options struct {
 type Stack struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
-	// SESEndpoint is the SES v2 emulator (aws-ses-v2-local); its GET
-	// /store lists the mail sent. Empty on an external stack that names
-	// no SES endpoint.
-	SESEndpoint string
-	procs       []*process
-	logger      *slog.Logger
+	SESEndpoint      string // aws-ses-v2-local: GET <SESEndpoint>/store lists the mail sent
+	procs            []*process
+	logger           *slog.Logger
 }
 
 // Up returns a stack ready to answer API calls. When any of

@@ -18,6 +18,7 @@ import (
 	"github.com/ledongthuc/pdf"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
+	"github.com/parcelgate/parcelgate/internal/outbox"
 )
 
 // sentMail is a mail as the SES emulator (aws-ses-v2-local) keeps it.
@@ -334,4 +335,58 @@ func TestOutboxOtherClientsItemIs404(t *testing.T) {
 	// The item's id under the other project's path names nothing there.
 	e.Call(t, "GET", otherBase+"/outbox/"+queued.OutboxID, other, nil).Want(t, 404)
 	e.Call(t, "GET", otherBase+"/outbox/"+queued.OutboxID+"/document", other, nil).Want(t, 404)
+}
+
+// A task whose item's mail another delivery claimed is retried; on its
+// last delivery the item fails, saying the mail may have left, rather
+// than staying GENERATED for ever or being mailed twice.
+func TestOutboxLastDeliveryOfAClaimedSendFailsTheItem(t *testing.T) {
+	e := apitest.Start(t)
+	base, _ := dataProject(t, e)
+	projectID := strings.TrimPrefix(base, "/v1/data/")
+	store := e.App.Reports.Store
+	ctx := context.Background()
+	now := e.Clock()
+	// An item generated but not queued (the pollers never see it), whose
+	// send a worker claimed a moment ago and has not recorded.
+	it := outbox.Item{ID: "claimed-1", ProjectID: projectID, Status: outbox.Queued, CreatedAt: now, UpdatedAt: now,
+		Request: outbox.Request{ConfReportID: "TRACK", RowID: "S-1", SourceEntity: "shipment", EmailTo: []string{"x@customer.example"}, Filename: "r.pdf"}}
+	if err := store.CreateOutboxItem(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveOutboxDocument(ctx, projectID, "doc-1", []byte("%PDF-1.3 stand-in")); err != nil {
+		t.Fatal(err)
+	}
+	it.Document, it.DocumentSize, it.Pages, it.GeneratedAt = "doc-1", 17, 1, now
+	if err := store.MarkGenerated(ctx, it, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ClaimSend(ctx, projectID, it.ID, "another-worker", now); err != nil {
+		t.Fatal(err)
+	}
+	task, _ := json.Marshal(outbox.Task{ProjectID: projectID, OutboxID: it.ID})
+	deliver := func(count string) events.SQSEventResponse {
+		ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-" + count, Body: string(task), Attributes: map[string]string{"ApproximateReceiveCount": count}}}}
+		resp, err := e.App.QueueHandlers()["report-worker"](ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if resp := deliver("1"); len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("first delivery: %+v, want it retried while the claim is fresh", resp)
+	}
+	if cur, _ := store.OutboxItem(ctx, projectID, it.ID); cur.Status != outbox.Generated {
+		t.Fatalf("after a retried delivery the item is %s", cur.Status)
+	}
+	if resp := deliver("5"); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("last delivery: %+v, want it settled", resp)
+	}
+	cur, err := store.OutboxItem(ctx, projectID, it.ID)
+	if err != nil || cur.Status != outbox.Failed || !strings.Contains(cur.Reason, "may or may not have gone out") {
+		t.Fatalf("item %s (%q), %v", cur.Status, cur.Reason, err)
+	}
+	if mails := mailsTo(t, "x@customer.example"); len(mails) != 0 {
+		t.Fatalf("%d mails sent", len(mails))
+	}
 }

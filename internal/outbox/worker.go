@@ -348,3 +348,34 @@ func (w Worker) compose(ctx context.Context, it Item) (Mail, string, error) {
 	}
 	return m, "", nil
 }
+
+// GiveUp fails the item of a task on its last delivery, which failed
+// too: without it the item would stay QUEUED or GENERATED for ever once
+// the task goes to the dead-letter queue. The reason stays general; the
+// cause is logged.
+func (w Worker) GiveUp(ctx context.Context, t Task, cause error) error {
+	it, err := w.Store.OutboxItem(ctx, t.ProjectID, t.OutboxID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.Logger.ErrorContext(ctx, "outbox item failed after its last delivery", "projectId", t.ProjectID, "outboxId", t.OutboxID, "error", cause.Error())
+	var reason string
+	switch {
+	case it.Status == Queued:
+		reason = "the report could not be generated (the service was unavailable on every attempt); send the request again"
+	case it.Status == Generated && it.SendClaim != "":
+		reason = "sending was interrupted: the mail may or may not have gone out; check with the recipients before sending the request again"
+	case it.Status == Generated:
+		reason = "the mail could not be sent (the mail service was unavailable on every attempt); send the request again"
+	default:
+		return nil
+	}
+	err = w.Store.MarkFailed(ctx, t.ProjectID, t.OutboxID, reason, w.Now().UTC())
+	if errors.Is(err, ErrConflict) {
+		return nil
+	}
+	return err
+}
