@@ -90,11 +90,11 @@ type crashingTracking struct {
 
 var errCrash = errors.New("processor died")
 
-func (c *crashingTracking) Notify(ctx context.Context, projectIDs []string, changes []tracking.Change, ttl time.Duration) error {
+func (c *crashingTracking) Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
 	if c.notifyCrashes.Add(-1) >= 0 {
 		return errCrash
 	}
-	return c.Store.Notify(ctx, projectIDs, changes, ttl)
+	return c.Store.Notify(ctx, subscribers, changes, ttl)
 }
 
 func (c *crashingTracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
