@@ -16,11 +16,15 @@ import (
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
+// associationItem is an association. GSI1 (number → projects) is no
+// longer written by jobs: a number's subscribers item answers that in one
+// read, and an index entry would cost a write unit per association added
+// or removed. Items written with one keep it until they change.
 type associationItem struct {
 	PK             string `dynamodbav:"PK"`
 	SK             string `dynamodbav:"SK"`
-	GSI1PK         string `dynamodbav:"GSI1PK"`
-	GSI1SK         string `dynamodbav:"GSI1SK"`
+	GSI1PK         string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK         string `dynamodbav:"GSI1SK,omitempty"`
 	ProjectID      string `dynamodbav:"projectId"`
 	TrackingNumber string `dynamodbav:"trackingNumber"`
 	Carrier        string `dynamodbav:"carrier"`
@@ -132,7 +136,6 @@ func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]jo
 func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(associationItem{
 		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
-		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID),
 		ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
 		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
 	})
