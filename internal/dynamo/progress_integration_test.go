@@ -243,10 +243,22 @@ func TestSequenceHasNoGapsOrRepeatsWithEventsOutOfOrderAndTwice(t *testing.T) {
 // Processors handling the same numbers at once: every status change gets
 // the next sequence, once, and the newest event is the status.
 func TestSequenceExactWithConcurrentProcessors(t *testing.T) {
-	ctx := context.Background()
 	s := newStore(t)
+	sequenceExactWithConcurrentProcessors(t, s, 3)
+}
+
+// The same without shared transactions: each status move its own
+// conditional UpdateItem (PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1).
+func TestSequenceExactWithConcurrentProcessorsWritingEachMoveAlone(t *testing.T) {
+	s := newStore(t)
+	s.TransactItems = 1
+	sequenceExactWithConcurrentProcessors(t, s, 300)
+}
+
+func sequenceExactWithConcurrentProcessors(t *testing.T, s *Store, first int) {
+	ctx := context.Background()
 	svc := processor(s, s)
-	numbers := []string{dhlNumber(3), dhlNumber(4), dhlNumber(5)}
+	numbers := []string{dhlNumber(first), dhlNumber(first + 1), dhlNumber(first + 2)}
 	subscribe(t, s, "p1", numbers...)
 	const requests = 12
 	ids := make([]string, requests)
