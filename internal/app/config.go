@@ -32,7 +32,8 @@ type Config struct {
 	PrivateKeyPEM       string
 	PrivateKeyParameter string
 	// TransactItems is how many actions a TransactWriteItems of the
-	// processor may hold (dynamo.Store.TransactItems); 0 for the default.
+	// processor may hold (dynamo.Store.TransactItems); 0 for the default,
+	// 1 for none shared.
 	TransactItems int
 
 	// Webhooks: the delivery queue. The two knobs below are the dev
@@ -107,8 +108,8 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 	}
 	if s := getenv(EnvTransactItems); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 2 || n > 100 {
-			return c, fmt.Errorf("%s must be a whole number from 2 to 100 (DynamoDB's limit; DynamoDB Local takes at most 10)", EnvTransactItems)
+		if err != nil || n < 1 || n > 100 {
+			return c, fmt.Errorf("%s must be a whole number from 1 (no shared transactions) to 100 (DynamoDB's limit; DynamoDB Local takes at most 10)", EnvTransactItems)
 		}
 		c.TransactItems = n
 	}

@@ -16,11 +16,15 @@ import (
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
+// associationItem is an association. GSI1 (number → projects) is no
+// longer written by jobs: a number's subscribers item answers that in one
+// read, and an index entry would cost a write unit per association added
+// or removed. Items written with one keep it until they change.
 type associationItem struct {
 	PK             string `dynamodbav:"PK"`
 	SK             string `dynamodbav:"SK"`
-	GSI1PK         string `dynamodbav:"GSI1PK"`
-	GSI1SK         string `dynamodbav:"GSI1SK"`
+	GSI1PK         string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK         string `dynamodbav:"GSI1SK,omitempty"`
 	GSI3PK         string `dynamodbav:"GSI3PK,omitempty"` // expiry index (expiring.go)
 	GSI3SK         string `dynamodbav:"GSI3SK,omitempty"`
 	ProjectID      string `dynamodbav:"projectId"`
@@ -135,7 +139,7 @@ func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) 
 	expiryPK, expirySK := expiryKeys(a.TrackingNumber, a.Carrier, a.ExpiresAt)
 	av, err := attributevalue.MarshalMap(associationItem{
 		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
-		GSI1PK: numberGSI1PK(a.TrackingNumber), GSI1SK: projectPK(a.ProjectID), GSI3PK: expiryPK, GSI3SK: expirySK,
+		GSI3PK: expiryPK, GSI3SK: expirySK,
 		ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
 		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
 	})

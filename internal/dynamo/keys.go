@@ -22,7 +22,7 @@ import (
 //	job numbers REQ#<id>             IN#<chunk>
 //	job results REQ#<id>             OUT#<chunk>
 //	idempotency IDEM#<c>#<p>#<key>   IDEM
-//	association ASSOC#<p>#<shard>    TN#<number>          TN#<number>          PROJECT#<p>
+//	association ASSOC#<p>#<shard>    TN#<number>          (none from jobs; TN#<number> PROJECT#<p> from records.go)
 //	messages    REQ#<id>             MSG#<chunk>
 //	outcomes    REQ#<id>             RES#<chunk>
 //	shipment    TRK#<number>         SHIPMENT

@@ -225,11 +225,12 @@ func (s *Store) conditionalUpdates(ctx context.Context, updates []*types.Update)
 	return failed, g.Wait()
 }
 
-// Notify implements message.Tracking.
-func (s *Store) Notify(ctx context.Context, projectIDs []string, changes []tracking.Change, ttl time.Duration) error {
-	writes := make([]types.WriteRequest, 0, len(projectIDs)*len(changes))
-	for _, p := range projectIDs {
-		for _, c := range changes {
+// Notify implements message.Tracking: the records of all the changes
+// share BatchWriteItems of 25, whatever numbers they are of.
+func (s *Store) Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
+	var writes []types.WriteRequest
+	for _, c := range changes {
+		for _, p := range subscribers[c.TrackingNumber] {
 			it := item{
 				attrPK:           str(notificationPK(p, c.TrackingNumber)),
 				attrSK:           str(notificationSK(c.At, c.TrackingNumber, c.Sequence)),

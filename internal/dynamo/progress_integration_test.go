@@ -86,15 +86,24 @@ func wantChain(t *testing.T, s *Store, projectID, number string, want ...string)
 type crashingTracking struct {
 	*Store
 	notifyCrashes, markCrashes atomic.Int32
+	// halfNotifyCrashes are crashes after the records of the first half
+	// of the changes are written.
+	halfNotifyCrashes atomic.Int32
 }
 
 var errCrash = errors.New("processor died")
 
-func (c *crashingTracking) Notify(ctx context.Context, projectIDs []string, changes []tracking.Change, ttl time.Duration) error {
+func (c *crashingTracking) Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
 	if c.notifyCrashes.Add(-1) >= 0 {
 		return errCrash
 	}
-	return c.Store.Notify(ctx, projectIDs, changes, ttl)
+	if c.halfNotifyCrashes.Add(-1) >= 0 {
+		if err := c.Store.Notify(ctx, subscribers, changes[:len(changes)/2], ttl); err != nil {
+			return err
+		}
+		return errCrash
+	}
+	return c.Store.Notify(ctx, subscribers, changes, ttl)
 }
 
 func (c *crashingTracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
@@ -153,6 +162,57 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	}
 }
 
+// The records of a request's numbers are written together, in shared
+// batches: a processor dying after some of them leaves every number
+// unmarked, and the redelivery records each number's changes for each of
+// its projects, once.
+func TestNotificationsOfManyNumbersPartlyWrittenBeforeACrashAreCompletedOnRedelivery(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	tr := &crashingTracking{Store: s}
+	svc := processor(s, tr)
+	var numbers []string
+	for i := range 60 {
+		numbers = append(numbers, dhlNumber(200+i))
+	}
+	subscribe(t, s, "p1", numbers...)
+	subscribe(t, s, "p2", numbers[:5]...)
+	inject := func(status, at string) message.Request {
+		var in []message.Incoming
+		for _, n := range numbers {
+			in = append(in, eventIn(n, status, at))
+		}
+		return injectOnly(t, svc, "acme", in...)
+	}
+	r := inject("picked_up", "2026-03-01T08:00:00Z")
+	tr.halfNotifyCrashes.Store(1)
+	if err := svc.Process(ctx, r.ID); !errors.Is(err, errCrash) {
+		t.Fatalf("Process: %v, want the crash", err)
+	}
+	if recs := notifications(t, s, "p1", numbers[0]); len(recs) != 1 {
+		t.Fatalf("%d records of the first number before the redelivery, want the crash after it", len(recs))
+	}
+	if recs := notifications(t, s, "p1", numbers[len(numbers)-1]); len(recs) != 0 {
+		t.Fatalf("%d records of the last number before the redelivery, want the crash before it", len(recs))
+	}
+	for range 2 { // redelivered, twice
+		if err := svc.Process(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.Process(ctx, inject("delivered", "2026-03-02T08:00:00Z").ID); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range numbers {
+		wantChain(t, s, "p1", n, "picked_up", "delivered")
+		if i < 5 {
+			wantChain(t, s, "p2", n, "picked_up", "delivered")
+		} else if recs := notifications(t, s, "p2", n); len(recs) != 0 {
+			t.Fatalf("%s: %d records for p2, which does not subscribe it", n, len(recs))
+		}
+	}
+}
+
 func TestSequenceHasNoGapsOrRepeatsWithEventsOutOfOrderAndTwice(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -183,10 +243,22 @@ func TestSequenceHasNoGapsOrRepeatsWithEventsOutOfOrderAndTwice(t *testing.T) {
 // Processors handling the same numbers at once: every status change gets
 // the next sequence, once, and the newest event is the status.
 func TestSequenceExactWithConcurrentProcessors(t *testing.T) {
-	ctx := context.Background()
 	s := newStore(t)
+	sequenceExactWithConcurrentProcessors(t, s, 3)
+}
+
+// The same without shared transactions: each status move its own
+// conditional UpdateItem (PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1).
+func TestSequenceExactWithConcurrentProcessorsWritingEachMoveAlone(t *testing.T) {
+	s := newStore(t)
+	s.TransactItems = 1
+	sequenceExactWithConcurrentProcessors(t, s, 300)
+}
+
+func sequenceExactWithConcurrentProcessors(t *testing.T, s *Store, first int) {
+	ctx := context.Background()
 	svc := processor(s, s)
-	numbers := []string{dhlNumber(3), dhlNumber(4), dhlNumber(5)}
+	numbers := []string{dhlNumber(first), dhlNumber(first + 1), dhlNumber(first + 2)}
 	subscribe(t, s, "p1", numbers...)
 	const requests = 12
 	ids := make([]string, requests)

@@ -21,7 +21,11 @@ type Store struct {
 	Table  string
 	// TransactItems is how many actions one TransactWriteItems may hold:
 	// 0 for DefaultTransactItems (DynamoDB Local's 10); up to 100 on
-	// DynamoDB. See transactUnits for the trade-off.
+	// DynamoDB. 1 shares none: each claim and status move of ingestion is
+	// then its own conditional UpdateItem, at half the write units of a
+	// transactional write and one request each, while writes that must
+	// be atomic together (an association and its subscribers entry) stay
+	// one transaction. See transactUnits for the trade-off.
 	TransactItems int
 }
 

@@ -981,7 +981,10 @@ func (t *ddbTimer) report(c *apitest.DDBCounter) string {
 //   - then: the stream's next 1,000 events for the same parcels, every
 //     parcel subscribed by one project (associations added through the
 //     store, as a job adds them), so each status change writes a
-//     notification record.
+//     notification record;
+//   - last: the first request again, for parcels of its own, with
+//     PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1: each claim and status move
+//     its own conditional UpdateItem instead of ten to a transaction.
 //
 // wcu is as the endpoint reports it, and as AWS bills it with
 // transactional writes at twice the units (see BenchmarkJobDynamoDBCost).
@@ -989,14 +992,14 @@ func BenchmarkIngestDynamoDBCost(b *testing.B) {
 	e := apitest.Start(b)
 	ctx := context.Background()
 	stream, _ := ingestStream(0)
-	var calls [2]int
-	var wcu, billed [2]float64
-	var lines [2]string
+	var calls [3]int
+	var wcu, billed [3]float64
+	var lines [3]string
 	b.ResetTimer()
 	for i := range b.N {
 		number := func(p int) string { return dhl(ingestBase + (50+i)*ingestStride + ingestCountOffset + p) }
-		for k := range 2 {
-			part := stream[k*ingestSize : (k+1)*ingestSize]
+		for k := range 3 {
+			part := stream[k%2*ingestSize : (k%2+1)*ingestSize] // the last repeats the first
 			if k == 1 {
 				b.StopTimer()
 				now := time.Now().UTC()
@@ -1014,7 +1017,12 @@ func BenchmarkIngestDynamoDBCost(b *testing.B) {
 				}
 				b.StartTimer()
 			}
-			c, line := costOf(b, e, part, number)
+			transactItems := 0
+			if k == 2 {
+				transactItems = 1
+				number = func(p int) string { return dhl(ingestBase + (80+i)*ingestStride + ingestCountOffset + p) }
+			}
+			c, line := costOf(b, e, part, number, transactItems)
 			t := c.Total()
 			calls[k] += t.Calls
 			wcu[k] += t.WCU
@@ -1032,16 +1040,20 @@ func BenchmarkIngestDynamoDBCost(b *testing.B) {
 	b.ReportMetric(per(billed[1]), "wcu-billed/1000-subscribed-events")
 	b.Logf("1,000 events of new parcels, no subscribers: %.0f requests, %.0f WCU reported, %.0f as AWS bills; %s", per(float64(calls[0])), per(wcu[0]), per(billed[0]), lines[0])
 	b.Logf("1,000 more events of the same parcels, each subscribed by a project: %.0f requests, %.0f WCU reported, %.0f as AWS bills; %s", per(float64(calls[1])), per(wcu[1]), per(billed[1]), lines[1])
+	b.ReportMetric(per(float64(calls[2])), "ddb-requests/1000-new-events-alone")
+	b.ReportMetric(per(billed[2]), "wcu-billed/1000-new-events-alone")
+	b.Logf("1,000 events of new parcels, each claim and status move alone (TransactItems 1): %.0f requests, %.0f WCU reported, %.0f as AWS bills; %s", per(float64(calls[2])), per(wcu[2]), per(billed[2]), lines[2])
 }
 
 // costOf injects and processes one request of the events through counting
-// clients and returns the counter and the calls by operation on one line.
-func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int) string) (*apitest.DDBCounter, string) {
+// clients, with transactItems actions per transaction (0: the default),
+// and returns the counter and the calls by operation on one line.
+func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int) string, transactItems int) (*apitest.DDBCounter, string) {
 	b.Helper()
 	ctx := context.Background()
 	var c apitest.DDBCounter
 	t := &ddbTimer{}
-	store := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), Table: e.Config.Table}
+	store := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), Table: e.Config.Table, TransactItems: transactItems}
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
 	in := make([]message.Incoming, len(events))
 	for j, ev := range events {

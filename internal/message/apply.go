@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -123,8 +124,6 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex
-	notified := map[string]int{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(applyConcurrency)
 	for _, n := range owned {
@@ -134,28 +133,29 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now
 			}
 			// Data exchange (seed 002): shipment records follow the number's status.
 			if len(subscribers[n]) > 0 {
-				if err := s.followShipments(gctx, n, ownedEvents[n]); err != nil {
-					return err
-				}
+				return s.followShipments(gctx, n, ownedEvents[n])
 			}
-			changes := unnotified[n]
-			if len(changes) == 0 {
-				return nil
-			}
-			if err := s.notify(gctx, subscribers[n], changes); err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			notified[n] = changes[len(changes)-1].Sequence
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	notified := map[string]int{}
+	var changes []tracking.Change
+	for _, n := range owned {
+		if c := unnotified[n]; len(c) > 0 {
+			notified[n] = c[len(c)-1].Sequence
+			if len(subscribers[n]) > 0 {
+				changes = append(changes, c...)
+			}
+		}
+	}
 	if len(notified) == 0 {
 		return nil
+	}
+	if err := s.notify(ctx, subscribers, changes); err != nil {
+		return err
 	}
 	return s.Tracking.MarkNotified(ctx, notified)
 }
@@ -193,21 +193,57 @@ func (s Service) advance(ctx context.Context, numbers []string, states map[strin
 	}
 }
 
-// notify records the changes of a number for each project subscribing it.
-func (s Service) notify(ctx context.Context, projects []string, changes []tracking.Change) error {
-	if len(projects) == 0 {
+// notify records the changes of all the request's numbers for the
+// projects subscribing them, in shared writes, before the numbers are
+// marked notified.
+func (s Service) notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change) error {
+	if len(changes) == 0 {
 		return nil
 	}
-	if err := s.Tracking.Notify(ctx, projects, changes, NotificationTTL); err != nil {
+	if err := s.Tracking.Notify(ctx, subscribers, changes, NotificationTTL); err != nil {
 		return err
 	}
 	// Webhooks: the records are written, then queued for delivery. A crash
-	// in between leaves the number not marked notified, so the retry
+	// in between leaves the numbers not marked notified, so the retry
 	// writes and queues them again (at least once, same event ids).
-	if s.Webhooks != nil {
-		return s.Webhooks.TrackingUpdated(ctx, projects, changes)
+	if s.Webhooks == nil {
+		return nil
 	}
-	return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(applyConcurrency)
+	for _, a := range announcements(subscribers, changes) {
+		g.Go(func() error { return s.Webhooks.TrackingUpdated(gctx, a.projects, a.changes) })
+	}
+	return g.Wait()
+}
+
+// announceTasks is how many delivery tasks one announcement queues: one
+// queue request's worth.
+const announceTasks = 10
+
+type announcement struct {
+	projects []string
+	changes  []tracking.Change
+}
+
+// announcements groups changes of numbers with the same subscribers, in
+// groups of about announceTasks tasks (projects × changes), so that the
+// changes of many numbers share queue requests.
+func announcements(subscribers map[string][]string, changes []tracking.Change) []announcement {
+	var out []announcement
+	open := map[string]int{}
+	for _, c := range changes {
+		projects := subscribers[c.TrackingNumber]
+		key := strings.Join(slices.Sorted(slices.Values(projects)), "\x00")
+		i, ok := open[key]
+		if !ok || len(projects)*(len(out[i].changes)+1) > announceTasks {
+			out = append(out, announcement{projects: projects})
+			i = len(out) - 1
+			open[key] = i
+		}
+		out[i].changes = append(out[i].changes, c)
+	}
+	return out
 }
 
 func parseEvent(m Message) (tracking.Event, error) {

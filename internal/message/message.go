@@ -130,10 +130,11 @@ type Tracking interface {
 	// Subscribers lists, per number, the projects it is associated with
 	// now; numbers without any are absent.
 	Subscribers(ctx context.Context, numbers []string, now time.Time) (map[string][]string, error)
-	// Notify records, for each project, that it must be told of the
-	// changes; one record per project and change, kept ttl after the
-	// change, so recording it again changes nothing.
-	Notify(ctx context.Context, projectIDs []string, changes []tracking.Change, ttl time.Duration) error
+	// Notify records, for each change, that every project subscribing
+	// its number (subscribers, by number) must be told of it; one record
+	// per project and change, kept ttl after the change, so recording it
+	// again changes nothing. The changes may be of many numbers.
+	Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error
 	// MarkNotified records up to which sequence each number's subscribers
 	// were told.
 	MarkNotified(ctx context.Context, sequences map[string]int) error
