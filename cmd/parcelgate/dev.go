@@ -76,6 +76,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 		PrivateKeyPEM: string(key),
 	}
 	cfg.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	cfg.TaskQueueURL = res.QueueURLs["TaskQueue"]
 	if err := cfg.DevWebhookKnobs(); err != nil {
 		return err
 	}
@@ -95,7 +96,8 @@ func cmdDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL, app.EnvWebhookQueueURL: cfg.WebhookQueueURL}
+	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL, app.EnvWebhookQueueURL: cfg.WebhookQueueURL,
+		app.EnvTaskQueueURL: cfg.TaskQueueURL}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		recorded[k] = v
@@ -244,7 +246,7 @@ func writeSAMEnv(tmpl *samtemplate.Template, cfg app.Config, stack *devstack.Sta
 		return err
 	}
 	env, err := devserver.SAMEnv(tmpl, devserver.LocalSettings{
-		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL, WebhookQueueURL: cfg.WebhookQueueURL,
+		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL, WebhookQueueURL: cfg.WebhookQueueURL, TaskQueueURL: cfg.TaskQueueURL,
 		DynamoDBURL: stack.DynamoDBEndpoint, SQSURL: stack.SQSEndpoint,
 		Issuer: cfg.Issuer, Audience: cfg.Audience,
 		PublicJWKS: string(jwks), PrivateKeyPEM: cfg.PrivateKeyPEM,

@@ -166,6 +166,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	}
 	// Webhooks: a receiver in the test, retries seconds apart.
 	e.Config.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	e.Config.TaskQueueURL = res.QueueURLs["TaskQueue"]
 	e.Config.WebhookAllowLoopback = true
 	e.Config.WebhookRetrySchedule = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 	// The pollers wake when the app sends a task, as the dev server's do.

@@ -19,6 +19,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/google/uuid"
 
+	"github.com/parcelgate/parcelgate/internal/account"
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/data"
@@ -30,6 +31,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
@@ -63,6 +65,8 @@ type App struct {
 	Sweeper sweep.Service
 	Sender  webhook.Sender
 	Logger  *slog.Logger
+	// Tasks runs the processing tasks of the task queue.
+	Tasks task.Service
 }
 
 // New builds the application from the configuration.
@@ -99,6 +103,13 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		w.JobEvents = webhooks
 	}
 	w.Messages = messages
+	// Accounts, licences and processing tasks (seed 002).
+	accounts := account.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now}
+	shipments, _ := data.DefaultCatalog.Entity("shipment")
+	tasks := task.Service{
+		Store: store, Queue: queue.Tasks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.TaskQueueURL}, Projects: projects,
+		Runners: task.Runners(shipments, store, store, store, records, now), Now: now, NewID: newID, Logger: logger,
+	}
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
@@ -110,6 +121,8 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Tracker:     tracker.Service{Store: store, Now: now},
 		Data:        records,
 		Webhooks:    webhooks,
+		Accounts:    accounts,
+		Tasks:       tasks,
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 	}
@@ -124,6 +137,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
 		Sender:  sender,
 		Logger:  logger,
+		Tasks:   tasks,
 	}, nil
 }
 
@@ -191,6 +205,7 @@ func (a *App) QueueHandlers() map[string]QueueHandler {
 		"processor":      a.Worker.Process,
 		"dead-letter":    a.Worker.DeadLetters,
 		"webhook-sender": a.sendWebhooks,
+		"task-worker":    a.runTasks,
 	}
 }
 

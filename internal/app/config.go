@@ -42,6 +42,9 @@ type Config struct {
 	WebhookAllowLoopback bool
 	// WebhookRetrySchedule replaces webhook.DefaultSchedule.
 	WebhookRetrySchedule []time.Duration
+
+	// TaskQueueURL is the queue of processing tasks (seed 002).
+	TaskQueueURL string
 }
 
 // Environment variable names; the README's configuration table lists them.
@@ -68,6 +71,9 @@ const (
 	EnvWebhookRetrySchedule = "PARCELGATE_WEBHOOK_RETRY_SCHEDULE"
 )
 
+// Processing tasks (seed 002).
+const EnvTaskQueueURL = "PARCELGATE_TASK_QUEUE_URL"
+
 // ConfigFromEnv reads and checks the configuration, so a misconfigured
 // function fails at cold start rather than inside a request.
 func ConfigFromEnv() (Config, error) {
@@ -81,6 +87,7 @@ func ConfigFromEnv() (Config, error) {
 		PrivateKeyParameter: os.Getenv(EnvPrivateKeyParam),
 		TokenTTL:            defaultTokenTTL,
 		WebhookQueueURL:     os.Getenv(EnvWebhookQueueURL),
+		TaskQueueURL:        os.Getenv(EnvTaskQueueURL),
 	}
 	if c.Audience == "" {
 		c.Audience = defaultAudience

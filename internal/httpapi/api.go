@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/account"
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/job"
@@ -18,6 +19,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/openapi"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
@@ -43,6 +45,11 @@ type API struct {
 
 	// Data serves the data exchange of seed 002.
 	Data data.Service
+
+	// Accounts and Tasks serve seed 002's accounts, licences and
+	// processing tasks.
+	Accounts account.Service
+	Tasks    task.Service
 }
 
 // DefaultDeadline is how long a request may take: under API Gateway's 29
@@ -103,6 +110,14 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"GET /v1/projects/{projectId}/webhooks/{webhookId}/attempts":       a.listWebhookAttempts,
 		"POST /v1/projects/{projectId}/webhooks/{webhookId}/replay":        a.replayWebhook,
 		"GET /v1/projects/{projectId}/events":                              a.listEvents,
+
+		// Accounts, licences and processing tasks (seed 002).
+		"GET /v1/projects/{projectId}/licences":   a.getLicences,
+		"PUT /v1/projects/{projectId}/licences":   a.putLicences,
+		"POST /v1/data/{projectId}/accounts":      a.putAccounts,
+		"POST /v1/data/{projectId}/tasks":         a.createTasks,
+		"GET /v1/data/{projectId}/tasks":          a.listTasks,
+		"GET /v1/data/{projectId}/tasks/{taskId}": a.getTask,
 	}
 }
 

@@ -63,6 +63,9 @@ func problemFor(err error) *Problem {
 	if p := dataProblem(err); p != nil {
 		return p
 	}
+	if p := taskProblem(err); p != nil {
+		return p
+	}
 	var invalidWebhook *webhook.InvalidError
 	switch {
 	case errors.As(err, &p):

@@ -77,4 +77,12 @@ var Routes = []Route{
 	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/attempts"},
 	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/replay"},
 	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/events"},
+
+	// Accounts, licences and processing tasks (seed 002).
+	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}/licences"},
+	{Function: "projects", Method: "PUT", Path: "/v1/projects/{projectId}/licences"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/accounts"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/tasks"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/tasks"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/tasks/{taskId}"},
 }

@@ -30,9 +30,10 @@ var functionPolicies = map[string][]string{
 	"TrackingFunction":      {"TableReadPolicy"},
 	"TrackerFunction":       {"TableReadPolicy"},
 	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
-	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
+	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "TaskQueueSendPolicy"},
 	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
 	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
+	"TaskWorkerFunction":    {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "TaskQueueSendPolicy"},
 }
 
 // mayScanOrDelete lists the functions allowed dynamodb:Scan or
@@ -42,6 +43,8 @@ var mayScanOrDelete = map[string]string{
 	"ProcessorFunction": "a REMOVE job deletes an association only if no later job added it again (a condition BatchWriteItem cannot express)",
 	"DataFunction":      "a physical delete removes a record only while it is locked against new references (a conditional delete in a transaction)",
 	"WebhooksFunction":  "DELETE of a webhook endpoint removes its item",
+
+	"TaskWorkerFunction": "a task that starts or ends frees its code's pending item only if it still names the task (a conditional delete)",
 }
 
 type resourceMap map[string]map[string]any
