@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
@@ -50,6 +51,14 @@ const (
 	// MaxLicences bounds a project's licences.
 	MaxLicences = 1_000_000
 )
+
+// countSlots bounds the transactions on licence counts one process runs
+// at once. They all update one item per project: past a few at a time
+// they only collide (DynamoDB cancels them as conflicting, DynamoDB Local
+// makes them wait for its item lock), so more would add retries, not
+// throughput. Processes still race each other on the count's condition,
+// which alone keeps the licences.
+var countSlots = make(chan struct{}, 4)
 
 // ErrNoLicence: the activation would exceed the project's licences.
 var ErrNoLicence = errors.New("no licence left")
@@ -145,6 +154,13 @@ func (s Service) apply(ctx context.Context, projectID string, e *data.Entity, re
 		if attempt == maxAttempts {
 			return Result{}, data.ErrContended
 		}
+		// A growing, jittered pause, so that writers stop colliding.
+		pause := time.Duration(attempt)*5*time.Millisecond + time.Duration(rand.Int64N(int64(10*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return Result{}, ctx.Err()
+		case <-time.After(pause):
+		}
 	}
 }
 
@@ -169,14 +185,22 @@ func (s Service) try(ctx context.Context, projectID string, e *data.Entity, req 
 		}
 	} else {
 		// Only the status of a known account changes (seed 002).
-		s, _ := old.Values[data.FieldStatus].(string)
-		was = Status(s)
+		st, _ := old.Values[data.FieldStatus].(string)
+		was = Status(st)
 		for k, v := range old.Values {
 			rec.Values[k] = v
 		}
 	}
 	want := req.Status
 	write := func(st Status, delta int) error {
+		if delta != 0 {
+			select {
+			case countSlots <- struct{}{}:
+				defer func() { <-countSlots }()
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		rec.Values[data.FieldStatus] = string(st)
 		prev := time.Time{}
 		if old != nil {
@@ -195,13 +219,11 @@ func (s Service) try(ctx context.Context, projectID string, e *data.Entity, req 
 	if !created && want == was {
 		return Result{Code: req.Code, Status: was, Message: "status unchanged"}, nil
 	}
+	// The count's condition alone decides: no read of the count first,
+	// which concurrent activations would make stale anyway.
 	err := write(want, delta)
 	if errors.Is(err, ErrNoLicence) {
-		lic, lerr := s.Store.Licences(ctx, projectID)
-		if lerr != nil {
-			return Result{}, lerr
-		}
-		msg := fmt.Sprintf("no licence left (%d of %d in use): the account is deactivated; free a licence by deactivating or suspending an active account, or raise the project's licences", lic.Used, lic.Total)
+		const msg = "no licence left: the account is deactivated; free a licence by deactivating or suspending an active account, or raise the project's licences"
 		if !created && was == Deactivated {
 			return Result{Code: req.Code, Status: was, Message: msg}, nil
 		}

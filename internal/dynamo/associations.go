@@ -139,6 +139,9 @@ func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) 
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
+	if a.JobID == "" {
+		delete(av, "jobId") // not a job's (a processing task's): the API shows null
+	}
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName:           &s.Table,
 		Item:                av,
@@ -158,17 +161,24 @@ func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Associa
 	units := make([][]types.TransactWriteItem, 0, len(renew)+len(remove))
 	for _, a := range renew {
 		a.ProjectID = projectID
+		values := map[string]types.AttributeValue{
+			":c":     str(a.Carrier),
+			":added": str(formatTime(a.AddedAt)),
+			":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
+		}
+		update := "SET carrier = :c, addedAt = :added, expiresAt = :exp"
+		if a.JobID != "" {
+			update += ", jobId = :job"
+			values[":job"] = str(a.JobID)
+		} else {
+			update += " REMOVE jobId" // renewed by a processing task, not a job
+		}
 		units = append(units, []types.TransactWriteItem{{Update: &types.Update{
-			TableName:           &s.Table,
-			Key:                 associationKey(projectID, a.TrackingNumber),
-			UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job"),
-			ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt < :exp"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":c":     str(a.Carrier),
-				":added": str(formatTime(a.AddedAt)),
-				":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
-				":job":   str(a.JobID),
-			},
+			TableName:                 &s.Table,
+			Key:                       associationKey(projectID, a.TrackingNumber),
+			UpdateExpression:          &update,
+			ConditionExpression:       aws.String("attribute_exists(PK) AND expiresAt < :exp"),
+			ExpressionAttributeValues: values,
 		}}, s.subscribed(a)})
 	}
 	for _, n := range remove {

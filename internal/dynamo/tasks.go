@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,8 +16,10 @@ import (
 
 var _ task.Store = (*Store)(nil)
 
-// A task item's cursor is always present ("" before the first page), so
-// progress is saved on the condition that it is still the one read.
+// A task item's cursor is always present, so progress is saved on the
+// condition that it is still the one read. It is stored behind a prefix:
+// DynamoDB Local refuses empty strings, which the first page's is.
+const cursorPrefix = "@"
 func taskKey(projectID, id string) item {
 	return item{attrPK: str(tasksPK(projectID)), attrSK: str(taskSK(id))}
 }
@@ -32,7 +35,7 @@ func taskItem(t task.Task) item {
 	it["code"] = str(t.Code)
 	it["status"] = str(string(t.Status))
 	it["createdAt"] = str(formatTime(t.CreatedAt))
-	it["cursor"] = str(t.Cursor)
+	it["cursor"] = str(cursorPrefix + t.Cursor)
 	it["read"], it["changed"], it["skipped"] = num(int64(t.Counts.Read)), num(int64(t.Counts.Changed)), num(int64(t.Counts.Skipped))
 	return it
 }
@@ -55,7 +58,7 @@ func decodeTask(it item) task.Task {
 	}
 	t := task.Task{
 		ID: s("id"), ProjectID: s("projectId"), Code: s("code"), Status: task.Status(s("status")),
-		CreatedAt: parseTime(s("createdAt")), Error: s("error"), Cursor: s("cursor"),
+		CreatedAt: parseTime(s("createdAt")), Error: s("error"), Cursor: strings.TrimPrefix(s("cursor"), cursorPrefix),
 		Counts: task.Counts{Read: n("read"), Changed: n("changed"), Skipped: n("skipped")},
 	}
 	if v := s("startedAt"); v != "" {
@@ -170,7 +173,7 @@ func (s *Store) SaveProgress(ctx context.Context, t task.Task, from string) erro
 		ConditionExpression:      aws.String("#s = :running AND #c = :from"),
 		ExpressionAttributeNames: map[string]string{"#s": "status", "#c": "cursor", "#r": "read"},
 		ExpressionAttributeValues: item{
-			":running": str(string(task.Running)), ":from": str(from), ":c": str(t.Cursor),
+			":running": str(string(task.Running)), ":from": str(cursorPrefix + from), ":c": str(cursorPrefix + t.Cursor),
 			":r": num(int64(t.Counts.Read)), ":ch": num(int64(t.Counts.Changed)), ":sk": num(int64(t.Counts.Skipped)),
 		},
 	})
@@ -183,16 +186,26 @@ func (s *Store) SaveProgress(ctx context.Context, t task.Task, from string) erro
 // FinishTask implements task.Store. A finished task expires after
 // task.TTL (the table's TTL attribute).
 func (s *Store) FinishTask(ctx context.Context, t task.Task, from string) error {
+	values := withValues(unfinished, item{
+		":status": str(string(t.Status)), ":fin": str(formatTime(t.FinishedAt)), ":from": str(cursorPrefix + from), ":c": str(cursorPrefix + t.Cursor),
+		":r": num(int64(t.Counts.Read)), ":ch": num(int64(t.Counts.Changed)), ":sk": num(int64(t.Counts.Skipped)),
+		":exp": num(t.FinishedAt.Add(task.TTL).Unix()),
+	})
+	update := "SET #s = :status, finishedAt = :fin, #c = :c, #r = :r, changed = :ch, skipped = :sk, expiresAt = :exp"
+	if t.Error != "" {
+		update += ", #e = :err"
+		values[":err"] = str(t.Error)
+	}
+	names := map[string]string{"#s": "status", "#c": "cursor", "#r": "read"}
+	if t.Error != "" {
+		names["#e"] = "error"
+	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
-		UpdateExpression:         aws.String("SET #s = :status, finishedAt = :fin, #c = :c, #r = :r, changed = :ch, skipped = :sk, #e = :err, expiresAt = :exp"),
-		ConditionExpression:      aws.String("#s IN (:queued, :running) AND #c = :from"),
-		ExpressionAttributeNames: map[string]string{"#s": "status", "#c": "cursor", "#r": "read", "#e": "error"},
-		ExpressionAttributeValues: withValues(unfinished, item{
-			":status": str(string(t.Status)), ":fin": str(formatTime(t.FinishedAt)), ":from": str(from), ":c": str(t.Cursor),
-			":r": num(int64(t.Counts.Read)), ":ch": num(int64(t.Counts.Changed)), ":sk": num(int64(t.Counts.Skipped)),
-			":err": str(t.Error), ":exp": num(t.FinishedAt.Add(task.TTL).Unix()),
-		}),
+		UpdateExpression:          &update,
+		ConditionExpression:       aws.String("#s IN (:queued, :running) AND #c = :from"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return task.ErrMoved
