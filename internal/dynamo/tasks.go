@@ -20,6 +20,7 @@ var _ task.Store = (*Store)(nil)
 // condition that it is still the one read. It is stored behind a prefix:
 // DynamoDB Local refuses empty strings, which the first page's is.
 const cursorPrefix = "@"
+
 func taskKey(projectID, id string) item {
 	return item{attrPK: str(tasksPK(projectID)), attrSK: str(taskSK(id))}
 }
