@@ -7,7 +7,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.6.1
 # Every Lambda: folder under functions/ and its logical id in template.yaml.
-FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper data webhooks webhook-sender outbox report-worker
+FUNCTIONS := auth projects job-submit job-query processor dead-letter messages tracking tracker sweeper data webhooks webhook-sender outbox report-worker task-worker
 LOGICAL_auth := AuthFunction
 LOGICAL_projects := ProjectsFunction
 LOGICAL_job-submit := JobSubmitFunction
@@ -23,6 +23,7 @@ LOGICAL_webhooks := WebhooksFunction
 LOGICAL_webhook-sender := WebhookSenderFunction
 LOGICAL_outbox := OutboxFunction
 LOGICAL_report-worker := ReportWorkerFunction
+LOGICAL_task-worker := TaskWorkerFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
@@ -115,6 +116,8 @@ build-OutboxFunction:
 	$(call LAMBDA_BUILD,outbox)
 build-ReportWorkerFunction:
 	$(call LAMBDA_BUILD,report-worker)
+build-TaskWorkerFunction:
+	$(call LAMBDA_BUILD,task-worker)
 
 ## stack-up / stack-down: the emulators alone, in the background
 stack-up:

@@ -82,6 +82,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	}
 	cfg.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
 	cfg.ReportQueueURL, cfg.ReportSender = res.QueueURLs["ReportQueue"], localReportSender
+	cfg.TaskQueueURL = res.QueueURLs["TaskQueue"]
 	if err := cfg.DevWebhookKnobs(); err != nil {
 		return err
 	}
@@ -102,7 +103,8 @@ func cmdDev(ctx context.Context, _ []string) error {
 		return err
 	}
 	recorded := map[string]string{app.EnvTable: cfg.Table, app.EnvJobsQueueURL: cfg.JobsQueueURL, app.EnvWebhookQueueURL: cfg.WebhookQueueURL,
-		app.EnvReportQueueURL: cfg.ReportQueueURL, app.EnvReportSender: cfg.ReportSender}
+		app.EnvReportQueueURL: cfg.ReportQueueURL, app.EnvReportSender: cfg.ReportSender,
+		app.EnvTaskQueueURL: cfg.TaskQueueURL}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		recorded[k] = v
@@ -256,7 +258,7 @@ func writeSAMEnv(tmpl *samtemplate.Template, cfg app.Config, stack *devstack.Sta
 		return err
 	}
 	env, err := devserver.SAMEnv(tmpl, devserver.LocalSettings{
-		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL, WebhookQueueURL: cfg.WebhookQueueURL,
+		Table: cfg.Table, JobsQueueURL: cfg.JobsQueueURL, WebhookQueueURL: cfg.WebhookQueueURL, TaskQueueURL: cfg.TaskQueueURL,
 		DynamoDBURL: stack.DynamoDBEndpoint, SQSURL: stack.SQSEndpoint,
 		ReportQueueURL: cfg.ReportQueueURL, ReportSender: cfg.ReportSender, SESURL: stack.SESEndpoint,
 		Issuer: cfg.Issuer, Audience: cfg.Audience,

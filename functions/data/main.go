@@ -1,5 +1,6 @@
 // Command data is the Lambda that serves the ERP/CRM data exchange (seed
-// 002): entities, records, retrieval and export validation.
+// 002): entities, records, retrieval, export validation, accounts and
+// processing tasks (queued for the task worker).
 package main
 
 import (
@@ -10,5 +11,12 @@ import (
 func main() {
 	f := app.Begin("data")
 	store := f.Store()
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Data: f.Records(store, f.Projects(store))})
+	projects := f.Projects(store)
+	records := f.Records(store, projects)
+	f.ServeAPI(&httpapi.API{
+		Verifier: f.Verifier(),
+		Data:     records,
+		Accounts: f.Accounts(store, projects),
+		Tasks:    f.Tasks(store, f.TaskQueue(), projects, records),
+	})
 }

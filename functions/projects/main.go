@@ -1,4 +1,5 @@
-// Command projects is the Lambda that serves projects and their members.
+// Command projects is the Lambda that serves projects, their members and
+// their licences.
 package main
 
 import (
@@ -9,5 +10,6 @@ import (
 func main() {
 	f := app.Begin("projects")
 	store := f.Store()
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Projects: f.Projects(store)})
+	projects := f.Projects(store)
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Projects: projects, Accounts: f.Accounts(store, projects)})
 }

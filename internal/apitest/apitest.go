@@ -96,6 +96,10 @@ type Env struct {
 	// now is the clock the API reads; tests move it with Advance.
 	mu  sync.Mutex
 	now time.Time
+
+	// HoldTasks keeps the task worker from starting the tasks it receives
+	// while set: they stay QUEUED, as behind a slow queue.
+	HoldTasks atomic.Bool
 }
 
 // Clock returns the current test time.
@@ -174,6 +178,8 @@ func StartWith(t testing.TB, opts Options) *Env {
 	}
 	// Webhooks: a receiver in the test, retries seconds apart.
 	e.Config.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
+	e.Config.TaskQueueURL = res.QueueURLs["TaskQueue"]
+	e.Config.TaskQueueURL = res.QueueURLs["TaskQueue"]
 	e.Config.WebhookAllowLoopback = true
 	e.Config.WebhookRetrySchedule = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 	// Report outbox: the SES emulator takes any sender.
@@ -199,6 +205,13 @@ func StartWith(t testing.TB, opts Options) *Env {
 			return events.SQSEventResponse{}, errors.New("processing disabled by the test")
 		}
 		return process(ctx, ev)
+	}
+	runTasks := handlers["task-worker"]
+	handlers["task-worker"] = func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		for e.HoldTasks.Load() && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return runTasks(ctx, ev)
 	}
 	consumers, err := devserver.Consumers(tmpl, res, handlers)
 	if err != nil {

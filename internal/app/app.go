@@ -26,6 +26,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
@@ -64,6 +65,8 @@ type App struct {
 	Logger   *slog.Logger
 	// Reports generates and mails the report outbox's items.
 	Reports outbox.Worker
+	// Tasks runs the processing tasks of the task queue.
+	Tasks task.Service
 }
 
 // New builds the application from the configuration.
@@ -102,6 +105,9 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		expiring = &webhooks
 	}
 	w.Messages = messages
+	// Accounts, licences and processing tasks (seed 002).
+	accounts := newAccounts(store, projects, now)
+	tasks := newTasks(store, queue.Tasks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.TaskQueueURL}, projects, records, now, logger)
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
@@ -113,6 +119,8 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Tracker:     tracker.Service{Store: store, Now: now},
 		Data:        records,
 		Webhooks:    webhooks,
+		Accounts:    accounts,
+		Tasks:       tasks,
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 	}
@@ -132,6 +140,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Webhooks: expiring,
 		Logger:   logger,
 		Reports:  reports,
+		Tasks:    tasks,
 	}, nil
 }
 
@@ -163,6 +172,7 @@ func (a *App) QueueHandlers() map[string]QueueHandler {
 		"dead-letter":    a.Worker.DeadLetters,
 		"webhook-sender": SendWebhooks(a.Sender, a.Logger),
 		"report-worker":  RunReports(a.Reports, a.Logger),
+		"task-worker":    RunTasks(a.Tasks, a.Logger),
 	}
 }
 

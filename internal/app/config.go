@@ -47,6 +47,8 @@ type Config struct {
 	// Report outbox: its queue and the address its mail comes from.
 	ReportQueueURL string
 	ReportSender   string
+	// TaskQueueURL is the queue of processing tasks (seed 002).
+	TaskQueueURL string
 }
 
 // Environment variable names; the README's configuration table lists them.
@@ -79,6 +81,9 @@ const (
 	EnvReportSender   = "PARCELGATE_REPORT_SENDER"
 )
 
+// Processing tasks (seed 002).
+const EnvTaskQueueURL = "PARCELGATE_TASK_QUEUE_URL"
+
 // ReadConfig reads the configuration through getenv (os.Getenv) and
 // checks the format of what is set. Which settings must be present
 // depends on the function: a Function asks for each part it builds.
@@ -95,6 +100,7 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		WebhookQueueURL:     getenv(EnvWebhookQueueURL),
 		ReportQueueURL:      getenv(EnvReportQueueURL),
 		ReportSender:        getenv(EnvReportSender),
+		TaskQueueURL:        getenv(EnvTaskQueueURL),
 	}
 	if c.Audience == "" {
 		c.Audience = defaultAudience

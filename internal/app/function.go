@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/parcelgate/parcelgate/internal/account"
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/data"
@@ -23,6 +24,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
@@ -105,6 +107,11 @@ func (f *Function) ReportQueue() queue.Reports {
 	return queue.Reports{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.ReportQueueURL, EnvReportQueueURL, "the report queue's URL")}
 }
 
+// TaskQueue is the queue of processing tasks (seed 002).
+func (f *Function) TaskQueue() queue.Tasks {
+	return queue.Tasks{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.TaskQueueURL, EnvTaskQueueURL, "the task queue's URL")}
+}
+
 // JWKS are the keys that verify access tokens.
 func (f *Function) JWKS() auth.JWKS {
 	jwks, err := f.cfg.keySet()
@@ -152,6 +159,16 @@ func (f *Function) Messages(store *dynamo.Store, q message.Queue, shipments mess
 // Webhooks is the webhook service, delivering to public addresses only.
 func (f *Function) Webhooks(store *dynamo.Store, projects project.Service, q queue.Webhooks) webhook.Service {
 	return newWebhooks(store, projects, q, webhook.Targets{}, f.Now)
+}
+
+// Accounts is the service of a project's accounts and licences.
+func (f *Function) Accounts(store *dynamo.Store, projects project.Service) account.Service {
+	return newAccounts(store, projects, f.Now)
+}
+
+// Tasks queues and runs a project's processing tasks.
+func (f *Function) Tasks(store *dynamo.Store, q queue.Tasks, projects project.Service, records data.Service) task.Service {
+	return newTasks(store, q, projects, records, f.Now, f.Logger)
 }
 
 // Outbox takes report outbox requests.
@@ -229,4 +246,16 @@ func newOutbox(store *dynamo.Store, q queue.Reports, records data.Service, now f
 
 func newReports(store *dynamo.Store, records data.Service, tr tracking.Service, mailer mail.SES, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
 	return outbox.Worker{Store: store, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
+}
+
+func newAccounts(store *dynamo.Store, projects project.Service, now func() time.Time) account.Service {
+	return account.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now}
+}
+
+func newTasks(store *dynamo.Store, q queue.Tasks, projects project.Service, records data.Service, now func() time.Time, logger *slog.Logger) task.Service {
+	shipments, _ := data.DefaultCatalog.Entity("shipment")
+	return task.Service{
+		Store: store, Queue: q, Projects: projects,
+		Runners: task.Runners(shipments, store, store, store, records, now), Now: now, NewID: newID, Logger: logger,
+	}
 }

@@ -176,6 +176,7 @@ func RunTimers(ctx context.Context, timers []Timer, logger *slog.Logger) (wait f
 type LocalSettings struct {
 	Table, JobsQueueURL       string
 	WebhookQueueURL           string
+	TaskQueueURL              string
 	DynamoDBURL, SQSURL       string
 	Issuer, Audience          string
 	PublicJWKS, PrivateKeyPEM string
@@ -192,6 +193,7 @@ func SAMEnv(tmpl *samtemplate.Template, s LocalSettings) (map[string]map[string]
 		"PARCELGATE_TABLE":                     s.Table,
 		"PARCELGATE_JOBS_QUEUE_URL":            s.JobsQueueURL,
 		"PARCELGATE_WEBHOOK_QUEUE_URL":         s.WebhookQueueURL,
+		"PARCELGATE_TASK_QUEUE_URL":            s.TaskQueueURL,
 		"PARCELGATE_JWT_ISSUER":                s.Issuer,
 		"PARCELGATE_JWT_AUDIENCE":              s.Audience,
 		"PARCELGATE_JWT_PUBLIC_JWKS":           s.PublicJWKS,

@@ -64,7 +64,7 @@ func TestSAMEnvCoversTheTemplate(t *testing.T) {
 	}
 	settings := LocalSettings{
 		Table: "parcelgate-Table", JobsQueueURL: "http://127.0.0.1:9324/queue/parcelgate-JobsQueue", WebhookQueueURL: "http://127.0.0.1:9324/queue/parcelgate-WebhookQueue",
-		DynamoDBURL: "http://127.0.0.1:8000", SQSURL: "http://127.0.0.1:9324",
+		DynamoDBURL: "http://127.0.0.1:8000", SQSURL: "http://127.0.0.1:9324", TaskQueueURL: "http://127.0.0.1:9324/queue/parcelgate-TaskQueue",
 		Issuer: "urn:parcelgate:local", Audience: "parcelgate",
 		PublicJWKS: `{"keys":[]}`, PrivateKeyPEM: "-----BEGIN PRIVATE KEY-----",
 		ReportQueueURL: "http://127.0.0.1:9324/queue/parcelgate-ReportQueue", ReportSender: "reports@parcelgate.localhost", SESURL: "http://127.0.0.1:8005",

@@ -146,6 +146,9 @@ func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) 
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
+	if a.JobID == "" {
+		delete(av, "jobId") // not a job's (a processing task's): the API shows null
+	}
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName:           &s.Table,
 		Item:                av,
@@ -166,19 +169,26 @@ func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Associa
 	for _, a := range renew {
 		a.ProjectID = projectID
 		expiryPK, expirySK := expiryKeys(a.TrackingNumber, a.Carrier, a.ExpiresAt)
+		values := map[string]types.AttributeValue{
+			":c":     str(a.Carrier),
+			":added": str(formatTime(a.AddedAt)),
+			":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
+			":xpk":   str(expiryPK),
+			":xsk":   str(expirySK),
+		}
+		update := "SET carrier = :c, addedAt = :added, expiresAt = :exp, GSI3PK = :xpk, GSI3SK = :xsk"
+		if a.JobID != "" {
+			update += ", jobId = :job"
+			values[":job"] = str(a.JobID)
+		} else {
+			update += " REMOVE jobId" // renewed by a processing task, not a job
+		}
 		units = append(units, []types.TransactWriteItem{{Update: &types.Update{
-			TableName:           &s.Table,
-			Key:                 associationKey(projectID, a.TrackingNumber),
-			UpdateExpression:    aws.String("SET carrier = :c, addedAt = :added, expiresAt = :exp, jobId = :job, GSI3PK = :xpk, GSI3SK = :xsk"),
-			ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt < :exp"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":c":     str(a.Carrier),
-				":added": str(formatTime(a.AddedAt)),
-				":exp":   &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
-				":job":   str(a.JobID),
-				":xpk":   str(expiryPK),
-				":xsk":   str(expirySK),
-			},
+			TableName:                 &s.Table,
+			Key:                       associationKey(projectID, a.TrackingNumber),
+			UpdateExpression:          &update,
+			ConditionExpression:       aws.String("attribute_exists(PK) AND expiresAt < :exp"),
+			ExpressionAttributeValues: values,
 		}}, s.subscribed(a)})
 	}
 	for _, n := range remove {

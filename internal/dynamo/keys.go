@@ -191,3 +191,25 @@ func dataTrackedPK(number string) string { return "DATATRK#" + number }
 func dataTrackedSK(projectID, entity, code string) string {
 	return projectID + "#" + entity + "#" + code
 }
+
+// Accounts and tasks (seed 002) keys.
+//
+//	item          PK                  SK
+//	licences      PROJECT#<p>         LICENCES
+//	task          TASKS#<p>           TASK#<id>
+//	pending task  TASKS#<p>           PENDING#<code>
+//
+// The licences item holds the project's licences and its count of active
+// accounts: every activation and release updates it in the account's own
+// transaction. A project's tasks are one partition, newest first by their
+// time-ordered ids; a pending item per task code exists while a task of
+// that code waits in the queue, so "is one pending" is a condition on a
+// put, never a read.
+
+const skLicences = "LICENCES"
+
+func tasksPK(projectID string) string { return "TASKS#" + projectID }
+
+func taskSK(id string) string { return "TASK#" + id }
+
+func pendingTaskSK(code string) string { return "PENDING#" + code }

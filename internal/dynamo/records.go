@@ -241,6 +241,7 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 			}
 		}
 	}
+	actions = append(actions, s.licenceReleased(projectID, e, old, rec.Deleted)...)
 	if len(actions) == 1 {
 		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
@@ -356,6 +357,7 @@ func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Enti
 			attrPK: str(dataTrackedPK(n)), attrSK: str(dataTrackedSK(projectID, e.Name, old.Code)),
 		}}})
 	}
+	actions = append(actions, s.licenceReleased(projectID, e, &old, true)...)
 	return s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
 		if failed(reasons, 0) {
 			return data.ErrChanged

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/account"
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/job"
@@ -18,6 +19,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
@@ -45,6 +47,11 @@ type API struct {
 	Data data.Service
 	// Outbox takes report outbox requests (seed 002).
 	Outbox outbox.Service
+
+	// Accounts and Tasks serve seed 002's accounts, licences and
+	// processing tasks.
+	Accounts account.Service
+	Tasks    task.Service
 }
 
 // DefaultDeadline is how long a request may take: under API Gateway's 29

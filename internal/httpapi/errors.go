@@ -13,6 +13,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
@@ -64,6 +65,8 @@ var sentinels = []sentinel{
 
 	{outbox.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such outbox item in this project"},
 	{outbox.ErrNoDocument, http.StatusNotFound, "NOT_FOUND", "this outbox item has no document yet; GET the item: its status says whether the report is GENERATED or why it FAILED"},
+
+	{task.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such task in this project (finished tasks are kept 90 days)"},
 
 	{tracker.ErrTooBroad, http.StatusBadRequest, "BAD_REQUEST", ""},
 

@@ -51,16 +51,8 @@ type outboxItemBody struct {
 	MessageID       *string                `json:"messageId"`
 	CreatedAt       string                 `json:"createdAt"`
 	UpdatedAt       string                 `json:"updatedAt"`
-	GeneratedAt     *string                `json:"generatedAt"`
-	SentAt          *string                `json:"sentAt"`
-}
-
-func optionalTime(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := t.UTC().Format(time.RFC3339)
-	return &s
+	GeneratedAt     *time.Time             `json:"generatedAt"`
+	SentAt          *time.Time             `json:"sentAt"`
 }
 
 func newOutboxItemBody(it outbox.Item) outboxItemBody {

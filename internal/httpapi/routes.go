@@ -92,6 +92,14 @@ var Routes = []Route{
 	{Function: "outbox", Method: "POST", Path: "/v1/data/{projectId}/outbox/report", Handle: (*API).submitReport},
 	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}", Handle: (*API).getOutboxItem},
 	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}/document", Handle: (*API).getOutboxDocument},
+
+	// Accounts, licences and processing tasks (seed 002).
+	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}/licences", Handle: (*API).getLicences},
+	{Function: "projects", Method: "PUT", Path: "/v1/projects/{projectId}/licences", Handle: (*API).putLicences},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/accounts", Handle: (*API).putAccounts},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/tasks", Handle: (*API).createTasks},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/tasks", Handle: (*API).listTasks},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/tasks/{taskId}", Handle: (*API).getTask},
 }
 
 // openAPIDocument serves the OpenAPI document.

@@ -30,11 +30,12 @@ var functionPolicies = map[string][]string{
 	"TrackingFunction":      {"TableReadPolicy"},
 	"TrackerFunction":       {"TableReadPolicy"},
 	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy", "WebhookQueueSendPolicy"},
-	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
+	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "TaskQueueSendPolicy"},
 	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
 	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
 	"OutboxFunction":        {"TableReadPolicy", "TableWritePolicy", "ReportQueueSendPolicy"},
 	"ReportWorkerFunction":  {"TableReadPolicy", "TableWritePolicy", "ReportMailPolicy"},
+	"TaskWorkerFunction":    {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "TaskQueueSendPolicy"},
 }
 
 // mayScanOrDelete lists the functions allowed dynamodb:Scan or
@@ -44,6 +45,8 @@ var mayScanOrDelete = map[string]string{
 	"ProcessorFunction": "a REMOVE job deletes an association only if no later job added it again (a condition BatchWriteItem cannot express)",
 	"DataFunction":      "a physical delete removes a record only while it is locked against new references (a conditional delete in a transaction)",
 	"WebhooksFunction":  "DELETE of a webhook endpoint removes its item",
+
+	"TaskWorkerFunction": "a task that starts or ends frees its code's pending item only if it still names the task (a conditional delete)",
 }
 
 type resourceMap map[string]map[string]any

@@ -1,0 +1,13 @@
+// Command task-worker is the Lambda that runs the processing tasks of the
+// task queue (seed 002): renewSubscriptions and refreshShipments. A long
+// task queues its rest on the same queue.
+package main
+
+import "github.com/parcelgate/parcelgate/internal/app"
+
+func main() {
+	f := app.Begin("task-worker")
+	store := f.Store()
+	projects := f.Projects(store)
+	f.ServeQueue(app.RunTasks(f.Tasks(store, f.TaskQueue(), projects, f.Records(store, projects)), f.Logger))
+}
