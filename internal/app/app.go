@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	if logger == nil {
 		logger = NewLogger()
 	}
-	store := &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, opts.AWS, localDynamoDB), Table: cfg.Table, TransactItems: cfg.TransactItems}
+	store := &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, opts.AWS, localDynamoDB, dynamo.CountRequests), Table: cfg.Table, TransactItems: cfg.TransactItems}
 	jwks, err := cfg.keySet()
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	projects := project.Service{Store: store, Now: now, NewID: newID}
 	q := queue.SQS{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.JobsQueueURL}
 	jobs := job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
-	records := data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
+	records := data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID, Imports: store, ImportQueue: q}
 	messages := message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: records}
 	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
 	webhookQueue := queue.Webhooks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.WebhookQueueURL}
@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		w.JobEvents = webhooks
 	}
 	w.Messages = messages
+	w.Imports = records
 	api := &httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
@@ -121,7 +122,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	return &App{
 		API:     api,
 		Worker:  w,
-		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger},
+		Sweeper: sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Imports: sweep.FailFunc(records.FailImport), Now: now, Logger: logger},
 		Sender:  sender,
 		Logger:  logger,
 	}, nil

@@ -92,6 +92,9 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"PUT /v1/data/{projectId}/{entity}/{code}":       a.updateRecord,
 		"DELETE /v1/data/{projectId}/{entity}/{code}":    a.deleteRecord,
 		"POST /v1/data/{projectId}/export":               a.validateExport,
+		// Data imports, dataset delete and merge (seed 002).
+		"POST /v1/data/{projectId}/{entity}/bulk":     a.bulkImport,
+		"GET /v1/data/{projectId}/imports/{importId}": a.importStatus,
 
 		// Webhooks and the event feed.
 		"POST /v1/projects/{projectId}/webhooks":                           a.createWebhook,

@@ -323,6 +323,7 @@ func (a *API) validateExport(w http.ResponseWriter, r *http.Request) {
 // dataProblem maps the data domain's errors; nil for others.
 func dataProblem(err error) *Problem {
 	var invalid *data.InvalidError
+	var changedRow *data.RowError
 	switch {
 	case errors.As(err, &invalid):
 		return badRequest(invalid.Error(), FieldError{Field: invalid.Field, Message: invalid.Message})
@@ -336,6 +337,10 @@ func dataProblem(err error) *Problem {
 		return newProblem(http.StatusPreconditionFailed, "PRECONDITION_FAILED", "the record changed since the srvDateUTC given in If-Match; read it again")
 	case errors.Is(err, data.ErrContended):
 		return newProblem(http.StatusConflict, "CONCURRENT_CHANGE", "other writers kept changing this record; send the change again")
+	case errors.As(err, &changedRow):
+		return newProblem(http.StatusConflict, "ROW_CHANGED", changedRow.Message, FieldError{Field: changedRow.Row, Message: changedRow.Message})
+	case errors.Is(err, data.ErrLocked):
+		return newProblem(http.StatusConflict, "IMPORT_IN_PROGRESS", "an import is writing this record or needs it unchanged until it commits; send the change again in a few seconds")
 	case errors.Is(err, data.ErrReferenced):
 		return newProblem(http.StatusConflict, "RECORD_REFERENCED", "other records refer to this record; change or delete them first, or delete it logically")
 	}

@@ -66,6 +66,9 @@ var Routes = []Route{
 	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}"},
 	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}"},
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export"},
+	// Data imports, dataset delete and merge (seed 002).
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/bulk"},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/imports/{importId}"},
 
 	// Webhooks and the event feed.
 	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks"},

@@ -16,6 +16,7 @@ import (
 const (
 	KindJob      = "tracking-number-job"
 	KindMessages = "messages"
+	KindImport   = "data-import"
 )
 
 // Task is the body of one queue message.
@@ -50,6 +51,11 @@ func (q SQS) EnqueueJob(ctx context.Context, jobID string) error {
 // EnqueueMessages implements message.Queue.
 func (q SQS) EnqueueMessages(ctx context.Context, requestID string) error {
 	return q.send(ctx, Task{Kind: KindMessages, ID: requestID})
+}
+
+// EnqueueImport implements data.ImportQueue.
+func (q SQS) EnqueueImport(ctx context.Context, importID string) error {
+	return q.send(ctx, Task{Kind: KindImport, ID: importID})
 }
 
 func (q SQS) send(ctx context.Context, t Task) error {

@@ -24,13 +24,13 @@ var functionPolicies = map[string][]string{
 	"ProjectsFunction":      {"TableReadPolicy", "TableWritePolicy"},
 	"JobSubmitFunction":     {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
 	"JobQueryFunction":      {"TableReadPolicy"},
-	"ProcessorFunction":     {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
-	"DeadLetterFunction":    {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
+	"ProcessorFunction":     {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy", "JobsQueueSendPolicy"},
+	"DeadLetterFunction":    {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy", "TableDeletePolicy"},
 	"MessagesFunction":      {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
 	"TrackingFunction":      {"TableReadPolicy"},
 	"TrackerFunction":       {"TableReadPolicy"},
-	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
-	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
+	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy", "TableDeletePolicy"},
+	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "JobsQueueSendPolicy"},
 	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
 	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
 }
@@ -42,6 +42,10 @@ var mayScanOrDelete = map[string]string{
 	"ProcessorFunction": "a REMOVE job deletes an association only if no later job added it again (a condition BatchWriteItem cannot express)",
 	"DataFunction":      "a physical delete removes a record only while it is locked against new references (a conditional delete in a transaction)",
 	"WebhooksFunction":  "DELETE of a webhook endpoint removes its item",
+	// Import transactions (seed 002): the placeholder of a record an
+	// import was inserting goes only if that import still holds it.
+	"DeadLetterFunction": "rolling back an import deletes its placeholders only while it still holds them (a conditional delete)",
+	"SweeperFunction":    "rolling back an abandoned import deletes its placeholders only while it still holds them (a conditional delete)",
 }
 
 type resourceMap map[string]map[string]any
