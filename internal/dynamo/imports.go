@@ -416,8 +416,8 @@ func (s *Store) lease(ctx context.Context, id, owner string) (txRecord, error) {
 	now := time.Now()
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: importKey(id),
-		UpdateExpression:    aws.String("SET leaseOwner = :me, leaseUntil = :until"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND #state IN (:p, :c, :r) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :me)"),
+		UpdateExpression:         aws.String("SET leaseOwner = :me, leaseUntil = :until"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #state IN (:p, :c, :r) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :me)"),
 		ExpressionAttributeNames: map[string]string{"#state": "state"},
 		ExpressionAttributeValues: item{
 			":me": str(owner), ":until": num(now.Add(s.importLease()).UnixMilli()), ":now": num(now.UnixMilli()),
