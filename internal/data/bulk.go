@@ -107,7 +107,7 @@ func (s Service) run(ctx context.Context, projectID string, kind ImportKind, int
 		return Outcome{}, err
 	}
 	out := Outcome{Import: imp}
-	if imp.Status == ImportCompleted && imp.ID == "" {
+	if imp.Status == ImportCompleted {
 		out.Records = records
 	}
 	return out, nil

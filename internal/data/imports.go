@@ -146,9 +146,9 @@ type ImportStore interface {
 	Import(ctx context.Context, id string) (Import, error)
 }
 
-// ImportQueue sends an import to the worker.
+// ImportQueue sends an import to the worker, after delay.
 type ImportQueue interface {
-	EnqueueImport(ctx context.Context, importID string) error
+	EnqueueImportAfter(ctx context.Context, importID string, delay time.Duration) error
 }
 
 // RowError is a row that changed between its read and the commit.
@@ -170,7 +170,7 @@ type Outcome struct {
 
 // inlineMargin is the time kept, of the request's deadline, to answer
 // after running an import inline.
-const inlineMargin = 5 * time.Second
+const inlineMargin = 8 * time.Second
 
 // workerMargin is the time kept, of a queue function's timeout, to hand
 // an unfinished import to the next message.
@@ -198,22 +198,25 @@ func (s Service) commit(ctx context.Context, kind ImportKind, p Plan, counts Cou
 	if d, ok := ctx.Deadline(); ok {
 		until = d.Add(-inlineMargin)
 	}
-	if time.Until(until) > 0 {
-		// A step cut short by the budget is as a crash: the next run
-		// goes on from the last step recorded.
-		runCtx, cancel := context.WithDeadline(ctx, until)
-		got, err := s.Imports.RunImport(runCtx, imp.ID, until)
-		cancel()
-		if err == nil && (got.Status == ImportCompleted || got.Status == ImportFailed) {
-			return got, nil
-		}
-	}
-	// Sent once staged and paused: the sweeper sends it again if this
-	// send is lost, and a second delivery finds the work done.
-	if err := s.ImportQueue.EnqueueImport(ctx, imp.ID); err != nil {
+	// Sent before the inline run, delayed until its end: the import is
+	// never left without a message, and the worker rarely meets the
+	// inline runner. A message that finds the import finished does
+	// nothing.
+	if err := s.ImportQueue.EnqueueImportAfter(ctx, imp.ID, max(time.Until(until), 0)); err != nil {
 		return Import{}, err
 	}
-	return s.Imports.Import(ctx, imp.ID)
+	if time.Until(until) <= 0 {
+		return imp, nil
+	}
+	// A step cut short by the budget is as a crash: the next run goes on
+	// from the last step recorded.
+	runCtx, cancel := context.WithDeadline(ctx, until)
+	defer cancel()
+	got, err := s.Imports.RunImport(runCtx, imp.ID, until)
+	if err != nil {
+		return imp, nil
+	}
+	return got, nil
 }
 
 // ImportStatusOf reads an import of the project.
@@ -251,7 +254,7 @@ func (s Service) RunImport(ctx context.Context, id string) error {
 		return nil
 	}
 	// Out of time: a new message goes on from here.
-	return s.ImportQueue.EnqueueImport(ctx, id)
+	return s.ImportQueue.EnqueueImportAfter(ctx, id, 0)
 }
 
 // FailImport is the dead-letter path: the import is rolled back, unless

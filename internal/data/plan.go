@@ -16,8 +16,8 @@ type Intent struct {
 	Code   string
 	// Row locates the intent in the request, for errors.
 	Row string
-	// Apply makes the new version from the stored one (nil: none, or
-	// logically deleted); an error is the row's.
+	// Apply makes the new version from the current one (nil: none; it
+	// may be logically deleted); an error is the row's.
 	Apply func(old *Record) (Record, error)
 }
 
@@ -113,11 +113,7 @@ func (p *planner) build(ctx context.Context, intents []Intent) (Plan, Counts, []
 			states[k] = st
 			order = append(order, k)
 		}
-		base := st.cur
-		if base != nil && base.Deleted {
-			base = nil
-		}
-		rec, err := in.Apply(base)
+		rec, err := in.Apply(st.cur)
 		if err != nil {
 			return Plan{}, Counts{}, nil, err
 		}
@@ -267,12 +263,12 @@ func sameValue(a, b any) bool {
 	return a == b
 }
 
-// upsert is the Apply of a row that sets the fields sent: a new record
-// holds only them, a stored one keeps the others.
+// upsert is the Apply of a row that sets the fields sent: a new (or
+// logically deleted) record holds only them, a live one keeps the others.
 func upsert(values map[string]any) func(*Record) (Record, error) {
 	return func(old *Record) (Record, error) {
 		rec := Record{Values: map[string]any{}}
-		if old != nil {
+		if old != nil && !old.Deleted {
 			for k, v := range old.Values {
 				rec.Values[k] = v
 			}

@@ -93,8 +93,12 @@ func (a *API) handlers() map[string]http.HandlerFunc {
 		"DELETE /v1/data/{projectId}/{entity}/{code}":    a.deleteRecord,
 		"POST /v1/data/{projectId}/export":               a.validateExport,
 		// Data imports, dataset delete and merge (seed 002).
-		"POST /v1/data/{projectId}/{entity}/bulk":     a.bulkImport,
-		"GET /v1/data/{projectId}/imports/{importId}": a.importStatus,
+		"POST /v1/data/{projectId}/{entity}/bulk":      a.bulkImport,
+		"GET /v1/data/{projectId}/imports/{importId}":  a.importStatus,
+		"POST /v1/data/{projectId}/dataset":            a.datasetImport,
+		"POST /v1/data/{projectId}/dataset/delete":     a.datasetDelete,
+		"POST /v1/data/{projectId}/relational":         a.relationalImport,
+		"POST /v1/data/{projectId}/{entity}/mergeData": a.mergeRecords,
 
 		// Webhooks and the event feed.
 		"POST /v1/projects/{projectId}/webhooks":                           a.createWebhook,

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -143,4 +144,121 @@ func (a *API) importStatus(w http.ResponseWriter, r *http.Request) {
 		out.Error = importProblem(imp.Failure)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) datasetImport(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.dataAccess(w, r, "", true); !ok {
+		return
+	}
+	body, err := readDataBody(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	root, err := a.Data.Catalog.ParseDataset(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+		return a.Data.Dataset(ctx, r.PathValue("projectId"), root)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeOutcome(w, r, out, plainResult)
+}
+
+func (a *API) datasetDelete(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.dataAccess(w, r, "", true); !ok {
+		return
+	}
+	body, err := readDataBody(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	intents, err := a.Data.Catalog.ParseDatasetDelete(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+		return a.Data.DatasetDelete(ctx, r.PathValue("projectId"), intents)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeOutcome(w, r, out, plainResult)
+}
+
+func (a *API) relationalImport(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.dataAccess(w, r, "", true); !ok {
+		return
+	}
+	body, err := readDataBody(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rel, err := a.Data.Catalog.ParseRelational(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+		return a.Data.RelationalImport(ctx, r.PathValue("projectId"), rel)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeOutcome(w, r, out, func(res map[string]any) any {
+		// The stored rows, by entity in order of first appearance.
+		groups := []map[string]any{}
+		if !rel.NoResultData {
+			at := map[string]int{}
+			for _, rec := range out.Records {
+				e, _ := a.Data.Catalog.Entity(rec.Entity)
+				i, ok := at[rec.Entity]
+				if !ok {
+					i = len(groups)
+					at[rec.Entity] = i
+					groups = append(groups, map[string]any{"entityName": rec.Entity, "rows": []json.RawMessage{}})
+				}
+				groups[i]["rows"] = append(groups[i]["rows"].([]json.RawMessage), data.MarshalRecord(e, rec, nil))
+			}
+		}
+		res["data"] = groups
+		return res
+	})
+}
+
+func (a *API) mergeRecords(w http.ResponseWriter, r *http.Request) {
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
+	if !ok {
+		return
+	}
+	var req struct {
+		SourceRowCode *string `json:"sourceRowCode"`
+		TargetRowCode *string `json:"targetRowCode"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.SourceRowCode == nil || req.TargetRowCode == nil {
+		writeError(w, r, badRequest("send sourceRowCode and targetRowCode", FieldError{Field: "sourceRowCode", Message: "both codes are required"}))
+		return
+	}
+	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+		return a.Data.Merge(ctx, r.PathValue("projectId"), e, *req.SourceRowCode, *req.TargetRowCode)
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeOutcome(w, r, out, plainResult)
 }

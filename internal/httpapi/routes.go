@@ -69,6 +69,10 @@ var Routes = []Route{
 	// Data imports, dataset delete and merge (seed 002).
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/bulk"},
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/imports/{importId}"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/dataset"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/dataset/delete"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/relational"},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/mergeData"},
 
 	// Webhooks and the event feed.
 	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks"},
