@@ -220,15 +220,6 @@ func (r *runner) rawOfChunk(ctx context.Context, c journalChunk) (map[string]ite
 	return out, nil
 }
 
-func (r *runner) each(ctx context.Context, n int, f func(context.Context) error) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(importConcurrency)
-	for range n {
-		g.Go(func() error { return f(gctx) })
-	}
-	return g.Wait()
-}
-
 // applyStep runs phase 0 (reference items), 1 (records) or 2 (read
 // locks released) of one chunk of a committed import.
 func (r *runner) applyStep(ctx context.Context, phase, n int) error {
