@@ -46,7 +46,7 @@ func finished(t testing.TB, e *apitest.Env, token string, r apitest.Response) im
 	if loc == "" {
 		t.Fatalf("202 without Location: %s", r.Body)
 	}
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		var st importStatus
 		e.Call(t, "GET", loc, token, nil).Want(t, 200).JSON(t, &st)
