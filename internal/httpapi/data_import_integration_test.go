@@ -389,8 +389,8 @@ func TestImportsOfAnotherClientsProjectAreNotFound(t *testing.T) {
 	finished(t, e, token, r)
 	if id != "" {
 		e.Call(t, "GET", base+"/imports/"+id, other, nil).Want(t, 404)
-		otherBase, _ := dataProject(t, e)
-		e.Call(t, "GET", otherBase+"/imports/"+id, token, nil).Want(t, 404)
+		otherBase, otherToken := dataProject(t, e)
+		e.Call(t, "GET", otherBase+"/imports/"+id, otherToken, nil).Want(t, 404)
 	}
 	e.Call(t, "GET", base+"/imports/no-such-import", token, nil).Want(t, 404)
 	body, _ := json.Marshal(customers(0, 1, "x", ""))
