@@ -12,7 +12,7 @@ func main() {
 	f := app.Begin("data")
 	store := f.Store()
 	projects := f.Projects(store)
-	records := f.Records(store, projects)
+	records := f.Records(store, projects, f.JobsQueue())
 	f.ServeAPI(&httpapi.API{
 		Verifier: f.Verifier(),
 		Data:     records,

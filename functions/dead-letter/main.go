@@ -13,6 +13,9 @@ func main() {
 	store := f.Store()
 	projects := f.Projects(store)
 	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
-	w := worker.Worker{Jobs: f.Jobs(store, projects, nil), Messages: f.Messages(store, nil, nil), JobEvents: webhooks, Logger: f.Logger}
+	w := worker.Worker{
+		Jobs: f.Jobs(store, projects, nil), Messages: f.Messages(store, nil, nil), Imports: f.Records(store, projects, nil),
+		JobEvents: webhooks, Logger: f.Logger,
+	}
 	f.ServeQueue(w.DeadLetters)
 }

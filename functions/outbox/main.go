@@ -11,6 +11,6 @@ import (
 func main() {
 	f := app.Begin("outbox")
 	store := f.Store()
-	records := f.Records(store, f.Projects(store))
+	records := f.Records(store, f.Projects(store), nil)
 	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Outbox: f.Outbox(store, f.ReportQueue(), records)})
 }

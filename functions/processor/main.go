@@ -14,8 +14,9 @@ func main() {
 	store := f.Store()
 	projects := f.Projects(store)
 	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
-	messages := f.Messages(store, nil, f.Records(store, projects))
+	records := f.Records(store, projects, f.JobsQueue())
+	messages := f.Messages(store, nil, records)
 	messages.Webhooks = webhooks
-	w := worker.Worker{Jobs: f.Jobs(store, projects, nil), Messages: messages, JobEvents: webhooks, Logger: f.Logger}
+	w := worker.Worker{Jobs: f.Jobs(store, projects, nil), Messages: messages, Imports: records, JobEvents: webhooks, Logger: f.Logger}
 	f.ServeQueue(w.Process)
 }

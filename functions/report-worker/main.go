@@ -7,5 +7,5 @@ import "github.com/parcelgate/parcelgate/internal/app"
 func main() {
 	f := app.Begin("report-worker")
 	store := f.Store()
-	f.ServeQueue(app.RunReports(f.Reports(store, f.Records(store, f.Projects(store))), f.Logger))
+	f.ServeQueue(app.RunReports(f.Reports(store, f.Records(store, f.Projects(store), nil)), f.Logger))
 }

@@ -1,7 +1,8 @@
 // Command sweeper is the scheduled Lambda that sends jobs and message
-// requests stuck past their deadline to the queue again, and marks those
-// that stay stuck FAILED; it also records the tracking_number.expiring
-// events of associations entering their last 3 days.
+// requests stuck past their deadline to the queue again, marks those that
+// stay stuck FAILED, rolls back abandoned imports, and records the
+// tracking_number.expiring events of associations entering their last 3
+// days.
 package main
 
 import (
@@ -13,14 +14,16 @@ func main() {
 	f := app.Begin("sweeper")
 	store := f.Store()
 	q := f.JobsQueue()
+	projects := f.Projects(store)
 	s := sweep.Service{
 		Store:    store,
 		Queue:    q,
-		Jobs:     f.Jobs(store, f.Projects(store), q),
+		Jobs:     f.Jobs(store, projects, q),
 		Messages: f.Messages(store, q, nil),
+		Imports:  sweep.FailFunc(f.Records(store, projects, q).FailImport),
 		Now:      f.Now,
 		Logger:   f.Logger,
 	}
-	webhooks := f.Webhooks(store, f.Projects(store), f.WebhookQueue())
+	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
 	f.ServeSchedule(app.Sweep(s, &webhooks))
 }

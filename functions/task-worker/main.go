@@ -9,5 +9,5 @@ func main() {
 	f := app.Begin("task-worker")
 	store := f.Store()
 	projects := f.Projects(store)
-	f.ServeQueue(app.RunTasks(f.Tasks(store, f.TaskQueue(), projects, f.Records(store, projects)), f.Logger))
+	f.ServeQueue(app.RunTasks(f.Tasks(store, f.TaskQueue(), projects, f.Records(store, projects, nil)), f.Logger))
 }

@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	projects := newProjects(store, now)
 	q := queue.SQS{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.JobsQueueURL}
 	jobs := newJobs(store, projects, q, now)
-	records := newRecords(store, projects, now)
+	records := newRecords(store, projects, q, now)
 	messages := newMessages(store, q, records, now)
 	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
 	webhookQueue := queue.Webhooks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.WebhookQueueURL}
@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		expiring = &webhooks
 	}
 	w.Messages = messages
+	w.Imports = records
 	// Accounts, licences and processing tasks (seed 002).
 	accounts := newAccounts(store, projects, now)
 	tasks := newTasks(store, queue.Tasks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.TaskQueueURL}, projects, records, now, logger)
@@ -135,7 +136,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	return &App{
 		API:      api,
 		Worker:   w,
-		Sweeper:  newSweeper(store, q, jobs, messages, now, logger),
+		Sweeper:  newSweeper(store, q, jobs, messages, records, now, logger),
 		Sender:   sender,
 		Webhooks: expiring,
 		Logger:   logger,

@@ -145,9 +145,10 @@ func (f *Function) Jobs(store *dynamo.Store, projects project.Service, q job.Que
 	return newJobs(store, projects, q, f.Now)
 }
 
-// Records is the data exchange's record service.
-func (f *Function) Records(store *dynamo.Store, projects project.Service) data.Service {
-	return newRecords(store, projects, f.Now)
+// Records is the data exchange's record service; q is nil for a
+// function that never starts or continues an import.
+func (f *Function) Records(store *dynamo.Store, projects project.Service, q data.ImportQueue) data.Service {
+	return newRecords(store, projects, q, f.Now)
 }
 
 // Messages is the message service; q may be nil for a function that
@@ -208,7 +209,7 @@ func (f *Function) ServeSchedule(h ScheduledHandler) { lambda.Start(h) }
 // The parts, built the same way for a Function and for New.
 
 func newStore(awsCfg aws.Config, o awsclient.Options, cfg Config) *dynamo.Store {
-	return &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, o, localDynamoDB), Table: cfg.Table, TransactItems: cfg.TransactItems}
+	return &dynamo.Store{Client: awsclient.DynamoDB(awsCfg, o, localDynamoDB, dynamo.CountRequests), Table: cfg.Table, TransactItems: cfg.TransactItems}
 }
 
 func newProjects(store *dynamo.Store, now func() time.Time) project.Service {
@@ -219,8 +220,11 @@ func newJobs(store *dynamo.Store, projects project.Service, q job.Queue, now fun
 	return job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
 }
 
-func newRecords(store *dynamo.Store, projects project.Service, now func() time.Time) data.Service {
-	return data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
+// newRecords is the record service; q (the jobs queue) runs the imports
+// that cannot finish within a request, and may be nil where none is
+// started or continued.
+func newRecords(store *dynamo.Store, projects project.Service, q data.ImportQueue, now func() time.Time) data.Service {
+	return data.Service{Store: store, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID, Imports: store, ImportQueue: q}
 }
 
 func newMessages(store *dynamo.Store, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
@@ -236,8 +240,8 @@ func newSender(store *dynamo.Store, q queue.Webhooks, targets webhook.Targets, s
 	return webhook.Sender{Store: store, Queue: q, Client: targets.Client(), Schedule: schedule, Now: now, Logger: logger}
 }
 
-func newSweeper(store *dynamo.Store, q sweep.Queue, jobs job.Service, messages message.Service, now func() time.Time, logger *slog.Logger) sweep.Service {
-	return sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Now: now, Logger: logger}
+func newSweeper(store *dynamo.Store, q sweep.Queue, jobs job.Service, messages message.Service, records data.Service, now func() time.Time, logger *slog.Logger) sweep.Service {
+	return sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Imports: sweep.FailFunc(records.FailImport), Now: now, Logger: logger}
 }
 
 func newOutbox(store *dynamo.Store, q queue.Reports, records data.Service, now func() time.Time) outbox.Service {

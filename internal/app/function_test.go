@@ -131,7 +131,7 @@ func TestColdStartBuildsOnlyWhatItIsAskedFor(t *testing.T) {
 	processorEnv := without(without(without(env, EnvPublicJWKS), EnvIssuer), EnvJobsQueueURL)
 	if line := coldStart(t, processorEnv, func(f *Function) {
 		store := f.Store()
-		f.Messages(store, nil, f.Records(store, f.Projects(store)))
+		f.Messages(store, nil, f.Records(store, f.Projects(store), nil))
 		f.WebhookQueue()
 	}); line != "" {
 		t.Fatalf("the processor's parts failed: %s", line)

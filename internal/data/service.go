@@ -23,6 +23,9 @@ var (
 	ErrReferenced = errors.New("record is referenced")
 	// ErrContended: concurrent writers kept changing the record; retry.
 	ErrContended = errors.New("record changed concurrently")
+	// ErrLocked: an import is writing the record, or needs it unchanged
+	// until it commits; retry in a few seconds.
+	ErrLocked = errors.New("record locked by an import")
 )
 
 // InvalidError is bad input, with the field it concerns.
@@ -94,6 +97,9 @@ type Service struct {
 	Catalog  *Catalog
 	Now      func() time.Time
 	NewID    func() string
+	// Imports and ImportQueue run imports, deletes and merges.
+	Imports     ImportStore
+	ImportQueue ImportQueue
 }
 
 // MaxIDBytes bounds every id in a path.

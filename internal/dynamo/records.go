@@ -153,12 +153,20 @@ func (s *Store) Record(ctx context.Context, projectID string, e *data.Entity, co
 	if out.Item == nil {
 		return data.Record{}, data.ErrNotFound
 	}
-	return decodeRecord(e, out.Item)
+	items, err := s.committedVersions(ctx, []item{out.Item})
+	if err != nil {
+		return data.Record{}, err
+	}
+	if items[0] == nil {
+		return data.Record{}, data.ErrNotFound
+	}
+	return decodeRecord(e, items[0])
 }
 
 // liveRecord is the condition a referenced record meets: it exists, is
 // not logically deleted, and no physical delete holds it.
-const liveRecord = "attribute_exists(PK) AND attribute_not_exists(deleted) AND (attribute_not_exists(lockUntil) OR lockUntil < :now)"
+// A record an import is inserting has no stamp until it commits.
+const liveRecord = "attribute_exists(stamp) AND attribute_not_exists(deleted) AND (attribute_not_exists(lockUntil) OR lockUntil < :now)"
 
 // SaveRecord implements data.Store: one transaction holds the record, the
 // checks of its new foreign keys and its reference and tracked items.
@@ -171,10 +179,48 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 	if old == nil {
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
-		put.ConditionExpression = aws.String("stamp = :stamp")
+		put.ConditionExpression = aws.String("stamp = :stamp AND " + unlocked)
 		put.ExpressionAttributeValues = item{":stamp": str(old.SrvDateUTC.UTC().Format(data.StampLayout))}
 	}
-	actions := []types.TransactWriteItem{{Put: put}}
+	side, sideChecked, err := s.refActions(projectID, e, old, rec, true)
+	if err != nil {
+		return err
+	}
+	actions := append([]types.TransactWriteItem{{Put: put}}, side...)
+	actions = append(actions, s.licenceReleased(projectID, e, old, rec.Deleted)...)
+	checked := make(map[int]*data.Field, len(sideChecked))
+	for i, fk := range sideChecked {
+		checked[i+1] = fk
+	}
+	if len(actions) == 1 {
+		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+		})
+		if isConditionFailed(err) {
+			return s.whyRefused(ctx, put.Item)
+		}
+		return err
+	}
+	return s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
+		if failed(reasons, 0) {
+			return s.whyRefused(ctx, put.Item)
+		}
+		for i, fk := range checked {
+			if failed(reasons, i) {
+				v, _ := rec.Values[fk.Name].(string)
+				return &data.InvalidError{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, v, fk.References)}
+			}
+		}
+		return nil
+	})
+}
+
+// refActions are the writes that go with a record's new version: the
+// reference items of its foreign keys, its tracked item and the
+// subscription of its tracking number; withChecks adds a condition check
+// per new foreign key, whose field checked names by action index.
+func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, rec data.Record, withChecks bool) ([]types.TransactWriteItem, map[int]*data.Field, error) {
+	var actions []types.TransactWriteItem
 	// checked[i] names the foreign key field checked by actions[i].
 	checked := map[int]*data.Field{}
 	var oldValues map[string]any
@@ -189,13 +235,15 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 			continue
 		}
 		if nv != "" {
-			checked[len(actions)] = fk
-			actions = append(actions,
-				types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			if withChecks {
+				checked[len(actions)] = fk
+				actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 					TableName: &s.Table, Key: recordKey(projectID, fk.References, nv),
 					ConditionExpression:       aws.String(liveRecord),
 					ExpressionAttributeValues: item{":now": now},
-				}},
+				}})
+			}
+			actions = append(actions,
 				types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item{
 					attrPK: str(dataRefPK(projectID, fk.References, nv)), attrSK: str(dataRefSK(e.Name, fk.Name, rec.Code)),
 					"entity": str(e.Name), "field": str(fk.Name), "code": str(rec.Code),
@@ -226,14 +274,15 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 			// (40 days from the change), so its status keeps arriving.
 			if _, c, err := tracking.Identify(newTracked); err == nil {
 				now := rec.SrvDateUTC.UTC()
+				expiryPK, expirySK := expiryKeys(newTracked, string(c), now.Add(job.AssociationTTL))
 				av, err := attributevalue.MarshalMap(associationItem{
 					PK: associationPK(projectID, associationShard(newTracked)), SK: associationSK(newTracked),
-					GSI1PK: numberGSI1PK(newTracked), GSI1SK: projectPK(projectID),
+					GSI3PK: expiryPK, GSI3SK: expirySK,
 					ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c),
 					AddedAt: formatTime(now), ExpiresAt: now.Add(job.AssociationTTL).Unix(),
 				})
 				if err != nil {
-					return err
+					return nil, nil, err
 				}
 				delete(av, "jobId") // no job: the API shows null
 				actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: av}},
@@ -241,28 +290,7 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 			}
 		}
 	}
-	actions = append(actions, s.licenceReleased(projectID, e, old, rec.Deleted)...)
-	if len(actions) == 1 {
-		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
-		})
-		if isConditionFailed(err) {
-			return data.ErrChanged
-		}
-		return err
-	}
-	return s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
-		if failed(reasons, 0) {
-			return data.ErrChanged
-		}
-		for i, fk := range checked {
-			if failed(reasons, i) {
-				v, _ := rec.Values[fk.Name].(string)
-				return &data.InvalidError{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, v, fk.References)}
-			}
-		}
-		return nil
-	})
+	return actions, checked, nil
 }
 
 func failed(reasons []types.CancellationReason, i int) bool {
@@ -306,7 +334,7 @@ func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Enti
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: key,
 		UpdateExpression:         aws.String("SET #lock = :tok, lockUntil = :until"),
-		ConditionExpression:      aws.String("stamp = :stamp"),
+		ConditionExpression:      aws.String("stamp = :stamp AND " + unlocked),
 		ExpressionAttributeNames: map[string]string{"#lock": attrRecordLock},
 		ExpressionAttributeValues: item{
 			":tok": str(token), ":until": num(time.Now().Add(deleteLockTTL).Unix()),
@@ -314,7 +342,7 @@ func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Enti
 		},
 	})
 	if isConditionFailed(err) {
-		return data.ErrChanged
+		return s.whyRefused(ctx, key)
 	}
 	if err != nil {
 		return err
@@ -371,7 +399,7 @@ func (s *Store) MarkExported(ctx context.Context, projectID string, e *data.Enti
 	stampText := stamp.UTC().Format(data.StampLayout)
 	in := &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: recordKey(projectID, e.Name, code),
-		ConditionExpression:       aws.String("stamp = :stamp AND attribute_not_exists(deleted)"),
+		ConditionExpression:       aws.String("stamp = :stamp AND attribute_not_exists(deleted) AND attribute_not_exists(" + attrTx + ")"),
 		ExpressionAttributeValues: item{":stamp": str(stampText), ":v": num(value)},
 	}
 	if value == 0 {

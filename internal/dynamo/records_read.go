@@ -61,12 +61,23 @@ func (s *Store) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, st
 			}
 			return nil, "", err
 		}
+		// Records an import holds are read as committed: all of them
+		// before its commit point or all after, never a mix.
+		versions, err := s.committedVersions(ctx, out.Items)
+		if err != nil {
+			return nil, "", err
+		}
 		for i, it := range out.Items {
-			rec, err := decodeRecord(r.Entity, it)
-			if err != nil {
-				return nil, "", err
+			var rec data.Record
+			if versions[i] != nil {
+				if rec, err = decodeRecord(r.Entity, versions[i]); err != nil {
+					return nil, "", err
+				}
 			}
-			if !rec.Deleted && (r.Match == nil || r.Match(rec)) {
+			// The delta-sync index holds a locked record at its new
+			// version's place: skip it while that is not committed.
+			visible := versions[i] != nil && !rec.Deleted && (r.Index != data.ByExportDate || rec.SrvExport == 0)
+			if visible && (r.Match == nil || r.Match(rec)) {
 				if len(records) == limit {
 					next, err := cursorAt(last)
 					return records, next, err

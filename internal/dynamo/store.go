@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -27,6 +28,12 @@ type Store struct {
 	// be atomic together (an association and its subscribers entry) stay
 	// one transaction. See transactUnits for the trade-off.
 	TransactItems int
+	// ImportLease is how long an import runner holds an import without
+	// renewing (0: defaultImportLease). Tests shorten it.
+	ImportLease time.Duration
+	// ImportHook, when set, runs after each step of an import; an error
+	// stops the run there as a crash would. Tests only.
+	ImportHook func(ctx context.Context, importID, step string) error
 }
 
 // timeLayout stores instants so that string order is time order.

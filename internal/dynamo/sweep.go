@@ -136,9 +136,13 @@ func (s *Store) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) 
 		":one":  &types.AttributeValueMemberN{Value: "1"},
 	}
 	update := "SET " + setSweep(values, w.ID, next) + ", requeues = if_not_exists(requeues, :zero) + :one"
+	key := requestKey(w.ID)
+	if w.Kind == sweep.KindImport {
+		key = importKey(w.ID)
+	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
-		Key:                       requestKey(w.ID),
+		Key:                       key,
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("GSI3SK = :due"),
 		ExpressionAttributeValues: values,

@@ -61,6 +61,7 @@ var sentinels = []sentinel{
 	{data.ErrExists, http.StatusConflict, "RECORD_EXISTS", "a record with this code exists; change it with PUT"},
 	{data.ErrChanged, http.StatusPreconditionFailed, "PRECONDITION_FAILED", "the record changed since the srvDateUTC given in If-Match; read it again"},
 	{data.ErrContended, http.StatusConflict, "CONCURRENT_CHANGE", "other writers kept changing this record; send the change again"},
+	{data.ErrLocked, http.StatusConflict, "IMPORT_IN_PROGRESS", "an import is writing this record or needs it unchanged until it commits; send the change again in a few seconds"},
 	{data.ErrReferenced, http.StatusConflict, "RECORD_REFERENCED", "other records refer to this record; change or delete them first, or delete it logically"},
 
 	{outbox.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such outbox item in this project"},
@@ -115,6 +116,7 @@ func typedProblem(err error) *Problem {
 		invalidMessage   *message.InvalidError
 		invalidWebhook   *webhook.InvalidError
 		invalidData      *data.InvalidError
+		changedRow       *data.RowError
 		invalidSearch    *tracker.FieldError
 		jobNotQueued     *job.NotQueuedError
 		requestNotQueued *message.NotQueuedError
@@ -142,6 +144,8 @@ func typedProblem(err error) *Problem {
 		return badRequest(invalidWebhook.Error(), FieldError{Field: invalidWebhook.Field, Message: invalidWebhook.Message})
 	case errors.As(err, &invalidData):
 		return badRequest(invalidData.Error(), FieldError{Field: invalidData.Field, Message: invalidData.Message})
+	case errors.As(err, &changedRow):
+		return newProblem(http.StatusConflict, "ROW_CHANGED", changedRow.Message, FieldError{Field: changedRow.Row, Message: changedRow.Message})
 	case errors.As(err, &invalidSearch):
 		return badRequest(invalidSearch.Field+": "+invalidSearch.Message, FieldError{Field: invalidSearch.Field, Message: invalidSearch.Message})
 	case errors.As(err, &invalidReport):

@@ -76,6 +76,13 @@ var Routes = []Route{
 	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}", Handle: (*API).updateRecord},
 	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}", Handle: (*API).deleteRecord},
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export", Handle: (*API).validateExport},
+	// Data imports, dataset delete and merge (seed 002).
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/bulk", Handle: (*API).bulkImport},
+	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/imports/{importId}", Handle: (*API).importStatus},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/dataset", Handle: (*API).datasetImport},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/dataset/delete", Handle: (*API).datasetDelete},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/relational", Handle: (*API).relationalImport},
+	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/mergeData", Handle: (*API).mergeRecords},
 
 	// Webhooks and the event feed.
 	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks", Handle: (*API).createWebhook},

@@ -8,6 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -16,6 +19,7 @@ import (
 const (
 	KindJob      = "tracking-number-job"
 	KindMessages = "messages"
+	KindImport   = "data-import"
 )
 
 // Task is the body of one queue message.
@@ -50,6 +54,28 @@ func (q SQS) EnqueueJob(ctx context.Context, jobID string) error {
 // EnqueueMessages implements message.Queue.
 func (q SQS) EnqueueMessages(ctx context.Context, requestID string) error {
 	return q.send(ctx, Task{Kind: KindMessages, ID: requestID})
+}
+
+// EnqueueImport implements sweep.Queue.
+func (q SQS) EnqueueImport(ctx context.Context, importID string) error {
+	return q.send(ctx, Task{Kind: KindImport, ID: importID})
+}
+
+// maxDelay is SQS's longest delivery delay.
+const maxDelay = 15 * time.Minute
+
+// EnqueueImportAfter implements data.ImportQueue: the task is delivered
+// after delay (at most SQS's 15 minutes).
+func (q SQS) EnqueueImportAfter(ctx context.Context, importID string, delay time.Duration) error {
+	body, err := json.Marshal(Task{Kind: KindImport, ID: importID})
+	if err != nil {
+		return err
+	}
+	_, err = q.Client.SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl: &q.QueueURL, MessageBody: aws.String(string(body)),
+		DelaySeconds: int32(min(delay, maxDelay).Round(time.Second) / time.Second),
+	})
+	return err
 }
 
 func (q SQS) send(ctx context.Context, t Task) error {

@@ -24,13 +24,13 @@ var functionPolicies = map[string][]string{
 	"ProjectsFunction":      {"TableReadPolicy", "TableWritePolicy"},
 	"JobSubmitFunction":     {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
 	"JobQueryFunction":      {"TableReadPolicy"},
-	"ProcessorFunction":     {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
-	"DeadLetterFunction":    {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
+	"ProcessorFunction":     {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy", "JobsQueueSendPolicy"},
+	"DeadLetterFunction":    {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy", "TableDeletePolicy"},
 	"MessagesFunction":      {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
 	"TrackingFunction":      {"TableReadPolicy"},
 	"TrackerFunction":       {"TableReadPolicy"},
-	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy", "WebhookQueueSendPolicy"},
-	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "TaskQueueSendPolicy"},
+	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy", "WebhookQueueSendPolicy", "TableDeletePolicy"},
+	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "TaskQueueSendPolicy", "JobsQueueSendPolicy"},
 	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
 	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
 	"OutboxFunction":        {"TableReadPolicy", "TableWritePolicy", "ReportQueueSendPolicy"},
@@ -47,6 +47,10 @@ var mayScanOrDelete = map[string]string{
 	"WebhooksFunction":  "DELETE of a webhook endpoint removes its item",
 
 	"TaskWorkerFunction": "a task that starts or ends frees its code's pending item only if it still names the task (a conditional delete)",
+	// Import transactions (seed 002): the placeholder of a record an
+	// import was inserting goes only if that import still holds it.
+	"DeadLetterFunction": "rolling back an import deletes its placeholders only while it still holds them (a conditional delete)",
+	"SweeperFunction":    "rolling back an abandoned import deletes its placeholders only while it still holds them (a conditional delete)",
 }
 
 type resourceMap map[string]map[string]any

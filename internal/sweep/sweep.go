@@ -50,6 +50,9 @@ const (
 const (
 	KindJob      = "job"
 	KindMessages = "messages"
+	// KindImport is a data import transaction (seed 002): sent again, it
+	// goes on from its last step; given up, it is rolled back.
+	KindImport = "data-import"
 )
 
 // Stage is where unfinished work is.
@@ -126,6 +129,7 @@ type Store interface {
 type Queue interface {
 	EnqueueJob(ctx context.Context, jobID string) error
 	EnqueueMessages(ctx context.Context, requestID string) error
+	EnqueueImport(ctx context.Context, importID string) error
 }
 
 // Failer marks work FAILED with a reason.
@@ -133,12 +137,19 @@ type Failer interface {
 	Fail(ctx context.Context, id, reason string) error
 }
 
+// FailFunc is a function as a Failer.
+type FailFunc func(ctx context.Context, id, reason string) error
+
+// Fail implements Failer.
+func (f FailFunc) Fail(ctx context.Context, id, reason string) error { return f(ctx, id, reason) }
+
 // Service sweeps.
 type Service struct {
 	Store    Store
 	Queue    Queue
 	Jobs     Failer
 	Messages Failer
+	Imports  Failer
 	Now      func() time.Time
 	Logger   *slog.Logger
 }
@@ -216,6 +227,8 @@ func (s Service) handle(ctx context.Context, w Work, now time.Time) (Action, err
 			err = s.Jobs.Fail(ctx, w.ID, reason)
 		case KindMessages:
 			err = s.Messages.Fail(ctx, w.ID, reason)
+		case KindImport:
+			err = s.Imports.Fail(ctx, w.ID, reason)
 		default:
 			err = fmt.Errorf("unknown kind of work %q", w.Kind)
 		}
@@ -234,6 +247,8 @@ func (s Service) enqueue(ctx context.Context, w Work) error {
 		return s.Queue.EnqueueJob(ctx, w.ID)
 	case KindMessages:
 		return s.Queue.EnqueueMessages(ctx, w.ID)
+	case KindImport:
+		return s.Queue.EnqueueImport(ctx, w.ID)
 	}
 	return fmt.Errorf("unknown kind of work %q", w.Kind)
 }

@@ -26,6 +26,12 @@ type Messages interface {
 	Fail(ctx context.Context, requestID, reason string) error
 }
 
+// Imports is what the worker needs of the data service.
+type Imports interface {
+	RunImport(ctx context.Context, importID string) error
+	FailImport(ctx context.Context, importID, reason string) error
+}
+
 // JobEvents records and queues the job.completed event of a finished job.
 type JobEvents interface {
 	JobFinished(ctx context.Context, jobID string) error
@@ -35,6 +41,7 @@ type JobEvents interface {
 type Worker struct {
 	Jobs     Jobs
 	Messages Messages
+	Imports  Imports
 	// JobEvents, when set, is told of every job task that ran; it writes
 	// the job.completed event once the job is COMPLETED or FAILED.
 	JobEvents JobEvents
@@ -66,6 +73,8 @@ func (w Worker) Process(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 			return w.jobFinished(ctx, t.ID, w.Jobs.Process(ctx, t.ID))
 		case queue.KindMessages:
 			return w.Messages.Process(ctx, t.ID)
+		case queue.KindImport:
+			return w.Imports.RunImport(ctx, t.ID)
 		}
 		return fmt.Errorf("unknown task kind %q", t.Kind)
 	})
@@ -81,6 +90,8 @@ func (w Worker) DeadLetters(ctx context.Context, ev events.SQSEvent) (events.SQS
 			return w.jobFinished(ctx, t.ID, w.Jobs.Fail(ctx, t.ID, reason))
 		case queue.KindMessages:
 			return w.Messages.Fail(ctx, t.ID, reason)
+		case queue.KindImport:
+			return w.Imports.FailImport(ctx, t.ID, reason)
 		}
 		return fmt.Errorf("unknown task kind %q", t.Kind)
 	})
