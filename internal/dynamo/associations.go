@@ -16,15 +16,13 @@ import (
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
-// associationItem is an association. GSI1 (number → projects) is no
-// longer written by jobs: a number's subscribers item answers that in one
-// read, and an index entry would cost a write unit per association added
-// or removed. Items written with one keep it until they change.
+// associationItem is an association. It has no GSI1 entry (number →
+// projects): a number's subscribers item answers that in one read, and an
+// index entry would cost a write unit per association added or removed.
+// Items written with one keep it until they are put again.
 type associationItem struct {
 	PK             string `dynamodbav:"PK"`
 	SK             string `dynamodbav:"SK"`
-	GSI1PK         string `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK         string `dynamodbav:"GSI1SK,omitempty"`
 	GSI3PK         string `dynamodbav:"GSI3PK,omitempty"` // expiry index (expiring.go)
 	GSI3SK         string `dynamodbav:"GSI3SK,omitempty"`
 	ProjectID      string `dynamodbav:"projectId"`

@@ -144,8 +144,6 @@ func associationPK(projectID string, shard int) string {
 
 func associationSK(number string) string { return "TN#" + number }
 
-func numberGSI1PK(number string) string { return "TN#" + number }
-
 func principalPK(id string) string { return "PRINCIPAL#" + id }
 
 func projectPK(id string) string { return "PROJECT#" + id }
