@@ -621,8 +621,19 @@ func (r *runner) run(ctx context.Context, until time.Time) error {
 
 // decideRollback moves a PENDING import to ROLLING_BACK with its failure.
 func (r *runner) decideRollback(ctx context.Context, f *data.Failure) error {
-	values := item{":fr": str(f.Reason), ":ff": str(f.Field), ":fm": str(f.Message), ":reached": num(int64(max(r.tx.Reached, r.tx.Step)))}
-	if err := r.advance(ctx, txRollingBack, 0, ", reached = :reached, failReason = :fr, failField = :ff, failMessage = :fm", values); err != nil {
+	values := item{":reached": num(int64(max(r.tx.Reached, r.tx.Step)))}
+	set := ", reached = :reached"
+	// Only what is known is written: a failure without a field (a crash,
+	// not a row) has none, and DynamoDB Local refuses empty strings.
+	for _, a := range []struct{ name, key, value string }{
+		{"failReason", ":fr", f.Reason}, {"failField", ":ff", f.Field}, {"failMessage", ":fm", f.Message},
+	} {
+		if a.value != "" {
+			set += ", " + a.name + " = " + a.key
+			values[a.key] = str(a.value)
+		}
+	}
+	if err := r.advance(ctx, txRollingBack, 0, set, values); err != nil {
 		return err
 	}
 	r.tx.Reached = max(r.tx.Reached, r.tx.Step)

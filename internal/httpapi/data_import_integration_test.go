@@ -302,19 +302,18 @@ func TestBulkImportThatKeepsFailingIsRolledBackAndCanBeSentAgain(t *testing.T) {
 			t.Fatalf("%s changed by a failed import", code)
 		}
 	}
-	for _, code := range []string{"C00000", "C00299", "C00300", "C00700", "C01199"} {
-		if it := rawItem(t, e, projectID, "customer", code); it != nil && (it["tx"] != nil || it["txNone"] != nil) {
-			t.Fatalf("%s left locked by the rollback: %v", code, it)
-		}
-	}
-	if it := rawItem(t, e, projectID, "customer", "C00500"); it != nil {
-		t.Fatalf("placeholder of C00500 left behind: %v", it)
-	}
-
+	// A runner whose 200 ms lease ran out may still write a lock after
+	// the rollback; readers ignore it (above) and the next writer settles
+	// it, so the import sent again completes and leaves no lock behind.
 	broken.Store(false)
 	again := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 1200, "v2", "")))
 	if again.Status != "COMPLETED" || count(t, again.Result, "addedRow") != 900 || count(t, again.Result, "updatedRow") != 300 {
 		t.Fatalf("import sent again: %+v", again)
+	}
+	for _, code := range []string{"C00000", "C00299", "C00300", "C00500", "C00700", "C01199"} {
+		if it := rawItem(t, e, projectID, "customer", code); it == nil || it["tx"] != nil || it["txNew"] != nil {
+			t.Fatalf("%s after the import sent again: %v", code, it)
+		}
 	}
 }
 

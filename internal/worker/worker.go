@@ -6,6 +6,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"log/slog"
 	"sync"
 
@@ -63,18 +64,28 @@ func (w Worker) jobFinished(ctx context.Context, jobID string, ran error) error 
 // already runs its own DynamoDB requests in parallel.
 const recordConcurrency = 4
 
+// MaxReceives is template.yaml's JobsQueue maxReceiveCount: the delivery
+// after which SQS moves a failing task to the dead-letter queue.
+const MaxReceives = 5
+
 // Process runs a batch from the jobs queue. Records that fail are reported
 // as batch item failures: SQS delivers them again, and after the queue's
-// maxReceiveCount moves them to the dead-letter queue.
+// maxReceiveCount moves them to the dead-letter queue. An import failing
+// on its last delivery is rolled back there and then: its locks hold
+// other writers off, so it must not wait for the dead-letter handler.
 func (w Worker) Process(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	return w.each(ctx, ev, func(ctx context.Context, t queue.Task) error {
+	return w.each(ctx, ev, func(ctx context.Context, t queue.Task, receives int) error {
 		switch t.Kind {
 		case queue.KindJob:
 			return w.jobFinished(ctx, t.ID, w.Jobs.Process(ctx, t.ID))
 		case queue.KindMessages:
 			return w.Messages.Process(ctx, t.ID)
 		case queue.KindImport:
-			return w.Imports.RunImport(ctx, t.ID)
+			err := w.Imports.RunImport(ctx, t.ID)
+			if err != nil && receives >= MaxReceives {
+				return w.Imports.FailImport(ctx, t.ID, "processing failed on every retry: "+err.Error())
+			}
+			return err
 		}
 		return fmt.Errorf("unknown task kind %q", t.Kind)
 	})
@@ -84,7 +95,7 @@ func (w Worker) Process(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 // the caller learns to resubmit.
 func (w Worker) DeadLetters(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	const reason = "processing failed on every retry"
-	return w.each(ctx, ev, func(ctx context.Context, t queue.Task) error {
+	return w.each(ctx, ev, func(ctx context.Context, t queue.Task, _ int) error {
 		switch t.Kind {
 		case queue.KindJob:
 			return w.jobFinished(ctx, t.ID, w.Jobs.Fail(ctx, t.ID, reason))
@@ -97,7 +108,9 @@ func (w Worker) DeadLetters(ctx context.Context, ev events.SQSEvent) (events.SQS
 	})
 }
 
-func (w Worker) each(ctx context.Context, ev events.SQSEvent, run func(context.Context, queue.Task) error) (events.SQSEventResponse, error) {
+// each runs every task of the batch, telling it how many times SQS has
+// delivered its message.
+func (w Worker) each(ctx context.Context, ev events.SQSEvent, run func(context.Context, queue.Task, int) error) (events.SQSEventResponse, error) {
 	var (
 		mu       sync.Mutex
 		failures []events.SQSBatchItemFailure
@@ -116,7 +129,8 @@ func (w Worker) each(ctx context.Context, ev events.SQSEvent, run func(context.C
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			if err := run(ctx, task); err != nil {
+			receives, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
+			if err := run(ctx, task, receives); err != nil {
 				w.Logger.WarnContext(ctx, "task failed; it will be retried", "messageId", rec.MessageId, "kind", task.Kind, "id", task.ID,
 					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "error", err.Error())
 				mu.Lock()
