@@ -624,18 +624,7 @@ func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 		return data.ErrTooLarge
 	}
 	for _, a := range actions {
-		var key item
-		switch {
-		case a.Put != nil:
-			key = a.Put.Item
-		case a.Delete != nil:
-			key = a.Delete.Key
-		case a.Update != nil:
-			key = a.Update.Key
-		case a.ConditionCheck != nil:
-			key = a.ConditionCheck.Key
-		}
-		k := getS(key, attrPK) + "\x00" + getS(key, attrSK)
+		k := writeKey(a)
 		if keys[k] {
 			// One transaction cannot touch an item twice.
 			return data.ErrTooLarge
