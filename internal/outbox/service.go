@@ -13,7 +13,8 @@ import (
 
 // Store keeps outbox items, their documents and the archive.
 type Store interface {
-	// CreateOutboxItem stores a new item.
+	// CreateOutboxItem stores a new item; an id already taken in the
+	// project is an error and changes nothing.
 	CreateOutboxItem(ctx context.Context, it Item) error
 	// OutboxItem returns an item of the project, or ErrNotFound.
 	OutboxItem(ctx context.Context, projectID, id string) (Item, error)
@@ -30,13 +31,16 @@ type Store interface {
 	// its size and pages, or ErrNotFound.
 	Archived(ctx context.Context, projectID, key string) (Item, error)
 	// ClaimSend sets the item's send claim if it is GENERATED and has
-	// none (else ErrClaimed).
+	// none (else ErrClaimed, also for an unknown item).
 	ClaimSend(ctx context.Context, projectID, id, claim string, at time.Time) error
-	// ReleaseSend removes claim, if it is still the item's.
+	// ReleaseSend removes claim, if it is still the item's; otherwise it
+	// does nothing.
 	ReleaseSend(ctx context.Context, projectID, id, claim string) error
-	// MarkSent records the mail of the holder of claim.
+	// MarkSent records the mail of the holder of claim, if the item is
+	// GENERATED and claim is its send claim (else ErrConflict).
 	MarkSent(ctx context.Context, projectID, id, claim, messageID string, at time.Time) error
-	// MarkFailed fails an item that is not SENT or FAILED yet.
+	// MarkFailed fails an item that is not SENT or FAILED yet (else
+	// ErrConflict, also for an unknown item).
 	MarkFailed(ctx context.Context, projectID, id, reason string, at time.Time) error
 }
 
