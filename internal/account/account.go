@@ -93,8 +93,10 @@ type Store interface {
 	// SaveAccount writes rec over old (nil: the code must be free) as
 	// data.Store.SaveRecord does, moving the project's active count by
 	// delta (-1, 0 or +1) in the same transaction. It returns
-	// data.ErrChanged when old is no longer the stored version, and
-	// ErrNoLicence when delta is +1 and every licence is in use.
+	// data.ErrChanged when old is no longer the stored version (whatever
+	// the licences), ErrNoLicence when delta is +1 and every licence is in
+	// use, and data.ErrContended when concurrent writes of the count kept
+	// colliding: nothing was written and the call may be sent again.
 	SaveAccount(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error
 	// Licences returns the project's licences (zero when never set).
 	Licences(ctx context.Context, projectID string) (Licences, error)
