@@ -1,11 +1,11 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 // Benchmarks of the tracking resource and of message ingestion against the
 // local stack (DynamoDB Local and the SQS emulator; see `make bench`):
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Tracking|Ingest' -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Tracking|Ingest' -benchtime 1x ./internal/systemtest/
 //
 // Like the job benchmarks they measure and do not judge: no assertion is on
 // speed, but each fails on a wrong result (a response other than 200, a

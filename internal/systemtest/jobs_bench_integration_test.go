@@ -1,11 +1,11 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 // Benchmarks of the job processor against the local stack (DynamoDB Local
 // and the SQS emulator; see `make bench`):
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench Job -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench Job -benchtime 1x ./internal/systemtest/
 //
 // They measure, they do not judge: no assertion is on speed, but each
 // fails when a job does not end COMPLETED with 1,000 numbers ADDED.

@@ -1,12 +1,12 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 // BenchmarkTrackerSearch1kVs100k measures the tracker's promise (the query
 // plan in internal/tracker): a search costs what its answer costs, never
 // what the client's history costs. Run it with
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench Tracker -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench Tracker -benchtime 1x ./internal/systemtest/
 //
 // Two clients share one table. Each has the same answer: 20 requests on
 // day D, three messages each, injected and processed through the real

@@ -1,10 +1,10 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 // Benchmarks of the data exchange (seed 002) against the local stack:
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Data' -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Data' -benchtime 1x ./internal/systemtest/
 //
 // They measure and do not judge: each fails on a wrong result only. Each
 // compares the API with the bare DynamoDB work underneath, measured in the
