@@ -6,4 +6,9 @@
 // the stack: `make test`, `make bench`, or
 //
 //	go run ./cmd/parcelgate stack -- go test -tags integration -count=1 ./internal/systemtest/
+//
+// Benchmarks seed their data through the API or the store's own methods,
+// and their raw baselines write and read what the store does, taken from
+// the store itself (storewrites_bench_integration_test.go), rather than
+// from a copy of the table's key layout that would drift from it.
 package systemtest
