@@ -316,7 +316,7 @@ func TestJobDuplicateDeliveryIdempotent(t *testing.T) {
 	}
 }
 
-func TestJobRemove(t *testing.T) {
+func TestJobRemoveDropsAssociatedNumbersAndCountsTheRest(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
@@ -339,7 +339,7 @@ func TestJobRemove(t *testing.T) {
 	}
 }
 
-func TestJobExpiry(t *testing.T) {
+func TestJobAssociationsExpireAfter40DaysAndJobsAfter90(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")

@@ -115,7 +115,7 @@ func TestProject404OtherClient(t *testing.T) {
 	e.Call(t, "GET", "/v1/projects?cursor="+*page.NextCursor, globex, nil).Want(t, 400)
 }
 
-func TestMembers(t *testing.T) {
+func TestProjectMembersOnlyAdminsManageThemWithinTheirClient(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
 	_, admin := e.Token(t, "acme")
