@@ -37,7 +37,7 @@ run:
 	@$(GOBIN_DIR)/parcelgate dev
 
 ## test: every test, integration included, against a freshly started local stack
-# The system tests of internal/httpapi take about 5 minutes on an idle
+# The system tests of internal/systemtest take about 5 minutes on an idle
 # 2-core machine and several times that on a loaded one; go test's default
 # 10-minute package timeout would fail a loaded run that is merely slow.
 test: browser

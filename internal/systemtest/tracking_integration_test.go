@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -134,6 +134,7 @@ func decodeAny(t *testing.T, data []byte) any {
 }
 
 func TestTrackingSeedResourceReproduced(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
 	// Before any data: the seed's 404, field for field.
@@ -169,6 +170,7 @@ func TestTrackingSeedResourceReproduced(t *testing.T) {
 // when parcelgate first heard of the parcel, and expected_flow the statuses
 // of its type's flow still ahead of the current one.
 func TestTrackingDerivesCreatedAtAndExpectedFlow(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
 	known := e.Clock()
@@ -203,6 +205,7 @@ func TestTrackingDerivesCreatedAtAndExpectedFlow(t *testing.T) {
 }
 
 func TestTracking400UnknownNumber(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	r := e.Call(t, "GET", "/v1/tracking/HELLO123", "", nil).Want(t, 400)
 	want := `{"status": 400, "error": "uknown_tracking_number", "message": "Cannot identify type of shipment by given tracking number (HELLO123)", "details": null}`
@@ -213,6 +216,7 @@ func TestTracking400UnknownNumber(t *testing.T) {
 }
 
 func TestTrackingOutOfOrderAndDuplicateEvents(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "carrier")
 	n := dhl(77)
@@ -254,6 +258,7 @@ func TestTrackingOutOfOrderAndDuplicateEvents(t *testing.T) {
 }
 
 func TestTrackingNeverShowsSecureDetails(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
 	inject(t, e, token, "secure", seedShipment(map[string]any{
@@ -275,6 +280,7 @@ func TestTrackingNeverShowsSecureDetails(t *testing.T) {
 }
 
 func TestServiceHistoryAndFlow(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
 	sc := func(service, at string) msg {
@@ -306,6 +312,7 @@ func TestServiceHistoryAndFlow(t *testing.T) {
 }
 
 func TestMessagesInvalidAmongValid(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "carrier")
 	n := dhl(5)
@@ -342,6 +349,7 @@ func TestMessagesInvalidAmongValid(t *testing.T) {
 }
 
 func TestMessages400Envelope(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "carrier")
 	many := make([]msg, 1001)

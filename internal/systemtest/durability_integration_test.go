@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -62,6 +62,7 @@ func openWork(t *testing.T, e *apitest.Env) []sweep.Work {
 }
 
 func TestSweeperFinishesJobWhoseMessageWasLost(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "lost")
@@ -104,6 +105,7 @@ func TestSweeperFinishesJobWhoseMessageWasLost(t *testing.T) {
 // (the Lambda crashed, the message was lost) leaves the job IN_PROGRESS:
 // it is sent again once RunLimit passed without a new attempt.
 func TestSweeperFinishesJobStuckInProgress(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "crashed")
@@ -128,6 +130,7 @@ func TestSweeperFinishesJobStuckInProgress(t *testing.T) {
 }
 
 func TestSweeperFinishesMessageRequestWhoseMessageWasLost(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	loseQueuedWork(t, e)
@@ -187,6 +190,7 @@ func awaitRequest(t *testing.T, e *apitest.Env, id string) message.Request {
 // Work whose every send is lost is not sent forever: after MaxRequeues
 // sends the next sweep marks it FAILED, as the dead-letter path would.
 func TestSweeperGivesUpOnWorkThatStaysLost(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "hopeless")
@@ -231,6 +235,7 @@ func TestSweeperGivesUpOnWorkThatStaysLost(t *testing.T) {
 // Replaying the Idempotency-Key of a job whose message was lost sends it
 // again once it is past the limit; before, the replay only answers.
 func TestJobKeyReplayRequeuesStuckJob(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "replay")
@@ -266,6 +271,7 @@ func TestJobKeyReplayRequeuesStuckJob(t *testing.T) {
 // Twenty identical jobs of the same 1,000 numbers, submitted at once:
 // each number is ADDED by exactly one of them and RENEWED by the others.
 func TestJobConcurrentIdenticalAddsAddEachNumberOnce(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "stampede")
@@ -368,6 +374,7 @@ func crashBeforeFinish(t *testing.T, e *apitest.Env, jobID string) {
 // changes: the times of its associations do not move, and it never undoes
 // what a job decided after it changed.
 func TestJobRedeliveryKeepsAssociationTimes(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "redelivered")

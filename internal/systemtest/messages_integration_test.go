@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -48,6 +48,7 @@ func secretsIn(t *testing.T, e *apitest.Env, marker *regexp.Regexp) []string {
 }
 
 func TestMessagesNeverStoreSecureDetails(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
 	n := dhl(41)
@@ -103,6 +104,7 @@ func TestMessagesNeverStoreSecureDetails(t *testing.T) {
 
 // A number's data belongs to the client that sent the first data for it.
 func TestMessagesForAnotherClientsNumberInvalid(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, owner := e.Token(t, "inpost")
 	_, other := e.Token(t, "intruder")

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 // of BatchWriteItem bounds what a path that needs them can reach against
 // a BatchWriteItem baseline.
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench WriteModes -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench WriteModes -benchtime 1x ./internal/systemtest/
 func BenchmarkWriteModes(b *testing.B) {
 	e := apitest.Start(b)
 	raw := dynamodb.NewFromConfig(e.AWS, localChecksums)

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"bytes"
@@ -143,6 +143,7 @@ func pdfText(t *testing.T, doc []byte) (pages int, text string) {
 }
 
 func TestOutboxReportIsGeneratedArchivedAndMailedWithAttachments(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	number := outboxFixture(t, e, base, token)
@@ -233,6 +234,7 @@ func TestOutboxReportIsGeneratedArchivedAndMailedWithAttachments(t *testing.T) {
 }
 
 func TestOutboxUnknownReportRowOrAddress4xxAndNothingSent(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	outboxFixture(t, e, base, token)
@@ -280,6 +282,7 @@ func TestOutboxUnknownReportRowOrAddress4xxAndNothingSent(t *testing.T) {
 }
 
 func TestOutboxRedeliveredTaskMailsOnce(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	outboxFixture(t, e, base, token)
@@ -313,6 +316,7 @@ func TestOutboxRedeliveredTaskMailsOnce(t *testing.T) {
 }
 
 func TestOutboxOtherClientsItemIs404(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	outboxFixture(t, e, base, token)
@@ -341,6 +345,7 @@ func TestOutboxOtherClientsItemIs404(t *testing.T) {
 // last delivery the item fails, saying the mail may have left, rather
 // than staying GENERATED for ever or being mailed twice.
 func TestOutboxLastDeliveryOfAClaimedSendFailsTheItem(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, _ := dataProject(t, e)
 	projectID := strings.TrimPrefix(base, "/v1/data/")

@@ -1,11 +1,11 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 // BenchmarkWebhookDelivery measures webhook delivery end to end against
 // the local stack (see `make bench`):
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench WebhookDelivery -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench WebhookDelivery -benchtime 1x ./internal/systemtest/
 //
 // Like the other benchmarks it measures and does not judge: it fails only
 // on a wrong result (a delivery missing, badly signed or of the wrong

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"fmt"
@@ -35,6 +35,7 @@ func createProject(t *testing.T, e *apitest.Env, token, name string) projectOut 
 }
 
 func TestProjectCreate201GetList(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "  Spring launch ")
@@ -54,6 +55,7 @@ func TestProjectCreate201GetList(t *testing.T) {
 }
 
 func TestProjectList200Paged(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	want := map[string]bool{}
@@ -88,6 +90,7 @@ func TestProjectList200Paged(t *testing.T) {
 }
 
 func TestProject404OtherClient(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, acme := e.Token(t, "acme")
 	_, globex := e.Token(t, "globex")
@@ -112,7 +115,8 @@ func TestProject404OtherClient(t *testing.T) {
 	e.Call(t, "GET", "/v1/projects?cursor="+*page.NextCursor, globex, nil).Want(t, 400)
 }
 
-func TestMembers(t *testing.T) {
+func TestProjectMembersOnlyAdminsManageThemWithinTheirClient(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, admin := e.Token(t, "acme")
 	contributorID, contributorSecret := e.Principal(t, "acme")
@@ -177,6 +181,7 @@ func TestMembers(t *testing.T) {
 }
 
 func TestProjectCreate4xx(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	for name, c := range map[string]struct {

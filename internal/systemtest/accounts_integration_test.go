@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"fmt"
@@ -79,6 +79,7 @@ func activeAccounts(t *testing.T, e *apitest.Env, base, token string) int {
 }
 
 func TestAccountsActiveNeverExceedLicencesUnder50ConcurrentActivations(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	if l := setLicences(t, e, base, token, 10); l != (licencesOut{Licences: 10, Used: 0, Available: 10}) {
@@ -177,6 +178,7 @@ func TestAccountsActiveNeverExceedLicencesUnder50ConcurrentActivations(t *testin
 }
 
 func TestAccountsExistingAccountChangesOnlyItsStatus(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	setLicences(t, e, base, token, 5)
@@ -216,6 +218,7 @@ func TestAccountsExistingAccountChangesOnlyItsStatus(t *testing.T) {
 }
 
 func TestAccountsAndLicencesBadInputIs400AndWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	setLicences(t, e, base, token, 5)
@@ -261,6 +264,7 @@ func TestAccountsAndLicencesBadInputIs400AndWritesNothing(t *testing.T) {
 }
 
 func TestAccountsLicencesAndTasksOfAnotherClientAre404(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	setLicences(t, e, base, token, 1)
@@ -317,6 +321,7 @@ func createTasks(t *testing.T, e *apitest.Env, base, token string, codes ...stri
 }
 
 func TestTasksCodeRepeatedOrPendingCreatesOneTask(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.HoldTasks.Store(true)
@@ -370,6 +375,7 @@ func TestTasksCodeRepeatedOrPendingCreatesOneTask(t *testing.T) {
 }
 
 func TestTasksBadInputIs400AndQueuesNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	for _, c := range []struct {
@@ -417,6 +423,7 @@ func projectNumbers(t *testing.T, e *apitest.Env, base, token string) map[string
 }
 
 func TestTaskRenewSubscriptionsMovesExpiryOfUndeliveredShipmentsOnly(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")
 	token := e.TokenFor(t, id, secret)
@@ -461,6 +468,7 @@ func TestTaskRenewSubscriptionsMovesExpiryOfUndeliveredShipmentsOnly(t *testing.
 }
 
 func TestTaskRefreshShipmentsRederivesStatusFromTrackingData(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	const (

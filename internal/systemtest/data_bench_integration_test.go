@@ -1,10 +1,10 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 // Benchmarks of the data exchange (seed 002) against the local stack:
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Data' -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Data' -benchtime 1x ./internal/systemtest/
 //
 // They measure and do not judge: each fails on a wrong result only. Each
 // compares the API with the bare DynamoDB work underneath, measured in the
@@ -169,35 +169,37 @@ func BenchmarkDataDeltaSync(b *testing.B) {
 }
 
 // seedExported writes exported confreport records from..to-1 with
-// BatchWriteItem, in the item layout of internal/dynamo/records.go (the
-// benchmark reads a page of them back through the API, so a layout that
-// drifts fails there): 100,000 records one PutItem at a time would take
-// minutes of the shared machine.
+// BatchWriteItem: the items the store's SaveRecord writes for them, taken
+// from the store (captureWrites). 100,000 records one PutItem at a time
+// would take minutes of the shared machine.
 func seedExported(b *testing.B, e *apitest.Env, projectID string, from, to int) {
 	b.Helper()
 	raw := dynamodb.NewFromConfig(e.AWS, localChecksums)
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	stamp := time.Now().UTC().Format(data.StampLayout)
+	capture := captureWrites(b, e.AWS, e.Config.Table)
+	ent, _ := data.DefaultCatalog.Entity("confreport")
+	stamp := data.NextStamp(time.Now(), time.Time{})
+	for i := from; i < to; i++ {
+		rec := data.Record{Entity: ent.Name, Code: fmt.Sprintf("R%07d", i), SrvDateUTC: stamp, SrvExport: 1,
+			Values: map[string]any{"name": fmt.Sprintf("report %d", i), "description": strings.Repeat("d", 200)}}
+		if err := capture.Store.SaveRecord(context.Background(), projectID, ent, nil, rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	writes := capture.Puts()
+	if len(writes) != to-from {
+		b.Fatalf("the store wrote %d items for %d records", len(writes), to-from)
+	}
 	g, ctx := errgroup.WithContext(context.Background())
 	g.SetLimit(8)
-	for lo := from; lo < to; lo += 25 {
+	for lo := 0; lo < len(writes); lo += 25 {
 		g.Go(func() error {
-			var writes []types.WriteRequest
-			for i := lo; i < min(lo+25, to); i++ {
-				code := fmt.Sprintf("R%07d", i)
-				writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-					"PK": s("DATA#" + projectID + "#confreport"), "SK": s(code), "code": s(code), "stamp": s(stamp),
-					"srvExport": &types.AttributeValueMemberN{Value: "1"},
-					"v": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-						"name": s(fmt.Sprintf("report %d", i)), "description": s(strings.Repeat("d", 200))}},
-				}}})
-			}
-			for len(writes) > 0 {
-				out, err := raw.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{e.Config.Table: writes}})
+			pending := writes[lo:min(lo+25, len(writes))]
+			for len(pending) > 0 {
+				out, err := raw.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{e.Config.Table: pending}})
 				if err != nil {
 					return err
 				}
-				writes = out.UnprocessedItems[e.Config.Table]
+				pending = out.UnprocessedItems[e.Config.Table]
 			}
 			return nil
 		})

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -34,6 +34,7 @@ func sweepNow(t *testing.T, e *apitest.Env) {
 }
 
 func TestWebhookExpiringOncePerExpiryAndAgainAfterRenewal(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")
 	token := e.TokenFor(t, id, secret)
@@ -97,6 +98,7 @@ func TestWebhookExpiringOncePerExpiryAndAgainAfterRenewal(t *testing.T) {
 }
 
 func TestWebhookDisabledEventGoesToTheFeedAndOtherEndpoints(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "disabled")
@@ -137,6 +139,7 @@ func TestWebhookDisabledEventGoesToTheFeedAndOtherEndpoints(t *testing.T) {
 // without pacing, the slow receiver's deliveries would fill all five and
 // the fast receiver would wait for them.
 func TestWebhookSlowReceiverDoesNotHoldUpAFastOne(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "pacing")

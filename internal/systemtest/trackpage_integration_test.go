@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"net/http"
@@ -33,6 +33,7 @@ func inOrder(t *testing.T, body string, parts ...string) {
 }
 
 func TestTrackPageShowsStatusTimelineNewestFirstInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
 	inject(t, e, token, "ABC12345",
@@ -65,6 +66,7 @@ func TestTrackPageShowsStatusTimelineNewestFirstInTheReadersLanguage(t *testing.
 }
 
 func TestTrackPageIsCachedLikeTheJSONResource(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
 	inject(t, e, token, "b1", seedShipment(nil), event(seedNumber, "confirmed", "PPN", nil, "2015-09-17T10:28:00.000+02:00"))
@@ -91,6 +93,7 @@ func TestTrackPageIsCachedLikeTheJSONResource(t *testing.T) {
 }
 
 func TestTrackPageFriendly404And400(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	r := getPage(t, e, "/track/"+seedNumber, "de").Want(t, 404)
 	inOrder(t, string(r.Body), `<html lang="de">`, "<h1>Sendung nicht gefunden</h1>", seedNumber+" (InPost Locker)")

@@ -1,11 +1,11 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 // Benchmarks of the tracking resource and of message ingestion against the
 // local stack (DynamoDB Local and the SQS emulator; see `make bench`):
 //
-//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Tracking|Ingest' -benchtime 1x ./internal/httpapi/
+//	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Tracking|Ingest' -benchtime 1x ./internal/systemtest/
 //
 // Like the job benchmarks they measure and do not judge: no assertion is on
 // speed, but each fails on a wrong result (a response other than 200, a
@@ -19,8 +19,6 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,9 +35,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -440,10 +436,10 @@ func load(ctx context.Context, seed uint64, clients, total int, do func(ctx cont
 //     validation); every answer must be 200 and name its number;
 //   - service: the handler's tracking.Service.Get called in process: the
 //     same reads plus decoding the items, without HTTP and JSON;
-//   - raw: the reads the store makes, issued with the SDK: GetItem of the
-//     shipment (consistent, as the store reads it) and Query of its newest
-//     100 events (PK = TRK#n, SK begins with EV#, newest first); each pair
-//     must find the shipment and 10 events.
+//   - raw: the reads the store makes, issued with the SDK: the very
+//     GetItem of the shipment and Query of its newest 100 events that the
+//     store's Shipment and Events sent for the parcel, recorded once
+//     (storeReads); each pair must find the shipment and 10 events.
 //
 // Each load is followed by getSerial/getRounds calls of the same kind from
 // a single client: the latency without queueing, where the API's own cost
@@ -516,30 +512,33 @@ func BenchmarkTrackingGet(b *testing.B) {
 		return nil
 	}
 	ddb := dynamodb.NewFromConfig(e.AWS, localChecksums)
-	table := e.Config.Table
+	// The store's reads of each parcel, recorded as it makes them.
+	var recorder storeReads
+	recording := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, recorder.Option), Table: e.Config.Table}
+	reads := make([][]any, len(numbers))
+	for p, n := range numbers {
+		if _, err := recording.Shipment(ctx, n); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := recording.Events(ctx, n, tracking.MaxDetails); err != nil {
+			b.Fatal(err)
+		}
+		if reads[p] = recorder.Take(); len(reads[p]) != 2 {
+			b.Fatalf("the store read %s in %d requests, want a GetItem and a Query", n, len(reads[p]))
+		}
+	}
 	raw := func(ctx context.Context, rng *rand.Rand) error {
-		n := numbers[rng.IntN(len(numbers))]
-		pk := &types.AttributeValueMemberS{Value: "TRK#" + n}
-		sh, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{
-			TableName:      &table,
-			Key:            map[string]types.AttributeValue{"PK": pk, "SK": &types.AttributeValueMemberS{Value: "SHIPMENT"}},
-			ConsistentRead: aws.Bool(true),
-		})
+		p := rng.IntN(len(numbers))
+		sh, err := replay(ctx, ddb, reads[p][0])
 		if err != nil {
 			return err
 		}
-		evs, err := ddb.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &table,
-			KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": pk, ":sk": &types.AttributeValueMemberS{Value: "EV#"}},
-			ScanIndexForward:          aws.Bool(false),
-			Limit:                     aws.Int32(tracking.MaxDetails),
-		})
+		evs, err := replay(ctx, ddb, reads[p][1])
 		if err != nil {
 			return err
 		}
-		if sh.Item == nil || len(evs.Items) != getEvents {
-			return fmt.Errorf("raw reads of %s: shipment found %t, %d events", n, sh.Item != nil, len(evs.Items))
+		if sh != 1 || evs != getEvents {
+			return fmt.Errorf("raw reads of %s: shipment found %t, %d events", numbers[p], sh == 1, evs)
 		}
 		return nil
 	}
@@ -650,34 +649,27 @@ func ingestStream(seed uint64) ([]ingestEvent, []int) {
 	return events, out
 }
 
-// benchEventItem is the store's event item (internal/dynamo/trackingdata.go),
-// keyed as the store keys it (internal/dynamo/keys.go).
-type benchEventItem struct {
-	PK           string `dynamodbav:"PK"`
-	SK           string `dynamodbav:"SK"`
-	Status       string `dynamodbav:"status"`
-	OriginStatus string `dynamodbav:"originStatus,omitempty"`
-	Agency       string `dynamodbav:"agency,omitempty"`
-	Datetime     string `dynamodbav:"datetime"`
-}
-
-func eventWrite(b *testing.B, m msg) types.WriteRequest {
+// eventWrites returns the items the store writes for the events of msgs
+// (message.Tracking.PutEvents), as puts in the order of msgs; nothing is
+// written.
+func eventWrites(b *testing.B, capture *storeWrites, msgs ...msg) []types.WriteRequest {
 	b.Helper()
-	pl := m.Payload.(map[string]any)
-	status, origin, agency, datetime := pl["status"].(string), pl["originStatus"].(string), pl["agency"].(string), pl["datetime"].(string)
-	at, err := tracking.ParseDatetime(datetime)
-	if err != nil {
-		b.Fatal(err)
+	for _, m := range msgs {
+		pl := m.Payload.(map[string]any)
+		ev := tracking.Event{Status: pl["status"].(string), OriginStatus: pl["originStatus"].(string), Agency: pl["agency"].(string), Datetime: pl["datetime"].(string)}
+		var err error
+		if ev.At, err = tracking.ParseDatetime(ev.Datetime); err != nil {
+			b.Fatal(err)
+		}
+		if err := capture.Store.PutEvents(context.Background(), map[string][]tracking.Event{pl["trackingNumber"].(string): {ev}}); err != nil {
+			b.Fatal(err)
+		}
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{status, origin, agency, datetime}, "\x00")))
-	av, err := attributevalue.MarshalMap(benchEventItem{
-		PK: "TRK#" + pl["trackingNumber"].(string), SK: "EV#" + at.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + hex.EncodeToString(sum[:8]),
-		Status: status, OriginStatus: origin, Agency: agency, Datetime: datetime,
-	})
-	if err != nil {
-		b.Fatal(err)
+	writes := capture.Puts()
+	if len(writes) != len(msgs) {
+		b.Fatalf("the store wrote %d items for %d events", len(writes), len(msgs))
 	}
-	return types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}
+	return writes
 }
 
 // BenchmarkIngest100x1000 measures message ingestion: 100 requests of
@@ -697,8 +689,9 @@ func eventWrite(b *testing.B, m msg) types.WriteRequest {
 // events out of order, 100 others) must show their 10 events newest first
 // and the newest as their status.
 //
-// Baseline, same run: the same number of event items, shaped and keyed as
-// the store writes them, for other parcels, written with plain
+// Baseline, same run: the same number of event items, the very items the
+// store's PutEvents writes for the same events of other parcels (taken
+// from the store, captureWrites), written with plain
 // BatchWriteItem (25 per request) in eight parts, with 1, 4, 8 and 16
 // requests in flight before the API's run and 16, 8, 4 and 1 after it;
 // the best writer count is the limit the ratio is against. It is the floor of the work: the processor also
@@ -720,12 +713,13 @@ func BenchmarkIngest100x1000(b *testing.B) {
 	}
 
 	// Warm-up: one request of 1,000 events, and 1,000 raw writes.
+	capture := captureWrites(b, e.AWS, e.Config.Table)
 	warm := make([]msg, 0, ingestSize)
 	var warmWrites []types.WriteRequest
 	for p := range ingestSize / 2 {
 		n := dhl(ingestWarmUp + p)
 		warm = append(warm, benchEvent(n, p, 0), benchEvent(n, p, 1))
-		warmWrites = append(warmWrites, eventWrite(b, benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 0)), eventWrite(b, benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 1)))
+		warmWrites = append(warmWrites, eventWrites(b, capture, benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 0), benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 1))...)
 	}
 	injectAll(b, e, token, "warm-up", warm)
 	if err := batchWrite(ctx, ddb, e.Config.Table, warmWrites); err != nil {
@@ -746,15 +740,16 @@ func BenchmarkIngest100x1000(b *testing.B) {
 		disorderedParcels += len(disordered)
 		number := func(p int) string { return dhl(ingestBase + i*ingestStride + p) }
 		bodies := make([][]byte, ingestRequests)
-		rawWrites := make([]types.WriteRequest, 0, len(stream))
+		rawEvents := make([]msg, 0, len(stream))
 		for r := range bodies {
 			msgs := make([]msg, ingestSize)
 			for j, ev := range stream[r*ingestSize : (r+1)*ingestSize] {
 				msgs[j] = benchEvent(number(ev.p), ev.p, ev.k)
-				rawWrites = append(rawWrites, eventWrite(b, benchEvent(dhl(ingestBase+i*ingestStride+ingestRawOffset+ev.p), ev.p, ev.k)))
+				rawEvents = append(rawEvents, benchEvent(dhl(ingestBase+i*ingestStride+ingestRawOffset+ev.p), ev.p, ev.k))
 			}
 			bodies[r] = injectBody(b, fmt.Sprintf("carrier-%d-%03d", i, r), msgs)
 		}
+		rawWrites := eventWrites(b, capture, rawEvents...)
 		// Eight parts: one per writer count before the API's run, one
 		// after, in reverse order.
 		part := len(rawWrites) / (2 * len(rawWriters))

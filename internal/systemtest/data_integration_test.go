@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -51,6 +51,7 @@ func problemField(t *testing.T, r apitest.Response) string {
 }
 
 func TestDataEntitiesServeSeedCustomerExample(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	var all []json.RawMessage
@@ -115,6 +116,7 @@ func TestDataEntitiesServeSeedCustomerExample(t *testing.T) {
 }
 
 func TestDataRecordRoundTripEveryFieldType(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	user := decodeRecordBody(t, e.Call(t, "POST", base+"/baseuser", token, map[string]any{"login": "jdoe", "name": "J. Doe"}).Want(t, 201))
@@ -181,6 +183,7 @@ func decodeRecordBody(t *testing.T, r apitest.Response) dataRecord {
 }
 
 func TestDataWrite400NamesTheFieldAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.Call(t, "POST", base+"/customer", token, map[string]any{"customer_ID": "C-1"}).Want(t, 201)
@@ -221,6 +224,7 @@ func TestDataWrite400NamesTheFieldAndStoresNothing(t *testing.T) {
 }
 
 func TestDataRetrieval2500RecordsInPagesOf1000(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	projectID := strings.TrimPrefix(base, "/v1/data/")
@@ -307,6 +311,7 @@ func deltaQuery(t *testing.T, e *apitest.Env, base, token, entity string) []data
 }
 
 func TestDataDeltaSyncLoopFollowsTracking(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	const number = "1Z999AA10123456784"
@@ -392,6 +397,7 @@ func TestDataDeltaSyncLoopFollowsTracking(t *testing.T) {
 }
 
 func TestDataDeleteLogicalHidesPhysicalRemoves(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.Call(t, "POST", base+"/customer", token, map[string]any{"customer_ID": "C-1", "name": "A"}).Want(t, 201)
@@ -433,6 +439,7 @@ func TestDataDeleteLogicalHidesPhysicalRemoves(t *testing.T) {
 }
 
 func TestDataOtherClientsProject404ViewerReadsOnly(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, admin := dataProject(t, e)
 	projectID := strings.TrimPrefix(base, "/v1/data/")
@@ -463,6 +470,7 @@ func TestDataOtherClientsProject404ViewerReadsOnly(t *testing.T) {
 }
 
 func TestDataDeltaPagesBySrvDateAndFollowsTheCurrentNumber(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	const first, second = "1Z999AA10123456784", "612345678901234567890123"
@@ -502,6 +510,7 @@ func TestDataDeltaPagesBySrvDateAndFollowsTheCurrentNumber(t *testing.T) {
 }
 
 func TestDataConcurrentUpdatesEachGetTheirOwnSrvDateUTC(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1"}).Want(t, 201)

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 )
 
 func TestToken200JSON(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")
 	var out struct {
@@ -43,6 +44,7 @@ func TestToken200JSON(t *testing.T) {
 }
 
 func TestToken200OAuthForm(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}
@@ -63,6 +65,7 @@ func TestToken200OAuthForm(t *testing.T) {
 }
 
 func TestToken401(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, _ := e.Principal(t, "acme")
 	for _, body := range []map[string]string{
@@ -76,6 +79,7 @@ func TestToken401(t *testing.T) {
 }
 
 func TestToken4xxBadInput(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	cases := []struct {
 		name        string
@@ -104,6 +108,7 @@ func TestToken4xxBadInput(t *testing.T) {
 // OAuth2 form posts are answered in RFC 6749 §5.2's shape, not with
 // problem details.
 func TestToken4xxOAuthFormGetsRFC6749Errors(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, _ := e.Principal(t, "acme")
 	cases := []struct {
@@ -145,6 +150,7 @@ func TestToken4xxOAuthFormGetsRFC6749Errors(t *testing.T) {
 // A standard OAuth2 client gets a token, and on a wrong secret reports
 // RFC 6749's error code rather than an unparsed body.
 func TestTokenOAuth2ClientCredentialsLibrary(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, e.HTTPClient())
@@ -167,6 +173,7 @@ func TestTokenOAuth2ClientCredentialsLibrary(t *testing.T) {
 }
 
 func TestJWKS200VerifiesIssuedTokens(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	var set auth.JWKS
@@ -181,6 +188,7 @@ func TestJWKS200VerifiesIssuedTokens(t *testing.T) {
 }
 
 func TestProtectedRoute401BadTokens(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, good := e.Token(t, "acme")
 	other, err := auth.GenerateKey()

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -113,6 +113,7 @@ func report(t *testing.T, e *apitest.Env, token, projectID, jobID string) report
 }
 
 func TestJob1000NumbersCompletesWithExactCounts(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "bulk")
@@ -210,6 +211,7 @@ func TestJob1000NumbersCompletesWithExactCounts(t *testing.T) {
 }
 
 func TestJob400TooManyNumbersStoresNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "limits")
@@ -245,6 +247,7 @@ func TestJob400TooManyNumbersStoresNothing(t *testing.T) {
 // waits, and after the queue's maxReceiveCount the dead-letter handler
 // marks the job FAILED with a message to resubmit.
 func TestJobFailedViaDeadLetterQueue(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "broken")
@@ -270,6 +273,7 @@ func TestJobFailedViaDeadLetterQueue(t *testing.T) {
 // The same task delivered twice, at once and again after completion,
 // gives one set of outcomes and counts.
 func TestJobDuplicateDeliveryIdempotent(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "dupes")
@@ -312,7 +316,8 @@ func TestJobDuplicateDeliveryIdempotent(t *testing.T) {
 	}
 }
 
-func TestJobRemove(t *testing.T) {
+func TestJobRemoveDropsAssociatedNumbersAndCountsTheRest(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "remove")
@@ -334,7 +339,8 @@ func TestJobRemove(t *testing.T) {
 	}
 }
 
-func TestJobExpiry(t *testing.T) {
+func TestJobAssociationsExpireAfter40DaysAndJobsAfter90(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")
 	token := e.TokenFor(t, id, secret)
@@ -370,6 +376,7 @@ func TestJobExpiry(t *testing.T) {
 }
 
 func TestJobRolesAndTenancy(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, admin := e.Token(t, "acme")
 	viewerID, viewerSecret := e.Principal(t, "acme")
@@ -396,6 +403,7 @@ func TestJobRolesAndTenancy(t *testing.T) {
 }
 
 func TestJobIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "idem")

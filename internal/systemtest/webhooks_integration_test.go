@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"encoding/json"
@@ -146,6 +146,7 @@ func completeJob(t *testing.T, e *apitest.Env, token, projectID string, ns ...st
 }
 
 func TestWebhookEndpointsAdminOnlyValidatedAndNeverShowSecrets(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	_, rival := e.Token(t, "rival")
@@ -222,6 +223,7 @@ func TestWebhookEndpointsAdminOnlyValidatedAndNeverShowSecrets(t *testing.T) {
 }
 
 func TestWebhookDeliversSignedEventsOncePerChangeSameIDsAsFeed(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "push")
@@ -336,6 +338,7 @@ func TestWebhookDeliversSignedEventsOncePerChangeSameIDsAsFeed(t *testing.T) {
 }
 
 func TestWebhookRetriesAfter500AndTimeoutWithTheSameID(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "retry")
@@ -375,6 +378,7 @@ func TestWebhookRetriesAfter500AndTimeoutWithTheSameID(t *testing.T) {
 }
 
 func TestWebhookRotationSignsWithBothSecretsAndGoneDisables(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "rotate")
@@ -416,6 +420,7 @@ func TestWebhookRotationSignsWithBothSecretsAndGoneDisables(t *testing.T) {
 }
 
 func TestWebhookFailingForFiveDaysIsDisabled(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	id, secret := e.Principal(t, "acme")
 	token := e.TokenFor(t, id, secret)

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -145,6 +145,7 @@ func visit(t *testing.T, ctx context.Context, url, acceptLanguage string, width 
 }
 
 func TestTrackPageInABrowserReadsRightAt1280And320PxInEachLanguage(t *testing.T) {
+	t.Parallel()
 	ctx := browser(t)
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")

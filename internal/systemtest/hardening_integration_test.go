@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -114,6 +114,7 @@ func refusal(t *testing.T, body []byte) (code, field string) {
 }
 
 func TestHostileInput4xxStoresNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, acme := e.Token(t, "acme")
 	_, globex := e.Token(t, "globex")
@@ -219,6 +220,7 @@ func TestHostileInput4xxStoresNothing(t *testing.T) {
 // One bad message is that message Invalid; the others are applied, and
 // no message, however large, makes an item DynamoDB would refuse.
 func TestMessagesEachJudgedAloneAndStorable(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "carrier")
 	n := dhl(7)
@@ -303,6 +305,7 @@ func mustJSON(t *testing.T, v any) string {
 // A frozen table: every route answers 503 with Retry-After within the
 // request's deadline (2 s here, 25 s in production), never 500, never a hang.
 func TestStoreFrozen503WithinDeadline(t *testing.T) {
+	t.Parallel()
 	frozen := apitest.FrozenEndpoint(t)
 	e := apitest.StartWith(t, apitest.Options{
 		AWS:      awsclient.Options{AttemptTimeout: 500 * time.Millisecond, DynamoDBEndpoint: frozen},
@@ -357,6 +360,7 @@ func TestStoreFrozen503WithinDeadline(t *testing.T) {
 // A frozen queue: the job and the request are stored, not queued, and
 // say so with 503 and Retry-After in time.
 func TestQueueFrozen503WithinDeadline(t *testing.T) {
+	t.Parallel()
 	e := apitest.StartWith(t, apitest.Options{
 		AWS:      awsclient.Options{AttemptTimeout: 500 * time.Millisecond, SQSEndpoint: apitest.FrozenEndpoint(t)},
 		Deadline: 5 * time.Second,
@@ -382,6 +386,7 @@ func TestQueueFrozen503WithinDeadline(t *testing.T) {
 // A store failing after the messages are written but before the request
 // is: the caller gets 503, and the half-written request is removed.
 func TestMessagesStoreFailingHalfWayLeavesNothing(t *testing.T) {
+	t.Parallel()
 	var armed atomic.Bool
 	e := apitest.StartWith(t, apitest.Options{
 		AWS: awsclient.Options{DynamoDBEndpoint: apitest.FaultyDynamoDB(t, &armed, "PutItem")},
@@ -406,6 +411,7 @@ func TestMessagesStoreFailingHalfWayLeavesNothing(t *testing.T) {
 // Tokens signed with the deployment's own key whose claims have the
 // wrong types or repeat: 401, as for any bad token.
 func TestToken401StrictClaims(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	key, err := auth.ParsePrivateKey([]byte(e.Config.PrivateKeyPEM))
 	if err != nil {

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"slices"
@@ -126,6 +126,7 @@ func crit(pairs ...any) map[string]any {
 }
 
 func TestTrackerSearch(t *testing.T) {
+	t.Parallel()
 	w := newTrackerWorld(t)
 	days := []string{"2026-01-10", "2026-01-11"}
 	cases := []struct {
@@ -209,6 +210,7 @@ func TestTrackerSearch(t *testing.T) {
 }
 
 func TestTrackerPagingAndSorts(t *testing.T) {
+	t.Parallel()
 	w := newTrackerWorld(t)
 	all := []string{w.r1, w.r2, w.r3, w.j1} // in received order
 	days := []string{"2026-01-10", "2026-01-11"}
@@ -249,6 +251,7 @@ func TestTrackerPagingAndSorts(t *testing.T) {
 }
 
 func TestTrackerSeedExamplesAndBadInput(t *testing.T) {
+	t.Parallel()
 	w := newTrackerWorld(t)
 	seed1 := `{"search": [{"by": "id", "value": ["78452e72-0fcb-4455-afc3-68fadb22646f"]}],
 	  "paging": {"number": "1", "size": "10"},

@@ -1,6 +1,6 @@
 //go:build integration
 
-package httpapi_test
+package systemtest
 
 import (
 	"context"
@@ -112,6 +112,7 @@ func storeOf(t testing.TB, e *apitest.Env) *dynamo.Store {
 }
 
 func TestBulkImportOf10000RowsCountsExactlyAndRepeatingItChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "U1", "login": "u1"}).Want(t, 201)
@@ -165,6 +166,7 @@ func TestBulkImportOf10000RowsCountsExactlyAndRepeatingItChangesNothing(t *testi
 }
 
 func TestBulkImportWithABadForeignKeyOnRow7500ChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "U1", "login": "u1"}).Want(t, 201)
@@ -219,6 +221,7 @@ func rawItem(t testing.TB, e *apitest.Env, projectID, entity, code string) map[s
 }
 
 func TestBulkImportCrashedBetweenChunksShowsNothingThenTheRetryCompletes(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	projectID := strings.TrimPrefix(base, "/v1/data/")
@@ -270,6 +273,7 @@ func TestBulkImportCrashedBetweenChunksShowsNothingThenTheRetryCompletes(t *test
 }
 
 func TestBulkImportThatKeepsFailingIsRolledBackAndCanBeSentAgain(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	projectID := strings.TrimPrefix(base, "/v1/data/")
@@ -318,6 +322,7 @@ func TestBulkImportThatKeepsFailingIsRolledBackAndCanBeSentAgain(t *testing.T) {
 }
 
 func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 3000, "old", "")))
@@ -367,6 +372,7 @@ func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
 }
 
 func TestImportsOfAnotherClientsProjectAreNotFound(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	_, other := e.Token(t, "other-client")
@@ -397,6 +403,7 @@ func TestImportsOfAnotherClientsProjectAreNotFound(t *testing.T) {
 }
 
 func TestDatasetWithThreeLevelsOfChildrenRunTwiceDeletesTheChildLeftOut(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	shipments := func(withS2 bool) []map[string]any {
@@ -458,6 +465,7 @@ func TestDatasetWithThreeLevelsOfChildrenRunTwiceDeletesTheChildLeftOut(t *testi
 }
 
 func TestRelationalImportWritesDataRelationsAndDeletesAtomically(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.Call(t, "POST", base+"/customer", token, map[string]any{"customer_ID": "C0", "name": "old"}).Want(t, 201)
@@ -494,6 +502,7 @@ func TestRelationalImportWritesDataRelationsAndDeletesAtomically(t *testing.T) {
 }
 
 func TestDatasetDeleteRemovesEveryRowOrNone(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	for _, c := range []string{"C1", "C2", "C3"} {
@@ -514,6 +523,7 @@ func TestDatasetDeleteRemovesEveryRowOrNone(t *testing.T) {
 }
 
 func TestMergeRepointsTwoThousandReferencesAtomically(t *testing.T) {
+	t.Parallel()
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	e.Call(t, "POST", base+"/customer", token, map[string]any{"customer_ID": "SRC", "name": "source", "phone": "+33 1 23"}).Want(t, 201)
