@@ -36,9 +36,6 @@ type Store struct {
 	ImportHook func(ctx context.Context, importID, step string) error
 }
 
-// timeLayout stores instants so that string order is time order.
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
-
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
