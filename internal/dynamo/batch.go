@@ -22,8 +22,6 @@ const (
 	firstRetryBackoff = 20 * time.Millisecond
 )
 
-type item = map[string]types.AttributeValue
-
 // backoff waits before retry attempt n (from 1), doubling each time.
 func backoff(ctx context.Context, attempt int) error {
 	t := time.NewTimer(firstRetryBackoff << (attempt - 1))

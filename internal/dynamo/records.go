@@ -39,10 +39,6 @@ func recordKey(projectID, entity, code string) item {
 	return item{attrPK: str(dataPK(projectID, entity)), attrSK: str(code)}
 }
 
-func num(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
-
 func recordItem(projectID string, e *data.Entity, r data.Record) (item, error) {
 	stamp := r.SrvDateUTC.UTC().Format(data.StampLayout)
 	values := item{}
