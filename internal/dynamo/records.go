@@ -289,38 +289,6 @@ func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, r
 	return actions, checked, nil
 }
 
-func failed(reasons []types.CancellationReason, i int) bool {
-	return i < len(reasons) && reasons[i].Code != nil && *reasons[i].Code == "ConditionalCheckFailed"
-}
-
-// transact runs a transaction, retrying conflicts with concurrent
-// transactions; a cancelled one is passed to cancelled, whose error wins.
-func (s *Store) transact(ctx context.Context, actions []types.TransactWriteItem, cancelled func([]types.CancellationReason) error) error {
-	for attempt := 1; ; attempt++ {
-		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-		var tc *types.TransactionCanceledException
-		if !errors.As(err, &tc) {
-			var conflict *types.TransactionConflictException
-			if errors.As(err, &conflict) && attempt < maxBatchAttempts {
-				if err := backoff(ctx, attempt); err != nil {
-					return err
-				}
-				continue
-			}
-			return err
-		}
-		if cerr := cancelled(tc.CancellationReasons); cerr != nil {
-			return cerr
-		}
-		if attempt == maxBatchAttempts {
-			return err
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return err
-		}
-	}
-}
-
 // RemoveRecord implements data.Store. The record is first locked, so no
 // new reference can commit; then the references are counted; then the
 // record and its own reference and tracked items go in one transaction.
