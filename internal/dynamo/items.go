@@ -2,42 +2,109 @@ package dynamo
 
 import (
 	"context"
-	"strconv"
+	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 )
 
-// Items and attribute values as the SDK holds them, and single-item reads.
+// Reading and writing items: one by key (get, getRaw) and many in
+// batches (batchGet, batchWrite).
 
-// item is one table item, or a key.
-type item = map[string]types.AttributeValue
+// DynamoDB's per-request limits, and how many requests run at once: enough
+// to hide round trips, few enough to stay polite to one table and to the
+// 2-vCPU machines the processor runs on.
+const (
+	maxBatchWrite     = 25
+	maxBatchGet       = 100
+	batchConcurrency  = 8
+	maxBatchAttempts  = 8
+	firstRetryBackoff = 20 * time.Millisecond
+)
 
-func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-
-func num(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+// backoff waits before retry attempt n (from 1), doubling each time.
+func backoff(ctx context.Context, attempt int) error {
+	t := time.NewTimer(firstRetryBackoff << (attempt - 1))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
-func bool1(b bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: b} }
-
-func getS(it item, name string) string {
-	v, _ := it[name].(*types.AttributeValueMemberS)
-	if v == nil {
-		return ""
+// batchWrite runs the write requests in batches of 25, several at once,
+// retrying what DynamoDB leaves unprocessed.
+func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(batchConcurrency)
+	for start := 0; start < len(writes); start += maxBatchWrite {
+		batch := writes[start:min(start+maxBatchWrite, len(writes))]
+		g.Go(func() error {
+			pending := map[string][]types.WriteRequest{s.Table: batch}
+			for attempt := 1; ; attempt++ {
+				out, err := s.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+				if err != nil {
+					return err
+				}
+				if len(out.UnprocessedItems) == 0 {
+					return nil
+				}
+				if attempt == maxBatchAttempts {
+					return fmt.Errorf("batch write: %d items still unprocessed after %d attempts", len(out.UnprocessedItems[s.Table]), attempt)
+				}
+				pending = out.UnprocessedItems
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+		})
 	}
-	return v.Value
+	return g.Wait()
 }
 
-func getN(it item, name string) int64 {
-	v, _ := it[name].(*types.AttributeValueMemberN)
-	if v == nil {
-		return 0
+// batchGet reads the keys in batches of 100, several at once, retrying
+// what DynamoDB leaves unprocessed. Missing items are simply absent.
+func (s *Store) batchGet(ctx context.Context, keys []item) ([]item, error) {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(batchConcurrency)
+	results := make([][]item, (len(keys)+maxBatchGet-1)/maxBatchGet)
+	for n, start := 0, 0; start < len(keys); n, start = n+1, start+maxBatchGet {
+		batch := keys[start:min(start+maxBatchGet, len(keys))]
+		g.Go(func() error {
+			pending := map[string]types.KeysAndAttributes{s.Table: {Keys: batch, ConsistentRead: aws.Bool(true)}}
+			for attempt := 1; ; attempt++ {
+				out, err := s.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+				if err != nil {
+					return err
+				}
+				results[n] = append(results[n], out.Responses[s.Table]...)
+				if len(out.UnprocessedKeys) == 0 {
+					return nil
+				}
+				if attempt == maxBatchAttempts {
+					return fmt.Errorf("batch get: keys still unprocessed after %d attempts", attempt)
+				}
+				pending = out.UnprocessedKeys
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+		})
 	}
-	n, _ := strconv.ParseInt(v.Value, 10, 64)
-	return n
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var all []item
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	return all, nil
 }
 
 // get reads one item into v, reporting whether it exists.
