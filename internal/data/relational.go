@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// Deletion names records of one entity to delete.
-type Deletion struct {
+// deletionDoc names records of one entity to delete, as seed 002's
+// dataset delete and relational import documents spell it. The data
+// package reads these documents itself: their rows are typed by the
+// project's entity catalog.
+type deletionDoc struct {
 	EntityName string   `json:"entityName"`
 	RowCodes   []string `json:"rowCodes"`
 }
@@ -17,7 +20,7 @@ type Deletion struct {
 // deleteIntents are logical deletes of the codes named; row locates the
 // list in the request. A code naming no live record fails the whole
 // call.
-func (c *Catalog) deleteIntents(dels []Deletion, row string) ([]Intent, error) {
+func (c *Catalog) deleteIntents(dels []deletionDoc, row string) ([]Intent, error) {
 	var out []Intent
 	for i, d := range dels {
 		at := fmt.Sprintf("%s[%d]", row, i)
@@ -50,7 +53,7 @@ func (c *Catalog) ParseDatasetDelete(body []byte) ([]Intent, error) {
 	if err != nil {
 		return nil, err
 	}
-	dels := make([]Deletion, len(raws))
+	dels := make([]deletionDoc, len(raws))
 	for i, raw := range raws {
 		if err := strictUnmarshal(raw, &dels[i]); err != nil {
 			return nil, errorf(fmt.Sprintf("[%d]", i), "%s", err.Error())
@@ -77,8 +80,9 @@ func (s Service) DatasetDelete(ctx context.Context, projectID string, intents []
 	return s.run(ctx, projectID, KindDelete, intents)
 }
 
-// Relation sets a target record's foreign key to a source record.
-type Relation struct {
+// relationDoc sets a target record's foreign key to a source record, as
+// a relational import document spells it.
+type relationDoc struct {
 	SourceEntityName string `json:"SourceEntityName"`
 	SourceRowCode    string `json:"SourceRowCode"`
 	TargetEntityName string `json:"TargetEntityName"`
@@ -101,8 +105,8 @@ func (c *Catalog) ParseRelational(body []byte) (Relational, error) {
 			EntityName string            `json:"entityName"`
 			Rows       []json.RawMessage `json:"rows"`
 		} `json:"data"`
-		Deletes   []Deletion `json:"deletes"`
-		Relations []Relation `json:"relations"`
+		Deletes   []deletionDoc `json:"deletes"`
+		Relations []relationDoc `json:"relations"`
 	}
 	if err := strictUnmarshal(body, &doc); err != nil {
 		return Relational{}, errorf("(body)", "%s", err.Error())

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,15 +72,6 @@ func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entit
 		return data.ErrContended
 	}
 	return err
-}
-
-// isContended reports a transaction that kept colliding with concurrent
-// ones on the licences item after every retry: the caller may send it
-// again.
-func isContended(err error) bool {
-	var conflict *types.TransactionConflictException
-	var cancelled *types.TransactionCanceledException
-	return errors.As(err, &conflict) || errors.As(err, &cancelled)
 }
 
 // releaseLicence gives back the licence of an account that stops being

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -146,23 +145,6 @@ type txRecord struct {
 	EndedAt   time.Time
 }
 
-func getS(it item, name string) string {
-	v, _ := it[name].(*types.AttributeValueMemberS)
-	if v == nil {
-		return ""
-	}
-	return v.Value
-}
-
-func getN(it item, name string) int64 {
-	v, _ := it[name].(*types.AttributeValueMemberN)
-	if v == nil {
-		return 0
-	}
-	n, _ := strconv.ParseInt(v.Value, 10, 64)
-	return n
-}
-
 func decodeTx(it item) txRecord {
 	t := txRecord{
 		ID: getS(it, "id"), ProjectID: getS(it, "projectId"), Kind: data.ImportKind(getS(it, "importKind")),
@@ -244,8 +226,6 @@ type journalChunk struct {
 	changes []journalChange
 	checks  []journalCheck
 }
-
-func bool1(b bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: b} }
 
 func (c journalChunk) item(id string, n int) item {
 	it := importChunkKey(id, n)

@@ -21,14 +21,6 @@ import (
 // 15 s in all.
 const lockAttempts = 10
 
-func (s *Store) getRaw(ctx context.Context, key item) (item, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, err
-	}
-	return out.Item, nil
-}
-
 func rowText(row string) string {
 	var n int
 	if _, err := fmt.Sscanf(row, "[%d]", &n); err == nil {

@@ -69,6 +69,67 @@ type outboxItem struct {
 	ClaimedAt    string `dynamodbav:"claimedAt,omitempty"`
 }
 
+// outboxRequest is the JSON an outbox item keeps of its request, under
+// the names items already stored carry (the request's Go field names).
+type outboxRequest struct {
+	EventActionCode string             `json:"EventActionCode"`
+	BaseOutboxID    string             `json:"BaseOutboxID"`
+	ConfReportID    string             `json:"ConfReportID"`
+	RowID           string             `json:"RowID"`
+	SourceEntity    string             `json:"SourceEntity"`
+	BaseUserID      string             `json:"BaseUserID"`
+	FromArchive     int                `json:"FromArchive"`
+	Print           int                `json:"Print"`
+	MessageSubject  string             `json:"MessageSubject"`
+	MessageBody     string             `json:"MessageBody"`
+	Filename        string             `json:"Filename"`
+	PathExport      string             `json:"PathExport"`
+	IsBodyHTML      bool               `json:"IsBodyHTML"`
+	ReplyTo         []string           `json:"ReplyTo"`
+	EmailTo         []string           `json:"EmailTo"`
+	Attachments     []outboxAttachment `json:"Attachments"`
+}
+
+type outboxAttachment struct {
+	Entity     string `json:"Entity"`
+	DataColumn string `json:"DataColumn"`
+	RowID      string `json:"RowID"`
+	Name       string `json:"Name"`
+	MIMEType   string `json:"MIMEType"`
+}
+
+func newOutboxRequest(r outbox.Request) outboxRequest {
+	out := outboxRequest{
+		EventActionCode: r.EventActionCode, BaseOutboxID: r.BaseOutboxID, ConfReportID: r.ConfReportID, RowID: r.RowID,
+		SourceEntity: r.SourceEntity, BaseUserID: r.BaseUserID, FromArchive: int(r.FromArchive), Print: r.Print,
+		MessageSubject: r.MessageSubject, MessageBody: r.MessageBody, Filename: r.Filename, PathExport: r.PathExport,
+		IsBodyHTML: r.IsBodyHTML, ReplyTo: r.ReplyTo, EmailTo: r.EmailTo,
+	}
+	if r.Attachments != nil {
+		out.Attachments = make([]outboxAttachment, len(r.Attachments))
+		for i, a := range r.Attachments {
+			out.Attachments[i] = outboxAttachment(a)
+		}
+	}
+	return out
+}
+
+func (r outboxRequest) request() outbox.Request {
+	out := outbox.Request{
+		EventActionCode: r.EventActionCode, BaseOutboxID: r.BaseOutboxID, ConfReportID: r.ConfReportID, RowID: r.RowID,
+		SourceEntity: r.SourceEntity, BaseUserID: r.BaseUserID, FromArchive: outbox.Archive(r.FromArchive), Print: r.Print,
+		MessageSubject: r.MessageSubject, MessageBody: r.MessageBody, Filename: r.Filename, PathExport: r.PathExport,
+		IsBodyHTML: r.IsBodyHTML, ReplyTo: r.ReplyTo, EmailTo: r.EmailTo,
+	}
+	if r.Attachments != nil {
+		out.Attachments = make([]outbox.Attachment, len(r.Attachments))
+		for i, a := range r.Attachments {
+			out.Attachments[i] = outbox.Attachment(a)
+		}
+	}
+	return out
+}
+
 func (i outboxItem) toDomain() (outbox.Item, error) {
 	it := outbox.Item{
 		ID: i.ID, ProjectID: i.ProjectID, Status: outbox.Status(i.Status), Reason: i.Reason,
@@ -77,9 +138,11 @@ func (i outboxItem) toDomain() (outbox.Item, error) {
 		GeneratedAt: parseTime(i.GeneratedAt), SentAt: parseTime(i.SentAt), MessageID: i.MessageID,
 		SendClaim: i.SendClaim, ClaimedAt: parseTime(i.ClaimedAt),
 	}
-	if err := json.Unmarshal([]byte(i.Request), &it.Request); err != nil {
+	var req outboxRequest
+	if err := json.Unmarshal([]byte(i.Request), &req); err != nil {
 		return outbox.Item{}, fmt.Errorf("outbox item %s: request: %w", i.ID, err)
 	}
+	it.Request = req.request()
 	return it, nil
 }
 
@@ -89,7 +152,7 @@ func outboxKey(projectID, id string) map[string]types.AttributeValue {
 
 // CreateOutboxItem implements outbox.Store.
 func (s *Store) CreateOutboxItem(ctx context.Context, it outbox.Item) error {
-	req, err := json.Marshal(it.Request)
+	req, err := json.Marshal(newOutboxRequest(it.Request))
 	if err != nil {
 		return err
 	}

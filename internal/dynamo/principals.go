@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -72,23 +71,4 @@ func (s *Store) PrincipalClient(ctx context.Context, principalID string) (string
 		return "", project.ErrPrincipalNotFound
 	}
 	return p.ClientID, err
-}
-
-// get reads one item into v, reporting whether it exists.
-func (s *Store) get(ctx context.Context, pk, sk string, v any) (bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table,
-		Key: map[string]types.AttributeValue{
-			attrPK: &types.AttributeValueMemberS{Value: pk},
-			attrSK: &types.AttributeValueMemberS{Value: sk},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return false, err
-	}
-	if out.Item == nil {
-		return false, nil
-	}
-	return true, attributevalue.UnmarshalMap(out.Item, v)
 }

@@ -39,10 +39,6 @@ func recordKey(projectID, entity, code string) item {
 	return item{attrPK: str(dataPK(projectID, entity)), attrSK: str(code)}
 }
 
-func num(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
-
 func recordItem(projectID string, e *data.Entity, r data.Record) (item, error) {
 	stamp := r.SrvDateUTC.UTC().Format(data.StampLayout)
 	values := item{}
@@ -291,38 +287,6 @@ func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, r
 		}
 	}
 	return actions, checked, nil
-}
-
-func failed(reasons []types.CancellationReason, i int) bool {
-	return i < len(reasons) && reasons[i].Code != nil && *reasons[i].Code == "ConditionalCheckFailed"
-}
-
-// transact runs a transaction, retrying conflicts with concurrent
-// transactions; a cancelled one is passed to cancelled, whose error wins.
-func (s *Store) transact(ctx context.Context, actions []types.TransactWriteItem, cancelled func([]types.CancellationReason) error) error {
-	for attempt := 1; ; attempt++ {
-		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-		var tc *types.TransactionCanceledException
-		if !errors.As(err, &tc) {
-			var conflict *types.TransactionConflictException
-			if errors.As(err, &conflict) && attempt < maxBatchAttempts {
-				if err := backoff(ctx, attempt); err != nil {
-					return err
-				}
-				continue
-			}
-			return err
-		}
-		if cerr := cancelled(tc.CancellationReasons); cerr != nil {
-			return cerr
-		}
-		if attempt == maxBatchAttempts {
-			return err
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return err
-		}
-	}
 }
 
 // RemoveRecord implements data.Store. The record is first locked, so no

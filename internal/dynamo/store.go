@@ -36,25 +36,6 @@ type Store struct {
 	ImportHook func(ctx context.Context, importID, step string) error
 }
 
-// timeLayout stores instants so that string order is time order.
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
-
-func isConditionFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return true
-	}
-	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) {
-		for _, r := range tc.CancellationReasons {
-			if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // A cursor is the query's LastEvaluatedKey, made opaque. It must hold the
 // partition key of the query it is used on: a cursor cannot move a query to
 // another partition, let alone to another client's data.

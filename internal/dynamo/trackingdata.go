@@ -52,8 +52,6 @@ func trackingKey(number, sk string) item {
 	}
 }
 
-func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-
 // Shipment implements tracking.Store.
 func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment, error) {
 	var it shipmentItem

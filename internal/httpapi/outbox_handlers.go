@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
@@ -18,6 +19,39 @@ type outboxAttachmentBody struct {
 	RowID      string `json:"rowID"`
 	Name       string `json:"name"`
 	MIMEType   string `json:"mimeType"`
+}
+
+// outboxRequestBody is seed 002's outbox request; outbox.Body.Parse
+// checks it.
+type outboxRequestBody struct {
+	BaseOutboxID   string                 `json:"baseOutbox_ID"`
+	ConfReportID   string                 `json:"confreport_ID"`
+	RowID          string                 `json:"rowID"`
+	SourceEntity   string                 `json:"sourceEntity"`
+	BaseUserID     string                 `json:"baseUser_ID"`
+	FromArchive    json.RawMessage        `json:"fromArchive"`
+	Print          json.RawMessage        `json:"print"`
+	MessageSubject string                 `json:"messageSubject"`
+	MessageBody    string                 `json:"messageBody"`
+	Filename       string                 `json:"filename"`
+	PathExport     string                 `json:"pathExport"`
+	IsBodyHTML     json.RawMessage        `json:"isBodyHtml"`
+	ReplyTo        json.RawMessage        `json:"replyto"`
+	EmailTo        json.RawMessage        `json:"emailto"`
+	Attachments    []outboxAttachmentBody `json:"attachments"`
+}
+
+func (b outboxRequestBody) body() outbox.Body {
+	out := outbox.Body{
+		BaseOutboxID: b.BaseOutboxID, ConfReportID: b.ConfReportID, RowID: b.RowID, SourceEntity: b.SourceEntity,
+		BaseUserID: b.BaseUserID, FromArchive: b.FromArchive, Print: b.Print, MessageSubject: b.MessageSubject,
+		MessageBody: b.MessageBody, Filename: b.Filename, PathExport: b.PathExport, IsBodyHTML: b.IsBodyHTML,
+		ReplyTo: b.ReplyTo, EmailTo: b.EmailTo,
+	}
+	for _, a := range b.Attachments {
+		out.Attachments = append(out.Attachments, outbox.AttachmentBody(a))
+	}
+	return out
 }
 
 type outboxDocumentBody struct {
@@ -84,12 +118,12 @@ func newOutboxItemBody(it outbox.Item) outboxItemBody {
 }
 
 func (a *API) submitReport(w http.ResponseWriter, r *http.Request) {
-	var body outbox.Body
+	var body outboxRequestBody
 	if err := decodeJSON(r, &body); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	req, err := body.Parse(r.URL.Query().Get("eventActionCode"))
+	req, err := body.body().Parse(r.URL.Query().Get("eventActionCode"))
 	if err != nil {
 		writeError(w, r, err)
 		return

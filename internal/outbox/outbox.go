@@ -97,8 +97,8 @@ type Item struct {
 
 // Task is the queue message of an item.
 type Task struct {
-	ProjectID string `json:"projectId"`
-	OutboxID  string `json:"outboxId"`
+	ProjectID string
+	OutboxID  string
 }
 
 // Errors of the outbox domain.

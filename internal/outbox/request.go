@@ -23,35 +23,36 @@ const (
 	MaxPrint       = 99
 )
 
-// Body is the JSON body of seed 002's outbox request. fromArchive, print
-// and isBodyHtml are numbers or strings of digits (the seed quotes them);
-// replyto and emailto are arrays of addresses or one string of addresses
-// separated by ";" or ",".
+// Body is seed 002's outbox request as sent, before it is checked.
+// fromArchive, print and isBodyHtml are numbers or strings of digits (the
+// seed quotes them); replyto and emailto are arrays of addresses or one
+// string of addresses separated by ";" or ",". Each raw value is the JSON
+// the caller sent; the HTTP adapter decodes the body's wire names into it.
 type Body struct {
-	BaseOutboxID   string           `json:"baseOutbox_ID"`
-	ConfReportID   string           `json:"confreport_ID"`
-	RowID          string           `json:"rowID"`
-	SourceEntity   string           `json:"sourceEntity"`
-	BaseUserID     string           `json:"baseUser_ID"`
-	FromArchive    json.RawMessage  `json:"fromArchive"`
-	Print          json.RawMessage  `json:"print"`
-	MessageSubject string           `json:"messageSubject"`
-	MessageBody    string           `json:"messageBody"`
-	Filename       string           `json:"filename"`
-	PathExport     string           `json:"pathExport"`
-	IsBodyHTML     json.RawMessage  `json:"isBodyHtml"`
-	ReplyTo        json.RawMessage  `json:"replyto"`
-	EmailTo        json.RawMessage  `json:"emailto"`
-	Attachments    []AttachmentBody `json:"attachments"`
+	BaseOutboxID   string
+	ConfReportID   string
+	RowID          string
+	SourceEntity   string
+	BaseUserID     string
+	FromArchive    json.RawMessage
+	Print          json.RawMessage
+	MessageSubject string
+	MessageBody    string
+	Filename       string
+	PathExport     string
+	IsBodyHTML     json.RawMessage
+	ReplyTo        json.RawMessage
+	EmailTo        json.RawMessage
+	Attachments    []AttachmentBody
 }
 
 // AttachmentBody is one entry of attachments.
 type AttachmentBody struct {
-	Entity     string `json:"entity"`
-	DataColumn string `json:"dataColumn"`
-	RowID      string `json:"rowID"`
-	Name       string `json:"name"`
-	MIMEType   string `json:"mimeType"`
+	Entity     string
+	DataColumn string
+	RowID      string
+	Name       string
+	MIMEType   string
 }
 
 // Parse checks the body and returns the request; eventActionCode is the

@@ -4,14 +4,50 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
+// parse reads body by seed 002's names, as the HTTP adapter does, and
+// parses it.
 func parse(t *testing.T, body string) (Request, error) {
 	t.Helper()
-	var b Body
-	if err := json.Unmarshal([]byte(body), &b); err != nil {
+	var w struct {
+		BaseOutboxID   string          `json:"baseOutbox_ID"`
+		ConfReportID   string          `json:"confreport_ID"`
+		RowID          string          `json:"rowID"`
+		SourceEntity   string          `json:"sourceEntity"`
+		BaseUserID     string          `json:"baseUser_ID"`
+		FromArchive    json.RawMessage `json:"fromArchive"`
+		Print          json.RawMessage `json:"print"`
+		MessageSubject string          `json:"messageSubject"`
+		MessageBody    string          `json:"messageBody"`
+		Filename       string          `json:"filename"`
+		PathExport     string          `json:"pathExport"`
+		IsBodyHTML     json.RawMessage `json:"isBodyHtml"`
+		ReplyTo        json.RawMessage `json:"replyto"`
+		EmailTo        json.RawMessage `json:"emailto"`
+		Attachments    []struct {
+			Entity     string `json:"entity"`
+			DataColumn string `json:"dataColumn"`
+			RowID      string `json:"rowID"`
+			Name       string `json:"name"`
+			MIMEType   string `json:"mimeType"`
+		} `json:"attachments"`
+	}
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
 		t.Fatal(err)
+	}
+	b := Body{
+		BaseOutboxID: w.BaseOutboxID, ConfReportID: w.ConfReportID, RowID: w.RowID, SourceEntity: w.SourceEntity,
+		BaseUserID: w.BaseUserID, FromArchive: w.FromArchive, Print: w.Print, MessageSubject: w.MessageSubject,
+		MessageBody: w.MessageBody, Filename: w.Filename, PathExport: w.PathExport, IsBodyHTML: w.IsBodyHTML,
+		ReplyTo: w.ReplyTo, EmailTo: w.EmailTo,
+	}
+	for _, a := range w.Attachments {
+		b.Attachments = append(b.Attachments, AttachmentBody(a))
 	}
 	return b.Parse("EVT")
 }

@@ -16,9 +16,15 @@ type Reports struct {
 	QueueURL string
 }
 
+// reportMessage is the body of a report queue message.
+type reportMessage struct {
+	ProjectID string `json:"projectId"`
+	OutboxID  string `json:"outboxId"`
+}
+
 // SendReport implements outbox.Queue.
 func (q Reports) SendReport(ctx context.Context, t outbox.Task) error {
-	body, err := json.Marshal(t)
+	body, err := json.Marshal(reportMessage(t))
 	if err != nil {
 		return err
 	}
@@ -29,9 +35,9 @@ func (q Reports) SendReport(ctx context.Context, t outbox.Task) error {
 
 // DecodeReportTask reads a report queue message.
 func DecodeReportTask(body string) (outbox.Task, error) {
-	var t outbox.Task
-	if err := json.Unmarshal([]byte(body), &t); err != nil || t.ProjectID == "" || t.OutboxID == "" {
+	var m reportMessage
+	if err := json.Unmarshal([]byte(body), &m); err != nil || m.ProjectID == "" || m.OutboxID == "" {
 		return outbox.Task{}, fmt.Errorf("report queue message is not a task")
 	}
-	return t, nil
+	return outbox.Task(m), nil
 }

@@ -20,6 +20,19 @@ type Webhooks struct {
 	QueueURL string
 }
 
+// webhookMessage is the body of a webhook queue message; optional fields
+// are left out when empty, keeping messages small.
+type webhookMessage struct {
+	Kind      string    `json:"kind"`
+	ProjectID string    `json:"projectId"`
+	EventID   string    `json:"eventId,omitempty"`
+	WebhookID string    `json:"webhookId,omitempty"`
+	Attempt   int       `json:"attempt,omitempty"`
+	NotBefore time.Time `json:"notBefore,omitzero"`
+	Since     time.Time `json:"since,omitzero"`
+	After     string    `json:"after,omitempty"`
+}
+
 // Send implements webhook.Queue.
 func (q Webhooks) Send(ctx context.Context, tasks []webhook.Task, delay time.Duration) error {
 	seconds := int32(min(delay, 15*time.Minute).Seconds())
@@ -27,7 +40,7 @@ func (q Webhooks) Send(ctx context.Context, tasks []webhook.Task, delay time.Dur
 		group := tasks[start:min(start+10, len(tasks))]
 		entries := make([]types.SendMessageBatchRequestEntry, len(group))
 		for i, t := range group {
-			body, err := json.Marshal(t)
+			body, err := json.Marshal(webhookMessage(t))
 			if err != nil {
 				return err
 			}
@@ -47,11 +60,11 @@ func (q Webhooks) Send(ctx context.Context, tasks []webhook.Task, delay time.Dur
 
 // DecodeWebhookTask reads a webhook queue message.
 func DecodeWebhookTask(body string) (webhook.Task, error) {
-	var t webhook.Task
-	if err := json.Unmarshal([]byte(body), &t); err != nil || t.Kind == "" || t.ProjectID == "" {
+	var m webhookMessage
+	if err := json.Unmarshal([]byte(body), &m); err != nil || m.Kind == "" || m.ProjectID == "" {
 		return webhook.Task{}, fmt.Errorf("webhook queue message is not a task")
 	}
-	return t, nil
+	return webhook.Task(m), nil
 }
 
 func deref(s *string) string {

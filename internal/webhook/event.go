@@ -86,6 +86,12 @@ func ParseEventID(id string) (Ref, error) {
 	return r, nil
 }
 
+// The data of each event type, below, is the webhook contract: the same
+// bytes are signed and POSTed to receivers and served by the feed (and
+// stored as they are for every type but tracking.updated), so its names
+// are this package's published format, described by openapi.yaml's event
+// schemas, not a view of the domain types.
+
 type trackingEventData struct {
 	Status       string  `json:"status"`
 	OriginStatus *string `json:"origin_status"`

@@ -204,17 +204,17 @@ const (
 // Task is the body of one delivery queue message: it names what to send,
 // never carries the event itself.
 type Task struct {
-	Kind      string `json:"kind"`
-	ProjectID string `json:"projectId"`
-	EventID   string `json:"eventId,omitempty"`
-	WebhookID string `json:"webhookId,omitempty"`
-	Attempt   int    `json:"attempt,omitempty"`
+	Kind      string
+	ProjectID string
+	EventID   string
+	WebhookID string
+	Attempt   int
 	// NotBefore holds a retry back when its wait is longer than the
 	// queue's 15-minute delay: the sender queues it again until due.
-	NotBefore time.Time `json:"notBefore,omitzero"`
+	NotBefore time.Time
 	// Since and After (an event id) are where a replay continues.
-	Since time.Time `json:"since,omitzero"`
-	After string    `json:"after,omitempty"`
+	Since time.Time
+	After string
 }
 
 // NewSecret returns a fresh signing secret.

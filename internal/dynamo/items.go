@@ -6,10 +6,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
 )
+
+// Reading and writing items: one by key (get, getRaw) and many in
+// batches (batchGet, batchWrite).
 
 // DynamoDB's per-request limits, and how many requests run at once: enough
 // to hide round trips, few enough to stay polite to one table and to the
@@ -21,8 +25,6 @@ const (
 	maxBatchAttempts  = 8
 	firstRetryBackoff = 20 * time.Millisecond
 )
-
-type item = map[string]types.AttributeValue
 
 // backoff waits before retry attempt n (from 1), doubling each time.
 func backoff(ctx context.Context, attempt int) error {
@@ -103,4 +105,32 @@ func (s *Store) batchGet(ctx context.Context, keys []item) ([]item, error) {
 		all = append(all, r...)
 	}
 	return all, nil
+}
+
+// get reads one item into v, reporting whether it exists.
+func (s *Store) get(ctx context.Context, pk, sk string, v any) (bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.Table,
+		Key: map[string]types.AttributeValue{
+			attrPK: &types.AttributeValueMemberS{Value: pk},
+			attrSK: &types.AttributeValueMemberS{Value: sk},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, err
+	}
+	if out.Item == nil {
+		return false, nil
+	}
+	return true, attributevalue.UnmarshalMap(out.Item, v)
+}
+
+// getRaw reads one item as it is stored; nil when it does not exist.
+func (s *Store) getRaw(ctx context.Context, key item) (item, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, err
+	}
+	return out.Item, nil
 }
