@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 func parse(t *testing.T, body string) (Request, error) {
@@ -58,7 +60,7 @@ func TestParseNamesTheBadField(t *testing.T) {
 		{`{` + required + `,"attachments":[{"entity":"document","dataColumn":"content","rowID":"D","name":"a","mimeType":"image/png"}]}`, "emailto"},
 	} {
 		_, err := parse(t, c.body)
-		var invalid *InvalidError
+		var invalid *input.Error
 		if !errors.As(err, &invalid) || invalid.Field != c.field {
 			t.Errorf("%s: err %v, want one naming %s", c.body, err, c.field)
 		}
