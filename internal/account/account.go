@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
 
@@ -253,7 +254,7 @@ func statusText(s Status) string {
 
 func (s Service) authorize(ctx context.Context, c project.Caller, projectID string, allowed func(project.Role) bool) error {
 	if len(projectID) > data.MaxIDBytes {
-		return &data.InvalidError{Field: "projectId", Message: "is at most 200 bytes"}
+		return &input.Error{Field: "projectId", Message: "is at most 200 bytes", Labelled: true}
 	}
 	_, err := s.Projects.Authorize(ctx, c, projectID, allowed)
 	return err
@@ -275,7 +276,7 @@ func (s Service) SetLicences(ctx context.Context, c project.Caller, projectID st
 		return Licences{}, err
 	}
 	if total < 0 || total > MaxLicences {
-		return Licences{}, &data.InvalidError{Field: "licences", Message: fmt.Sprintf("must be a whole number from 0 to %d", MaxLicences)}
+		return Licences{}, &input.Error{Field: "licences", Message: fmt.Sprintf("must be a whole number from 0 to %d", MaxLicences), Labelled: true}
 	}
 	return s.Store.SetLicences(ctx, projectID, total)
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // MaxImportRows bounds the rows of one import call, all entities
@@ -51,18 +53,18 @@ func decodeArray(body []byte, what string) ([]json.RawMessage, error) {
 func rowWrite(e *Entity, raw json.RawMessage, row string) (Write, error) {
 	w, err := DecodeWrite(e, raw)
 	if err != nil {
-		var inv *InvalidError
+		var inv *input.Error
 		if errors.As(err, &inv) {
 			field := row + "." + inv.Field
 			if inv.Field == "(body)" {
 				field = row
 			}
-			return Write{}, &InvalidError{Field: field, Message: fmt.Sprintf("row %s: %s", rowNumber(row), inv.Message)}
+			return Write{}, &input.Error{Field: field, Message: fmt.Sprintf("row %s: %s", rowNumber(row), inv.Message), Labelled: true}
 		}
 		return Write{}, err
 	}
 	if w.Code == "" {
-		return Write{}, &InvalidError{Field: row + "." + e.CodeField(), Message: fmt.Sprintf("row %s: %s is required: rows are matched by code", rowNumber(row), e.CodeField())}
+		return Write{}, &input.Error{Field: row + "." + e.CodeField(), Message: fmt.Sprintf("row %s: %s is required: rows are matched by code", rowNumber(row), e.CodeField()), Labelled: true}
 	}
 	return w, nil
 }
@@ -83,7 +85,7 @@ func ParseBulk(e *Entity, body []byte) ([]Intent, error) {
 			return nil, err
 		}
 		if first, dup := seen[w.Code]; dup {
-			return nil, &InvalidError{Field: row + "." + e.CodeField(), Message: fmt.Sprintf("row %d: %s %q already appears in row %d", i+1, e.CodeField(), w.Code, first+1)}
+			return nil, &input.Error{Field: row + "." + e.CodeField(), Message: fmt.Sprintf("row %d: %s %q already appears in row %d", i+1, e.CodeField(), w.Code, first+1), Labelled: true}
 		}
 		seen[w.Code] = i
 		intents[i] = Intent{Entity: e, Code: w.Code, Row: row, Apply: upsert(w.Values)}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // MaxExportRows bounds the rows of one export validation call, all
@@ -88,7 +90,7 @@ func (c *Catalog) ParseExport(body []byte) ([]ExportBatch, error) {
 				return nil, errorf("rows[].rowCode", "is required")
 			}
 			if err := checkCode(*row.RowCode); err != nil {
-				return nil, errorf("rows[].rowCode", "%s", err.(*InvalidError).Message)
+				return nil, errorf("rows[].rowCode", "%s", err.(*input.Error).Message)
 			}
 			if row.SrvDateUTC == nil {
 				return nil, errorf("rows[].srvDateUTC", "is required: the srvDateUTC read with the row")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // Op is a comparison of the filter language.
@@ -56,7 +58,7 @@ func ParseFilter(e *Entity, raw json.RawMessage) (*Filter, error) {
 
 func parseFilter(e *Entity, raw json.RawMessage, path string, depth int, nodes *int) (*Filter, error) {
 	bad := func(format string, args ...any) error {
-		return &InvalidError{Field: path, Message: fmt.Sprintf(format, args...)}
+		return &input.Error{Field: path, Message: fmt.Sprintf(format, args...), Labelled: true}
 	}
 	*nodes++
 	if depth > maxFilterDepth || *nodes > maxFilterNodes {
@@ -160,7 +162,7 @@ func operand(f *Field, raw json.RawMessage, path string) (any, error) {
 	probe.Length = 1 << 30 // a filter value is not a stored value: no length limit
 	v, err := probe.ParseValue(raw)
 	if err != nil {
-		return nil, &InvalidError{Field: path, Message: "value: " + err.Error()}
+		return nil, &input.Error{Field: path, Message: "value: " + err.Error(), Labelled: true}
 	}
 	return v, nil
 }

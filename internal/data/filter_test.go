@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 func orderRecord(code string, values map[string]any) Record {
@@ -66,7 +68,7 @@ func TestParseFilterRefusesWithThePathAtFault(t *testing.T) {
 		`[1]`: "filter",
 	} {
 		_, err := ParseFilter(order, json.RawMessage(filter))
-		var inv *InvalidError
+		var inv *input.Error
 		if !errors.As(err, &inv) || inv.Field != field {
 			t.Errorf("%s: %v, want an error at %s", filter, err, field)
 		}
@@ -139,7 +141,7 @@ func TestParseExportAcceptsOneObjectOrAnArray(t *testing.T) {
 		`[]`: "(body)",
 	} {
 		_, err := DefaultCatalog.ParseExport([]byte(body))
-		var inv *InvalidError
+		var inv *input.Error
 		if !errors.As(err, &inv) || inv.Field != field {
 			t.Errorf("%s: %v, want an error naming %s", body, err, field)
 		}

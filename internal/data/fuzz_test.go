@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // Record and query bodies come straight from callers: whatever they hold,
 // decoding either succeeds with values that write back as valid JSON, or
-// fails with an InvalidError naming a field, never a panic.
+// fails with an input.Error naming a field, never a panic.
 func FuzzDecodeWrite(f *testing.F) {
 	for _, s := range []string{
 		`{"order_ID": "O1", "trackingNumber": "1Z999AA10123456784", "weight": 1.5, "parcelCount": 2}`,
@@ -20,9 +22,9 @@ func FuzzDecodeWrite(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w, err := DecodeWrite(sh, body)
 		if err != nil {
-			var inv *InvalidError
+			var inv *input.Error
 			if !errors.As(err, &inv) || inv.Field == "" {
-				t.Fatalf("error %v is not an InvalidError naming a field", err)
+				t.Fatalf("error %v is not an input.Error naming a field", err)
 			}
 			return
 		}
@@ -47,9 +49,9 @@ func FuzzParseQuery(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		q, err := ParseQuery(sh, body)
 		if err != nil {
-			var inv *InvalidError
+			var inv *input.Error
 			if !errors.As(err, &inv) || inv.Field == "" {
-				t.Fatalf("error %v is not an InvalidError naming a field", err)
+				t.Fatalf("error %v is not an input.Error naming a field", err)
 			}
 			return
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // Imports (seed 002: dataset, bulk and relational imports, dataset
@@ -132,7 +134,7 @@ type ImportStore interface {
 	// Referrers lists the records whose foreign keys name the record.
 	Referrers(ctx context.Context, projectID string, e *Entity, code string) ([]Reference, error)
 	// CommitPlan commits a plan in one transaction, or returns
-	// ErrTooLarge; a cancelled one is an *InvalidError or *RowError.
+	// ErrTooLarge; a cancelled one is an *input.Error or *RowError.
 	CommitPlan(ctx context.Context, p Plan) error
 	// StageImport stores an import transaction and its plan, PENDING.
 	StageImport(ctx context.Context, imp Import, p Plan) error
@@ -222,7 +224,7 @@ func (s Service) commit(ctx context.Context, kind ImportKind, p Plan, counts Cou
 // ImportStatusOf reads an import of the project.
 func (s Service) ImportStatusOf(ctx context.Context, projectID, id string) (Import, error) {
 	if len(id) > MaxIDBytes {
-		return Import{}, &InvalidError{Field: "importId", Message: "is at most 200 bytes"}
+		return Import{}, &input.Error{Field: "importId", Message: "is at most 200 bytes", Labelled: true}
 	}
 	imp, err := s.Imports.Import(ctx, id)
 	if err != nil {

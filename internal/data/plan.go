@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // Intent is what a request asks of one record; the planner turns it into
@@ -225,7 +227,7 @@ func (p *planner) resolveForeignKeys(ctx context.Context, plan *Plan, final map[
 }
 
 func (p *planner) badKey(row string, fk *Field, v, what string) error {
-	return &InvalidError{Field: row + "." + fk.Name, Message: fmt.Sprintf("row %s: %s %q %s", rowNumber(row), fk.Name, v, what)}
+	return &input.Error{Field: row + "." + fk.Name, Message: fmt.Sprintf("row %s: %s %q %s", rowNumber(row), fk.Name, v, what), Labelled: true}
 }
 
 // rowNumber writes a row locator for people: "[7499]" is row 7500.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // Limits of retrieval.
@@ -36,7 +38,7 @@ type Query struct {
 func ParseQuery(e *Entity, body []byte) (Query, error) {
 	order, raw, err := DecodeObject(body)
 	if err != nil {
-		return Query{}, &InvalidError{Field: "(body)", Message: err.Error()}
+		return Query{}, &input.Error{Field: "(body)", Message: err.Error(), Labelled: true}
 	}
 	q := Query{Limit: DefaultLimit}
 	for _, key := range order {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // Record is one row of an entity. Values holds the entity's own fields
@@ -140,28 +142,28 @@ type Write struct {
 func DecodeWrite(e *Entity, body []byte) (Write, error) {
 	order, raw, err := DecodeObject(body)
 	if err != nil {
-		return Write{}, &InvalidError{Field: "(body)", Message: err.Error()}
+		return Write{}, &input.Error{Field: "(body)", Message: err.Error(), Labelled: true}
 	}
 	w := Write{Values: map[string]any{}}
 	for _, name := range order {
 		f, ok := e.Field(name)
 		if !ok {
-			return Write{}, &InvalidError{Field: name, Message: fmt.Sprintf("%s has no field %s; GET .../entities/%s lists them", e.Name, name, e.Name)}
+			return Write{}, &input.Error{Field: name, Message: fmt.Sprintf("%s has no field %s; GET .../entities/%s lists them", e.Name, name, e.Name), Labelled: true}
 		}
 		if f.ReadOnly {
-			return Write{}, &InvalidError{Field: name, Message: name + " is read-only: the server keeps it"}
+			return Write{}, &input.Error{Field: name, Message: name + " is read-only: the server keeps it", Labelled: true}
 		}
 		v, err := f.ParseValue(raw[name])
 		if err != nil {
-			var ve *ValueError
+			var ve *input.Error
 			if errors.As(err, &ve) {
-				return Write{}, &InvalidError{Field: ve.Field, Message: ve.Error()}
+				return Write{}, &input.Error{Field: ve.Field, Message: ve.Error(), Labelled: true}
 			}
 			return Write{}, err
 		}
 		if f.Code {
 			if v == nil {
-				return Write{}, &InvalidError{Field: name, Message: name + " must not be null"}
+				return Write{}, &input.Error{Field: name, Message: name + " must not be null", Labelled: true}
 			}
 			w.Code = v.(string)
 			continue

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
@@ -27,14 +28,6 @@ var (
 	// until it commits; retry in a few seconds.
 	ErrLocked = errors.New("record locked by an import")
 )
-
-// InvalidError is bad input, with the field it concerns.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
 
 // Index says which key order a read follows.
 type Index int
@@ -71,7 +64,7 @@ type Store interface {
 	// SaveRecord writes rec over old (nil: the code must be free), on the
 	// condition that old is still the stored version (else ErrChanged)
 	// and that every foreign key of rec that differs from old's names a
-	// live record (else an *InvalidError naming the field).
+	// live record (else an *input.Error naming the field).
 	SaveRecord(ctx context.Context, projectID string, e *Entity, old *Record, rec Record) error
 	// RemoveRecord deletes old physically if it is still the stored
 	// version (else ErrChanged) and no record refers to it (else ErrReferenced).
@@ -109,7 +102,7 @@ const MaxIDBytes = 200
 // reading needs any role, writing admin or contributor.
 func (s Service) Access(ctx context.Context, c project.Caller, projectID, entity string, write bool) (*Entity, error) {
 	if len(projectID) > MaxIDBytes {
-		return nil, &InvalidError{Field: "projectId", Message: "is at most 200 bytes"}
+		return nil, &input.Error{Field: "projectId", Message: "is at most 200 bytes", Labelled: true}
 	}
 	allowed := project.Role.CanRead
 	if write {
@@ -130,7 +123,7 @@ func (s Service) Access(ctx context.Context, c project.Caller, projectID, entity
 
 func checkCode(code string) error {
 	if err := CheckText(code, MaxCodeBytes, true); err != nil {
-		return &InvalidError{Field: "code", Message: "the record code " + err.Error()}
+		return &input.Error{Field: "code", Message: "the record code " + err.Error(), Labelled: true}
 	}
 	return nil
 }
@@ -190,7 +183,7 @@ func stampOf(r *Record) time.Time {
 // srvDateUTC the caller last read: another version is ErrChanged.
 func (s Service) Update(ctx context.Context, projectID string, e *Entity, code string, w Write, ifMatch time.Time) (Record, error) {
 	if w.Code != "" && w.Code != code {
-		return Record{}, &InvalidError{Field: e.CodeField(), Message: "the code is the one in the URL; it cannot be changed"}
+		return Record{}, &input.Error{Field: e.CodeField(), Message: "the code is the one in the URL; it cannot be changed", Labelled: true}
 	}
 	return s.change(ctx, projectID, e, code, ifMatch, func(r *Record) {
 		for name, v := range w.Values {
@@ -278,7 +271,7 @@ func (s Service) Delete(ctx context.Context, projectID string, e *Entity, code s
 		}
 		return s.Store.RemoveRecord(ctx, projectID, e, old)
 	}
-	return &InvalidError{Field: "deleteMode", Message: "must be Logical or Physical"}
+	return &input.Error{Field: "deleteMode", Message: "must be Logical or Physical", Labelled: true}
 }
 
 // FollowTracking moves a tracked record's status to a tracking event, if
@@ -346,7 +339,7 @@ const (
 )
 
 func errorf(field, format string, args ...any) error {
-	return &InvalidError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return &input.Error{Field: field, Message: fmt.Sprintf(format, args...), Labelled: true}
 }
 
 // TrackedRecord names a record that follows a tracking number.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // A record's values, by field type (nil is null):
@@ -112,14 +114,6 @@ func (d Dec) Rat() *big.Rat {
 	return r
 }
 
-// ValueError is a value that does not fit its field.
-type ValueError struct {
-	Field   string
-	Message string
-}
-
-func (e *ValueError) Error() string { return e.Field + " " + e.Message }
-
 // ParseValue reads a field's JSON value; JSON null is nil.
 func (f *Field) ParseValue(raw json.RawMessage) (any, error) {
 	raw = bytes.TrimSpace(raw)
@@ -127,7 +121,7 @@ func (f *Field) ParseValue(raw json.RawMessage) (any, error) {
 		return nil, nil
 	}
 	bad := func(format string, args ...any) error {
-		return &ValueError{Field: f.Name, Message: fmt.Sprintf(format, args...)}
+		return &input.Error{Field: f.Name, Message: fmt.Sprintf(format, args...)}
 	}
 	switch f.Type {
 	case Text, ForeignKey:

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 func TestParseValueFollowsSeedFormats(t *testing.T) {
@@ -85,7 +87,7 @@ func TestParseValueRefusesNamingTheField(t *testing.T) {
 		{&Field{Name: "bin", Type: Binary, Length: 20}, `"not base64!"`},
 	} {
 		_, err := c.f.ParseValue(json.RawMessage(c.in))
-		var ve *ValueError
+		var ve *input.Error
 		if !errors.As(err, &ve) || ve.Field != c.f.Name {
 			t.Errorf("%s %s: error %v, want one naming %s", c.f.Type, c.in, err, c.f.Name)
 		}
@@ -121,7 +123,7 @@ func TestDecodeWriteRefusesReadOnlyUnknownAndDuplicateFields(t *testing.T) {
 		`{"order_ID": ""}`:                       "order_ID",
 	} {
 		_, err := DecodeWrite(sh, []byte(body))
-		var inv *InvalidError
+		var inv *input.Error
 		if !errors.As(err, &inv) || inv.Field != field {
 			t.Errorf("%s: %v, want an error naming %s", body, err, field)
 		}

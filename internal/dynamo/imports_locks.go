@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // lockAttempts bounds the waits for another import's lock to go: about
@@ -634,8 +635,8 @@ func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 			}
 			if j < 0 {
 				ck := p.Checks[-1-j]
-				return &data.InvalidError{Field: ck.Row + "." + ck.Field,
-					Message: fmt.Sprintf("%s: %s %q names no %s record", rowText(ck.Row), ck.Field, ck.Code, ck.Entity.Name)}
+				return &input.Error{Field: ck.Row + "." + ck.Field,
+					Message: fmt.Sprintf("%s: %s %q names no %s record", rowText(ck.Row), ck.Field, ck.Code, ck.Entity.Name), Labelled: true}
 			}
 			c := p.Changes[j]
 			err := s.whyRefused(ctx, recordKey(p.ProjectID, c.Entity.Name, c.New.Code))

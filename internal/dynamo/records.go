@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
@@ -204,7 +205,7 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 		for i, fk := range checked {
 			if failed(reasons, i) {
 				v, _ := rec.Values[fk.Name].(string)
-				return &data.InvalidError{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, v, fk.References)}
+				return &input.Error{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, v, fk.References), Labelled: true}
 			}
 		}
 		return nil

@@ -18,7 +18,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
-	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -112,7 +111,7 @@ func TestProblemFor(t *testing.T) {
 	}{
 		{project.ErrNotFound, 404, "NOT_FOUND"},
 		{fmt.Errorf("wrapped: %w", project.ErrForbidden), 403, "FORBIDDEN"},
-		{&project.InvalidError{Field: "name", Message: "bad"}, 422, "VALIDATION_FAILED"},
+		{&input.Error{Field: "name", Message: "bad", Kind: input.Rejected, Labelled: true}, 422, "VALIDATION_FAILED"},
 		{page.ErrBadCursor, 400, "BAD_REQUEST"},
 		{auth.ErrInvalidCredentials, 401, "INVALID_CLIENT"},
 		{errors.New("dynamodb: connection reset"), 500, "INTERNAL"},
@@ -122,8 +121,9 @@ func TestProblemFor(t *testing.T) {
 		{fmt.Errorf("dev client: %w", auth.ErrPrincipalExists), 409, "PRINCIPAL_EXISTS"},
 		{&job.NotQueuedError{Cause: outage.Wrap(errors.New("sqs down"))}, 503, "NOT_ACCEPTED"},
 		{&message.NotQueuedError{Cause: errors.New("sqs down")}, 503, "QUEUE_UNAVAILABLE"},
-		{&tracker.FieldError{Field: "paging.size", Message: "1 to 100"}, 400, "BAD_REQUEST"},
-		{&message.InvalidError{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: "at most 1000"}, 400, "TOO_MANY_MESSAGES"},
+		{&input.Error{Field: "paging.size", Message: "1 to 100", Labelled: true}, 400, "BAD_REQUEST"},
+		{&input.Error{Field: "attachments[0].rowID", Message: "no record", Kind: input.Missing}, 404, "NOT_FOUND"},
+		{&input.Error{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: "at most 1000", Labelled: true}, 400, "TOO_MANY_MESSAGES"},
 		{tracking.ErrUnknownNumber, 400, "uknown_tracking_number"},
 	}
 	for _, c := range cases {
@@ -133,6 +133,26 @@ func TestProblemFor(t *testing.T) {
 		}
 		if c.status >= 500 && strings.Contains(p.Detail, "dynamodb") {
 			t.Errorf("internal detail leaked: %s", p.Detail)
+		}
+	}
+}
+
+// A validation error's detail reads as its package always wrote it: the
+// field then a message that continues it, "field: message" for a message
+// that stands alone, and a route's own code's message alone.
+func TestInvalidProblemDetailKeepsEachMessageForm(t *testing.T) {
+	cases := []struct {
+		err    *input.Error
+		detail string
+	}{
+		{&input.Error{Field: "projectId", Message: "is at most 200 bytes"}, "projectId is at most 200 bytes"},
+		{&input.Error{Field: "url", Message: "required", Labelled: true}, "url: required"},
+		{&input.Error{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages", Labelled: true}, "send 1 to 1,000 messages"},
+	}
+	for _, c := range cases {
+		p := problemFor(fmt.Errorf("wrapped: %w", c.err))
+		if p.Detail != c.detail || len(p.Errors) != 1 || p.Errors[0] != (FieldError{Field: c.err.Field, Message: c.err.Message}) {
+			t.Errorf("%#v → detail %q, errors %v; want %q naming %s", c.err, p.Detail, p.Errors, c.detail, c.err.Field)
 		}
 	}
 }

@@ -111,17 +111,9 @@ func typedProblem(err error) *Problem {
 	var (
 		p                *Problem
 		bad              *input.Error
-		invalidProject   *project.InvalidError
-		invalidJob       *job.InvalidError
-		invalidMessage   *message.InvalidError
-		invalidWebhook   *webhook.InvalidError
-		invalidData      *data.InvalidError
 		changedRow       *data.RowError
-		invalidSearch    *tracker.FieldError
 		jobNotQueued     *job.NotQueuedError
 		requestNotQueued *message.NotQueuedError
-		invalidReport    *outbox.InvalidError
-		missingReport    *outbox.MissingError
 	)
 	switch {
 	case errors.As(err, &p):
@@ -135,25 +127,27 @@ func typedProblem(err error) *Problem {
 		p.retryAfter = notQueuedRetryAfter
 		return p
 	case errors.As(err, &bad):
-		return badRequest(bad.Field+" "+bad.Message, FieldError{Field: bad.Field, Message: bad.Message})
-	case errors.As(err, &invalidJob):
-		return newProblem(http.StatusBadRequest, invalidJob.Code, invalidJob.Message, FieldError{Field: invalidJob.Field, Message: invalidJob.Message})
-	case errors.As(err, &invalidMessage):
-		return newProblem(http.StatusBadRequest, invalidMessage.Code, invalidMessage.Message, FieldError{Field: invalidMessage.Field, Message: invalidMessage.Message})
-	case errors.As(err, &invalidWebhook):
-		return badRequest(invalidWebhook.Error(), FieldError{Field: invalidWebhook.Field, Message: invalidWebhook.Message})
-	case errors.As(err, &invalidData):
-		return badRequest(invalidData.Error(), FieldError{Field: invalidData.Field, Message: invalidData.Message})
+		return invalidProblem(bad)
 	case errors.As(err, &changedRow):
 		return newProblem(http.StatusConflict, "ROW_CHANGED", changedRow.Message, FieldError{Field: changedRow.Row, Message: changedRow.Message})
-	case errors.As(err, &invalidSearch):
-		return badRequest(invalidSearch.Field+": "+invalidSearch.Message, FieldError{Field: invalidSearch.Field, Message: invalidSearch.Message})
-	case errors.As(err, &invalidReport):
-		return badRequest(invalidReport.Error(), FieldError{Field: invalidReport.Field, Message: invalidReport.Message})
-	case errors.As(err, &missingReport):
-		return newProblem(http.StatusNotFound, "NOT_FOUND", missingReport.Error(), FieldError{Field: missingReport.Field, Message: missingReport.Message})
-	case errors.As(err, &invalidProject):
-		return newProblem(http.StatusUnprocessableEntity, "VALIDATION_FAILED", invalidProject.Error(), FieldError{Field: invalidProject.Field, Message: invalidProject.Message})
 	}
 	return nil
+}
+
+// invalidProblem maps the one validation error: its kind gives the status
+// and generic code, a route's own code replaces the generic one, and the
+// field at fault is always named.
+func invalidProblem(bad *input.Error) *Problem {
+	status, code := http.StatusBadRequest, "BAD_REQUEST"
+	switch bad.Kind {
+	case input.Rejected:
+		status, code = http.StatusUnprocessableEntity, "VALIDATION_FAILED"
+	case input.Missing:
+		status, code = http.StatusNotFound, "NOT_FOUND"
+	}
+	detail := bad.Error()
+	if bad.Code != "" {
+		code, detail = bad.Code, bad.Message
+	}
+	return newProblem(status, code, detail, FieldError{Field: bad.Field, Message: bad.Message})
 }

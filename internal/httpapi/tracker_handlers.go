@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 )
@@ -54,7 +55,7 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, echo, err := tracker.Parse(body, a.Tracker.Now())
-	var fe *tracker.FieldError
+	var fe *input.Error
 	if errors.As(err, &fe) {
 		writeEnvelopeError(w, r, err)
 		return

@@ -15,13 +15,43 @@ import (
 // keeps any key built from ids far below DynamoDB's key size limits.
 const MaxIDBytes = 200
 
-// Error is a value refused by a rule, naming the field at fault.
+// Error is a value refused by a rule, naming the field at fault. It is the
+// one validation error of every package, so the error table maps it once.
 type Error struct {
 	Field   string
 	Message string
+	// Kind says what is wrong; the zero value is a value no rule accepts.
+	Kind Kind
+	// Code is the route's own machine code for the refusal where its seed
+	// names one (INVALID_ACTION, TOO_MANY_MESSAGES); Message is then the
+	// whole sentence the client reads.
+	Code string
+	// Labelled marks a Message that does not continue Field as a sentence
+	// ("must be admin, contributor or viewer"): the error reads
+	// "field: message" rather than "field message".
+	Labelled bool
 }
 
-func (e *Error) Error() string { return e.Field + " " + e.Message }
+// Kind is what is wrong with a refused value.
+type Kind int
+
+const (
+	// Invalid: the value breaks a rule of its field.
+	Invalid Kind = iota
+	// Rejected: the request reads correctly, but what it asks for breaks
+	// a rule of the resource it changes (a project's name, the roles an
+	// admin may give).
+	Rejected
+	// Missing: the value names a record that does not exist.
+	Missing
+)
+
+func (e *Error) Error() string {
+	if e.Labelled {
+		return e.Field + ": " + e.Message
+	}
+	return e.Field + " " + e.Message
+}
 
 // CheckID refuses an id longer than MaxIDBytes or holding characters no
 // text may hold (tab included).

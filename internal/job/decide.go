@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // classify validates every number and marks repeats, leaving the outcome
@@ -133,25 +134,25 @@ func checkSubmission(s Submission) error {
 	switch s.Action {
 	case Add, Remove:
 	default:
-		return &InvalidError{Code: "INVALID_ACTION", Field: "action", Message: "must be ADD or REMOVE"}
+		return &input.Error{Code: "INVALID_ACTION", Field: "action", Message: "must be ADD or REMOVE", Labelled: true}
 	}
 	switch n := len(s.Items); {
 	case n == 0:
-		return &InvalidError{Code: "NO_TRACKING_NUMBERS", Field: "trackingNumbers", Message: "send 1 to 1,000 tracking numbers"}
+		return &input.Error{Code: "NO_TRACKING_NUMBERS", Field: "trackingNumbers", Message: "send 1 to 1,000 tracking numbers", Labelled: true}
 	case n > MaxNumbers:
-		return &InvalidError{Code: "TOO_MANY_TRACKING_NUMBERS", Field: "trackingNumbers",
-			Message: fmt.Sprintf("a job takes at most 1,000 tracking numbers; this one has %d: split it into several jobs", n)}
+		return &input.Error{Code: "TOO_MANY_TRACKING_NUMBERS", Field: "trackingNumbers",
+			Message: fmt.Sprintf("a job takes at most 1,000 tracking numbers; this one has %d: split it into several jobs", n), Labelled: true}
 	}
 	for i, it := range s.Items {
 		if strings.TrimSpace(it.TrackingNumber) == "" || len(it.TrackingNumber) > maxNumberInput {
-			return &InvalidError{Code: "INVALID_TRACKING_NUMBER", Field: fmt.Sprintf("trackingNumbers[%d].trackingNumber", i), Message: "must be 1 to 64 characters"}
+			return &input.Error{Code: "INVALID_TRACKING_NUMBER", Field: fmt.Sprintf("trackingNumbers[%d].trackingNumber", i), Message: "must be 1 to 64 characters", Labelled: true}
 		}
 		if len(it.Carrier) > maxNumberInput {
-			return &InvalidError{Code: "INVALID_CARRIER", Field: fmt.Sprintf("trackingNumbers[%d].carrier", i), Message: "too long"}
+			return &input.Error{Code: "INVALID_CARRIER", Field: fmt.Sprintf("trackingNumbers[%d].carrier", i), Message: "too long", Labelled: true}
 		}
 	}
 	if len(s.ExternalReference) > maxExternalReference {
-		return &InvalidError{Code: "INVALID_EXTERNAL_REFERENCE", Field: "externalReference", Message: "at most 128 characters"}
+		return &input.Error{Code: "INVALID_EXTERNAL_REFERENCE", Field: "externalReference", Message: "at most 128 characters", Labelled: true}
 	}
 	return nil
 }

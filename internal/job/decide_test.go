@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
@@ -117,7 +118,7 @@ func TestCheckSubmission(t *testing.T) {
 	}
 	for name, c := range cases {
 		err := checkSubmission(c.s)
-		var invalid *InvalidError
+		var invalid *input.Error
 		switch {
 		case c.code == "" && err != nil:
 			t.Errorf("%s: %v", name, err)

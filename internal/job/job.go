@@ -37,15 +37,6 @@ var (
 	ErrResultsExist = errors.New("job results already saved")
 )
 
-// InvalidError is a submission refused whole, naming the field at fault.
-type InvalidError struct {
-	Code    string
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }
-
 // Action is what a job does to its numbers.
 type Action string
 

@@ -42,15 +42,6 @@ var (
 	ErrStatusConflict = errors.New("request status changed concurrently")
 )
 
-// InvalidError refuses a whole request.
-type InvalidError struct {
-	Code    string
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
-
 // Incoming is one message as the caller sends it.
 type Incoming struct {
 	MessageType       string

@@ -47,15 +47,15 @@ func (e *NotQueuedError) Unwrap() error { return e.Cause }
 func (s Service) Inject(ctx context.Context, clientID, batchReference string, in []Incoming) (Request, error) {
 	switch {
 	case strings.TrimSpace(batchReference) == "":
-		return Request{}, &InvalidError{Code: "MISSING_BATCH_REFERENCE", Field: "batchReference", Message: "batchReference is required: your own reference for this batch"}
+		return Request{}, &input.Error{Code: "MISSING_BATCH_REFERENCE", Field: "batchReference", Message: "batchReference is required: your own reference for this batch", Labelled: true}
 	case len(batchReference) > maxReferenceLength:
-		return Request{}, &InvalidError{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: fmt.Sprintf("batchReference is at most %d characters", maxReferenceLength)}
+		return Request{}, &input.Error{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: fmt.Sprintf("batchReference is at most %d characters", maxReferenceLength), Labelled: true}
 	case input.CheckText("batchReference", batchReference, false) != nil:
-		return Request{}, &InvalidError{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: input.CheckText("batchReference", batchReference, false).Error()}
+		return Request{}, &input.Error{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: input.CheckText("batchReference", batchReference, false).Error(), Labelled: true}
 	case len(in) == 0:
-		return Request{}, &InvalidError{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages"}
+		return Request{}, &input.Error{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages", Labelled: true}
 	case len(in) > MaxMessages:
-		return Request{}, &InvalidError{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: fmt.Sprintf("a request takes at most 1,000 messages; this one has %d: split it", len(in))}
+		return Request{}, &input.Error{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: fmt.Sprintf("a request takes at most 1,000 messages; this one has %d: split it", len(in)), Labelled: true}
 	}
 	now := s.Now().UTC()
 	r := Request{ID: s.NewID(), ClientID: clientID, BatchReference: batchReference, ReceivedAt: now, ExpiresAt: now.Add(RequestTTL)}

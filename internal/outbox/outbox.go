@@ -111,19 +111,3 @@ var (
 	// ErrClaimed: another worker claimed the item's mail first.
 	ErrClaimed = errors.New("outbox mail already claimed")
 )
-
-// InvalidError is bad input naming its field.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + " " + e.Message }
-
-// MissingError is a record the request names that does not exist.
-type MissingError struct {
-	Field   string
-	Message string
-}
-
-func (e *MissingError) Error() string { return e.Field + " " + e.Message }

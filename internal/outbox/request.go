@@ -70,7 +70,7 @@ func (b Body) Parse(eventActionCode string) (Request, error) {
 		{"sourceEntity", b.SourceEntity}, {"baseUser_ID", b.BaseUserID},
 	} {
 		if strings.TrimSpace(f.value) == "" {
-			return Request{}, &InvalidError{Field: f.name, Message: "is required"}
+			return Request{}, &input.Error{Field: f.name, Message: "is required"}
 		}
 		if err := input.CheckID(f.name, f.value); err != nil {
 			return Request{}, err
@@ -93,19 +93,19 @@ func (b Body) Parse(eventActionCode string) (Request, error) {
 	}
 	r.IsBodyHTML = html == 1
 	if len(r.MessageSubject) > MaxSubject {
-		return Request{}, &InvalidError{Field: "messageSubject", Message: fmt.Sprintf("is at most %d bytes", MaxSubject)}
+		return Request{}, &input.Error{Field: "messageSubject", Message: fmt.Sprintf("is at most %d bytes", MaxSubject)}
 	}
 	if strings.ContainsAny(r.MessageSubject, "\r\n\t") {
-		return Request{}, &InvalidError{Field: "messageSubject", Message: "is one line"}
+		return Request{}, &input.Error{Field: "messageSubject", Message: "is one line"}
 	}
 	if len(r.MessageBody) > MaxBody {
-		return Request{}, &InvalidError{Field: "messageBody", Message: fmt.Sprintf("is at most %d bytes", MaxBody)}
+		return Request{}, &input.Error{Field: "messageBody", Message: fmt.Sprintf("is at most %d bytes", MaxBody)}
 	}
 	if r.Filename, err = filename(b.Filename, b.ConfReportID, b.RowID); err != nil {
 		return Request{}, err
 	}
 	if p := b.PathExport; p != "" && (path.IsAbs(p) || strings.Contains(p, "\\") || strings.HasPrefix(path.Clean(p), "..") || len(p) > MaxFilename) {
-		return Request{}, &InvalidError{Field: "pathExport", Message: "is a relative path (a/b), without .., of at most 200 bytes"}
+		return Request{}, &input.Error{Field: "pathExport", Message: "is a relative path (a/b), without .., of at most 200 bytes"}
 	}
 	if r.ReplyTo, err = addresses("replyto", b.ReplyTo); err != nil {
 		return Request{}, err
@@ -114,13 +114,13 @@ func (b Body) Parse(eventActionCode string) (Request, error) {
 		return Request{}, err
 	}
 	if len(r.EmailTo)+len(r.ReplyTo) > MaxRecipients {
-		return Request{}, &InvalidError{Field: "emailto", Message: fmt.Sprintf("with replyto holds at most %d addresses", MaxRecipients)}
+		return Request{}, &input.Error{Field: "emailto", Message: fmt.Sprintf("with replyto holds at most %d addresses", MaxRecipients)}
 	}
 	if len(b.Attachments) > MaxAttachments {
-		return Request{}, &InvalidError{Field: "attachments", Message: fmt.Sprintf("holds at most %d documents", MaxAttachments)}
+		return Request{}, &input.Error{Field: "attachments", Message: fmt.Sprintf("holds at most %d documents", MaxAttachments)}
 	}
 	if len(b.Attachments) > 0 && len(r.EmailTo) == 0 {
-		return Request{}, &InvalidError{Field: "emailto", Message: "is required with attachments: they are joined to the mail"}
+		return Request{}, &input.Error{Field: "emailto", Message: "is required with attachments: they are joined to the mail"}
 	}
 	for i, a := range b.Attachments {
 		at := func(name string) string { return fmt.Sprintf("attachments[%d].%s", i, name) }
@@ -128,17 +128,17 @@ func (b Body) Parse(eventActionCode string) (Request, error) {
 			{"entity", a.Entity}, {"dataColumn", a.DataColumn}, {"rowID", a.RowID}, {"name", a.Name}, {"mimeType", a.MIMEType},
 		} {
 			if strings.TrimSpace(f.value) == "" {
-				return Request{}, &InvalidError{Field: at(f.name), Message: "is required"}
+				return Request{}, &input.Error{Field: at(f.name), Message: "is required"}
 			}
 			if err := input.CheckID(at(f.name), f.value); err != nil {
 				return Request{}, err
 			}
 		}
 		if strings.ContainsAny(a.Name, `/\`) {
-			return Request{}, &InvalidError{Field: at("name"), Message: "is a file name, without / or \\"}
+			return Request{}, &input.Error{Field: at("name"), Message: "is a file name, without / or \\"}
 		}
 		if t, sub, ok := strings.Cut(a.MIMEType, "/"); !ok || t == "" || sub == "" || strings.ContainsAny(a.MIMEType, " ;,\"") {
-			return Request{}, &InvalidError{Field: at("mimeType"), Message: "is a MIME type such as image/png or application/pdf"}
+			return Request{}, &input.Error{Field: at("mimeType"), Message: "is a MIME type such as image/png or application/pdf"}
 		}
 		r.Attachments = append(r.Attachments, Attachment(a))
 	}
@@ -155,7 +155,7 @@ func small(field string, raw json.RawMessage, def, maxValue int) (int, error) {
 	s := string(raw)
 	if raw[0] == '"' {
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, &InvalidError{Field: field, Message: "is not a valid string"}
+			return 0, &input.Error{Field: field, Message: "is not a valid string"}
 		}
 		s = strings.TrimSpace(s)
 		if s == "" {
@@ -164,7 +164,7 @@ func small(field string, raw json.RawMessage, def, maxValue int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > maxValue {
-		return 0, &InvalidError{Field: field, Message: fmt.Sprintf("must be an integer from 0 to %d (a number or a string of digits)", maxValue)}
+		return 0, &input.Error{Field: field, Message: fmt.Sprintf("must be an integer from 0 to %d (a number or a string of digits)", maxValue)}
 	}
 	return n, nil
 }
@@ -180,11 +180,11 @@ func addresses(field string, raw json.RawMessage) ([]string, error) {
 	if raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, &InvalidError{Field: field, Message: "is not a valid string"}
+			return nil, &input.Error{Field: field, Message: "is not a valid string"}
 		}
 		list = strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' })
 	} else if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, &InvalidError{Field: field, Message: `must be an array of e-mail addresses, or one string of them separated by ";"`}
+		return nil, &input.Error{Field: field, Message: `must be an array of e-mail addresses, or one string of them separated by ";"`}
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -193,7 +193,7 @@ func addresses(field string, raw json.RawMessage) ([]string, error) {
 		name := fmt.Sprintf("%s[%d]", field, i)
 		a, err := mail.ParseAddress(s)
 		if err != nil || a.Name != "" || a.Address != s || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") || len(s) > 254 {
-			return nil, &InvalidError{Field: name, Message: fmt.Sprintf("%q is not an e-mail address such as name@example.com", s)}
+			return nil, &input.Error{Field: name, Message: fmt.Sprintf("%q is not an e-mail address such as name@example.com", s)}
 		}
 		if key := strings.ToLower(s); !seen[key] {
 			seen[key] = true
@@ -211,7 +211,7 @@ func filename(name, report, row string) (string, error) {
 		name = strings.NewReplacer("/", "_", `\`, "_", `"`, "_").Replace(report + "-" + row)
 	}
 	if strings.ContainsAny(name, `/\"`) || len(name) > MaxFilename {
-		return "", &InvalidError{Field: "filename", Message: "is a file name of at most 200 bytes, without /, \\ or \""}
+		return "", &input.Error{Field: "filename", Message: "is a file name of at most 200 bytes, without /, \\ or \""}
 	}
 	if !strings.EqualFold(path.Ext(name), ".pdf") {
 		name += ".pdf"

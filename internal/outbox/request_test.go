@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // parse reads body by seed 002's names, as the HTTP adapter does, and
@@ -94,7 +96,7 @@ func TestParseNamesTheBadField(t *testing.T) {
 		{`{` + required + `,"attachments":[{"entity":"document","dataColumn":"content","rowID":"D","name":"a","mimeType":"image/png"}]}`, "emailto"},
 	} {
 		_, err := parse(t, c.body)
-		var invalid *InvalidError
+		var invalid *input.Error
 		if !errors.As(err, &invalid) || invalid.Field != c.field {
 			t.Errorf("%s: err %v, want one naming %s", c.body, err, c.field)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
 
@@ -94,10 +95,10 @@ func (s Service) Submit(ctx context.Context, c project.Caller, projectID string,
 		field := fmt.Sprintf("attachments[%d]", i)
 		e, ok := s.Catalog.Entity(a.Entity)
 		if !ok {
-			return Item{}, &InvalidError{Field: field + ".entity", Message: fmt.Sprintf("%q is not an entity; GET /v1/data/{projectId}/entities lists them", a.Entity)}
+			return Item{}, &input.Error{Field: field + ".entity", Message: fmt.Sprintf("%q is not an entity; GET /v1/data/{projectId}/entities lists them", a.Entity)}
 		}
 		if f, ok := e.Field(a.DataColumn); !ok || f.Type != data.Binary {
-			return Item{}, &InvalidError{Field: field + ".dataColumn", Message: fmt.Sprintf("%q is not a binary field of %s", a.DataColumn, a.Entity)}
+			return Item{}, &input.Error{Field: field + ".dataColumn", Message: fmt.Sprintf("%q is not a binary field of %s", a.DataColumn, a.Entity)}
 		}
 		if _, err := s.record(ctx, projectID, a.Entity, a.RowID, field+".rowID"); err != nil {
 			return Item{}, err
@@ -116,19 +117,19 @@ func (s Service) Submit(ctx context.Context, c project.Caller, projectID string,
 	return it, nil
 }
 
-// record returns a live record of entity, or a MissingError on field.
+// record returns a live record of entity, or an input.Missing error on field.
 func (s Service) record(ctx context.Context, projectID, entity, code, field string) (data.Record, error) {
 	e, ok := s.Catalog.Entity(entity)
 	if !ok {
-		return data.Record{}, &InvalidError{Field: field, Message: fmt.Sprintf("names a record of %q, which is not an entity", entity)}
+		return data.Record{}, &input.Error{Field: field, Message: fmt.Sprintf("names a record of %q, which is not an entity", entity)}
 	}
 	rec, err := s.Records.Get(ctx, projectID, e, code)
-	var invalid *data.InvalidError
+	var invalid *input.Error
 	switch {
 	case errors.Is(err, data.ErrNotFound):
-		return data.Record{}, &MissingError{Field: field, Message: fmt.Sprintf("%q: no %s record has this code", code, entity)}
+		return data.Record{}, &input.Error{Field: field, Message: fmt.Sprintf("%q: no %s record has this code", code, entity), Kind: input.Missing}
 	case errors.As(err, &invalid):
-		return data.Record{}, &InvalidError{Field: field, Message: invalid.Message}
+		return data.Record{}, &input.Error{Field: field, Message: invalid.Message}
 	}
 	return rec, err
 }
@@ -137,10 +138,10 @@ func (s Service) record(ctx context.Context, projectID, entity, code, field stri
 // another format than PDF.
 func CheckDefinition(def data.Record, sourceEntity string) error {
 	if want, _ := def.Values["sourceEntity"].(string); want != "" && want != sourceEntity {
-		return &InvalidError{Field: "sourceEntity", Message: fmt.Sprintf("is %q, but report %s is defined for %q", sourceEntity, def.Code, want)}
+		return &input.Error{Field: "sourceEntity", Message: fmt.Sprintf("is %q, but report %s is defined for %q", sourceEntity, def.Code, want)}
 	}
 	if format, _ := def.Values["format"].(string); format != "" && !strings.EqualFold(format, "pdf") {
-		return &InvalidError{Field: "confreport_ID", Message: fmt.Sprintf("report %s has format %q; the outbox generates PDF reports only", def.Code, format)}
+		return &input.Error{Field: "confreport_ID", Message: fmt.Sprintf("report %s has format %q; the outbox generates PDF reports only", def.Code, format)}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
@@ -21,14 +22,6 @@ var (
 	ErrForbidden         = errors.New("role does not allow this")
 	ErrExists            = errors.New("project already exists")
 )
-
-// InvalidError is bad input, with the field it concerns.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
 
 // Role is a principal's role in a project.
 type Role string
@@ -117,7 +110,7 @@ type Service struct {
 func (s Service) Create(ctx context.Context, c Caller, name string) (Membership, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > maxNameLength {
-		return Membership{}, &InvalidError{Field: "name", Message: "must be 1 to 200 characters"}
+		return Membership{}, &input.Error{Field: "name", Message: "must be 1 to 200 characters", Kind: input.Rejected, Labelled: true}
 	}
 	now := s.Now().UTC()
 	p := Project{ID: s.NewID(), ClientID: c.ClientID, Name: name, CreatedAt: now}
@@ -201,14 +194,14 @@ func (s Service) Members(ctx context.Context, c Caller, projectID string, req pa
 // always keeps the admin who could undo a mistake.
 func (s Service) SetMember(ctx context.Context, c Caller, projectID, principalID string, role Role) (Member, error) {
 	if _, ok := ParseRole(string(role)); !ok {
-		return Member{}, &InvalidError{Field: "role", Message: "must be admin, contributor or viewer"}
+		return Member{}, &input.Error{Field: "role", Message: "must be admin, contributor or viewer", Kind: input.Rejected, Labelled: true}
 	}
 	ms, err := s.Authorize(ctx, c, projectID, Role.CanManage)
 	if err != nil {
 		return Member{}, err
 	}
 	if principalID == c.PrincipalID && role != Admin {
-		return Member{}, &InvalidError{Field: "principalId", Message: "an admin cannot lower their own role; ask another admin"}
+		return Member{}, &input.Error{Field: "principalId", Message: "an admin cannot lower their own role; ask another admin", Kind: input.Rejected, Labelled: true}
 	}
 	client, err := s.Store.PrincipalClient(ctx, principalID)
 	if errors.Is(err, ErrPrincipalNotFound) || (err == nil && client != c.ClientID) {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
 
@@ -157,7 +158,7 @@ func (s Service) Codes() []string {
 
 func (s Service) authorize(ctx context.Context, c project.Caller, projectID string, allowed func(project.Role) bool) error {
 	if len(projectID) > data.MaxIDBytes {
-		return &data.InvalidError{Field: "projectId", Message: "is at most 200 bytes"}
+		return &input.Error{Field: "projectId", Message: "is at most 200 bytes", Labelled: true}
 	}
 	_, err := s.Projects.Authorize(ctx, c, projectID, allowed)
 	return err
@@ -171,15 +172,15 @@ func (s Service) Create(ctx context.Context, c project.Caller, projectID string,
 	}
 	switch n := len(codes); {
 	case n == 0:
-		return nil, &data.InvalidError{Field: "(body)", Message: `send 1 to 20 tasks: [{"code": "renewSubscriptions"}]`}
+		return nil, &input.Error{Field: "(body)", Message: `send 1 to 20 tasks: [{"code": "renewSubscriptions"}]`, Labelled: true}
 	case n > MaxCodes:
-		return nil, &data.InvalidError{Field: "(body)", Message: fmt.Sprintf("a call takes at most %d tasks; this one has %d", MaxCodes, n)}
+		return nil, &input.Error{Field: "(body)", Message: fmt.Sprintf("a call takes at most %d tasks; this one has %d", MaxCodes, n), Labelled: true}
 	}
 	var unique []string
 	for i, code := range codes {
 		if _, ok := s.Runners[code]; !ok {
-			return nil, &data.InvalidError{Field: fmt.Sprintf("[%d].code", i),
-				Message: fmt.Sprintf("unknown task code %q; the codes are %s", code, strings.Join(s.Codes(), ", "))}
+			return nil, &input.Error{Field: fmt.Sprintf("[%d].code", i),
+				Message: fmt.Sprintf("unknown task code %q; the codes are %s", code, strings.Join(s.Codes(), ", ")), Labelled: true}
 		}
 		if !slices.Contains(unique, code) {
 			unique = append(unique, code)

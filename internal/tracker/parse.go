@@ -47,11 +47,11 @@ var (
 // supportedDates states the range in errors.
 const supportedDates = "dates from 2000-01-01 to 2999-12-31 (UTC)"
 
-// inputErr turns input's refusal into the tracker's FieldError.
+// inputErr labels input's refusal the way every search error reads: "field: message".
 func inputErr(err error) error {
 	var bad *input.Error
 	if errors.As(err, &bad) {
-		return &FieldError{Field: bad.Field, Message: bad.Message}
+		return &input.Error{Field: bad.Field, Message: bad.Message, Labelled: true}
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
@@ -101,7 +102,7 @@ func TestParseRefusals(t *testing.T) {
 	}
 	for body, field := range cases {
 		_, _, err := Parse([]byte(body), now)
-		var fe *FieldError
+		var fe *input.Error
 		if !errors.As(err, &fe) || fe.Field != field {
 			t.Errorf("%s: %v, want an error on %s", body, err, field)
 		}
@@ -166,9 +167,9 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c, echo, err := Parse(body, now)
 		if err != nil {
-			var fe *FieldError
+			var fe *input.Error
 			if !errors.As(err, &fe) || fe.Message == "" {
-				t.Fatalf("error %v is not a FieldError with a message", err)
+				t.Fatalf("error %v is not an input.Error with a message", err)
 			}
 			return
 		}

@@ -27,6 +27,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
@@ -317,14 +318,6 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
-// FieldError is a search the service refuses, naming the field at fault.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
-
 func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return &input.Error{Field: field, Message: fmt.Sprintf(format, args...), Labelled: true}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // loopbackHost is the one local host the dev knob allows.
@@ -68,7 +70,7 @@ func (t Targets) allowed(ip netip.Addr) bool {
 // the address again at each connection (see Client), since DNS may answer
 // differently later.
 func (t Targets) Check(ctx context.Context, raw string) error {
-	invalid := func(msg string) error { return &InvalidError{Field: "url", Message: msg} }
+	invalid := func(msg string) error { return &input.Error{Field: "url", Message: msg, Labelled: true} }
 	if raw == "" {
 		return invalid("required")
 	}

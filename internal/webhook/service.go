@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -61,12 +62,12 @@ func (s Service) apply(ctx context.Context, e *Endpoint, in Input) error {
 	}
 	if in.Events != nil {
 		if len(*in.Events) == 0 {
-			return &InvalidError{Field: "events", Message: "name at least one of " + strings.Join(Types, ", ")}
+			return &input.Error{Field: "events", Message: "name at least one of " + strings.Join(Types, ", "), Labelled: true}
 		}
 		var events []string
 		for _, t := range *in.Events {
 			if !slices.Contains(Types, t) {
-				return &InvalidError{Field: "events", Message: fmt.Sprintf("unknown event type %q: use %s", t, strings.Join(Types, ", "))}
+				return &input.Error{Field: "events", Message: fmt.Sprintf("unknown event type %q: use %s", t, strings.Join(Types, ", ")), Labelled: true}
 			}
 			if !slices.Contains(events, t) {
 				events = append(events, t)
@@ -76,7 +77,7 @@ func (s Service) apply(ctx context.Context, e *Endpoint, in Input) error {
 	}
 	if in.Description != nil {
 		if !utf8.ValidString(*in.Description) || len(*in.Description) > MaxDescription {
-			return &InvalidError{Field: "description", Message: fmt.Sprintf("at most %d bytes of text", MaxDescription)}
+			return &input.Error{Field: "description", Message: fmt.Sprintf("at most %d bytes of text", MaxDescription), Labelled: true}
 		}
 		e.Description = *in.Description
 	}
@@ -96,10 +97,10 @@ func (s Service) Create(ctx context.Context, c project.Caller, projectID string,
 		return Endpoint{}, err
 	}
 	if in.URL == nil {
-		return Endpoint{}, &InvalidError{Field: "url", Message: "required"}
+		return Endpoint{}, &input.Error{Field: "url", Message: "required", Labelled: true}
 	}
 	if in.Events == nil {
-		return Endpoint{}, &InvalidError{Field: "events", Message: "required: " + strings.Join(Types, ", ")}
+		return Endpoint{}, &input.Error{Field: "events", Message: "required: " + strings.Join(Types, ", "), Labelled: true}
 	}
 	e := Endpoint{ID: "wh_" + s.NewID(), ProjectID: projectID, Enabled: true, CreatedAt: s.Now().UTC(), Secret: NewSecret()}
 	if err := s.apply(ctx, &e, in); err != nil {
@@ -110,7 +111,7 @@ func (s Service) Create(ctx context.Context, c project.Caller, projectID string,
 		return Endpoint{}, err
 	}
 	if len(existing) >= MaxEndpoints {
-		return Endpoint{}, &InvalidError{Field: "url", Message: fmt.Sprintf("a project has at most %d endpoints; delete one first", MaxEndpoints)}
+		return Endpoint{}, &input.Error{Field: "url", Message: fmt.Sprintf("a project has at most %d endpoints; delete one first", MaxEndpoints), Labelled: true}
 	}
 	return e, s.Store.PutEndpoint(ctx, e)
 }
@@ -133,7 +134,7 @@ func (s Service) Get(ctx context.Context, c project.Caller, projectID, id string
 
 func (s Service) endpoint(ctx context.Context, projectID, id string) (Endpoint, error) {
 	if len(id) > MaxIDBytes {
-		return Endpoint{}, &InvalidError{Field: "webhookId", Message: fmt.Sprintf("at most %d bytes", MaxIDBytes)}
+		return Endpoint{}, &input.Error{Field: "webhookId", Message: fmt.Sprintf("at most %d bytes", MaxIDBytes), Labelled: true}
 	}
 	return s.Store.Endpoint(ctx, projectID, id)
 }
@@ -186,12 +187,12 @@ func (s Service) Replay(ctx context.Context, c project.Caller, projectID, id, ev
 		return err
 	}
 	if !e.Enabled {
-		return &InvalidError{Field: "webhookId", Message: "the endpoint is disabled; enable it (PATCH enabled: true) before replaying"}
+		return &input.Error{Field: "webhookId", Message: "the endpoint is disabled; enable it (PATCH enabled: true) before replaying", Labelled: true}
 	}
 	if eventID != "" {
 		ref, err := ParseEventID(eventID)
 		if err != nil {
-			return &InvalidError{Field: "eventId", Message: "not an event id of this service"}
+			return &input.Error{Field: "eventId", Message: "not an event id of this service", Labelled: true}
 		}
 		if _, err := s.Store.FeedEvent(ctx, projectID, ref); err != nil {
 			return err

@@ -68,14 +68,6 @@ var (
 	ErrEventNotFound = errors.New("event not found")
 )
 
-// InvalidError is input that cannot be accepted; Field names what to fix.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
-
 // Endpoint is a receiver of a project's events.
 type Endpoint struct {
 	ID          string

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 func TestPublicRefusesPrivateLoopbackLinkLocalAndMetadata(t *testing.T) {
@@ -40,7 +42,7 @@ func TestCheckURLAllowsOnlyHTTPSOrTheLocalReceiver(t *testing.T) {
 		"https://user:pw@93.184.216.34/", "ftp://93.184.216.34/", "/relative", "https://93.184.216.34/#frag",
 		"https://" + strings.Repeat("a", MaxURLBytes) + ".com/",
 	} {
-		var invalid *InvalidError
+		var invalid *input.Error
 		if err := prod.Check(ctx, u); !errors.As(err, &invalid) {
 			t.Errorf("%q accepted in production (%v)", u, err)
 		}
