@@ -24,13 +24,17 @@ type Accounts struct {
 
 func accountKey(e *data.Entity, code string) string { return e.Name + "/" + code }
 
+// accountStampTick is the resolution DynamoDB keeps record times at
+// (data.StampLayout's 7 fractional digits).
+const accountStampTick = 100 * time.Nanosecond
+
 // storedAccount is rec as DynamoDB keeps it: only the entity's fields
 // with a value, times in UTC at srvDateUTC's resolution, nothing shared
 // with the caller.
 func storedAccount(e *data.Entity, rec data.Record) (data.Record, error) {
 	out := rec
 	out.Entity = e.Name
-	out.SrvDateUTC = rec.SrvDateUTC.UTC().Truncate(100 * time.Nanosecond)
+	out.SrvDateUTC = rec.SrvDateUTC.UTC().Truncate(accountStampTick)
 	out.Values = make(map[string]any, len(rec.Values))
 	for name, v := range rec.Values {
 		if _, ok := e.Field(name); !ok || v == nil {
@@ -40,7 +44,7 @@ func storedAccount(e *data.Entity, rec data.Record) (data.Record, error) {
 		case string, int64, data.Dec, bool:
 			out.Values[name] = x
 		case time.Time:
-			out.Values[name] = x.UTC().Truncate(100 * time.Nanosecond)
+			out.Values[name] = x.UTC().Truncate(accountStampTick)
 		case []byte:
 			out.Values[name] = slices.Clone(x)
 		default:
@@ -84,7 +88,7 @@ func (s *Accounts) SaveAccount(_ context.Context, projectID string, e *data.Enti
 	switch {
 	case old == nil && exists:
 		return data.ErrChanged
-	case old != nil && (!exists || !cur.SrvDateUTC.Equal(old.SrvDateUTC.UTC().Truncate(100*time.Nanosecond))):
+	case old != nil && (!exists || !cur.SrvDateUTC.Equal(old.SrvDateUTC.UTC().Truncate(accountStampTick))):
 		return data.ErrChanged
 	}
 	lic, counted := s.licences[projectID]
