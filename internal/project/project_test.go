@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -61,7 +62,7 @@ func newFixture(t *testing.T) fixture {
 
 // isInvalid reports whether err is bad input about field.
 func isInvalid(err error, field string) bool {
-	var invalid *project.InvalidError
+	var invalid *input.Error
 	return errors.As(err, &invalid) && invalid.Field == field
 }
 
