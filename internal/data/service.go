@@ -49,7 +49,10 @@ type Read struct {
 	Cursor     string
 	// Limit is the most records returned.
 	Limit int
-	// MaxScanned bounds the items read when Match rejects some.
+	// MaxScanned bounds the items read when Match rejects some (at
+	// least Limit+1, logically deleted items included): a read that
+	// reaches it returns what it found and a cursor, which may lead to
+	// an empty page.
 	MaxScanned int
 	// Match selects records; nil selects all. Logically deleted records
 	// are never returned.

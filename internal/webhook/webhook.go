@@ -126,12 +126,16 @@ type Attempt struct {
 
 // Store keeps endpoints, events and attempts.
 type Store interface {
-	// PutEndpoint writes a new endpoint.
+	// PutEndpoint writes a new endpoint; it writes nothing, and returns an
+	// error, when the project has one with e's id.
 	PutEndpoint(ctx context.Context, e Endpoint) error
 	// UpdateEndpoint writes e only if it exists (ErrNotFound otherwise).
 	UpdateEndpoint(ctx context.Context, e Endpoint) error
+	// Endpoint returns a project's endpoint or ErrNotFound.
 	Endpoint(ctx context.Context, projectID, id string) (Endpoint, error)
+	// Endpoints lists a project's endpoints by id.
 	Endpoints(ctx context.Context, projectID string) ([]Endpoint, error)
+	// DeleteEndpoint deletes an endpoint; a missing one is no error.
 	DeleteEndpoint(ctx context.Context, projectID, id string) error
 	// DisableEndpoint disables an enabled endpoint and records ev, its
 	// webhook.disabled event, at once, the event's id kept on the endpoint
@@ -141,10 +145,13 @@ type Store interface {
 	// DisabledAnnounced records that the endpoint's DisabledEvent eventID
 	// is queued.
 	DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error
-	// MarkSlow paces the endpoint's deliveries until until.
+	// MarkSlow paces the endpoint's deliveries until until. This and the
+	// other marks below change nothing, and return no error, for an
+	// endpoint that is gone.
 	MarkSlow(ctx context.Context, projectID, id string, until time.Time) error
 	// Lease takes the endpoint's delivery lease until until, if no other
-	// delivery holds it at now; it returns whether it did.
+	// delivery holds it at now (a lease ending at now still holds); it
+	// returns whether it did. Of concurrent leases one wins.
 	Lease(ctx context.Context, projectID, id string, now, until time.Time) (bool, error)
 	// Release gives back the lease taken until until.
 	Release(ctx context.Context, projectID, id string, until time.Time) error
@@ -156,13 +163,17 @@ type Store interface {
 
 	// FeedEvent reads one event of a project.
 	FeedEvent(ctx context.Context, projectID string, ref Ref) (Event, error)
-	// FeedEvents lists a project's events oldest first: after ref when it is
-	// set, else from since.
+	// FeedEvents lists a project's unexpired events oldest first, at most
+	// limit: those after ref when it is set, else from since on.
 	FeedEvents(ctx context.Context, projectID string, after Ref, since time.Time, limit int) ([]Event, error)
 	// PutEvent records an event that is not a tracking notification.
 	PutEvent(ctx context.Context, ev Event, ref Ref, ttl time.Duration) error
 
+	// PutAttempt records an attempt, kept ttl; two attempts of one
+	// instant are two records.
 	PutAttempt(ctx context.Context, a Attempt, ttl time.Duration) error
+	// Attempts pages through a webhook's attempts, newest first; a cursor
+	// of another webhook's is page.ErrBadCursor.
 	Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[Attempt], error)
 }
 
