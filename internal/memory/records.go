@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
@@ -120,7 +121,7 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 		nv, _ := rec.Values[fk.Name].(string)
 		ov, _ := oldValues[fk.Name].(string)
 		if nv != ov && nv != "" && !s.live(projectID, fk.References, nv) {
-			return &data.InvalidError{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, nv, fk.References)}
+			return &input.Error{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, nv, fk.References), Labelled: true}
 		}
 	}
 	for _, fk := range e.ForeignKeys() {

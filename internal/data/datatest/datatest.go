@@ -16,6 +16,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
@@ -215,9 +216,9 @@ func concurrentSavesOfOneVersionHaveOneWinner(t *testing.T, f fixture) {
 
 func invalidField(t *testing.T, err error, field string) {
 	t.Helper()
-	var ie *data.InvalidError
+	var ie *input.Error
 	if !errors.As(err, &ie) || ie.Field != field {
-		t.Errorf("%v, want an InvalidError naming %s", err, field)
+		t.Errorf("%v, want an input error naming %s", err, field)
 	}
 }
 
