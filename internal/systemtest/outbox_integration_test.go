@@ -369,7 +369,7 @@ func TestOutboxLastDeliveryOfAClaimedSendFailsTheItem(t *testing.T) {
 	if err := store.ClaimSend(ctx, projectID, it.ID, "another-worker", now); err != nil {
 		t.Fatal(err)
 	}
-	task, _ := json.Marshal(outbox.Task{ProjectID: projectID, OutboxID: it.ID})
+	task, _ := json.Marshal(map[string]string{"projectId": projectID, "outboxId": it.ID}) // the report queue's message, by its wire names
 	deliver := func(count string) events.SQSEventResponse {
 		ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-" + count, Body: string(task), Attributes: map[string]string{"ApproximateReceiveCount": count}}}}
 		resp, err := e.App.QueueHandlers()["report-worker"](ctx, ev)
