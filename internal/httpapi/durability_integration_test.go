@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
-	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/sweep"
@@ -166,7 +165,7 @@ func TestSweeperFinishesMessageRequestWhoseMessageWasLost(t *testing.T) {
 }
 
 // awaitRequest waits until the request is processed.
-func awaitRequest(t *testing.T, e *apitest.Env, id string) message.Request {
+func awaitRequest(t *testing.T, e *apitest.Env, id string) request.Request {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {

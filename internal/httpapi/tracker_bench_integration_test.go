@@ -111,7 +111,7 @@ type tsbClient struct {
 	id       string
 	token    string
 	requests int // in all: answer and history
-	answer   []message.Request
+	answer   []request.Request
 }
 
 func (c *tsbClient) history() int { return c.requests - tsbAnswer }
@@ -233,10 +233,19 @@ type tsbMarker struct {
 }
 
 type tsbChunk struct {
-	PK        string            `dynamodbav:"PK"`
-	SK        string            `dynamodbav:"SK"`
-	Messages  []message.Message `dynamodbav:"messages"`
-	ExpiresAt int64             `dynamodbav:"expiresAt"`
+	PK        string       `dynamodbav:"PK"`
+	SK        string       `dynamodbav:"SK"`
+	Messages  []tsbMessage `dynamodbav:"messages"`
+	ExpiresAt int64        `dynamodbav:"expiresAt"`
+}
+
+type tsbMessage struct {
+	ID                string    `dynamodbav:"id"`
+	ExternalReference string    `dynamodbav:"ref,omitempty"`
+	Type              string    `dynamodbav:"type,omitempty"`
+	Status            string    `dynamodbav:"status"`
+	Errors            []string  `dynamodbav:"errors,omitempty"`
+	ProcessedAt       time.Time `dynamodbav:"processedAt"`
 }
 
 // tsbHistory is the i-th history request of a client: one message.
@@ -262,7 +271,7 @@ func (h tsbHistory) items() ([]map[string]types.AttributeValue, error) {
 	processed := h.at.Add(2 * time.Second)
 	pk, gsi2sk := "REQ#"+h.id, h.at.UTC().Format(tsbStoreTime)+"#"+h.id
 	sum := request.Summary{Total: 1}
-	m := message.Message{ID: uuid.Must(uuid.NewV7()).String(), ExternalReference: h.ref, Type: h.facet.Type, Status: h.facet.Status, ProcessedAt: processed}
+	m := tsbMessage{ID: uuid.Must(uuid.NewV7()).String(), ExternalReference: h.ref, Type: h.facet.Type, Status: string(h.facet.Status), ProcessedAt: processed}
 	reason := ""
 	switch h.facet.Status {
 	case request.Complete:
@@ -292,7 +301,7 @@ func (h tsbHistory) items() ([]map[string]types.AttributeValue, error) {
 			return nil, err
 		}
 	}
-	if err := add(tsbChunk{PK: pk, SK: "RES#000", Messages: []message.Message{m}, ExpiresAt: expires}); err != nil {
+	if err := add(tsbChunk{PK: pk, SK: "RES#000", Messages: []tsbMessage{m}, ExpiresAt: expires}); err != nil {
 		return nil, err
 	}
 	err := add(tsbRequestItem{

@@ -92,11 +92,20 @@ type Submission struct {
 
 // hash identifies the submission's content for idempotent retries.
 func (s Submission) hash() string {
+	// The shape is fixed: stored jobs keep the hash of their submission.
+	type item struct {
+		N string `json:"n"`
+		C string `json:"c,omitempty"`
+	}
+	items := make([]item, len(s.Items))
+	for i, it := range s.Items {
+		items[i] = item{it.TrackingNumber, it.Carrier}
+	}
 	b, _ := json.Marshal(struct {
 		A Action
-		I []Item
+		I []item
 		R string
-	}{s.Action, s.Items, s.ExternalReference})
+	}{s.Action, items, s.ExternalReference})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
