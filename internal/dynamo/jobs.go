@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
-	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 var _ job.Store = (*Store)(nil)
@@ -253,33 +253,32 @@ func (s *Store) Jobs(ctx context.Context, projectID string, now time.Time, req p
 }
 
 // SetStatus implements job.Store.
-func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at time.Time, from ...job.Status) error {
-	values := map[string]types.AttributeValue{
-		":to": &types.AttributeValueMemberS{Value: string(status)},
+func (s *Store) SetStatus(ctx context.Context, j job.Job, from ...job.Status) error {
+	values := map[string]types.AttributeValue{":to": str(string(j.Status))}
+	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
+	set, remove := []string{"#s = :to"}, []string(nil)
+	if j.FailureReason != "" {
+		set, values[":why"] = append(set, "failureReason = :why"), str(j.FailureReason)
+	} else {
+		remove = append(remove, "failureReason")
 	}
-	cond := "attribute_exists(PK) AND #s IN ("
-	for i, f := range from {
-		name := ":f" + strconv.Itoa(i)
-		values[name] = &types.AttributeValueMemberS{Value: string(f)}
-		if i > 0 {
-			cond += ", "
-		}
-		cond += name
+	if !j.CompletedAt.IsZero() {
+		set, values[":at"] = append(set, "completedAt = :at"), str(formatTime(j.CompletedAt))
+	} else {
+		remove = append(remove, "completedAt")
 	}
-	cond += ")"
-	update := "SET #s = :to"
-	switch status {
-	case job.NotAccepted:
-		// Refused work is the caller's to send again, not the sweeper's.
-		update += ", failureReason = :why, completedAt = :at" + removeSweep
-		values[":why"] = &types.AttributeValueMemberS{Value: "queue unavailable"}
-		values[":at"] = &types.AttributeValueMemberS{Value: formatTime(at)}
-	case job.Accepted:
-		update += ", " + setSweep(values, id, sweep.Deadline(sweep.Waiting, at)) + " REMOVE failureReason, completedAt"
+	if !j.SweepAt.IsZero() {
+		set = append(set, setSweep(values, j.ID, j.SweepAt))
+	} else {
+		remove = append(remove, attrGSI3PK, attrGSI3SK)
+	}
+	update := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
 	}
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
-		Key:                       requestKey(id),
+		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       &cond,
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -292,25 +291,32 @@ func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at 
 	if err != nil {
 		return err
 	}
-	return s.reindexJob(ctx, out.Attributes, func(j *job.Job) { j.Status = status })
+	return s.reindexJob(ctx, out.Attributes, func(old *job.Job) { old.Status = j.Status })
 }
 
-// Start implements job.Store. Every attempt moves the job's sweep
-// deadline: a job whose attempts keep coming is not stuck.
-func (s *Store) Start(ctx context.Context, id string, at time.Time) (time.Time, error) {
-	values := map[string]types.AttributeValue{
-		":to": str(string(job.InProgress)),
-		":at": str(formatTime(at)),
-		":f0": str(string(job.Accepted)),
-		":f1": str(string(job.Queued)),
-		":f2": str(string(job.InProgress)),
+// statusValues names each status of from as a value and lists the names.
+func statusValues(values map[string]types.AttributeValue, from []job.Status) string {
+	names := make([]string, len(from))
+	for i, f := range from {
+		names[i] = ":f" + strconv.Itoa(i)
+		values[names[i]] = str(string(f))
 	}
-	update := "SET #s = :to, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, id, sweep.Deadline(sweep.Running, at))
+	return strings.Join(names, ", ")
+}
+
+// Start implements job.Store.
+func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.Time, error) {
+	values := map[string]types.AttributeValue{
+		":to": str(string(j.Status)),
+		":at": str(formatTime(j.StartedAt)),
+	}
+	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
+	update := "SET #s = :to, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, j.ID, j.SweepAt)
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
-		Key:                       requestKey(id),
+		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
-		ConditionExpression:       aws.String("attribute_exists(PK) AND #s IN (:f0, :f1, :f2)"),
+		ConditionExpression:       &cond,
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllOld,
@@ -325,11 +331,11 @@ func (s *Store) Start(ctx context.Context, id string, at time.Time) (time.Time, 
 	if err := attributevalue.UnmarshalMap(out.Attributes, &old); err != nil {
 		return time.Time{}, err
 	}
-	started := at.UTC()
+	started := j.StartedAt.UTC()
 	if old.StartedAt != "" {
 		started = parseTime(old.StartedAt)
 	}
-	return started, s.reindexJob(ctx, out.Attributes, func(j *job.Job) { j.Status = job.InProgress })
+	return started, s.reindexJob(ctx, out.Attributes, func(old *job.Job) { old.Status = j.Status })
 }
 
 // reindexJob moves the tracker's markers from the job's old state (the

@@ -109,7 +109,12 @@ func TestSweeperFinishesJobStuckInProgress(t *testing.T) {
 	loseQueuedWork(t, e)
 	j := submit(t, e, token, p.ProjectID, "ADD", numbers(dhl(1), dhl(2)))
 	e.Advance(time.Minute)
-	if _, err := e.API.Jobs.Store.Start(context.Background(), j.JobID, e.Clock()); err != nil {
+	stored, err := e.API.Jobs.Store.Job(context.Background(), j.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, from := stored.Start(e.Clock())
+	if _, err := e.API.Jobs.Store.Start(context.Background(), running, from...); err != nil {
 		t.Fatal(err)
 	}
 	e.Advance(sweep.WaitLimit + time.Minute)

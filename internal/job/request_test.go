@@ -44,7 +44,7 @@ func TestJobStatusesMapOntoRequestStatuses(t *testing.T) {
 	if got := done.Request().Status(); got != request.Failed {
 		t.Errorf("COMPLETED with failed numbers: request %s, want Failed", got)
 	}
-	want := []request.Facet{{MessageType, request.Failed}, {MessageType, request.Invalid}, {MessageType, request.Complete}}
+	want := []request.Facet{{Type: MessageType, Status: request.Failed}, {Type: MessageType, Status: request.Invalid}, {Type: MessageType, Status: request.Complete}}
 	if got := done.Facets(); !slices.Equal(got, want) {
 		t.Errorf("facets %+v, want %+v", got, want)
 	}
