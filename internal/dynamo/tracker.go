@@ -63,7 +63,7 @@ func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, fr
 			out = append(out, request.Entry{ID: id, ReceivedAt: parseTime(at)})
 		}
 	}
-	return out, nil
+	return out[:min(len(out), limit)], nil
 }
 
 // Requests implements request.Store.

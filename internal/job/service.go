@@ -169,8 +169,8 @@ func (s Service) enqueue(ctx context.Context, j Job, now time.Time) (Job, error)
 }
 
 func (s Service) notQueued(ctx context.Context, j Job, cause error) (Job, error) {
-	refused, from := j.Refuse(s.Now().UTC())
-	err := s.Store.SetStatus(ctx, refused, from...)
+	j, from := j.Refuse(s.Now().UTC())
+	err := s.Store.SetStatus(ctx, j, from...)
 	if errors.Is(err, ErrStatusConflict) {
 		// The send did reach the queue after all: the job is running.
 		return s.Store.Job(ctx, j.ID)
@@ -178,7 +178,7 @@ func (s Service) notQueued(ctx context.Context, j Job, cause error) (Job, error)
 	if err != nil {
 		return Job{}, errors.Join(cause, err)
 	}
-	return refused, &NotQueuedError{Job: refused, Cause: cause}
+	return j, &NotQueuedError{Job: j, Cause: cause}
 }
 
 func (s Service) replay(ctx context.Context, c project.Caller, projectID string, sub Submission, now time.Time) (Job, error) {
