@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
-	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 var _ job.Store = (*Store)(nil)
@@ -41,23 +41,49 @@ type jobItem struct {
 	StartedAt         string     `dynamodbav:"startedAt,omitempty"`
 	CompletedAt       string     `dynamodbav:"completedAt,omitempty"`
 	ExpiresAt         int64      `dynamodbav:"expiresAt"`
-	Counts            job.Counts `dynamodbav:"counts"`
+	Counts            countsAttr `dynamodbav:"counts"`
 	FailureReason     string     `dynamodbav:"failureReason,omitempty"`
 	IdempotencyKey    string     `dynamodbav:"idempotencyKey,omitempty"`
 	BodyHash          string     `dynamodbav:"bodyHash"`
 }
 
+// countsAttr is a job's job.Counts as stored.
+type countsAttr struct {
+	Total         int `dynamodbav:"total"`
+	Added         int `dynamodbav:"added"`
+	Renewed       int `dynamodbav:"renewed"`
+	Removed       int `dynamodbav:"removed"`
+	Invalid       int `dynamodbav:"invalid"`
+	Duplicate     int `dynamodbav:"duplicate"`
+	NotAssociated int `dynamodbav:"notAssociated"`
+	Failed        int `dynamodbav:"failed"`
+}
+
+// itemAttr is a submitted job.Item as stored.
+type itemAttr struct {
+	TrackingNumber string `dynamodbav:"n"`
+	Carrier        string `dynamodbav:"c,omitempty"`
+}
+
+// resultAttr is a job.Result as stored.
+type resultAttr struct {
+	TrackingNumber string `dynamodbav:"n"`
+	Carrier        string `dynamodbav:"c,omitempty"`
+	Outcome        string `dynamodbav:"o"`
+	Message        string `dynamodbav:"m,omitempty"`
+}
+
 type itemsChunk struct {
 	PK        string     `dynamodbav:"PK"`
 	SK        string     `dynamodbav:"SK"`
-	Items     []job.Item `dynamodbav:"items"`
+	Items     []itemAttr `dynamodbav:"items"`
 	ExpiresAt int64      `dynamodbav:"expiresAt"`
 }
 
 type resultsChunk struct {
 	PK        string       `dynamodbav:"PK"`
 	SK        string       `dynamodbav:"SK"`
-	Results   []job.Result `dynamodbav:"results"`
+	Results   []resultAttr `dynamodbav:"results"`
 	ExpiresAt int64        `dynamodbav:"expiresAt"`
 }
 
@@ -94,7 +120,7 @@ func newJobItem(j job.Job) jobItem {
 		Kind: "job", ID: j.ID, ProjectID: j.ProjectID, ClientID: j.ClientID, PrincipalID: j.PrincipalID,
 		Action: string(j.Action), Status: string(j.Status), ExternalReference: j.ExternalReference,
 		CreatedAt: created, StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt),
-		ExpiresAt: j.ExpiresAt.Unix(), Counts: j.Counts, FailureReason: j.FailureReason,
+		ExpiresAt: j.ExpiresAt.Unix(), Counts: countsAttr(j.Counts), FailureReason: j.FailureReason,
 		IdempotencyKey: j.IdempotencyKey, BodyHash: j.BodyHash,
 	}
 }
@@ -104,7 +130,7 @@ func (it jobItem) job() job.Job {
 		ID: it.ID, ProjectID: it.ProjectID, ClientID: it.ClientID, PrincipalID: it.PrincipalID,
 		Action: job.Action(it.Action), Status: job.Status(it.Status), ExternalReference: it.ExternalReference,
 		CreatedAt: parseTime(it.CreatedAt), StartedAt: parseTime(it.StartedAt), CompletedAt: parseTime(it.CompletedAt),
-		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Counts: it.Counts, FailureReason: it.FailureReason,
+		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Counts: job.Counts(it.Counts), FailureReason: it.FailureReason,
 		IdempotencyKey: it.IdempotencyKey, BodyHash: it.BodyHash,
 		SweepAt: sweepDue(it.GSI3SK), Requeues: it.Requeues,
 	}
@@ -140,7 +166,10 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 	}
 	writes = append(writes, w)
 	for i := 0; i*chunkSize < len(items); i++ {
-		chunk := items[i*chunkSize : min((i+1)*chunkSize, len(items))]
+		chunk := make([]itemAttr, 0, chunkSize)
+		for _, it := range items[i*chunkSize : min((i+1)*chunkSize, len(items))] {
+			chunk = append(chunk, itemAttr(it))
+		}
 		w, err := put(s.Table, itemsChunk{PK: requestPK(j.ID), SK: chunkSK(skInputChunk, i), Items: chunk, ExpiresAt: expires}, "")
 		if err != nil {
 			return err
@@ -224,33 +253,32 @@ func (s *Store) Jobs(ctx context.Context, projectID string, now time.Time, req p
 }
 
 // SetStatus implements job.Store.
-func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at time.Time, from ...job.Status) error {
-	values := map[string]types.AttributeValue{
-		":to": &types.AttributeValueMemberS{Value: string(status)},
+func (s *Store) SetStatus(ctx context.Context, j job.Job, from ...job.Status) error {
+	values := map[string]types.AttributeValue{":to": str(string(j.Status))}
+	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
+	set, remove := []string{"#s = :to"}, []string(nil)
+	if j.FailureReason != "" {
+		set, values[":why"] = append(set, "failureReason = :why"), str(j.FailureReason)
+	} else {
+		remove = append(remove, "failureReason")
 	}
-	cond := "attribute_exists(PK) AND #s IN ("
-	for i, f := range from {
-		name := ":f" + strconv.Itoa(i)
-		values[name] = &types.AttributeValueMemberS{Value: string(f)}
-		if i > 0 {
-			cond += ", "
-		}
-		cond += name
+	if !j.CompletedAt.IsZero() {
+		set, values[":at"] = append(set, "completedAt = :at"), str(formatTime(j.CompletedAt))
+	} else {
+		remove = append(remove, "completedAt")
 	}
-	cond += ")"
-	update := "SET #s = :to"
-	switch status {
-	case job.NotAccepted:
-		// Refused work is the caller's to send again, not the sweeper's.
-		update += ", failureReason = :why, completedAt = :at" + removeSweep
-		values[":why"] = &types.AttributeValueMemberS{Value: "queue unavailable"}
-		values[":at"] = &types.AttributeValueMemberS{Value: formatTime(at)}
-	case job.Accepted:
-		update += ", " + setSweep(values, id, sweep.Deadline(sweep.Waiting, at)) + " REMOVE failureReason, completedAt"
+	if !j.SweepAt.IsZero() {
+		set = append(set, setSweep(values, j.ID, j.SweepAt))
+	} else {
+		remove = append(remove, attrGSI3PK, attrGSI3SK)
+	}
+	update := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
 	}
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
-		Key:                       requestKey(id),
+		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       &cond,
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -263,25 +291,32 @@ func (s *Store) SetStatus(ctx context.Context, id string, status job.Status, at 
 	if err != nil {
 		return err
 	}
-	return s.reindexJob(ctx, out.Attributes, func(j *job.Job) { j.Status = status })
+	return s.reindexJob(ctx, out.Attributes, func(old *job.Job) { old.Status = j.Status })
 }
 
-// Start implements job.Store. Every attempt moves the job's sweep
-// deadline: a job whose attempts keep coming is not stuck.
-func (s *Store) Start(ctx context.Context, id string, at time.Time) (time.Time, error) {
-	values := map[string]types.AttributeValue{
-		":to": str(string(job.InProgress)),
-		":at": str(formatTime(at)),
-		":f0": str(string(job.Accepted)),
-		":f1": str(string(job.Queued)),
-		":f2": str(string(job.InProgress)),
+// statusValues names each status of from as a value and lists the names.
+func statusValues(values map[string]types.AttributeValue, from []job.Status) string {
+	names := make([]string, len(from))
+	for i, f := range from {
+		names[i] = ":f" + strconv.Itoa(i)
+		values[names[i]] = str(string(f))
 	}
-	update := "SET #s = :to, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, id, sweep.Deadline(sweep.Running, at))
+	return strings.Join(names, ", ")
+}
+
+// Start implements job.Store.
+func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.Time, error) {
+	values := map[string]types.AttributeValue{
+		":to": str(string(j.Status)),
+		":at": str(formatTime(j.StartedAt)),
+	}
+	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
+	update := "SET #s = :to, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, j.ID, j.SweepAt)
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
-		Key:                       requestKey(id),
+		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
-		ConditionExpression:       aws.String("attribute_exists(PK) AND #s IN (:f0, :f1, :f2)"),
+		ConditionExpression:       &cond,
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllOld,
@@ -296,11 +331,11 @@ func (s *Store) Start(ctx context.Context, id string, at time.Time) (time.Time, 
 	if err := attributevalue.UnmarshalMap(out.Attributes, &old); err != nil {
 		return time.Time{}, err
 	}
-	started := at.UTC()
+	started := j.StartedAt.UTC()
 	if old.StartedAt != "" {
 		started = parseTime(old.StartedAt)
 	}
-	return started, s.reindexJob(ctx, out.Attributes, func(j *job.Job) { j.Status = job.InProgress })
+	return started, s.reindexJob(ctx, out.Attributes, func(old *job.Job) { old.Status = j.Status })
 }
 
 // reindexJob moves the tracker's markers from the job's old state (the
@@ -327,7 +362,7 @@ func requestKey(id string) item {
 
 // Finish implements job.Store.
 func (s *Store) Finish(ctx context.Context, j job.Job) error {
-	counts, err := attributevalue.Marshal(j.Counts)
+	counts, err := attributevalue.Marshal(countsAttr(j.Counts))
 	if err != nil {
 		return err
 	}
@@ -364,12 +399,24 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 
 // Items implements job.Store.
 func (s *Store) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
-	return readChunks(ctx, s, j.ID, skInputChunk, func(c itemsChunk) []job.Item { return c.Items })
+	return readChunks(ctx, s, j.ID, skInputChunk, func(c itemsChunk) []job.Item {
+		out := make([]job.Item, len(c.Items))
+		for i, it := range c.Items {
+			out[i] = job.Item(it)
+		}
+		return out
+	})
 }
 
 // Results implements job.Store.
 func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
-	return readChunks(ctx, s, j.ID, skResultChunk, func(c resultsChunk) []job.Result { return c.Results })
+	return readChunks(ctx, s, j.ID, skResultChunk, func(c resultsChunk) []job.Result {
+		out := make([]job.Result, len(c.Results))
+		for i, r := range c.Results {
+			out[i] = job.Result{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier, Outcome: job.Outcome(r.Outcome), Message: r.Message}
+		}
+		return out
+	})
 }
 
 // readChunks reads a request's chunk items of one kind, C, and returns
@@ -417,7 +464,10 @@ func (s *Store) SaveResults(ctx context.Context, j job.Job, results []job.Result
 	expires := j.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
 	for i := 0; i*chunkSize < len(results); i++ {
-		chunk := results[i*chunkSize : min((i+1)*chunkSize, len(results))]
+		chunk := make([]resultAttr, 0, chunkSize)
+		for _, r := range results[i*chunkSize : min((i+1)*chunkSize, len(results))] {
+			chunk = append(chunk, resultAttr{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier, Outcome: string(r.Outcome), Message: r.Message})
+		}
 		w, err := put(s.Table, resultsChunk{PK: requestPK(j.ID), SK: chunkSK(skResultChunk, i), Results: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
 		if err != nil {
 			return err

@@ -50,7 +50,7 @@ func subscribe(t *testing.T, s *Store, projectID string, numbers ...string) {
 	}
 }
 
-func injectOnly(t *testing.T, svc message.Service, clientID string, in ...message.Incoming) message.Request {
+func injectOnly(t *testing.T, svc message.Service, clientID string, in ...message.Incoming) request.Request {
 	t.Helper()
 	r, err := svc.Inject(context.Background(), clientID, "b", in)
 	if err != nil {
@@ -121,7 +121,7 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	n := dhlNumber(1)
 	subscribe(t, s, "p1", n)
 
-	process := func(r message.Request, wantErr bool) {
+	process := func(r request.Request, wantErr bool) {
 		t.Helper()
 		err := svc.Process(ctx, r.ID)
 		if wantErr != (err != nil) {
@@ -177,7 +177,7 @@ func TestNotificationsOfManyNumbersPartlyWrittenBeforeACrashAreCompletedOnRedeli
 	}
 	subscribe(t, s, "p1", numbers...)
 	subscribe(t, s, "p2", numbers[:5]...)
-	inject := func(status, at string) message.Request {
+	inject := func(status, at string) request.Request {
 		var in []message.Incoming
 		for _, n := range numbers {
 			in = append(in, eventIn(n, status, at))
@@ -314,7 +314,7 @@ func TestTwoClientsRacingOnFreshNumbersGetOneOwnerEach(t *testing.T) {
 	svc := processor(s, s)
 	const count = 20
 	clients := []string{"acme", "globex"}
-	reqs := make([]message.Request, len(clients))
+	reqs := make([]request.Request, len(clients))
 	for c, client := range clients {
 		var in []message.Incoming
 		for i := range count {
@@ -330,7 +330,7 @@ func TestTwoClientsRacingOnFreshNumbersGetOneOwnerEach(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	outcomes := make([][]message.Message, len(clients))
+	outcomes := make([][]request.Message, len(clients))
 	invalid := 0
 	for c := range clients {
 		if errs[c] != nil {
@@ -383,7 +383,7 @@ type failingOutcomes struct{ *Store }
 
 var errSave = errors.New("outcomes not saved")
 
-func (failingOutcomes) SaveOutcomes(context.Context, message.Request, []message.Message) error {
+func (failingOutcomes) SaveOutcomes(context.Context, request.Request, []request.Message) error {
 	return errSave
 }
 

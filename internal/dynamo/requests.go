@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -9,32 +10,43 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
-var _ message.Store = (*Store)(nil)
+var _ request.Store = (*Store)(nil)
 
 // requestItem is a message injection (kind "messages").
 type requestItem struct {
-	PK             string          `dynamodbav:"PK"`
-	SK             string          `dynamodbav:"SK"`
-	GSI2PK         string          `dynamodbav:"GSI2PK"`
-	GSI2SK         string          `dynamodbav:"GSI2SK"`
-	GSI3PK         string          `dynamodbav:"GSI3PK,omitempty"`
-	GSI3SK         string          `dynamodbav:"GSI3SK,omitempty"`
-	Kind           string          `dynamodbav:"kind"`
-	ID             string          `dynamodbav:"id"`
-	ClientID       string          `dynamodbav:"clientId"`
-	BatchReference string          `dynamodbav:"batchReference"`
-	ReceivedAt     string          `dynamodbav:"receivedAt"`
-	ProcessedAt    string          `dynamodbav:"processedAt,omitempty"`
-	ExpiresAt      int64           `dynamodbav:"expiresAt"`
-	Summary        request.Summary `dynamodbav:"summary"`
-	Status         string          `dynamodbav:"status"`
-	Facets         []facetAttr     `dynamodbav:"facets"`
-	FailureReason  string          `dynamodbav:"failureReason,omitempty"`
+	PK             string      `dynamodbav:"PK"`
+	SK             string      `dynamodbav:"SK"`
+	GSI2PK         string      `dynamodbav:"GSI2PK"`
+	GSI2SK         string      `dynamodbav:"GSI2SK"`
+	GSI3PK         string      `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK         string      `dynamodbav:"GSI3SK,omitempty"`
+	Kind           string      `dynamodbav:"kind"`
+	ID             string      `dynamodbav:"id"`
+	ClientID       string      `dynamodbav:"clientId"`
+	BatchReference string      `dynamodbav:"batchReference"`
+	ReceivedAt     string      `dynamodbav:"receivedAt"`
+	ProcessedAt    string      `dynamodbav:"processedAt,omitempty"`
+	ExpiresAt      int64       `dynamodbav:"expiresAt"`
+	Summary        summaryAttr `dynamodbav:"summary"`
+	Status         string      `dynamodbav:"status"`
+	Facets         []facetAttr `dynamodbav:"facets"`
+	FailureReason  string      `dynamodbav:"failureReason,omitempty"`
+}
+
+// summaryAttr is a request.Summary as stored; its attribute names are the
+// field names.
+type summaryAttr struct {
+	Total      int `dynamodbav:"Total"`
+	Queued     int `dynamodbav:"Queued"`
+	Processing int `dynamodbav:"Processing"`
+	Cancelled  int `dynamodbav:"Cancelled"`
+	Failed     int `dynamodbav:"Failed"`
+	Invalid    int `dynamodbav:"Invalid"`
+	Complete   int `dynamodbav:"Complete"`
 }
 
 type facetAttr struct {
@@ -50,21 +62,44 @@ func facetAttrs(fs []request.Facet) []facetAttr {
 	return out
 }
 
+// messageAttr is a request.Message as stored in a chunk.
+type messageAttr struct {
+	ID                string    `dynamodbav:"id"`
+	ExternalReference string    `dynamodbav:"ref,omitempty"`
+	Type              string    `dynamodbav:"type,omitempty"`
+	Payload           string    `dynamodbav:"payload,omitempty"`
+	Status            string    `dynamodbav:"status"`
+	Errors            []string  `dynamodbav:"errors,omitempty"`
+	ProcessedAt       time.Time `dynamodbav:"processedAt"`
+}
+
+func newMessageAttr(m request.Message) messageAttr {
+	return messageAttr{ID: m.ID, ExternalReference: m.ExternalReference, Type: m.Type, Payload: m.Payload,
+		Status: string(m.Status), Errors: m.Errors, ProcessedAt: m.ProcessedAt}
+}
+
+func (a messageAttr) message() request.Message {
+	return request.Message{ID: a.ID, ExternalReference: a.ExternalReference, Type: a.Type, Payload: a.Payload,
+		Status: request.MessageStatus(a.Status), Errors: a.Errors, ProcessedAt: a.ProcessedAt}
+}
+
 type messageChunk struct {
-	PK        string            `dynamodbav:"PK"`
-	SK        string            `dynamodbav:"SK"`
-	Messages  []message.Message `dynamodbav:"messages"`
-	ExpiresAt int64             `dynamodbav:"expiresAt"`
+	PK        string        `dynamodbav:"PK"`
+	SK        string        `dynamodbav:"SK"`
+	Messages  []messageAttr `dynamodbav:"messages"`
+	ExpiresAt int64         `dynamodbav:"expiresAt"`
 }
 
 // maxChunkBytes keeps a chunk of messages well under DynamoDB's 400 KB item limit.
 const maxChunkBytes = 256 << 10
 
-func (it requestItem) request() message.Request {
-	return message.Request{
-		ID: it.ID, ClientID: it.ClientID, BatchReference: it.BatchReference,
+func newSummaryAttr(s request.Summary) summaryAttr { return summaryAttr(s) }
+
+func (it requestItem) request() request.Request {
+	return request.Request{
+		ID: it.ID, Kind: request.KindMessages, ClientID: it.ClientID, BatchReference: it.BatchReference,
 		ReceivedAt: parseTime(it.ReceivedAt), ProcessedAt: parseTime(it.ProcessedAt),
-		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Summary: it.Summary, FailureReason: it.FailureReason,
+		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Summary: request.Summary(it.Summary), FailureReason: it.FailureReason,
 		Facets: it.facets(),
 	}
 }
@@ -77,14 +112,14 @@ func (it requestItem) facets() []request.Facet {
 	return out
 }
 
-// CreateRequest implements message.Store. The chunks go first and the
+// CreateRequest implements request.Store. The chunks go first and the
 // request item last: until it exists the request is invisible, so a
 // failure half way leaves no half-written request, only chunks that TTL
 // removes.
-func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []message.Message) error {
+func (s *Store) CreateRequest(ctx context.Context, r request.Request, msgs []request.Message) error {
 	expires := r.ExpiresAt.Unix()
 	var writes []types.WriteRequest
-	var chunk []message.Message
+	var chunk []messageAttr
 	size := 0
 	flush := func() error {
 		if len(chunk) == 0 {
@@ -105,7 +140,7 @@ func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []mes
 				return err
 			}
 		}
-		chunk = append(chunk, m)
+		chunk = append(chunk, newMessageAttr(m))
 		size += n
 	}
 	if err := flush(); err != nil {
@@ -121,11 +156,11 @@ func (s *Store) CreateRequest(ctx context.Context, r message.Request, msgs []mes
 	}
 	sweepPK, sweepSK := sweepKeys(r.ID, sweep.Deadline(sweep.Waiting, r.ReceivedAt))
 	av, err := attributevalue.MarshalMap(requestItem{
-		PK: requestPK(r.ID), SK: skRequest, Kind: sweep.KindMessages, ID: r.ID, ClientID: r.ClientID,
+		PK: requestPK(r.ID), SK: skRequest, Kind: string(request.KindMessages), ID: r.ID, ClientID: r.ClientID,
 		GSI3PK: sweepPK, GSI3SK: sweepSK,
 		GSI2PK: clientGSI2PK(r.ClientID, ""), GSI2SK: requestGSI2SK(r.ReceivedAt, r.ID), Facets: facetAttrs(r.Facets),
 		BatchReference: r.BatchReference, ReceivedAt: formatTime(r.ReceivedAt), ExpiresAt: expires,
-		Summary: r.Summary, Status: string(r.Summary.Status()),
+		Summary: newSummaryAttr(r.Summary), Status: string(r.Status()),
 	})
 	if err != nil {
 		return err
@@ -165,36 +200,48 @@ func (s *Store) discardUnlessCreated(ctx context.Context, id string, writes []ty
 	return cause
 }
 
-// Request implements message.Store.
-func (s *Store) Request(ctx context.Context, id string) (message.Request, error) {
-	var it requestItem
-	found, err := s.get(ctx, requestPK(id), skRequest, &it)
+// Request implements request.Store: a request of either kind.
+func (s *Store) Request(ctx context.Context, id string) (request.Request, error) {
+	var raw rawItem
+	found, err := s.get(ctx, requestPK(id), skRequest, &raw)
 	if err != nil {
-		return message.Request{}, err
+		return request.Request{}, err
 	}
-	if !found || it.Kind != "messages" {
-		return message.Request{}, message.ErrNotFound
+	if !found {
+		return request.Request{}, request.ErrNotFound
 	}
-	return it.request(), nil
+	r, ok, err := requestOf(raw.item)
+	if err != nil {
+		return request.Request{}, err
+	}
+	if !ok {
+		return request.Request{}, request.ErrNotFound
+	}
+	return r, nil
 }
 
-// StartRequest implements message.Store: the queued messages are now
-// processing, and the request's sweep deadline follows the attempt.
-func (s *Store) StartRequest(ctx context.Context, r message.Request, at time.Time) error {
-	sum := r.Summary
-	sum.Processing, sum.Queued = sum.Processing+sum.Queued, 0
-	av, err := attributevalue.Marshal(sum)
+// rawItem is an item read whole, for the reader to tell its kind.
+type rawItem struct{ item }
+
+// UnmarshalDynamoDBAttributeValue keeps the item's attributes as they are.
+func (r *rawItem) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error {
+	m, ok := av.(*types.AttributeValueMemberM)
+	if !ok {
+		return fmt.Errorf("an item is a map, not %T", av)
+	}
+	r.item = m.Value
+	return nil
+}
+
+// StartRequest implements request.Store: the request as started, with
+// the request's sweep deadline following the attempt.
+func (s *Store) StartRequest(ctx context.Context, r request.Request, at time.Time) error {
+	started := r.Started()
+	av, err := attributevalue.Marshal(newSummaryAttr(started.Summary))
 	if err != nil {
 		return err
 	}
-	facets := make([]request.Facet, len(r.Facets))
-	for i, f := range r.Facets {
-		if f.Status == request.Queued {
-			f.Status = request.Processing
-		}
-		facets[i] = f
-	}
-	fav, err := attributevalue.Marshal(facetAttrs(facets))
+	fav, err := attributevalue.Marshal(facetAttrs(started.Facets))
 	if err != nil {
 		return err
 	}
@@ -213,38 +260,46 @@ func (s *Store) StartRequest(ctx context.Context, r message.Request, at time.Tim
 		ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
-		return message.ErrStatusConflict
+		return request.ErrStatusConflict
 	}
 	if err != nil {
 		return err
 	}
-	return s.reindex(ctx, r.ID, r.ClientID, r.ReceivedAt, r.ExpiresAt.Unix(), r.Facets, facets)
+	return s.reindex(ctx, r.ID, r.ClientID, r.ReceivedAt, r.ExpiresAt.Unix(), r.Facets, started.Facets)
 }
 
-// Messages implements message.Store.
-func (s *Store) Messages(ctx context.Context, r message.Request) ([]message.Message, error) {
+// Messages implements request.Store.
+func (s *Store) Messages(ctx context.Context, r request.Request) ([]request.Message, error) {
 	return s.messageChunks(ctx, r.ID, skMessageChunk)
 }
 
-// Outcomes implements message.Store.
-func (s *Store) Outcomes(ctx context.Context, r message.Request) ([]message.Message, error) {
+// Outcomes implements request.Store.
+func (s *Store) Outcomes(ctx context.Context, r request.Request) ([]request.Message, error) {
 	return s.messageChunks(ctx, r.ID, skOutcomeChunk)
 }
 
-func (s *Store) messageChunks(ctx context.Context, id, prefix string) ([]message.Message, error) {
-	return readChunks(ctx, s, id, prefix, func(c messageChunk) []message.Message { return c.Messages })
+func (s *Store) messageChunks(ctx context.Context, id, prefix string) ([]request.Message, error) {
+	attrs, err := readChunks(ctx, s, id, prefix, func(c messageChunk) []messageAttr { return c.Messages })
+	if err != nil || len(attrs) == 0 {
+		return nil, err
+	}
+	out := make([]request.Message, len(attrs))
+	for i, a := range attrs {
+		out[i] = a.message()
+	}
+	return out, nil
 }
 
-// SaveOutcomes implements message.Store: all chunks or none, once. The
+// SaveOutcomes implements request.Store: all chunks or none, once. The
 // payloads stay with the messages as received.
-func (s *Store) SaveOutcomes(ctx context.Context, r message.Request, msgs []message.Message) error {
+func (s *Store) SaveOutcomes(ctx context.Context, r request.Request, msgs []request.Message) error {
 	expires := r.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
 	for i := 0; i*chunkSize < len(msgs); i++ {
-		chunk := make([]message.Message, 0, chunkSize)
+		chunk := make([]messageAttr, 0, chunkSize)
 		for _, m := range msgs[i*chunkSize : min((i+1)*chunkSize, len(msgs))] {
 			m.Payload = ""
-			chunk = append(chunk, m)
+			chunk = append(chunk, newMessageAttr(m))
 		}
 		w, err := put(s.Table, messageChunk{PK: requestPK(r.ID), SK: chunkSK(skOutcomeChunk, i), Messages: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
 		if err != nil {
@@ -254,14 +309,14 @@ func (s *Store) SaveOutcomes(ctx context.Context, r message.Request, msgs []mess
 	}
 	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if isConditionFailed(err) {
-		return message.ErrOutcomesExist
+		return request.ErrOutcomesExist
 	}
 	return err
 }
 
-// FinishRequest implements message.Store.
-func (s *Store) FinishRequest(ctx context.Context, r message.Request) error {
-	av, err := attributevalue.Marshal(r.Summary)
+// FinishRequest implements request.Store.
+func (s *Store) FinishRequest(ctx context.Context, r request.Request) error {
+	av, err := attributevalue.Marshal(newSummaryAttr(r.Summary))
 	if err != nil {
 		return err
 	}
@@ -273,7 +328,7 @@ func (s *Store) FinishRequest(ctx context.Context, r message.Request) error {
 	values := map[string]types.AttributeValue{
 		":sum":    av,
 		":facets": fav,
-		":status": &types.AttributeValueMemberS{Value: string(r.Summary.Status())},
+		":status": &types.AttributeValueMemberS{Value: string(r.Status())},
 		":at":     &types.AttributeValueMemberS{Value: formatTime(r.ProcessedAt)},
 	}
 	if r.FailureReason != "" {
@@ -291,7 +346,7 @@ func (s *Store) FinishRequest(ctx context.Context, r message.Request) error {
 		ReturnValues:              types.ReturnValueAllOld,
 	})
 	if isConditionFailed(err) {
-		return message.ErrStatusConflict
+		return request.ErrStatusConflict
 	}
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/job"
-	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/sweep/sweeptest"
@@ -35,7 +34,7 @@ func (w sweepWork) Open(t *testing.T, x sweep.Work) {
 		}
 		// A request is due WaitLimit after it was received.
 		received := x.Due.Add(-sweep.WaitLimit)
-		err = w.s.CreateRequest(ctx, message.Request{ID: x.ID, ClientID: "acme", BatchReference: "b-" + x.ID, ReceivedAt: received,
+		err = w.s.CreateRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ClientID: "acme", BatchReference: "b-" + x.ID, ReceivedAt: received,
 			ExpiresAt: received.Add(90 * 24 * time.Hour), Summary: request.Summary{Total: 1, Queued: 1}}, nil)
 	default:
 		t.Fatalf("no work of kind %q", x.Kind)
@@ -53,7 +52,7 @@ func (w sweepWork) Finish(t *testing.T, x sweep.Work) {
 	case sweep.KindJob:
 		err = w.s.Finish(ctx, job.Job{ID: x.ID, Status: job.Completed, CompletedAt: x.Due})
 	case sweep.KindMessages:
-		err = w.s.FinishRequest(ctx, message.Request{ID: x.ID, ProcessedAt: x.Due, Summary: request.Summary{Total: 1, Complete: 1}})
+		err = w.s.FinishRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ProcessedAt: x.Due, Summary: request.Summary{Total: 1, Complete: 1}})
 	default:
 		t.Fatalf("no work of kind %q", x.Kind)
 	}

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -12,16 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parcelgate/parcelgate/internal/job"
-	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
-	"github.com/parcelgate/parcelgate/internal/tracker"
 )
 
-var _ tracker.Store = (*Store)(nil)
-
-// Lookup implements tracker.Store: one Query on one GSI2 partition of the
+// Lookup implements request.Store: one Query on one GSI2 partition of the
 // client, over the time range, newest first.
-func (s *Store) Lookup(ctx context.Context, clientID string, key tracker.Key, from, to time.Time, limit int) ([]tracker.Entry, error) {
+func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, from, to time.Time, limit int) ([]request.Entry, error) {
 	indexKey := ""
 	switch {
 	case key.Ref != "":
@@ -50,7 +45,7 @@ func (s *Store) Lookup(ctx context.Context, clientID string, key tracker.Key, fr
 		// Only the keys: the requests are read afterwards, once.
 		ProjectionExpression: aws.String("GSI2SK"),
 	})
-	var out []tracker.Entry
+	var out []request.Entry
 	for p.HasMorePages() && len(out) < limit {
 		pg, err := p.NextPage(ctx)
 		if err != nil {
@@ -65,14 +60,14 @@ func (s *Store) Lookup(ctx context.Context, clientID string, key tracker.Key, fr
 			if !ok || (!to.IsZero() && at >= upper) {
 				continue // BETWEEN includes the upper bound; the range does not
 			}
-			out = append(out, tracker.Entry{ID: id, ReceivedAt: parseTime(at)})
+			out = append(out, request.Entry{ID: id, ReceivedAt: parseTime(at)})
 		}
 	}
-	return out, nil
+	return out[:min(len(out), limit)], nil
 }
 
-// Requests implements tracker.Store.
-func (s *Store) Requests(ctx context.Context, ids []string) ([]tracker.Request, error) {
+// Requests implements request.Store.
+func (s *Store) Requests(ctx context.Context, ids []string) ([]request.Request, error) {
 	keys := make([]item, 0, len(ids))
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -85,9 +80,9 @@ func (s *Store) Requests(ctx context.Context, ids []string) ([]tracker.Request, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]tracker.Request, 0, len(items))
+	out := make([]request.Request, 0, len(items))
 	for _, raw := range items {
-		r, ok, err := trackerRequest(raw)
+		r, ok, err := requestOf(raw)
 		if err != nil {
 			return nil, err
 		}
@@ -98,96 +93,54 @@ func (s *Store) Requests(ctx context.Context, ids []string) ([]tracker.Request, 
 	return out, nil
 }
 
-// trackerRequest reads a request item of either kind.
-func trackerRequest(raw item) (tracker.Request, bool, error) {
+// requestOf reads a request item of either kind; a job is seen as the
+// job package maps it.
+func requestOf(raw item) (request.Request, bool, error) {
 	kind, _ := raw["kind"].(*types.AttributeValueMemberS)
 	if kind == nil {
-		return tracker.Request{}, false, nil
+		return request.Request{}, false, nil
 	}
-	switch kind.Value {
-	case "job":
+	switch request.Kind(kind.Value) {
+	case request.KindJob:
 		var it jobItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return tracker.Request{}, false, err
+			return request.Request{}, false, err
 		}
-		j := it.job()
-		return tracker.Request{
-			ID: j.ID, Job: true, ClientID: j.ClientID, BatchReference: j.ExternalReference, ReceivedAt: j.CreatedAt,
-			ProcessedAt: j.CompletedAt, ExpiresAt: j.ExpiresAt, Summary: j.Summary(), Facets: j.Facets(),
-		}, true, nil
-	case "messages":
+		return it.job().Request(), true, nil
+	case request.KindMessages:
 		var it requestItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return tracker.Request{}, false, err
+			return request.Request{}, false, err
 		}
-		r := it.request()
-		return tracker.Request{
-			ID: r.ID, ClientID: r.ClientID, BatchReference: r.BatchReference, ReceivedAt: r.ReceivedAt,
-			ProcessedAt: r.ProcessedAt, ExpiresAt: r.ExpiresAt, Summary: r.Summary, Facets: r.Facets,
-		}, true, nil
+		return it.request(), true, nil
 	}
-	return tracker.Request{}, false, nil
+	return request.Request{}, false, nil
 }
 
-// RequestMessages implements tracker.Store: a message request's outcomes once it
-// is finished, else its messages as received; a job's numbers.
-func (s *Store) RequestMessages(ctx context.Context, r tracker.Request) ([]tracker.Message, error) {
-	if r.Job {
+// RequestMessages implements request.Store: a message request's outcomes
+// once saved, else its messages as received; a job's numbers, from its
+// results once it has its report, else from its submission.
+func (s *Store) RequestMessages(ctx context.Context, r request.Request) ([]request.Message, error) {
+	if r.Kind == request.KindJob {
 		j, err := s.Job(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
-		return s.jobMessages(ctx, j)
-	}
-	mr := message.Request{ID: r.ID}
-	msgs, err := s.Outcomes(ctx, mr)
-	if err == nil && len(msgs) == 0 {
-		msgs, err = s.Messages(ctx, mr)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tracker.Message, len(msgs))
-	for i, m := range msgs {
-		status := m.Status
-		if status == request.Queued && r.Summary.Processing > 0 {
-			status = request.Processing
+		var items []job.Item
+		var results []job.Result
+		if j.Status == job.Completed {
+			results, err = s.Results(ctx, j)
+		} else {
+			items, err = s.Items(ctx, j)
 		}
-		out[i] = tracker.Message{ID: m.ID, ExternalReference: m.ExternalReference, Type: m.Type, Status: status, ProcessedAt: m.ProcessedAt, Errors: m.Errors}
-	}
-	return out, nil
-}
-
-// jobMessages shows a job's numbers as messages: the results once it is
-// COMPLETED, else the submitted numbers in the job's state.
-func (s *Store) jobMessages(ctx context.Context, j job.Job) ([]tracker.Message, error) {
-	id := func(i int) string { return fmt.Sprintf("%s-%d", j.ID, i+1) }
-	if j.Status == job.Completed {
-		results, err := s.Results(ctx, j)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]tracker.Message, len(results))
-		for i, r := range results {
-			m := tracker.Message{ID: id(i), ExternalReference: r.TrackingNumber, Type: job.MessageType, Status: r.Outcome.MessageStatus(), ProcessedAt: j.CompletedAt}
-			if m.Status != request.Complete && r.Message != "" {
-				m.Errors = []string{r.Message}
-			}
-			out[i] = m
-		}
-		return out, nil
+		return job.RequestMessages(j, items, results), nil
 	}
-	items, err := s.Items(ctx, j)
-	if err != nil {
-		return nil, err
+	msgs, err := s.Outcomes(ctx, r)
+	if err == nil && len(msgs) == 0 {
+		msgs, err = s.Messages(ctx, r)
 	}
-	status := j.Summary().Status()
-	out := make([]tracker.Message, len(items))
-	for i, it := range items {
-		out[i] = tracker.Message{ID: id(i), ExternalReference: it.TrackingNumber, Type: job.MessageType, Status: status, ProcessedAt: j.CompletedAt}
-		if status == request.Failed || status == request.Cancelled {
-			out[i].Errors = []string{j.Messages()[0].Text}
-		}
-	}
-	return out, nil
+	return msgs, err
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/input"
-	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 )
 
@@ -32,8 +31,19 @@ type trackerRequest struct {
 	ReceivedDate         time.Time        `json:"receivedDate"`
 	ProcessedDate        *time.Time       `json:"processedDate"`
 	RequestStatus        string           `json:"requestStatus"`
-	MessageStatusSummary request.Summary  `json:"messageStatusSummary"`
+	MessageStatusSummary summaryBody      `json:"messageStatusSummary"`
 	Payload              []trackerMessage `json:"payload"`
+}
+
+// summaryBody is seed 003's messageStatusSummary.
+type summaryBody struct {
+	Total      int `json:"total"`
+	Queued     int `json:"queued"`
+	Processing int `json:"processing"`
+	Cancelled  int `json:"cancelled"`
+	Failed     int `json:"failed"`
+	Invalid    int `json:"invalid"`
+	Complete   int `json:"complete"`
 }
 
 type trackerPaging struct {
@@ -72,7 +82,7 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 		out := trackerRequest{
 			ID: req.ID, FeedID: clientID, ClientName: clientID, BatchReference: optional(req.BatchReference),
 			ReceivedDate: *timestamp(req.ReceivedAt), ProcessedDate: timestamp(req.ProcessedAt),
-			RequestStatus: string(req.Summary.Status()), MessageStatusSummary: req.Summary,
+			RequestStatus: string(req.Status()), MessageStatusSummary: summaryBody(req.Summary),
 			Payload: make([]trackerMessage, len(f.Messages)),
 		}
 		for j, m := range f.Messages {

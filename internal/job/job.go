@@ -84,30 +84,30 @@ const (
 
 // Item is one submitted number, as the caller sent it.
 type Item struct {
-	TrackingNumber string `json:"n" dynamodbav:"n"`
-	Carrier        string `json:"c,omitempty" dynamodbav:"c,omitempty"`
+	TrackingNumber string
+	Carrier        string
 }
 
 // Result is the outcome of one number, in submission order.
 type Result struct {
-	TrackingNumber string  `dynamodbav:"n"`
-	Carrier        string  `dynamodbav:"c,omitempty"`
-	Outcome        Outcome `dynamodbav:"o"`
-	Message        string  `dynamodbav:"m,omitempty"`
+	TrackingNumber string
+	Carrier        string
+	Outcome        Outcome
+	Message        string
 	// number is the normalised form that keys the association.
 	number string
 }
 
 // Counts sum the outcomes of a job; every number is counted once.
 type Counts struct {
-	Total         int `dynamodbav:"total"`
-	Added         int `dynamodbav:"added"`
-	Renewed       int `dynamodbav:"renewed"`
-	Removed       int `dynamodbav:"removed"`
-	Invalid       int `dynamodbav:"invalid"`
-	Duplicate     int `dynamodbav:"duplicate"`
-	NotAssociated int `dynamodbav:"notAssociated"`
-	Failed        int `dynamodbav:"failed"`
+	Total         int
+	Added         int
+	Renewed       int
+	Removed       int
+	Invalid       int
+	Duplicate     int
+	NotAssociated int
+	Failed        int
 }
 
 func countResults(results []Result) Counts {

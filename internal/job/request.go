@@ -1,46 +1,69 @@
 package job
 
-import "github.com/parcelgate/parcelgate/internal/request"
+import (
+	"fmt"
+
+	"github.com/parcelgate/parcelgate/internal/request"
+)
+
+// This file maps a job onto the request model, in one place: the job
+// status API and the tracker read the same job, so they cannot disagree.
+//
+//	job status                  its numbers as messages
+//	SUBMITTED, ACCEPTED, QUEUED  Queued
+//	IN_PROGRESS                  Processing
+//	NOT_ACCEPTED                 Cancelled
+//	FAILED                       Failed
+//	COMPLETED                    per outcome (Outcome.MessageStatus)
+
+// MessageType is the type of a job's messages, its numbers, in the tracker.
+const MessageType = "TrackingNumber"
+
+// MessageStatus is the status of every number of a job in status s that
+// is not COMPLETED.
+func (s Status) MessageStatus() request.MessageStatus {
+	switch s {
+	case InProgress:
+		return request.Processing
+	case NotAccepted:
+		return request.Cancelled
+	case Failed:
+		return request.Failed
+	}
+	return request.Queued
+}
 
 // Summary is the job seen as a request whose messages are its numbers.
-// It is derived from the job's status and counts, so the job status API
-// and the tracker cannot disagree.
 func (j Job) Summary() request.Summary {
 	s := request.Summary{Total: j.Counts.Total}
 	switch j.Status {
-	case Submitted, Accepted, Queued:
-		s.Queued = s.Total
+	case Completed:
+		c := j.Counts
+		s.Complete = c.Added + c.Renewed + c.Removed + c.NotAssociated
+		s.Invalid = c.Invalid + c.Duplicate
+		s.Failed = c.Failed
 	case InProgress:
 		s.Processing = s.Total
 	case NotAccepted:
 		s.Cancelled = s.Total
 	case Failed:
 		s.Failed = s.Total
-	case Completed:
-		c := j.Counts
-		s.Complete = c.Added + c.Renewed + c.Removed + c.NotAssociated
-		s.Invalid = c.Invalid + c.Duplicate
-		s.Failed = c.Failed
+	default:
+		s.Queued = s.Total
 	}
 	return s
 }
 
-// MessageType is the type of a job's messages, its numbers, in the tracker.
-const MessageType = "TrackingNumber"
-
 // Facets are the message statuses of the job seen as a request.
-func (j Job) Facets() []request.Facet {
-	s := j.Summary()
-	var out []request.Facet
-	for _, c := range []struct {
-		n      int
-		status request.MessageStatus
-	}{{s.Queued, request.Queued}, {s.Processing, request.Processing}, {s.Cancelled, request.Cancelled}, {s.Failed, request.Failed}, {s.Invalid, request.Invalid}, {s.Complete, request.Complete}} {
-		if c.n > 0 {
-			out = append(out, request.Facet{Type: MessageType, Status: c.status})
-		}
+func (j Job) Facets() []request.Facet { return request.FacetsOfSummary(MessageType, j.Summary()) }
+
+// Request is the job seen as a request.
+func (j Job) Request() request.Request {
+	return request.Request{
+		ID: j.ID, Kind: request.KindJob, ClientID: j.ClientID, BatchReference: j.ExternalReference,
+		ReceivedAt: j.CreatedAt, ProcessedAt: j.CompletedAt, ExpiresAt: j.ExpiresAt,
+		Summary: j.Summary(), Facets: j.Facets(), FailureReason: j.FailureReason,
 	}
-	return out
 }
 
 // MessageStatus is the status of a number with this outcome, as a message.
@@ -52,4 +75,30 @@ func (o Outcome) MessageStatus() request.MessageStatus {
 		return request.Invalid
 	}
 	return request.Failed
+}
+
+// RequestMessages shows a job's numbers as messages: its results once it
+// is COMPLETED, else its submitted numbers in the job's state.
+func RequestMessages(j Job, items []Item, results []Result) []request.Message {
+	id := func(i int) string { return fmt.Sprintf("%s-%d", j.ID, i+1) }
+	if j.Status == Completed {
+		out := make([]request.Message, len(results))
+		for i, r := range results {
+			m := request.Message{ID: id(i), ExternalReference: r.TrackingNumber, Type: MessageType, Status: r.Outcome.MessageStatus(), ProcessedAt: j.CompletedAt}
+			if m.Status != request.Complete && r.Message != "" {
+				m.Errors = []string{r.Message}
+			}
+			out[i] = m
+		}
+		return out
+	}
+	status := j.Status.MessageStatus()
+	out := make([]request.Message, len(items))
+	for i, it := range items {
+		out[i] = request.Message{ID: id(i), ExternalReference: it.TrackingNumber, Type: MessageType, Status: status, ProcessedAt: j.CompletedAt}
+		if status == request.Failed || status == request.Cancelled {
+			out[i].Errors = []string{j.Messages()[0].Text}
+		}
+	}
+	return out
 }

@@ -26,13 +26,15 @@ type Store interface {
 	Job(ctx context.Context, id string) (Job, error)
 	// Jobs lists a project's unexpired jobs, newest first.
 	Jobs(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[Job], error)
-	// SetStatus moves a job to status if its status is one of from, else
-	// returns ErrStatusConflict.
-	SetStatus(ctx context.Context, id string, status Status, at time.Time, from ...Status) error
-	// Start moves a job to IN_PROGRESS from ACCEPTED, QUEUED or
-	// IN_PROGRESS (a redelivery), else returns ErrStatusConflict. It
-	// returns the job's start time, which only the first attempt sets.
-	Start(ctx context.Context, id string, at time.Time) (time.Time, error)
+	// SetStatus stores j's status, failure reason, completion time and
+	// sweep deadline (each cleared when zero) if the stored job's status
+	// is one of from, else returns ErrStatusConflict.
+	SetStatus(ctx context.Context, j Job, from ...Status) error
+	// Start stores j's status and sweep deadline if the stored job's
+	// status is one of from, else returns ErrStatusConflict; j's start
+	// time is kept only if none is stored. It returns the stored start
+	// time.
+	Start(ctx context.Context, j Job, from ...Status) (time.Time, error)
 	// Items returns a job's submitted numbers in order.
 	Items(ctx context.Context, j Job) ([]Item, error)
 	// Associations returns the stored associations of numbers in a project.
@@ -57,7 +59,8 @@ type Store interface {
 	// returns sweep.ErrMoved.
 	ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error
 	// Finish records a COMPLETED or FAILED job (status, counts, times,
-	// reason) unless the job is already final, then ErrStatusConflict.
+	// reason; no sweep deadline) unless the stored job is COMPLETED or
+	// FAILED already, then ErrStatusConflict.
 	Finish(ctx context.Context, j Job) error
 	// Associated lists a project's unexpired associations.
 	Associated(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[Association], error)
@@ -92,11 +95,20 @@ type Submission struct {
 
 // hash identifies the submission's content for idempotent retries.
 func (s Submission) hash() string {
+	// The shape is fixed: stored jobs keep the hash of their submission.
+	type item struct {
+		N string `json:"n"`
+		C string `json:"c,omitempty"`
+	}
+	items := make([]item, len(s.Items))
+	for i, it := range s.Items {
+		items[i] = item{it.TrackingNumber, it.Carrier}
+	}
 	b, _ := json.Marshal(struct {
 		A Action
-		I []Item
+		I []item
 		R string
-	}{s.Action, s.Items, s.ExternalReference})
+	}{s.Action, items, s.ExternalReference})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -144,9 +156,10 @@ func (s Service) enqueue(ctx context.Context, j Job, now time.Time) (Job, error)
 		return s.notQueued(ctx, j, err)
 	}
 	// The processor may already have moved the job on; then it stays there.
-	switch err := s.Store.SetStatus(ctx, j.ID, Queued, now, Accepted); {
+	queued, from := j.Queue()
+	switch err := s.Store.SetStatus(ctx, queued, from...); {
 	case err == nil:
-		j.Status = Queued
+		j = queued
 	case errors.Is(err, ErrStatusConflict):
 		return s.Store.Job(ctx, j.ID)
 	default:
@@ -156,7 +169,8 @@ func (s Service) enqueue(ctx context.Context, j Job, now time.Time) (Job, error)
 }
 
 func (s Service) notQueued(ctx context.Context, j Job, cause error) (Job, error) {
-	err := s.Store.SetStatus(ctx, j.ID, NotAccepted, s.Now().UTC(), Accepted)
+	j, from := j.Refuse(s.Now().UTC())
+	err := s.Store.SetStatus(ctx, j, from...)
 	if errors.Is(err, ErrStatusConflict) {
 		// The send did reach the queue after all: the job is running.
 		return s.Store.Job(ctx, j.ID)
@@ -164,8 +178,6 @@ func (s Service) notQueued(ctx context.Context, j Job, cause error) (Job, error)
 	if err != nil {
 		return Job{}, errors.Join(cause, err)
 	}
-	j.Status = NotAccepted
-	j.FailureReason = "queue unavailable"
 	return j, &NotQueuedError{Job: j, Cause: cause}
 }
 
@@ -187,14 +199,14 @@ func (s Service) replay(ctx context.Context, c project.Caller, projectID string,
 		return j, nil
 	}
 	// The first attempt was stored but never queued; the retry queues it.
-	switch err := s.Store.SetStatus(ctx, j.ID, Accepted, now, NotAccepted); {
+	retried, from := j.Retry(now)
+	switch err := s.Store.SetStatus(ctx, retried, from...); {
 	case errors.Is(err, ErrStatusConflict):
 		return s.Store.Job(ctx, j.ID)
 	case err != nil:
 		return Job{}, err
 	}
-	j.Status, j.FailureReason = Accepted, ""
-	return s.enqueue(ctx, j, now)
+	return s.enqueue(ctx, retried, now)
 }
 
 // requeue sends a stuck job's task again, as the sweeper would; the job
@@ -247,7 +259,8 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		started, err = s.Store.Start(gctx, j.ID, now)
+		running, from := j.Start(now)
+		started, err = s.Store.Start(gctx, running, from...)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -275,8 +288,7 @@ func (s Service) Process(ctx context.Context, jobID string) error {
 	if err := s.Store.Apply(ctx, j.ProjectID, renew, remove, started); err != nil {
 		return err
 	}
-	j.Status, j.Counts, j.CompletedAt = Completed, countResults(results), s.Now().UTC()
-	if err := s.Store.Finish(ctx, j); err != nil && !errors.Is(err, ErrStatusConflict) {
+	if err := s.Store.Finish(ctx, j.Complete(results, s.Now().UTC())); err != nil && !errors.Is(err, ErrStatusConflict) {
 		return err
 	}
 	return nil
@@ -356,8 +368,7 @@ func (s Service) Fail(ctx context.Context, jobID, reason string) error {
 	if j.Status.Final() {
 		return nil
 	}
-	j.Status, j.CompletedAt, j.FailureReason = Failed, s.Now().UTC(), reason
-	if err := s.Store.Finish(ctx, j); err != nil && !errors.Is(err, ErrStatusConflict) {
+	if err := s.Store.Finish(ctx, j.Fail(reason, s.Now().UTC())); err != nil && !errors.Is(err, ErrStatusConflict) {
 		return err
 	}
 	return nil

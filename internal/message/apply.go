@@ -37,7 +37,7 @@ const maxMoveAttempts = 10
 //     of every number with changes not yet notified (read for all those
 //     numbers in shared calls) are told, so a notification lost to a
 //     crash is recorded when the task is retried.
-func (s Service) apply(ctx context.Context, clientID string, msgs []Message, now time.Time) error {
+func (s Service) apply(ctx context.Context, clientID string, msgs []request.Message, now time.Time) error {
 	byNumber := map[string][]int{}
 	events := map[string][]tracking.Event{}
 	var order []string
@@ -246,7 +246,7 @@ func announcements(subscribers map[string][]string, changes []tracking.Change) [
 	return out
 }
 
-func parseEvent(m Message) (tracking.Event, error) {
+func parseEvent(m request.Message) (tracking.Event, error) {
 	var p eventPayload
 	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
 		return tracking.Event{}, err
@@ -264,7 +264,7 @@ func parseEvent(m Message) (tracking.Event, error) {
 
 // applyNumber applies a number's shipment data and service changes, in
 // request order.
-func (s Service) applyNumber(ctx context.Context, number string, msgs []Message, indexes []int) error {
+func (s Service) applyNumber(ctx context.Context, number string, msgs []request.Message, indexes []int) error {
 	for _, i := range indexes {
 		m := msgs[i]
 		switch m.Type {

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/request"
 )
 
 // Limits of what a message may carry besides its payload. Together with
@@ -54,8 +55,8 @@ func DecodeIncoming(raw []byte) Incoming {
 // forStorage is m as it may be stored: an Invalid message keeps no
 // payload (nothing will apply it) and only the type and reference that
 // fit the limits and the text rules; errors are clipped.
-func forStorage(m Message) Message {
-	if m.Status != "Invalid" {
+func forStorage(m request.Message) request.Message {
+	if m.Status != request.Invalid {
 		return m
 	}
 	m.Payload = ""

@@ -1,15 +1,14 @@
 // Package message holds message injection (seed 003): a caller sends up to
 // 1,000 messages in one request, each is validated on its own, the valid
 // ones are queued and applied to the tracking data, and every message
-// ends Complete, Invalid or Failed.
+// ends Complete, Invalid or Failed. Requests and messages are package
+// request's, stored through its request.Store.
 package message
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -33,15 +32,6 @@ const (
 	TypeServiceChange = "ServiceChange"
 )
 
-// Errors of the message domain.
-var (
-	ErrNotFound = errors.New("request not found")
-	// ErrOutcomesExist is what a Store returns when outcomes were saved before.
-	ErrOutcomesExist = errors.New("outcomes already saved")
-	// ErrStatusConflict is what a Store returns when a status precondition fails.
-	ErrStatusConflict = errors.New("request status changed concurrently")
-)
-
 // Incoming is one message as the caller sends it.
 type Incoming struct {
 	MessageType       string
@@ -49,51 +39,6 @@ type Incoming struct {
 	Payload           []byte
 	// Problems are what made the message unreadable (DecodeIncoming).
 	Problems []string
-}
-
-// Message is one stored message.
-type Message struct {
-	ID                string                `dynamodbav:"id"`
-	ExternalReference string                `dynamodbav:"ref,omitempty"`
-	Type              string                `dynamodbav:"type,omitempty"`
-	Payload           string                `dynamodbav:"payload,omitempty"`
-	Status            request.MessageStatus `dynamodbav:"status"`
-	Errors            []string              `dynamodbav:"errors,omitempty"`
-	ProcessedAt       time.Time             `dynamodbav:"processedAt"`
-}
-
-// Request is one injection.
-type Request struct {
-	ID             string
-	ClientID       string
-	BatchReference string
-	ReceivedAt     time.Time
-	ProcessedAt    time.Time // zero until every message is final
-	ExpiresAt      time.Time
-	Summary        request.Summary
-	// Facets are the message types and statuses that occur together.
-	Facets        []request.Facet
-	FailureReason string
-}
-
-// Store persists requests and their messages.
-type Store interface {
-	// CreateRequest stores the request with its messages; the request is
-	// visible only once every message is stored.
-	CreateRequest(ctx context.Context, r Request, msgs []Message) error
-	// Request returns the request or ErrNotFound.
-	Request(ctx context.Context, id string) (Request, error)
-	// StartRequest marks a Queued request Processing (again, for a
-	// redelivery) as of at, or returns ErrStatusConflict.
-	StartRequest(ctx context.Context, r Request, at time.Time) error
-	// Messages returns the request's messages in order, as received.
-	Messages(ctx context.Context, r Request) ([]Message, error)
-	// SaveOutcomes stores final messages once; later calls get ErrOutcomesExist.
-	SaveOutcomes(ctx context.Context, r Request, msgs []Message) error
-	// Outcomes returns the saved final messages, or none.
-	Outcomes(ctx context.Context, r Request) ([]Message, error)
-	// FinishRequest records the final summary unless the request is final.
-	FinishRequest(ctx context.Context, r Request) error
 }
 
 // Tracking applies messages to the tracking data. Each call is idempotent.

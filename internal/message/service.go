@@ -14,7 +14,7 @@ import (
 
 // Service injects and processes messages.
 type Service struct {
-	Store    Store
+	Store    request.Store
 	Tracking Tracking
 	Queue    Queue
 	Now      func() time.Time
@@ -35,7 +35,7 @@ type Announcer interface {
 
 // NotQueuedError reports a stored request that could not be queued.
 type NotQueuedError struct {
-	Request Request
+	Request request.Request
 	Cause   error
 }
 
@@ -44,50 +44,45 @@ func (e *NotQueuedError) Unwrap() error { return e.Cause }
 
 // Inject validates every message on its own, stores the request and
 // queues it. Only the shape of the request as a whole can refuse it.
-func (s Service) Inject(ctx context.Context, clientID, batchReference string, in []Incoming) (Request, error) {
+func (s Service) Inject(ctx context.Context, clientID, batchReference string, in []Incoming) (request.Request, error) {
 	switch {
 	case strings.TrimSpace(batchReference) == "":
-		return Request{}, &input.Error{Code: "MISSING_BATCH_REFERENCE", Field: "batchReference", Message: "batchReference is required: your own reference for this batch", Labelled: true}
+		return request.Request{}, &input.Error{Code: "MISSING_BATCH_REFERENCE", Field: "batchReference", Message: "batchReference is required: your own reference for this batch", Labelled: true}
 	case len(batchReference) > maxReferenceLength:
-		return Request{}, &input.Error{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: fmt.Sprintf("batchReference is at most %d characters", maxReferenceLength), Labelled: true}
+		return request.Request{}, &input.Error{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: fmt.Sprintf("batchReference is at most %d characters", maxReferenceLength), Labelled: true}
 	case input.CheckText("batchReference", batchReference, false) != nil:
-		return Request{}, &input.Error{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: input.CheckText("batchReference", batchReference, false).Error(), Labelled: true}
+		return request.Request{}, &input.Error{Code: "INVALID_BATCH_REFERENCE", Field: "batchReference", Message: input.CheckText("batchReference", batchReference, false).Error(), Labelled: true}
 	case len(in) == 0:
-		return Request{}, &input.Error{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages", Labelled: true}
+		return request.Request{}, &input.Error{Code: "NO_MESSAGES", Field: "messages", Message: "send 1 to 1,000 messages", Labelled: true}
 	case len(in) > MaxMessages:
-		return Request{}, &input.Error{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: fmt.Sprintf("a request takes at most 1,000 messages; this one has %d: split it", len(in)), Labelled: true}
+		return request.Request{}, &input.Error{Code: "TOO_MANY_MESSAGES", Field: "messages", Message: fmt.Sprintf("a request takes at most 1,000 messages; this one has %d: split it", len(in)), Labelled: true}
 	}
 	now := s.Now().UTC()
-	r := Request{ID: s.NewID(), ClientID: clientID, BatchReference: batchReference, ReceivedAt: now, ExpiresAt: now.Add(RequestTTL)}
-	msgs := make([]Message, len(in))
+	r := request.Request{ID: s.NewID(), Kind: request.KindMessages, ClientID: clientID, BatchReference: batchReference, ReceivedAt: now, ExpiresAt: now.Add(RequestTTL)}
+	msgs := make([]request.Message, len(in))
 	for i, m := range in {
-		msgs[i] = Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Status: request.Queued}
+		msgs[i] = request.Message{ID: s.NewID(), ExternalReference: m.ExternalReference, Type: m.MessageType, Status: request.Queued}
 		if p := validate(m); len(p) > 0 {
-			msgs[i].Status, msgs[i].Errors, msgs[i].ProcessedAt = request.Invalid, p, now
-			msgs[i] = forStorage(msgs[i])
+			msgs[i] = forStorage(msgs[i].Reject(now, p...))
 			continue
 		}
 		// Only the applied fields of a valid payload are kept, secure
 		// details stripped.
 		payload, err := storedPayload(m)
 		if err != nil {
-			return Request{}, fmt.Errorf("message %d: %w", i, err)
+			return request.Request{}, fmt.Errorf("message %d: %w", i, err)
 		}
 		msgs[i].Payload = string(payload)
 	}
-	r.Summary, r.Facets = summarize(msgs), facetsOf(msgs)
+	r.Summary, r.Facets = request.Summarize(msgs), request.FacetsOf(msgs)
 	if err := s.Store.CreateRequest(ctx, r, msgs); err != nil {
-		return Request{}, err
+		return request.Request{}, err
 	}
 	if err := s.Queue.EnqueueMessages(ctx, r.ID); err != nil {
 		// Stored but not queued: its valid messages are Cancelled and the
 		// caller must send the batch again.
-		for i := range msgs {
-			if msgs[i].Status == request.Queued {
-				msgs[i].Status, msgs[i].ProcessedAt = request.Cancelled, now
-			}
-		}
-		r.Summary, r.Facets, r.ProcessedAt, r.FailureReason = summarize(msgs), facetsOf(msgs), now, "queue unavailable"
+		request.SettleAll(msgs, request.Cancelled, now, "")
+		r = r.Finish(msgs, now, "queue unavailable")
 		if serr := s.Store.SaveOutcomes(ctx, r, msgs); serr != nil {
 			err = errors.Join(err, fmt.Errorf("saving the cancelled outcomes: %w", serr))
 		} else if ferr := s.Store.FinishRequest(ctx, r); ferr != nil {
@@ -98,54 +93,30 @@ func (s Service) Inject(ctx context.Context, clientID, batchReference string, in
 	return r, nil
 }
 
-func facetsOf(msgs []Message) []request.Facet {
-	seen := map[request.Facet]bool{}
-	var out []request.Facet
-	for _, m := range msgs {
-		f := request.Facet{Type: m.Type, Status: m.Status}
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
+// request returns the message injection id names, or request.ErrNotFound
+// (a job is a request of another kind).
+func (s Service) request(ctx context.Context, id string) (request.Request, error) {
+	r, err := s.Store.Request(ctx, id)
+	if err == nil && r.Kind != request.KindMessages {
+		return request.Request{}, request.ErrNotFound
 	}
-	return out
-}
-
-func summarize(msgs []Message) request.Summary {
-	s := request.Summary{Total: len(msgs)}
-	for _, m := range msgs {
-		switch m.Status {
-		case request.Queued:
-			s.Queued++
-		case request.Processing:
-			s.Processing++
-		case request.Cancelled:
-			s.Cancelled++
-		case request.Failed:
-			s.Failed++
-		case request.Invalid:
-			s.Invalid++
-		case request.Complete:
-			s.Complete++
-		}
-	}
-	return s
+	return r, err
 }
 
 // Process applies a request's valid messages. Applying is idempotent and
 // outcomes are saved once, so redelivered tasks change nothing more.
 func (s Service) Process(ctx context.Context, id string) error {
-	r, err := s.Store.Request(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	r, err := s.request(ctx, id)
+	if errors.Is(err, request.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if !r.ProcessedAt.IsZero() {
+	if r.Finished() {
 		return nil
 	}
-	if err := s.Store.StartRequest(ctx, r, s.Now().UTC()); err != nil && !errors.Is(err, ErrStatusConflict) {
+	if err := s.Store.StartRequest(ctx, r, s.Now().UTC()); err != nil && !errors.Is(err, request.ErrStatusConflict) {
 		return err
 	}
 	msgs, err := s.Store.Outcomes(ctx, r)
@@ -160,13 +131,9 @@ func (s Service) Process(ctx context.Context, id string) error {
 		if err := s.apply(ctx, r.ClientID, msgs, now); err != nil {
 			return err
 		}
-		for i := range msgs {
-			if msgs[i].Status == request.Queued {
-				msgs[i].Status, msgs[i].ProcessedAt = request.Complete, now
-			}
-		}
+		request.SettleAll(msgs, request.Complete, now, "")
 		switch err := s.Store.SaveOutcomes(ctx, r, msgs); {
-		case errors.Is(err, ErrOutcomesExist):
+		case errors.Is(err, request.ErrOutcomesExist):
 			if msgs, err = s.Store.Outcomes(ctx, r); err != nil {
 				return err
 			}
@@ -174,8 +141,8 @@ func (s Service) Process(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	r.Summary, r.Facets, r.ProcessedAt = summarize(msgs), facetsOf(msgs), s.Now().UTC()
-	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
+	r = r.Finish(msgs, s.Now().UTC(), "")
+	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, request.ErrStatusConflict) {
 		return err
 	}
 	return nil
@@ -183,11 +150,11 @@ func (s Service) Process(ctx context.Context, id string) error {
 
 // Fail marks a request's unfinished messages Failed after its retries ran out.
 func (s Service) Fail(ctx context.Context, id, reason string) error {
-	r, err := s.Store.Request(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	r, err := s.request(ctx, id)
+	if errors.Is(err, request.ErrNotFound) {
 		return nil
 	}
-	if err != nil || !r.ProcessedAt.IsZero() {
+	if err != nil || r.Finished() {
 		return err
 	}
 	msgs, err := s.Store.Messages(ctx, r)
@@ -195,22 +162,17 @@ func (s Service) Fail(ctx context.Context, id, reason string) error {
 		return err
 	}
 	now := s.Now().UTC()
-	for i := range msgs {
-		if msgs[i].Status == request.Queued || msgs[i].Status == request.Processing {
-			msgs[i].Status, msgs[i].ProcessedAt = request.Failed, now
-			msgs[i].Errors = append(msgs[i].Errors, "Unable to process: "+reason+"; send the message again")
-		}
-	}
+	request.SettleAll(msgs, request.Failed, now, "Unable to process: "+reason+"; send the message again")
 	switch err := s.Store.SaveOutcomes(ctx, r, msgs); {
-	case errors.Is(err, ErrOutcomesExist):
+	case errors.Is(err, request.ErrOutcomesExist):
 		if msgs, err = s.Store.Outcomes(ctx, r); err != nil {
 			return err
 		}
 	case err != nil:
 		return err
 	}
-	r.Summary, r.Facets, r.ProcessedAt, r.FailureReason = summarize(msgs), facetsOf(msgs), now, reason
-	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, ErrStatusConflict) {
+	r = r.Finish(msgs, now, reason)
+	if err := s.Store.FinishRequest(ctx, r); err != nil && !errors.Is(err, request.ErrStatusConflict) {
 		return err
 	}
 	return nil

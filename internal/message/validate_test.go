@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parcelgate/parcelgate/internal/request"
 )
 
 func TestValidate(t *testing.T) {
@@ -69,7 +71,7 @@ func TestDecodeIncomingJudgesEachMessageAlone(t *testing.T) {
 func TestForStorageKeepsInvalidMessagesSmall(t *testing.T) {
 	huge := strings.Repeat("x", 500_000)
 	in := Incoming{MessageType: huge, ExternalReference: huge, Payload: []byte(`{"trackingNumber":"` + huge + `"}`)}
-	m := Message{ID: "m", Type: in.MessageType, ExternalReference: in.ExternalReference, Payload: string(in.Payload), Status: "Invalid", Errors: validate(in)}
+	m := request.Message{ID: "m", Type: in.MessageType, ExternalReference: in.ExternalReference, Payload: string(in.Payload), Status: "Invalid", Errors: validate(in)}
 	m = forStorage(m)
 	size := len(m.Payload) + len(m.Type) + len(m.ExternalReference)
 	for _, e := range m.Errors {
@@ -110,7 +112,7 @@ func FuzzMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		in := DecodeIncoming(raw)
 		p := validate(in)
-		m := Message{ID: "m", Type: in.MessageType, ExternalReference: in.ExternalReference, Payload: string(in.Payload), Status: "Queued"}
+		m := request.Message{ID: "m", Type: in.MessageType, ExternalReference: in.ExternalReference, Payload: string(in.Payload), Status: "Queued"}
 		if len(p) > 0 {
 			m.Status, m.Errors = "Invalid", p
 		}

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
-	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/sweep"
@@ -112,7 +111,12 @@ func TestSweeperFinishesJobStuckInProgress(t *testing.T) {
 	loseQueuedWork(t, e)
 	j := submit(t, e, token, p.ProjectID, "ADD", numbers(dhl(1), dhl(2)))
 	e.Advance(time.Minute)
-	if _, err := e.API.Jobs.Store.Start(context.Background(), j.JobID, e.Clock()); err != nil {
+	stored, err := e.API.Jobs.Store.Job(context.Background(), j.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, from := stored.Start(e.Clock())
+	if _, err := e.API.Jobs.Store.Start(context.Background(), running, from...); err != nil {
 		t.Fatal(err)
 	}
 	e.Advance(sweep.WaitLimit + time.Minute)
@@ -169,7 +173,7 @@ func TestSweeperFinishesMessageRequestWhoseMessageWasLost(t *testing.T) {
 }
 
 // awaitRequest waits until the request is processed.
-func awaitRequest(t *testing.T, e *apitest.Env, id string) message.Request {
+func awaitRequest(t *testing.T, e *apitest.Env, id string) request.Request {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {

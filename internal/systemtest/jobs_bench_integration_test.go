@@ -563,14 +563,14 @@ func (s *timedStore) Job(ctx context.Context, id string) (job.Job, error) {
 	return s.Store.Job(ctx, id)
 }
 
-func (s *timedStore) SetStatus(ctx context.Context, id string, status job.Status, at time.Time, from ...job.Status) error {
+func (s *timedStore) SetStatus(ctx context.Context, j job.Job, from ...job.Status) error {
 	defer s.since("SetStatus", time.Now())
-	return s.Store.SetStatus(ctx, id, status, at, from...)
+	return s.Store.SetStatus(ctx, j, from...)
 }
 
-func (s *timedStore) Start(ctx context.Context, id string, at time.Time) (time.Time, error) {
+func (s *timedStore) Start(ctx context.Context, j job.Job, from ...job.Status) (time.Time, error) {
 	defer s.since("Start", time.Now())
-	return s.Store.Start(ctx, id, at)
+	return s.Store.Start(ctx, j, from...)
 }
 
 func (s *timedStore) Items(ctx context.Context, j job.Job) ([]job.Item, error) {

@@ -55,7 +55,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
-	"github.com/parcelgate/parcelgate/internal/tracker"
 )
 
 const (
@@ -108,7 +107,7 @@ type tsbClient struct {
 	id       string
 	token    string
 	requests int // in all: answer and history
-	answer   []message.Request
+	answer   []request.Request
 }
 
 func (c *tsbClient) history() int { return c.requests - tsbAnswer }
@@ -199,8 +198,8 @@ func (w *tsbWorld) createAnswers(b *testing.B) {
 // tsbHistory is the i-th history request of a client: one message, as
 // received and as processed.
 type tsbHistory struct {
-	r                 message.Request
-	received, outcome message.Message
+	r                 request.Request
+	received, outcome request.Message
 }
 
 func (w *tsbWorld) historyRequest(clientID string, i int) tsbHistory {
@@ -210,12 +209,12 @@ func (w *tsbWorld) historyRequest(clientID string, i int) tsbHistory {
 	processed := at.Add(2 * time.Second)
 	f := tsbHistoryFacets[i%len(tsbHistoryFacets)]
 	h := tsbHistory{
-		r: message.Request{
-			ID: uuid.Must(uuid.NewV7()).String(), ClientID: clientID, BatchReference: fmt.Sprintf("h-%06d", i),
+		r: request.Request{
+			Kind: request.KindMessages, ID: uuid.Must(uuid.NewV7()).String(), ClientID: clientID, BatchReference: fmt.Sprintf("h-%06d", i),
 			ReceivedAt: at, ProcessedAt: processed, ExpiresAt: at.Add(message.RequestTTL),
 			Summary: request.Summary{Total: 1}, Facets: []request.Facet{f},
 		},
-		received: message.Message{
+		received: request.Message{
 			ID: uuid.Must(uuid.NewV7()).String(), ExternalReference: fmt.Sprintf("hm-%06d", i), Type: f.Type,
 			Payload: fmt.Sprintf(`{"trackingNumber":%q}`, dhl(800_000+i%1000)), Status: request.Queued,
 		},
@@ -251,10 +250,10 @@ func (w *tsbWorld) seedHistory(ctx context.Context) (int, error) {
 			h := w.historyRequest(c.id, i)
 			written++
 			g.Go(func() error {
-				if err := store.CreateRequest(ctx, h.r, []message.Message{h.received}); err != nil {
+				if err := store.CreateRequest(ctx, h.r, []request.Message{h.received}); err != nil {
 					return err
 				}
-				if err := store.SaveOutcomes(ctx, h.r, []message.Message{h.outcome}); err != nil {
+				if err := store.SaveOutcomes(ctx, h.r, []request.Message{h.outcome}); err != nil {
 					return err
 				}
 				return store.FinishRequest(ctx, h.r)
@@ -386,21 +385,21 @@ func (w *tsbWorld) verifyHistory(b *testing.B) {
 	// Every partition the searches read holds the answer and the history,
 	// counted over [D-5, D+3) (the whole of B's would take 20 s): the
 	// answer and the history of 5 days.
-	failed := tracker.Key{Facet: request.Facet{Type: request.AnyType, Status: request.Failed}}
-	events := tracker.Key{Facet: request.Facet{Type: message.TypeTrackingEvent, Status: request.Complete}}
+	failed := request.Key{Facet: request.Facet{Type: request.AnyType, Status: request.Failed}}
+	events := request.Key{Facet: request.Facet{Type: message.TypeTrackingEvent, Status: request.Complete}}
 	from, to := w.day.AddDate(0, 0, -5), w.day.AddDate(0, 0, 3)
 	for _, c := range w.clients {
-		counts := map[tracker.Key]int{{}: tsbAnswer, failed: 5, events: 15}
+		counts := map[request.Key]int{{}: tsbAnswer, failed: 5, events: 15}
 		for i := range c.history() {
 			if at := w.day.AddDate(0, 0, tsbHistoryDays[i%len(tsbHistoryDays)]); at.Before(from) || !at.Before(to) {
 				continue
 			}
 			f := tsbHistoryFacets[i%len(tsbHistoryFacets)]
-			counts[tracker.Key{}]++
-			counts[tracker.Key{Facet: request.Facet{Type: request.AnyType, Status: f.Status}}]++
-			counts[tracker.Key{Facet: f}]++
+			counts[request.Key{}]++
+			counts[request.Key{Facet: request.Facet{Type: request.AnyType, Status: f.Status}}]++
+			counts[request.Key{Facet: f}]++
 		}
-		for _, key := range []tracker.Key{{}, failed, events} {
+		for _, key := range []request.Key{{}, failed, events} {
 			entries, err := store.Lookup(ctx, c.id, key, from, to, math.MaxInt)
 			if err != nil {
 				b.Fatal(err)
@@ -458,7 +457,7 @@ func (w *tsbWorld) readClient(b *testing.B, c *tsbClient, limit int) (int, time.
 	b.Helper()
 	store := &dynamo.Store{Client: w.raw, Table: w.table}
 	start := time.Now()
-	entries, err := store.Lookup(context.Background(), c.id, tracker.Key{}, time.Time{}, time.Time{}, limit)
+	entries, err := store.Lookup(context.Background(), c.id, request.Key{}, time.Time{}, time.Time{}, limit)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -46,6 +46,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -175,7 +176,7 @@ func injectBody(tb testing.TB, ref string, msgs []msg) []byte {
 }
 
 // wantComplete is an error unless the request has every message Complete.
-func wantComplete(r message.Request, n int) error {
+func wantComplete(r request.Request, n int) error {
 	if s := r.Summary; s.Total != n || s.Complete != n {
 		return fmt.Errorf("request %s (%s) ended with %+v, want %d Complete (%s)", r.ID, r.BatchReference, s, n, r.FailureReason)
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
-	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -37,7 +37,7 @@ func event(number, status, origin string, agency any, datetime string) msg {
 }
 
 // inject sends messages and waits until the processor has finished them.
-func inject(t *testing.T, e *apitest.Env, token, batch string, msgs ...msg) message.Request {
+func inject(t *testing.T, e *apitest.Env, token, batch string, msgs ...msg) request.Request {
 	t.Helper()
 	var out struct {
 		Data struct {

@@ -206,7 +206,7 @@ func stringValues(raw json.RawMessage) ([]string, error) {
 }
 
 func parseStatus(s string) (request.MessageStatus, bool) {
-	for _, st := range AllStatuses {
+	for _, st := range request.Statuses {
 		if strings.EqualFold(s, string(st)) {
 			return st, true
 		}

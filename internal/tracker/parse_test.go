@@ -110,8 +110,8 @@ func TestParseRefusals(t *testing.T) {
 }
 
 func TestMatchingMessages(t *testing.T) {
-	r := Request{BatchReference: "B-1"}
-	msgs := []Message{
+	r := request.Request{BatchReference: "B-1"}
+	msgs := []request.Message{
 		{ExternalReference: "a", Type: "TrackingEvent", Status: request.Complete},
 		{ExternalReference: "b", Type: "Shipment", Status: request.Invalid},
 	}

@@ -65,59 +65,10 @@ type Criteria struct {
 	Sorts    []Sort
 }
 
-// Key names an index partition: a facet, a reference, or (zero) all of
-// a client's requests.
-type Key struct {
-	Facet request.Facet
-	Ref   string
-}
-
-// Entry is one index hit.
-type Entry struct {
-	ID         string
-	ReceivedAt time.Time
-}
-
-// Request is a request as the tracker shows it.
-type Request struct {
-	ID string
-	// Job tells a tracking-number job from a message injection.
-	Job            bool
-	ClientID       string
-	BatchReference string
-	ReceivedAt     time.Time
-	ProcessedAt    time.Time
-	ExpiresAt      time.Time
-	Summary        request.Summary
-	Facets         []request.Facet
-}
-
-// Message is a message as the tracker shows it.
-type Message struct {
-	ID                string
-	ExternalReference string
-	Type              string
-	Status            request.MessageStatus
-	ProcessedAt       time.Time
-	Errors            []string
-}
-
-// Store looks requests up.
-type Store interface {
-	// Lookup returns up to limit entries of the client under key, received
-	// in [from, to) (zero to: no upper bound), newest first.
-	Lookup(ctx context.Context, clientID string, key Key, from, to time.Time, limit int) ([]Entry, error)
-	// Requests returns the requests with these ids that exist, of any
-	// client: the service keeps the caller's.
-	Requests(ctx context.Context, ids []string) ([]Request, error)
-	// RequestMessages returns a request's messages with their current status.
-	RequestMessages(ctx context.Context, r Request) ([]Message, error)
-}
-
 // Found is a matching request with its matching messages.
 type Found struct {
-	Request  Request
-	Messages []Message
+	Request  request.Request
+	Messages []request.Message
 }
 
 // Result is one page of a search.
@@ -129,7 +80,7 @@ type Result struct {
 
 // Service runs searches.
 type Service struct {
-	Store Store
+	Store request.Store
 	Now   func() time.Time
 }
 
@@ -147,7 +98,7 @@ func (s Service) Search(ctx context.Context, clientID string, c Criteria) (Resul
 	matching := reqs[:0]
 	for _, r := range reqs {
 		// Another client's request is as absent as an expired one.
-		if r.ClientID == clientID && now.Before(r.ExpiresAt) && c.matchesRequest(r) {
+		if r.ClientID == clientID && !r.Expired(now) && c.matchesRequest(r) {
 			matching = append(matching, r)
 		}
 	}
@@ -156,7 +107,7 @@ func (s Service) Search(ctx context.Context, clientID string, c Criteria) (Resul
 	page := matching[min(start, len(matching)):min(start+c.Size, len(matching))]
 	// The page's messages are read concurrently: a page of 100 requests
 	// would otherwise be 100 round trips in a row.
-	msgs := make([][]Message, len(page))
+	msgs := make([][]request.Message, len(page))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(messageReaders)
 	for i, r := range page {
@@ -189,11 +140,11 @@ func (s Service) candidates(ctx context.Context, clientID string, c Criteria) ([
 		}
 		return c.IDs, nil
 	}
-	var keys []Key
+	var keys []request.Key
 	switch {
 	case len(c.Refs) > 0:
 		for _, r := range c.Refs {
-			keys = append(keys, Key{Ref: r})
+			keys = append(keys, request.Key{Ref: r})
 		}
 	case len(c.Statuses) > 0:
 		types := c.Types
@@ -202,17 +153,17 @@ func (s Service) candidates(ctx context.Context, clientID string, c Criteria) ([
 		}
 		for _, t := range types {
 			for _, st := range c.Statuses {
-				keys = append(keys, Key{Facet: request.Facet{Type: t, Status: st}})
+				keys = append(keys, request.Key{Facet: request.Facet{Type: t, Status: st}})
 			}
 		}
 	case len(c.Types) > 0:
 		for _, t := range c.Types {
-			for _, st := range AllStatuses {
-				keys = append(keys, Key{Facet: request.Facet{Type: t, Status: st}})
+			for _, st := range request.Statuses {
+				keys = append(keys, request.Key{Facet: request.Facet{Type: t, Status: st}})
 			}
 		}
 	default:
-		keys = []Key{{}}
+		keys = []request.Key{{}}
 	}
 	seen := map[string]bool{}
 	var ids []string
@@ -234,9 +185,6 @@ func (s Service) candidates(ctx context.Context, clientID string, c Criteria) ([
 	return ids, nil
 }
 
-// AllStatuses lists the message statuses.
-var AllStatuses = []request.MessageStatus{request.Queued, request.Processing, request.Cancelled, request.Failed, request.Invalid, request.Complete}
-
 func (c Criteria) filtersMessages() bool {
 	return len(c.Types) > 0 || len(c.Statuses) > 0 || len(c.Refs) > 0
 }
@@ -251,7 +199,7 @@ func contains[T comparable](list []T, v T) bool {
 }
 
 // matchesRequest applies the criteria a request's own fields can decide.
-func (c Criteria) matchesRequest(r Request) bool {
+func (c Criteria) matchesRequest(r request.Request) bool {
 	if len(c.IDs) > 0 && !contains(c.IDs, r.ID) {
 		return false
 	}
@@ -272,10 +220,11 @@ func (c Criteria) matchesRequest(r Request) bool {
 // matchingMessages keeps the messages the message criteria select. A
 // request found by its batch reference shows all its messages that pass
 // the other criteria.
-func (c Criteria) matchingMessages(r Request, msgs []Message) []Message {
+func (c Criteria) matchingMessages(r request.Request, msgs []request.Message) []request.Message {
 	byBatch := len(c.Refs) == 0 || contains(c.Refs, r.BatchReference)
-	out := []Message{}
+	out := []request.Message{}
 	for _, m := range msgs {
+		m = r.Shown(m)
 		if len(c.Types) > 0 && !contains(c.Types, m.Type) ||
 			len(c.Statuses) > 0 && !contains(c.Statuses, m.Status) ||
 			!byBatch && !contains(c.Refs, m.ExternalReference) {
@@ -286,7 +235,7 @@ func (c Criteria) matchingMessages(r Request, msgs []Message) []Message {
 	return out
 }
 
-func sortRequests(reqs []Request, sorts []Sort) {
+func sortRequests(reqs []request.Request, sorts []Sort) {
 	sort.SliceStable(reqs, func(i, j int) bool {
 		a, b := reqs[i], reqs[j]
 		for _, s := range sorts {

@@ -1,0 +1,318 @@
+package memory
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/sweep"
+)
+
+var _ job.Store = (*Jobs)(nil)
+
+// Jobs is job.Store in memory: jobs with their numbers and results, and
+// the projects' associations.
+type Jobs struct {
+	mu           sync.Mutex
+	jobs         map[string]job.Job
+	keys         map[string]string // idempotency key → job id
+	items        map[string][]job.Item
+	results      map[string][]job.Result
+	associations map[string]map[string]job.Association // project → number →
+}
+
+// NewJobs returns an empty store.
+func NewJobs() *Jobs {
+	return &Jobs{
+		jobs: map[string]job.Job{}, keys: map[string]string{}, items: map[string][]job.Item{},
+		results: map[string][]job.Result{}, associations: map[string]map[string]job.Association{},
+	}
+}
+
+func jobKey(clientID, projectID, key string) string {
+	return clientID + "\x00" + projectID + "\x00" + key
+}
+
+// CreateJob implements job.Store.
+func (s *Jobs) CreateJob(_ context.Context, j job.Job, items []job.Item) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := jobKey(j.ClientID, j.ProjectID, j.IdempotencyKey)
+	if _, taken := s.keys[key]; taken && j.IdempotencyKey != "" {
+		return job.ErrKeyTaken
+	}
+	if _, ok := s.jobs[j.ID]; ok {
+		return fmt.Errorf("job %s exists", j.ID)
+	}
+	if j.IdempotencyKey != "" {
+		s.keys[key] = j.ID
+	}
+	s.jobs[j.ID] = j
+	s.items[j.ID] = slices.Clone(items)
+	return nil
+}
+
+// JobByKey implements job.Store.
+func (s *Jobs) JobByKey(ctx context.Context, clientID, projectID, key string) (job.Job, error) {
+	s.mu.Lock()
+	id, ok := s.keys[jobKey(clientID, projectID, key)]
+	s.mu.Unlock()
+	if !ok {
+		return job.Job{}, job.ErrNotFound
+	}
+	return s.Job(ctx, id)
+}
+
+// Job implements job.Store.
+func (s *Jobs) Job(_ context.Context, id string) (job.Job, error) {
+	if j, ok := s.job(id); ok {
+		return j, nil
+	}
+	return job.Job{}, job.ErrNotFound
+}
+
+func (s *Jobs) job(id string) (job.Job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	return j, ok
+}
+
+func (s *Jobs) all() []job.Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]job.Job, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		out = append(out, j)
+	}
+	return out
+}
+
+// requestMessages is the job's numbers as messages (job.RequestMessages).
+func (s *Jobs) requestMessages(id string) ([]request.Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok {
+		return nil, job.ErrNotFound
+	}
+	return job.RequestMessages(j, s.items[id], s.results[id]), nil
+}
+
+// Jobs implements job.Store.
+func (s *Jobs) Jobs(_ context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Job], error) {
+	after, err := parseJobCursor(projectID, req.Cursor)
+	if err != nil {
+		return page.Page[job.Job]{}, err
+	}
+	var list []job.Job
+	for _, j := range s.all() {
+		if j.ProjectID == projectID && !j.Expired(now) && (after == "" || jobPosition(j) < after) {
+			list = append(list, j)
+		}
+	}
+	slices.SortFunc(list, func(a, b job.Job) int { return strings.Compare(jobPosition(b), jobPosition(a)) })
+	out := page.Page[job.Job]{Items: list[:min(len(list), jobPageLimit(req))]}
+	if len(list) > len(out.Items) {
+		out.NextCursor = jobCursor(projectID, jobPosition(out.Items[len(out.Items)-1]))
+	}
+	return out, nil
+}
+
+// jobPosition orders a project's jobs by creation, as DynamoDB's index does.
+func jobPosition(j job.Job) string { return j.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + j.ID }
+
+// jobCursor names the project and the position of the last entry shown,
+// so that a cursor of one project cannot page through another.
+func jobCursor(projectID, last string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(projectID + "\x00" + last))
+}
+
+// parseJobCursor returns the position a cursor of the project names.
+func parseJobCursor(projectID, cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	p, last, ok := strings.Cut(string(b), "\x00")
+	if err != nil || !ok || p != projectID {
+		return "", page.ErrBadCursor
+	}
+	return last, nil
+}
+
+func jobPageLimit(req page.Request) int {
+	if req.Limit <= 0 || req.Limit > page.MaxLimit {
+		return page.DefaultLimit
+	}
+	return req.Limit
+}
+
+// change applies update to a stored job whose status is one of from.
+func (s *Jobs) change(id string, from []job.Status, update func(*job.Job)) (job.Job, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok || !slices.Contains(from, j.Status) {
+		return job.Job{}, job.ErrStatusConflict
+	}
+	update(&j)
+	s.jobs[id] = j
+	return j, nil
+}
+
+// SetStatus implements job.Store.
+func (s *Jobs) SetStatus(_ context.Context, to job.Job, from ...job.Status) error {
+	_, err := s.change(to.ID, from, func(j *job.Job) {
+		j.Status, j.FailureReason, j.CompletedAt, j.SweepAt = to.Status, to.FailureReason, to.CompletedAt, to.SweepAt
+	})
+	return err
+}
+
+// Start implements job.Store.
+func (s *Jobs) Start(_ context.Context, to job.Job, from ...job.Status) (time.Time, error) {
+	j, err := s.change(to.ID, from, func(j *job.Job) {
+		j.Status, j.SweepAt = to.Status, to.SweepAt
+		if j.StartedAt.IsZero() {
+			j.StartedAt = to.StartedAt
+		}
+	})
+	return j.StartedAt, err
+}
+
+// Finish implements job.Store.
+func (s *Jobs) Finish(_ context.Context, to job.Job) error {
+	unfinished := []job.Status{job.Submitted, job.Accepted, job.NotAccepted, job.Queued, job.InProgress}
+	_, err := s.change(to.ID, unfinished, func(j *job.Job) {
+		j.Status, j.Counts, j.CompletedAt, j.SweepAt = to.Status, to.Counts, to.CompletedAt, time.Time{}
+		if to.FailureReason != "" {
+			j.FailureReason = to.FailureReason
+		}
+	})
+	return err
+}
+
+// ClaimRequeue implements job.Store.
+func (s *Jobs) ClaimRequeue(_ context.Context, w sweep.Work, next time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[w.ID]
+	if !ok || j.SweepAt.IsZero() || !j.SweepAt.Equal(w.Due) {
+		return sweep.ErrMoved
+	}
+	j.SweepAt, j.Requeues = next, j.Requeues+1
+	s.jobs[w.ID] = j
+	return nil
+}
+
+// Items implements job.Store.
+func (s *Jobs) Items(_ context.Context, j job.Job) ([]job.Item, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.items[j.ID]), nil
+}
+
+// SaveResults implements job.Store.
+func (s *Jobs) SaveResults(_ context.Context, j job.Job, results []job.Result) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.results[j.ID]; ok {
+		return job.ErrResultsExist
+	}
+	s.results[j.ID] = slices.Clone(results)
+	return nil
+}
+
+// Results implements job.Store.
+func (s *Jobs) Results(_ context.Context, j job.Job) ([]job.Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.results[j.ID]), nil
+}
+
+// Associations implements job.Store.
+func (s *Jobs) Associations(_ context.Context, projectID string, numbers []string) (map[string]job.Association, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]job.Association{}
+	for _, n := range numbers {
+		if a, ok := s.associations[projectID][n]; ok {
+			out[n] = a
+		}
+	}
+	return out, nil
+}
+
+// AddAssociations implements job.Store.
+func (s *Jobs) AddAssociations(_ context.Context, as []job.Association) ([]job.Association, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]job.Association, len(as))
+	for i, a := range as {
+		project := s.project(a.ProjectID)
+		if old, ok := project[a.TrackingNumber]; ok && !old.Expired(a.AddedAt) {
+			out[i] = old
+			continue
+		}
+		project[a.TrackingNumber] = a
+		out[i] = a
+	}
+	return out, nil
+}
+
+func (s *Jobs) project(id string) map[string]job.Association {
+	if s.associations[id] == nil {
+		s.associations[id] = map[string]job.Association{}
+	}
+	return s.associations[id]
+}
+
+// Apply implements job.Store.
+func (s *Jobs) Apply(_ context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	project := s.project(projectID)
+	for _, a := range renew {
+		old, ok := project[a.TrackingNumber]
+		if !ok || !old.ExpiresAt.Before(a.ExpiresAt) {
+			continue
+		}
+		old.Carrier, old.AddedAt, old.ExpiresAt, old.JobID = a.Carrier, a.AddedAt, a.ExpiresAt, a.JobID
+		project[a.TrackingNumber] = old
+	}
+	for _, n := range remove {
+		if old, ok := project[n]; ok && !old.AddedAt.After(at) {
+			delete(project, n)
+		}
+	}
+	return nil
+}
+
+// Associated implements job.Store.
+func (s *Jobs) Associated(_ context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Association], error) {
+	after, err := parseJobCursor(projectID, req.Cursor)
+	if err != nil {
+		return page.Page[job.Association]{}, err
+	}
+	s.mu.Lock()
+	var list []job.Association
+	for n, a := range s.associations[projectID] {
+		if !a.Expired(now) && n > after {
+			list = append(list, a)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(list, func(a, b job.Association) int { return strings.Compare(a.TrackingNumber, b.TrackingNumber) })
+	out := page.Page[job.Association]{Items: list[:min(len(list), jobPageLimit(req))]}
+	if len(list) > len(out.Items) {
+		out.NextCursor = jobCursor(projectID, out.Items[len(out.Items)-1].TrackingNumber)
+	}
+	return out, nil
+}
