@@ -209,7 +209,12 @@ func testRecords(_ *testing.T, f *fixture) {
 
 func (f *fixture) referrers(code string) []data.Reference {
 	f.t.Helper()
-	got, err := f.s.Referrers(f.ctx, f.project, users, code)
+	return f.referrersOf(users, code)
+}
+
+func (f *fixture) referrersOf(e *data.Entity, code string) []data.Reference {
+	f.t.Helper()
+	got, err := f.s.Referrers(f.ctx, f.project, e, code)
 	if err != nil {
 		f.t.Fatalf("Referrers: %v", err)
 	}
@@ -249,6 +254,10 @@ func testReferrers(t *testing.T, f *fixture) {
 	}
 	if got := f.referrers("u9"); len(got) != 0 {
 		t.Errorf("Referrers(u9) = %+v, want none", got)
+	}
+	// A reference names a record of one entity: no customer is u1.
+	if got := f.referrersOf(customers, "u1"); len(got) != 0 {
+		t.Errorf("Referrers(customer u1) = %+v, want none", got)
 	}
 	// A committed plan moves its references with it.
 	moved := f.customer("c2", "u2")
