@@ -117,7 +117,7 @@ func (f *fixture) records(e *data.Entity, codes ...string) map[string]data.Recor
 // expect checks the committed versions of e: want[code] nil means none.
 func (f *fixture) expect(e *data.Entity, want map[string]*data.Record) {
 	f.t.Helper()
-	got := f.records(e, slicesOf(want)...)
+	got := f.records(e, codesOf(want)...)
 	for code, w := range want {
 		g, ok := got[code]
 		switch {
@@ -134,7 +134,7 @@ func (f *fixture) expect(e *data.Entity, want map[string]*data.Record) {
 	}
 }
 
-func slicesOf(m map[string]*data.Record) []string {
+func codesOf(m map[string]*data.Record) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
