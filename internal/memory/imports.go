@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 var _ data.ImportStore = (*Imports)(nil)
@@ -44,8 +45,8 @@ func (m *Imports) init() {
 	}
 }
 
-// copyRecord keeps stored records apart from the caller's maps.
-func copyRecord(entity string, r data.Record) data.Record {
+// copyImportedRecord keeps stored records apart from the caller's maps.
+func copyImportedRecord(entity string, r data.Record) data.Record {
 	r.Entity = entity
 	r.Values = maps.Clone(r.Values)
 	if r.Values == nil {
@@ -68,7 +69,7 @@ func (m *Imports) importLive(projectID, entity, code string) bool {
 
 // SaveRecord writes rec over old (nil: the code must be free) as
 // data.Store.SaveRecord does: data.ErrChanged when old is not the stored
-// version, an *data.InvalidError when a foreign key of rec that differs
+// version, an *input.Error when a foreign key of rec that differs
 // from old's names no live record. It is how tests store the records an
 // import starts from.
 func (m *Imports) SaveRecord(_ context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record) error {
@@ -87,10 +88,10 @@ func (m *Imports) SaveRecord(_ context.Context, projectID string, e *data.Entity
 			ov, _ = old.Values[fk.Name].(string)
 		}
 		if nv != "" && nv != ov && !m.importLive(projectID, fk.References, nv) {
-			return &data.InvalidError{Field: fk.Name, Message: fmt.Sprintf("%q names no %s record", nv, fk.References)}
+			return &input.Error{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, nv, fk.References), Labelled: true}
 		}
 	}
-	m.records[key] = importedRecord{entity: e, rec: copyRecord(e.Name, rec)}
+	m.records[key] = importedRecord{entity: e, rec: copyImportedRecord(e.Name, rec)}
 	return nil
 }
 
@@ -101,7 +102,7 @@ func (m *Imports) Records(_ context.Context, projectID string, e *data.Entity, c
 	out := map[string]data.Record{}
 	for _, c := range codes {
 		if r, ok := m.records[importRecordKey{projectID, e.Name, c}]; ok {
-			out[c] = copyRecord(e.Name, r.rec)
+			out[c] = copyImportedRecord(e.Name, r.rec)
 		}
 	}
 	return out, nil
@@ -163,7 +164,7 @@ func (m *Imports) conflict(p data.Plan) importConflict {
 
 func (m *Imports) apply(p data.Plan) {
 	for _, c := range p.Changes {
-		m.records[importRecordKey{p.ProjectID, c.Entity.Name, c.New.Code}] = importedRecord{entity: c.Entity, rec: copyRecord(c.Entity.Name, c.New)}
+		m.records[importRecordKey{p.ProjectID, c.Entity.Name, c.New.Code}] = importedRecord{entity: c.Entity, rec: copyImportedRecord(c.Entity.Name, c.New)}
 	}
 }
 
@@ -193,7 +194,7 @@ func (m *Imports) CommitPlan(_ context.Context, p data.Plan) error {
 	case c.change != nil:
 		return &data.RowError{Row: c.change.Row, Message: changedMessage(c.change.Row)}
 	case c.check != nil:
-		return &data.InvalidError{Field: c.check.Row + "." + c.check.Field, Message: namesNothing(c.check)}
+		return &input.Error{Field: c.check.Row + "." + c.check.Field, Message: namesNothing(c.check), Labelled: true}
 	}
 	m.apply(p)
 	return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // Seed stores rec over old (nil: the code is free) through the store's
@@ -307,9 +308,9 @@ func testCommitPlanInvalid(t *testing.T, f *fixture) {
 			},
 			Checks: []data.Check{{Entity: users, Code: target, Row: "[1]", Field: "baseuser_ID"}},
 		})
-		var invalid *data.InvalidError
+		var invalid *input.Error
 		if !errors.As(err, &invalid) || invalid.Field != "[1].baseuser_ID" {
-			t.Errorf("CommitPlan naming %s: %v (%T), want an *InvalidError of [1].baseuser_ID", target, err, err)
+			t.Errorf("CommitPlan naming %s: %v (%T), want an *input.Error of [1].baseuser_ID", target, err, err)
 		}
 		f.expect(users, map[string]*data.Record{"u1": &old})
 		f.expect(customers, map[string]*data.Record{"c1": nil})
