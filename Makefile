@@ -38,8 +38,10 @@ run:
 
 ## test: every test, integration included, against a freshly started local stack
 # The system tests of internal/systemtest take about 5 minutes on an idle
-# 2-core machine and several times that on a loaded one; go test's default
-# 10-minute package timeout would fail a loaded run that is merely slow.
+# 2-core machine and several times that on a loaded one (about 20 minutes
+# at a load average of 20), run GOMAXPROCS at a time (t.Parallel); go
+# test's default 10-minute package timeout would fail a loaded run that is
+# merely slow.
 test: browser
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 -timeout 45m ./...
 

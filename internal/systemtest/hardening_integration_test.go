@@ -385,8 +385,10 @@ func TestQueueFrozen503WithinDeadline(t *testing.T) {
 
 // A store failing after the messages are written but before the request
 // is: the caller gets 503, and the half-written request is removed.
+// Not parallel: the clean-up has 5 s (dynamo's discardTimeout), which
+// other tests' load can use up; then the items stay, as designed, and the
+// test fails on the machine's speed (a parallel run left 7 items).
 func TestMessagesStoreFailingHalfWayLeavesNothing(t *testing.T) {
-	t.Parallel()
 	var armed atomic.Bool
 	e := apitest.StartWith(t, apitest.Options{
 		AWS: awsclient.Options{DynamoDBEndpoint: apitest.FaultyDynamoDB(t, &armed, "PutItem")},

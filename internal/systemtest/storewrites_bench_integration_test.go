@@ -26,9 +26,10 @@ import (
 
 // storeWrites is a dynamo.Store whose writes are recorded, never sent: each
 // becomes the item it would leave in an empty table (a put as it is, a
-// plain SET update applied to the item it names), and is answered as a
-// success. Reads and anything else fail: what a store call wrote must not
-// depend on what it read, or the items would not be what it writes.
+// plain SET and REMOVE update applied to the item it names, which an
+// UpdateItem asking for ALL_OLD gets back as it was), and is answered as
+// a success. Reads and anything else fail: what a store call wrote must
+// not depend on what it read, or the items would not be what it writes.
 type storeWrites struct {
 	Store *dynamo.Store
 	keys  []string // the table's key attributes
@@ -80,7 +81,7 @@ func (w *storeWrites) capture(_ context.Context, in middleware.InitializeInput, 
 			case it.Put != nil:
 				w.put(it.Put.Item)
 			case it.Update != nil:
-				err = w.update(it.Update.Key, aws.ToString(it.Update.UpdateExpression), it.Update.ExpressionAttributeNames, it.Update.ExpressionAttributeValues)
+				_, err = w.update(it.Update.Key, aws.ToString(it.Update.UpdateExpression), it.Update.ExpressionAttributeNames, it.Update.ExpressionAttributeValues)
 			default:
 				err = fmt.Errorf("storeWrites: a transaction action other than Put and Update")
 			}
@@ -90,8 +91,14 @@ func (w *storeWrites) capture(_ context.Context, in middleware.InitializeInput, 
 		w.put(p.Item)
 		result = &dynamodb.PutItemOutput{}
 	case *dynamodb.UpdateItemInput:
-		err = w.update(p.Key, aws.ToString(p.UpdateExpression), p.ExpressionAttributeNames, p.ExpressionAttributeValues)
-		result = &dynamodb.UpdateItemOutput{}
+		out := &dynamodb.UpdateItemOutput{}
+		old, uerr := w.update(p.Key, aws.ToString(p.UpdateExpression), p.ExpressionAttributeNames, p.ExpressionAttributeValues)
+		if p.ReturnValues == types.ReturnValueAllOld {
+			out.Attributes = old
+		} else if p.ReturnValues != "" && p.ReturnValues != types.ReturnValueNone {
+			uerr = fmt.Errorf("storeWrites: an update returning %s", p.ReturnValues)
+		}
+		result, err = out, uerr
 	default:
 		err = fmt.Errorf("storeWrites: %T is not a write", in.Parameters)
 	}
@@ -117,38 +124,55 @@ func (w *storeWrites) put(it map[string]types.AttributeValue) {
 	w.items[k] = it
 }
 
-// update applies "SET a = :x, #b = :y" to the item key names, created
-// empty when absent. Any other update is refused: applying it would take
-// an evaluator of update expressions, which a benchmark should not hold.
-func (w *storeWrites) update(key map[string]types.AttributeValue, expr string, names map[string]string, values map[string]types.AttributeValue) error {
-	assignments, ok := strings.CutPrefix(strings.TrimSpace(expr), "SET ")
-	if !ok {
-		return fmt.Errorf("storeWrites: update %q is not a plain SET", expr)
+// update applies "SET a = :x, #b = :y REMOVE c, #d" to the item key
+// names, created empty when absent, and returns the item as it was. Any
+// other update is refused: applying it would take an evaluator of update
+// expressions, which a benchmark should not hold.
+func (w *storeWrites) update(key map[string]types.AttributeValue, expr string, names map[string]string, values map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	refused := fmt.Errorf("storeWrites: update %q is not a plain SET and REMOVE", expr)
+	attr := func(path string) (string, bool) {
+		path = strings.TrimSpace(path)
+		if strings.HasPrefix(path, "#") {
+			path = names[path]
+		}
+		return path, path != "" && !strings.ContainsAny(path, " .[(")
 	}
 	k := w.key(key)
+	old := w.items[k]
 	it := map[string]types.AttributeValue{}
-	for name, v := range w.items[k] {
+	for name, v := range old {
 		it[name] = v
 	}
 	for name, v := range key {
 		it[name] = v
 	}
-	for _, a := range strings.Split(assignments, ",") {
-		path, value, ok := strings.Cut(a, "=")
-		path, value = strings.TrimSpace(path), strings.TrimSpace(value)
-		v, known := values[value]
-		if !ok || !known || strings.ContainsAny(path, " .[(") {
-			return fmt.Errorf("storeWrites: update %q is not a plain SET", expr)
+	set, remove, _ := strings.Cut(strings.TrimSpace(expr), "REMOVE ")
+	if set = strings.TrimSpace(set); set != "" {
+		assignments, ok := strings.CutPrefix(set, "SET ")
+		if !ok {
+			return nil, refused
 		}
-		if strings.HasPrefix(path, "#") {
-			if path, ok = names[path]; !ok {
-				return fmt.Errorf("storeWrites: update %q names no attribute for %s", expr, path)
+		for _, a := range strings.Split(assignments, ",") {
+			path, value, ok := strings.Cut(a, "=")
+			name, plain := attr(path)
+			v, known := values[strings.TrimSpace(value)]
+			if !ok || !plain || !known {
+				return nil, refused
 			}
+			it[name] = v
 		}
-		it[path] = v
+	}
+	if remove != "" {
+		for _, path := range strings.Split(remove, ",") {
+			name, plain := attr(path)
+			if !plain {
+				return nil, refused
+			}
+			delete(it, name)
+		}
 	}
 	w.put(it)
-	return nil
+	return old, nil
 }
 
 // Puts returns the recorded items, in the order first written, as puts,
