@@ -38,3 +38,14 @@ func isContended(err error) bool {
 func failed(reasons []types.CancellationReason, i int) bool {
 	return i < len(reasons) && reasons[i].Code != nil && *reasons[i].Code == "ConditionalCheckFailed"
 }
+
+// cancelledAt reports whether a transaction failed because the condition
+// of its i-th item did not hold.
+func cancelledAt(err error, i int) bool {
+	var tc *types.TransactionCanceledException
+	if !errors.As(err, &tc) || i >= len(tc.CancellationReasons) {
+		return false
+	}
+	code := tc.CancellationReasons[i].Code
+	return code != nil && *code == "ConditionalCheckFailed"
+}

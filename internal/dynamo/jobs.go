@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -94,18 +93,6 @@ type idempotencyItem struct {
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
 
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(timeLayout)
-}
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeLayout, s)
-	return t
-}
-
 func newJobItem(j job.Job) jobItem {
 	created := formatTime(j.CreatedAt)
 	var sweepPK, sweepSK string
@@ -134,18 +121,6 @@ func (it jobItem) job() job.Job {
 		IdempotencyKey: it.IdempotencyKey, BodyHash: it.BodyHash,
 		SweepAt: sweepDue(it.GSI3SK), Requeues: it.Requeues,
 	}
-}
-
-func put(table string, v any, condition string) (types.TransactWriteItem, error) {
-	av, err := attributevalue.MarshalMap(v)
-	if err != nil {
-		return types.TransactWriteItem{}, err
-	}
-	p := &types.Put{TableName: &table, Item: av}
-	if condition != "" {
-		p.ConditionExpression = &condition
-	}
-	return types.TransactWriteItem{Put: p}, nil
 }
 
 // CreateJob implements job.Store: the job, its numbers and its
@@ -186,17 +161,6 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 		return job.ErrKeyTaken
 	}
 	return err
-}
-
-// cancelledAt reports whether a transaction failed because the condition
-// of its i-th item did not hold.
-func cancelledAt(err error, i int) bool {
-	var tc *types.TransactionCanceledException
-	if !errors.As(err, &tc) || i >= len(tc.CancellationReasons) {
-		return false
-	}
-	code := tc.CancellationReasons[i].Code
-	return code != nil && *code == "ConditionalCheckFailed"
 }
 
 // JobByKey implements job.Store.
@@ -417,46 +381,6 @@ func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
 		}
 		return out
 	})
-}
-
-// readChunks reads a request's chunk items of one kind, C, and returns
-// their entries in order.
-func readChunks[C, T any](ctx context.Context, s *Store, id, prefix string, entries func(C) []T) ([]T, error) {
-	chunks, err := s.chunks(ctx, id, prefix)
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	for _, raw := range chunks {
-		var c C
-		if err := attributevalue.UnmarshalMap(raw, &c); err != nil {
-			return nil, err
-		}
-		out = append(out, entries(c)...)
-	}
-	return out, nil
-}
-
-// chunks reads a request's chunk items of one kind, in order.
-func (s *Store) chunks(ctx context.Context, id, prefix string) ([]item, error) {
-	var out []item
-	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName:              &s.Table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: requestPK(id)},
-			":sk": &types.AttributeValueMemberS{Value: prefix},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		pg, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pg.Items...)
-	}
-	return out, nil
 }
 
 // SaveResults implements job.Store: every chunk or none, and only once.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
@@ -159,4 +160,17 @@ func writeKey(w types.TransactWriteItem) string {
 		return ""
 	}
 	return pk.Value + "\x00" + sk.Value
+}
+
+// put is one conditional (condition "" for none) Put of v in a transaction.
+func put(table string, v any, condition string) (types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	p := &types.Put{TableName: &table, Item: av}
+	if condition != "" {
+		p.ConditionExpression = &condition
+	}
+	return types.TransactWriteItem{Put: p}, nil
 }
