@@ -7,6 +7,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
+	"github.com/parcelgate/parcelgate/internal/parameter"
 )
 
 func main() {
@@ -14,7 +15,7 @@ func main() {
 	store := f.Store()
 	f.ServeAPI(&httpapi.API{
 		Credentials: auth.Credentials{Store: store, Now: f.Now},
-		Issuer:      f.Issuer(),
+		Issuer:      f.Issuer(parameter.SSM(f.AWS())),
 		JWKS:        f.JWKS(),
 		Projects:    f.Projects(store),
 	})

@@ -129,7 +129,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	api.Outbox = newOutbox(store, reportQueue, records, now)
 	reports := newReports(store, records, api.Tracking, mail.SES{Client: awsclient.SES(awsCfg, opts.AWS)}, cfg.ReportSender, now, logger)
 	if opts.Sign {
-		if api.Issuer, err = cfg.signingKey(ctx, awsCfg, now); err != nil {
+		if api.Issuer, err = cfg.signingKey(ctx, nil, now); err != nil {
 			return nil, err
 		}
 	}

@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
@@ -122,8 +119,13 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// signingKey loads the private key from the environment or from SSM.
-func (c Config) signingKey(ctx context.Context, awsCfg aws.Config, now func() time.Time) (*auth.Issuer, error) {
+// ReadParameter reads an SSM SecureString parameter, decrypted
+// (parameter.SSM); "" is a parameter without a value.
+type ReadParameter func(ctx context.Context, name string) (string, error)
+
+// signingKey loads the private key from the environment or, through read,
+// from SSM; read is nil where no parameter may be read (local runs).
+func (c Config) signingKey(ctx context.Context, read ReadParameter, now func() time.Time) (*auth.Issuer, error) {
 	if c.Issuer == "" {
 		return nil, fmt.Errorf("%s is not set: the issuer of access tokens", EnvIssuer)
 	}
@@ -132,16 +134,17 @@ func (c Config) signingKey(ctx context.Context, awsCfg aws.Config, now func() ti
 		if c.PrivateKeyParameter == "" {
 			return nil, fmt.Errorf("%s is not set: the SSM parameter holding the token signing key (or %s, the key itself)", EnvPrivateKeyParam, EnvPrivateKey)
 		}
-		out, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{
-			Name: &c.PrivateKeyParameter, WithDecryption: aws.Bool(true),
-		})
+		if read == nil {
+			return nil, fmt.Errorf("%s is set, but this process reads no SSM parameters: set %s, the key itself", EnvPrivateKeyParam, EnvPrivateKey)
+		}
+		value, err := read(ctx, c.PrivateKeyParameter)
 		if err != nil {
 			return nil, fmt.Errorf("reading signing key parameter %s: %w", c.PrivateKeyParameter, err)
 		}
-		if out.Parameter == nil || out.Parameter.Value == nil {
+		if value == "" {
 			return nil, errors.New("signing key parameter is empty")
 		}
-		pemText = *out.Parameter.Value
+		pemText = value
 	}
 	key, err := auth.ParsePrivateKey([]byte(pemText))
 	if err != nil {

@@ -127,9 +127,10 @@ func (f *Function) Verifier() *auth.Verifier {
 	return v
 }
 
-// Issuer signs access tokens with the private key (from SSM in AWS).
-func (f *Function) Issuer() *auth.Issuer {
-	iss, err := f.cfg.signingKey(context.Background(), f.AWS(), f.Now)
+// Issuer signs access tokens with the private key: the environment's, or
+// the SSM parameter's that read reads (in AWS).
+func (f *Function) Issuer(read ReadParameter) *auth.Issuer {
+	iss, err := f.cfg.signingKey(context.Background(), read, f.Now)
 	f.check(err)
 	return iss
 }

@@ -84,7 +84,7 @@ func TestColdStartFailsNamingTheMissingSetting(t *testing.T) {
 		{"any function without the table", EnvTable, func(f *Function) { f.Store() }},
 		{"a protected API without the issuer", EnvIssuer, func(f *Function) { f.Verifier() }},
 		{"a protected API without the keys", EnvPublicJWKS, func(f *Function) { f.Verifier() }},
-		{"auth without the signing key", EnvPrivateKeyParam, func(f *Function) { f.Issuer() }},
+		{"auth without the signing key", EnvPrivateKeyParam, func(f *Function) { f.Issuer(nil) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

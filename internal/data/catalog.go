@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -93,13 +94,37 @@ func (e *Entity) ForeignKeys() []*Field {
 
 // Catalog is every entity of the exchange.
 type Catalog struct {
-	Entities []*Entity
+	entities []*Entity
 	byName   map[string]*Entity
+	// src, when set, is parsed on first use (DefaultCatalog): parsing it
+	// at package initialisation made every function's cold start pay for
+	// it, data exchange or not.
+	src  []byte
+	once sync.Once
 }
+
+// loaded parses src on first use; it is embedded and checked by the
+// tests, so a catalog that does not load is a bug of this package.
+func (c *Catalog) loaded() *Catalog {
+	c.once.Do(func() {
+		if c.src == nil {
+			return
+		}
+		parsed, err := LoadCatalog(c.src)
+		if err != nil {
+			panic(err)
+		}
+		c.entities, c.byName = parsed.entities, parsed.byName
+	})
+	return c
+}
+
+// Entities lists the entities, in the catalog's order.
+func (c *Catalog) Entities() []*Entity { return c.loaded().entities }
 
 // Entity returns the named entity.
 func (c *Catalog) Entity(name string) (*Entity, bool) {
-	e, ok := c.byName[name]
+	e, ok := c.loaded().byName[name]
 	return e, ok
 }
 
@@ -107,15 +132,7 @@ func (c *Catalog) Entity(name string) (*Entity, bool) {
 var catalogYAML []byte
 
 // DefaultCatalog is the catalog every project shares.
-var DefaultCatalog = mustLoadCatalog(catalogYAML)
-
-func mustLoadCatalog(b []byte) *Catalog {
-	c, err := LoadCatalog(b)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
+var DefaultCatalog = &Catalog{src: catalogYAML}
 
 type catalogFile struct {
 	Entities []struct {
@@ -225,10 +242,10 @@ func LoadCatalog(b []byte) (*Catalog, error) {
 				}
 			}
 		}
-		c.Entities = append(c.Entities, e)
+		c.entities = append(c.entities, e)
 		c.byName[e.Name] = e
 	}
-	for _, e := range c.Entities {
+	for _, e := range c.entities {
 		for _, fk := range e.ForeignKeys() {
 			if c.byName[fk.References] == nil {
 				return nil, fmt.Errorf("catalog: %s.%s references unknown entity %q", e.Name, fk.Name, fk.References)

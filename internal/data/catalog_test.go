@@ -78,7 +78,7 @@ func TestCatalogStartsCustomerWithSeedExample(t *testing.T) {
 
 func TestCatalogTranslatesEveryEntityAndFieldInFourLanguages(t *testing.T) {
 	names := []string{}
-	for _, e := range DefaultCatalog.Entities {
+	for _, e := range DefaultCatalog.Entities() {
 		names = append(names, e.Name)
 		check := func(what string, ts []Translation) {
 			var langs []string

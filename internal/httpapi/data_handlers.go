@@ -70,8 +70,8 @@ func (a *API) listEntities(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.dataAccess(w, r, "", false); !ok {
 		return
 	}
-	out := make([]entityBody, 0, len(a.Data.Catalog.Entities))
-	for _, e := range a.Data.Catalog.Entities {
+	out := make([]entityBody, 0, len(a.Data.Catalog.Entities()))
+	for _, e := range a.Data.Catalog.Entities() {
 		out = append(out, newEntityBody(e))
 	}
 	writeJSON(w, http.StatusOK, out)

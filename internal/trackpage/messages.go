@@ -3,6 +3,7 @@ package trackpage
 import (
 	"fmt"
 	"html/template"
+	"sync"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -71,8 +72,9 @@ var statuses = map[string][4]string{
 	"cleared_customs":           {"Cleared customs", "Odprawiona celnie", "Verzollt", "Dédouané"},
 }
 
-// catalog holds text and statuses; keys of statuses are prefixed "status:".
-var cat = func() catalog.Catalog {
+// newCatalog holds text and statuses; keys of statuses are prefixed
+// "status:".
+func newCatalog() catalog.Catalog {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	for key, byLang := range text {
 		for i, tag := range languages {
@@ -85,7 +87,7 @@ var cat = func() catalog.Catalog {
 		}
 	}
 	return b
-}()
+}
 
 // mustSet adds a message; one the catalog refuses is a bug in this file.
 func mustSet(b *catalog.Builder, tag language.Tag, key, msg string) {
@@ -101,22 +103,25 @@ type Lang struct {
 	tmpl    *template.Template
 }
 
-// langs holds each language with its templates, parsed once.
-var langs = func() []Lang {
+// langs holds each language with its templates, parsed on the first page:
+// every API function links this package, and building them at package
+// initialisation made each one's cold start pay for the page.
+var langs = sync.OnceValue(func() []Lang {
+	cat := newCatalog()
 	out := make([]Lang, len(languages))
 	for i, tag := range languages {
 		out[i] = Lang{Tag: tag, printer: message.NewPrinter(tag, message.Catalog(cat))}
 		out[i].tmpl = newTemplates(out[i])
 	}
 	return out
-}()
+})
 
 // Match picks the page's language from an Accept-Language header; English
 // when nothing matches or the header is malformed.
 func Match(acceptLanguage string) Lang {
 	tags, _, _ := language.ParseAcceptLanguage(acceptLanguage)
 	_, i, _ := matcher.Match(tags...)
-	return langs[i]
+	return langs()[i]
 }
 
 // Code is the language's BCP 47 code, for lang= and Content-Language.
