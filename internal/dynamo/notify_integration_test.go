@@ -126,3 +126,59 @@ func notifications(t *testing.T, s *Store, projectID, number string) []notificat
 	sort.Slice(recs, func(i, j int) bool { return recs[i].Sequence < recs[j].Sequence })
 	return recs
 }
+
+// A number without subscribers moves without a NOTIFIED item written: its
+// move records its change as needing no notification. A project that
+// subscribes it afterwards is told of the next change, and only of that.
+func TestAMoveWithoutSubscribersWritesNoNotifiedMarkAndALaterSubscriberHearsTheNextChange(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	now := time.Now().UTC()
+	const number, project = "3000000021", "p-later"
+	n := 0
+	svc := message.Service{Store: s, Tracking: s, Queue: noQueue{}, Now: func() time.Time { return now }, NewID: func() string { n++; return fmt.Sprintf("id-%d", n) }}
+	send := func(status, at string) {
+		t.Helper()
+		r, err := svc.Inject(ctx, "acme", "b", []message.Incoming{{MessageType: message.TypeTrackingEvent,
+			Payload: []byte(`{"trackingNumber": "` + number + `", "status": "` + status + `", "datetime": "` + at + `"}`)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Process(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark := func() (int, bool) {
+		t.Helper()
+		var it notifiedItem
+		found, err := s.get(ctx, trackingPK(number), skNotified, &it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.Sequence, found
+	}
+	send("in_transit", "2026-03-01T10:00:00Z")
+	if seq, found := mark(); found {
+		t.Fatalf("a NOTIFIED item (seq %d) was written for a number without subscribers", seq)
+	}
+	states, err := s.States(ctx, []string{number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := states[number]; st.Sequence != 1 || len(st.Unnotified()) != 0 {
+		t.Fatalf("after the move: sequence %d, unnotified %+v; want 1, none", st.Sequence, st.Unnotified())
+	}
+	if _, err := s.AddAssociations(ctx, []job.Association{
+		{ProjectID: project, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j", AddedBy: "j"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	send("delivered", "2026-03-02T10:00:00Z")
+	recs := notifications(t, s, project, number)
+	if len(recs) != 1 || recs[0].Sequence != 2 || recs[0].Status != "delivered" || recs[0].PreviousStatus != "in_transit" {
+		t.Fatalf("notifications of the later subscriber %+v, want only the change 2 to delivered", recs)
+	}
+	if seq, found := mark(); !found || seq != 2 {
+		t.Fatalf("NOTIFIED item after notifying: seq %d, found %v; want 2", seq, found)
+	}
+}

@@ -26,6 +26,9 @@ type stateItem struct {
 	LatestEvent string        `dynamodbav:"latestEvent"`
 	Sequence    int           `dynamodbav:"seq"`
 	Pending     []changeAttrs `dynamodbav:"pending"`
+	// Notified is the sequence up to which a move of the number without
+	// subscribers recorded its changes as needing no notification.
+	Notified int `dynamodbav:"notified"`
 }
 
 type changeAttrs struct {
@@ -74,6 +77,7 @@ func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracki
 			}
 			st.Owner, st.Status, st.Sequence = it.Owner, it.Status, it.Sequence
 			st.LatestKey = strings.TrimPrefix(it.LatestEvent, skEvent)
+			st.Notified = max(st.Notified, it.Notified)
 			st.Pending = nil
 			for _, c := range it.Pending {
 				at, _ := tracking.ParseDatetime(c.Datetime)
@@ -88,7 +92,7 @@ func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracki
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return nil, err
 			}
-			st.Notified = it.Sequence
+			st.Notified = max(st.Notified, it.Sequence)
 		}
 		out[number] = st
 	}
@@ -159,11 +163,18 @@ func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, e
 			condition = "#owner = :owner AND #seq = :from"
 			values[":from"] = &types.AttributeValueMemberN{Value: strconv.Itoa(m.From.Sequence)}
 		}
+		names := map[string]string{"#owner": "owner", "#s": "status", "#seq": "seq", "#pending": "pending"}
+		update := "SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key, #seq = :seq, #pending = :pending"
+		if m.Unsubscribed {
+			// Instead of a NOTIFIED item written after the move.
+			update += ", #notified = :seq"
+			names["#notified"] = "notified"
+		}
 		updates[i] = &types.Update{
 			TableName: &s.Table, Key: trackingKey(m.TrackingNumber, skShipment),
-			UpdateExpression:          aws.String("SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key, #seq = :seq, #pending = :pending"),
+			UpdateExpression:          &update,
 			ConditionExpression:       &condition,
-			ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#s": "status", "#seq": "seq", "#pending": "pending"},
+			ExpressionAttributeNames:  names,
 			ExpressionAttributeValues: values,
 		}
 	}

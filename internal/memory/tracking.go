@@ -53,6 +53,7 @@ type trackedNumber struct {
 	// latestService orders service changes: only a newer one shows.
 	latestService string
 	notified      int
+	movedNotified int // by moves of the number without subscribers
 	events        map[string]tracking.Event
 }
 
@@ -182,7 +183,7 @@ func (s *Tracking) state(n string) tracking.State {
 	if tn == nil {
 		return tracking.State{}
 	}
-	st := tracking.State{Notified: tn.notified}
+	st := tracking.State{Notified: max(tn.notified, tn.movedNotified)}
 	if tn.exists {
 		st.Owner, st.Status, st.LatestKey, st.Sequence = tn.owner, tn.sh.Status, tn.latestKey, tn.sequence
 		for _, c := range tn.pending {
@@ -226,6 +227,9 @@ func (s *Tracking) Advance(_ context.Context, moves []tracking.Move) ([]string, 
 		}
 		tn.sh.Carrier, tn.sh.Status, tn.sh.UpdatedAt = m.Carrier, m.Event.Status, m.Event.Datetime
 		tn.latestKey, tn.sequence = tracking.EventKey(m.Event), m.Change().Sequence
+		if m.Unsubscribed {
+			tn.movedNotified = tn.sequence
+		}
 		tn.pending = make([]tracking.Change, len(m.Pending))
 		for i, c := range m.Pending {
 			// As read back from the table: event time from its datetime,

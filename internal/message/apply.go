@@ -30,13 +30,15 @@ const maxMoveAttempts = 10
 //  2. the messages for numbers another client owns become Invalid;
 //  3. the events of the client's numbers are stored, before any status
 //     moves to one of them, so a status shown is always in its history;
-//  4. each number's status moves to its newest event if that is newer,
+//  4. the subscribers of every number with events or changes not yet
+//     notified are read, in shared calls;
+//  5. each number's status moves to its newest event if that is newer,
 //     together with the change it makes (sequence, previous status), in
-//     one conditional write per number;
-//  5. shipment data and service changes are applied, and the subscribers
-//     of every number with changes not yet notified (read for all those
-//     numbers in shared calls) are told, so a notification lost to a
-//     crash is recorded when the task is retried.
+//     one conditional write per number; for a number without subscribers
+//     the same write records its changes as needing no notification;
+//  6. shipment data and service changes are applied, and the subscribers
+//     of every number with changes not yet notified are told, so a
+//     notification lost to a crash is recorded when the task is retried.
 func (s Service) apply(ctx context.Context, clientID string, msgs []request.Message, now time.Time) error {
 	byNumber := map[string][]int{}
 	events := map[string][]tracking.Event{}
@@ -106,21 +108,24 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	if err := s.Tracking.PutEvents(ctx, ownedEvents); err != nil {
 		return err
 	}
-	unnotified, err := s.advance(ctx, owned, states, events, now)
-	if err != nil {
-		return err
-	}
-	// Subscribers are read for every number with news: those with changes
-	// to notify, and those with events for shipment records to follow
-	// (a number in a shipment record is subscribed to its project, so a
-	// number without subscribers has no records to look up).
+	// Subscribers are read, before the moves, for every number with news:
+	// those with events (to move, and for shipment records to follow: a
+	// number in a shipment record is subscribed to its project, so a
+	// number without subscribers has no records to look up) and those
+	// with changes not yet notified. Only moves of numbers with events
+	// are retried, so these are all the numbers advance can leave with
+	// changes to notify.
 	var news []string
 	for _, n := range owned {
-		if len(unnotified[n]) > 0 || len(ownedEvents[n]) > 0 {
+		if len(ownedEvents[n]) > 0 || len(states[n].Unnotified()) > 0 {
 			news = append(news, n)
 		}
 	}
 	subscribers, err := s.Tracking.Subscribers(ctx, news, now)
+	if err != nil {
+		return err
+	}
+	unnotified, err := s.advance(ctx, owned, states, events, subscribers, now)
 	if err != nil {
 		return err
 	}
@@ -163,15 +168,25 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 // advance moves the numbers' statuses and returns, per number, the
 // changes its subscribers have not been told of. A move that lost a race
 // with another processor is decided again on the number's new state.
-func (s Service) advance(ctx context.Context, numbers []string, states map[string]tracking.State, events map[string][]tracking.Event, now time.Time) (map[string][]tracking.Change, error) {
+//
+// The move of a number without subscribers (as read just before) records
+// its changes as needing no notification itself, so the number needs no
+// mark afterwards. A project subscribing the number between that read
+// and the move is told of the number's changes from the next one on, as
+// if it had subscribed just after the move.
+func (s Service) advance(ctx context.Context, numbers []string, states map[string]tracking.State, events map[string][]tracking.Event, subscribers map[string][]string, now time.Time) (map[string][]tracking.Change, error) {
 	unnotified := map[string][]tracking.Change{}
 	for attempt := 1; ; attempt++ {
 		var moves []tracking.Move
 		for _, n := range numbers {
 			_, c, _ := tracking.Identify(n)
 			if m, ok := tracking.NextMove(n, c, states[n], events[n], now); ok {
+				m.Unsubscribed = len(subscribers[n]) == 0
 				moves = append(moves, m)
 				unnotified[n] = m.Pending
+				if m.Unsubscribed {
+					unnotified[n] = nil
+				}
 			} else {
 				unnotified[n] = states[n].Unnotified()
 			}

@@ -59,7 +59,9 @@ type Tracking interface {
 	PutEvents(ctx context.Context, events map[string][]tracking.Event) error
 	// Advance applies each move, with its pending changes, in one write per
 	// number, unless the number's state is no longer the move's From
-	// (another processor moved it); it returns the numbers of those.
+	// (another processor moved it); it returns the numbers of those. A
+	// move marked Unsubscribed also makes the number's State.Notified at
+	// least the move's sequence, in the same write.
 	Advance(ctx context.Context, moves []tracking.Move) (conflicts []string, err error)
 	// SetService records a service change, kept if it is the newest.
 	SetService(ctx context.Context, number, service, datetime string, at time.Time) error
@@ -72,7 +74,8 @@ type Tracking interface {
 	// again changes nothing. The changes may be of many numbers.
 	Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error
 	// MarkNotified records up to which sequence each number's subscribers
-	// were told.
+	// were told. States reports the larger of this and what Unsubscribed
+	// moves recorded.
 	MarkNotified(ctx context.Context, sequences map[string]int) error
 }
 

@@ -70,6 +70,11 @@ type Move struct {
 	// Pending are the changes to keep after the move: those of From not
 	// yet notified, and this move's, last.
 	Pending []Change
+	// Unsubscribed says the number had no subscribers when read just
+	// before the move: the move also records its changes up to the new
+	// sequence as needing no notification (State.Notified), in the same
+	// write, so no separate mark is written for the number.
+	Unsubscribed bool
 }
 
 // Change returns the status change the move makes.

@@ -64,6 +64,7 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"AdvanceMovesOnlyFromThePlannedState", advanceMovesOnlyFromThePlannedState},
 		{"ConcurrentAdvancesFromOneStateHaveOneWinner", concurrentAdvancesFromOneStateHaveOneWinner},
 		{"MarkNotifiedSetsTheNotifiedSequence", markNotifiedSetsTheNotifiedSequence},
+		{"AnUnsubscribedMoveRecordsItsChangesNotified", anUnsubscribedMoveRecordsItsChangesNotified},
 		{"SetServiceKeepsTheNewestChange", setServiceKeepsTheNewestChange},
 		{"SubscribersAreTheLiveAssociations", subscribersAreTheLiveAssociations},
 		{"NotifyRecordsOneEventPerProjectAndChange", notifyRecordsOneEventPerProjectAndChange},
@@ -410,6 +411,45 @@ func markNotifiedSetsTheNotifiedSequence(t *testing.T, f Fixture) {
 	}
 	if st := states(t, f.Store, n)[n]; st.Notified != 2 || len(st.Unnotified()) != 0 {
 		t.Errorf("after marking 2: notified %d, unnotified %+v", st.Notified, st.Unnotified())
+	}
+}
+
+func anUnsubscribedMoveRecordsItsChangesNotified(t *testing.T, f Fixture) {
+	ctx := context.Background()
+	n := freshNumber()
+	now := time.Now().UTC()
+	claim(t, f.Store, "client-a", n, now)
+	st := states(t, f.Store, n)[n]
+	move := func(i int, ev tracking.Event, unsubscribed bool) {
+		t.Helper()
+		m, _ := tracking.NextMove(n, carrier.InPost, st, []tracking.Event{ev}, now.Add(time.Duration(i)*time.Minute))
+		m.Unsubscribed = unsubscribed
+		if conflicts, err := f.Store.Advance(ctx, []tracking.Move{m}); err != nil || len(conflicts) > 0 {
+			t.Fatalf("move %d: %v, %v", i, conflicts, err)
+		}
+		st = states(t, f.Store, n)[n]
+	}
+	move(1, event("CREATED", "2026-11-28T10:00:00Z"), false)
+	move(2, event("IN_TRANSIT", "2026-11-29T10:00:00Z"), true)
+	if st.Sequence != 2 || st.Notified != 2 || len(st.Unnotified()) != 0 {
+		t.Fatalf("after a move without subscribers: sequence %d, notified %d, unnotified %+v; want 2, 2, none", st.Sequence, st.Notified, st.Unnotified())
+	}
+	// A mark going back (a slower processor's) does not bring them back.
+	if err := f.Store.MarkNotified(ctx, map[string]int{n: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if st = states(t, f.Store, n)[n]; st.Notified != 2 {
+		t.Errorf("after marking 1: notified %d, want 2", st.Notified)
+	}
+	move(3, event("DELIVERED", "2026-11-30T10:00:00Z"), false)
+	if u := st.Unnotified(); st.Notified != 2 || len(u) != 1 || u[0].Sequence != 3 {
+		t.Errorf("after a subscribed move: notified %d, unnotified %+v; want 2, the change 3", st.Notified, u)
+	}
+	if err := f.Store.MarkNotified(ctx, map[string]int{n: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if st = states(t, f.Store, n)[n]; st.Notified != 3 || len(st.Unnotified()) != 0 {
+		t.Errorf("after marking 3: notified %d, unnotified %+v", st.Notified, st.Unnotified())
 	}
 }
 
