@@ -21,6 +21,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
@@ -90,7 +91,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
-	a, err := app.New(ctx, cfg, appCfg, app.Options{Sign: true, Logger: logger})
+	a, err := app.New(ctx, cfg, appCfg, app.Options{Sign: true, Logger: logger, Mailer: mail.New})
 	if err != nil {
 		return err
 	}

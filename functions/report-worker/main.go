@@ -2,10 +2,15 @@
 // PDF reports, archives them and mails them with SES.
 package main
 
-import "github.com/parcelgate/parcelgate/internal/app"
+import (
+	"github.com/parcelgate/parcelgate/internal/app"
+	"github.com/parcelgate/parcelgate/internal/awsclient"
+	"github.com/parcelgate/parcelgate/internal/mail"
+)
 
 func main() {
 	f := app.Begin("report-worker")
 	store := f.Store()
-	f.ServeQueue(app.RunReports(f.Reports(store, f.Records(store, f.Projects(store), nil)), f.Logger))
+	records := f.Records(store, f.Projects(store), nil)
+	f.ServeQueue(app.RunReports(f.Reports(store, records, mail.New(f.AWS(), awsclient.Options{})), f.Logger))
 }

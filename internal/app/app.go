@@ -22,7 +22,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/logging"
-	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
@@ -44,6 +43,10 @@ type Options struct {
 	AWS awsclient.Options
 	// Deadline overrides the API's per-request deadline (tests).
 	Deadline time.Duration
+	// Mailer makes the report worker's mailer (mail.New): given here, not
+	// built by this package, so that only the function that mails links
+	// the SES client, whose package init every cold start would pay.
+	Mailer func(aws.Config, awsclient.Options) outbox.Mailer
 }
 
 // NewLogger returns the JSON logger every process uses: each line of a
@@ -127,7 +130,10 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	}
 	reportQueue := queue.Reports{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.ReportQueueURL}
 	api.Outbox = newOutbox(store, reportQueue, records, now)
-	reports := newReports(store, records, api.Tracking, mail.SES{Client: awsclient.SES(awsCfg, opts.AWS)}, cfg.ReportSender, now, logger)
+	if opts.Mailer == nil {
+		return nil, errors.New("app.New needs Options.Mailer (mail.New) for the report worker")
+	}
+	reports := newReports(store, records, api.Tracking, opts.Mailer(awsCfg, opts.AWS), cfg.ReportSender, now, logger)
 	if opts.Sign {
 		if api.Issuer, err = cfg.signingKey(ctx, nil, now); err != nil {
 			return nil, err

@@ -18,7 +18,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
-	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -180,9 +179,9 @@ func (f *Function) Outbox(store *dynamo.Store, q queue.Reports, records data.Ser
 
 // Reports generates the outbox's reports and mails them with SES from
 // the configured sender address.
-func (f *Function) Reports(store *dynamo.Store, records data.Service) outbox.Worker {
+func (f *Function) Reports(store *dynamo.Store, records data.Service, mailer outbox.Mailer) outbox.Worker {
 	from := f.require(f.cfg.ReportSender, EnvReportSender, "the address report mails are sent from")
-	return newReports(store, records, tracking.Service{Store: store}, mail.SES{Client: awsclient.SES(f.AWS(), awsclient.Options{})}, from, f.Now, f.Logger)
+	return newReports(store, records, tracking.Service{Store: store}, mailer, from, f.Now, f.Logger)
 }
 
 // Sender delivers webhook events to public addresses, retrying on
@@ -249,7 +248,7 @@ func newOutbox(store *dynamo.Store, q queue.Reports, records data.Service, now f
 	return outbox.Service{Store: store, Queue: q, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
 }
 
-func newReports(store *dynamo.Store, records data.Service, tr tracking.Service, mailer mail.SES, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
+func newReports(store *dynamo.Store, records data.Service, tr tracking.Service, mailer outbox.Mailer, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
 	return outbox.Worker{Store: store, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -45,7 +44,10 @@ type Options struct {
 	DynamoDBEndpoint, SQSEndpoint string
 }
 
-func (o Options) httpClient() aws.HTTPClient {
+// HTTPClient is the HTTP client of every SDK client of this package, for
+// the ones built elsewhere (SES lives in internal/mail, so that only the
+// function that mails links its SDK).
+func (o Options) HTTPClient() aws.HTTPClient {
 	timeout := o.AttemptTimeout
 	if timeout <= 0 {
 		timeout = attemptTimeout
@@ -65,8 +67,9 @@ func Retryer(adjust ...func(*retry.StandardOptions)) aws.Retryer {
 	}}, adjust...)...)
 }
 
-// classifyErrors wraps every failed call's error with Classify.
-func classifyErrors(stack *middleware.Stack) error {
+// ClassifyErrors is the API option that wraps every failed call's error
+// with Classify.
+func ClassifyErrors(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ClassifyOutage",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			out, md, err := next.HandleInitialize(ctx, in)
@@ -78,9 +81,9 @@ func classifyErrors(stack *middleware.Stack) error {
 // and error classification of this package.
 func DynamoDB(cfg aws.Config, o Options, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){func(do *dynamodb.Options) {
-		do.HTTPClient = o.httpClient()
+		do.HTTPClient = o.HTTPClient()
 		do.Retryer = Retryer()
-		do.APIOptions = append(do.APIOptions, classifyErrors)
+		do.APIOptions = append(do.APIOptions, ClassifyErrors)
 		if o.DynamoDBEndpoint != "" {
 			do.BaseEndpoint = aws.String(o.DynamoDBEndpoint)
 		}
@@ -91,9 +94,9 @@ func DynamoDB(cfg aws.Config, o Options, optFns ...func(*dynamodb.Options)) *dyn
 // classification of this package.
 func SQS(cfg aws.Config, o Options, optFns ...func(*sqs.Options)) *sqs.Client {
 	return sqs.NewFromConfig(cfg, append([]func(*sqs.Options){func(so *sqs.Options) {
-		so.HTTPClient = o.httpClient()
+		so.HTTPClient = o.HTTPClient()
 		so.Retryer = Retryer()
-		so.APIOptions = append(so.APIOptions, classifyErrors)
+		so.APIOptions = append(so.APIOptions, ClassifyErrors)
 		if o.SQSEndpoint != "" {
 			so.BaseEndpoint = aws.String(o.SQSEndpoint)
 		}
@@ -126,14 +129,4 @@ func Classify(err error) error {
 		}
 	}
 	return err
-}
-
-// SES returns an SES v2 client for cfg with the timeouts, retries and
-// error classification of this package.
-func SES(cfg aws.Config, o Options, optFns ...func(*sesv2.Options)) *sesv2.Client {
-	return sesv2.NewFromConfig(cfg, append([]func(*sesv2.Options){func(so *sesv2.Options) {
-		so.HTTPClient = o.httpClient()
-		so.Retryer = Retryer()
-		so.APIOptions = append(so.APIOptions, classifyErrors)
-	}}, optFns...)...)
 }

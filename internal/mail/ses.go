@@ -8,8 +8,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/outbox"
 )
+
+// New returns the SES mailer for cfg, its client with the timeouts,
+// retries and error classification of every other client (awsclient).
+func New(cfg aws.Config, o awsclient.Options) outbox.Mailer {
+	return SES{Client: sesv2.NewFromConfig(cfg, func(so *sesv2.Options) {
+		so.HTTPClient = o.HTTPClient()
+		so.Retryer = awsclient.Retryer()
+		so.APIOptions = append(so.APIOptions, awsclient.ClassifyErrors)
+	})}
+}
 
 // SES sends mail with SES v2's SendEmail, simple content with attachments.
 type SES struct {
