@@ -4,8 +4,6 @@ package accounttest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/account"
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 )
 
 // base is the tests' clock, at srvDateUTC's resolution.
@@ -37,11 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) account.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := make([]byte, 6)
-			if _, err := rand.Read(b); err != nil {
-				t.Fatal(err)
-			}
-			tc.run(t, newStore(t), "p-"+hex.EncodeToString(b))
+			tc.run(t, newStore(t), storetest.ID("p-"))
 		})
 	}
 }

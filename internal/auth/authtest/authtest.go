@@ -5,8 +5,6 @@ package authtest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 )
 
 var base = time.Date(2026, 11, 30, 9, 15, 0, 123456789, time.UTC)
@@ -39,11 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.PrincipalStore) {
 }
 
 func uniqueIDs(t *testing.T) func(string) string {
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	suffix := hex.EncodeToString(b)
+	suffix := storetest.ID("")
 	return func(name string) string { return name + "-" + suffix }
 }
 

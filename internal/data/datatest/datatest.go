@@ -4,8 +4,6 @@ package datatest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -14,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 )
 
 // Run runs the contract of data.Store against the stores newStore
@@ -41,7 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) data.Store) {
 		{"TrackedRecordsFollowTheirNumber", trackedRecordsFollowTheirNumber},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.test(t, fixture{s: newStore(t), projectID: fresh("p-")})
+			tc.test(t, fixture{s: newStore(t), projectID: storetest.ID("p-")})
 		})
 	}
 }
@@ -49,12 +47,6 @@ func Run(t *testing.T, newStore func(t *testing.T) data.Store) {
 type fixture struct {
 	s         data.Store
 	projectID string
-}
-
-func fresh(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
 }
 
 func entity(t *testing.T, name string) *data.Entity {
@@ -130,7 +122,7 @@ func recordReadsBackAsSaved(t *testing.T, f fixture) {
 	}
 	for name, read := range map[string]func() error{
 		"unknown code":     func() error { _, err := f.s.Record(ctx, f.projectID, e, "s-2"); return err },
-		"another project":  func() error { _, err := f.s.Record(ctx, fresh("p-"), e, "s-1"); return err },
+		"another project":  func() error { _, err := f.s.Record(ctx, storetest.ID("p-"), e, "s-1"); return err },
 		"another entity's": func() error { _, err := f.s.Record(ctx, f.projectID, c, "s-1"); return err },
 	} {
 		if err := read(); !errors.Is(err, data.ErrNotFound) {
@@ -231,7 +223,7 @@ func foreignKeysThatChangeMustNameALiveRecord(t *testing.T, f fixture) {
 		t.Errorf("a record with a dangling key was stored: %v", err)
 	}
 	// Another project's record of that code is not this project's.
-	other := fixture{s: f.s, projectID: fresh("p-")}
+	other := fixture{s: f.s, projectID: storetest.ID("p-")}
 	other.create(t, users, "u-1", nil)
 	orphan.Values["baseuser_ID"] = "u-1"
 	invalidField(t, f.s.SaveRecord(ctx, f.projectID, customers, nil, orphan), "baseuser_ID")
@@ -332,7 +324,7 @@ func readRecordsPagesLiveRecordsInCodeOrder(t *testing.T, f fixture) {
 	gone := f.create(t, users, "u-25", nil)
 	f.update(t, users, gone, nil, true)
 	f.create(t, entity(t, "customer"), "c-1", nil)
-	fixture{s: f.s, projectID: fresh("p-")}.create(t, users, "u-0", nil)
+	fixture{s: f.s, projectID: storetest.ID("p-")}.create(t, users, "u-0", nil)
 
 	r := data.Read{ProjectID: f.projectID, Entity: users, Limit: 2}
 	got, _ := readAll(t, f.s, r)
@@ -362,7 +354,7 @@ func readRecordsPagesLiveRecordsInCodeOrder(t *testing.T, f fixture) {
 		t.Fatalf("first page: cursor %q, %v", cursor, err)
 	}
 	for name, r := range map[string]data.Read{
-		"another project": {ProjectID: fresh("p-"), Entity: users, Limit: 2, Cursor: cursor},
+		"another project": {ProjectID: storetest.ID("p-"), Entity: users, Limit: 2, Cursor: cursor},
 		"another entity":  {ProjectID: f.projectID, Entity: entity(t, "customer"), Limit: 2, Cursor: cursor},
 		"forged":          {ProjectID: f.projectID, Entity: users, Limit: 2, Cursor: "bm90LWEtY3Vyc29y"},
 	} {
@@ -461,25 +453,10 @@ func markExportedAppliesOnlyToTheStampedVersion(t *testing.T, f fixture) {
 	}
 }
 
-// freshNumber is an InPost number no test used.
-func freshNumber() string {
-	for {
-		b := make([]byte, 12)
-		_, _ = rand.Read(b)
-		n := "6"
-		for _, d := range b {
-			n += fmt.Sprintf("%02d", int(d)%100)
-		}
-		if c, _ := carrier.Detect(n[:24]); c == carrier.InPost {
-			return n[:24]
-		}
-	}
-}
-
 func trackedRecordsFollowTheirNumber(t *testing.T, f fixture) {
 	ctx := context.Background()
 	shipments := entity(t, "shipment")
-	n1, n2 := freshNumber(), freshNumber()
+	n1, n2 := storetest.InPostNumber(), storetest.InPostNumber()
 	tracked := func(number string) []string {
 		t.Helper()
 		trs, err := f.s.TrackedRecords(ctx, number)

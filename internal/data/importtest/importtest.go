@@ -4,8 +4,6 @@ package importtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"maps"
 	"sync"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 )
 
 // Seed stores rec over old (nil: the code is free) through the store's
@@ -45,7 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) (data.ImportStore, Seed)) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, seed := newStore(t)
-			tc.run(t, &fixture{t: t, ctx: context.Background(), s: s, seed: seed, project: "imp-" + randomID()})
+			tc.run(t, &fixture{t: t, ctx: context.Background(), s: s, seed: seed, project: "imp-" + storetest.ID("")})
 		})
 	}
 }
@@ -61,12 +60,6 @@ func mustEntity(name string) *data.Entity {
 		panic("importtest: no entity " + name)
 	}
 	return e
-}
-
-func randomID() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 type fixture struct {
@@ -160,7 +153,7 @@ func sameRecord(a, b data.Record) bool {
 
 func (f *fixture) stage(p data.Plan, counts data.Counts) string {
 	f.t.Helper()
-	id := "imp-" + randomID()
+	id := "imp-" + storetest.ID("")
 	imp := data.Import{ID: id, ProjectID: f.project, Kind: data.KindBulk, Status: data.ImportQueued, Counts: counts, CreatedAt: time.Now().UTC()}
 	if err := f.s.StageImport(f.ctx, imp, p); err != nil {
 		f.t.Fatalf("StageImport: %v", err)
@@ -463,7 +456,7 @@ func testFailImportCommitted(t *testing.T, f *fixture) {
 }
 
 func testUnknownImport(t *testing.T, f *fixture) {
-	id := "imp-" + randomID()
+	id := "imp-" + storetest.ID("")
 	if _, err := f.s.Import(f.ctx, id); !errors.Is(err, data.ErrNotFound) {
 		t.Errorf("Import: %v, want ErrNotFound", err)
 	}

@@ -5,8 +5,6 @@ package outboxtest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/outbox"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 )
 
 // base is the tests' clock; its nanoseconds show that times keep their
@@ -38,11 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) outbox.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := make([]byte, 6)
-			if _, err := rand.Read(b); err != nil {
-				t.Fatal(err)
-			}
-			tc.run(t, newStore(t), "p-"+hex.EncodeToString(b))
+			tc.run(t, newStore(t), storetest.ID("p-"))
 		})
 	}
 }

@@ -5,8 +5,6 @@ package projecttest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,6 +14,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 )
 
 // NewStore returns the store under test and the principal store its
@@ -53,11 +52,7 @@ func Run(t *testing.T, newStore NewStore) {
 
 // uniqueIDs returns a function that makes an id of a name, unique to one test.
 func uniqueIDs(t *testing.T) func(string) string {
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	suffix := hex.EncodeToString(b)
+	suffix := storetest.ID("")
 	return func(name string) string { return name + "-" + suffix }
 }
 

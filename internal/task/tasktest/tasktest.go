@@ -4,8 +4,6 @@ package tasktest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
@@ -40,11 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) task.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := make([]byte, 6)
-			if _, err := rand.Read(b); err != nil {
-				t.Fatal(err)
-			}
-			tc.run(t, newStore(t), "p-"+hex.EncodeToString(b))
+			tc.run(t, newStore(t), storetest.ID("p-"))
 		})
 	}
 }

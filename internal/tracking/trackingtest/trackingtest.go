@@ -6,8 +6,6 @@ package trackingtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -19,6 +17,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
@@ -73,28 +72,6 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 	}
 }
 
-func fresh(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
-
-// freshNumber is an InPost number no test used: numbers reach the
-// store identified, of a carrier.
-func freshNumber() string {
-	for {
-		b := make([]byte, 12)
-		_, _ = rand.Read(b)
-		n := "6"
-		for _, d := range b {
-			n += fmt.Sprintf("%02d", int(d)%100)
-		}
-		if c, _ := carrier.Detect(n[:24]); c == carrier.InPost {
-			return n[:24]
-		}
-	}
-}
-
 func event(status, datetime string) tracking.Event {
 	at, err := tracking.ParseDatetime(datetime)
 	if err != nil {
@@ -132,7 +109,7 @@ func shipment(t *testing.T, s Store, number string) tracking.Shipment {
 
 func anUnknownNumberHasNoData(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	if _, err := f.Store.Shipment(ctx, n); !errors.Is(err, tracking.ErrNotFound) {
 		t.Errorf("shipment of an unknown number: %v, want ErrNotFound", err)
 	}
@@ -146,7 +123,7 @@ func anUnknownNumberHasNoData(t *testing.T, f Fixture) {
 }
 
 func claimMakesTheFirstClientOwner(t *testing.T, f Fixture) {
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	known := time.Now().UTC().Truncate(time.Millisecond)
 	if owner := claim(t, f.Store, "client-a", n, known); owner != "client-a" {
 		t.Fatalf("first claim: owner %q", owner)
@@ -165,7 +142,7 @@ func claimMakesTheFirstClientOwner(t *testing.T, f Fixture) {
 }
 
 func concurrentClaimsHaveOneOwner(t *testing.T, f Fixture) {
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	var wg sync.WaitGroup
 	owners := make([]string, 10)
 	errs := make([]error, 10)
@@ -196,7 +173,7 @@ func concurrentClaimsHaveOneOwner(t *testing.T, f Fixture) {
 
 func putShipmentSetsTheDataAndKeepsTheRest(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	known := time.Now().UTC().Truncate(time.Millisecond)
 	claim(t, f.Store, "client-a", n, known)
 	ev := event("DELIVERED", "2026-11-30T10:00:00+01:00")
@@ -240,7 +217,7 @@ func putShipmentSetsTheDataAndKeepsTheRest(t *testing.T, f Fixture) {
 		t.Errorf("empty flow read back as %#v", got.ExpectedFlow)
 	}
 	// A shipment put first makes the number known, without an owner.
-	other := freshNumber()
+	other := storetest.InPostNumber()
 	put.TrackingNumber = other
 	if err := f.Store.PutShipment(ctx, put); err != nil {
 		t.Fatal(err)
@@ -255,7 +232,7 @@ func putShipmentSetsTheDataAndKeepsTheRest(t *testing.T, f Fixture) {
 
 func putEventsStoresEachEventOnceNewestFirst(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n, m := freshNumber(), freshNumber()
+	n, m := storetest.InPostNumber(), storetest.InPostNumber()
 	first := event("CREATED", "2026-11-28T09:00:00Z")
 	second := event("IN_TRANSIT", "2026-11-29T09:00:00.5+02:00")
 	third := event("DELIVERED", "2026-11-30T09:00:00Z")
@@ -287,7 +264,7 @@ func putEventsStoresEachEventOnceNewestFirst(t *testing.T, f Fixture) {
 
 func advanceMovesOnlyFromThePlannedState(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	claim(t, f.Store, "client-a", n, now)
 	st0 := states(t, f.Store, n)[n]
@@ -311,7 +288,7 @@ func advanceMovesOnlyFromThePlannedState(t *testing.T, f Fixture) {
 	move2, _ := tracking.NextMove(n, carrier.InPost, st1, []tracking.Event{ev2}, now.Add(time.Minute))
 	foreign := move2
 	foreign.From.Owner = "client-b"
-	unclaimed := freshNumber()
+	unclaimed := storetest.InPostNumber()
 	orphan, _ := tracking.NextMove(unclaimed, carrier.InPost, tracking.State{Owner: "client-a"}, []tracking.Event{ev2}, now)
 	conflicts, err := f.Store.Advance(ctx, []tracking.Move{foreign, orphan})
 	slices.Sort(conflicts)
@@ -349,7 +326,7 @@ func sameState(t *testing.T, name string, got, want tracking.State) {
 }
 
 func concurrentAdvancesFromOneStateHaveOneWinner(t *testing.T, f Fixture) {
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	now := time.Now().UTC()
 	claim(t, f.Store, "client-a", n, now)
 	st := states(t, f.Store, n)[n]
@@ -385,7 +362,7 @@ func concurrentAdvancesFromOneStateHaveOneWinner(t *testing.T, f Fixture) {
 
 func markNotifiedSetsTheNotifiedSequence(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	now := time.Now().UTC()
 	claim(t, f.Store, "client-a", n, now)
 	st := states(t, f.Store, n)[n]
@@ -416,7 +393,7 @@ func markNotifiedSetsTheNotifiedSequence(t *testing.T, f Fixture) {
 
 func anUnsubscribedMoveRecordsItsChangesNotified(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	now := time.Now().UTC()
 	claim(t, f.Store, "client-a", n, now)
 	st := states(t, f.Store, n)[n]
@@ -455,7 +432,7 @@ func anUnsubscribedMoveRecordsItsChangesNotified(t *testing.T, f Fixture) {
 
 func setServiceKeepsTheNewestChange(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n := freshNumber()
+	n := storetest.InPostNumber()
 	claim(t, f.Store, "client-a", n, time.Now())
 	t1 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	set := func(service string, at time.Time) {
@@ -489,9 +466,9 @@ func associate(t *testing.T, f Fixture, as ...job.Association) {
 
 func subscribersAreTheLiveAssociations(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n, lone := freshNumber(), freshNumber()
+	n, lone := storetest.InPostNumber(), storetest.InPostNumber()
 	now := time.Now().UTC()
-	live, other, expired, removed := fresh("p-"), fresh("p-"), fresh("p-"), fresh("p-")
+	live, other, expired, removed := storetest.ID("p-"), storetest.ID("p-"), storetest.ID("p-"), storetest.ID("p-")
 	associate(t, f,
 		job.Association{ProjectID: live, TrackingNumber: n, Carrier: "inpost", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j", AddedBy: "j"},
 		job.Association{ProjectID: other, TrackingNumber: n, Carrier: "inpost", AddedAt: now, ExpiresAt: now.Add(time.Hour), JobID: "j", AddedBy: "j"},
@@ -519,8 +496,8 @@ func subscribersAreTheLiveAssociations(t *testing.T, f Fixture) {
 
 func notifyRecordsOneEventPerProjectAndChange(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	n, m := freshNumber(), freshNumber()
-	p1, p2, bystander := fresh("p-"), fresh("p-"), fresh("p-")
+	n, m := storetest.InPostNumber(), storetest.InPostNumber()
+	p1, p2, bystander := storetest.ID("p-"), storetest.ID("p-"), storetest.ID("p-")
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
 	change := func(number string, seq int, status string, at time.Time) tracking.Change {
 		return tracking.Change{TrackingNumber: number, Carrier: carrier.InPost, Sequence: seq, Event: event(status, "2026-11-29T10:00:00Z"), At: at}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
@@ -36,7 +37,7 @@ func RunExpiry(t *testing.T, newStore func(t *testing.T) (webhook.ExpiryStore, A
 			// Days of their own, months ahead: the tests sharing a store
 			// never see each other's associations.
 			day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 100+10*i).Add(6 * time.Hour)
-			tc.test(t, expiryFixture{store: s, associations: as, projectID: freshID("p-"), day: day})
+			tc.test(t, expiryFixture{store: s, associations: as, projectID: storetest.ID("p-"), day: day})
 		})
 	}
 }
@@ -53,7 +54,7 @@ func (f expiryFixture) associate(t *testing.T, expiresAt time.Time) job.Associat
 	t.Helper()
 	now := time.Now().UTC()
 	a := job.Association{
-		ProjectID: f.projectID, TrackingNumber: freshID("30"), Carrier: "dhl", AddedAt: now, ExpiresAt: expiresAt, JobID: "j", AddedBy: "j",
+		ProjectID: f.projectID, TrackingNumber: storetest.ID("30"), Carrier: "dhl", AddedAt: now, ExpiresAt: expiresAt, JobID: "j", AddedBy: "j",
 	}
 	if _, err := f.associations.AddAssociations(context.Background(), []job.Association{a}); err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ package webhooktest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/storetest"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
@@ -46,12 +45,6 @@ func Run(t *testing.T, newStore func(t *testing.T) webhook.Store) {
 	}
 }
 
-func freshID(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
-
 // base is a whole-second instant a little in the past, so events made
 // around it are inside any TTL the tests give.
 func base() time.Time { return time.Now().UTC().Add(-time.Hour).Truncate(time.Second) }
@@ -59,7 +52,7 @@ func base() time.Time { return time.Now().UTC().Add(-time.Hour).Truncate(time.Se
 func newEndpoint(projectID string) webhook.Endpoint {
 	at := base()
 	return webhook.Endpoint{
-		ID: freshID("wh_"), ProjectID: projectID, URL: "https://example.com/hook", Events: []string{webhook.TrackingUpdated, webhook.JobCompleted},
+		ID: storetest.ID("wh_"), ProjectID: projectID, URL: "https://example.com/hook", Events: []string{webhook.TrackingUpdated, webhook.JobCompleted},
 		Enabled: true, Description: "orders", CreatedAt: at, Secret: "whsec_new", PreviousSecret: "whsec_old",
 		PreviousSecretExpiresAt: at.Add(24 * time.Hour),
 	}
@@ -95,7 +88,7 @@ func sameEndpoint(t *testing.T, got, want webhook.Endpoint) {
 }
 
 func endpointReadsBackAsWritten(t *testing.T, s webhook.Store) {
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	e.FailingSince = base().Add(time.Minute)
 	e.SlowUntil = base().Add(2 * time.Minute)
 	e.DisabledEvent = "evt_x"
@@ -105,18 +98,18 @@ func endpointReadsBackAsWritten(t *testing.T, s webhook.Store) {
 
 func endpointIsNotFoundInAnotherProject(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
-	if _, err := s.Endpoint(ctx, freshID("p-"), e.ID); !errors.Is(err, webhook.ErrNotFound) {
+	if _, err := s.Endpoint(ctx, storetest.ID("p-"), e.ID); !errors.Is(err, webhook.ErrNotFound) {
 		t.Errorf("another project's endpoint: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Endpoint(ctx, e.ProjectID, freshID("wh_")); !errors.Is(err, webhook.ErrNotFound) {
+	if _, err := s.Endpoint(ctx, e.ProjectID, storetest.ID("wh_")); !errors.Is(err, webhook.ErrNotFound) {
 		t.Errorf("unknown endpoint: %v, want ErrNotFound", err)
 	}
 }
 
 func putEndpointRefusesATakenID(t *testing.T, s webhook.Store) {
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	other := e
 	other.URL = "https://example.com/other"
@@ -128,7 +121,7 @@ func putEndpointRefusesATakenID(t *testing.T, s webhook.Store) {
 
 func updateEndpointReplacesOnlyAnExistingEndpoint(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	e.URL, e.Events, e.Enabled, e.Description = "https://example.com/v2", []string{webhook.WebhookDisabled}, false, ""
 	if err := s.UpdateEndpoint(ctx, e); err != nil {
@@ -147,7 +140,7 @@ func updateEndpointReplacesOnlyAnExistingEndpoint(t *testing.T, s webhook.Store)
 
 func endpointsListsTheProjectsOwnByID(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	projectID := freshID("p-")
+	projectID := storetest.ID("p-")
 	var want []webhook.Endpoint
 	for _, id := range []string{"wh_c", "wh_a", "wh_b"} {
 		e := newEndpoint(projectID)
@@ -156,7 +149,7 @@ func endpointsListsTheProjectsOwnByID(t *testing.T, s webhook.Store) {
 		want = append(want, e)
 	}
 	want[0], want[1], want[2] = want[1], want[2], want[0]
-	mustPut(t, s, newEndpoint(freshID("p-")))
+	mustPut(t, s, newEndpoint(storetest.ID("p-")))
 	got, err := s.Endpoints(ctx, projectID)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +160,7 @@ func endpointsListsTheProjectsOwnByID(t *testing.T, s webhook.Store) {
 	for i := range want {
 		sameEndpoint(t, got[i], want[i])
 	}
-	none, err := s.Endpoints(ctx, freshID("p-"))
+	none, err := s.Endpoints(ctx, storetest.ID("p-"))
 	if err != nil || len(none) != 0 {
 		t.Errorf("a project without endpoints lists %v, %v", none, err)
 	}
@@ -175,7 +168,7 @@ func endpointsListsTheProjectsOwnByID(t *testing.T, s webhook.Store) {
 
 func deleteEndpointRemovesItAndIgnoresAMissingOne(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	if err := s.DeleteEndpoint(ctx, e.ProjectID, e.ID); err != nil {
 		t.Fatal(err)
@@ -190,7 +183,7 @@ func deleteEndpointRemovesItAndIgnoresAMissingOne(t *testing.T, s webhook.Store)
 
 func disableEndpointDisablesOnceAndRecordsItsEvent(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	at := base().Add(time.Minute)
 	ev, ref := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledGone, at)
@@ -219,7 +212,7 @@ func disableEndpointDisablesOnceAndRecordsItsEvent(t *testing.T, s webhook.Store
 		t.Errorf("second disable changed the disabled event to %q", got.DisabledEvent)
 	}
 
-	missing := freshID("wh_")
+	missing := storetest.ID("wh_")
 	ev3, ref3 := webhook.DisabledEvent(e.ProjectID, missing, webhook.DisabledGone, at)
 	ok, err = s.DisableEndpoint(ctx, e.ProjectID, missing, ev3, ref3, webhook.EventTTL)
 	if err != nil || ok {
@@ -232,7 +225,7 @@ func disableEndpointDisablesOnceAndRecordsItsEvent(t *testing.T, s webhook.Store
 
 func disabledAnnouncedClearsOnlyItsEvent(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	ev, ref := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledGone, base())
 	if _, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, webhook.EventTTL); err != nil {
@@ -250,14 +243,14 @@ func disabledAnnouncedClearsOnlyItsEvent(t *testing.T, s webhook.Store) {
 	if got := mustGet(t, s, e.ProjectID, e.ID); got.DisabledEvent != "" || got.Enabled {
 		t.Errorf("announced: disabled event %q, enabled %v; want none, false", got.DisabledEvent, got.Enabled)
 	}
-	if err := s.DisabledAnnounced(ctx, e.ProjectID, freshID("wh_"), ev.ID); err != nil {
+	if err := s.DisabledAnnounced(ctx, e.ProjectID, storetest.ID("wh_"), ev.ID); err != nil {
 		t.Errorf("announcement for a missing endpoint: %v", err)
 	}
 }
 
 func markSlowSetsUntilAndIgnoresAMissingEndpoint(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	until := base().Add(10 * time.Minute)
 	if err := s.MarkSlow(ctx, e.ProjectID, e.ID, until); err != nil {
@@ -265,7 +258,7 @@ func markSlowSetsUntilAndIgnoresAMissingEndpoint(t *testing.T, s webhook.Store) 
 	}
 	e.SlowUntil = until
 	sameEndpoint(t, mustGet(t, s, e.ProjectID, e.ID), e)
-	missing := freshID("wh_")
+	missing := storetest.ID("wh_")
 	if err := s.MarkSlow(ctx, e.ProjectID, missing, until); err != nil {
 		t.Errorf("mark slow of a missing endpoint: %v", err)
 	}
@@ -285,7 +278,7 @@ func lease(t *testing.T, s webhook.Store, e webhook.Endpoint, now, until time.Ti
 
 func leaseIsHeldUntilReleasedOrPast(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	now := base()
 	until := now.Add(20 * time.Second)
@@ -326,7 +319,7 @@ func leaseIsHeldUntilReleasedOrPast(t *testing.T, s webhook.Store) {
 }
 
 func concurrentLeasesHaveOneWinner(t *testing.T, s webhook.Store) {
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	now := base()
 	var wg sync.WaitGroup
@@ -361,7 +354,7 @@ func concurrentLeasesHaveOneWinner(t *testing.T, s webhook.Store) {
 
 func markFailingKeepsTheFirstFailureUntilCleared(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	e := newEndpoint(freshID("p-"))
+	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	first := base()
 	for _, at := range []time.Time{first, first.Add(time.Minute)} {
@@ -383,7 +376,7 @@ func markFailingKeepsTheFirstFailureUntilCleared(t *testing.T, s webhook.Store) 
 	if since, err := s.MarkFailing(ctx, e.ProjectID, e.ID, later); err != nil || !since.Equal(later) {
 		t.Errorf("failure after a success: failing since %v, %v; want %v", since, err, later)
 	}
-	missing := freshID("wh_")
+	missing := storetest.ID("wh_")
 	if since, err := s.MarkFailing(ctx, e.ProjectID, missing, later); err != nil || !since.Equal(later) {
 		t.Errorf("failure of a missing endpoint: %v, %v; want %v", since, err, later)
 	}
@@ -399,7 +392,7 @@ func markFailingKeepsTheFirstFailureUntilCleared(t *testing.T, s webhook.Store) 
 // due at at.
 func expiringEvent(projectID string, at time.Time) (webhook.Event, webhook.Ref) {
 	return webhook.ExpiringEvent(webhook.Expiring{
-		ProjectID: projectID, TrackingNumber: freshID("30"), Carrier: "dhl", ExpiresAt: at.Add(webhook.ExpiringNotice),
+		ProjectID: projectID, TrackingNumber: storetest.ID("30"), Carrier: "dhl", ExpiresAt: at.Add(webhook.ExpiringNotice),
 	})
 }
 
@@ -412,7 +405,7 @@ func putEvent(t *testing.T, s webhook.Store, ev webhook.Event, ref webhook.Ref, 
 
 func putEventIsReadBackOnceUnderItsRef(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	projectID := freshID("p-")
+	projectID := storetest.ID("p-")
 	ev, ref := expiringEvent(projectID, base())
 	putEvent(t, s, ev, ref, webhook.EventTTL)
 	putEvent(t, s, ev, ref, webhook.EventTTL)
@@ -428,7 +421,7 @@ func putEventIsReadBackOnceUnderItsRef(t *testing.T, s webhook.Store) {
 	if err != nil || len(feed) != 1 {
 		t.Errorf("an event written twice is in the feed %d times (%v), want once", len(feed), err)
 	}
-	if _, err := s.FeedEvent(ctx, freshID("p-"), ref); !errors.Is(err, webhook.ErrEventNotFound) {
+	if _, err := s.FeedEvent(ctx, storetest.ID("p-"), ref); !errors.Is(err, webhook.ErrEventNotFound) {
 		t.Errorf("another project's event: %v, want ErrEventNotFound", err)
 	}
 	other := ref
@@ -440,7 +433,7 @@ func putEventIsReadBackOnceUnderItsRef(t *testing.T, s webhook.Store) {
 
 func expiredEventsAreGone(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	projectID := freshID("p-")
+	projectID := storetest.ID("p-")
 	old, oldRef := expiringEvent(projectID, base().Add(-2*time.Hour))
 	putEvent(t, s, old, oldRef, time.Hour)
 	live, liveRef := expiringEvent(projectID, base())
@@ -467,7 +460,7 @@ func ids(evs []webhook.Event) []string {
 
 func feedEventsAreOldestFirstFromSinceOrAfterARef(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	projectID := freshID("p-")
+	projectID := storetest.ID("p-")
 	start := base()
 	refs := make([]webhook.Ref, 5)
 	// Written out of order, of several subjects (so several partitions).
@@ -481,7 +474,7 @@ func feedEventsAreOldestFirstFromSinceOrAfterARef(t *testing.T, s webhook.Store)
 		want[i] = ref.ID()
 	}
 	// Another project's events never show.
-	other, otherRef := expiringEvent(freshID("p-"), start.Add(30*time.Second))
+	other, otherRef := expiringEvent(storetest.ID("p-"), start.Add(30*time.Second))
 	putEvent(t, s, other, otherRef, webhook.EventTTL)
 
 	check := func(name string, after webhook.Ref, since time.Time, limit int, want []string) {
@@ -511,7 +504,7 @@ func putAttempt(t *testing.T, s webhook.Store, a webhook.Attempt) {
 
 func attemptsAreNewestFirstInPagesOfTheirWebhook(t *testing.T, s webhook.Store) {
 	ctx := context.Background()
-	webhookID := freshID("wh_")
+	webhookID := storetest.ID("wh_")
 	start := base()
 	var want []webhook.Attempt
 	for i := range 5 {
@@ -526,7 +519,7 @@ func attemptsAreNewestFirstInPagesOfTheirWebhook(t *testing.T, s webhook.Store) 
 	twin := want[0]
 	twin.EventID = "evt_twin"
 	putAttempt(t, s, twin)
-	putAttempt(t, s, webhook.Attempt{WebhookID: freshID("wh_"), EventID: "evt_other", Type: webhook.JobCompleted, Attempt: 1, Status: webhook.Succeeded, At: start})
+	putAttempt(t, s, webhook.Attempt{WebhookID: storetest.ID("wh_"), EventID: "evt_other", Type: webhook.JobCompleted, Attempt: 1, Status: webhook.Succeeded, At: start})
 
 	var got []webhook.Attempt
 	req := page.Request{Limit: 2}
@@ -547,7 +540,7 @@ func attemptsAreNewestFirstInPagesOfTheirWebhook(t *testing.T, s webhook.Store) 
 		}
 		req.Cursor = p.NextCursor
 		if pages == 0 {
-			if _, err := s.Attempts(ctx, freshID("wh_"), req); !errors.Is(err, page.ErrBadCursor) {
+			if _, err := s.Attempts(ctx, storetest.ID("wh_"), req); !errors.Is(err, page.ErrBadCursor) {
 				t.Errorf("another webhook's cursor: %v, want ErrBadCursor", err)
 			}
 		}
