@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,6 +145,9 @@ func (s *Store) Claim(ctx context.Context, clientID string, numbers []string, kn
 func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, error) {
 	updates := make([]*types.Update, len(moves))
 	for i, m := range moves {
+		if m.From.Owner == "" && m.Claim == "" {
+			return nil, fmt.Errorf("move of %s: a number nobody owns moves only with a claim", m.TrackingNumber)
+		}
 		pending := make([]changeAttrs, len(m.Pending))
 		for j, c := range m.Pending {
 			pending[j] = changeAttrs{Sequence: c.Sequence, Status: c.Event.Status, PreviousStatus: c.PreviousStatus,
@@ -158,13 +162,21 @@ func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, e
 			":status": str(m.Event.Status), ":at": str(m.Event.Datetime), ":key": str(eventSK(m.Event)),
 			":seq": &types.AttributeValueMemberN{Value: strconv.Itoa(m.Change().Sequence)}, ":pending": pav,
 		}
+		names := map[string]string{"#owner": "owner", "#s": "status", "#seq": "seq", "#pending": "pending"}
+		update := "SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key, #seq = :seq, #pending = :pending"
 		condition := "#owner = :owner AND attribute_not_exists(#seq)"
-		if m.From.Sequence > 0 {
+		switch {
+		case m.From.Owner == "":
+			// A claim: the item may exist without an owner (a shipment
+			// put first), and keeps its first-known time then.
+			condition = "attribute_not_exists(#owner) AND attribute_not_exists(#seq)"
+			update += ", #owner = :owner, firstKnownAt = if_not_exists(firstKnownAt, :known)"
+			values[":owner"] = str(m.Claim)
+			values[":known"] = str(m.Change().At.UTC().Format(tracking.FirstKnownLayout))
+		case m.From.Sequence > 0:
 			condition = "#owner = :owner AND #seq = :from"
 			values[":from"] = &types.AttributeValueMemberN{Value: strconv.Itoa(m.From.Sequence)}
 		}
-		names := map[string]string{"#owner": "owner", "#s": "status", "#seq": "seq", "#pending": "pending"}
-		update := "SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key, #seq = :seq, #pending = :pending"
 		if m.Unsubscribed {
 			// Instead of a NOTIFIED item written after the move.
 			update += ", #notified = :seq"

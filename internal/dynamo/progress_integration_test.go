@@ -89,6 +89,15 @@ type crashingTracking struct {
 	// halfNotifyCrashes are crashes after the records of the first half
 	// of the changes are written.
 	halfNotifyCrashes atomic.Int32
+	// eventCrashes fail calls that would store events.
+	eventCrashes atomic.Int32
+}
+
+func (c *crashingTracking) PutEvents(ctx context.Context, events map[string][]tracking.Event) error {
+	if len(events) > 0 && c.eventCrashes.Add(-1) >= 0 {
+		return errCrash
+	}
+	return c.Store.PutEvents(ctx, events)
 }
 
 var errCrash = errors.New("processor died")
@@ -159,6 +168,53 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	wantChain(t, s, "p1", n, "in_transit", "delivered", "returned")
 	if got, err := s.Request(ctx, r.ID); err != nil || got.Summary.Complete != 1 || got.Summary.Total != 1 {
 		t.Fatalf("request after the retry: %+v %v", got.Summary, err)
+	}
+}
+
+// A new number's first status moves before its events are stored (the
+// move is also its claim): a processor dying in between leaves the status
+// with its event shown in the history, and the redelivery stores the
+// events, each once.
+func TestANewNumberDyingBetweenItsClaimingMoveAndItsEventsShowsItsStatusInTheHistory(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	tr := &crashingTracking{Store: s}
+	svc := processor(s, tr)
+	n := dhlNumber(7000 + int(time.Now().UnixNano()%100000))
+	r := injectOnly(t, svc, "acme", eventIn(n, "picked_up", "2026-03-01T08:00:00Z"), eventIn(n, "in_transit", "2026-03-01T10:00:00Z"))
+	tr.eventCrashes.Store(1)
+	if err := svc.Process(ctx, r.ID); !errors.Is(err, errCrash) {
+		t.Fatalf("Process: %v, want the crash", err)
+	}
+	if st, err := s.States(ctx, []string{n}); err != nil || st[n].Owner != "acme" || st[n].Status != "in_transit" {
+		t.Fatalf("state before the events are stored: %+v %v", st[n], err)
+	}
+	if evs, err := s.Events(ctx, n, 10); err != nil || len(evs) != 0 {
+		t.Fatalf("events stored before the crash: %+v %v", evs, err)
+	}
+	history := func() []string {
+		t.Helper()
+		res, err := tracking.Service{Store: s}.Get(ctx, n, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, ev := range res.Details {
+			out = append(out, ev.Status)
+		}
+		return out
+	}
+	if got := strings.Join(history(), ","); got != "in_transit" {
+		t.Errorf("history before the events are stored: %s, want the status's event", got)
+	}
+	if err := svc.Process(ctx, r.ID); err != nil { // redelivered
+		t.Fatal(err)
+	}
+	if got := strings.Join(history(), ","); got != "in_transit,picked_up" {
+		t.Errorf("history after the redelivery: %s", got)
+	}
+	if got, err := s.Request(ctx, r.ID); err != nil || got.Summary.Complete != 2 {
+		t.Fatalf("request after the redelivery: %+v %v", got.Summary, err)
 	}
 }
 

@@ -34,6 +34,10 @@ type shipmentItem struct {
 	ExpectedFlow     []string `dynamodbav:"expectedFlow"`
 	LastService      string   `dynamodbav:"lastService"`
 	ServiceUpdatedAt string   `dynamodbav:"serviceUpdatedAt"`
+	// The state's sequence and pending changes: the last is the current
+	// status's change, whose event the shipment shows as Latest.
+	Sequence int           `dynamodbav:"seq"`
+	Pending  []changeAttrs `dynamodbav:"pending"`
 }
 
 type eventItem struct {
@@ -66,6 +70,11 @@ func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment,
 		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Type: it.Type, Service: it.Service,
 		Status: it.Status, CreatedAt: it.CreatedAt, FirstKnownAt: it.FirstKnownAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
 		LastService: it.LastService, ServiceUpdatedAt: it.ServiceUpdatedAt, CustomAttributes: map[string]any{},
+	}
+	if k := len(it.Pending); k > 0 && it.Pending[k-1].Sequence == it.Sequence {
+		c := it.Pending[k-1]
+		at, _ := tracking.ParseDatetime(c.Datetime)
+		sh.Latest = tracking.Event{Status: c.Status, OriginStatus: c.OriginStatus, Agency: c.Agency, Datetime: c.Datetime, At: at}
 	}
 	if it.CustomAttributes != "" {
 		if err := json.Unmarshal([]byte(it.CustomAttributes), &sh.CustomAttributes); err != nil {

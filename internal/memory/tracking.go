@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -77,6 +78,9 @@ func (s *Tracking) Shipment(_ context.Context, number string) (tracking.Shipment
 	}
 	sh := tn.sh
 	sh.TrackingNumber = number
+	if k := len(tn.pending); k > 0 && tn.pending[k-1].Sequence == tn.sequence {
+		sh.Latest = tn.pending[k-1].Event
+	}
 	sh.ExpectedFlow = slices.Clone(tn.sh.ExpectedFlow)
 	sh.CustomAttributes = map[string]any{}
 	if tn.customAttributes != "" {
@@ -219,11 +223,24 @@ func (s *Tracking) Advance(_ context.Context, moves []tracking.Move) ([]string, 
 	defer s.mu.Unlock()
 	var conflicts []string
 	for _, m := range moves {
+		if m.From.Owner == "" && m.Claim == "" {
+			return nil, fmt.Errorf("move of %s: a number nobody owns moves only with a claim", m.TrackingNumber)
+		}
+	}
+	for _, m := range moves {
 		tn := s.number(m.TrackingNumber)
-		// A number nobody owns has no move: its owner must match.
-		if tn.owner == "" || tn.owner != m.From.Owner || tn.sequence != m.From.Sequence {
+		// A number nobody owns moves only with a claim; an owned one
+		// only from its owner's planned state.
+		claims := m.From.Owner == "" && m.Claim != "" && tn.owner == "" && tn.sequence == 0
+		if !claims && (tn.owner == "" || tn.owner != m.From.Owner || tn.sequence != m.From.Sequence) {
 			conflicts = append(conflicts, m.TrackingNumber)
 			continue
+		}
+		if claims {
+			if !tn.firstKnownSet {
+				tn.sh.FirstKnownAt, tn.firstKnownSet = m.Change().At.UTC().Format(tracking.FirstKnownLayout), true
+			}
+			tn.exists, tn.owner = true, m.Claim
 		}
 		tn.sh.Carrier, tn.sh.Status, tn.sh.UpdatedAt = m.Carrier, m.Event.Status, m.Event.Datetime
 		tn.latestKey, tn.sequence = tracking.EventKey(m.Event), m.Change().Sequence

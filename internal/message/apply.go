@@ -25,8 +25,9 @@ const maxMoveAttempts = 10
 // reading and writing the state of all the request's numbers in shared
 // calls:
 //
-//  1. the state of every number is read; a number without an owner is
-//     claimed for the client (one conditional write decides a race);
+//  1. the state of every number is read; a number without an owner and
+//     without events is claimed for the client (one conditional write
+//     decides a race);
 //  2. the messages for numbers another client owns become Invalid;
 //  3. the events of the client's numbers are stored, before any status
 //     moves to one of them, so a status shown is always in its history;
@@ -35,7 +36,10 @@ const maxMoveAttempts = 10
 //  5. each number's status moves to its newest event if that is newer,
 //     together with the change it makes (sequence, previous status), in
 //     one conditional write per number; for a number without subscribers
-//     the same write records its changes as needing no notification;
+//     the same write records its changes as needing no notification. The
+//     first move of a number nobody owns is also its claim: if another
+//     client claimed it first, its messages become Invalid; if not, its
+//     events are stored now (its status keeps its event meanwhile);
 //  6. shipment data and service changes are applied, and the subscribers
 //     of every number with changes not yet notified are told, so a
 //     notification lost to a crash is recorded when the task is retried.
@@ -73,9 +77,16 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	if err != nil {
 		return err
 	}
+	// A number nobody owns is the client's once it wins a conditional
+	// write: with events, its first move (claiming); without, a claim.
+	claiming := map[string]bool{}
 	var unowned []string
 	for _, n := range order {
-		if states[n].Owner == "" {
+		switch {
+		case states[n].Owner != "":
+		case len(events[n]) > 0:
+			claiming[n] = true
+		default:
 			unowned = append(unowned, n)
 		}
 	}
@@ -90,21 +101,24 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 			states[n] = st
 		}
 	}
-	var owned []string
+	var candidates []string
 	ownedEvents := map[string][]tracking.Event{}
 	for _, n := range order {
-		if states[n].Owner != clientID {
-			for _, i := range byNumber[n] {
-				msgs[i].Status, msgs[i].ProcessedAt = request.Invalid, now
-				msgs[i].Errors = []string{fmt.Sprintf("tracking number %s belongs to another client: only the client that first sent data for a number can send more for it", n)}
-			}
+		if states[n].Owner != clientID && !claiming[n] {
+			invalidate(msgs, byNumber[n], n, now)
 			continue
 		}
-		owned = append(owned, n)
-		if len(events[n]) > 0 {
+		candidates = append(candidates, n)
+		if len(events[n]) > 0 && !claiming[n] {
 			ownedEvents[n] = events[n]
 		}
 	}
+	// The events of the client's numbers are stored before their status
+	// moves; those of numbers being claimed cannot be (they may turn out
+	// another client's) and follow the move, which keeps the status's
+	// event with the status (tracking.Shipment.Latest) meanwhile. A crash
+	// in between leaves the number the client's, and the retry stores
+	// them as it does for any owned number.
 	if err := s.Tracking.PutEvents(ctx, ownedEvents); err != nil {
 		return err
 	}
@@ -116,8 +130,8 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	// are retried, so these are all the numbers advance can leave with
 	// changes to notify.
 	var news []string
-	for _, n := range owned {
-		if len(ownedEvents[n]) > 0 || len(states[n].Unnotified()) > 0 {
+	for _, n := range candidates {
+		if len(events[n]) > 0 || len(states[n].Unnotified()) > 0 {
 			news = append(news, n)
 		}
 	}
@@ -125,8 +139,24 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	if err != nil {
 		return err
 	}
-	unnotified, err := s.advance(ctx, owned, states, events, subscribers, now)
+	unnotified, taken, err := s.advance(ctx, clientID, candidates, states, events, subscribers, now)
 	if err != nil {
+		return err
+	}
+	var owned []string
+	claimedEvents := map[string][]tracking.Event{}
+	for _, n := range candidates {
+		if taken[n] {
+			invalidate(msgs, byNumber[n], n, now)
+			continue
+		}
+		owned = append(owned, n)
+		if claiming[n] {
+			claimedEvents[n] = events[n]
+			ownedEvents[n] = events[n]
+		}
+	}
+	if err := s.Tracking.PutEvents(ctx, claimedEvents); err != nil {
 		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -165,22 +195,40 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	return s.Tracking.MarkNotified(ctx, notified)
 }
 
+// invalidate settles the messages of a number another client owns.
+func invalidate(msgs []request.Message, indexes []int, number string, now time.Time) {
+	for _, i := range indexes {
+		msgs[i].Status, msgs[i].ProcessedAt = request.Invalid, now
+		msgs[i].Errors = []string{fmt.Sprintf("tracking number %s belongs to another client: only the client that first sent data for a number can send more for it", number)}
+	}
+}
+
 // advance moves the numbers' statuses and returns, per number, the
 // changes its subscribers have not been told of. A move that lost a race
-// with another processor is decided again on the number's new state.
+// with another processor is decided again on the number's new state. A
+// number nobody owned is claimed by its move for clientID; if another
+// client's move claimed it first, it is in taken and not moved.
 //
 // The move of a number without subscribers (as read just before) records
 // its changes as needing no notification itself, so the number needs no
 // mark afterwards. A project subscribing the number between that read
 // and the move is told of the number's changes from the next one on, as
 // if it had subscribed just after the move.
-func (s Service) advance(ctx context.Context, numbers []string, states map[string]tracking.State, events map[string][]tracking.Event, subscribers map[string][]string, now time.Time) (map[string][]tracking.Change, error) {
-	unnotified := map[string][]tracking.Change{}
+func (s Service) advance(ctx context.Context, clientID string, numbers []string, states map[string]tracking.State, events map[string][]tracking.Event, subscribers map[string][]string, now time.Time) (unnotified map[string][]tracking.Change, taken map[string]bool, err error) {
+	unnotified, taken = map[string][]tracking.Change{}, map[string]bool{}
 	for attempt := 1; ; attempt++ {
 		var moves []tracking.Move
 		for _, n := range numbers {
+			if owner := states[n].Owner; owner != "" && owner != clientID {
+				taken[n] = true
+				delete(unnotified, n)
+				continue
+			}
 			_, c, _ := tracking.Identify(n)
 			if m, ok := tracking.NextMove(n, c, states[n], events[n], now); ok {
+				if m.From.Owner == "" {
+					m.Claim = clientID
+				}
 				m.Unsubscribed = len(subscribers[n]) == 0
 				moves = append(moves, m)
 				unnotified[n] = m.Pending
@@ -192,17 +240,17 @@ func (s Service) advance(ctx context.Context, numbers []string, states map[strin
 			}
 		}
 		if len(moves) == 0 {
-			return unnotified, nil
+			return unnotified, taken, nil
 		}
 		conflicts, err := s.Tracking.Advance(ctx, moves)
 		if err != nil || len(conflicts) == 0 {
-			return unnotified, err
+			return unnotified, taken, err
 		}
 		if attempt == maxMoveAttempts {
-			return nil, fmt.Errorf("status of %d numbers still moved by others after %d attempts", len(conflicts), attempt)
+			return nil, nil, fmt.Errorf("status of %d numbers still moved by others after %d attempts", len(conflicts), attempt)
 		}
 		if states, err = s.Tracking.States(ctx, conflicts); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		numbers = conflicts
 	}

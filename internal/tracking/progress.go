@@ -75,6 +75,11 @@ type Move struct {
 	// sequence as needing no notification (State.Notified), in the same
 	// write, so no separate mark is written for the number.
 	Unsubscribed bool
+	// Claim is, for a number nobody owns yet (From.Owner ""), the client
+	// the move makes its owner in the same write: a new number's first
+	// status costs one conditional write instead of a claim and a move.
+	// Of two clients' first moves of a number, one applies.
+	Claim string
 }
 
 // Change returns the status change the move makes.

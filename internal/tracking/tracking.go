@@ -6,6 +6,7 @@ package tracking
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,11 @@ type Shipment struct {
 	ExpectedFlow     []string
 	LastService      string
 	ServiceUpdatedAt string
+	// Latest is the event of the current status, kept with the status
+	// (zero without one). A new number's status moves before its events
+	// are stored (the move is what makes the number its sender's), so
+	// the history shows Latest until its event is stored too.
+	Latest Event
 }
 
 // Resource is the tracking resource: the shipment and its newest events.
@@ -101,6 +107,7 @@ func (s Service) Get(ctx context.Context, raw string, limit int) (Resource, erro
 	if err != nil {
 		return Resource{}, err
 	}
+	events = withLatest(events, sh.Latest, limit)
 	if sh.CreatedAt == "" {
 		sh.CreatedAt = sh.FirstKnownAt
 	}
@@ -113,6 +120,28 @@ func (s Service) Get(ctx context.Context, raw string, limit int) (Resource, erro
 // FirstKnownLayout formats FirstKnownAt: UTC with milliseconds, like the
 // seed's datetimes.
 const FirstKnownLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// withLatest returns the newest events (newest first, at most limit)
+// with latest among them, in its place, if it is not already.
+func withLatest(events []Event, latest Event, limit int) []Event {
+	if latest.Status == "" {
+		return events
+	}
+	key := EventKey(latest)
+	i := 0
+	for ; i < len(events); i++ {
+		switch k := EventKey(events[i]); {
+		case k == key:
+			return events
+		case k < key:
+			return slices.Insert(events, i, latest)[:min(len(events)+1, limit)]
+		}
+	}
+	if len(events) < limit {
+		return append(events, latest)
+	}
+	return events
+}
 
 // ServiceHistory returns the shipment whose service history is asked for.
 func (s Service) ServiceHistory(ctx context.Context, raw string) (Shipment, error) {

@@ -62,6 +62,8 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"PutEventsStoresEachEventOnceNewestFirst", putEventsStoresEachEventOnceNewestFirst},
 		{"AdvanceMovesOnlyFromThePlannedState", advanceMovesOnlyFromThePlannedState},
 		{"ConcurrentAdvancesFromOneStateHaveOneWinner", concurrentAdvancesFromOneStateHaveOneWinner},
+		{"AFirstMoveClaimsANumberNobodyOwns", aFirstMoveClaimsANumberNobodyOwns},
+		{"ConcurrentClaimingMovesHaveOneOwner", concurrentClaimingMovesHaveOneOwner},
 		{"MarkNotifiedSetsTheNotifiedSequence", markNotifiedSetsTheNotifiedSequence},
 		{"AnUnsubscribedMoveRecordsItsChangesNotified", anUnsubscribedMoveRecordsItsChangesNotified},
 		{"SetServiceKeepsTheNewestChange", setServiceKeepsTheNewestChange},
@@ -192,7 +194,7 @@ func putShipmentSetsTheDataAndKeepsTheRest(t *testing.T, f Fixture) {
 	}
 	want := put
 	want.FirstKnownAt = known.Format(tracking.FirstKnownLayout) // the first stays
-	want.Status, want.UpdatedAt = "DELIVERED", ev.Datetime
+	want.Status, want.UpdatedAt, want.Latest = "DELIVERED", ev.Datetime, ev
 	if got := shipment(t, f.Store, n); !reflect.DeepEqual(got, want) {
 		t.Errorf("shipment\n got %+v\nwant %+v", got, want)
 	}
@@ -534,4 +536,97 @@ func notifyRecordsOneEventPerProjectAndChange(t *testing.T, f Fixture) {
 	check(p1, changes...)
 	check(p2, changes[:2]...)
 	check(bystander)
+}
+
+func claimingMove(number, clientID string, ev tracking.Event, now time.Time) tracking.Move {
+	m, _ := tracking.NextMove(number, carrier.InPost, tracking.State{}, []tracking.Event{ev}, now)
+	m.Claim = clientID
+	return m
+}
+
+func aFirstMoveClaimsANumberNobodyOwns(t *testing.T, f Fixture) {
+	ctx := context.Background()
+	n := storetest.InPostNumber()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	ev := event("CREATED", "2026-11-28T10:00:00+01:00")
+	if conflicts, err := f.Store.Advance(ctx, []tracking.Move{claimingMove(n, "client-a", ev, now)}); err != nil || len(conflicts) > 0 {
+		t.Fatalf("claiming move: %v, %v", conflicts, err)
+	}
+	st := states(t, f.Store, n)[n]
+	if st.Owner != "client-a" || st.Status != "CREATED" || st.Sequence != 1 || st.LatestKey != tracking.EventKey(ev) {
+		t.Errorf("state after a claiming move: %+v", st)
+	}
+	// Before its event is stored, the shipment keeps the status's event.
+	sh := shipment(t, f.Store, n)
+	if sh.Carrier != carrier.InPost || sh.Status != "CREATED" || sh.FirstKnownAt != now.Format(tracking.FirstKnownLayout) || !reflect.DeepEqual(sh.Latest, ev) {
+		t.Errorf("shipment after a claiming move: %+v", sh)
+	}
+	// Another client's first move, planned on the unowned state, does
+	// not apply, nor does a claim.
+	later := event("DELIVERED", "2026-11-30T10:00:00+01:00")
+	if conflicts, err := f.Store.Advance(ctx, []tracking.Move{claimingMove(n, "client-b", later, now)}); err != nil || !slices.Equal(conflicts, []string{n}) {
+		t.Errorf("second claiming move: conflicts %v, %v", conflicts, err)
+	}
+	if owner := claim(t, f.Store, "client-b", n, now); owner != "client-a" {
+		t.Errorf("claim after a claiming move: owner %q", owner)
+	}
+	if st := states(t, f.Store, n)[n]; st.Owner != "client-a" || st.Sequence != 1 {
+		t.Errorf("state after refused claims: %+v", st)
+	}
+
+	// A number known from a shipment put first is claimed the same way,
+	// and keeps the shipment's data and first-known time.
+	other := storetest.InPostNumber()
+	put := tracking.Shipment{TrackingNumber: other, Carrier: carrier.InPost, Type: "PARCEL", Service: "PARCEL", CustomAttributes: map[string]any{}, FirstKnownAt: "2020-01-01T00:00:00.000Z"}
+	if err := f.Store.PutShipment(ctx, put); err != nil {
+		t.Fatal(err)
+	}
+	if conflicts, err := f.Store.Advance(ctx, []tracking.Move{claimingMove(other, "client-b", ev, now)}); err != nil || len(conflicts) > 0 {
+		t.Fatalf("claiming move of a number with a shipment: %v, %v", conflicts, err)
+	}
+	if sh := shipment(t, f.Store, other); sh.Type != "PARCEL" || sh.FirstKnownAt != put.FirstKnownAt || sh.Status != "CREATED" {
+		t.Errorf("shipment put, then claimed by a move: %+v", sh)
+	}
+	if st := states(t, f.Store, other)[other]; st.Owner != "client-b" {
+		t.Errorf("owner %q after a claiming move", st.Owner)
+	}
+
+	// A move of a number nobody owns without a claim is a mistake.
+	unclaimed, _ := tracking.NextMove(storetest.InPostNumber(), carrier.InPost, tracking.State{}, []tracking.Event{ev}, now)
+	if _, err := f.Store.Advance(ctx, []tracking.Move{unclaimed}); err == nil {
+		t.Error("a move of a number nobody owns, without a claim, was accepted")
+	}
+}
+
+func concurrentClaimingMovesHaveOneOwner(t *testing.T, f Fixture) {
+	n := storetest.InPostNumber()
+	now := time.Now().UTC()
+	var wg sync.WaitGroup
+	won := make([]bool, 10)
+	for i := range won {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := event(fmt.Sprintf("STATUS_%d", i), fmt.Sprintf("2026-11-29T10:00:%02dZ", i))
+			conflicts, err := f.Store.Advance(context.Background(), []tracking.Move{claimingMove(n, fmt.Sprintf("client-%d", i), ev, now)})
+			if err != nil {
+				t.Error(err)
+			}
+			won[i] = err == nil && len(conflicts) == 0
+		}()
+	}
+	wg.Wait()
+	st := states(t, f.Store, n)[n]
+	winners := 0
+	for i, w := range won {
+		if w {
+			winners++
+			if st.Owner != fmt.Sprintf("client-%d", i) || st.Status != fmt.Sprintf("STATUS_%d", i) {
+				t.Errorf("move %d applied, but the state is %+v", i, st)
+			}
+		}
+	}
+	if winners != 1 || st.Sequence != 1 {
+		t.Errorf("%d of 10 concurrent claiming moves applied (sequence %d), want 1", winners, st.Sequence)
+	}
 }
