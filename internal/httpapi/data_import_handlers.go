@@ -94,24 +94,30 @@ func (a *API) bulkImport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	intents, err := data.ParseBulk(e, body)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+	parse := func(body []byte) ([]data.Intent, error) { return data.ParseBulk(e, body) }
+	run := func(ctx context.Context, intents []data.Intent) (data.Outcome, error) {
 		return a.Data.Bulk(ctx, r.PathValue("projectId"), e, intents)
-	})
+	}
+	if _, out, ok := runImport(w, r, parse, run); ok {
+		writeOutcome(w, r, out, plainResult)
+	}
+}
+
+// runImport reads and parses an import's body and runs it, counted; it
+// answers what went wrong itself, and ok is false then.
+func runImport[T any](w http.ResponseWriter, r *http.Request, parse func([]byte) (T, error), run func(context.Context, T) (data.Outcome, error)) (parsed T, out data.Outcome, ok bool) {
+	body, err := readDataBody(r)
+	if err == nil {
+		parsed, err = parse(body)
+	}
+	if err == nil {
+		out, err = counted(r.Context(), func(ctx context.Context) (data.Outcome, error) { return run(ctx, parsed) })
+	}
 	if err != nil {
 		writeError(w, r, err)
-		return
+		return parsed, out, false
 	}
-	writeOutcome(w, r, out, plainResult)
+	return parsed, out, true
 }
 
 type importStatusBody struct {
@@ -150,69 +156,35 @@ func (a *API) datasetImport(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	root, err := a.Data.Catalog.ParseDataset(body)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+	run := func(ctx context.Context, root *data.DatasetNode) (data.Outcome, error) {
 		return a.Data.Dataset(ctx, r.PathValue("projectId"), root)
-	})
-	if err != nil {
-		writeError(w, r, err)
-		return
 	}
-	writeOutcome(w, r, out, plainResult)
+	if _, out, ok := runImport(w, r, a.Data.Catalog.ParseDataset, run); ok {
+		writeOutcome(w, r, out, plainResult)
+	}
 }
 
 func (a *API) datasetDelete(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	intents, err := a.Data.Catalog.ParseDatasetDelete(body)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+	run := func(ctx context.Context, intents []data.Intent) (data.Outcome, error) {
 		return a.Data.DatasetDelete(ctx, r.PathValue("projectId"), intents)
-	})
-	if err != nil {
-		writeError(w, r, err)
-		return
 	}
-	writeOutcome(w, r, out, plainResult)
+	if _, out, ok := runImport(w, r, a.Data.Catalog.ParseDatasetDelete, run); ok {
+		writeOutcome(w, r, out, plainResult)
+	}
 }
 
 func (a *API) relationalImport(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	rel, err := a.Data.Catalog.ParseRelational(body)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
+	run := func(ctx context.Context, rel data.Relational) (data.Outcome, error) {
 		return a.Data.RelationalImport(ctx, r.PathValue("projectId"), rel)
-	})
-	if err != nil {
-		writeError(w, r, err)
+	}
+	rel, out, ok := runImport(w, r, a.Data.Catalog.ParseRelational, run)
+	if !ok {
 		return
 	}
 	writeOutcome(w, r, out, func(res map[string]any) any {

@@ -734,6 +734,7 @@ func BenchmarkIngest100x1000(b *testing.B) {
 	var apiCPU, rawCPU phase
 	var disorderedParcels int
 	var countedCalls int // DynamoDB calls of processing one request of 1,000 events
+	var itemsPerEvent float64
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
@@ -838,7 +839,7 @@ func BenchmarkIngest100x1000(b *testing.B) {
 		}
 		if i == 0 {
 			var line string
-			line, countedCalls = countedRequest(b, e, stream, i)
+			line, countedCalls, itemsPerEvent = countedRequest(b, e, stream, i)
 			b.Logf("one request, posted and processed in process through a counting client: %s", line)
 		}
 		b.StartTimer()
@@ -854,6 +855,8 @@ func BenchmarkIngest100x1000(b *testing.B) {
 	b.ReportMetric(rawRate, "raw-best-items/s")
 	b.ReportMetric(processed/rawRate, "ratio")
 	b.ReportMetric(float64(countedCalls), "ddb-requests/1000-events")
+	b.ReportMetric(itemsPerEvent, "items/event")
+	b.ReportMetric(processed*itemsPerEvent/rawRate, "ratio-items")
 	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
 	b.Logf("%d requests of %d events (%d parcels × %d, %d parcels per iteration got events out of order), %d POSTs in flight, %d iteration(s); load average at start %s",
 		ingestRequests, ingestSize, ingestParcels, ingestEvents, disorderedParcels/b.N, ingestPosters, b.N, loadAtStart)
@@ -862,6 +865,8 @@ func BenchmarkIngest100x1000(b *testing.B) {
 	b.Logf("plain BatchWriteItem of as many event items, best at %d writers: %.0f items/s (all writer counts %.1f s: %.1f s before, %.1f s after); processed/raw %.3f, accepted/raw %.3f (aim ≥ 0.35)",
 		bestWriters, rawRate, per(rawTime), per(rawHalves[0]), per(rawHalves[1]), processed/rawRate, accepted/rawRate)
 	b.Logf("raw baseline by writers in flight (share of the best): %s", &rates)
+	b.Logf("the path writes %.2f items per event (the counted request's, all writes: events, messages, tracker markers, states, outcomes): %.0f items/s, %.3f of the raw items/s",
+		itemsPerEvent, processed*itemsPerEvent, processed*itemsPerEvent/rawRate)
 	n := b.N * ingestRequests * ingestSize
 	b.Logf("CPU per message: API run (POSTs, processing, polling) %s; raw %s", apiCPU.cpuPer(n), rawCPU.cpuPer(n))
 }
@@ -870,8 +875,9 @@ func BenchmarkIngest100x1000(b *testing.B) {
 // request of 1,000 events shaped as the stream's first one, for parcels of
 // its own, through a message.Service whose store counts and times its
 // DynamoDB calls; nothing is queued. It returns the figures on one line,
-// and the calls of processing it.
-func countedRequest(b *testing.B, e *apitest.Env, stream []ingestEvent, i int) (string, int) {
+// the calls of injecting and processing it, and the items they wrote per
+// event.
+func countedRequest(b *testing.B, e *apitest.Env, stream []ingestEvent, i int) (string, int, float64) {
 	b.Helper()
 	ctx := context.Background()
 	var injectCount, processCount apitest.DDBCounter
@@ -910,8 +916,9 @@ func countedRequest(b *testing.B, e *apitest.Env, stream []ingestEvent, i int) (
 		b.Fatal(err)
 	}
 	return fmt.Sprintf("Inject %.0f ms, %s; Process %.0f ms, %s",
-		float64(injected)/float64(time.Millisecond), injectTime.report(&injectCount),
-		float64(processed)/float64(time.Millisecond), processTime.report(&processCount)), injectCount.Total().Calls + processCount.Total().Calls
+			float64(injected)/float64(time.Millisecond), injectTime.report(&injectCount),
+			float64(processed)/float64(time.Millisecond), processTime.report(&processCount)), injectCount.Total().Calls + processCount.Total().Calls,
+		float64(injectCount.Total().ItemWrites+processCount.Total().ItemWrites) / ingestSize
 }
 
 type noQueue struct{}
