@@ -134,31 +134,49 @@ func (r *runner) lockChange(ctx context.Context, ch journalChange) (*data.Failur
 		if !isConditionFailed(err) {
 			return nil, err
 		}
+		if err := r.s.hook(ctx, r.id, "refused "+ch.row); err != nil {
+			return nil, err
+		}
 		raw, err := r.s.getRaw(ctx, key)
 		if err != nil {
 			return nil, err
 		}
 		owner := getS(raw, attrTx)
-		switch {
-		case owner == r.id:
+		if owner == r.id {
 			return nil, nil // locked by an earlier run of this import
-		case owner != "":
-			settled, err := r.s.settle(ctx, raw)
-			if err != nil {
-				return nil, err
-			}
-			if !settled {
-				if attempt == lockAttempts {
-					return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": another import is writing this record; send the import again when it has finished"}, nil
-				}
-				if err := backoff(ctx, min(attempt+3, 8)); err != nil {
-					return nil, err
-				}
-			}
-		default:
+		}
+		if owner == "" && !asPlanned(raw, ch.oldStamp) {
 			return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": the record changed after the import read it; send the import again"}, nil
 		}
+		// Another import holds the record, or what refused the write is
+		// gone by now: the lock or placeholder of an import rolled back
+		// between the write and the read (by its rollback, or by a writer
+		// settling it), or a physical delete's short lock. Only the
+		// stamp says whether the record changed.
+		free := owner == "" && getN(raw, attrRecordLockAt) < time.Now().Unix()
+		if owner != "" {
+			if free, err = r.s.settle(ctx, raw); err != nil {
+				return nil, err
+			}
+		}
+		if attempt == lockAttempts {
+			return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": another import is writing this record; send the import again when it has finished"}, nil
+		}
+		if !free {
+			if err := backoff(ctx, min(attempt+3, 8)); err != nil {
+				return nil, err
+			}
+		}
 	}
+}
+
+// asPlanned says whether a record item (nil: none) is still the version
+// an import planned to write over: its stamp, or no item when stamp is "".
+func asPlanned(raw item, stamp string) bool {
+	if stamp == "" {
+		return raw == nil
+	}
+	return raw != nil && getS(raw, attrRecordStamp) == stamp
 }
 
 func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, error) {
