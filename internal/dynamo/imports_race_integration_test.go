@@ -182,3 +182,68 @@ func TestImportSentAgainWhileTheFailedOneRollsBackCompletes(t *testing.T) {
 		})
 	}
 }
+
+// A runner that lost its lease may lock a row after its import was rolled
+// back. Readers ignore that lock; versioned single writes, imports and
+// export acknowledgements of the record, whose srvDateUTC is unchanged,
+// settle it and go through instead of reporting a change.
+func TestLateLockOfARolledBackImportRefusesNoWriteOfTheUnchangedRecord(t *testing.T) {
+	s := newStore(t)
+	f := newRaceFixture(t, s)
+	u1, u3, u5 := f.stored("u1", "Ada"), f.stored("u3", "Cy"), f.stored("u5", "Ed")
+	f.stored("u4", "Di")
+	codes := []string{"u1", "u2", "u3", "u4", "u5"}
+	id := f.stage(s, f.plan(map[string]string{"u1": "x", "u2": "x", "u3": "x", "u4": "x", "u5": "x"}, codes...))
+
+	// The late runner read its chunk, then lost its lease; the import is
+	// rolled back with nothing locked; then the runner's writes land.
+	chunk, err := s.readChunk(f.ctx, id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp, err := s.FailImport(f.ctx, id, "processing gave up"); err != nil || imp.Status != data.ImportFailed {
+		t.Fatalf("FailImport: %+v, %v", imp, err)
+	}
+	late := &runner{s: s, id: id, tx: txRecord{ProjectID: f.project}}
+	for _, ch := range chunk.changes {
+		if fail, err := late.lockChange(f.ctx, ch); fail != nil || err != nil {
+			t.Fatalf("late lock of %s: %+v, %v", ch.code, fail, err)
+		}
+	}
+	if held := f.locks(codes...); len(held) != len(codes) {
+		t.Fatalf("late locks on %v, want all of %v", held, codes)
+	}
+	if got := f.names(codes...); got["u1"] != "Ada" || got["u2"] != "" || got["u3"] != "Cy" {
+		t.Fatalf("readers see %v, want the records as before the import", got)
+	}
+
+	// A PUT with If-Match of the version read.
+	if err := s.SaveRecord(f.ctx, f.project, f.users, &u1, f.user("u1", "Ada King")); err != nil {
+		t.Errorf("SaveRecord over the version read: %v", err)
+	}
+	// A POST of a code the import would have added.
+	if err := s.SaveRecord(f.ctx, f.project, f.users, nil, f.user("u2", "Bob")); err != nil {
+		t.Errorf("SaveRecord of a new code: %v", err)
+	}
+	// Export acknowledgement of the version read.
+	if c, err := s.MarkExported(f.ctx, f.project, f.users, "u3", u3.SrvDateUTC, 1); err != nil || c.Reason != "" {
+		t.Errorf("MarkExported of the version read: conflict %+v, %v", c, err)
+	}
+	// An import small enough for one transaction.
+	if err := s.CommitPlan(f.ctx, f.plan(map[string]string{"u4": "Di Li"}, "u4")); err != nil {
+		t.Errorf("CommitPlan over the version read: %v", err)
+	}
+	// A physical DELETE with If-Match of the version read.
+	if err := s.RemoveRecord(f.ctx, f.project, f.users, u5); err != nil {
+		t.Errorf("RemoveRecord of the version read: %v", err)
+	}
+	if got := f.names(codes...); got["u1"] != "Ada King" || got["u2"] != "Bob" || got["u3"] != "Cy" || got["u4"] != "Di Li" || got["u5"] != "" {
+		t.Errorf("after the writes: %v", got)
+	}
+	if got, err := s.Records(f.ctx, f.project, f.users, []string{"u3"}); err != nil || got["u3"].SrvExport != 1 {
+		t.Errorf("u3 after its acknowledgement: %+v, %v", got["u3"], err)
+	}
+	if held := f.locks(codes...); len(held) > 0 {
+		t.Errorf("still locked: %v", held)
+	}
+}
