@@ -134,31 +134,57 @@ func (r *runner) lockChange(ctx context.Context, ch journalChange) (*data.Failur
 		if !isConditionFailed(err) {
 			return nil, err
 		}
+		if err := r.s.hook(ctx, r.id, "refused "+ch.row); err != nil {
+			return nil, err
+		}
 		raw, err := r.s.getRaw(ctx, key)
 		if err != nil {
 			return nil, err
 		}
 		owner := getS(raw, attrTx)
-		switch {
-		case owner == r.id:
+		if owner == r.id {
 			return nil, nil // locked by an earlier run of this import
-		case owner != "":
-			settled, err := r.s.settle(ctx, raw)
-			if err != nil {
-				return nil, err
-			}
-			if !settled {
-				if attempt == lockAttempts {
-					return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": another import is writing this record; send the import again when it has finished"}, nil
-				}
-				if err := backoff(ctx, min(attempt+3, 8)); err != nil {
-					return nil, err
-				}
-			}
-		default:
+		}
+		if owner == "" && !asPlanned(raw, ch.oldStamp) {
 			return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": the record changed after the import read it; send the import again"}, nil
 		}
+		// Another import holds the record, or what refused the write is
+		// gone by now: the lock or placeholder of an import rolled back
+		// between the write and the read (by its rollback, or by a writer
+		// settling it), or a physical delete's short lock. Only the
+		// stamp says whether the record changed.
+		free := owner == "" && getN(raw, attrRecordLockAt) < time.Now().Unix()
+		if owner != "" {
+			if free, err = r.s.settle(ctx, raw); err != nil {
+				return nil, err
+			}
+		}
+		if attempt == lockAttempts {
+			return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": another import is writing this record; send the import again when it has finished"}, nil
+		}
+		if !free {
+			if err := backoff(ctx, min(attempt+3, 8)); err != nil {
+				return nil, err
+			}
+		}
 	}
+}
+
+// versionStamp is the stamp of a record version, "" for none.
+func versionStamp(r *data.Record) string {
+	if r == nil {
+		return ""
+	}
+	return r.SrvDateUTC.UTC().Format(data.StampLayout)
+}
+
+// asPlanned says whether a record item (nil: none) is still the version
+// an import planned to write over: its stamp, or no item when stamp is "".
+func asPlanned(raw item, stamp string) bool {
+	if stamp == "" {
+		return raw == nil
+	}
+	return raw != nil && getS(raw, attrRecordStamp) == stamp
 }
 
 func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, error) {
@@ -448,10 +474,17 @@ func (s *Store) settle(ctx context.Context, raw item) (bool, error) {
 	return free, nil
 }
 
-// whyRefused explains a single write refused on the record at key: an
-// import holds it (ErrLocked), or it changed (ErrChanged). A lock left by
-// a finished import is settled first, and the write may be retried.
-func (s *Store) whyRefused(ctx context.Context, key item) error {
+// errWriteAgain: what refused a write is gone, settled here or released
+// since; the same write may be sent again.
+var errWriteAgain = errors.New("the lock that refused the write is gone")
+
+// whyRefused explains a single write refused on the record at key, which
+// it expected at stamp ("" for no record): an import holds it
+// (ErrLocked), it is no longer that version (ErrChanged), or the lock
+// that refused it is gone (errWriteAgain): a lock of a finished import,
+// settled here, or one its import released between the write and this
+// read. Only the stamp says whether the record changed.
+func (s *Store) whyRefused(ctx context.Context, key item, stamp string) error {
 	raw, err := s.getRaw(ctx, item{attrPK: key[attrPK], attrSK: key[attrSK]})
 	if err != nil {
 		return err
@@ -459,6 +492,9 @@ func (s *Store) whyRefused(ctx context.Context, key item) error {
 	_, locked := raw[attrTx]
 	_, read := raw[attrTxReaders]
 	if !locked && !read {
+		if asPlanned(raw, stamp) && getN(raw, attrRecordLockAt) < time.Now().Unix() {
+			return errWriteAgain
+		}
 		return data.ErrChanged
 	}
 	free, err := s.settle(ctx, raw)
@@ -466,9 +502,24 @@ func (s *Store) whyRefused(ctx context.Context, key item) error {
 		return err
 	}
 	if free {
-		return data.ErrChanged
+		return errWriteAgain
 	}
 	return data.ErrLocked
+}
+
+// writeAgain runs write again while a lock that refused it turns out to
+// be gone; a record freed then locked again lockAttempts times counts as
+// locked.
+func writeAgain(write func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := write()
+		if !errors.Is(err, errWriteAgain) {
+			return err
+		}
+		if attempt == lockAttempts {
+			return data.ErrLocked
+		}
+	}
 }
 
 // txStates looks up, once each, the state of the imports holding items.
@@ -624,7 +675,7 @@ func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 		}
 		keys[k] = true
 	}
-	return s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
+	cancelled := func(reasons []types.CancellationReason) error {
 		for i := range reasons {
 			if !failed(reasons, i) {
 				continue
@@ -639,12 +690,13 @@ func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 					Message: fmt.Sprintf("%s: %s %q names no %s record", rowText(ck.Row), ck.Field, ck.Code, ck.Entity.Name), Labelled: true}
 			}
 			c := p.Changes[j]
-			err := s.whyRefused(ctx, recordKey(p.ProjectID, c.Entity.Name, c.New.Code))
+			err := s.whyRefused(ctx, recordKey(p.ProjectID, c.Entity.Name, c.New.Code), versionStamp(c.Old))
 			if errors.Is(err, data.ErrChanged) {
 				return &data.RowError{Row: c.Row, Message: rowText(c.Row) + ": the record changed after the import read it; send the import again"}
 			}
 			return err
 		}
 		return nil
-	})
+	}
+	return writeAgain(func() error { return s.transact(ctx, actions, cancelled) })
 }

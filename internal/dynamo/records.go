@@ -190,17 +190,19 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 		checked[i+1] = fk
 	}
 	if len(actions) == 1 {
-		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+		return writeAgain(func() error {
+			_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+				TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+			})
+			if isConditionFailed(err) {
+				return s.whyRefused(ctx, put.Item, versionStamp(old))
+			}
+			return err
 		})
-		if isConditionFailed(err) {
-			return s.whyRefused(ctx, put.Item)
-		}
-		return err
 	}
-	return s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
+	cancelled := func(reasons []types.CancellationReason) error {
 		if failed(reasons, 0) {
-			return s.whyRefused(ctx, put.Item)
+			return s.whyRefused(ctx, put.Item, versionStamp(old))
 		}
 		for i, fk := range checked {
 			if failed(reasons, i) {
@@ -209,7 +211,8 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 			}
 		}
 		return nil
-	})
+	}
+	return writeAgain(func() error { return s.transact(ctx, actions, cancelled) })
 }
 
 // refActions are the writes that go with a record's new version: the
@@ -296,19 +299,22 @@ func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, r
 func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Entity, old data.Record) error {
 	key := recordKey(projectID, e.Name, old.Code)
 	token := uuid.NewString()
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: key,
-		UpdateExpression:         aws.String("SET #lock = :tok, lockUntil = :until"),
-		ConditionExpression:      aws.String("stamp = :stamp AND " + unlocked),
-		ExpressionAttributeNames: map[string]string{"#lock": attrRecordLock},
-		ExpressionAttributeValues: item{
-			":tok": str(token), ":until": num(time.Now().Add(deleteLockTTL).Unix()),
-			":stamp": str(old.SrvDateUTC.UTC().Format(data.StampLayout)),
-		},
+	err := writeAgain(func() error {
+		_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.Table, Key: key,
+			UpdateExpression:         aws.String("SET #lock = :tok, lockUntil = :until"),
+			ConditionExpression:      aws.String("stamp = :stamp AND " + unlocked),
+			ExpressionAttributeNames: map[string]string{"#lock": attrRecordLock},
+			ExpressionAttributeValues: item{
+				":tok": str(token), ":until": num(time.Now().Add(deleteLockTTL).Unix()),
+				":stamp": str(versionStamp(&old)),
+			},
+		})
+		if isConditionFailed(err) {
+			return s.whyRefused(ctx, key, versionStamp(&old))
+		}
+		return err
 	})
-	if isConditionFailed(err) {
-		return s.whyRefused(ctx, key)
-	}
 	if err != nil {
 		return err
 	}
@@ -374,12 +380,21 @@ func (s *Store) MarkExported(ctx context.Context, projectID string, e *data.Enti
 	} else {
 		in.UpdateExpression = aws.String("SET srvExport = :v REMOVE GSI1PK, GSI1SK")
 	}
-	_, err := s.Client.UpdateItem(ctx, in)
-	if err == nil {
-		return data.Conflict{}, nil
-	}
-	if !isConditionFailed(err) {
-		return data.Conflict{}, err
+	for attempt := 1; ; attempt++ {
+		_, err := s.Client.UpdateItem(ctx, in)
+		if err == nil {
+			return data.Conflict{}, nil
+		}
+		if !isConditionFailed(err) {
+			return data.Conflict{}, err
+		}
+		again, err := s.exportAgain(ctx, in.Key, stampText)
+		if err != nil {
+			return data.Conflict{}, err
+		}
+		if !again || attempt == lockAttempts {
+			break
+		}
 	}
 	cur, err := s.Record(ctx, projectID, e, code)
 	switch {
@@ -389,4 +404,19 @@ func (s *Store) MarkExported(ctx context.Context, projectID string, e *data.Enti
 		return data.Conflict{}, err
 	}
 	return data.Conflict{Reason: data.ReasonModified, SrvDateUTC: cur.SrvDateUTC}, nil
+}
+
+// exportAgain says whether an acknowledgement of the version at stamp,
+// refused on the record at key, may be sent again: the record is still
+// that version, live, and the import lock that refused it is gone
+// (settled here, its import finished, or released since the write).
+func (s *Store) exportAgain(ctx context.Context, key item, stamp string) (bool, error) {
+	raw, err := s.getRaw(ctx, key)
+	if err != nil || raw == nil || getS(raw, attrRecordStamp) != stamp || raw[attrRecordDelete] != nil {
+		return false, err
+	}
+	if _, locked := raw[attrTx]; !locked {
+		return true, nil
+	}
+	return s.settle(ctx, raw)
 }

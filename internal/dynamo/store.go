@@ -31,8 +31,10 @@ type Store struct {
 	// ImportLease is how long an import runner holds an import without
 	// renewing (0: defaultImportLease). Tests shorten it.
 	ImportLease time.Duration
-	// ImportHook, when set, runs after each step of an import; an error
-	// stops the run there as a crash would. Tests only.
+	// ImportHook, when set, runs after each step of an import ("locked 3",
+	// "committed", "applied 1.3", and "refused [7]" after a row's lock
+	// write is refused); an error stops the run there as a crash would.
+	// Tests only.
 	ImportHook func(ctx context.Context, importID, step string) error
 }
 
