@@ -3,7 +3,11 @@
 package systemtest
 
 import (
+	"fmt"
 	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
 )
@@ -122,5 +126,89 @@ func merge(t *testing.T, e *apitest.Env, base, token, source, target string) {
 	res := finished(t, e, token, e.Call(t, "POST", base+"/baseuser/mergeData", token, map[string]any{"sourceRowCode": source, "targetRowCode": target}))
 	if res.Status != "COMPLETED" {
 		t.Fatalf("merge: %+v", res)
+	}
+}
+
+// Deletes, merges, status changes and activations of one project's
+// accounts, all at once: whichever wins each race, the licences used are
+// the active accounts, never more than the licences. A call that meets
+// another's write may answer 409, having changed nothing.
+func TestAccountLicencesUsedStayTheActiveAccountsUnderConcurrentDeletesMergesAndActivations(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	const total = 4
+	setLicences(t, e, base, token, total)
+	for i := range total {
+		putAccounts(t, e, base, token, map[string]any{"baseuser_ID": fmt.Sprintf("A%d", i), "status": "active"})
+	}
+	putAccounts(t, e, base, token, map[string]any{"baseuser_ID": "T", "status": "deactivated"})
+	call := func(method, path string, body any) error {
+		if r := e.Call(t, method, path, token, body); r.Status != 200 && r.Status != 409 {
+			return fmt.Errorf("%s %s: %d %s", method, path, r.Status, r.Body)
+		}
+		return nil
+	}
+	// The removals are sent again after a 409 until they go through, as
+	// a client does.
+	removed := func(method, path string, body any) error {
+		for range 100 {
+			r := e.Call(t, method, path, token, body)
+			switch r.Status {
+			case 200:
+				return nil
+			case 409:
+				time.Sleep(20 * time.Millisecond)
+			default:
+				return fmt.Errorf("%s %s: %d %s", method, path, r.Status, r.Body)
+			}
+		}
+		return fmt.Errorf("%s %s: still 409", method, path)
+	}
+	var g errgroup.Group
+	g.Go(func() error {
+		return removed("POST", base+"/dataset/delete", []map[string]any{{"entityName": "baseuser", "rowCodes": []string{"A0"}}})
+	})
+	g.Go(func() error {
+		return removed("POST", base+"/relational", map[string]any{"deletes": []map[string]any{{"entityName": "baseuser", "rowCodes": []string{"A1"}}}})
+	})
+	g.Go(func() error {
+		return removed("POST", base+"/baseuser/mergeData", map[string]any{"sourceRowCode": "A2", "targetRowCode": "T"})
+	})
+	// A0 is suspended as it is deleted: one of the two frees its
+	// licence, not both.
+	g.Go(func() error {
+		return call("POST", base+"/accounts", []map[string]any{{"baseuser_ID": "A0", "status": "suspended"}})
+	})
+	g.Go(func() error {
+		for _, st := range []string{"suspended", "active", "deactivated", "active"} {
+			if err := call("POST", base+"/accounts", []map[string]any{{"baseuser_ID": "A3", "status": st}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i := range total {
+		g.Go(func() error {
+			return call("POST", base+"/accounts", []map[string]any{{"baseuser_ID": fmt.Sprintf("N%d", i), "status": "active"}})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	l, n := licences(t, e, base, token), activeAccounts(t, e, base, token)
+	if l.Used != n || n > total {
+		t.Fatalf("licences %+v with %d active accounts; want them used by the active accounts, at most %d", l, n, total)
+	}
+	// What is free can be taken, and no more.
+	free := total - n
+	for i := range free + 1 {
+		want := "active"
+		if i == free {
+			want = "deactivated"
+		}
+		if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": fmt.Sprintf("Z%d", i), "status": "active"}); got[0].Status != want {
+			t.Fatalf("activation %d of %d free licences: %+v", i+1, free, got)
+		}
 	}
 }
