@@ -7,7 +7,11 @@
 // transaction as the account, on the condition that it stays within the
 // licences, so no number of concurrent calls can exceed them. An account
 // asked active when none is left becomes (or stays) deactivated, and its
-// answer says why.
+// answer says why. An active account that stops existing (a record
+// delete, a dataset delete, a relational import's deletes, the source of
+// a merge) gives its licence back in the store's transaction that removes
+// it; the store's SaveAccount waits for the imports holding the account,
+// so the two never both free one licence.
 package account
 
 import (
@@ -96,8 +100,10 @@ type Store interface {
 	// delta (-1, 0 or +1) in the same transaction. It returns
 	// data.ErrChanged when old is no longer the stored version (whatever
 	// the licences), ErrNoLicence when delta is +1 and every licence is in
-	// use, and data.ErrContended when concurrent writes of the count kept
-	// colliding: nothing was written and the call may be sent again.
+	// use, data.ErrLocked while an import holds the account (it may be
+	// deleting it and freeing its licence), and data.ErrContended when
+	// concurrent writes of the count kept colliding: nothing was written
+	// and the call may be sent again.
 	SaveAccount(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error
 	// Licences returns the project's licences (zero when never set).
 	Licences(ctx context.Context, projectID string) (Licences, error)

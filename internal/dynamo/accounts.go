@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,7 +29,9 @@ func licencesKey(projectID string) item {
 // active count change in one transaction. An activation is conditioned
 // on active < licences, so concurrent activations never exceed the
 // licences; a missing licences item fails the condition too (no licence
-// was ever set).
+// was ever set). Like every single write, it waits for the imports that
+// hold the account: an import deleting or merging it moves the count
+// when it commits, from the version it locked.
 func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error {
 	it, err := recordItem(projectID, e, rec)
 	if err != nil {
@@ -38,19 +41,21 @@ func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entit
 	if old == nil {
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
-		put.ConditionExpression = aws.String("stamp = :stamp")
-		put.ExpressionAttributeValues = item{":stamp": str(old.SrvDateUTC.UTC().Format(data.StampLayout))}
+		put.ConditionExpression = aws.String("stamp = :stamp AND " + unlocked)
+		put.ExpressionAttributeValues = item{":stamp": str(versionStamp(old))}
 	}
 	if delta == 0 {
-		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+		return writeAgain(func() error {
+			_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+				TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+			})
+			if isConditionFailed(err) {
+				return s.whyRefused(ctx, it, versionStamp(old))
+			}
+			return err
 		})
-		if isConditionFailed(err) {
-			return data.ErrChanged
-		}
-		return err
 	}
-	count := s.releaseLicence(projectID)
+	count := s.releaseLicences(projectID, 1)
 	if delta > 0 {
 		count = types.TransactWriteItem{Update: &types.Update{
 			TableName: &s.Table, Key: licencesKey(projectID),
@@ -59,14 +64,16 @@ func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entit
 			ExpressionAttributeValues: item{":one": num(1)},
 		}}
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Put: put}, count}, func(reasons []types.CancellationReason) error {
-		switch {
-		case failed(reasons, 0):
-			return data.ErrChanged
-		case failed(reasons, 1):
-			return account.ErrNoLicence
-		}
-		return nil
+	err = writeAgain(func() error {
+		return s.transact(ctx, []types.TransactWriteItem{{Put: put}, count}, func(reasons []types.CancellationReason) error {
+			switch {
+			case failed(reasons, 0):
+				return s.whyRefused(ctx, it, versionStamp(old))
+			case failed(reasons, 1):
+				return account.ErrNoLicence
+			}
+			return nil
+		})
 	})
 	if isContended(err) {
 		return data.ErrContended
@@ -74,15 +81,25 @@ func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entit
 	return err
 }
 
-// releaseLicence gives back the licence of an account that stops being
+// releaseLicences gives back the licences of n accounts that stop being
 // active. It has no condition: the count only counts active accounts, so
 // it never goes below zero, and a release must never be refused.
-func (s *Store) releaseLicence(projectID string) types.TransactWriteItem {
+func (s *Store) releaseLicences(projectID string, n int) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.Table, Key: licencesKey(projectID),
-		UpdateExpression:          aws.String("SET active = if_not_exists(active, :one) - :one"),
-		ExpressionAttributeValues: item{":one": num(1)},
+		UpdateExpression:          aws.String("SET active = if_not_exists(active, :n) - :n"),
+		ExpressionAttributeValues: item{":n": num(int64(n))},
 	}}
+}
+
+// activeAccount says whether a version (nil: none) is a live active
+// account, which holds a licence.
+func activeAccount(e *data.Entity, r *data.Record) bool {
+	if e.Name != account.Entity || r == nil || r.Deleted {
+		return false
+	}
+	st, _ := r.Values[data.FieldStatus].(string)
+	return account.Status(st) == account.Active
 }
 
 // licenceReleased is the release that a generic write of an account
@@ -90,13 +107,35 @@ func (s *Store) releaseLicence(projectID string) types.TransactWriteItem {
 // licence in the same transaction. (Its status is read-only on the
 // generic routes, so they never activate one.)
 func (s *Store) licenceReleased(projectID string, e *data.Entity, old *data.Record, deleted bool) []types.TransactWriteItem {
-	if e.Name != account.Entity || old == nil || old.Deleted || !deleted {
+	if !deleted || !activeAccount(e, old) {
 		return nil
 	}
-	if st, _ := old.Values[data.FieldStatus].(string); account.Status(st) != account.Active {
-		return nil
+	return []types.TransactWriteItem{s.releaseLicences(projectID, 1)}
+}
+
+// licencesFreed counts the licences an import gives back when it
+// commits: the active accounts it deletes (a dataset delete, the deletes
+// of a relational import, the source of a merge), less the accounts it
+// leaves active that were not (the target of a merge whose status was
+// null takes the source's, and its licence with it). The plan's old
+// versions are the ones its commit writes over, so the count is exact.
+// Imports never activate an account on their own: the status is
+// read-only outside the accounts route, where every activation takes a
+// licence under the licences' condition.
+func licencesFreed(p data.Plan) (int, error) {
+	n := 0
+	for _, c := range p.Changes {
+		if activeAccount(c.Entity, c.Old) {
+			n++
+		}
+		if activeAccount(c.Entity, &c.New) {
+			n--
+		}
 	}
-	return []types.TransactWriteItem{s.releaseLicence(projectID)}
+	if n < 0 {
+		return 0, fmt.Errorf("import of project %s would activate %d accounts: only the accounts route may", p.ProjectID, -n)
+	}
+	return n, nil
 }
 
 // Licences implements account.Store.

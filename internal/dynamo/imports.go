@@ -41,7 +41,10 @@ var _ data.ImportStore = (*Store)(nil)
 //     before the commit. Records outside the import that its foreign keys
 //     name get the id added to their txReaders set: while it is there no
 //     single write or physical delete can touch them.
-//  3. Commit: state PENDING → COMMITTED, conditionally.
+//  3. Commit: state PENDING → COMMITTED, conditionally; the licences of
+//     the active accounts the import removes are given back in the same
+//     transaction (counted when staged: the locks keep the records as
+//     planned until then).
 //  4. Apply, chunk by chunk: first the reference, tracked and subscription
 //     items of every change, then each record's new version moved in
 //     place of the old (conditional on tx = <id>), then the read locks
@@ -141,6 +144,9 @@ type txRecord struct {
 	Failure   *data.Failure
 	Queries   int64
 	Nanos     int64
+	// Freed is how many licences the commit gives back (see
+	// licencesFreed).
+	Freed     int
 	CreatedAt time.Time
 	EndedAt   time.Time
 }
@@ -153,7 +159,7 @@ func decodeTx(it item) txRecord {
 			Added: int(getN(it, "added")), Updated: int(getN(it, "updated")),
 			Deleted: int(getN(it, "deleted")), Unchanged: int(getN(it, "unchanged")),
 		},
-		Queries: getN(it, "queryCount"), Nanos: getN(it, "queryNanos"),
+		Queries: getN(it, "queryCount"), Nanos: getN(it, "queryNanos"), Freed: int(getN(it, "licencesFreed")),
 		CreatedAt: parseTime(getS(it, "createdAt")),
 	}
 	if s := getS(it, "endedAt"); s != "" {
@@ -344,6 +350,10 @@ func (s *Store) StageImport(ctx context.Context, imp data.Import, p data.Plan) e
 		cur.checks = append(cur.checks, journalCheck{entity: ck.Entity.Name, code: ck.Code, row: ck.Row, field: ck.Field})
 	}
 	flush()
+	freed, err := licencesFreed(p)
+	if err != nil {
+		return err
+	}
 	writes := make([]types.WriteRequest, len(chunks))
 	for i, c := range chunks {
 		writes[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: c.item(imp.ID, i)}}
@@ -363,11 +373,12 @@ func (s *Store) StageImport(ctx context.Context, imp data.Import, p data.Plan) e
 		"deleted": num(int64(imp.Counts.Deleted)), "unchanged": num(int64(imp.Counts.Unchanged)),
 		"queryCount": num(imp.Stats.QueryCount), "queryNanos": num(int64(imp.Stats.QueryDurationTotal)),
 		"createdAt": str(formatTime(now)), "expiresAt": num(now.Add(importTTL).Unix()),
+		"licencesFreed": num(int64(freed)),
 	}
 	for k, v := range attrs {
 		tx[k] = v
 	}
-	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: tx, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: tx, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	return err
 }
 
@@ -424,23 +435,10 @@ func (s *Store) lease(ctx context.Context, id, owner string) (txRecord, error) {
 // advance records progress (and a new state, if not "") and renews the
 // lease; it fails when the lease was lost.
 func (r *runner) advance(ctx context.Context, state string, step int, extra string, values item) error {
-	if values == nil {
-		values = item{}
-	}
-	values[":me"], values[":cur"] = str(r.owner), str(r.tx.State)
-	values[":step"], values[":until"] = num(int64(step)), num(time.Now().Add(r.s.importLease()).UnixMilli())
-	update := "SET step = :step, leaseUntil = :until"
-	next := r.tx.State
-	if state != "" {
-		update += ", #state = :next"
-		values[":next"] = str(state)
-		next = state
-	}
-	update += extra
+	u := r.progress(state, step, extra, values)
 	_, err := r.s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &r.s.Table, Key: importKey(r.id),
-		UpdateExpression: &update, ConditionExpression: aws.String("leaseOwner = :me AND #state = :cur"),
-		ExpressionAttributeNames: map[string]string{"#state": "state"}, ExpressionAttributeValues: values,
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
 	})
 	if isConditionFailed(err) {
 		return data.ErrImportBusy
@@ -448,7 +446,62 @@ func (r *runner) advance(ctx context.Context, state string, step int, extra stri
 	if err != nil {
 		return err
 	}
-	r.tx.State, r.tx.Step = next, step
+	r.moved(state, step)
+	return nil
+}
+
+// progress is advance's update of the transaction record, conditioned on
+// the lease and the state the runner knows.
+func (r *runner) progress(state string, step int, extra string, values item) *types.Update {
+	if values == nil {
+		values = item{}
+	}
+	values[":me"], values[":cur"] = str(r.owner), str(r.tx.State)
+	values[":step"], values[":until"] = num(int64(step)), num(time.Now().Add(r.s.importLease()).UnixMilli())
+	update := "SET step = :step, leaseUntil = :until"
+	if state != "" {
+		update += ", #state = :next"
+		values[":next"] = str(state)
+	}
+	update += extra
+	return &types.Update{
+		TableName: &r.s.Table, Key: importKey(r.id),
+		UpdateExpression: &update, ConditionExpression: aws.String("leaseOwner = :me AND #state = :cur"),
+		ExpressionAttributeNames: map[string]string{"#state": "state"}, ExpressionAttributeValues: values,
+	}
+}
+
+// moved records in the runner the progress written.
+func (r *runner) moved(state string, step int) {
+	if state != "" {
+		r.tx.State = state
+	}
+	r.tx.Step = step
+}
+
+// commit is the commit point: PENDING → COMMITTED. The licences of the
+// active accounts the import removes are given back in the same
+// transaction, so they are freed when the import commits and only then:
+// a run that crashes before it leaves them taken (the import rolls
+// back), and every run after it finds the import COMMITTED.
+func (r *runner) commit(ctx context.Context) error {
+	if r.tx.Freed == 0 {
+		return r.advance(ctx, txCommitted, 0, "", nil)
+	}
+	actions := []types.TransactWriteItem{
+		{Update: r.progress(txCommitted, 0, "", nil)},
+		r.s.releaseLicences(r.tx.ProjectID, r.tx.Freed),
+	}
+	err := r.s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
+		if failed(reasons, 0) {
+			return data.ErrImportBusy
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.moved(txCommitted, 0)
 	return nil
 }
 
@@ -560,8 +613,7 @@ func (r *runner) run(ctx context.Context, until time.Time) error {
 				}
 				continue
 			}
-			// The commit point.
-			if err := r.advance(ctx, txCommitted, 0, "", nil); err != nil {
+			if err := r.commit(ctx); err != nil {
 				return err
 			}
 			if err := r.s.hook(ctx, r.id, "committed"); err != nil {

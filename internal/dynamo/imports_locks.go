@@ -632,7 +632,8 @@ func (s *Store) Referrers(ctx context.Context, projectID string, e *data.Entity,
 // CommitPlan implements data.ImportStore: the plan as one transaction,
 // each record written on the condition that its stored version is the
 // one planned and no import holds it, each check a condition that its
-// record is live.
+// record is live, and the licences of the active accounts it removes
+// given back.
 func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 	var actions []types.TransactWriteItem
 	// at[i] is the change (>= 0) or check (< 0, as -1-index) of action i.
@@ -663,6 +664,13 @@ func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 			TableName: &s.Table, Key: recordKey(p.ProjectID, ck.Entity.Name, ck.Code),
 			ConditionExpression: aws.String(liveRecord), ExpressionAttributeValues: item{":now": now},
 		}})
+	}
+	freed, err := licencesFreed(p)
+	if err != nil {
+		return err
+	}
+	if freed > 0 {
+		actions = append(actions, s.releaseLicences(p.ProjectID, freed))
 	}
 	if len(actions) > s.transactItems() {
 		return data.ErrTooLarge
