@@ -187,26 +187,47 @@ func asPlanned(raw item, stamp string) bool {
 	return raw != nil && getS(raw, attrRecordStamp) == stamp
 }
 
+// readLock marks the record a check names as read by the import, so no
+// delete removes it before the import commits. A refusal is decided on
+// the record as read afterwards: gone or deleted is the row's failure;
+// still there, it was held by a physical delete's short lock, which
+// either removes it (and the next read finds it gone) or gives up.
 func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, error) {
 	key := recordKey(r.tx.ProjectID, ck.entity, ck.code)
-	_, err := r.s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &r.s.Table, Key: key,
-		UpdateExpression:          aws.String("ADD txReaders :me"),
-		ConditionExpression:       aws.String(liveRecord),
-		ExpressionAttributeValues: item{":me": &types.AttributeValueMemberSS{Value: []string{r.id}}, ":now": num(time.Now().Unix())},
-	})
-	if !isConditionFailed(err) {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		_, err := r.s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &r.s.Table, Key: key,
+			UpdateExpression:          aws.String("ADD txReaders :me"),
+			ConditionExpression:       aws.String(liveRecord),
+			ExpressionAttributeValues: item{":me": &types.AttributeValueMemberSS{Value: []string{r.id}}, ":now": num(time.Now().Unix())},
+		})
+		if !isConditionFailed(err) {
+			return nil, err
+		}
+		if err := r.s.hook(ctx, r.id, "refused "+ck.row+"."+ck.field); err != nil {
+			return nil, err
+		}
+		raw, err := r.s.getRaw(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if ss, ok := raw[attrTxReaders].(*types.AttributeValueMemberSS); ok && slices.Contains(ss.Value, r.id) {
+			return nil, nil
+		}
+		if raw == nil || getS(raw, attrRecordStamp) == "" || raw[attrRecordDelete] != nil {
+			return &data.Failure{Reason: data.FailInvalid, Field: ck.row + "." + ck.field,
+				Message: fmt.Sprintf("%s: %s %q names no %s record (it was deleted while the import ran)", rowText(ck.row), ck.field, ck.code, ck.entity)}, nil
+		}
+		if attempt == lockAttempts {
+			return &data.Failure{Reason: data.FailChanged, Field: ck.row + "." + ck.field,
+				Message: fmt.Sprintf("%s: the %s record %q that %s names is being deleted; send the import again when that has finished", rowText(ck.row), ck.entity, ck.code, ck.field)}, nil
+		}
+		if getN(raw, attrRecordLockAt) >= time.Now().Unix() {
+			if err := backoff(ctx, min(attempt+3, 8)); err != nil {
+				return nil, err
+			}
+		}
 	}
-	raw, err := r.s.getRaw(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	if ss, ok := raw[attrTxReaders].(*types.AttributeValueMemberSS); ok && slices.Contains(ss.Value, r.id) {
-		return nil, nil
-	}
-	return &data.Failure{Reason: data.FailInvalid, Field: ck.row + "." + ck.field,
-		Message: fmt.Sprintf("%s: %s %q names no %s record (it was deleted while the import ran)", rowText(ck.row), ck.field, ck.code, ck.entity)}, nil
 }
 
 func (s *Store) releaseRead(ctx context.Context, projectID, id string, ck journalCheck) error {

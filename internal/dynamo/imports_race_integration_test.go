@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/parcelgate/parcelgate/internal/data"
 )
 
@@ -245,5 +248,73 @@ func TestLateLockOfARolledBackImportRefusesNoWriteOfTheUnchangedRecord(t *testin
 	}
 	if held := f.locks(codes...); len(held) > 0 {
 		t.Errorf("still locked: %v", held)
+	}
+}
+
+// A record an import's row names is held for a moment by a physical
+// delete (its short lock) when the import marks it read. If the delete
+// gives up, the record is there and the import goes through; if the
+// delete removes it, the row fails as naming no record.
+func TestImportCitingARecordAPhysicalDeleteHoldsWaitsForTheDelete(t *testing.T) {
+	s := newStore(t)
+	for _, tc := range []struct {
+		name    string
+		deleted bool
+	}{
+		{"DeleteGivesUp", false},
+		{"DeleteGoesThrough", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newRaceFixture(t, s)
+			f.stored("u1", "Ada")
+			key := recordKey(f.project, f.users.Name, "u1")
+			// The first step of RemoveRecord: the delete's short lock.
+			if _, err := s.Client.UpdateItem(f.ctx, &dynamodb.UpdateItemInput{
+				TableName: &s.Table, Key: key,
+				UpdateExpression:          aws.String("SET #lock = :tok, lockUntil = :until"),
+				ExpressionAttributeNames:  map[string]string{"#lock": attrRecordLock},
+				ExpressionAttributeValues: item{":tok": str("delete-1"), ":until": num(time.Now().Add(deleteLockTTL).Unix())},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			p := f.plan(map[string]string{"u2": "Bo"}, "u2")
+			p.Checks = []data.Check{{Entity: f.users, Code: "u1", Row: "[0]", Field: "manager"}}
+			// The delete ends right after the import's read mark was refused.
+			var ended sync.Once
+			racing := *s
+			racing.ImportHook = func(ctx context.Context, _, step string) error {
+				if step == "refused [0].manager" {
+					ended.Do(func() {
+						var err error
+						if tc.deleted {
+							_, err = s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key})
+						} else {
+							_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+								TableName: &s.Table, Key: key, UpdateExpression: aws.String("REMOVE #lock, lockUntil"),
+								ExpressionAttributeNames: map[string]string{"#lock": attrRecordLock},
+							})
+						}
+						if err != nil {
+							t.Error(err)
+						}
+					})
+				}
+				return nil
+			}
+			id := f.stage(&racing, p)
+			imp, err := racing.RunImport(f.ctx, id, time.Now().Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tc.deleted && (imp.Status != data.ImportFailed || imp.Failure == nil || imp.Failure.Reason != data.FailInvalid):
+				t.Errorf("import citing a record deleted meanwhile: %+v (failure %+v), want FAILED invalid", imp, imp.Failure)
+			case !tc.deleted && imp.Status != data.ImportCompleted:
+				t.Errorf("import citing a record whose delete gave up: %+v (failure %+v), want COMPLETED", imp, imp.Failure)
+			}
+			if held := f.locks("u1", "u2"); len(held) > 0 {
+				t.Errorf("still locked: %v", held)
+			}
+		})
 	}
 }
