@@ -147,12 +147,22 @@ func withValues(base item, more item) item {
 	return out
 }
 
+// moveTaskSweep is the SET clause that moves t's deadline in the
+// sweeper's index to t.SweepAt; none when it is zero (an index key may
+// not be empty).
+func moveTaskSweep(values item, t task.Task) string {
+	if t.SweepAt.IsZero() {
+		return ""
+	}
+	return ", " + setSweep(values, t.ID, t.SweepAt)
+}
+
 // StartTask implements task.Store.
 func (s *Store) StartTask(ctx context.Context, t task.Task, at time.Time) error {
 	values := withValues(unfinished, item{":at": str(formatTime(at))})
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
-		UpdateExpression:          aws.String("SET #s = :running, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, t.ID, t.SweepAt)),
+		UpdateExpression:          aws.String("SET #s = :running, startedAt = if_not_exists(startedAt, :at)" + moveTaskSweep(values, t)),
 		ConditionExpression:       aws.String("#s IN (:queued, :running)"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: values,
@@ -188,7 +198,7 @@ func (s *Store) SaveProgress(ctx context.Context, t task.Task, from string) erro
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
-		UpdateExpression:          aws.String("SET #c = :c, #r = :r, changed = :ch, skipped = :sk, " + setSweep(values, t.ID, t.SweepAt)),
+		UpdateExpression:          aws.String("SET #c = :c, #r = :r, changed = :ch, skipped = :sk" + moveTaskSweep(values, t)),
 		ConditionExpression:       aws.String("#s = :running AND #c = :from"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status", "#c": "cursor", "#r": "read"},
 		ExpressionAttributeValues: values,

@@ -92,7 +92,10 @@ func (s *Tasks) StartTask(_ context.Context, t task.Task, at time.Time) error {
 	if !ok || (cur.Status != task.Queued && cur.Status != task.Running) {
 		return task.ErrMoved
 	}
-	cur.Status, cur.SweepAt = task.Running, t.SweepAt.UTC()
+	cur.Status = task.Running
+	if !t.SweepAt.IsZero() {
+		cur.SweepAt = t.SweepAt.UTC()
+	}
 	if cur.StartedAt.IsZero() {
 		cur.StartedAt = at.UTC()
 	}
@@ -117,7 +120,10 @@ func (s *Tasks) SaveProgress(_ context.Context, t task.Task, from string) error 
 	if !ok || cur.Status != task.Running || cur.Cursor != from {
 		return task.ErrMoved
 	}
-	cur.Cursor, cur.Counts, cur.SweepAt = t.Cursor, t.Counts, t.SweepAt.UTC()
+	cur.Cursor, cur.Counts = t.Cursor, t.Counts
+	if !t.SweepAt.IsZero() {
+		cur.SweepAt = t.SweepAt.UTC()
+	}
 	s.tasks[t.ProjectID][t.ID] = cur
 	return nil
 }

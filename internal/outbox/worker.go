@@ -145,8 +145,8 @@ func (w Worker) expiry(it Item) time.Time {
 	return it.ExpiresAt
 }
 
-// archived returns the archived document of it's report, kept as long as
-// it; ErrNotFound when there is none, or it expired.
+// archived returns the archived document of the item's report, kept as
+// long as the item; ErrNotFound when there is none, or it expired.
 func (w Worker) archived(ctx context.Context, it Item) (Item, error) {
 	key := ArchiveKey(it.Request)
 	a, err := w.Store.Archived(ctx, it.ProjectID, key)

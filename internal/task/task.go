@@ -135,11 +135,11 @@ type Store interface {
 	// Tasks lists a project's tasks, newest first.
 	Tasks(ctx context.Context, projectID, cursor string, limit int) ([]Task, string, error)
 	// StartTask marks t RUNNING (from QUEUED or RUNNING), started at
-	// at unless it started before, due at t.SweepAt, and frees its
-	// code's pending item if it still names t.
+	// at unless it started before, due at t.SweepAt when set, and frees
+	// its code's pending item if it still names t.
 	StartTask(ctx context.Context, t Task, at time.Time) error
 	// SaveProgress stores t's new cursor and counts, and its deadline
-	// t.SweepAt, if its cursor is still from; otherwise ErrMoved.
+	// t.SweepAt when set, if its cursor is still from; otherwise ErrMoved.
 	SaveProgress(ctx context.Context, t Task, from string) error
 	// FinishTask stores t COMPLETED or FAILED, no longer due, if it has
 	// not ended and its cursor is still from (else ErrMoved), and frees
