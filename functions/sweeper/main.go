@@ -1,8 +1,8 @@
-// Command sweeper is the scheduled Lambda that sends jobs and message
-// requests stuck past their deadline to the queue again, marks those that
-// stay stuck FAILED, rolls back abandoned imports, and records the
-// tracking_number.expiring events of associations entering their last 3
-// days.
+// Command sweeper is the scheduled Lambda that sends jobs, message
+// requests and processing tasks stuck past their deadline to their queue
+// again, marks those that stay stuck FAILED, rolls back abandoned
+// imports, and records the tracking_number.expiring events of
+// associations entering their last 3 days.
 package main
 
 import (
@@ -15,14 +15,18 @@ func main() {
 	store := f.Store()
 	q := f.JobsQueue()
 	projects := f.Projects(store)
+	records := f.Records(store, projects, q)
+	tasks := f.Tasks(store, f.TaskQueue(), projects, records)
 	s := sweep.Service{
-		Store:    store,
-		Queue:    q,
-		Jobs:     f.Jobs(store, projects, q),
-		Messages: f.Messages(store, q, nil),
-		Imports:  sweep.FailFunc(f.Records(store, projects, q).FailImport),
-		Now:      f.Now,
-		Logger:   f.Logger,
+		Store:     store,
+		Queue:     q,
+		Jobs:      f.Jobs(store, projects, q),
+		Messages:  f.Messages(store, q, nil),
+		Imports:   sweep.FailFunc(records.FailImport),
+		TaskQueue: tasks.Queue,
+		Tasks:     tasks,
+		Now:       f.Now,
+		Logger:    f.Logger,
 	}
 	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
 	f.ServeSchedule(app.Sweep(s, &webhooks))

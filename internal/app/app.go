@@ -142,7 +142,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	return &App{
 		API:      api,
 		Worker:   w,
-		Sweeper:  newSweeper(store, q, jobs, messages, records, now, logger),
+		Sweeper:  newSweeper(store, q, jobs, messages, records, tasks, now, logger),
 		Sender:   sender,
 		Webhooks: expiring,
 		Logger:   logger,

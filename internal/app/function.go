@@ -240,8 +240,9 @@ func newSender(store *dynamo.Store, q queue.Webhooks, targets webhook.Targets, s
 	return webhook.Sender{Store: store, Queue: q, Client: targets.Client(), Schedule: schedule, Now: now, Logger: logger}
 }
 
-func newSweeper(store *dynamo.Store, q sweep.Queue, jobs job.Service, messages message.Service, records data.Service, now func() time.Time, logger *slog.Logger) sweep.Service {
-	return sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Imports: sweep.FailFunc(records.FailImport), Now: now, Logger: logger}
+func newSweeper(store *dynamo.Store, q sweep.Queue, jobs job.Service, messages message.Service, records data.Service, tasks task.Service, now func() time.Time, logger *slog.Logger) sweep.Service {
+	return sweep.Service{Store: store, Queue: q, Jobs: jobs, Messages: messages, Imports: sweep.FailFunc(records.FailImport),
+		TaskQueue: tasks.Queue, Tasks: tasks, Now: now, Logger: logger}
 }
 
 func newOutbox(store *dynamo.Store, q queue.Reports, records data.Service, now func() time.Time) outbox.Service {

@@ -202,11 +202,21 @@ func dataTrackedSK(projectID, entity, code string) string {
 // transaction. A project's tasks are one partition, newest first by their
 // time-ordered ids; a pending item per task code exists while a task of
 // that code waits in the queue, so "is one pending" is a condition on a
-// put, never a read.
+// put, never a read. An unfinished task carries the sweeper's GSI3 keys
+// (see sweep.go); the sweep reads its project back from its PK.
 
 const skLicences = "LICENCES"
 
 func tasksPK(projectID string) string { return "TASKS#" + projectID }
+
+// tasksProject is the project of a tasks partition key ("" for another key).
+func tasksProject(pk string) string {
+	p, ok := strings.CutPrefix(pk, "TASKS#")
+	if !ok {
+		return ""
+	}
+	return p
+}
 
 func taskSK(id string) string { return "TASK#" + id }
 

@@ -29,6 +29,11 @@ import (
 // into each other's chunks, and the item names the one that won. The
 // archive item of (report, entity, record) names the newest document; its
 // key is a digest, since the three codes may be long.
+//
+// All three carry expiresAt (the table's TTL attribute): an item its
+// creation plus outbox.Retention, a document and its archive entry the
+// expiry of the item it was generated for, moved later when a newer item
+// takes it from the archive (KeepArchived).
 
 const (
 	skOutboxItem      = "ITEM"
@@ -42,6 +47,11 @@ var _ outbox.Store = (*Store)(nil)
 func outboxPK(projectID, id string) string { return "OUTBOX#" + projectID + "#" + id }
 
 func outboxDocPK(projectID, docID string) string { return "OUTBOXDOC#" + projectID + "#" + docID }
+
+func outboxChunkSK(i int) string { return fmt.Sprintf(outboxChunkDigits, i) }
+
+// outboxChunks is how many chunks hold a document of size bytes.
+func outboxChunks(size int) int { return max(1, (size+outboxChunkBytes-1)/outboxChunkBytes) }
 
 func outboxArchivePK(projectID, key string) string {
 	sum := sha256.Sum256([]byte(key))
@@ -67,6 +77,23 @@ type outboxItem struct {
 	MessageID    string `dynamodbav:"messageId,omitempty"`
 	SendClaim    string `dynamodbav:"sendClaim,omitempty"`
 	ClaimedAt    string `dynamodbav:"claimedAt,omitempty"`
+	ExpiresAt    int64  `dynamodbav:"expiresAt,omitempty"`
+}
+
+// expiresAt is the TTL attribute's value for t (0, none, for zero).
+func expiresAt(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// expiryTime reads a TTL attribute's value back.
+func expiryTime(epoch int64) time.Time {
+	if epoch == 0 {
+		return time.Time{}
+	}
+	return time.Unix(epoch, 0).UTC()
 }
 
 // outboxRequest is the JSON an outbox item keeps of its request, under
@@ -136,7 +163,7 @@ func (i outboxItem) toDomain() (outbox.Item, error) {
 		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
 		Document: i.Document, FromArchive: i.FromArchive, DocumentSize: i.DocumentSize, Pages: i.Pages,
 		GeneratedAt: parseTime(i.GeneratedAt), SentAt: parseTime(i.SentAt), MessageID: i.MessageID,
-		SendClaim: i.SendClaim, ClaimedAt: parseTime(i.ClaimedAt),
+		SendClaim: i.SendClaim, ClaimedAt: parseTime(i.ClaimedAt), ExpiresAt: expiryTime(i.ExpiresAt),
 	}
 	var req outboxRequest
 	if err := json.Unmarshal([]byte(i.Request), &req); err != nil {
@@ -159,6 +186,7 @@ func (s *Store) CreateOutboxItem(ctx context.Context, it outbox.Item) error {
 	av, err := attributevalue.MarshalMap(outboxItem{
 		PK: outboxPK(it.ProjectID, it.ID), SK: skOutboxItem, ID: it.ID, ProjectID: it.ProjectID, Request: string(req),
 		Status: string(it.Status), CreatedAt: formatTime(it.CreatedAt), UpdatedAt: formatTime(it.UpdatedAt),
+		ExpiresAt: expiresAt(it.ExpiresAt),
 	})
 	if err != nil {
 		return err
@@ -187,12 +215,12 @@ func (s *Store) OutboxItem(ctx context.Context, projectID, id string) (outbox.It
 
 // SaveOutboxDocument implements outbox.Store: the document in chunks
 // under its own id.
-func (s *Store) SaveOutboxDocument(ctx context.Context, projectID, docID string, pdf []byte) error {
+func (s *Store) SaveOutboxDocument(ctx context.Context, projectID, docID string, pdf []byte, expires time.Time) error {
 	for i, start := 0, 0; start < len(pdf) || i == 0; i, start = i+1, start+outboxChunkBytes {
 		chunk := pdf[start:min(start+outboxChunkBytes, len(pdf))]
 		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: map[string]types.AttributeValue{
-			attrPK: str(outboxDocPK(projectID, docID)), attrSK: str(fmt.Sprintf(outboxChunkDigits, i)),
-			"data": &types.AttributeValueMemberB{Value: chunk},
+			attrPK: str(outboxDocPK(projectID, docID)), attrSK: str(outboxChunkSK(i)),
+			"data": &types.AttributeValueMemberB{Value: chunk}, "expiresAt": num(expiresAt(expires)),
 		}})
 		if err != nil {
 			return err
@@ -250,7 +278,7 @@ func (s *Store) MarkGenerated(ctx context.Context, it outbox.Item, archiveKey st
 		actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: map[string]types.AttributeValue{
 			attrPK: str(outboxArchivePK(it.ProjectID, archiveKey)), attrSK: str(skOutboxArchive),
 			"outboxId": str(it.ID), "document": str(it.Document), "documentSize": num(int64(it.DocumentSize)),
-			"pages": num(int64(it.Pages)), "generatedAt": str(formatTime(it.GeneratedAt)),
+			"pages": num(int64(it.Pages)), "generatedAt": str(formatTime(it.GeneratedAt)), "expiresAt": num(expiresAt(it.ExpiresAt)),
 		}}})
 	}
 	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
@@ -277,11 +305,51 @@ func (s *Store) Archived(ctx context.Context, projectID, key string) (outbox.Ite
 		DocumentSize int    `dynamodbav:"documentSize"`
 		Pages        int    `dynamodbav:"pages"`
 		GeneratedAt  string `dynamodbav:"generatedAt"`
+		ExpiresAt    int64  `dynamodbav:"expiresAt"`
 	}
 	if err := attributevalue.UnmarshalMap(out.Item, &a); err != nil {
 		return outbox.Item{}, err
 	}
-	return outbox.Item{ID: a.ID, ProjectID: projectID, Document: a.Document, DocumentSize: a.DocumentSize, Pages: a.Pages, GeneratedAt: parseTime(a.GeneratedAt)}, nil
+	return outbox.Item{ID: a.ID, ProjectID: projectID, Document: a.Document, DocumentSize: a.DocumentSize, Pages: a.Pages,
+		GeneratedAt: parseTime(a.GeneratedAt), ExpiresAt: expiryTime(a.ExpiresAt)}, nil
+}
+
+// KeepArchived implements outbox.Store: every chunk's expiry moves, on
+// the condition that it is still there and not expired (an update must
+// not bring back a chunk the table deleted), then the archive entry's if
+// it still names the document. A document left half kept is expired
+// already and is generated anew.
+func (s *Store) KeepArchived(ctx context.Context, a outbox.Item, key string, now, until time.Time) error {
+	values := map[string]types.AttributeValue{":now": num(now.Unix()), ":until": num(until.Unix())}
+	live := "attribute_exists(PK) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)"
+	for i := range outboxChunks(a.DocumentSize) {
+		_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:        &s.Table,
+			Key:              map[string]types.AttributeValue{attrPK: str(outboxDocPK(a.ProjectID, a.Document)), attrSK: str(outboxChunkSK(i))},
+			UpdateExpression: aws.String("SET expiresAt = :until"), ConditionExpression: aws.String(live),
+			ExpressionAttributeValues: values,
+		})
+		if isConditionFailed(err) {
+			return outbox.ErrNoDocument
+		}
+		if err != nil {
+			return err
+		}
+	}
+	values[":doc"] = str(a.Document)
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       map[string]types.AttributeValue{attrPK: str(outboxArchivePK(a.ProjectID, key)), attrSK: str(skOutboxArchive)},
+		UpdateExpression:          aws.String("SET expiresAt = :until"),
+		ConditionExpression:       aws.String(live + " AND document = :doc"),
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		// A newer document took the archive meanwhile: this one is kept
+		// for the item all the same.
+		return nil
+	}
+	return err
 }
 
 // ClaimSend implements outbox.Store.

@@ -19,8 +19,8 @@ import (
 var _ sweep.Store = (*Store)(nil)
 
 // The sweeper's index (GSI3) is sparse: only unfinished work is in it.
-// A job or message request item carries, from the moment it is stored
-// until it is finished,
+// A job, message request, import or processing task item carries, from
+// the moment it is stored until it is finished,
 //
 //	GSI3PK = OPEN#<shard>   GSI3SK = <deadline>#<id>
 //
@@ -76,6 +76,9 @@ func setSweep(values map[string]types.AttributeValue, id string, due time.Time) 
 const removeSweep = " REMOVE GSI3PK, GSI3SK"
 
 type dueItem struct {
+	// PK is the table's key, which every index holds: a task's names its
+	// project.
+	PK       string `dynamodbav:"PK"`
 	GSI3SK   string `dynamodbav:"GSI3SK"`
 	ID       string `dynamodbav:"id"`
 	Kind     string `dynamodbav:"kind"`
@@ -112,7 +115,11 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work
 					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 						return err
 					}
-					perShard[shard] = append(perShard[shard], sweep.Work{Kind: it.Kind, ID: it.ID, Due: sweepDue(it.GSI3SK), Requeues: it.Requeues})
+					w := sweep.Work{Kind: it.Kind, ID: it.ID, Due: sweepDue(it.GSI3SK), Requeues: it.Requeues}
+					if it.Kind == sweep.KindTask {
+						w.ProjectID = tasksProject(it.PK)
+					}
+					perShard[shard] = append(perShard[shard], w)
 				}
 			}
 			return nil
@@ -137,8 +144,11 @@ func (s *Store) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) 
 	}
 	update := "SET " + setSweep(values, w.ID, next) + ", requeues = if_not_exists(requeues, :zero) + :one"
 	key := requestKey(w.ID)
-	if w.Kind == sweep.KindImport {
+	switch w.Kind {
+	case sweep.KindImport:
 		key = importKey(w.ID)
+	case sweep.KindTask:
+		key = taskKey(w.ProjectID, w.ID)
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,

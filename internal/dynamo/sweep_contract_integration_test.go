@@ -11,10 +11,11 @@ import (
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/sweep/sweeptest"
+	"github.com/parcelgate/parcelgate/internal/task"
 )
 
-// sweepWork opens and ends work through the job and message request
-// ports, whose items carry the sweeper's index keys.
+// sweepWork opens and ends work through the job, message request and
+// task ports, whose items carry the sweeper's index keys.
 type sweepWork struct{ s *Store }
 
 func (w sweepWork) Open(t *testing.T, x sweep.Work) {
@@ -36,6 +37,9 @@ func (w sweepWork) Open(t *testing.T, x sweep.Work) {
 		received := x.Due.Add(-sweep.WaitLimit)
 		err = w.s.CreateRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ClientID: "acme", BatchReference: "b-" + x.ID, ReceivedAt: received,
 			ExpiresAt: received.Add(90 * 24 * time.Hour), Summary: request.Summary{Total: 1, Queued: 1}}, nil)
+	case sweep.KindTask:
+		created := x.Due.Add(-sweep.WaitLimit)
+		err = w.s.CreateTask(ctx, sweepTask(x, created), created.Add(-task.StaleAfter))
 	default:
 		t.Fatalf("no work of kind %q", x.Kind)
 	}
@@ -53,12 +57,21 @@ func (w sweepWork) Finish(t *testing.T, x sweep.Work) {
 		err = w.s.Finish(ctx, job.Job{ID: x.ID, Status: job.Completed, CompletedAt: x.Due})
 	case sweep.KindMessages:
 		err = w.s.FinishRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ProcessedAt: x.Due, Summary: request.Summary{Total: 1, Complete: 1}})
+	case sweep.KindTask:
+		done := sweepTask(x, x.Due)
+		done.Status, done.FinishedAt = task.Completed, x.Due
+		err = w.s.FinishTask(ctx, done, "")
 	default:
 		t.Fatalf("no work of kind %q", x.Kind)
 	}
 	if err != nil {
 		t.Fatalf("finish %s: %v", x.ID, err)
 	}
+}
+
+// sweepTask is the queued task x stands for, created at created.
+func sweepTask(x sweep.Work, created time.Time) task.Task {
+	return task.Task{ID: x.ID, ProjectID: x.ProjectID, Code: "renew", Status: task.Queued, CreatedAt: created, SweepAt: x.Due, Requeues: x.Requeues}
 }
 
 // Each test gets a table of its own: a sweep sees all the open work.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
@@ -38,6 +39,14 @@ func taskItem(t task.Task) item {
 	it["createdAt"] = str(formatTime(t.CreatedAt))
 	it["cursor"] = str(cursorPrefix + t.Cursor)
 	it["read"], it["changed"], it["skipped"] = num(int64(t.Counts.Read)), num(int64(t.Counts.Changed)), num(int64(t.Counts.Skipped))
+	// An open task is in the sweeper's index (sweep.go) until it ends.
+	it["kind"] = str(sweep.KindTask)
+	if pk, sk := sweepKeys(t.ID, t.SweepAt); pk != "" {
+		it[attrGSI3PK], it[attrGSI3SK] = str(pk), str(sk)
+	}
+	if t.Requeues > 0 {
+		it["requeues"] = num(int64(t.Requeues))
+	}
 	return it
 }
 
@@ -60,7 +69,11 @@ func decodeTask(it item) task.Task {
 	t := task.Task{
 		ID: s("id"), ProjectID: s("projectId"), Code: s("code"), Status: task.Status(s("status")),
 		CreatedAt: parseTime(s("createdAt")), Error: s("error"), Cursor: strings.TrimPrefix(s("cursor"), cursorPrefix),
-		Counts: task.Counts{Read: n("read"), Changed: n("changed"), Skipped: n("skipped")},
+		Counts:   task.Counts{Read: n("read"), Changed: n("changed"), Skipped: n("skipped")},
+		Requeues: n("requeues"),
+	}
+	if v := s(attrGSI3SK); v != "" {
+		t.SweepAt = sweepDue(v)
 	}
 	if v := s("startedAt"); v != "" {
 		t.StartedAt = parseTime(v)
@@ -134,14 +147,25 @@ func withValues(base item, more item) item {
 	return out
 }
 
+// moveTaskSweep is the SET clause that moves t's deadline in the
+// sweeper's index to t.SweepAt; none when it is zero (an index key may
+// not be empty).
+func moveTaskSweep(values item, t task.Task) string {
+	if t.SweepAt.IsZero() {
+		return ""
+	}
+	return ", " + setSweep(values, t.ID, t.SweepAt)
+}
+
 // StartTask implements task.Store.
 func (s *Store) StartTask(ctx context.Context, t task.Task, at time.Time) error {
+	values := withValues(unfinished, item{":at": str(formatTime(at))})
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
-		UpdateExpression:          aws.String("SET #s = :running, startedAt = if_not_exists(startedAt, :at)"),
+		UpdateExpression:          aws.String("SET #s = :running, startedAt = if_not_exists(startedAt, :at)" + moveTaskSweep(values, t)),
 		ConditionExpression:       aws.String("#s IN (:queued, :running)"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: withValues(unfinished, item{":at": str(formatTime(at))}),
+		ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return task.ErrMoved
@@ -168,15 +192,16 @@ func (s *Store) freePending(ctx context.Context, t task.Task) error {
 
 // SaveProgress implements task.Store.
 func (s *Store) SaveProgress(ctx context.Context, t task.Task, from string) error {
+	values := item{
+		":running": str(string(task.Running)), ":from": str(cursorPrefix + from), ":c": str(cursorPrefix + t.Cursor),
+		":r": num(int64(t.Counts.Read)), ":ch": num(int64(t.Counts.Changed)), ":sk": num(int64(t.Counts.Skipped)),
+	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
-		UpdateExpression:         aws.String("SET #c = :c, #r = :r, changed = :ch, skipped = :sk"),
-		ConditionExpression:      aws.String("#s = :running AND #c = :from"),
-		ExpressionAttributeNames: map[string]string{"#s": "status", "#c": "cursor", "#r": "read"},
-		ExpressionAttributeValues: item{
-			":running": str(string(task.Running)), ":from": str(cursorPrefix + from), ":c": str(cursorPrefix + t.Cursor),
-			":r": num(int64(t.Counts.Read)), ":ch": num(int64(t.Counts.Changed)), ":sk": num(int64(t.Counts.Skipped)),
-		},
+		UpdateExpression:          aws.String("SET #c = :c, #r = :r, changed = :ch, skipped = :sk" + moveTaskSweep(values, t)),
+		ConditionExpression:       aws.String("#s = :running AND #c = :from"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status", "#c": "cursor", "#r": "read"},
+		ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return task.ErrMoved
@@ -184,8 +209,8 @@ func (s *Store) SaveProgress(ctx context.Context, t task.Task, from string) erro
 	return err
 }
 
-// FinishTask implements task.Store. A finished task expires after
-// task.TTL (the table's TTL attribute).
+// FinishTask implements task.Store. A finished task leaves the sweeper's
+// index and expires after task.TTL (the table's TTL attribute).
 func (s *Store) FinishTask(ctx context.Context, t task.Task, from string) error {
 	values := withValues(unfinished, item{
 		":status": str(string(t.Status)), ":fin": str(formatTime(t.FinishedAt)), ":from": str(cursorPrefix + from), ":c": str(cursorPrefix + t.Cursor),
@@ -197,6 +222,7 @@ func (s *Store) FinishTask(ctx context.Context, t task.Task, from string) error 
 		update += ", #e = :err"
 		values[":err"] = str(t.Error)
 	}
+	update += removeSweep
 	names := map[string]string{"#s": "status", "#c": "cursor", "#r": "read"}
 	if t.Error != "" {
 		names["#e"] = "error"

@@ -18,8 +18,14 @@ type Outbox struct {
 	mu sync.Mutex
 	// Every map is keyed by project first, so no read crosses projects.
 	items    map[string]map[string]outboxEntry
-	docs     map[string]map[string][]byte
+	docs     map[string]map[string]outboxDoc
 	archives map[string]map[string]outbox.Item
+}
+
+// outboxDoc is a stored document and its expiry.
+type outboxDoc struct {
+	pdf       []byte
+	expiresAt time.Time
 }
 
 // outboxEntry keeps the request as JSON, as DynamoDB does: a caller's
@@ -55,7 +61,7 @@ func (s *Outbox) CreateOutboxItem(_ context.Context, it outbox.Item) error {
 		s.items[it.ProjectID] = map[string]outboxEntry{}
 	}
 	// A new item holds its request and status only, as DynamoDB stores it.
-	stored := outbox.Item{ID: it.ID, ProjectID: it.ProjectID, Status: it.Status, CreatedAt: it.CreatedAt.UTC(), UpdatedAt: it.UpdatedAt.UTC()}
+	stored := outbox.Item{ID: it.ID, ProjectID: it.ProjectID, Status: it.Status, CreatedAt: it.CreatedAt.UTC(), UpdatedAt: it.UpdatedAt.UTC(), ExpiresAt: epoch(it.ExpiresAt)}
 	s.items[it.ProjectID][it.ID] = outboxEntry{item: stored, request: req}
 	return nil
 }
@@ -71,17 +77,25 @@ func (s *Outbox) OutboxItem(_ context.Context, projectID, id string) (outbox.Ite
 	return e.decode()
 }
 
+// epoch is t as the table's TTL attribute keeps it: whole seconds.
+func epoch(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.Unix(t.Unix(), 0).UTC()
+}
+
 // SaveOutboxDocument implements outbox.Store.
-func (s *Outbox) SaveOutboxDocument(_ context.Context, projectID, docID string, pdf []byte) error {
+func (s *Outbox) SaveOutboxDocument(_ context.Context, projectID, docID string, pdf []byte, expiresAt time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.docs == nil {
-		s.docs = map[string]map[string][]byte{}
+		s.docs = map[string]map[string]outboxDoc{}
 	}
 	if s.docs[projectID] == nil {
-		s.docs[projectID] = map[string][]byte{}
+		s.docs[projectID] = map[string]outboxDoc{}
 	}
-	s.docs[projectID][docID] = slices.Clone(pdf)
+	s.docs[projectID][docID] = outboxDoc{pdf: slices.Clone(pdf), expiresAt: epoch(expiresAt)}
 	return nil
 }
 
@@ -89,11 +103,11 @@ func (s *Outbox) SaveOutboxDocument(_ context.Context, projectID, docID string, 
 func (s *Outbox) OutboxDocument(_ context.Context, projectID, docID string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	pdf, ok := s.docs[projectID][docID]
+	doc, ok := s.docs[projectID][docID]
 	if !ok {
 		return nil, outbox.ErrNoDocument
 	}
-	return slices.Clone(pdf), nil
+	return slices.Clone(doc.pdf), nil
 }
 
 // update changes a stored item if ok says its current state allows,
@@ -130,6 +144,24 @@ func (s *Outbox) MarkGenerated(_ context.Context, it outbox.Item, archiveKey str
 	}
 	s.archives[it.ProjectID][archiveKey] = outbox.Item{
 		ID: it.ID, ProjectID: it.ProjectID, Document: it.Document, DocumentSize: it.DocumentSize, Pages: it.Pages, GeneratedAt: at,
+		ExpiresAt: epoch(it.ExpiresAt),
+	}
+	return nil
+}
+
+// KeepArchived implements outbox.Store.
+func (s *Outbox) KeepArchived(_ context.Context, a outbox.Item, key string, now, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	doc, ok := s.docs[a.ProjectID][a.Document]
+	if !ok || (!doc.expiresAt.IsZero() && doc.expiresAt.Unix() <= now.Unix()) {
+		return outbox.ErrNoDocument
+	}
+	doc.expiresAt = epoch(until)
+	s.docs[a.ProjectID][a.Document] = doc
+	if cur, ok := s.archives[a.ProjectID][key]; ok && cur.Document == a.Document && (cur.ExpiresAt.IsZero() || cur.ExpiresAt.Unix() > now.Unix()) {
+		cur.ExpiresAt = epoch(until)
+		s.archives[a.ProjectID][key] = cur
 	}
 	return nil
 }

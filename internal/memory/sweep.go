@@ -21,7 +21,7 @@ type Sweep struct {
 	open map[string]sweep.Work // by kind and id
 }
 
-func sweepKey(kind, id string) string { return kind + "/" + id }
+func sweepKey(w sweep.Work) string { return w.Kind + "/" + w.ProjectID + "/" + w.ID }
 
 // Open puts w in the index, due at w.Due, or moves it there.
 func (s *Sweep) Open(w sweep.Work) {
@@ -31,14 +31,14 @@ func (s *Sweep) Open(w sweep.Work) {
 		s.open = map[string]sweep.Work{}
 	}
 	w.Due = w.Due.UTC()
-	s.open[sweepKey(w.Kind, w.ID)] = w
+	s.open[sweepKey(w)] = w
 }
 
-// Close takes ended work out of the index.
-func (s *Sweep) Close(kind, id string) {
+// Close takes ended work (its kind, project and id) out of the index.
+func (s *Sweep) Close(w sweep.Work) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.open, sweepKey(kind, id))
+	delete(s.open, sweepKey(w))
 }
 
 // Due implements sweep.Store: oldest deadline first (one shard holds all).
@@ -64,7 +64,7 @@ func (s *Sweep) Due(_ context.Context, now time.Time, limit int) ([]sweep.Work, 
 func (s *Sweep) ClaimRequeue(_ context.Context, w sweep.Work, next time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := sweepKey(w.Kind, w.ID)
+	key := sweepKey(w)
 	cur, ok := s.open[key]
 	if !ok || !cur.Due.Equal(w.Due) {
 		return sweep.ErrMoved

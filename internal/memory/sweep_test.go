@@ -13,7 +13,7 @@ import (
 type sweepWork struct{ s *memory.Sweep }
 
 func (w sweepWork) Open(_ *testing.T, x sweep.Work)   { w.s.Open(x) }
-func (w sweepWork) Finish(_ *testing.T, x sweep.Work) { w.s.Close(x.Kind, x.ID) }
+func (w sweepWork) Finish(_ *testing.T, x sweep.Work) { w.s.Close(x) }
 
 func TestSweepContract(t *testing.T) {
 	sweeptest.Run(t, func(*testing.T) (sweep.Store, sweeptest.Work) {

@@ -44,7 +44,7 @@ func (s *Tasks) CreateTask(_ context.Context, t task.Task, staleBefore time.Time
 		s.tasks[t.ProjectID], s.pending[t.ProjectID] = map[string]task.Task{}, map[string]pendingTask{}
 	}
 	// As stored by DynamoDB: a new task has not started, ended or failed.
-	t.CreatedAt = t.CreatedAt.UTC()
+	t.CreatedAt, t.SweepAt = t.CreatedAt.UTC(), t.SweepAt.UTC()
 	t.StartedAt, t.FinishedAt, t.Error = time.Time{}, time.Time{}, ""
 	s.tasks[t.ProjectID][t.ID] = t
 	s.pending[t.ProjectID][t.Code] = pendingTask{taskID: t.ID, queuedAt: t.CreatedAt}
@@ -93,6 +93,9 @@ func (s *Tasks) StartTask(_ context.Context, t task.Task, at time.Time) error {
 		return task.ErrMoved
 	}
 	cur.Status = task.Running
+	if !t.SweepAt.IsZero() {
+		cur.SweepAt = t.SweepAt.UTC()
+	}
 	if cur.StartedAt.IsZero() {
 		cur.StartedAt = at.UTC()
 	}
@@ -118,6 +121,9 @@ func (s *Tasks) SaveProgress(_ context.Context, t task.Task, from string) error 
 		return task.ErrMoved
 	}
 	cur.Cursor, cur.Counts = t.Cursor, t.Counts
+	if !t.SweepAt.IsZero() {
+		cur.SweepAt = t.SweepAt.UTC()
+	}
 	s.tasks[t.ProjectID][t.ID] = cur
 	return nil
 }
@@ -131,6 +137,7 @@ func (s *Tasks) FinishTask(_ context.Context, t task.Task, from string) error {
 		return task.ErrMoved
 	}
 	cur.Status, cur.FinishedAt, cur.Cursor, cur.Counts = t.Status, t.FinishedAt.UTC(), t.Cursor, t.Counts
+	cur.SweepAt = time.Time{}
 	if t.Error != "" {
 		cur.Error = t.Error
 	}

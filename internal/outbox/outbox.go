@@ -3,12 +3,24 @@
 // it in an archive and mail it. A request is queued (QUEUED), its report
 // generated (GENERATED), then mailed (SENT), or it fails (FAILED) with a
 // reason.
+//
+// An item, as a job and its report, is kept Retention after it was
+// asked for, and its document as long as the item: the document of an
+// item is saved with the item's expiry, and taking an archived document
+// for a newer item keeps that document (and its archive entry) until the
+// newer item expires. Nothing pending expires first: an item's task
+// lives in the report queue 4 days at most (and 14 in its dead-letter
+// queue), far within Retention.
 package outbox
 
 import (
 	"errors"
 	"time"
 )
+
+// Retention is how long an item is kept after it was asked for, as jobs,
+// their reports and message requests are (90 days).
+const Retention = 90 * 24 * time.Hour
 
 // Status is where an outbox item stands.
 type Status string
@@ -93,6 +105,15 @@ type Item struct {
 	// a redelivered task finding it set sends nothing.
 	SendClaim string
 	ClaimedAt time.Time
+	// ExpiresAt is when the item (CreatedAt + Retention), or an archive
+	// entry's document, expires; zero for items stored before expiry.
+	ExpiresAt time.Time
+}
+
+// Expired says whether the item is past its expiry at now: the table
+// deletes expired items lazily, so every read checks.
+func (it Item) Expired(now time.Time) bool {
+	return !it.ExpiresAt.IsZero() && !now.Before(it.ExpiresAt)
 }
 
 // Task is the queue message of an item.

@@ -19,18 +19,24 @@ type Store interface {
 	CreateOutboxItem(ctx context.Context, it Item) error
 	// OutboxItem returns an item of the project, or ErrNotFound.
 	OutboxItem(ctx context.Context, projectID, id string) (Item, error)
-	// SaveOutboxDocument stores a generated document under its own id.
-	SaveOutboxDocument(ctx context.Context, projectID, docID string, pdf []byte) error
+	// SaveOutboxDocument stores a generated document under its own id,
+	// expiring at expiresAt.
+	SaveOutboxDocument(ctx context.Context, projectID, docID string, pdf []byte, expiresAt time.Time) error
 	// OutboxDocument returns a stored document, or ErrNoDocument.
 	OutboxDocument(ctx context.Context, projectID, docID string) ([]byte, error)
 	// MarkGenerated records the item's document (it.Document, DocumentSize,
 	// Pages, FromArchive, GeneratedAt) if the item is still QUEUED (else
 	// ErrConflict); archiveKey, when not empty, makes the document the
-	// archived one of that key, in the same write.
+	// archived one of that key, in the same write, expiring with the item.
 	MarkGenerated(ctx context.Context, it Item, archiveKey string) error
 	// Archived returns the item holding the archived document of key,
-	// its size and pages, or ErrNotFound.
+	// its size, pages and expiry, or ErrNotFound.
 	Archived(ctx context.Context, projectID, key string) (Item, error)
+	// KeepArchived moves the expiry of the archived document a (as
+	// Archived returned it) and of its archive entry of key to until, so
+	// that a newer item can take it. ErrNoDocument: the document expired
+	// at now, or is gone.
+	KeepArchived(ctx context.Context, a Item, key string, now, until time.Time) error
 	// ClaimSend sets the item's send claim if it is GENERATED and has
 	// none (else ErrClaimed, also for an unknown item).
 	ClaimSend(ctx context.Context, projectID, id, claim string, at time.Time) error
@@ -105,7 +111,7 @@ func (s Service) Submit(ctx context.Context, c project.Caller, projectID string,
 		}
 	}
 	now := s.Now().UTC()
-	it := Item{ID: s.NewID(), ProjectID: projectID, Request: r, Status: Queued, CreatedAt: now, UpdatedAt: now}
+	it := Item{ID: s.NewID(), ProjectID: projectID, Request: r, Status: Queued, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(Retention)}
 	if err := s.Store.CreateOutboxItem(ctx, it); err != nil {
 		return Item{}, err
 	}
@@ -146,12 +152,16 @@ func CheckDefinition(def data.Record, sourceEntity string) error {
 	return nil
 }
 
-// Get returns an item of the project.
+// Get returns an item of the project; an expired one is not found.
 func (s Service) Get(ctx context.Context, c project.Caller, projectID, id string) (Item, error) {
 	if _, err := s.Records.Access(ctx, c, projectID, "", false); err != nil {
 		return Item{}, err
 	}
-	return s.Store.OutboxItem(ctx, projectID, id)
+	it, err := s.Store.OutboxItem(ctx, projectID, id)
+	if err == nil && it.Expired(s.Now()) {
+		return Item{}, ErrNotFound
+	}
+	return it, err
 }
 
 // Document returns an item and its document.

@@ -105,7 +105,7 @@ func ArchiveKey(r Request) string {
 // generate produces or finds the item's document and records it.
 func (w Worker) generate(ctx context.Context, it Item) (Item, error) {
 	if it.Request.FromArchive != ArchiveNever {
-		archived, err := w.Store.Archived(ctx, it.ProjectID, ArchiveKey(it.Request))
+		archived, err := w.archived(ctx, it)
 		switch {
 		case err == nil:
 			it.Document, it.DocumentSize, it.Pages, it.FromArchive = archived.Document, archived.DocumentSize, archived.Pages, true
@@ -128,12 +128,45 @@ func (w Worker) generate(ctx context.Context, it Item) (Item, error) {
 		return w.fail(ctx, it, fmt.Sprintf("the report is %d bytes, over the %d bytes a document may hold", len(doc.PDF), MaxDocumentBytes))
 	}
 	docID := w.NewID()
-	if err := w.Store.SaveOutboxDocument(ctx, it.ProjectID, docID, doc.PDF); err != nil {
+	if err := w.Store.SaveOutboxDocument(ctx, it.ProjectID, docID, doc.PDF, w.expiry(it)); err != nil {
 		return it, err
 	}
 	it.Document, it.DocumentSize, it.Pages, it.FromArchive = docID, len(doc.PDF), doc.Pages, false
 	it.GeneratedAt = w.Now().UTC()
 	return w.markGenerated(ctx, it, ArchiveKey(it.Request))
+}
+
+// expiry is when it and its document expire: items stored before items
+// expired get Retention from now.
+func (w Worker) expiry(it Item) time.Time {
+	if it.ExpiresAt.IsZero() {
+		return w.Now().UTC().Add(Retention)
+	}
+	return it.ExpiresAt
+}
+
+// archived returns the archived document of the item's report, kept as
+// long as the item; ErrNotFound when there is none, or it expired.
+func (w Worker) archived(ctx context.Context, it Item) (Item, error) {
+	key := ArchiveKey(it.Request)
+	a, err := w.Store.Archived(ctx, it.ProjectID, key)
+	if err != nil {
+		return Item{}, err
+	}
+	now := w.Now().UTC()
+	if a.Expired(now) {
+		return Item{}, ErrNotFound
+	}
+	if until := w.expiry(it); a.ExpiresAt.IsZero() || a.ExpiresAt.Before(until) {
+		err := w.Store.KeepArchived(ctx, a, key, now, until)
+		if errors.Is(err, ErrNoDocument) {
+			return Item{}, ErrNotFound
+		}
+		if err != nil {
+			return Item{}, err
+		}
+	}
+	return a, nil
 }
 
 func (w Worker) markGenerated(ctx context.Context, it Item, archiveKey string) (Item, error) {

@@ -29,7 +29,7 @@ var functionPolicies = map[string][]string{
 	"MessagesFunction":      {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
 	"TrackingFunction":      {"TableReadPolicy"},
 	"TrackerFunction":       {"TableReadPolicy"},
-	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy", "WebhookQueueSendPolicy", "TableDeletePolicy"},
+	"SweeperFunction":       {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy", "WebhookQueueSendPolicy", "TableDeletePolicy", "TaskQueueSendPolicy"},
 	"DataFunction":          {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "TaskQueueSendPolicy", "JobsQueueSendPolicy"},
 	"WebhooksFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy"},
 	"WebhookSenderFunction": {"TableReadPolicy", "TableWritePolicy", "WebhookQueueSendPolicy"},
@@ -50,7 +50,7 @@ var mayScanOrDelete = map[string]string{
 	// Import transactions (seed 002): the placeholder of a record an
 	// import was inserting goes only if that import still holds it.
 	"DeadLetterFunction": "rolling back an import deletes its placeholders only while it still holds them (a conditional delete)",
-	"SweeperFunction":    "rolling back an abandoned import deletes its placeholders only while it still holds them (a conditional delete)",
+	"SweeperFunction":    "rolling back an abandoned import deletes its placeholders only while it still holds them; failing a lost task frees its code's pending item only if it still names the task (conditional deletes)",
 }
 
 type resourceMap map[string]map[string]any

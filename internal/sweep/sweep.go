@@ -1,5 +1,6 @@
 // Package sweep finishes accepted work whose queue message was lost. Every
-// job and message request that is not finished carries a deadline: when
+// job, message request, data import and processing task that is not
+// finished carries a deadline: when
 // it passes, the work is stuck. A scheduled sweeper finds stuck work by
 // that deadline (a key, never a scan), sends its task to the queue again,
 // and after MaxRequeues sends it gives up and marks the work FAILED, as the
@@ -53,6 +54,10 @@ const (
 	// KindImport is a data import transaction (seed 002): sent again, it
 	// goes on from its last step; given up, it is rolled back.
 	KindImport = "data-import"
+	// KindTask is a processing task (seed 002), keyed within its project
+	// and sent to the task queue: sent again, it goes on from its last
+	// saved page; given up, it is marked FAILED and its code is free.
+	KindTask = "task"
 )
 
 // Stage is where unfinished work is.
@@ -80,6 +85,10 @@ type Work struct {
 	ID       string
 	Due      time.Time // its deadline
 	Requeues int       // how often it was sent again
+
+	// ProjectID is the project of work whose id is unique only within
+	// it (KindTask); empty for the other kinds.
+	ProjectID string
 }
 
 // Action is what to do with work.
@@ -94,6 +103,14 @@ const (
 	// GiveUp: stuck after MaxRequeues sends; mark it FAILED.
 	GiveUp
 )
+
+// name names w in errors: its id, behind its project's where it has one.
+func (w Work) name() string {
+	if w.ProjectID == "" {
+		return w.ID
+	}
+	return w.ProjectID + "/" + w.ID
+}
 
 // Decide says what to do with w at now.
 func Decide(w Work, now time.Time) Action {
@@ -132,6 +149,18 @@ type Queue interface {
 	EnqueueImport(ctx context.Context, importID string) error
 }
 
+// TaskQueue sends processing tasks to the task queue.
+type TaskQueue interface {
+	EnqueueTask(ctx context.Context, projectID, taskID string) error
+}
+
+// TaskFailer marks a processing task FAILED with a reason. It gets the
+// work as the sweep found it, and returns ErrMoved when the task moved on
+// since (a delivery started it or saved a page): it is not stuck then.
+type TaskFailer interface {
+	FailStuck(ctx context.Context, w Work, reason string) error
+}
+
 // Failer marks work FAILED with a reason.
 type Failer interface {
 	Fail(ctx context.Context, id, reason string) error
@@ -150,8 +179,12 @@ type Service struct {
 	Jobs     Failer
 	Messages Failer
 	Imports  Failer
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// TaskQueue and Tasks send again and fail processing tasks, which
+	// have a queue of their own.
+	TaskQueue TaskQueue
+	Tasks     TaskFailer
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 // Report counts what one sweep did.
@@ -186,7 +219,7 @@ func (s Service) Sweep(ctx context.Context) (Report, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s %s: %w", w.Kind, w.ID, err))
+				errs = append(errs, fmt.Errorf("%s %s: %w", w.Kind, w.name(), err))
 				return
 			}
 			switch action {
@@ -217,7 +250,7 @@ func (s Service) handle(ctx context.Context, w Work, now time.Time) (Action, err
 		if err := s.enqueue(ctx, w); err != nil {
 			return Wait, err
 		}
-		s.logger().WarnContext(ctx, "stuck work sent to the queue again", "kind", w.Kind, "id", w.ID, "due", w.Due, "requeues", w.Requeues+1)
+		s.logger().WarnContext(ctx, "stuck work sent to the queue again", "kind", w.Kind, "projectId", w.ProjectID, "id", w.ID, "due", w.Due, "requeues", w.Requeues+1)
 		return Requeue, nil
 	case GiveUp:
 		reason := GiveUpReason(w)
@@ -229,13 +262,18 @@ func (s Service) handle(ctx context.Context, w Work, now time.Time) (Action, err
 			err = s.Messages.Fail(ctx, w.ID, reason)
 		case KindImport:
 			err = s.Imports.Fail(ctx, w.ID, reason)
+		case KindTask:
+			err = s.Tasks.FailStuck(ctx, w, reason)
 		default:
 			err = fmt.Errorf("unknown kind of work %q", w.Kind)
+		}
+		if errors.Is(err, ErrMoved) {
+			return Wait, nil
 		}
 		if err != nil {
 			return Wait, err
 		}
-		s.logger().ErrorContext(ctx, "stuck work marked FAILED", "kind", w.Kind, "id", w.ID, "reason", reason)
+		s.logger().ErrorContext(ctx, "stuck work marked FAILED", "kind", w.Kind, "projectId", w.ProjectID, "id", w.ID, "reason", reason)
 		return GiveUp, nil
 	}
 	return Wait, nil
@@ -249,6 +287,8 @@ func (s Service) enqueue(ctx context.Context, w Work) error {
 		return s.Queue.EnqueueMessages(ctx, w.ID)
 	case KindImport:
 		return s.Queue.EnqueueImport(ctx, w.ID)
+	case KindTask:
+		return s.TaskQueue.EnqueueTask(ctx, w.ProjectID, w.ID)
 	}
 	return fmt.Errorf("unknown kind of work %q", w.Kind)
 }

@@ -354,12 +354,12 @@ func TestOutboxLastDeliveryOfAClaimedSendFailsTheItem(t *testing.T) {
 	now := e.Clock()
 	// An item generated but not queued (the pollers never see it), whose
 	// send a worker claimed a moment ago and has not recorded.
-	it := outbox.Item{ID: "claimed-1", ProjectID: projectID, Status: outbox.Queued, CreatedAt: now, UpdatedAt: now,
+	it := outbox.Item{ID: "claimed-1", ProjectID: projectID, Status: outbox.Queued, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(outbox.Retention),
 		Request: outbox.Request{ConfReportID: "TRACK", RowID: "S-1", SourceEntity: "shipment", EmailTo: []string{"x@customer.example"}, Filename: "r.pdf"}}
 	if err := store.CreateOutboxItem(ctx, it); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SaveOutboxDocument(ctx, projectID, "doc-1", []byte("%PDF-1.3 stand-in")); err != nil {
+	if err := store.SaveOutboxDocument(ctx, projectID, "doc-1", []byte("%PDF-1.3 stand-in"), it.ExpiresAt); err != nil {
 		t.Fatal(err)
 	}
 	it.Document, it.DocumentSize, it.Pages, it.GeneratedAt = "doc-1", 17, 1, now

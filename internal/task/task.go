@@ -13,6 +13,16 @@
 // counts after each, so a delivery that crashes, or a task that needs
 // more than one invocation, resumes where the last saved page ended, and
 // a redelivered message changes nothing more than the first.
+//
+// A task that is not finished is the sweeper's too (package sweep): it
+// carries a deadline, WaitLimit after it was queued or sent again and
+// RunLimit after its last delivery began or its last page was saved. A
+// task whose message was lost (the call died between storing it and
+// sending it, or the queue lost it) is found past that deadline, sent
+// again, and after sweep.MaxRequeues sends marked FAILED, which frees its
+// code. Sending a task twice is safe: every page is saved on the
+// condition of the cursor it started from, so two deliveries never both
+// count a page.
 package task
 
 import (
@@ -27,6 +37,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 // Status is where a task is.
@@ -54,6 +65,14 @@ const (
 	// the delivery that reaches it marks the task FAILED rather than
 	// leave it running forever.
 	MaxReceives = 5
+	// RunLimit is how long a RUNNING task may go without a new delivery
+	// or a saved page before the sweeper counts its message lost. A
+	// delivery runs at most 300 s (the worker's timeout) and a failed one
+	// comes back 1,800 s later (the task queue's visibility timeout,
+	// template.yaml): 45 minutes of silence is longer than any retry of
+	// the queue's own, so the sweeper never sends a task the queue still
+	// holds, and the queue's last delivery still decides a failing task.
+	RunLimit = 45 * time.Minute
 	// pageSize is how many records a task handles between two saves.
 	pageSize = 100
 	// reserve is the time an invocation keeps to save its progress and
@@ -98,27 +117,33 @@ type Task struct {
 	Error string
 	// Cursor is where the next page starts; "" before the first page.
 	Cursor string
+	// SweepAt is when the unfinished task counts as stuck (package
+	// sweep); zero once it ended. Requeues counts the sweeper's sends.
+	SweepAt  time.Time
+	Requeues int
 }
 
 // Store persists tasks.
 type Store interface {
-	// CreateTask stores t, QUEUED, with the pending item of its code, on
-	// the condition that no task of the code is pending (else ErrPending)
-	// or the pending one was queued before staleBefore.
+	// CreateTask stores t, QUEUED and due at t.SweepAt, with the pending
+	// item of its code, on the condition that no task of the code is
+	// pending (else ErrPending) or the pending one was queued before
+	// staleBefore.
 	CreateTask(ctx context.Context, t Task, staleBefore time.Time) error
 	// Task returns the task or ErrNotFound.
 	Task(ctx context.Context, projectID, id string) (Task, error)
 	// Tasks lists a project's tasks, newest first.
 	Tasks(ctx context.Context, projectID, cursor string, limit int) ([]Task, string, error)
-	// StartTask marks t RUNNING (from QUEUED or RUNNING) and frees its
-	// code's pending item if it still names t.
+	// StartTask marks t RUNNING (from QUEUED or RUNNING), started at
+	// at unless it started before, due at t.SweepAt when set, and frees
+	// its code's pending item if it still names t.
 	StartTask(ctx context.Context, t Task, at time.Time) error
-	// SaveProgress stores t's new cursor and counts if its cursor is
-	// still from; otherwise ErrMoved.
+	// SaveProgress stores t's new cursor and counts, and its deadline
+	// t.SweepAt when set, if its cursor is still from; otherwise ErrMoved.
 	SaveProgress(ctx context.Context, t Task, from string) error
-	// FinishTask stores t COMPLETED or FAILED if it has not ended and its
-	// cursor is still from (else ErrMoved), and frees its code's pending
-	// item if it names t.
+	// FinishTask stores t COMPLETED or FAILED, no longer due, if it has
+	// not ended and its cursor is still from (else ErrMoved), and frees
+	// its code's pending item if it names t.
 	FinishTask(ctx context.Context, t Task, from string) error
 	// DeleteTask removes a task that could not be queued, and its
 	// pending item.
@@ -189,13 +214,15 @@ func (s Service) Create(ctx context.Context, c project.Caller, projectID string,
 	now := s.Now().UTC()
 	created := make([]Task, 0, len(unique))
 	for _, code := range unique {
-		t := Task{ID: s.NewID(), ProjectID: projectID, Code: code, Status: Queued, CreatedAt: now}
+		t := Task{ID: s.NewID(), ProjectID: projectID, Code: code, Status: Queued, CreatedAt: now, SweepAt: sweep.Deadline(sweep.Waiting, now)}
 		switch err := s.Store.CreateTask(ctx, t, now.Add(-StaleAfter)); {
 		case errors.Is(err, ErrPending):
 			continue
 		case err != nil:
 			return nil, err
 		}
+		// Should the call die here, before the send, the sweeper sends
+		// the task once it is due.
 		if err := s.Queue.EnqueueTask(ctx, projectID, t.ID); err != nil {
 			// Not queued, so not pending: a later call may queue it.
 			if derr := s.Store.DeleteTask(context.WithoutCancel(ctx), t); derr != nil {
@@ -264,9 +291,11 @@ func (s Service) run(ctx context.Context, t Task) error {
 	if !ok {
 		return fmt.Errorf("no runner for task code %q", t.Code)
 	}
+	now := s.Now().UTC()
 	if t.StartedAt.IsZero() {
-		t.StartedAt = s.Now().UTC()
+		t.StartedAt = now
 	}
+	t.SweepAt = now.Add(RunLimit)
 	if err := s.Store.StartTask(ctx, t, t.StartedAt); err != nil {
 		if errors.Is(err, ErrMoved) {
 			return nil
@@ -290,6 +319,8 @@ func (s Service) run(ctx context.Context, t Task) error {
 			t.Status, t.FinishedAt = Completed, s.Now().UTC()
 			err = s.Store.FinishTask(ctx, t, from)
 		} else {
+			// A saved page shows the task alive: its deadline moves.
+			t.SweepAt = s.Now().UTC().Add(RunLimit)
 			err = s.Store.SaveProgress(ctx, t, from)
 		}
 		if errors.Is(err, ErrMoved) {
@@ -299,6 +330,33 @@ func (s Service) run(ctx context.Context, t Task) error {
 			return err
 		}
 	}
+}
+
+// FailStuck implements sweep.TaskFailer: the sweeper gave up on w, sent
+// again sweep.MaxRequeues times without finishing. The task is marked
+// FAILED, which frees its code, unless it ended or moved on since the
+// sweep found it (sweep.ErrMoved): a delivery that started it or saved a
+// page moved its deadline, and the failure would cut a live task short.
+func (s Service) FailStuck(ctx context.Context, w sweep.Work, reason string) error {
+	t, err := s.Store.Task(ctx, w.ProjectID, w.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case t.Status == Completed || t.Status == Failed:
+		return nil
+	case !t.SweepAt.Equal(w.Due):
+		return sweep.ErrMoved
+	}
+	t.Status, t.FinishedAt, t.Error = Failed, s.Now().UTC(), reason
+	if err := s.Store.FinishTask(ctx, t, t.Cursor); err != nil {
+		if errors.Is(err, ErrMoved) {
+			return sweep.ErrMoved
+		}
+		return err
+	}
+	return nil
 }
 
 func (s Service) logger() *slog.Logger {

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) outbox.Store) {
 		{"TheMailIsClaimedByOneSender", theMailIsClaimedByOneSender},
 		{"ConcurrentClaimsLeaveOneSender", concurrentClaimsLeaveOneSender},
 		{"OnlyUnfinishedItemsFail", onlyUnfinishedItemsFail},
+		{"AnArchivedDocumentIsKeptForANewerItem", anArchivedDocumentIsKeptForANewerItem},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,7 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) outbox.Store) {
 
 func newItem(projectID, id string) outbox.Item {
 	return outbox.Item{
-		ID: id, ProjectID: projectID, Status: outbox.Queued, CreatedAt: base, UpdatedAt: base,
+		ID: id, ProjectID: projectID, Status: outbox.Queued, CreatedAt: base, UpdatedAt: base, ExpiresAt: expiry(base),
 		Request: outbox.Request{
 			EventActionCode: "mail", ConfReportID: "R1", RowID: "order-7", SourceEntity: "salesorder", BaseUserID: "u1",
 			FromArchive: outbox.ArchiveIfAvailable, Print: 2, MessageSubject: "Your order", MessageBody: "<p>Hi</p>",
@@ -53,6 +54,10 @@ func newItem(projectID, id string) outbox.Item {
 		},
 	}
 }
+
+// expiry is the expiry of an item created at, in the whole seconds the
+// table's TTL attribute keeps.
+func expiry(at time.Time) time.Time { return at.Add(outbox.Retention).Truncate(time.Second) }
 
 func create(t *testing.T, s outbox.Store, it outbox.Item) {
 	t.Helper()
@@ -113,7 +118,7 @@ func documentsAreReadBackWhole(t *testing.T, s outbox.Store, projectID string) {
 		large[i] = byte(i % 251)
 	}
 	for id, pdf := range map[string][]byte{"d-small": small, "d-large": large} {
-		if err := s.SaveOutboxDocument(ctx, projectID, id, pdf); err != nil {
+		if err := s.SaveOutboxDocument(ctx, projectID, id, pdf, expiry(base)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -162,7 +167,7 @@ func anItemIsGeneratedOnceAndArchived(t *testing.T, s outbox.Store, projectID st
 	if _, err := s.Archived(ctx, projectID, "k"); !errors.Is(err, outbox.ErrNotFound) {
 		t.Errorf("a refused generation archived its document: %v", err)
 	}
-	wantArchived := outbox.Item{ID: first.ID, ProjectID: projectID, Document: "doc1", DocumentSize: 1234, Pages: 3, GeneratedAt: at}
+	wantArchived := outbox.Item{ID: first.ID, ProjectID: projectID, Document: "doc1", DocumentSize: 1234, Pages: 3, GeneratedAt: at, ExpiresAt: first.ExpiresAt}
 	if got, err := s.Archived(ctx, projectID, "R1/salesorder/order-7"); err != nil || !reflect.DeepEqual(got, wantArchived) {
 		t.Fatalf("archived = %+v, %v\nwant %+v", got, err, wantArchived)
 	}
@@ -326,5 +331,65 @@ func onlyUnfinishedItemsFail(t *testing.T, s outbox.Store, projectID string) {
 	}
 	if err := s.MarkGenerated(ctx, generated(queued, "doc", at), ""); !errors.Is(err, outbox.ErrConflict) {
 		t.Errorf("generating a failed item: %v, want ErrConflict", err)
+	}
+}
+
+// An archived document expires with the item it was generated for, unless
+// a newer item takes it: then it, and its archive entry, are kept until
+// the newer item expires. A document expired, or gone, cannot be kept.
+func anArchivedDocumentIsKeptForANewerItem(t *testing.T, s outbox.Store, projectID string) {
+	ctx := context.Background()
+	const key = "R1/salesorder/order-7"
+	first := newItem(projectID, "o1")
+	create(t, s, first)
+	if err := s.SaveOutboxDocument(ctx, projectID, "doc1", make([]byte, 800_001), first.ExpiresAt); err != nil {
+		t.Fatal(err)
+	}
+	done := generated(first, "doc1", base)
+	done.DocumentSize = 800_001
+	if err := s.MarkGenerated(ctx, done, key); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Archived(ctx, projectID, key)
+	if err != nil || !a.ExpiresAt.Equal(first.ExpiresAt) {
+		t.Fatalf("archived = %+v, %v; want it to expire at %s", a, err, first.ExpiresAt)
+	}
+	later := expiry(base.Add(30 * 24 * time.Hour))
+	if err := s.KeepArchived(ctx, a, key, base.Add(30*24*time.Hour), later); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Archived(ctx, projectID, key); err != nil || !got.ExpiresAt.Equal(later) || got.Document != "doc1" {
+		t.Fatalf("archived after keeping = %+v, %v; want doc1 until %s", got, err, later)
+	}
+	if got, err := s.OutboxDocument(ctx, projectID, "doc1"); err != nil || len(got) != 800_001 {
+		t.Fatalf("kept document: %d bytes, %v", len(got), err)
+	}
+	// Past its expiry the document is as good as gone.
+	if err := s.KeepArchived(ctx, a, key, later, later.Add(time.Hour)); !errors.Is(err, outbox.ErrNoDocument) {
+		t.Errorf("keeping an expired document: %v, want ErrNoDocument", err)
+	}
+	gone := a
+	gone.Document = "doc404"
+	if err := s.KeepArchived(ctx, gone, key, base, later); !errors.Is(err, outbox.ErrNoDocument) {
+		t.Errorf("keeping a missing document: %v, want ErrNoDocument", err)
+	}
+	if _, err := s.OutboxDocument(ctx, projectID, "doc404"); !errors.Is(err, outbox.ErrNoDocument) {
+		t.Errorf("keeping a missing document stored one: %v", err)
+	}
+	// A newer generation took the archive: keeping the older document
+	// keeps it alone.
+	second := newItem(projectID, "o2")
+	create(t, s, second)
+	if err := s.SaveOutboxDocument(ctx, projectID, "doc2", []byte("%PDF"), second.ExpiresAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkGenerated(ctx, generated(second, "doc2", base.Add(time.Hour)), key); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.KeepArchived(ctx, a, key, base, later.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Archived(ctx, projectID, key); err != nil || got.Document != "doc2" || !got.ExpiresAt.Equal(second.ExpiresAt) {
+		t.Fatalf("archived = %+v, %v; want doc2 until %s", got, err, second.ExpiresAt)
 	}
 }

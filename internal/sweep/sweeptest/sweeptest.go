@@ -19,8 +19,9 @@ import (
 
 // Work opens and ends work through the ports of the domains that own it.
 type Work interface {
-	// Open stores unfinished work of w.Kind (sweep.KindJob or
-	// sweep.KindMessages) due at w.Due and sent again w.Requeues times.
+	// Open stores unfinished work of w.Kind (sweep.KindJob,
+	// sweep.KindMessages, or sweep.KindTask in project w.ProjectID) due
+	// at w.Due and sent again w.Requeues times.
 	Open(t *testing.T, w sweep.Work)
 	// Finish ends the work: it is no longer the sweeper's.
 	Finish(t *testing.T, w sweep.Work)
@@ -43,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) (sweep.Store, Work)) {
 		{"ARequeueMovesTheDeadlineOnce", aRequeueMovesTheDeadlineOnce},
 		{"ConcurrentRequeuesClaimOnce", concurrentRequeuesClaimOnce},
 		{"WorkNotOpenCannotBeRequeued", workNotOpenCannotBeRequeued},
+		{"TasksAreDueAndRequeuedWithinTheirProject", tasksAreDueAndRequeuedWithinTheirProject},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,13 +67,15 @@ func due(t *testing.T, s sweep.Store, now time.Time, limit int) []sweep.Work {
 // of the store's shards.
 func sorted(ws []sweep.Work) []sweep.Work {
 	out := slices.Clone(ws)
-	slices.SortFunc(out, func(a, b sweep.Work) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b sweep.Work) int {
+		return strings.Compare(a.ID+"/"+a.ProjectID, b.ID+"/"+b.ProjectID)
+	})
 	return out
 }
 
 func same(a, b []sweep.Work) bool {
 	return slices.EqualFunc(a, b, func(x, y sweep.Work) bool {
-		return x.Kind == y.Kind && x.ID == y.ID && x.Due.Equal(y.Due) && x.Requeues == y.Requeues
+		return x.Kind == y.Kind && x.ProjectID == y.ProjectID && x.ID == y.ID && x.Due.Equal(y.Due) && x.Requeues == y.Requeues
 	})
 }
 
@@ -199,5 +203,37 @@ func workNotOpenCannotBeRequeued(t *testing.T, s sweep.Store, w Work) {
 	}
 	if got := due(t, s, base.Add(time.Hour), 100); len(got) != 0 {
 		t.Fatalf("a refused requeue opened work: %+v", got)
+	}
+}
+
+// A task's id is unique only within its project: the sweep finds each
+// task with its project, and a requeue moves that project's task alone.
+func tasksAreDueAndRequeuedWithinTheirProject(t *testing.T, s sweep.Store, w Work) {
+	ctx := context.Background()
+	a := sweep.Work{Kind: sweep.KindTask, ProjectID: "p-a", ID: "t1", Due: base, Requeues: 1}
+	b := sweep.Work{Kind: sweep.KindTask, ProjectID: "p-b", ID: "t1", Due: base.Add(time.Second)}
+	j := sweep.Work{Kind: sweep.KindJob, ID: "j1", Due: base}
+	for _, x := range []sweep.Work{a, b, j} {
+		w.Open(t, x)
+	}
+	if got, want := sorted(due(t, s, b.Due, 100)), []sweep.Work{j, a, b}; !same(got, want) {
+		t.Fatalf("due = %+v\nwant %+v", got, want)
+	}
+	next := base.Add(sweep.WaitLimit)
+	if err := s.ClaimRequeue(ctx, a, next); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClaimRequeue(ctx, a, next.Add(time.Minute)); !errors.Is(err, sweep.ErrMoved) {
+		t.Fatalf("second claim: %v, want ErrMoved", err)
+	}
+	// The same id in a project that has no such task is not open.
+	if err := s.ClaimRequeue(ctx, sweep.Work{Kind: sweep.KindTask, ProjectID: "p-c", ID: "t1", Due: base}, next); !errors.Is(err, sweep.ErrMoved) {
+		t.Fatalf("claim of a task of another project: %v, want ErrMoved", err)
+	}
+	w.Finish(t, b)
+	moved := a
+	moved.Due, moved.Requeues = next, 2
+	if got, want := sorted(due(t, s, next, 100)), []sweep.Work{j, moved}; !same(got, want) {
+		t.Fatalf("due = %+v\nwant %+v", got, want)
 	}
 }

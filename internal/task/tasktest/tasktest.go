@@ -12,6 +12,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/storetest"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
@@ -36,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) task.Store) {
 		{"AFailedTaskKeepsItsError", aFailedTaskKeepsItsError},
 		{"DeletingATaskFreesItsCode", deletingATaskFreesItsCode},
 		{"TasksListNewestFirst", tasksListNewestFirst},
+		{"AnOpenTaskKeepsItsDeadlineUntilItEnds", anOpenTaskKeepsItsDeadlineUntilItEnds},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,10 +46,12 @@ func Run(t *testing.T, newStore func(t *testing.T) task.Store) {
 	}
 }
 
-// newTask is a queued task; ids sort in creation order, as the service's
-// time-ordered ids do.
+// newTask is a queued task, due for the sweeper as the service queues
+// it; ids sort in creation order, as the service's time-ordered ids do.
 func newTask(projectID string, n int, code string) task.Task {
-	return task.Task{ID: fmt.Sprintf("t%03d", n), ProjectID: projectID, Code: code, Status: task.Queued, CreatedAt: base.Add(time.Duration(n) * time.Second)}
+	created := base.Add(time.Duration(n) * time.Second)
+	return task.Task{ID: fmt.Sprintf("t%03d", n), ProjectID: projectID, Code: code, Status: task.Queued, CreatedAt: created,
+		SweepAt: sweep.Deadline(sweep.Waiting, created)}
 }
 
 func create(t *testing.T, s task.Store, tk task.Task) {
@@ -308,5 +312,46 @@ func tasksListNewestFirst(t *testing.T, s task.Store, projectID string) {
 	}
 	if _, _, err := s.Tasks(ctx, projectID, "forged", 2); !errors.Is(err, page.ErrBadCursor) {
 		t.Errorf("forged cursor: %v, want ErrBadCursor", err)
+	}
+}
+
+// The sweeper judges an open task by its deadline: every start and every
+// saved page moves it, a refused change leaves it, and the end clears it.
+func anOpenTaskKeepsItsDeadlineUntilItEnds(t *testing.T, s task.Store, projectID string) {
+	ctx := context.Background()
+	tk := newTask(projectID, 1, "renew")
+	tk.Requeues = 2
+	create(t, s, tk)
+	if got := read(t, s, tk); !got.SweepAt.Equal(tk.SweepAt) || got.Requeues != 2 {
+		t.Fatalf("queued task due %s after %d sends, want %s after 2", got.SweepAt, got.Requeues, tk.SweepAt)
+	}
+	started := tk
+	started.SweepAt = base.Add(task.RunLimit)
+	if err := s.StartTask(ctx, started, base); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, tk); !got.SweepAt.Equal(started.SweepAt) {
+		t.Fatalf("started task due %s, want %s", got.SweepAt, started.SweepAt)
+	}
+	saved := started
+	saved.Cursor, saved.Counts, saved.SweepAt = "page2", task.Counts{Read: 100}, base.Add(time.Minute+task.RunLimit)
+	if err := s.SaveProgress(ctx, saved, ""); err != nil {
+		t.Fatal(err)
+	}
+	late := saved
+	late.Cursor, late.SweepAt = "page2-again", base.Add(time.Hour+task.RunLimit)
+	if err := s.SaveProgress(ctx, late, ""); !errors.Is(err, task.ErrMoved) {
+		t.Fatalf("progress from a passed cursor: %v, want ErrMoved", err)
+	}
+	if got := read(t, s, tk); !got.SweepAt.Equal(saved.SweepAt) || got.Requeues != 2 {
+		t.Fatalf("task due %s after %d sends, want %s after 2", got.SweepAt, got.Requeues, saved.SweepAt)
+	}
+	done := saved
+	done.Status, done.FinishedAt, done.Cursor = task.Completed, base.Add(2*time.Minute), ""
+	if err := s.FinishTask(ctx, done, "page2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, tk); !got.SweepAt.IsZero() {
+		t.Fatalf("finished task still due at %s", got.SweepAt)
 	}
 }
