@@ -217,7 +217,7 @@ func newProjects(store *dynamo.Store, now func() time.Time) project.Service {
 }
 
 func newJobs(store *dynamo.Store, projects project.Service, q job.Queue, now func() time.Time) job.Service {
-	return job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q}
+	return job.Service{Store: store, Projects: projects, Now: now, NewID: newID, Queue: q, Tags: store}
 }
 
 // newRecords is the record service; q (the jobs queue) runs the imports
@@ -228,7 +228,7 @@ func newRecords(store *dynamo.Store, projects project.Service, q data.ImportQueu
 }
 
 func newMessages(store *dynamo.Store, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
-	return message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: shipments}
+	return message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: store, Associations: store}
 }
 
 func newWebhooks(store *dynamo.Store, projects project.Service, q queue.Webhooks, targets webhook.Targets, now func() time.Time) webhook.Service {

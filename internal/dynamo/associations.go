@@ -14,15 +14,20 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
-// associationItem is an association. It has no GSI1 entry (number →
-// projects): a number's subscribers item answers that in one read, and an
-// index entry would cost a write unit per association added or removed.
-// Items written with one keep it until they are put again.
+// associationItem is an association. Its GSI1 entry lists a project's
+// numbers by current tag (TAGGED#<project>#<tag>#<shard>, sharded as the
+// associations are), for the project's "what needs attention" list; the
+// number → projects direction needs no index, a number's subscribers
+// item answers it in one read. Items written before tags had a GSI1
+// entry of another form (or none) until they are put or tagged again.
 type associationItem struct {
 	PK             string `dynamodbav:"PK"`
 	SK             string `dynamodbav:"SK"`
+	GSI1PK         string `dynamodbav:"GSI1PK,omitempty"` // tag index
+	GSI1SK         string `dynamodbav:"GSI1SK,omitempty"`
 	GSI3PK         string `dynamodbav:"GSI3PK,omitempty"` // expiry index (expiring.go)
 	GSI3SK         string `dynamodbav:"GSI3SK,omitempty"`
 	ProjectID      string `dynamodbav:"projectId"`
@@ -32,13 +37,20 @@ type associationItem struct {
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 	JobID          string `dynamodbav:"jobId"`
 	AddedBy        string `dynamodbav:"addedBy,omitempty"`
+	Tag            string `dynamodbav:"tag,omitempty"`
+	TagSequence    int    `dynamodbav:"tagSeq,omitempty"`
 }
 
 func (it associationItem) association() job.Association {
-	return job.Association{
+	a := job.Association{
 		ProjectID: it.ProjectID, TrackingNumber: it.TrackingNumber, Carrier: it.Carrier,
 		AddedAt: parseTime(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID, AddedBy: it.AddedBy,
+		Tag: it.Tag, TagSequence: it.TagSequence,
 	}
+	if a.Tag == "" {
+		a.Tag = string(tag.Pending) // added before associations had tags
+	}
+	return a
 }
 
 func associationKey(projectID, number string) item {
@@ -137,9 +149,11 @@ func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) 
 	expiryPK, expirySK := expiryKeys(a.TrackingNumber, a.Carrier, a.ExpiresAt)
 	av, err := attributevalue.MarshalMap(associationItem{
 		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
+		GSI1PK: associationTagGSI1PK(a.ProjectID, a.Tag, associationShard(a.TrackingNumber)), GSI1SK: associationSK(a.TrackingNumber),
 		GSI3PK: expiryPK, GSI3SK: expirySK,
 		ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
 		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
+		Tag: a.Tag, TagSequence: a.TagSequence,
 	})
 	if err != nil {
 		return types.TransactWriteItem{}, err
@@ -205,9 +219,33 @@ func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Associa
 	return err
 }
 
-// Associated implements job.Store. It reads the shards one after another;
-// the cursor names the shard and the position within it.
-func (s *Store) Associated(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Association], error) {
+// SetTags implements job.Store: one conditional update per association,
+// several to a transaction; an update older than the stored tag, or of
+// an association removed meanwhile, changes nothing.
+func (s *Store) SetTags(ctx context.Context, updates []job.TagUpdate) error {
+	writes := make([]*types.Update, len(updates))
+	for i, u := range updates {
+		writes[i] = &types.Update{
+			TableName:                &s.Table,
+			Key:                      associationKey(u.ProjectID, u.TrackingNumber),
+			UpdateExpression:         aws.String("SET #tag = :tag, tagSeq = :seq, GSI1PK = :gpk, GSI1SK = :gsk"),
+			ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(tagSeq) OR tagSeq < :seq)"),
+			ExpressionAttributeNames: map[string]string{"#tag": "tag"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":tag": str(u.Tag), ":seq": &types.AttributeValueMemberN{Value: strconv.Itoa(u.Sequence)},
+				":gpk": str(associationTagGSI1PK(u.ProjectID, u.Tag, associationShard(u.TrackingNumber))),
+				":gsk": str(associationSK(u.TrackingNumber)),
+			},
+		}
+	}
+	_, err := s.conditionalUpdates(ctx, writes)
+	return err
+}
+
+// Associated implements job.Store. It reads the shards one after another
+// (of the table, or with a tag of its tag index); the cursor names the
+// shard and the position within it.
+func (s *Store) Associated(ctx context.Context, projectID string, now time.Time, tagged string, req page.Request) (page.Page[job.Association], error) {
 	shard, inner, err := splitShardCursor(req.Cursor)
 	if err != nil {
 		return page.Page[job.Association]{}, err
@@ -218,15 +256,20 @@ func (s *Store) Associated(ctx context.Context, projectID string, now time.Time,
 	}
 	var out page.Page[job.Association]
 	for ; shard < associationShards; shard++ {
-		pk := associationPK(projectID, shard)
-		items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
+		in := &dynamodb.QueryInput{
 			KeyConditionExpression: aws.String("PK = :pk"),
 			FilterExpression:       aws.String("expiresAt > :now"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk":  &types.AttributeValueMemberS{Value: pk},
 				":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 			},
-		}, attrPK, pk, page.Request{Cursor: inner, Limit: limit - len(out.Items)})
+		}
+		attr, pk := attrPK, associationPK(projectID, shard)
+		if tagged != "" {
+			attr, pk = attrGSI1PK, associationTagGSI1PK(projectID, tagged, shard)
+			in.IndexName, in.KeyConditionExpression = aws.String(indexGSI1), aws.String("GSI1PK = :pk")
+		}
+		in.ExpressionAttributeValues[":pk"] = str(pk)
+		items, next, err := s.queryPage(ctx, in, attr, pk, page.Request{Cursor: inner, Limit: limit - len(out.Items)})
 		if err != nil {
 			return out, err
 		}

@@ -221,3 +221,21 @@ func tasksProject(pk string) string {
 func taskSK(id string) string { return "TASK#" + id }
 
 func pendingTaskSK(code string) string { return "PENDING#" + code }
+
+// unmappedPK holds a client's tally of raw statuses no mapping table knows.
+func unmappedPK(clientID string) string { return "UNMAPPED#" + clientID }
+
+// unmappedSK names one raw status of one carrier; hashed, since statuses
+// are the sender's text, of any characters and up to 64 of them.
+func unmappedSK(carrier, status, origin string) string {
+	sum := sha256.Sum256([]byte(carrier + "\x00" + status + "\x00" + origin))
+	return "STATUS#" + hex.EncodeToString(sum[:12])
+}
+
+// associationTagGSI1PK is the tag index partition of a project's
+// associations with one current tag, in one of the associations' shards:
+// a large project's numbers in one tag (Delivered, say) spread over 16
+// partitions as its associations do.
+func associationTagGSI1PK(projectID, tag string, shard int) string {
+	return fmt.Sprintf("TAGGED#%s#%s#%02d", projectID, tag, shard)
+}

@@ -16,20 +16,36 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 // stateItem is the part of the shipment item that holds the number's state.
 type stateItem struct {
-	Carrier     string        `dynamodbav:"carrier"`
-	Owner       string        `dynamodbav:"owner"`
-	Status      string        `dynamodbav:"status"`
-	LatestEvent string        `dynamodbav:"latestEvent"`
-	Sequence    int           `dynamodbav:"seq"`
-	Pending     []changeAttrs `dynamodbav:"pending"`
+	TrackingNumber string        `dynamodbav:"trackingNumber"`
+	Carrier        string        `dynamodbav:"carrier"`
+	Owner          string        `dynamodbav:"owner"`
+	Status         string        `dynamodbav:"status"`
+	Tag            string        `dynamodbav:"tag"`
+	LatestEvent    string        `dynamodbav:"latestEvent"`
+	Sequence       int           `dynamodbav:"seq"`
+	Pending        []changeAttrs `dynamodbav:"pending"`
 	// Notified is the sequence up to which a move of the number without
 	// subscribers recorded its changes as needing no notification.
 	Notified int `dynamodbav:"notified"`
+}
+
+// tag is the current status's tag. A status stored before statuses had
+// tags is classified from its text; it was reached, so the parcel is
+// taken to have moved.
+func (it stateItem) tag() string {
+	if it.Tag != "" || it.Status == "" {
+		return it.Tag
+	}
+	legacy, _ := tag.Classify(it.Carrier, it.Status, "", true)
+	return string(legacy.Tag)
 }
 
 type changeAttrs struct {
@@ -40,6 +56,22 @@ type changeAttrs struct {
 	Agency         string `dynamodbav:"agency,omitempty"`
 	Datetime       string `dynamodbav:"datetime"`
 	At             string `dynamodbav:"at"`
+	Tag            string `dynamodbav:"tag,omitempty"`
+	Subtag         string `dynamodbav:"subtag,omitempty"`
+	PreviousTag    string `dynamodbav:"previousTag,omitempty"`
+}
+
+func newChangeAttrs(c tracking.Change) changeAttrs {
+	return changeAttrs{Sequence: c.Sequence, Status: c.Event.Status, PreviousStatus: c.PreviousStatus,
+		OriginStatus: c.Event.OriginStatus, Agency: c.Event.Agency, Datetime: c.Event.Datetime, At: formatTime(c.At),
+		Tag: string(c.Event.Tag), Subtag: string(c.Event.Subtag), PreviousTag: string(c.PreviousTag)}
+}
+
+// event is the change's event as stored in its attributes.
+func (c changeAttrs) event() tracking.Event {
+	at, _ := tracking.ParseDatetime(c.Datetime)
+	return tracking.Event{Status: c.Status, OriginStatus: c.OriginStatus, Agency: c.Agency, Datetime: c.Datetime, At: at,
+		Tag: tag.Tag(c.Tag), Subtag: tag.Subtag(c.Subtag)}
 }
 
 type notifiedItem struct {
@@ -76,16 +108,14 @@ func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracki
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return nil, err
 			}
-			st.Owner, st.Status, st.Sequence = it.Owner, it.Status, it.Sequence
+			st.Owner, st.Status, st.Sequence, st.Tag = it.Owner, it.Status, it.Sequence, tag.Tag(it.tag())
 			st.LatestKey = strings.TrimPrefix(it.LatestEvent, skEvent)
 			st.Notified = max(st.Notified, it.Notified)
 			st.Pending = nil
 			for _, c := range it.Pending {
-				at, _ := tracking.ParseDatetime(c.Datetime)
 				st.Pending = append(st.Pending, tracking.Change{
 					TrackingNumber: number, Carrier: carrier.Carrier(it.Carrier), Sequence: c.Sequence, PreviousStatus: c.PreviousStatus,
-					Event: tracking.Event{Status: c.Status, OriginStatus: c.OriginStatus, Agency: c.Agency, Datetime: c.Datetime, At: at},
-					At:    parseTime(c.At),
+					PreviousTag: tag.Tag(c.PreviousTag), Event: c.event(), At: parseTime(c.At),
 				})
 			}
 		case skNotified:
@@ -150,8 +180,7 @@ func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, e
 		}
 		pending := make([]changeAttrs, len(m.Pending))
 		for j, c := range m.Pending {
-			pending[j] = changeAttrs{Sequence: c.Sequence, Status: c.Event.Status, PreviousStatus: c.PreviousStatus,
-				OriginStatus: c.Event.OriginStatus, Agency: c.Event.Agency, Datetime: c.Event.Datetime, At: formatTime(c.At)}
+			pending[j] = newChangeAttrs(c)
 		}
 		pav, err := attributevalue.Marshal(pending)
 		if err != nil {
@@ -159,11 +188,11 @@ func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, e
 		}
 		values := map[string]types.AttributeValue{
 			":owner": str(m.From.Owner), ":n": str(m.TrackingNumber), ":c": str(string(m.Carrier)),
-			":status": str(m.Event.Status), ":at": str(m.Event.Datetime), ":key": str(eventSK(m.Event)),
+			":status": str(m.Event.Status), ":tag": str(string(m.Event.Tag)), ":subtag": str(string(m.Event.Subtag)), ":at": str(m.Event.Datetime), ":key": str(eventSK(m.Event)),
 			":seq": &types.AttributeValueMemberN{Value: strconv.Itoa(m.Change().Sequence)}, ":pending": pav,
 		}
-		names := map[string]string{"#owner": "owner", "#s": "status", "#seq": "seq", "#pending": "pending"}
-		update := "SET trackingNumber = :n, carrier = :c, #s = :status, updatedAt = :at, latestEvent = :key, #seq = :seq, #pending = :pending"
+		names := map[string]string{"#owner": "owner", "#s": "status", "#tag": "tag", "#subtag": "subtag", "#seq": "seq", "#pending": "pending"}
+		update := "SET trackingNumber = :n, carrier = :c, #s = :status, #tag = :tag, #subtag = :subtag, updatedAt = :at, latestEvent = :key, #seq = :seq, #pending = :pending"
 		condition := "#owner = :owner AND attribute_not_exists(#seq)"
 		switch {
 		case m.From.Owner == "":
@@ -249,29 +278,37 @@ func (s *Store) conditionalUpdates(ctx context.Context, updates []*types.Update)
 }
 
 // Notify implements message.Tracking: the records of all the changes
-// share BatchWriteItems of 25, whatever numbers they are of.
+// share BatchWriteItems of 25, whatever numbers they are of. A change
+// that enters Exception or AttemptFail has a second record, the
+// tracking.exception event, just after its tracking.updated one.
 func (s *Store) Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
 	var writes []types.WriteRequest
 	for _, c := range changes {
 		for _, p := range subscribers[c.TrackingNumber] {
-			it := item{
-				attrPK:           str(notificationPK(p, c.TrackingNumber)),
-				attrSK:           str(notificationSK(c.At, c.TrackingNumber, c.Sequence)),
-				"projectId":      str(p),
-				"trackingNumber": str(c.TrackingNumber),
-				"carrier":        str(string(c.Carrier)),
-				"sequence":       &types.AttributeValueMemberN{Value: strconv.Itoa(c.Sequence)},
-				"status":         str(c.Event.Status),
-				"datetime":       str(c.Event.Datetime),
-				"createdAt":      str(formatTime(c.At)),
-				"expiresAt":      &types.AttributeValueMemberN{Value: strconv.FormatInt(c.At.Add(ttl).Unix(), 10)},
-			}
-			for name, v := range map[string]string{"previousStatus": c.PreviousStatus, "originStatus": c.Event.OriginStatus, "agency": c.Event.Agency} {
-				if v != "" {
-					it[name] = str(v)
+			for _, ev := range webhook.ChangeEvents(p, c) {
+				it := item{
+					attrPK:           str(notificationPK(p, c.TrackingNumber)),
+					attrSK:           str(webhookEventSK(webhook.Ref{Type: ev.Type, Subject: c.TrackingNumber, At: c.At, Sequence: c.Sequence})),
+					"projectId":      str(p),
+					"trackingNumber": str(c.TrackingNumber),
+					"carrier":        str(string(c.Carrier)),
+					"sequence":       &types.AttributeValueMemberN{Value: strconv.Itoa(c.Sequence)},
+					"status":         str(c.Event.Status),
+					"datetime":       str(c.Event.Datetime),
+					"createdAt":      str(formatTime(c.At)),
+					"expiresAt":      &types.AttributeValueMemberN{Value: strconv.FormatInt(c.At.Add(ttl).Unix(), 10)},
 				}
+				if ev.Type != webhook.TrackingUpdated {
+					it["type"] = str(ev.Type)
+				}
+				for name, v := range map[string]string{"previousStatus": c.PreviousStatus, "originStatus": c.Event.OriginStatus, "agency": c.Event.Agency,
+					"tag": string(c.Event.Tag), "subtag": string(c.Event.Subtag), "previousTag": string(c.PreviousTag)} {
+					if v != "" {
+						it[name] = str(v)
+					}
+				}
+				writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
 			}
-			writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
 		}
 	}
 	return s.batchWrite(ctx, writes)
@@ -288,4 +325,34 @@ func (s *Store) MarkNotified(ctx context.Context, sequences map[string]int) erro
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: key}})
 	}
 	return s.batchWrite(ctx, writes)
+}
+
+var _ job.Tags = (*Store)(nil)
+
+// CurrentTags implements job.Tags: the numbers' shipment items, 100 to a
+// BatchGetItem.
+func (s *Store) CurrentTags(ctx context.Context, numbers []string) (map[string]job.TagUpdate, error) {
+	keys := make([]item, 0, len(numbers))
+	seen := map[string]bool{}
+	for _, n := range numbers {
+		if !seen[n] {
+			seen[n] = true
+			keys = append(keys, trackingKey(n, skShipment))
+		}
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]job.TagUpdate{}
+	for _, raw := range items {
+		var it stateItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, err
+		}
+		if it.Sequence > 0 {
+			out[it.TrackingNumber] = job.TagUpdate{TrackingNumber: it.TrackingNumber, Tag: it.tag(), Sequence: it.Sequence}
+		}
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -30,6 +31,8 @@ type shipmentItem struct {
 	CreatedAt        string   `dynamodbav:"createdAt"`
 	FirstKnownAt     string   `dynamodbav:"firstKnownAt"`
 	Status           string   `dynamodbav:"status"`
+	Tag              string   `dynamodbav:"tag"`
+	Subtag           string   `dynamodbav:"subtag"`
 	UpdatedAt        string   `dynamodbav:"updatedAt"`
 	ExpectedFlow     []string `dynamodbav:"expectedFlow"`
 	LastService      string   `dynamodbav:"lastService"`
@@ -47,6 +50,16 @@ type eventItem struct {
 	OriginStatus string `dynamodbav:"originStatus,omitempty"`
 	Agency       string `dynamodbav:"agency,omitempty"`
 	Datetime     string `dynamodbav:"datetime"`
+	// Tag and Subtag are absent on events stored before statuses had
+	// tags: tracking.Service classifies those when read.
+	Tag    string `dynamodbav:"tag,omitempty"`
+	Subtag string `dynamodbav:"subtag,omitempty"`
+}
+
+func (it eventItem) event() tracking.Event {
+	at, _ := tracking.ParseDatetime(it.Datetime)
+	return tracking.Event{Status: it.Status, OriginStatus: it.OriginStatus, Agency: it.Agency, Datetime: it.Datetime, At: at,
+		Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag)}
 }
 
 func trackingKey(number, sk string) item {
@@ -68,13 +81,11 @@ func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment,
 	}
 	sh := tracking.Shipment{
 		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Type: it.Type, Service: it.Service,
-		Status: it.Status, CreatedAt: it.CreatedAt, FirstKnownAt: it.FirstKnownAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
+		Status: it.Status, Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag), CreatedAt: it.CreatedAt, FirstKnownAt: it.FirstKnownAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
 		LastService: it.LastService, ServiceUpdatedAt: it.ServiceUpdatedAt, CustomAttributes: map[string]any{},
 	}
 	if k := len(it.Pending); k > 0 && it.Pending[k-1].Sequence == it.Sequence {
-		c := it.Pending[k-1]
-		at, _ := tracking.ParseDatetime(c.Datetime)
-		sh.Latest = tracking.Event{Status: c.Status, OriginStatus: c.OriginStatus, Agency: c.Agency, Datetime: c.Datetime, At: at}
+		sh.Latest = it.Pending[k-1].event()
 	}
 	if it.CustomAttributes != "" {
 		if err := json.Unmarshal([]byte(it.CustomAttributes), &sh.CustomAttributes); err != nil {
@@ -108,8 +119,7 @@ func (s *Store) Events(ctx context.Context, number string, limit int) ([]trackin
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
-		at, _ := tracking.ParseDatetime(it.Datetime)
-		events = append(events, tracking.Event{Status: it.Status, OriginStatus: it.OriginStatus, Agency: it.Agency, Datetime: it.Datetime, At: at})
+		events = append(events, it.event())
 	}
 	return events, nil
 }
@@ -165,7 +175,8 @@ func (s *Store) PutEvents(ctx context.Context, events map[string][]tracking.Even
 				continue
 			}
 			seen[number+"\x00"+sk] = true
-			av, err := attributevalue.MarshalMap(eventItem{PK: trackingPK(number), SK: sk, Status: ev.Status, OriginStatus: ev.OriginStatus, Agency: ev.Agency, Datetime: ev.Datetime})
+			av, err := attributevalue.MarshalMap(eventItem{PK: trackingPK(number), SK: sk, Status: ev.Status, OriginStatus: ev.OriginStatus, Agency: ev.Agency, Datetime: ev.Datetime,
+				Tag: string(ev.Tag), Subtag: string(ev.Subtag)})
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
@@ -29,6 +30,7 @@ import (
 //	job event   NOTIFY#<p>#<shard>   <utc completion time>#<job id>#job
 //	expiring    NOTIFY#<p>#<shard>   <utc expiry - 3 days>#<number>#expiring
 //	disabled    NOTIFY#<p>#<shard>   <utc time disabled>#<webhook id>#disabled
+//	exception   NOTIFY#<p>#<shard>   <notification record's key>#exception
 //
 // Events are the notification records (tracking.updated) and job events
 // side by side in a project's NOTIFY# partitions, keyed by time: the feed
@@ -67,10 +69,16 @@ func webhookSK(id string) string { return skWebhook + id }
 
 func attemptPK(webhookID string) string { return "WHATTEMPT#" + webhookID }
 
-// webhookEventSK is where an event sits in its NOTIFY# partition.
+// webhookEventSK is where an event sits in its NOTIFY# partition. A
+// tracking.exception record follows its change's notification record,
+// so the feed gives the two in that order and a cursor between them
+// loses neither.
 func webhookEventSK(ref webhook.Ref) string {
 	if suffix, ok := eventSuffixes[ref.Type]; ok {
 		return ref.At.UTC().Format(sortableTime) + "#" + ref.Subject + "#" + suffix
+	}
+	if ref.Type == webhook.TrackingException {
+		return notificationSK(ref.At, ref.Subject, ref.Sequence) + "#exception"
 	}
 	return notificationSK(ref.At, ref.Subject, ref.Sequence)
 }
@@ -385,6 +393,9 @@ func recordEvent(projectID string, raw item, now time.Time) (webhook.Event, bool
 		Sequence       int    `dynamodbav:"sequence"`
 		Status         string `dynamodbav:"status"`
 		PreviousStatus string `dynamodbav:"previousStatus"`
+		Tag            string `dynamodbav:"tag"`
+		Subtag         string `dynamodbav:"subtag"`
+		PreviousTag    string `dynamodbav:"previousTag"`
 		OriginStatus   string `dynamodbav:"originStatus"`
 		Agency         string `dynamodbav:"agency"`
 		Datetime       string `dynamodbav:"datetime"`
@@ -412,8 +423,19 @@ func recordEvent(projectID string, raw item, now time.Time) (webhook.Event, bool
 	at2, _ := tracking.ParseDatetime(it.Datetime)
 	c := tracking.Change{
 		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Sequence: it.Sequence, PreviousStatus: it.PreviousStatus,
-		Event: tracking.Event{Status: it.Status, OriginStatus: it.OriginStatus, Agency: it.Agency, Datetime: it.Datetime, At: at2},
-		At:    at,
+		PreviousTag: tag.Tag(it.PreviousTag),
+		Event: tracking.Event{Status: it.Status, OriginStatus: it.OriginStatus, Agency: it.Agency, Datetime: it.Datetime, At: at2,
+			Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag)},
+		At: at,
+	}
+	if c.Event.Tag == "" {
+		// A record written before statuses had tags.
+		legacy := []tracking.Event{c.Event}
+		tracking.Classify(c.Carrier, "", legacy)
+		c.Event = legacy[0]
+	}
+	if it.Type == webhook.TrackingException {
+		return webhook.ExceptionEvent(projectID, c), true, nil
 	}
 	return webhook.TrackingEvent(projectID, c), true, nil
 }

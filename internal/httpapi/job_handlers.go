@@ -223,12 +223,13 @@ type associationBody struct {
 	AddedAt        time.Time `json:"addedAt"`
 	ExpiresAt      time.Time `json:"expiresAt"`
 	JobID          *string   `json:"jobId"`
+	Tag            string    `json:"tag"`
 }
 
 func newAssociationBody(a job.Association) associationBody {
 	return associationBody{
 		TrackingNumber: a.TrackingNumber, Carrier: a.Carrier, AddedAt: *timestamp(a.AddedAt),
-		ExpiresAt: a.ExpiresAt.UTC(), JobID: optional(a.JobID),
+		ExpiresAt: a.ExpiresAt.UTC(), JobID: optional(a.JobID), Tag: a.Tag,
 	}
 }
 
@@ -238,7 +239,7 @@ func (a *API) listNumbers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	got, err := a.Jobs.Numbers(r.Context(), caller(r), r.PathValue("projectId"), req)
+	got, err := a.Jobs.Numbers(r.Context(), caller(r), r.PathValue("projectId"), r.URL.Query().Get("tag"), req)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -88,3 +88,30 @@ func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
 		ID: got.ID, BatchReference: got.BatchReference, ReceivedDate: *timestamp(got.ReceivedAt), RequestStatus: string(request.Queued),
 	}})
 }
+
+type unmappedBody struct {
+	Carrier      string    `json:"carrier"`
+	Status       string    `json:"status"`
+	OriginStatus *string   `json:"originStatus"`
+	Count        int       `json:"count"`
+	Example      string    `json:"exampleTrackingNumber"`
+	LastSeenAt   time.Time `json:"lastSeenAt"`
+}
+
+// listUnmappedStatuses lists the raw statuses of the caller's messages
+// that no mapping table knows, most frequent first: what to map next.
+func (a *API) listUnmappedStatuses(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Messages.UnmappedStatuses(r.Context(), identity(r.Context()).ClientID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	items := make([]unmappedBody, len(list))
+	for i, u := range list {
+		items[i] = unmappedBody{Carrier: string(u.Carrier), Status: u.Status, OriginStatus: optional(u.OriginStatus),
+			Count: u.Count, Example: u.Example, LastSeenAt: u.LastSeen.UTC()}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Items []unmappedBody `json:"items"`
+	}{items})
+}

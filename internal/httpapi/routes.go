@@ -58,6 +58,7 @@ var Routes = []Route{
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers", Handle: (*API).listNumbers},
 
 	{Function: "messages", Method: "POST", Path: "/v1/messages", Handle: (*API).injectMessages},
+	{Function: "messages", Method: "GET", Path: "/v1/messages/unmapped-statuses", Handle: (*API).listUnmappedStatuses},
 	{Function: "tracker", Method: "POST", Path: "/v1/tracker", Handle: (*API).search},
 
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true, Handle: (*API).getTracking},

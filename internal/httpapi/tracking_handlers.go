@@ -19,13 +19,19 @@ type trackingDetail struct {
 	OriginStatus *string `json:"origin_status"`
 	Agency       *string `json:"agency"`
 	Datetime     string  `json:"datetime"`
+	Tag          string  `json:"tag"`
+	Subtag       string  `json:"subtag"`
 }
 
+// trackingBody is the ShipX-compatible tracking resource, with the
+// status in the one status language (tag, subtag) beside ShipX's fields.
 type trackingBody struct {
 	TrackingNumber   string           `json:"tracking_number"`
 	Type             string           `json:"type"`
 	Service          string           `json:"service"`
 	Status           string           `json:"status"`
+	Tag              string           `json:"tag"`
+	Subtag           string           `json:"subtag"`
 	CustomAttributes map[string]any   `json:"custom_attributes"`
 	TrackingDetails  []trackingDetail `json:"tracking_details"`
 	ExpectedFlow     []string         `json:"expected_flow"`
@@ -126,12 +132,13 @@ func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {
 	}
 	body := trackingBody{
 		TrackingNumber: res.TrackingNumber, Type: res.Type, Service: res.Service, Status: res.Status,
-		CustomAttributes: res.CustomAttributes, ExpectedFlow: res.ExpectedFlow,
+		Tag: string(res.Tag), Subtag: string(res.Subtag), CustomAttributes: res.CustomAttributes, ExpectedFlow: res.ExpectedFlow,
 		CreatedAt: optional(res.CreatedAt), UpdatedAt: optional(res.UpdatedAt),
 		TrackingDetails: make([]trackingDetail, len(res.Details)),
 	}
 	for i, ev := range res.Details {
-		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: optional(ev.OriginStatus), Agency: optional(ev.Agency), Datetime: ev.Datetime}
+		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: optional(ev.OriginStatus), Agency: optional(ev.Agency), Datetime: ev.Datetime,
+			Tag: string(ev.Tag), Subtag: string(ev.Subtag)}
 	}
 	writeCached(w, r, body, res.UpdatedAt)
 }

@@ -172,6 +172,22 @@ type Association struct {
 	// created it, the one whose report says ADDED.
 	JobID   string
 	AddedBy string
+	// Tag is the number's current tag as last told to the project (one of
+	// package tag's), and TagSequence the status change that set it (0:
+	// the number had no status when added, and its tag is Pending). A
+	// project's numbers are listed by it.
+	Tag         string
+	TagSequence int
+}
+
+// TagUpdate is a number's current tag, to be shown on its association
+// with a project; it applies only over an older one (a smaller
+// Sequence), so updates of one number may arrive in any order, and again.
+type TagUpdate struct {
+	ProjectID      string
+	TrackingNumber string
+	Tag            string
+	Sequence       int
 }
 
 // Expired reports whether the association is past its 40 days.

@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
 // Store persists jobs, their numbers and results, and associations.
@@ -62,8 +65,20 @@ type Store interface {
 	// reason; no sweep deadline) unless the stored job is COMPLETED or
 	// FAILED already, then ErrStatusConflict.
 	Finish(ctx context.Context, j Job) error
-	// Associated lists a project's unexpired associations.
-	Associated(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[Association], error)
+	// Associated lists a project's unexpired associations; with tag,
+	// only those whose Tag it is.
+	Associated(ctx context.Context, projectID string, now time.Time, tag string, req page.Request) (page.Page[Association], error)
+	// SetTags applies each update to its association, if the association
+	// exists and holds an older tag sequence.
+	SetTags(ctx context.Context, updates []TagUpdate) error
+}
+
+// Tags reads the current tag of numbers, for the associations a job
+// adds: a number is listed under its tag from the moment it is added.
+type Tags interface {
+	// CurrentTags returns each number's current tag and the sequence of
+	// the change that set it; numbers without a status are absent.
+	CurrentTags(ctx context.Context, numbers []string) (map[string]TagUpdate, error)
 }
 
 // Queue hands jobs to the processor.
@@ -83,6 +98,9 @@ type Service struct {
 	Projects Authorizer
 	Now      func() time.Time
 	NewID    func() string
+	// Tags, when set, gives added numbers their current tag (else
+	// Pending until their next status change).
+	Tags Tags
 }
 
 // Submission is a job as the caller sends it.
@@ -334,12 +352,40 @@ func (s Service) settle(ctx context.Context, j Job, results []Result, existing m
 	if len(adds) == 0 {
 		return nil
 	}
+	if err := s.tagged(ctx, adds); err != nil {
+		return err
+	}
 	stored, err := s.Store.AddAssociations(ctx, adds)
 	if err != nil {
 		return err
 	}
 	for k, i := range open {
 		results[i].Outcome = claimed(j, stored[k])
+	}
+	return nil
+}
+
+// tagged gives associations about to be added their number's current
+// tag: Pending for a number without a status yet. A status moving
+// between this read and the write is told to the project by its change
+// (TagUpdate), as the project then subscribes the number.
+func (s Service) tagged(ctx context.Context, adds []Association) error {
+	current := map[string]TagUpdate{}
+	if s.Tags != nil {
+		numbers := make([]string, len(adds))
+		for i, a := range adds {
+			numbers[i] = a.TrackingNumber
+		}
+		var err error
+		if current, err = s.Tags.CurrentTags(ctx, numbers); err != nil {
+			return err
+		}
+	}
+	for i := range adds {
+		adds[i].Tag, adds[i].TagSequence = string(tag.Pending), 0
+		if t, ok := current[adds[i].TrackingNumber]; ok {
+			adds[i].Tag, adds[i].TagSequence = t.Tag, t.Sequence
+		}
 	}
 	return nil
 }
@@ -411,9 +457,15 @@ func (s Service) Report(ctx context.Context, c project.Caller, projectID, jobID 
 }
 
 // Numbers lists a project's associated numbers.
-func (s Service) Numbers(ctx context.Context, c project.Caller, projectID string, req page.Request) (page.Page[Association], error) {
+func (s Service) Numbers(ctx context.Context, c project.Caller, projectID, tagged string, req page.Request) (page.Page[Association], error) {
+	if tagged != "" {
+		if _, ok := tag.ParseTag(tagged); !ok {
+			return page.Page[Association]{}, &input.Error{Code: "INVALID_TAG", Field: "tag", Labelled: true,
+				Message: fmt.Sprintf("tag %q is not a tag: use one of %s", tagged, tag.List())}
+		}
+	}
 	if _, err := s.Projects.Authorize(ctx, c, projectID, project.Role.CanRead); err != nil {
 		return page.Page[Association]{}, err
 	}
-	return s.Store.Associated(ctx, projectID, s.Now(), req)
+	return s.Store.Associated(ctx, projectID, s.Now(), tagged, req)
 }

@@ -274,6 +274,20 @@ func (s *Jobs) project(id string) map[string]job.Association {
 	return s.associations[id]
 }
 
+// SetTags implements job.Store.
+func (s *Jobs) SetTags(_ context.Context, updates []job.TagUpdate) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range updates {
+		a, ok := s.associations[u.ProjectID][u.TrackingNumber]
+		if ok && a.TagSequence < u.Sequence {
+			a.Tag, a.TagSequence = u.Tag, u.Sequence
+			s.associations[u.ProjectID][u.TrackingNumber] = a
+		}
+	}
+	return nil
+}
+
 // Apply implements job.Store.
 func (s *Jobs) Apply(_ context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
 	s.mu.Lock()
@@ -296,7 +310,7 @@ func (s *Jobs) Apply(_ context.Context, projectID string, renew []job.Associatio
 }
 
 // Associated implements job.Store.
-func (s *Jobs) Associated(_ context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Association], error) {
+func (s *Jobs) Associated(_ context.Context, projectID string, now time.Time, tag string, req page.Request) (page.Page[job.Association], error) {
 	after, err := parseJobCursor(projectID, req.Cursor)
 	if err != nil {
 		return page.Page[job.Association]{}, err
@@ -304,7 +318,7 @@ func (s *Jobs) Associated(_ context.Context, projectID string, now time.Time, re
 	s.mu.Lock()
 	var list []job.Association
 	for n, a := range s.associations[projectID] {
-		if !a.Expired(now) && n > after {
+		if !a.Expired(now) && n > after && (tag == "" || a.Tag == tag) {
 			list = append(list, a)
 		}
 	}

@@ -189,7 +189,7 @@ func (s *Tracking) state(n string) tracking.State {
 	}
 	st := tracking.State{Notified: max(tn.notified, tn.movedNotified)}
 	if tn.exists {
-		st.Owner, st.Status, st.LatestKey, st.Sequence = tn.owner, tn.sh.Status, tn.latestKey, tn.sequence
+		st.Owner, st.Status, st.LatestKey, st.Sequence, st.Tag = tn.owner, tn.sh.Status, tn.latestKey, tn.sequence, tn.sh.Tag
 		for _, c := range tn.pending {
 			c.TrackingNumber, c.Carrier = n, tn.sh.Carrier
 			st.Pending = append(st.Pending, c)
@@ -243,6 +243,7 @@ func (s *Tracking) Advance(_ context.Context, moves []tracking.Move) ([]string, 
 			tn.exists, tn.owner = true, m.Claim
 		}
 		tn.sh.Carrier, tn.sh.Status, tn.sh.UpdatedAt = m.Carrier, m.Event.Status, m.Event.Datetime
+		tn.sh.Tag, tn.sh.Subtag = m.Event.Tag, m.Event.Subtag
 		tn.latestKey, tn.sequence = tracking.EventKey(m.Event), m.Change().Sequence
 		if m.Unsubscribed {
 			tn.movedNotified = tn.sequence
@@ -281,7 +282,8 @@ func (s *Tracking) Subscribers(_ context.Context, numbers []string, now time.Tim
 }
 
 // Notify implements message.Tracking: each change is a tracking.updated
-// event in the feed of every project subscribing its number.
+// event (and a tracking.exception one when it enters Exception or
+// AttemptFail) in the feed of every project subscribing its number.
 func (s *Tracking) Notify(_ context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
 	s.mu.Lock()
 	if s.Feed == nil {
@@ -293,8 +295,9 @@ func (s *Tracking) Notify(_ context.Context, subscribers map[string][]string, ch
 	defer feed.mu.Unlock()
 	for _, c := range changes {
 		for _, p := range subscribers[c.TrackingNumber] {
-			ev := webhook.TrackingEvent(p, c)
-			feed.putEvent(ev, webhook.Ref{Type: webhook.TrackingUpdated, Subject: c.TrackingNumber, At: c.At, Sequence: c.Sequence}, ttl)
+			for _, ev := range webhook.ChangeEvents(p, c) {
+				feed.putEvent(ev, webhook.Ref{Type: ev.Type, Subject: c.TrackingNumber, At: c.At, Sequence: c.Sequence}, ttl)
+			}
 		}
 	}
 	return nil
@@ -308,4 +311,19 @@ func (s *Tracking) MarkNotified(_ context.Context, sequences map[string]int) err
 		s.number(n).notified = seq
 	}
 	return nil
+}
+
+var _ job.Tags = (*Tracking)(nil)
+
+// CurrentTags implements job.Tags.
+func (s *Tracking) CurrentTags(_ context.Context, numbers []string) (map[string]job.TagUpdate, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]job.TagUpdate{}
+	for _, n := range numbers {
+		if tn := s.numbers[n]; tn != nil && tn.sequence > 0 {
+			out[n] = job.TagUpdate{TrackingNumber: n, Tag: string(tn.sh.Tag), Sequence: tn.sequence}
+		}
+	}
+	return out, nil
 }

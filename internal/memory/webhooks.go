@@ -219,9 +219,15 @@ func (s *Webhooks) ClearFailing(_ context.Context, projectID, id string) error {
 }
 
 // webhookEventKey orders a project's events by time, then subject; the
-// ref names one event, so writing it again replaces it with itself.
+// ref names one event, so writing it again replaces it with itself. A
+// tracking.exception event follows its change's tracking.updated, as in
+// the table.
 func webhookEventKey(ref webhook.Ref) string {
-	return fmt.Sprintf("%s#%s#%s#%010d", ref.At.UTC().Format(webhookTime), ref.Subject, ref.Type, ref.Sequence)
+	typ, suffix := ref.Type, ""
+	if typ == webhook.TrackingException {
+		typ, suffix = webhook.TrackingUpdated, "#exception"
+	}
+	return fmt.Sprintf("%s#%s#%s#%010d%s", ref.At.UTC().Format(webhookTime), ref.Subject, typ, ref.Sequence, suffix)
 }
 
 func (s *Webhooks) putEvent(ev webhook.Event, ref webhook.Ref, ttl time.Duration) {

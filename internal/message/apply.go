@@ -10,7 +10,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -101,6 +103,16 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 			states[n] = st
 		}
 	}
+	// Every event gets its tag now that the number's current tag is
+	// known: a raw status no table maps is InTransit_Unknown once the
+	// parcel has moved, InfoReceived before.
+	unmapped := map[string][]tracking.Event{}
+	for _, n := range order {
+		if len(events[n]) > 0 {
+			_, c, _ := tracking.Identify(n)
+			unmapped[n] = tracking.Classify(c, states[n].Tag, events[n])
+		}
+	}
 	var candidates []string
 	ownedEvents := map[string][]tracking.Event{}
 	for _, n := range order {
@@ -157,6 +169,9 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 		}
 	}
 	if err := s.Tracking.PutEvents(ctx, claimedEvents); err != nil {
+		return err
+	}
+	if err := s.countUnmapped(ctx, clientID, owned, unmapped, now); err != nil {
 		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -266,6 +281,9 @@ func (s Service) notify(ctx context.Context, subscribers map[string][]string, ch
 	if err := s.Tracking.Notify(ctx, subscribers, changes, NotificationTTL); err != nil {
 		return err
 	}
+	if err := s.setTags(ctx, subscribers, changes); err != nil {
+		return err
+	}
 	// Webhooks: the records are written, then queued for delivery. A crash
 	// in between leaves the numbers not marked notified, so the retry
 	// writes and queues them again (at least once, same event ids).
@@ -278,6 +296,40 @@ func (s Service) notify(ctx context.Context, subscribers map[string][]string, ch
 		g.Go(func() error { return s.Webhooks.TrackingUpdated(gctx, a.projects, a.changes) })
 	}
 	return g.Wait()
+}
+
+// setTags shows the numbers' new tags on their associations: for each
+// number whose tag changed, its newest change's tag on every project
+// subscribing it. Updates apply only forward (job.TagUpdate), so a retry
+// or a slower processor's older change leaves the newer tag.
+func (s Service) setTags(ctx context.Context, subscribers map[string][]string, changes []tracking.Change) error {
+	if s.Associations == nil {
+		return nil
+	}
+	newest := map[string]tracking.Change{}
+	var order []string
+	for _, c := range changes {
+		if c.Event.Tag == c.PreviousTag && c.Sequence > 1 {
+			continue
+		}
+		if _, ok := newest[c.TrackingNumber]; !ok {
+			order = append(order, c.TrackingNumber)
+		}
+		if c.Sequence > newest[c.TrackingNumber].Sequence {
+			newest[c.TrackingNumber] = c
+		}
+	}
+	var updates []job.TagUpdate
+	for _, n := range order {
+		c := newest[n]
+		for _, p := range subscribers[n] {
+			updates = append(updates, job.TagUpdate{ProjectID: p, TrackingNumber: n, Tag: string(c.Event.Tag), Sequence: c.Sequence})
+		}
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	return s.Associations.SetTags(ctx, updates)
 }
 
 // announceTasks is how many delivery tasks one announcement queues: one
@@ -316,6 +368,15 @@ func parseEvent(m request.Message) (tracking.Event, error) {
 	}
 	at, _ := tracking.ParseDatetime(p.Datetime)
 	ev := tracking.Event{Status: p.Status, Datetime: p.Datetime, At: at}
+	if p.Tag != nil {
+		ev.Tag = tag.Tag(*p.Tag)
+	}
+	if p.Subtag != nil {
+		ev.Subtag = tag.Subtag(*p.Subtag)
+		if ev.Tag == "" {
+			ev.Tag = ev.Subtag.Tag()
+		}
+	}
 	if p.OriginStatus != nil {
 		ev.OriginStatus = *p.OriginStatus
 	}

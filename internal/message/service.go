@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
@@ -26,6 +27,18 @@ type Service struct {
 	// Webhooks, when set, queues the events of notified changes for
 	// delivery to the projects' webhook endpoints.
 	Webhooks Announcer
+
+	// Unmapped, when set, tallies the raw statuses no mapping table knows.
+	Unmapped UnmappedStore
+
+	// Associations, when set, shows each number's current tag on its
+	// associations, so a project's numbers can be listed by tag.
+	Associations TagSetter
+}
+
+// TagSetter sets the current tag of numbers on their associations.
+type TagSetter interface {
+	SetTags(ctx context.Context, updates []job.TagUpdate) error
 }
 
 // Announcer queues status changes' events for webhook delivery.

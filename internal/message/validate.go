@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -18,6 +19,10 @@ type eventPayload struct {
 	OriginStatus   *string `json:"originStatus"`
 	Agency         *string `json:"agency"`
 	Datetime       string  `json:"datetime"`
+	// Tag and Subtag, when the sender gives them, are the status in the
+	// one status language, instead of what the mapping tables would say.
+	Tag    *string `json:"tag,omitempty"`
+	Subtag *string `json:"subtag,omitempty"`
 }
 
 type shipmentPayload struct {
@@ -48,6 +53,28 @@ func decodeStrict(payload []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
+}
+
+// checkTag checks a tag and subtag a sender gave: each from the list
+// (docs/tags.md), and the subtag one of the tag's.
+func checkTag(p *problems, t, sub *string) {
+	var parsed tag.Tag
+	if t != nil {
+		var ok bool
+		if parsed, ok = tag.ParseTag(*t); !ok {
+			p.addf("tag %q is not a tag: use one of %s", clip(*t, maxQuotedLength), tag.List())
+		}
+	}
+	if sub == nil {
+		return
+	}
+	st, ok := tag.ParseSubtag(*sub)
+	switch {
+	case !ok:
+		p.addf("subtag %q is not a subtag: the Subtag schema of /openapi.yaml lists them", clip(*sub, maxQuotedLength))
+	case parsed != "" && st.Tag() != parsed:
+		p.addf("subtag %s belongs to tag %s, not %s", st, st.Tag(), parsed)
+	}
 }
 
 // validate checks one message; no problems means it can be applied.
@@ -95,6 +122,7 @@ func validate(in Incoming) problems {
 		if ev.Agency != nil {
 			checkText(&p, "agency", *ev.Agency, maxAgencyLength, false)
 		}
+		checkTag(&p, ev.Tag, ev.Subtag)
 		checkDatetime(&p, "datetime", ev.Datetime, true)
 	case TypeShipment:
 		var sh shipmentPayload

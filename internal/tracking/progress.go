@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
 // keyTime orders keys by time: fixed width, UTC.
@@ -27,8 +28,12 @@ func EventKey(ev Event) string {
 type State struct {
 	// Owner is the client whose data the number holds: the first to send
 	// data for it. "" until then.
-	Owner     string
-	Status    string // "" until the first event
+	Owner  string
+	Status string // "" until the first event
+	// Tag is the current status's tag ("" until the first event): an
+	// event's status no table maps is classified by whether the parcel
+	// has moved (Classify), and a change says what it moved from.
+	Tag       tag.Tag
 	LatestKey string // EventKey of the current status's event
 	// Sequence counts the number's status changes, from 1.
 	Sequence int
@@ -55,7 +60,8 @@ type Change struct {
 	TrackingNumber string
 	Carrier        carrier.Carrier
 	Sequence       int
-	PreviousStatus string // "" for the first
+	PreviousStatus string  // "" for the first
+	PreviousTag    tag.Tag // "" for the first
 	Event          Event
 	At             time.Time // when the status moved
 }
@@ -98,6 +104,6 @@ func NextMove(number string, c carrier.Carrier, st State, events []Event, now ti
 	if newestKey == "" || newestKey <= st.LatestKey {
 		return Move{}, false
 	}
-	change := Change{TrackingNumber: number, Carrier: c, Sequence: st.Sequence + 1, PreviousStatus: st.Status, Event: newest, At: now.UTC()}
+	change := Change{TrackingNumber: number, Carrier: c, Sequence: st.Sequence + 1, PreviousStatus: st.Status, PreviousTag: st.Tag, Event: newest, At: now.UTC()}
 	return Move{TrackingNumber: number, Carrier: c, From: st, Event: newest, Pending: append(st.Unnotified(), change)}, true
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
 // Errors of the tracking domain.
@@ -31,6 +32,12 @@ type Event struct {
 	Status       string
 	OriginStatus string // "" is null
 	Agency       string // "" is null
+	// Tag and Subtag are the status in the one language of every carrier
+	// (package tag): as the sender gave them, or classified from Status
+	// and OriginStatus (Classify). They are not part of the event's key:
+	// the same event sent again is the same event.
+	Tag    tag.Tag
+	Subtag tag.Subtag
 	// Datetime is the time as injected, offset and all; At orders events.
 	Datetime string
 	At       time.Time
@@ -38,11 +45,14 @@ type Event struct {
 
 // Shipment is what is known of a parcel.
 type Shipment struct {
-	TrackingNumber   string
-	Carrier          carrier.Carrier
-	Type             string
-	Service          string
-	Status           string
+	TrackingNumber string
+	Carrier        carrier.Carrier
+	Type           string
+	Service        string
+	Status         string
+	// Tag and Subtag are the current status's, in the one status language.
+	Tag              tag.Tag
+	Subtag           tag.Subtag
 	CustomAttributes map[string]any
 	CreatedAt        string // as injected; "" is null
 	// FirstKnownAt is when parcelgate first heard of the shipment (UTC,
@@ -108,6 +118,8 @@ func (s Service) Get(ctx context.Context, raw string, limit int) (Resource, erro
 		return Resource{}, err
 	}
 	events = withLatest(events, sh.Latest, limit)
+	Classify(sh.Carrier, "", events) // events stored before statuses had tags
+	sh.Tag, sh.Subtag = currentTag(sh, events)
 	if sh.CreatedAt == "" {
 		sh.CreatedAt = sh.FirstKnownAt
 	}

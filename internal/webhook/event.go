@@ -43,7 +43,7 @@ const refTime = "20060102T150405.000000000Z"
 var errBadEventID = errors.New("not an event id of this service")
 
 // refKinds is the letter an event id gives each type.
-var refKinds = map[string]string{TrackingUpdated: "t", JobCompleted: "j", TrackingNumberExpiring: "x", WebhookDisabled: "d"}
+var refKinds = map[string]string{TrackingUpdated: "t", TrackingException: "e", JobCompleted: "j", TrackingNumberExpiring: "x", WebhookDisabled: "d"}
 
 // ID returns the event id for r.
 func (r Ref) ID() string {
@@ -97,6 +97,8 @@ type trackingEventData struct {
 	OriginStatus *string `json:"origin_status"`
 	Agency       *string `json:"agency"`
 	Datetime     string  `json:"datetime"`
+	Tag          string  `json:"tag"`
+	Subtag       string  `json:"subtag"`
 }
 
 type trackingData struct {
@@ -105,6 +107,9 @@ type trackingData struct {
 	Carrier        string            `json:"carrier"`
 	Status         string            `json:"status"`
 	PreviousStatus *string           `json:"previousStatus"`
+	Tag            string            `json:"tag"`
+	Subtag         string            `json:"subtag"`
+	PreviousTag    *string           `json:"previousTag"`
 	Sequence       int               `json:"sequence"`
 	Event          trackingEventData `json:"event"`
 }
@@ -119,13 +124,35 @@ func optional(s string) *string {
 // TrackingEvent is the tracking.updated event of a status change, told to
 // projectID.
 func TrackingEvent(projectID string, c tracking.Change) Event {
-	ref := Ref{Type: TrackingUpdated, Subject: c.TrackingNumber, At: c.At, Sequence: c.Sequence}
+	return changeEvent(TrackingUpdated, projectID, c)
+}
+
+// ExceptionEvent is the tracking.exception event of a change that takes a
+// parcel into Exception or AttemptFail (tracking.Change.EntersAttention):
+// the same data as its tracking.updated event, for receivers that only
+// want what needs attention.
+func ExceptionEvent(projectID string, c tracking.Change) Event {
+	return changeEvent(TrackingException, projectID, c)
+}
+
+// ChangeEvents are the events a status change makes for a project.
+func ChangeEvents(projectID string, c tracking.Change) []Event {
+	if c.EntersAttention() {
+		return []Event{TrackingEvent(projectID, c), ExceptionEvent(projectID, c)}
+	}
+	return []Event{TrackingEvent(projectID, c)}
+}
+
+func changeEvent(typ, projectID string, c tracking.Change) Event {
+	ref := Ref{Type: typ, Subject: c.TrackingNumber, At: c.At, Sequence: c.Sequence}
 	data, _ := json.Marshal(trackingData{
 		ProjectID: projectID, TrackingNumber: c.TrackingNumber, Carrier: string(c.Carrier), Status: c.Event.Status,
-		PreviousStatus: optional(c.PreviousStatus), Sequence: c.Sequence,
-		Event: trackingEventData{Status: c.Event.Status, OriginStatus: optional(c.Event.OriginStatus), Agency: optional(c.Event.Agency), Datetime: c.Event.Datetime},
+		PreviousStatus: optional(c.PreviousStatus), Tag: string(c.Event.Tag), Subtag: string(c.Event.Subtag),
+		PreviousTag: optional(string(c.PreviousTag)), Sequence: c.Sequence,
+		Event: trackingEventData{Status: c.Event.Status, OriginStatus: optional(c.Event.OriginStatus), Agency: optional(c.Event.Agency), Datetime: c.Event.Datetime,
+			Tag: string(c.Event.Tag), Subtag: string(c.Event.Subtag)},
 	})
-	return Event{ID: ref.ID(), Type: TrackingUpdated, ProjectID: projectID, CreatedAt: c.At.UTC(), Data: data}
+	return Event{ID: ref.ID(), Type: typ, ProjectID: projectID, CreatedAt: c.At.UTC(), Data: data}
 }
 
 type jobCounts struct {

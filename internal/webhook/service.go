@@ -227,7 +227,8 @@ func (s Service) Feed(ctx context.Context, c project.Caller, projectID string, r
 	return page.Page[Event]{Items: events, NextCursor: next}, nil
 }
 
-// TrackingUpdated queues the tracking.updated events of changes for
+// TrackingUpdated queues the events of changes (tracking.updated, and
+// tracking.exception for those entering Exception or AttemptFail) for
 // delivery to the projects subscribing the number. The notification
 // records are written first: a crash before this leaves the changes
 // unnotified, and the retry that writes them again queues them again.
@@ -235,7 +236,9 @@ func (s Service) TrackingUpdated(ctx context.Context, projectIDs []string, chang
 	tasks := make([]Task, 0, len(projectIDs)*len(changes))
 	for _, p := range projectIDs {
 		for _, c := range changes {
-			tasks = append(tasks, Task{Kind: KindEvent, ProjectID: p, EventID: TrackingEvent(p, c).ID})
+			for _, ev := range ChangeEvents(p, c) {
+				tasks = append(tasks, Task{Kind: KindEvent, ProjectID: p, EventID: ev.ID})
+			}
 		}
 	}
 	return s.Queue.Send(ctx, tasks, 0)

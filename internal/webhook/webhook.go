@@ -16,7 +16,9 @@ import (
 
 // Event types.
 const (
-	TrackingUpdated        = "tracking.updated"
+	TrackingUpdated = "tracking.updated"
+	// TrackingException: a parcel entered Exception or AttemptFail.
+	TrackingException      = "tracking.exception"
 	JobCompleted           = "job.completed"
 	TrackingNumberExpiring = "tracking_number.expiring"
 	// WebhookDisabled: the sender disabled one of the project's endpoints
@@ -26,7 +28,7 @@ const (
 )
 
 // Types are the event types an endpoint may subscribe to.
-var Types = []string{TrackingUpdated, JobCompleted, TrackingNumberExpiring, WebhookDisabled}
+var Types = []string{TrackingUpdated, TrackingException, JobCompleted, TrackingNumberExpiring, WebhookDisabled}
 
 // Limits of registration.
 const (

@@ -353,7 +353,7 @@ func associatedAcrossPages(t *testing.T, s job.Store) {
 		if pages == 10 {
 			t.Fatalf("paging does not end: %v", got)
 		}
-		p, err := s.Associated(ctx, project, base.Add(time.Hour), req)
+		p, err := s.Associated(ctx, project, base.Add(time.Hour), "", req)
 		if err != nil {
 			t.Fatalf("Associated: %v", err)
 		}

@@ -1,0 +1,78 @@
+package dynamo
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/message"
+)
+
+var _ message.UnmappedStore = (*Store)(nil)
+
+// unmappedTTL: a status not seen again for this long leaves the tally.
+const unmappedTTL = 90 * 24 * 60 * 60
+
+type unmappedItem struct {
+	Carrier      string `dynamodbav:"carrier"`
+	Status       string `dynamodbav:"status"`
+	OriginStatus string `dynamodbav:"originStatus"`
+	Count        int    `dynamodbav:"seen"`
+	Example      string `dynamodbav:"example"`
+	LastSeen     string `dynamodbav:"lastSeenAt"`
+}
+
+// CountUnmapped implements message.UnmappedStore: one ADD per status.
+func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []message.Unmapped) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(batchConcurrency)
+	for _, u := range seen {
+		g.Go(func() error {
+			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: &s.Table,
+				Key:       item{attrPK: str(unmappedPK(clientID)), attrSK: str(unmappedSK(string(u.Carrier), u.Status, u.OriginStatus))},
+				UpdateExpression: aws.String("ADD seen :n SET carrier = :c, #s = :s, originStatus = :o, example = :e, lastSeenAt = :at, expiresAt = :exp"),
+				ExpressionAttributeNames: map[string]string{"#s": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":n": &types.AttributeValueMemberN{Value: strconv.Itoa(u.Count)},
+					":c": str(string(u.Carrier)), ":s": str(u.Status), ":o": str(u.OriginStatus), ":e": str(u.Example),
+					":at":  str(formatTime(u.LastSeen)),
+					":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(u.LastSeen.Unix()+unmappedTTL, 10)},
+				},
+			})
+			return err
+		})
+	}
+	return g.Wait()
+}
+
+// UnmappedStatuses implements message.UnmappedStore: one Query of the
+// client's partition (its first 1,000 statuses), sorted by count.
+func (s *Store) UnmappedStatuses(ctx context.Context, clientID string, limit int) ([]message.Unmapped, error) {
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(unmappedPK(clientID))},
+		Limit:                     aws.Int32(1000),
+	})
+	if err != nil {
+		return nil, err
+	}
+	list := make([]message.Unmapped, 0, len(out.Items))
+	for _, raw := range out.Items {
+		var it unmappedItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, err
+		}
+		list = append(list, message.Unmapped{Carrier: carrier.Carrier(it.Carrier), Status: it.Status, OriginStatus: it.OriginStatus,
+			Count: it.Count, Example: it.Example, LastSeen: parseTime(it.LastSeen)})
+	}
+	message.SortUnmapped(list)
+	return list[:min(limit, len(list))], nil
+}
