@@ -22,7 +22,7 @@ const unmappedTTL = 90 * 24 * 60 * 60
 type unmappedItem struct {
 	Carrier      string `dynamodbav:"carrier"`
 	Status       string `dynamodbav:"status"`
-	OriginStatus string `dynamodbav:"originStatus"`
+	OriginStatus string `dynamodbav:"originStatus,omitempty"`
 	Count        int    `dynamodbav:"seen"`
 	Example      string `dynamodbav:"example"`
 	LastSeen     string `dynamodbav:"lastSeenAt"`
@@ -34,17 +34,23 @@ func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []messa
 	g.SetLimit(batchConcurrency)
 	for _, u := range seen {
 		g.Go(func() error {
+			update := "ADD seen :n SET carrier = :c, #s = :s, example = :e, lastSeenAt = :at, expiresAt = :exp"
+			values := map[string]types.AttributeValue{
+				":n": &types.AttributeValueMemberN{Value: strconv.Itoa(u.Count)},
+				":c": str(string(u.Carrier)), ":s": str(u.Status), ":e": str(u.Example),
+				":at":  str(formatTime(u.LastSeen)),
+				":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(u.LastSeen.Unix()+unmappedTTL, 10)},
+			}
+			if u.OriginStatus != "" { // part of the key: the same on every write
+				update += ", originStatus = :o"
+				values[":o"] = str(u.OriginStatus)
+			}
 			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: &s.Table,
-				Key:       item{attrPK: str(unmappedPK(clientID)), attrSK: str(unmappedSK(string(u.Carrier), u.Status, u.OriginStatus))},
-				UpdateExpression: aws.String("ADD seen :n SET carrier = :c, #s = :s, originStatus = :o, example = :e, lastSeenAt = :at, expiresAt = :exp"),
-				ExpressionAttributeNames: map[string]string{"#s": "status"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":n": &types.AttributeValueMemberN{Value: strconv.Itoa(u.Count)},
-					":c": str(string(u.Carrier)), ":s": str(u.Status), ":o": str(u.OriginStatus), ":e": str(u.Example),
-					":at":  str(formatTime(u.LastSeen)),
-					":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(u.LastSeen.Unix()+unmappedTTL, 10)},
-				},
+				TableName:                 &s.Table,
+				Key:                       item{attrPK: str(unmappedPK(clientID)), attrSK: str(unmappedSK(string(u.Carrier), u.Status, u.OriginStatus))},
+				UpdateExpression:          &update,
+				ExpressionAttributeNames:  map[string]string{"#s": "status"},
+				ExpressionAttributeValues: values,
 			})
 			return err
 		})

@@ -274,6 +274,21 @@ func (s *Jobs) project(id string) map[string]job.Association {
 	return s.associations[id]
 }
 
+// AllAssociations lists every stored association, expired ones too: what
+// Tracking.Associations and Expiries.Associations read, so the three
+// stores work over the same data.
+func (s *Jobs) AllAssociations() []job.Association {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []job.Association
+	for _, project := range s.associations {
+		for _, a := range project {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // SetTags implements job.Store.
 func (s *Jobs) SetTags(_ context.Context, updates []job.TagUpdate) error {
 	s.mu.Lock()

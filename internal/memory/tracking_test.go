@@ -9,6 +9,6 @@ import (
 func TestTrackingContract(t *testing.T) {
 	trackingtest.Run(t, func(*testing.T) trackingtest.Fixture {
 		as, feed := &fixtureAssociations{}, &Webhooks{}
-		return trackingtest.Fixture{Store: &Tracking{Associations: as.all, Feed: feed}, Associations: as, Feed: feed}
+		return trackingtest.Fixture{Store: &Tracking{Associations: as.all, Feed: feed}, Associations: as, Feed: feed, Unmapped: &Unmapped{}}
 	})
 }

@@ -35,6 +35,12 @@ func TestValidate(t *testing.T) {
 		{"tab in agency", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"x","agency":"a\tb","datetime":"2015-09-17T10:28:00Z"}`)}, ""},
 		{"control character in reference", Incoming{MessageType: TypeShipment, ExternalReference: "a\nb", Payload: []byte(`{}`)}, "externalReference holds"},
 		{"unreadable", Incoming{Problems: []string{"the message is null"}}, "the message is null"},
+		{"tagged event", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"held","tag":"Exception","subtag":"Exception_Customs","datetime":"2015-09-17T10:28:00Z"}`)}, ""},
+		{"subtag alone", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"held","subtag":"Exception_Customs","datetime":"2015-09-17T10:28:00Z"}`)}, ""},
+		{"unknown tag", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"x","tag":"exception","datetime":"2015-09-17T10:28:00Z"}`)}, `tag "exception" is not a tag: use one of Pending, InfoReceived`},
+		{"unknown subtag", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"x","subtag":"Exception_Alien","datetime":"2015-09-17T10:28:00Z"}`)}, `subtag "Exception_Alien" is not a subtag`},
+		{"subtag of another tag", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"x","tag":"Delivered","subtag":"Exception_Lost","datetime":"2015-09-17T10:28:00Z"}`)}, "subtag Exception_Lost belongs to tag Exception, not Delivered"},
+		{"null tag", Incoming{MessageType: TypeTrackingEvent, Payload: []byte(`{"trackingNumber":"` + n + `","status":"x","tag":null,"datetime":"2015-09-17T10:28:00Z"}`)}, ""},
 	}
 	for _, c := range cases {
 		p := validate(c.in)

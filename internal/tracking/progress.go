@@ -3,6 +3,7 @@ package tracking
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +95,12 @@ func (m Move) Change() Change { return m.Pending[len(m.Pending)-1] }
 // NextMove returns the move that makes the newest of events the number's
 // current status, if it is newer than the current one: a status only
 // moves forward in time, whatever order events arrive in.
+//
+// Events without a tag get one (Classify) on a copy: a status always
+// moves with its tag.
 func NextMove(number string, c carrier.Carrier, st State, events []Event, now time.Time) (Move, bool) {
+	events = slices.Clone(events)
+	Classify(c, st.Tag, events)
 	newestKey, newest := "", Event{}
 	for _, ev := range events {
 		if k := EventKey(ev); k > newestKey {

@@ -6,6 +6,7 @@ package jobtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
 // Run runs the contract against the store newStore returns. The suite
@@ -35,6 +37,8 @@ func Run(t *testing.T, newStore func(t *testing.T) job.Store) {
 		{"AddAssociationsKeepsALiveAssociation", addKeepsLive},
 		{"ApplyRenewsForwardAndSparesLaterAdditions", applyRenewsAndRemoves},
 		{"AssociatedListsUnexpiredAssociationsAcrossPages", associatedAcrossPages},
+		{"SetTagsAppliesOnlyForwardToExistingAssociations", setTagsForwardOnly},
+		{"AssociatedByTagListsOnlyThatTagAcrossPages", associatedByTag},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, s) })
 	}
@@ -263,7 +267,8 @@ func claimRequeueOnce(t *testing.T, s job.Store) {
 }
 
 func association(project, number, jobID string, at time.Time) job.Association {
-	return job.Association{ProjectID: project, TrackingNumber: number, Carrier: "ups", AddedAt: at, ExpiresAt: at.Add(job.AssociationTTL), JobID: jobID, AddedBy: jobID}
+	return job.Association{ProjectID: project, TrackingNumber: number, Carrier: "ups", AddedAt: at, ExpiresAt: at.Add(job.AssociationTTL), JobID: jobID, AddedBy: jobID,
+		Tag: string(tag.Pending)}
 }
 
 func sameAssociation(t *testing.T, what string, got, want job.Association) {
@@ -368,5 +373,115 @@ func associatedAcrossPages(t *testing.T, s job.Store) {
 	slices.Sort(got)
 	if !slices.Equal(got, numbers) {
 		t.Errorf("associated %v, want %v", got, numbers)
+	}
+}
+
+func setTagsForwardOnly(t *testing.T, s job.Store) {
+	ctx := context.Background()
+	const project = "project-tags"
+	a, b := association(project, "1Z999AA10000000021", "job-1", base), association(project, "1Z999AA10000000022", "job-1", base)
+	if _, err := s.AddAssociations(ctx, []job.Association{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	updates := []job.TagUpdate{
+		{ProjectID: project, TrackingNumber: a.TrackingNumber, Tag: string(tag.Exception), Sequence: 3},
+		{ProjectID: project, TrackingNumber: b.TrackingNumber, Tag: string(tag.InTransit), Sequence: 1},
+		{ProjectID: project, TrackingNumber: "1Z999AA10000000023", Tag: string(tag.InTransit), Sequence: 1}, // no association
+	}
+	for range 2 { // applied again: no change
+		if err := s.SetTags(ctx, updates); err != nil {
+			t.Fatalf("SetTags: %v", err)
+		}
+	}
+	// An older change arriving late changes nothing.
+	if err := s.SetTags(ctx, []job.TagUpdate{{ProjectID: project, TrackingNumber: a.TrackingNumber, Tag: string(tag.InTransit), Sequence: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Associations(ctx, project, []string{a.TrackingNumber, b.TrackingNumber, "1Z999AA10000000023"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("associations %+v: an update created one", got)
+	}
+	if x := got[a.TrackingNumber]; x.Tag != string(tag.Exception) || x.TagSequence != 3 {
+		t.Errorf("a: tag %q sequence %d, want Exception 3 (the older update must not apply)", x.Tag, x.TagSequence)
+	}
+	if x := got[b.TrackingNumber]; x.Tag != string(tag.InTransit) || x.TagSequence != 1 {
+		t.Errorf("b: tag %q sequence %d, want InTransit 1", x.Tag, x.TagSequence)
+	}
+	// A renewal keeps the tag.
+	renewal := association(project, a.TrackingNumber, "job-2", base.Add(time.Hour))
+	if err := s.Apply(ctx, project, []job.Association{renewal}, nil, base.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Associations(ctx, project, []string{a.TrackingNumber}); err != nil || got[a.TrackingNumber].Tag != string(tag.Exception) {
+		t.Errorf("after a renewal: %+v, %v; want the tag kept", got[a.TrackingNumber], err)
+	}
+}
+
+func associatedByTag(t *testing.T, s job.Store) {
+	ctx := context.Background()
+	const project = "project-by-tag"
+	var as []job.Association
+	var exceptions []string
+	for i := range 40 {
+		a := association(project, fmt.Sprintf("1Z999AA1%010d", 100+i), "job-1", base)
+		if i%3 == 0 {
+			a.Tag, a.TagSequence = string(tag.Exception), 1
+			exceptions = append(exceptions, a.TrackingNumber)
+		}
+		as = append(as, a)
+	}
+	expired := association(project, "1Z999AA10000009999", "job-0", base.Add(-job.AssociationTTL))
+	expired.Tag = string(tag.Exception)
+	as = append(as, expired)
+	if _, err := s.AddAssociations(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	// One number moves into Exception later, one out of it.
+	moved := as[1].TrackingNumber
+	if err := s.SetTags(ctx, []job.TagUpdate{
+		{ProjectID: project, TrackingNumber: moved, Tag: string(tag.Exception), Sequence: 2},
+		{ProjectID: project, TrackingNumber: exceptions[0], Tag: string(tag.InTransit), Sequence: 2},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string{moved}, exceptions[1:]...)
+	slices.Sort(want)
+	list := func(tagged string, limit int) []string {
+		t.Helper()
+		var got []string
+		req := page.Request{Limit: limit}
+		for pages := 0; ; pages++ {
+			if pages == 50 {
+				t.Fatalf("paging does not end: %v", got)
+			}
+			p, err := s.Associated(ctx, project, base.Add(time.Hour), tagged, req)
+			if err != nil {
+				t.Fatalf("Associated(%s): %v", tagged, err)
+			}
+			for _, a := range p.Items {
+				if a.Tag != tagged {
+					t.Errorf("listed under %s: %+v", tagged, a)
+				}
+				got = append(got, a.TrackingNumber)
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			req.Cursor = p.NextCursor
+		}
+		slices.Sort(got)
+		return got
+	}
+	if got := list(string(tag.Exception), 4); !slices.Equal(got, want) {
+		t.Errorf("Exception: %v\nwant %v", got, want)
+	}
+	if got := list(string(tag.Pending), 100); len(got) != 40-len(want)-1 {
+		t.Errorf("Pending: %d numbers, want %d", len(got), 40-len(want)-1)
+	}
+	if got := list(string(tag.Delivered), 10); len(got) != 0 {
+		t.Errorf("Delivered: %v, want none", got)
 	}
 }

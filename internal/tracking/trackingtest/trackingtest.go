@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/storetest"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
@@ -26,6 +28,7 @@ import (
 type Store interface {
 	tracking.Store
 	message.Tracking
+	job.Tags
 }
 
 // Associations writes the associations Subscribers reads: the job
@@ -45,6 +48,8 @@ type Fixture struct {
 	Store        Store
 	Associations Associations
 	Feed         Feed
+	// Unmapped tallies the statuses no mapping table knows.
+	Unmapped message.UnmappedStore
 }
 
 // Run runs the contract against the fixtures newFixture returns. A
@@ -69,6 +74,9 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"SetServiceKeepsTheNewestChange", setServiceKeepsTheNewestChange},
 		{"SubscribersAreTheLiveAssociations", subscribersAreTheLiveAssociations},
 		{"NotifyRecordsOneEventPerProjectAndChange", notifyRecordsOneEventPerProjectAndChange},
+		{"AChangeIntoExceptionIsAlsoATrackingExceptionEvent", aChangeIntoExceptionIsAlsoATrackingExceptionEvent},
+		{"CurrentTagsAreThoseOfTheStatus", currentTagsAreThoseOfTheStatus},
+		{"UnmappedStatusesAreTalliedPerClient", unmappedStatusesAreTalliedPerClient},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newFixture(t)) })
 	}
@@ -79,7 +87,9 @@ func event(status, datetime string) tracking.Event {
 	if err != nil {
 		panic(err)
 	}
-	return tracking.Event{Status: status, Agency: "Depot 4", Datetime: datetime, At: at}
+	evs := []tracking.Event{{Status: status, Agency: "Depot 4", Datetime: datetime, At: at}}
+	tracking.Classify(carrier.InPost, "", evs) // as message processing does: every stored event has its tag
+	return evs[0]
 }
 
 func states(t *testing.T, s Store, numbers ...string) map[string]tracking.State {
@@ -195,6 +205,7 @@ func putShipmentSetsTheDataAndKeepsTheRest(t *testing.T, f Fixture) {
 	want := put
 	want.FirstKnownAt = known.Format(tracking.FirstKnownLayout) // the first stays
 	want.Status, want.UpdatedAt, want.Latest = "DELIVERED", ev.Datetime, ev
+	want.Tag, want.Subtag = ev.Tag, ev.Subtag
 	if got := shipment(t, f.Store, n); !reflect.DeepEqual(got, want) {
 		t.Errorf("shipment\n got %+v\nwant %+v", got, want)
 	}
@@ -276,7 +287,7 @@ func advanceMovesOnlyFromThePlannedState(t *testing.T, f Fixture) {
 		t.Fatalf("first move: %v, %v", conflicts, err)
 	}
 	st1 := states(t, f.Store, n)[n]
-	want := tracking.State{Owner: "client-a", Status: "IN_TRANSIT", LatestKey: tracking.EventKey(ev1), Sequence: 1, Pending: move1.Pending}
+	want := tracking.State{Owner: "client-a", Status: "IN_TRANSIT", Tag: ev1.Tag, LatestKey: tracking.EventKey(ev1), Sequence: 1, Pending: move1.Pending}
 	sameState(t, "after the first move", st1, want)
 	if sh := shipment(t, f.Store, n); sh.Status != "IN_TRANSIT" || sh.UpdatedAt != ev1.Datetime {
 		t.Errorf("shipment after a move: status %q, updated %q", sh.Status, sh.UpdatedAt)
@@ -302,7 +313,7 @@ func advanceMovesOnlyFromThePlannedState(t *testing.T, f Fixture) {
 		t.Fatalf("second move: %v, %v", conflicts, err)
 	}
 	sameState(t, "after the second move", states(t, f.Store, n)[n], tracking.State{
-		Owner: "client-a", Status: "DELIVERED", LatestKey: tracking.EventKey(ev2), Sequence: 2, Pending: move2.Pending,
+		Owner: "client-a", Status: "DELIVERED", Tag: ev2.Tag, LatestKey: tracking.EventKey(ev2), Sequence: 2, Pending: move2.Pending,
 	})
 }
 
@@ -628,5 +639,121 @@ func concurrentClaimingMovesHaveOneOwner(t *testing.T, f Fixture) {
 	}
 	if winners != 1 || st.Sequence != 1 {
 		t.Errorf("%d of 10 concurrent claiming moves applied (sequence %d), want 1", winners, st.Sequence)
+	}
+}
+
+func aChangeIntoExceptionIsAlsoATrackingExceptionEvent(t *testing.T, f Fixture) {
+	ctx := context.Background()
+	n := storetest.InPostNumber()
+	p := storetest.ID("p-")
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	moving := event("sent_from_sorting_center", "2026-11-29T10:00:00Z")
+	held := event("held by customs", "2026-11-29T12:00:00Z")
+	held.Tag, held.Subtag = tag.Exception, "Exception_Customs" // as a sender may tag it
+	back := event("adopted_at_target_branch", "2026-11-30T08:00:00Z")
+	changes := []tracking.Change{
+		{TrackingNumber: n, Carrier: carrier.InPost, Sequence: 1, Event: moving, At: at},
+		{TrackingNumber: n, Carrier: carrier.InPost, Sequence: 2, PreviousStatus: moving.Status, PreviousTag: moving.Tag, Event: held, At: at.Add(time.Minute)},
+		{TrackingNumber: n, Carrier: carrier.InPost, Sequence: 3, PreviousStatus: held.Status, PreviousTag: held.Tag, Event: back, At: at.Add(2 * time.Minute)},
+	}
+	for range 2 { // recorded again
+		if err := f.Store.Notify(ctx, map[string][]string{n: {p}}, changes, message.NotificationTTL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []webhook.Event{webhook.TrackingEvent(p, changes[0]), webhook.TrackingEvent(p, changes[1]), webhook.ExceptionEvent(p, changes[1]), webhook.TrackingEvent(p, changes[2])}
+	got, err := f.Feed.FeedEvents(ctx, p, webhook.Ref{}, at.Add(-time.Minute), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d (updated, updated, exception, updated): %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if got[i].ID != w.ID || got[i].Type != w.Type || string(got[i].Data) != string(w.Data) {
+			t.Errorf("event %d\n got %s %s %s\nwant %s %s %s", i, got[i].ID, got[i].Type, got[i].Data, w.ID, w.Type, w.Data)
+		}
+	}
+	if !strings.Contains(string(want[2].Data), `"tag":"Exception","subtag":"Exception_Customs","previousTag":"InTransit"`) {
+		t.Errorf("exception data %s: want the tag, subtag and previous tag", want[2].Data)
+	}
+	// A cursor between a change's two events loses neither.
+	ref, err := webhook.ParseEventID(want[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.Feed.FeedEvents(ctx, p, ref, time.Time{}, 1)
+	if err != nil || len(after) != 1 || after[0].ID != want[2].ID {
+		t.Errorf("after the updated event: %+v, %v; want the exception event", after, err)
+	}
+}
+
+func currentTagsAreThoseOfTheStatus(t *testing.T, f Fixture) {
+	ctx := context.Background()
+	n, quiet := storetest.InPostNumber(), storetest.InPostNumber()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	claim(t, f.Store, "client-a", n, now)
+	claim(t, f.Store, "client-a", quiet, now)
+	st := states(t, f.Store, n)[n]
+	for i, ev := range []tracking.Event{event("out_for_delivery", "2026-11-29T10:00:00Z"), event("delivered", "2026-11-29T15:00:00Z")} {
+		move, _ := tracking.NextMove(n, carrier.InPost, st, []tracking.Event{ev}, now.Add(time.Duration(i)*time.Minute))
+		if conflicts, err := f.Store.Advance(ctx, []tracking.Move{move}); err != nil || len(conflicts) > 0 {
+			t.Fatalf("move %d: %v, %v", i, conflicts, err)
+		}
+		st = states(t, f.Store, n)[n]
+	}
+	if st.Tag != tag.Delivered {
+		t.Errorf("state tag %q, want Delivered", st.Tag)
+	}
+	got, err := f.Store.CurrentTags(ctx, []string{n, quiet, storetest.InPostNumber()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]job.TagUpdate{n: {TrackingNumber: n, Tag: string(tag.Delivered), Sequence: 2}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("CurrentTags %+v, want %+v (numbers without a status absent)", got, want)
+	}
+	if sh := shipment(t, f.Store, n); sh.Tag != tag.Delivered || sh.Subtag != "Delivered_Other" || sh.Latest.Tag != tag.Delivered {
+		t.Errorf("shipment tag %q/%q latest %q, want Delivered", sh.Tag, sh.Subtag, sh.Latest.Tag)
+	}
+}
+
+func unmappedStatusesAreTalliedPerClient(t *testing.T, f Fixture) {
+	ctx := context.Background()
+	a, b := storetest.ID("client-"), storetest.ID("client-")
+	seen := time.Now().UTC().Truncate(time.Millisecond)
+	first := []message.Unmapped{
+		{Carrier: carrier.UPS, Status: "Weird scan", OriginStatus: "ZZ", Count: 2, Example: "1Z999AA10123456784", LastSeen: seen},
+		{Carrier: carrier.InPost, Status: "kaput", Count: 1, Example: "612345678901234567890123", LastSeen: seen},
+	}
+	if err := f.Unmapped.CountUnmapped(ctx, a, first); err != nil {
+		t.Fatal(err)
+	}
+	later := seen.Add(time.Hour)
+	if err := f.Unmapped.CountUnmapped(ctx, a, []message.Unmapped{{Carrier: carrier.InPost, Status: "kaput", Count: 3, Example: "699999999999999999999999", LastSeen: later}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Unmapped.UnmappedStatuses(ctx, a, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []message.Unmapped{
+		{Carrier: carrier.InPost, Status: "kaput", Count: 4, Example: "699999999999999999999999", LastSeen: later},
+		first[0],
+	}
+	if len(got) != len(want) {
+		t.Fatalf("tally %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Carrier != want[i].Carrier || got[i].Status != want[i].Status || got[i].OriginStatus != want[i].OriginStatus ||
+			got[i].Count != want[i].Count || got[i].Example != want[i].Example || !got[i].LastSeen.Equal(want[i].LastSeen) {
+			t.Errorf("tally %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if got, err := f.Unmapped.UnmappedStatuses(ctx, a, 1); err != nil || len(got) != 1 {
+		t.Errorf("limit 1: %+v, %v", got, err)
+	}
+	if got, err := f.Unmapped.UnmappedStatuses(ctx, b, 10); err != nil || len(got) != 0 {
+		t.Errorf("another client's tally: %+v, %v; want none", got, err)
 	}
 }
