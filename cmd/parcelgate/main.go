@@ -7,6 +7,8 @@
 //	parcelgate jobs report --project P JOB      a job's per-number report
 //	parcelgate track NUMBER                     a parcel's status and history
 //	parcelgate tracker search [flags]           search your requests
+//	parcelgate carriers list                    the carrier registry (no API needed)
+//	parcelgate carriers detect NUMBER... | -    a number's carriers, best first; - reads stdin
 //
 // Locally, and to administer:
 //

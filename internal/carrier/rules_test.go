@@ -24,8 +24,8 @@ type ruleCase struct {
 func runRule(t *testing.T, c Carrier, cases []ruleCase) {
 	t.Helper()
 	for _, tc := range cases {
-		if got := Valid(c, Normalize(tc.number)); got != tc.valid {
-			t.Errorf("Valid(%s, %q) = %v, want %v (%s)", c, tc.number, got, tc.valid, tc.why)
+		if _, got := Accept(c, Normalize(tc.number)); got != tc.valid {
+			t.Errorf("Accept(%s, %q) = %v, want %v (%s)", c, tc.number, got, tc.valid, tc.why)
 		}
 	}
 }
@@ -70,9 +70,10 @@ func TestFedEx(t *testing.T) {
 		{"1001901781990001000300617767839437", true, "Express 34 [TND]"},
 		{"1002297871540001000300790695517286", true, "Express 34 [TND]"},
 		{"1001901781990001000300617767839438", false, "Express 34, check digit changed [TND]"},
-		{"2001901781990001000300617767839437", false, "34 digits, prefix 200 [MADE]"},
+		{"2001901781990001000300617767839437", true, "34 digits, prefix 200: any first digit but 9 [MADE]"},
+		{"9001901781990001000300617767839437", false, "34 digits, prefix 9 without 96 [MADE]"},
 
-		{"000123450000000027", false, "SSCC-18: generic GS1, not claimed [TND]"},
+		{"000123450000000027", true, "SSCC-18, ranked last when detecting [TND]"},
 		{"1Z999AA10123456784", false, "a UPS number [SAMP]"},
 	})
 }
@@ -93,9 +94,10 @@ func TestUPS(t *testing.T) {
 		{"1Z999AA10123456794", false, "package digit changed [MADE]"},
 		{"1Z999AA1012345678", false, "17 characters [MADE]"},
 		{"1Z999AA101234567840", false, "19 characters [MADE]"},
-		// A stands for 2 in UPS's letter table, so the sum is unchanged and
-		// only the digits-only rule for the package number rejects it.
-		{"1Z999AA101A3456784", false, "letter in package digits [MADE]"},
+		// tracking_number_data's rule allows letters in the package
+		// characters; A stands for 2 in UPS's letter table, so the check
+		// digit still fits.
+		{"1Z999AA101A3456784", true, "letter in package characters [MADE]"},
 		{"1Z999AA1012345678A", false, "letter as check digit [MADE]"},
 	})
 }
@@ -155,9 +157,11 @@ func TestDHLExpress(t *testing.T) {
 		{"3318810011", false, "check digit changed [TND]"},
 		{"4318810025", false, "first digit changed [MADE]"},
 		{"331881002", false, "9 digits [MADE]"},
-		{"73891051146", false, "11-digit Express Air, not supported [TND]"},
+		{"73891051146", true, "11 digits [TND]"},
+		{"73891051147", false, "11 digits, check digit changed [MADE]"},
 		{"331881002A", false, "letter as check digit [MADE]"},
-		{"JJD0099999999", false, "piece ID, not supported [TND, earlier version]"},
+		{"JJD0099999999", true, "piece ID, no check digit [TND]"},
+		{"JJ0099999999", false, "piece ID with one letter after J [MADE]"},
 	})
 }
 
@@ -174,7 +178,7 @@ func TestInPost(t *testing.T) {
 	})
 }
 
-// TestTwentyDigitFormsAreDisjoint backs the claim in validUSPS: a 20-digit
+// TestTwentyDigitFormsAreDisjoint backs the package documentation: a 20-digit
 // number fits at most one of USPS's two readings and FedEx's implied 92, so
 // Detect never has to choose between them.
 func TestTwentyDigitFormsAreDisjoint(t *testing.T) {
@@ -182,7 +186,8 @@ func TestTwentyDigitFormsAreDisjoint(t *testing.T) {
 		usps, fedex := 0, 0
 		for d := byte('0'); d <= '9'; d++ {
 			n := stem + string(d)
-			u, f := Valid(USPS, n), Valid(FedEx, n)
+			_, u := Accept(USPS, n)
+			_, f := Accept(FedEx, n)
 			if u && f {
 				t.Errorf("%s valid for both USPS and FedEx", n)
 			}

@@ -64,6 +64,9 @@ var Routes = []Route{
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true, Handle: (*API).getTracking},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}", Handle: (*API).getServiceHistory},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/flow/{shipment_type}", Public: true, Handle: (*API).getFlow},
+	// The carrier registry and number detection: pure computation, public.
+	{Function: "tracking", Method: "GET", Path: "/v1/carriers", Public: true, Handle: (*API).listCarriers},
+	{Function: "tracking", Method: "GET", Path: "/v1/carriers/detect", Public: true, Handle: (*API).detectCarrier},
 
 	// The public tracking page: the resource above as HTML for recipients.
 	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true, Handle: (*API).trackPage},

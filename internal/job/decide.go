@@ -32,22 +32,34 @@ func classify(items []Item) []Result {
 	return results
 }
 
-// identify returns the number's carrier, or why the number is invalid.
+// identify returns the number's carrier, or why the number is invalid. A
+// named carrier must accept the number by one of its formats; otherwise
+// the first detected candidate is the carrier.
 func identify(number, hint string) (string, string) {
 	if hint != "" {
 		c, ok := carrier.Parse(hint)
 		if !ok {
-			return "", fmt.Sprintf("unknown carrier %q; use fedex, ups, usps, dhl or inpost, or leave carrier out", hint)
+			return "", fmt.Sprintf("unknown carrier %q: GET /v1/carriers lists the carriers and their names, or leave carrier out", hint)
 		}
-		if !carrier.Valid(c, number) {
-			return string(c), fmt.Sprintf("not a valid %s tracking number (format or check digit)", c)
+		if _, ok := carrier.Accept(c, number); !ok {
+			return string(c), fmt.Sprintf("not a valid %s tracking number: it fits none of its formats (%s)", c, formatNames(c))
 		}
 		return string(c), ""
 	}
 	if c, ok := carrier.Detect(number); ok {
 		return string(c), ""
 	}
-	return "", "not a valid tracking number of a supported carrier (fedex, ups, usps, dhl, inpost): check for typos, or name the carrier"
+	return "", "not a valid tracking number of a known carrier (format or check digit): check for typos, or name the carrier"
+}
+
+// formatNames lists carrier c's format names for an error message.
+func formatNames(c carrier.Carrier) string {
+	info, _ := carrier.Lookup(c)
+	names := make([]string, len(info.Formats))
+	for i, f := range info.Formats {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // pending lists the normalised numbers whose outcome is still open.

@@ -15,13 +15,16 @@ var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 func TestClassify(t *testing.T) {
 	items := []Item{
-		{TrackingNumber: "1Z999AA10123456784"},                 // UPS, detected
-		{TrackingNumber: "1z 999 aa1 01 2345 6784"},            // the same, as printed
-		{TrackingNumber: "1Z999AA10123456785"},                 // check digit off
-		{TrackingNumber: "3000000010", Carrier: "DHL-Express"}, // hint, valid
-		{TrackingNumber: "3000000010", Carrier: "fedex"},       // hint the number breaks
-		{TrackingNumber: "3000000011", Carrier: "pigeon"},      // unknown carrier
-		{TrackingNumber: "1Z999AA10123456785"},                 // invalid twice: still invalid
+		{TrackingNumber: "1Z999AA10123456784"},                   // UPS, detected
+		{TrackingNumber: "1z 999 aa1 01 2345 6784"},              // the same, as printed
+		{TrackingNumber: "1Z999AA10123456785"},                   // check digit off
+		{TrackingNumber: "3000000010", Carrier: "DHL-Express"},   // hint, valid
+		{TrackingNumber: "3000000010", Carrier: "fedex"},         // hint the number breaks
+		{TrackingNumber: "3000000011", Carrier: "pigeon"},        // unknown carrier
+		{TrackingNumber: "1Z999AA10123456785"},                   // invalid twice: still invalid
+		{TrackingNumber: "RB123456785GB", Carrier: "Royal Mail"}, // a post, named
+		{TrackingNumber: "ZX4HDA12", Carrier: "gls"},             // a carrier without published formats
+		{TrackingNumber: "RB123456785GB"},                        // S10: its country's post
 	}
 	got := classify(items)
 	want := []struct {
@@ -31,11 +34,14 @@ func TestClassify(t *testing.T) {
 	}{
 		{"", "ups", ""},
 		{Duplicate, "ups", "earlier"},
-		{Invalid, "", "supported carrier"},
+		{Invalid, "", "known carrier"},
 		{"", "dhl", ""},
-		{Invalid, "fedex", "not a valid fedex"},
-		{Invalid, "", "unknown carrier"},
-		{Invalid, "", "supported carrier"},
+		{Invalid, "fedex", "not a valid fedex tracking number: it fits none of its formats (fedex_12, fedex_34,"},
+		{Invalid, "", "GET /v1/carriers"},
+		{Invalid, "", "known carrier"},
+		{"", "royal_mail", ""},
+		{"", "gls", ""},
+		{Duplicate, "royal_mail", "earlier"},
 	}
 	for i, w := range want {
 		r := got[i]
@@ -43,7 +49,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%d %q: %+v, want %+v", i, items[i].TrackingNumber, r, w)
 		}
 	}
-	if p := pending(got); len(p) != 2 || p[0] != "1Z999AA10123456784" || p[1] != "3000000010" {
+	if p := pending(got); len(p) != 4 || p[0] != "1Z999AA10123456784" || p[1] != "3000000010" {
 		t.Errorf("pending %v", p)
 	}
 }
