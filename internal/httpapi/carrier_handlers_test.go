@@ -88,3 +88,17 @@ func TestDetectCarrier(t *testing.T) {
 		t.Errorf("no parameter: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestTheTrackingPageLinksToTheCarriersOwnPage: the registry's page of
+// the carrier, with the number, or no link where the registry has none.
+func TestTheTrackingPageLinksToTheCarriersOwnPage(t *testing.T) {
+	if got := carrierLink(carrier.UPS, "1Z999AA10123456784"); got.Name != "UPS" || !strings.Contains(got.URL, "1Z999AA10123456784") || !strings.HasPrefix(got.URL, "https://") {
+		t.Errorf("UPS link %+v", got)
+	}
+	if got := carrierLink(carrier.Carrier("royal_mail"), "RB123456785GB"); got.Name != "Royal Mail" || !strings.Contains(got.URL, "RB123456785GB") {
+		t.Errorf("Royal Mail link %+v", got)
+	}
+	if got := carrierLink(carrier.Carrier("nobody"), "X"); got.URL != "" {
+		t.Errorf("unknown carrier's link %+v, want none", got)
+	}
+}

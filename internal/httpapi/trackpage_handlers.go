@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
@@ -28,7 +29,7 @@ func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
 		a.writeTrackPageError(w, r, lang, raw, err)
 		return
 	}
-	page, err := lang.Page(res)
+	page, err := lang.Page(res, carrierLink(res.Carrier, res.TrackingNumber))
 	if err != nil {
 		a.writeTrackPageError(w, r, lang, raw, err)
 		return
@@ -36,8 +37,21 @@ func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
 	writeCachedBytes(w, r, page, "text/html; charset=utf-8", res.UpdatedAt)
 }
 
-// writeTrackPageError answers seed 001's 400 and 404 cases, and failures,
-// with friendly pages and the JSON resource's status codes.
+// carrierLink is the link the page gives to the carrier's own tracking
+// page of the number, from the registry; none for a carrier without one
+// (the generic UPU postal operator). The number is normalized (A-Z, 0-9),
+// so it needs no escaping in the URL.
+func carrierLink(c carrier.Carrier, number string) trackpage.CarrierLink {
+	info, ok := carrier.Lookup(c)
+	if !ok || info.TrackingURL(number) == "" {
+		return trackpage.CarrierLink{}
+	}
+	return trackpage.CarrierLink{Name: info.Name, URL: info.TrackingURL(number)}
+}
+
+// writeTrackPageError answers the ShipX-compatible tracking resource's 400
+// and 404 cases, and failures, with friendly pages and the JSON resource's
+// status codes.
 func (a *API) writeTrackPageError(w http.ResponseWriter, r *http.Request, lang trackpage.Lang, raw string, err error) {
 	var page []byte
 	var renderErr error

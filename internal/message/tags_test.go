@@ -70,7 +70,7 @@ func TestStatusesGetTheirTagsAndExceptionsAreAnnounced(t *testing.T) {
 		"label_created=InfoReceived_Other",
 		"paperwork shuffled=InfoReceived_Unknown", // unmapped, not yet moving
 		"picked_up=InTransit_PickedUp",
-		"truck went brrr=InTransit_Unknown", // unmapped, moving
+		"truck went brrr=InTransit_Unknown",    // unmapped, moving
 		"held at the border=Exception_Customs", // as the sender tagged it
 	}
 	if !slices.Equal(got, want) {

@@ -167,12 +167,16 @@ func TestTrackPageInABrowserReadsRightAt1280And320PxInEachLanguage(t *testing.T)
 		inOrder      []string
 	}{
 		{"en", "en-GB,en;q=0.9", 1280, "track-en-1280.png", "Parcel " + seedNumber,
-			[]string{"Current status", "Out for delivery", "Progress", "Confirmed", "Dispatched by sender", "Out for delivery",
+			[]string{"Current status", "Out for delivery", "Carrier: Out for delivery",
+				"Progress", "Registered", "In transit", "Out for delivery", "Delivered",
 				"History", "Out for delivery", "Warszawa", "At the sorting centre", "Collected from sender", "Dispatched by sender", "Confirmed"}},
 		{"pl", "pl-PL,pl;q=0.9", 320, "track-pl-320.png", "Przesyłka " + seedNumber,
-			[]string{"Aktualny status", "Wydana do doręczenia", "Historia", "Wydana do doręczenia", "W sortowni", "Potwierdzona"}},
-		{"de", "de-DE", 320, "", "Sendung " + seedNumber, []string{"Aktueller Status", "In Zustellung", "Verlauf", "Im Sortierzentrum"}},
-		{"fr", "fr", 1280, "", "Colis " + seedNumber, []string{"Statut actuel", "En cours de livraison", "Historique", "Au centre de tri"}},
+			[]string{"Aktualny status", "W doręczeniu", "Przewoźnik: Wydana do doręczenia",
+				"Postęp", "Zarejestrowana", "W drodze", "W doręczeniu", "Historia", "Wydana do doręczenia", "W sortowni", "Potwierdzona"}},
+		{"de", "de-DE", 320, "", "Sendung " + seedNumber,
+			[]string{"Aktueller Status", "In Zustellung", "Fortschritt", "Angekündigt", "Unterwegs", "In Zustellung", "Verlauf", "Im Sortierzentrum"}},
+		{"fr", "fr", 1280, "", "Colis " + seedNumber,
+			[]string{"Statut actuel", "En cours de livraison", "Progression", "Enregistré", "En transit", "En cours de livraison", "Historique", "Au centre de tri"}},
 	} {
 		f := visit(t, ctx, url, tc.accept, tc.width, tc.shot)
 		if f.Lang != tc.lang || f.H1 != tc.h1 {

@@ -1,6 +1,7 @@
-// Package tracking holds a parcel's public tracking resource (seed 001):
-// its shipment data, its status history and its service history, and the
-// rules that keep it public: secure details are never stored in it.
+// Package tracking holds a parcel's public tracking resource
+// (ShipX-compatible tracking): its shipment data, its status history and
+// its service history, and the rules that keep it public: secure details
+// are never stored in it.
 package tracking
 
 import (
@@ -17,9 +18,9 @@ import (
 // Errors of the tracking domain.
 var (
 	// ErrUnknownNumber: no carrier's format matches the number, so the
-	// shipment type cannot be identified (the seed's 400).
+	// shipment type cannot be identified (ShipX's 400).
 	ErrUnknownNumber = errors.New("cannot identify type of shipment")
-	// ErrNotFound: a well-formed number with no data (the seed's 404).
+	// ErrNotFound: a well-formed number with no data (ShipX's 404).
 	ErrNotFound = errors.New("tracking information not found")
 )
 
@@ -164,15 +165,14 @@ func (s Service) ServiceHistory(ctx context.Context, raw string) (Shipment, erro
 	return s.Store.Shipment(ctx, number)
 }
 
-// CarrierName is how the seed's 404 names a carrier's shipments.
+// CarrierName is how the ShipX-compatible 404 names a carrier's
+// shipments: "InPost Locker" as ShipX words it, else the registry's name.
 func CarrierName(c carrier.Carrier) string {
-	switch c {
-	case carrier.InPost:
+	if c == carrier.InPost {
 		return "InPost Locker"
-	case carrier.DHLExpress:
-		return "DHL Express"
-	case carrier.FedEx:
-		return "FedEx"
+	}
+	if info, ok := carrier.Lookup(c); ok {
+		return info.Name
 	}
 	return strings.ToUpper(string(c))
 }

@@ -12,26 +12,40 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 //go:embed page.html
 var pageHTML string
 
-// Step is one status of the progress line.
+// Step is one stage of the progress line.
 type Step struct {
-	Status string
+	Tag tag.Tag
 	// Class is done, current or next.
 	Class string
+}
+
+// CarrierLink is the carrier's own tracking page of the parcel; the zero
+// value shows no link.
+type CarrierLink struct {
+	Name, URL string
 }
 
 type pageData struct {
 	Lang  Lang
 	Title string
 	R     tracking.Resource
-	Steps []Step
-	Text  string
-	Hint  string
+	// Tag and Subtag are the parcel's current ones (see current).
+	Tag    tag.Tag
+	Subtag tag.Subtag
+	Steps  []Step
+	// Notice is the subtag of the problem shown beside the line, "" when
+	// there is none.
+	Notice tag.Subtag
+	Link   CarrierLink
+	Text   string
+	Hint   string
 }
 
 // dateLayouts formats event times the way each language writes them.
@@ -44,9 +58,11 @@ var dateLayouts = map[language.Tag]string{
 
 func newTemplates(l Lang) *template.Template {
 	return template.Must(template.New("").Funcs(template.FuncMap{
-		"t":      l.printer.Sprintf,
-		"status": l.Status,
-		"when":   l.when,
+		"t":       l.printer.Sprintf,
+		"status":  l.Status,
+		"when":    l.when,
+		"tagname": l.tagName,
+		"subtag":  l.subtagText,
 	}).Parse(pageHTML))
 }
 
@@ -62,6 +78,24 @@ func (l Lang) Status(status string) string {
 	return strings.ToUpper(words[:1]) + words[1:]
 }
 
+// tagName names a tag in the language; a tag the messages lack keeps
+// its own name rather than vanish from the page.
+func (l Lang) tagName(t tag.Tag) string {
+	if _, ok := tagNames[t]; ok {
+		return l.printer.Sprintf("tag:" + string(t))
+	}
+	return string(t)
+}
+
+// subtagText is the subtag's sentence in the language, "" for a subtag
+// the messages lack.
+func (l Lang) subtagText(s tag.Subtag) string {
+	if _, ok := subtagTexts[s]; ok {
+		return l.printer.Sprintf("subtag:" + string(s))
+	}
+	return ""
+}
+
 // when shows an event time in the parcel's local time, as injected, with
 // its UTC offset; a time it cannot read is shown as it is.
 func (l Lang) when(datetime string) string {
@@ -72,32 +106,101 @@ func (l Lang) when(datetime string) string {
 	return t.Format(dateLayouts[l.Tag]) + " (UTC" + t.Format("-07:00") + ")"
 }
 
-// Steps is the progress line: the statuses already passed (oldest first,
-// each once), the current one, then what the service expects next.
+// current is the parcel's tag and subtag. A resource read through
+// tracking.Service.Get always has both; one built otherwise may not, and
+// is then Pending, or has its tag's default subtag.
+func current(r tracking.Resource) (tag.Tag, tag.Subtag) {
+	t, s := r.Tag, r.Subtag
+	if t == "" {
+		t = tag.Pending
+	}
+	if s == "" {
+		s = tag.Default(t)
+	}
+	return t, s
+}
+
+// problem reports whether the tag is shown as a notice beside the line
+// rather than as a stage of it: it says what went wrong, not how far the
+// parcel got.
+func problem(t tag.Tag) bool {
+	return t.Attention() || t == tag.Expired
+}
+
+// stage is the index of the tag's stage on the line, -1 for a tag that
+// is not a stage. OutForDelivery and AvailableForPickup share the third
+// place: the last mile ends at the door or at a pickup point.
+func stage(t tag.Tag) int {
+	switch t {
+	case tag.InfoReceived:
+		return 0
+	case tag.InTransit:
+		return 1
+	case tag.OutForDelivery, tag.AvailableForPickup:
+		return 2
+	case tag.Delivered:
+		return 3
+	}
+	return -1
+}
+
+// lastMile is the line's third stage: AvailableForPickup for a parcel
+// that waits, or waited, at a locker or pickup point, unless it is out
+// for delivery now (sent on from there); OutForDelivery otherwise.
+func lastMile(cur tag.Tag, history []tracking.Event) tag.Tag {
+	waited := slices.ContainsFunc(history, func(ev tracking.Event) bool { return ev.Tag == tag.AvailableForPickup })
+	if cur == tag.AvailableForPickup || waited && cur != tag.OutForDelivery {
+		return tag.AvailableForPickup
+	}
+	return tag.OutForDelivery
+}
+
+// Steps is the progress line, the same four stages for every carrier:
+// registered, in transit, out for delivery or waiting for pickup,
+// delivered. Stages before the current tag's are done. A parcel in
+// trouble (see problem) has no current stage: the stages up to the one
+// its newest staged event reached stay done, and a failed delivery
+// attempt proves the parcel went out for delivery even when no event
+// said so. A Pending parcel has nothing done.
 func Steps(r tracking.Resource) []Step {
-	var steps []Step
-	seen := map[string]bool{r.Status: true}
-	for _, ev := range slices.Backward(r.Details) {
-		if !seen[ev.Status] {
-			seen[ev.Status] = true
-			steps = append(steps, Step{Status: ev.Status, Class: "done"})
+	cur, _ := current(r)
+	line := []tag.Tag{tag.InfoReceived, tag.InTransit, lastMile(cur, r.Details), tag.Delivered}
+	at, done := -1, 0 // the current stage's index; how many stages are done
+	switch {
+	case stage(cur) >= 0:
+		at, done = stage(cur), stage(cur)
+	case problem(cur):
+		staged := func(ev tracking.Event) bool { return stage(ev.Tag) >= 0 }
+		if i := slices.IndexFunc(r.Details, staged); i >= 0 {
+			done = stage(r.Details[i].Tag) + 1
+		}
+		if cur == tag.AttemptFail {
+			done = max(done, stage(tag.OutForDelivery)+1)
 		}
 	}
-	if r.Status != "" {
-		steps = append(steps, Step{Status: r.Status, Class: "current"})
-	}
-	for _, s := range r.ExpectedFlow {
-		if !seen[s] {
-			seen[s] = true
-			steps = append(steps, Step{Status: s, Class: "next"})
+	steps := make([]Step, len(line))
+	for i, t := range line {
+		class := "next"
+		switch {
+		case i < done:
+			class = "done"
+		case i == at:
+			class = "current"
 		}
+		steps[i] = Step{Tag: t, Class: class}
 	}
 	return steps
 }
 
-// Page renders the tracking page of a resource.
-func (l Lang) Page(r tracking.Resource) ([]byte, error) {
-	return l.render("page", pageData{Lang: l, Title: l.printer.Sprintf("title", r.TrackingNumber), R: r, Steps: Steps(r)})
+// Page renders the tracking page of a resource, with a link to the
+// carrier's own page when link is set.
+func (l Lang) Page(r tracking.Resource, link CarrierLink) ([]byte, error) {
+	t, s := current(r)
+	d := pageData{Lang: l, Title: l.printer.Sprintf("title", r.TrackingNumber), R: r, Tag: t, Subtag: s, Steps: Steps(r), Link: link}
+	if problem(t) {
+		d.Notice = s
+	}
+	return l.render("page", d)
 }
 
 // NotFound renders the page for a well-formed number with no data.
