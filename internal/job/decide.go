@@ -42,7 +42,7 @@ func identify(number, hint string) (string, string) {
 			return "", fmt.Sprintf("unknown carrier %q: GET /v1/carriers lists the carriers and their names, or leave carrier out", hint)
 		}
 		if _, ok := carrier.Accept(c, number); !ok {
-			return string(c), fmt.Sprintf("not a valid %s tracking number: it fits none of its formats (%s)", c, formatNames(c))
+			return string(c), fmt.Sprintf("not a valid %s tracking number: it fits none of its formats (%s; GET /v1/carriers describes them)", carrierName(c), formatNames(c))
 		}
 		return string(c), ""
 	}
@@ -50,6 +50,14 @@ func identify(number, hint string) (string, string) {
 		return string(c), ""
 	}
 	return "", "not a valid tracking number of a known carrier (format or check digit): check for typos, or name the carrier"
+}
+
+// carrierName is carrier c's display name for an error message.
+func carrierName(c carrier.Carrier) string {
+	if info, ok := carrier.Lookup(c); ok {
+		return info.Name
+	}
+	return string(c)
 }
 
 // formatNames lists carrier c's format names for an error message.

@@ -36,7 +36,7 @@ func TestClassify(t *testing.T) {
 		{Duplicate, "ups", "earlier"},
 		{Invalid, "", "known carrier"},
 		{"", "dhl", ""},
-		{Invalid, "fedex", "not a valid fedex tracking number: it fits none of its formats (fedex_12, fedex_34,"},
+		{Invalid, "fedex", "not a valid FedEx tracking number: it fits none of its formats (fedex_12, fedex_34,"},
 		{Invalid, "", "GET /v1/carriers"},
 		{Invalid, "", "known carrier"},
 		{"", "royal_mail", ""},

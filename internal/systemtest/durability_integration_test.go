@@ -342,6 +342,7 @@ func awaitLong(t *testing.T, e *apitest.Env, token, projectID, jobID string) {
 
 type associationOut struct {
 	TrackingNumber string `json:"trackingNumber"`
+	Tag            string `json:"tag"`
 	AddedAt        string `json:"addedAt"`
 	ExpiresAt      string `json:"expiresAt"`
 	JobID          string `json:"jobId"`
