@@ -293,13 +293,13 @@ func trackCommand(f *userFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := table{header: []string{"DATETIME", "STATUS", "ORIGIN_STATUS", "AGENCY"}, json: raw}
+			t := table{header: []string{"DATETIME", "TAG", "SUBTAG", "STATUS", "ORIGIN_STATUS", "AGENCY"}, json: raw}
 			for _, ev := range tr.TrackingDetails {
-				t.rows = append(t.rows, []string{ev.Datetime, ev.Status, deref(ev.OriginStatus), deref(ev.Agency)})
+				t.rows = append(t.rows, []string{ev.Datetime, ev.Tag, ev.Subtag, ev.Status, deref(ev.OriginStatus), deref(ev.Agency)})
 			}
 			out := cmd.OutOrStdout()
 			if f.output == "table" {
-				fmt.Fprintf(out, "%s  %s\nstatus:   %s (updated %s)\n", tr.TrackingNumber, tr.Type, tr.Status, deref(tr.UpdatedAt))
+				fmt.Fprintf(out, "%s  %s\nstatus:   %s %s (%s; updated %s)\n", tr.TrackingNumber, tr.Type, tr.Tag, tr.Subtag, tr.Status, deref(tr.UpdatedAt))
 				if len(tr.ExpectedFlow) > 0 {
 					fmt.Fprintf(out, "expected: %s\n", strings.Join(tr.ExpectedFlow, " → "))
 				}

@@ -245,11 +245,11 @@ func TestCLITrackShowsTheTimelineNewestFirst(t *testing.T) {
 
 	// Public: no login, only --url.
 	out := mustCLI(t, "track", n, "--url", e.URL)
-	if !strings.Contains(out, "status:   in_transit") {
+	if !strings.Contains(out, "status:   InTransit InTransit_Other (in_transit;") {
 		t.Fatalf("track output:\n%s", out)
 	}
 	at := 0
-	for _, s := range []string{"DATETIME", "in_transit", "picked_up", "label_created"} {
+	for _, s := range []string{"DATETIME", "TAG", "InTransit_Other", "in_transit", "InTransit_PickedUp", "picked_up", "InfoReceived_Other", "label_created"} {
 		i := strings.Index(out[at:], s)
 		if i < 0 {
 			t.Fatalf("%q not in order in:\n%s", s, out)

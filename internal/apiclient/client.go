@@ -251,14 +251,18 @@ type TrackingEvent struct {
 	OriginStatus *string `json:"origin_status"`
 	Agency       *string `json:"agency"`
 	Datetime     string  `json:"datetime"`
+	Tag          string  `json:"tag"`
+	Subtag       string  `json:"subtag"`
 }
 
-// Tracking is seed 001's public tracking resource.
+// Tracking is the public ShipX-compatible tracking resource.
 type Tracking struct {
 	TrackingNumber  string          `json:"tracking_number"`
 	Type            string          `json:"type"`
 	Service         string          `json:"service"`
 	Status          string          `json:"status"`
+	Tag             string          `json:"tag"`
+	Subtag          string          `json:"subtag"`
 	TrackingDetails []TrackingEvent `json:"tracking_details"`
 	ExpectedFlow    []string        `json:"expected_flow"`
 	CreatedAt       *string         `json:"created_at"`

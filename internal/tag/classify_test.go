@@ -90,6 +90,11 @@ func TestClassifyFallback(t *testing.T) {
 		// A code means something only with its carrier.
 		{"", "", "DL", false, Status{InfoReceived, "InfoReceived_Unknown"}},
 		{"ups", "", "DL", false, Status{InfoReceived, "InfoReceived_Unknown"}},
+		// Codes no source confirmed, or too coarse to say anything, are
+		// left out on purpose.
+		{"dhl", "", "SA", false, Status{InfoReceived, "InfoReceived_Unknown"}},
+		{"gls", "", "FINAL", true, Status{InTransit, "InTransit_Unknown"}},
+		{"purolator", "", "Undeliverable", true, Status{InTransit, "InTransit_Unknown"}},
 	} {
 		got, mapped := Classify(c.carrier, c.status, c.origin, c.moving)
 		if mapped || got != c.want {
@@ -126,6 +131,13 @@ func TestClassify(t *testing.T) {
 		{"dhl", "", "WC", "OutForDelivery_Other"},
 		{"dhl", "", "transit", "InTransit_Other"},
 		{"ups", "", "RS", "Exception_Returned"},
+		{"usps", "", "21", "Exception_Returning"},
+		{"dhl", "", "BA", "Exception_AddressIssue"},
+		{"gls", "", "deliveredps", "AvailableForPickup_PickupPoint"},
+		{"gls", "", "INTIAL.NORMAL", "InTransit_PickedUp"},
+		{"canada_post", "", "1496", "Delivered_Other"},
+		{"purolator", "On vehicle for delivery", "Other", "OutForDelivery_Other"},
+		{"royal_mail", "", "EVKSP", "Delivered_Signed"},
 	} {
 		got, mapped := Classify(c.carrier, c.status, c.origin, false)
 		if !mapped || got.Subtag != c.want || got.Tag != c.want.Tag() {

@@ -39,6 +39,10 @@ var tables = []table{
 	{"dhl", "DHL Express", "DHL Express checkpoint (event) codes, MyDHL API tracking; DHL Shipment Tracking - Unified API `statusCode`.", slices.Concat(dhlExpress, dhlUnified)},
 	{"dhl_paket", "DHL Paket", "DHL Shipment Tracking - Unified API `statusCode`, developer.dhl.com.", dhlUnified},
 	{"la_poste", "La Poste / Colissimo", "La Poste Suivi API v2, event codes (`event.code`), developer.laposte.fr.", laPoste},
+	{"gls", "GLS", "GLS Track And Trace API v1.0.7 (api.gls-group.net/track-and-trace-v1), parcel `status` enum and the event `code`s of its examples; its OpenAPI file as vendored in github.com/karrioapi/karrio, modules/connectors/gls/vendor/ecitrackandtrace.yaml.", gls},
+	{"canada_post", "Canada Post", "Canada Post tracking event identifiers that two open-source integrations both class as delivered: github.com/karrioapi/karrio, modules/connectors/canadapost/karrio/providers/canadapost/units.py (`TrackingStatus.delivered`), and Shopify's active_shipping 1.13, lib/active_shipping/carriers/canada_post_pws.rb (`DELIVERED_EVENT_CODES`).", canadaPost},
+	{"purolator", "Purolator", "Purolator Tracking web service scan types (`ScanType`) and scan descriptions, as mapped from real responses in github.com/karrioapi/karrio, modules/connectors/purolator/karrio/providers/purolator/units.py.", purolator},
+	{"royal_mail", "Royal Mail", "Royal Mail Tracking API v2 (`/mailpieces/v2`) event codes with their `eventName`, from published responses: the API's example in github.com/elliotjreed/royal-mail-tracking, README.md, and the sample at docs.digitalgenius.com/docs/royal-mail-track-and-trace.", royalMail},
 }
 
 // generic maps the status words every carrier and sender uses, and the
@@ -225,32 +229,53 @@ var fedex = []row{
 }
 
 // usps maps USPS's event codes and the usps.com texts of its most common
-// events.
+// events. The codes' names are those of the USPS Web Tools tracking event
+// codes as listed by the Perl module USPS::WebTools::Tracking::Codes
+// (return-to-sender and attempted/notice-left groups, and the rest), with
+// GX, MA and OA from the event table of app.theneo.io/ehub/ehub-api/
+// tracking-event-descriptions. The return-to-sender codes (09, 21 to 29,
+// 31) name why the item goes back; the item is going back whatever the
+// reason, so they are returning rather than address trouble the recipient
+// could still fix.
 var usps = []row{
-	{"GX", "", "InfoReceived_Other"}, // shipping label created
-	{"MA", "", "InfoReceived_Other"}, // pre-shipment info sent to USPS
-	{"03", "", "InTransit_PickedUp"}, // accepted or picked up
-	{"OA", "", "InTransit_PickedUp"}, // origin acceptance
-	{"07", "", "InTransit_Arrived"},  // arrival at unit
-	{"10", "", "InTransit_Other"},    // processed through facility
+	{"GX", "", "InfoReceived_Other"},   // shipping label created
+	{"MA", "", "InfoReceived_Other"},   // pre-shipment info sent to USPS (manifest acknowledgement)
+	{"03", "", "InTransit_PickedUp"},   // accept or pickup (by carrier)
+	{"OA", "", "InTransit_PickedUp"},   // origin acceptance
+	{"07", "", "InTransit_Arrived"},    // arrival at unit
+	{"81", "", "InTransit_Arrived"},    // arrived shipping partner facility
+	{"EF", "", "InTransit_Departed"},   // departed sort facility
+	{"SF", "", "InTransit_Departed"},   // departed post office
+	{"82", "", "InTransit_Departed"},   // departed shipping partner facility
+	{"10", "", "InTransit_Other"},      // processed
+	{"PC", "", "InTransit_Other"},      // sorting / processing complete
+	{"06", "", "InTransit_Redirected"}, // forwarded
 	{"OF", "", "OutForDelivery_Other"},
-	{"02", "", "AttemptFail_NoRecipient"}, // notice left
+	{"02", "", "AttemptFail_NoRecipient"}, // attempted / notice left
+	{"56", "", "AttemptFail_NoRecipient"}, // no authorized recipient available
+	{"52", "", "AttemptFail_Other"},       // notice left
+	{"55", "", "AttemptFail_Other"},       // no secure location available
 	{"51", "", "AttemptFail_BusinessClosed"},
-	{"52", "", "AttemptFail_NoAccess"}, // notice left, receptacle full or item oversized
+	{"30", "", "AttemptFail_NoAccess"}, // no access to delivery location
 	{"53", "", "AttemptFail_NoAccess"}, // receptacle blocked
-	{"54", "", "AttemptFail_NoAccess"}, // no access to delivery location
+	{"54", "", "AttemptFail_NoAccess"}, // receptacle full / item oversized
 	{"16", "", "AvailableForPickup_Branch"},
 	{"01", "", "Delivered_Other"},
 	{"17", "", "Delivered_Other"},               // picked up by agent
 	{"43", "", "Delivered_PickedUpByRecipient"}, // picked up at the post office
 	{"04", "", "Exception_Refused"},
 	{"05", "", "Exception_AddressIssue"}, // undeliverable as addressed
-	{"21", "", "Exception_AddressIssue"}, // no such number
-	{"22", "", "Exception_AddressIssue"}, // insufficient address
-	{"23", "", "Exception_AddressIssue"}, // moved, left no address
-	{"25", "", "Exception_AddressIssue"}, // addressee unknown
-	{"26", "", "Exception_AddressIssue"}, // vacant
+	{"09", "", "Exception_Returning"},    // return to sender
+	{"21", "", "Exception_Returning"},    // no such number
+	{"22", "", "Exception_Returning"},    // insufficient address
+	{"23", "", "Exception_Returning"},    // moved, left no address
+	{"24", "", "Exception_Returning"},    // forward expired
+	{"25", "", "Exception_Returning"},    // addressee unknown
+	{"26", "", "Exception_Returning"},    // vacant
+	{"28", "", "Exception_Returning"},    // deceased
+	{"29", "", "Exception_Returning"},    // other
 	{"27", "", "Exception_Unclaimed"},
+	{"31", "", "Exception_Unclaimed"}, // not picked up
 
 	{"", "Label Created, not yet in system", "InfoReceived_Other"},
 	{"", "Shipping Label Created, USPS Awaiting Item", "InfoReceived_Other"},
@@ -272,32 +297,38 @@ var usps = []row{
 	{"", "Arriving Late", "Exception_Delayed"},
 }
 
-// dhlExpress maps DHL Express's checkpoint codes. Codes whose meaning
-// depends on the detail (MS, a misroute or a missort; DD, delivered but
-// damaged) are left out.
+// dhlExpress maps DHL Express's checkpoint codes. No code list of DHL's
+// own was found; the codes were checked against the one published mapping
+// found, TrackingStatus in github.com/karrioapi/karrio,
+// modules/connectors/dhl_express/karrio/providers/dhl_express/units.py,
+// which classes NH, CM, RD and RT as failed deliveries (a refusal and a
+// return are exceptions in this language, not attempts), TD and MD as
+// delays, BA, HP and OH as held, and CD in transit though its incident
+// reasons call it a customs delay. Left out: codes whose meaning depends
+// on the detail (MS, a misroute or a missort; DD, delivered but damaged),
+// and SA, CR, CA, CC and TP, which no source names (karrio has CC in
+// transit rather than awaiting collection, and TP as a tax matter rather
+// than a hand-over).
 var dhlExpress = []row{
-	{"SA", "", "InfoReceived_Other"}, // shipment acknowledged
 	{"PU", "", "InTransit_PickedUp"},
 	{"PL", "", "InTransit_Other"}, // processed at location
-	{"TP", "", "InTransit_Other"}, // forwarded to a third party
 	{"AF", "", "InTransit_Arrived"},
 	{"AR", "", "InTransit_Arrived"}, // arrived at the delivery facility
 	{"DF", "", "InTransit_Departed"},
 	{"RR", "", "InTransit_CustomsClearance"}, // customs status updated
-	{"CR", "", "InTransit_CustomsCleared"},   // clearance release
 	{"WC", "", "OutForDelivery_Other"},       // with delivery courier
 	{"NH", "", "AttemptFail_NoRecipient"},    // not home
-	{"CA", "", "AttemptFail_BusinessClosed"}, // closed on arrival
-	{"BA", "", "AttemptFail_AddressIssue"},   // bad address
 	{"CM", "", "AttemptFail_AddressIssue"},   // consignee moved
-	{"CC", "", "AvailableForPickup_Branch"},  // awaiting collection by the consignee
 	{"OK", "", "Delivered_Other"},
-	{"CD", "", "Exception_Customs"}, // clearance delay
+	{"CD", "", "Exception_Customs"}, // clearance delay (karrio: a customs delay)
 	{"TD", "", "Exception_Delayed"}, // transport delay
 	{"MD", "", "Exception_Delayed"}, // missed delivery cycle
 	{"OH", "", "Exception_Held"},    // on hold
 	{"HP", "", "Exception_Held"},    // held for payment
-	{"RD", "", "Exception_Refused"},
+	// Bad address: karrio holds the shipment rather than counting a
+	// failed attempt, so the carrier needs a corrected address.
+	{"BA", "", "Exception_AddressIssue"},
+	{"RD", "", "Exception_Refused"},   // refused delivery
 	{"RT", "", "Exception_Returning"}, // returned to the shipper
 }
 
@@ -310,9 +341,11 @@ var dhlUnified = []row{
 	{"failure", "", "Exception_Other"},
 }
 
-// laPoste maps La Poste's (Colissimo's) event codes. PB1 and PB2
-// (a problem, and its resolution) are left out: the problem is in the
-// text only.
+// laPoste maps La Poste's (Colissimo's) event codes; every code of the
+// API's list is here but PB1 and PB2 (a problem, and its resolution),
+// whose problem is in the text only. The codes' meanings are La Poste's
+// labels for them ("Déclaratif réceptionné", "Pris en charge", ...), as
+// open-source clients of the API list them.
 var laPoste = []row{
 	{"DR1", "", "InfoReceived_Other"}, // label data received
 	{"PC1", "", "InTransit_PickedUp"},
@@ -331,4 +364,96 @@ var laPoste = []row{
 	{"DI1", "", "Delivered_Other"},
 	{"DI2", "", "Exception_Returned"},  // delivered to the sender
 	{"RE1", "", "Exception_Returning"}, // returned to the sender
+}
+
+// gls maps GLS's parcel statuses, with the meanings the API gives them,
+// and the event codes of its examples. Left out: NOTPICKEDUP (the driver
+// did not collect the parcel, which GLS does not have yet) and FINAL
+// ("parcel history closed", which says nothing of where the parcel is).
+var gls = []row{
+	{"PLANNEDPICKUP", "", "InfoReceived_Other"}, // planned to be picked up
+	{"INPICKUP", "", "InfoReceived_Other"},      // will be picked up by a driver
+	{"PREADVICE", "", "InfoReceived_Other"},     // parcel data, not the parcel
+	{"INTRANSIT", "", "InTransit_Other"},        // on its way to the final depot
+	{"INWAREHOUSE", "", "InTransit_Other"},
+	{"INDELIVERY", "", "OutForDelivery_Other"},
+	{"NOTDELIVERED", "", "AttemptFail_Other"},
+	// Delivered to a parcel shop, where the recipient collects it.
+	{"DELIVEREDPS", "", "AvailableForPickup_PickupPoint"},
+	{"DELIVERED", "", "Delivered_Other"},
+	{"CANCELED", "", "Exception_Cancelled"},
+
+	{"INTIAL.PREADVICE", "", "InfoReceived_Other"}, // data entered, parcel not handed over
+	{"INTIAL.E48_DATA", "", "InfoReceived_Other"},  // provided by the sender for collection
+	{"INTIAL.NORMAL", "", "InTransit_PickedUp"},    // handed over to GLS
+	{"DELIVD.PARCELSHOP", "", "AvailableForPickup_PickupPoint"},
+}
+
+// canadaPost maps only the event identifiers that both integrations of
+// its source class as delivered; where they disagree (1410 to 1420 and
+// 1435 to 1438 are delivered for one, held, failed or ready for pickup
+// for the other) the code is left out, as neither names the events.
+var canadaPost = []row{
+	{"1408", "", "Delivered_Other"},
+	{"1409", "", "Delivered_Other"},
+	{"1421", "", "Delivered_Other"},
+	{"1422", "", "Delivered_Other"},
+	{"1423", "", "Delivered_Other"},
+	{"1424", "", "Delivered_Other"},
+	{"1425", "", "Delivered_Other"},
+	{"1426", "", "Delivered_Other"},
+	{"1427", "", "Delivered_Other"},
+	{"1428", "", "Delivered_Other"},
+	{"1429", "", "Delivered_Other"},
+	{"1430", "", "Delivered_Other"},
+	{"1431", "", "Delivered_Other"},
+	{"1432", "", "Delivered_Other"},
+	{"1433", "", "Delivered_Other"},
+	{"1434", "", "Delivered_Other"},
+	{"1441", "", "Delivered_Other"},
+	{"1442", "", "Delivered_Other"},
+	{"1496", "", "Delivered_Other"},
+	{"1497", "", "Delivered_Other"},
+	{"1498", "", "Delivered_Other"},
+	{"1499", "", "Delivered_Other"},
+}
+
+// purolator maps two of Purolator's scan types and the scan descriptions
+// that say more. Left out by code: Other (every scan in transit, labels
+// too), Undeliverable (pickup notices, returns and delays alike) and
+// Delivery, under which karrio saw a scan that was no delivery
+// ("Transferring to Shipping Centre"); their descriptions decide.
+var purolator = []row{
+	{"ProofOfPickUp", "", "InTransit_PickedUp"},
+	{"OnDelivery", "", "OutForDelivery_Other"},
+
+	{"", "Shipper created a label", "InfoReceived_Other"},
+	{"", "Label information electronically submitted", "InfoReceived_Other"},
+	{"", "Shipment created - interim manifest received", "InfoReceived_Other"},
+	{"", "Shipment created - final manifest received", "InfoReceived_Other"},
+	{"", "Arrived at sort facility", "InTransit_Arrived"},
+	{"", "Departed sort facility", "InTransit_Departed"},
+	{"", "Shipment in transit", "InTransit_Other"},
+	{"", "Shipment redirected", "InTransit_Redirected"},
+	{"", "Resolution complete - shipment redirected", "InTransit_Redirected"},
+	{"", "On vehicle for delivery", "OutForDelivery_Other"},
+	{"", "Item Held for Pickup at Locker", "AvailableForPickup_Locker"},
+	{"", "Available for pickup for 5 business days from arrival date at the counter", "AvailableForPickup_Branch"},
+	{"", "Item available for receiver to pick up at post office", "AvailableForPickup_Branch"},
+	{"", "Shipment delivered", "Delivered_Other"},
+	{"", "Delivered to Customer by Locker", "Delivered_Other"},
+	{"", "Shipment unclaimed - to be returned to sender", "Exception_Unclaimed"},
+	{"", "Shipment undeliverable - Returned to sender", "Exception_Returning"},
+	{"", "Unable to deliver - item returned to sender", "Exception_Returning"},
+	{"", "Unable to deliver - item returned to shipper", "Exception_Returning"},
+}
+
+// royalMail maps the Royal Mail event codes whose name a published
+// response shows. EVGPD and EVDAV are left out: the sample names them
+// only "In Transit", which says less than their codes seem to.
+var royalMail = []row{
+	{"EVPPA", "", "InTransit_PickedUp"}, // accepted at Post Office
+	{"EVOCO", "", "InTransit_Other"},    // received and being processed for delivery
+	{"EVNMI", "", "InTransit_Other"},    // forwarded - mis-sort
+	{"EVKSP", "", "Delivered_Signed"},   // delivered and signed
 }
