@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +23,9 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -98,8 +101,21 @@ func cmdDemo(ctx context.Context, args []string) error {
 	} else {
 		fmt.Printf("; %d of %d requests shown after %s, the rest are still queued.\n", applied, len(batches), time.Since(start).Round(time.Second))
 	}
-	fmt.Printf("The same parcels again: --seed %d\n\n", *seed)
-	printDemoExamples(api.base, generated)
+	fmt.Printf("The same parcels again: --seed %d\n", *seed)
+	// A job reads each number's current tag, so the parcels join the
+	// project once they are shown.
+	projectID, err := api.subscribe(ctx, generated, *seed, time.Minute)
+	if err != nil {
+		fmt.Printf("Could not subscribe the parcels to a project, so no list by tag: %v\n", err)
+	} else {
+		fmt.Printf("Subscribed them all to a new project, %s\n", projectID)
+	}
+	fmt.Println()
+	shownSecret := secret
+	if *clientSecret != "" {
+		shownSecret = "" // the caller's own: not echoed
+	}
+	printDemoExamples(api.base, generated, projectID, id, shownSecret)
 	return nil
 }
 
@@ -120,7 +136,10 @@ func demoCredential(ctx context.Context) (id, secret string, err error) {
 	return id, secret, nil
 }
 
-func printDemoExamples(base string, parcels []demoParcel) {
+// printDemoExamples prints commands to try. projectID is the project the
+// parcels were subscribed to, "" if they are in none; id and secret are
+// the credential they were sent with, secret "" when not to be shown.
+func printDemoExamples(base string, parcels []demoParcel, projectID, id, secret string) {
 	shown, changed := demoExamples(parcels)
 	var lines [][2]string // command, comment
 	for _, p := range shown {
@@ -134,14 +153,108 @@ func printDemoExamples(base string, parcels []demoParcel) {
 	if len(shown) > 0 {
 		lines = append(lines, [2]string{"curl -s " + base + "/v1/tracking/flow/" + shown[0].Type, "the statuses of its type"})
 	}
+	if p := demoInTrouble(parcels); p != nil {
+		lines = append(lines, [2]string{base + "/track/" + p.Number,
+			fmt.Sprintf("in a browser: a parcel in trouble, %s, %s", tracking.CarrierName(p.Carrier), p.Subtag)})
+	}
+	fmt.Println("Look around (the tracking routes are public):")
+	printAligned(lines)
+
+	if secret == "" {
+		secret = "<secret>"
+	}
+	auth := ` -H "Authorization: Bearer $TOKEN"`
+	lines = nil
+	if projectID != "" {
+		attention := map[tag.Tag]int{}
+		for _, p := range parcels {
+			attention[p.Subtag.Tag()]++
+		}
+		for _, t := range []tag.Tag{tag.Exception, tag.AttemptFail} {
+			lines = append(lines, [2]string{`curl -s "` + base + "/v1/projects/" + projectID + "/tracking-numbers?tag=" + string(t) + `"` + auth,
+				fmt.Sprintf("the %d parcels in %s", attention[t], t)})
+		}
+	}
+	lines = append(lines, [2]string{"curl -s " + base + "/v1/messages/unmapped-statuses" + auth,
+		"the raw statuses no mapping table knows yet"})
+	fmt.Println("\nWhat needs attention, and what to map next (with a token of the demo's credential):")
+	fmt.Printf("  TOKEN=$(curl -s %s/v1/auth/token -u %s:%s -d grant_type=client_credentials | sed 's/.*\"accessToken\":\"\\([^\"]*\\)\".*/\\1/')\n", base, id, secret)
+	printAligned(lines)
+}
+
+// printAligned prints commands with their comments aligned.
+func printAligned(lines [][2]string) {
 	width := 0
 	for _, l := range lines {
 		width = max(width, len(l[0]))
 	}
-	fmt.Println("Look around (the tracking routes are public):")
 	for _, l := range lines {
 		fmt.Printf("  %-*s  # %s\n", width, l[0], l[1])
 	}
+}
+
+// subscribe adds the parcels' numbers to a new project of the demo's
+// client, in jobs as a client would, and waits for the jobs: a project
+// is what lists numbers by tag. It returns the project's id.
+func (a *demoAPI) subscribe(ctx context.Context, parcels []demoParcel, seed uint64, timeout time.Duration) (string, error) {
+	var project struct {
+		ProjectID string `json:"projectId"`
+	}
+	in := map[string]string{"name": fmt.Sprintf("Demo parcels (seed %d)", seed)}
+	if _, err := a.do(ctx, http.MethodPost, "/v1/projects", in, &project); err != nil {
+		return "", err
+	}
+	type number struct {
+		TrackingNumber string `json:"trackingNumber"`
+		Carrier        string `json:"carrier"`
+	}
+	jobs := "/v1/projects/" + project.ProjectID + "/tracking-number-jobs"
+	var ids []string
+	for chunk := range slices.Chunk(parcels, job.MaxNumbers) {
+		body := struct {
+			Action            string   `json:"action"`
+			ExternalReference string   `json:"externalReference"`
+			TrackingNumbers   []number `json:"trackingNumbers"`
+		}{Action: string(job.Add), ExternalReference: fmt.Sprintf("demo-%d-%d", seed, len(ids)+1)}
+		for _, p := range chunk {
+			body.TrackingNumbers = append(body.TrackingNumbers, number{p.Number, string(p.Carrier)})
+		}
+		var out struct {
+			JobID string `json:"jobId"`
+		}
+		if _, err := a.do(ctx, http.MethodPost, jobs, body, &out); err != nil {
+			return "", err
+		}
+		ids = append(ids, out.JobID)
+	}
+	deadline := time.Now().Add(timeout)
+	for _, id := range ids {
+		for {
+			var res struct {
+				Items []struct {
+					Status string `json:"status"`
+				} `json:"items"`
+			}
+			if _, err := a.do(ctx, http.MethodGet, jobs+"?jobId="+id, nil, &res); err != nil {
+				return "", err
+			}
+			if len(res.Items) == 1 && job.Status(res.Items[0].Status).Final() {
+				if s := job.Status(res.Items[0].Status); s != job.Completed {
+					return "", fmt.Errorf("job %s of project %s: %s", id, project.ProjectID, s)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				return "", fmt.Errorf("job %s of project %s not done after %s", id, project.ProjectID, timeout)
+			}
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}
+	return project.ProjectID, nil
 }
 
 // Sending.
@@ -316,7 +429,7 @@ type demoShipment struct {
 type demoEvent struct {
 	TrackingNumber string  `json:"trackingNumber"`
 	Status         string  `json:"status"`
-	OriginStatus   string  `json:"originStatus"`
+	OriginStatus   string  `json:"originStatus,omitempty"` // see demoOriginStatus
 	Agency         *string `json:"agency"`
 	Datetime       string  `json:"datetime"`
 }
@@ -332,8 +445,10 @@ type demoParcel struct {
 	Number   string
 	Carrier  carrier.Carrier
 	Type     string
-	Status   string // its newest event's
-	Service  string // after any service change
+	Status   string     // its newest event's
+	Subtag   tag.Subtag // its newest event's, as the server classifies it
+	Trouble  string     // the kind of trouble in its story, if any (trouble*)
+	Service  string     // after any service change
 	Events   int
 	Changed  bool // it has a ServiceChange
 	Messages []demoMessage
@@ -365,7 +480,7 @@ func demoBatches(parcels []demoParcel, limit int) []demoBatch {
 // demoExamples picks parcels worth a look: the longest history of three
 // carriers, and a parcel whose service changed.
 func demoExamples(parcels []demoParcel) (shown []demoParcel, changed *demoParcel) {
-	for _, c := range []carrier.Carrier{carrier.InPost, carrier.DHLExpress, carrier.UPS, carrier.FedEx} {
+	for _, c := range []carrier.Carrier{carrier.InPost, carrier.DHLExpress, demoRoyalMail, carrier.UPS, carrier.FedEx} {
 		best := -1
 		for i, p := range parcels {
 			if p.Carrier == c && (best < 0 || p.Events > parcels[best].Events) {
@@ -384,6 +499,19 @@ func demoExamples(parcels []demoParcel) (shown []demoParcel, changed *demoParcel
 	return shown, nil
 }
 
+// demoInTrouble picks, for its tracking page, the parcel with the longest
+// history of those that end the demo needing attention (Exception or
+// AttemptFail); nil if none does.
+func demoInTrouble(parcels []demoParcel) *demoParcel {
+	var best *demoParcel
+	for i, p := range parcels {
+		if p.Subtag.Tag().Attention() && (best == nil || p.Events > best.Events) {
+			best = &parcels[i]
+		}
+	}
+	return best
+}
+
 // demoProduct is a carrier's kind of shipment.
 type demoProduct struct {
 	carrier  carrier.Carrier
@@ -393,17 +521,33 @@ type demoProduct struct {
 }
 
 var demoProducts = []demoProduct{
-	{carrier.InPost, "inpost_locker_standard", 30, []string{"inpost_locker_standard", "inpost_locker_allegro"}},
-	{carrier.InPost, "inpost_courier_standard", 10, []string{"inpost_courier_standard", "inpost_courier_express_1200", "inpost_courier_express_1700"}},
-	{carrier.DHLExpress, "parcel_express", 10, []string{"EXPRESS DOMESTIC", "EXPRESS 12:00", "EXPRESS 9:00"}},
-	{carrier.DHLExpress, "parcel_international", 10, []string{"EXPRESS WORLDWIDE", "ECONOMY SELECT", "EXPRESS 12:00"}},
-	{carrier.FedEx, "parcel_express", 7, []string{"STANDARD_OVERNIGHT", "PRIORITY_OVERNIGHT", "FEDEX_2_DAY"}},
-	{carrier.FedEx, "parcel_ground", 7, []string{"FEDEX_GROUND", "GROUND_HOME_DELIVERY"}},
-	{carrier.FedEx, "parcel_international", 6, []string{"INTERNATIONAL_PRIORITY", "INTERNATIONAL_ECONOMY"}},
-	{carrier.UPS, "parcel_ground", 8, []string{"UPS Ground", "UPS 3 Day Select"}},
-	{carrier.UPS, "parcel_express", 6, []string{"UPS Next Day Air", "UPS 2nd Day Air"}},
-	{carrier.UPS, "parcel_international", 6, []string{"UPS Worldwide Saver", "UPS Worldwide Express", "UPS Worldwide Expedited"}},
+	{carrier.InPost, "inpost_locker_standard", 26, []string{"inpost_locker_standard", "inpost_locker_allegro"}},
+	{carrier.InPost, "inpost_courier_standard", 8, []string{"inpost_courier_standard", "inpost_courier_express_1200", "inpost_courier_express_1700"}},
+	{carrier.DHLExpress, "parcel_express", 8, []string{"EXPRESS DOMESTIC", "EXPRESS 12:00", "EXPRESS 9:00"}},
+	{carrier.DHLExpress, "parcel_international", 8, []string{"EXPRESS WORLDWIDE", "ECONOMY SELECT", "EXPRESS 12:00"}},
+	{carrier.FedEx, "parcel_express", 5, []string{"STANDARD_OVERNIGHT", "PRIORITY_OVERNIGHT", "FEDEX_2_DAY"}},
+	{carrier.FedEx, "parcel_ground", 5, []string{"FEDEX_GROUND", "GROUND_HOME_DELIVERY"}},
+	{carrier.FedEx, "parcel_international", 5, []string{"INTERNATIONAL_PRIORITY", "INTERNATIONAL_ECONOMY"}},
+	{carrier.UPS, "parcel_ground", 6, []string{"UPS Ground", "UPS 3 Day Select"}},
+	{carrier.UPS, "parcel_express", 4, []string{"UPS Next Day Air", "UPS 2nd Day Air"}},
+	{carrier.UPS, "parcel_international", 4, []string{"UPS Worldwide Saver", "UPS Worldwide Express", "UPS Worldwide Expedited"}},
+	{demoRoyalMail, "parcel_ground", 4, []string{"Tracked 48", "Tracked 48 Signed"}},
+	{demoRoyalMail, "parcel_express", 2, []string{"Tracked 24", "Special Delivery Guaranteed by 1pm"}},
+	{demoRoyalMail, "parcel_international", 2, []string{"International Tracked", "International Tracked & Signed"}},
+	{demoDPD, "parcel_ground", 5, []string{"DPD CLASSIC", "DPD Home", "DPD Predict"}},
+	{demoDPD, "parcel_express", 2, []string{"DPD EXPRESS 12:00", "DPD EXPRESS 10:00"}},
+	{demoCanadaPost, "parcel_ground", 3, []string{"Regular Parcel", "Expedited Parcel"}},
+	{demoCanadaPost, "parcel_express", 1, []string{"Xpresspost", "Priority"}},
+	{demoCanadaPost, "parcel_international", 2, []string{"Xpresspost USA", "Tracked Packet USA", "International Parcel"}},
 }
+
+// The carriers of the registry the demo names that package carrier has no
+// constant for.
+const (
+	demoRoyalMail  carrier.Carrier = "royal_mail"
+	demoDPD        carrier.Carrier = "dpd"
+	demoCanadaPost carrier.Carrier = "canada_post"
+)
 
 // demoPlace is where an event happens.
 type demoPlace struct {
@@ -447,6 +591,30 @@ var (
 		carrier.UPS: {demoUS, append(demoEurope[4:8:8], demoWorld...), []demoPlace{
 			{"Louisville, KY", "US", "America/Kentucky/Louisville"}, {"Hodgkins, IL", "US", "America/Chicago"},
 		}, "USD"},
+		demoRoyalMail: {[]demoPlace{
+			{"London", "GB", "Europe/London"}, {"Manchester", "GB", "Europe/London"}, {"Birmingham", "GB", "Europe/London"},
+			{"Leeds", "GB", "Europe/London"}, {"Bristol", "GB", "Europe/London"}, {"Glasgow", "GB", "Europe/London"},
+			{"Cardiff", "GB", "Europe/London"}, {"Belfast", "GB", "Europe/London"},
+		}, append(demoEurope[:6:6], demoWorld...), []demoPlace{
+			{"Daventry National Distribution Centre", "GB", "Europe/London"}, {"Warrington Mail Centre", "GB", "Europe/London"},
+			{"Heathrow Worldwide Distribution Centre", "GB", "Europe/London"},
+		}, "GBP"},
+		// DPD's parcels cross Europe's borders as domestic ones do: no customs.
+		demoDPD: {[]demoPlace{
+			{"Hamburg, DE", "DE", "Europe/Berlin"}, {"München, DE", "DE", "Europe/Berlin"}, {"Köln, DE", "DE", "Europe/Berlin"},
+			{"Poznań, PL", "PL", "Europe/Warsaw"}, {"Gdańsk, PL", "PL", "Europe/Warsaw"}, {"Rotterdam, NL", "NL", "Europe/Amsterdam"},
+			{"Lyon, FR", "FR", "Europe/Paris"}, {"Antwerpen, BE", "BE", "Europe/Brussels"}, {"Wien, AT", "AT", "Europe/Vienna"},
+		}, nil, []demoPlace{
+			{"Aschaffenburg Hub, DE", "DE", "Europe/Berlin"}, {"Stryków Hub, PL", "PL", "Europe/Warsaw"},
+		}, "EUR"},
+		demoCanadaPost: {[]demoPlace{
+			{"Toronto, ON", "CA", "America/Toronto"}, {"Ottawa, ON", "CA", "America/Toronto"}, {"Montréal, QC", "CA", "America/Toronto"},
+			{"Halifax, NS", "CA", "America/Halifax"}, {"Winnipeg, MB", "CA", "America/Winnipeg"}, {"Calgary, AB", "CA", "America/Edmonton"},
+			{"Vancouver, BC", "CA", "America/Vancouver"},
+		}, demoUS, []demoPlace{
+			{"Mississauga Gateway Processing Centre", "CA", "America/Toronto"}, {"Montréal Processing Centre", "CA", "America/Toronto"},
+			{"Vancouver Processing Centre", "CA", "America/Vancouver"},
+		}, "CAD"},
 	}
 )
 
@@ -474,10 +642,13 @@ var (
 var demoStages = map[string]int{
 	"created": 0, "offers_prepared": 0, "offer_selected": 0, "confirmed": 0, "label_created": 0,
 	"dispatched_by_sender": 1, "collected_from_sender": 1, "taken_by_courier": 1, "adopted_at_source_branch": 1,
-	"sent_from_source_branch": 1, "picked_up": 1, "in_transit": 1,
+	"sent_from_source_branch": 1, "picked_up": 1, "in_transit": 1, demoOddAccepted: 1,
 	"adopted_at_sorting_center": 2, "sent_from_sorting_center": 2, "arrived_at_facility": 2, "departed_facility": 2,
 	"adopted_at_target_branch": 3, "out_for_delivery": 3, "ready_to_pickup": 3, "delivered": 3,
-	"customs_clearance": 3, "cleared_customs": 3,
+	"customs_clearance": 3, "cleared_customs": 3, "customs_hold": 3, demoOddDepot: 3,
+	"delivery_failed": 3, "attempted_delivery": 3, "avizo": 3, "undelivered_wrong_address": 3,
+	"available_for_pickup": 3, "returned_to_sender": 3,
+	"pickup_reminder_sent": 3, "pickup_time_expired": 3,
 }
 
 // demoGaps is how long after the previous status each status comes, at
@@ -494,30 +665,96 @@ var demoGaps = map[string][2]time.Duration{
 	"customs_clearance": {6 * time.Hour, 30 * time.Hour}, "cleared_customs": {2 * time.Hour, 36 * time.Hour},
 	"arrived_at_facility": {3 * time.Hour, 20 * time.Hour}, "departed_facility": {time.Hour, 6 * time.Hour},
 	"out_for_delivery": {time.Hour, 16 * time.Hour}, "delivered": {10 * time.Minute, 8 * time.Hour},
+	// Trouble, and the odd scans.
+	"customs_hold":    {4 * time.Hour, 30 * time.Hour},
+	"delivery_failed": {30 * time.Minute, 8 * time.Hour}, "attempted_delivery": {30 * time.Minute, 8 * time.Hour},
+	"avizo": {30 * time.Minute, 8 * time.Hour}, "undelivered_wrong_address": {30 * time.Minute, 8 * time.Hour},
+	"available_for_pickup": {2 * time.Hour, 20 * time.Hour}, "returned_to_sender": {20 * time.Hour, 72 * time.Hour},
+	// A locker keeps a parcel 48 hours and reminds the recipient half way.
+	"pickup_reminder_sent": {23 * time.Hour, 25 * time.Hour}, "pickup_time_expired": {23 * time.Hour, 25 * time.Hour},
+	demoOddAccepted: {10 * time.Minute, 3 * time.Hour}, demoOddDepot: {time.Hour, 6 * time.Hour},
+}
+
+// demoGapsAfter are the gaps that depend on the status before.
+var demoGapsAfter = map[[2]string][2]time.Duration{
+	{"ready_to_pickup", "delivered"}:              {20 * time.Minute, 48 * time.Hour}, // collected from the locker
+	{"available_for_pickup", "delivered"}:         {2 * time.Hour, 72 * time.Hour},    // collected from the post office
+	{"customs_hold", "cleared_customs"}:           {20 * time.Hour, 96 * time.Hour},   // duties paid, papers sent
+	{"pickup_time_expired", "returned_to_sender"}: {6 * time.Hour, 30 * time.Hour},
+	// Redelivered the next working day.
+	{"delivery_failed", "out_for_delivery"}:    {14 * time.Hour, 26 * time.Hour},
+	{"attempted_delivery", "out_for_delivery"}: {14 * time.Hour, 26 * time.Hour},
+	{"avizo", "out_for_delivery"}:              {14 * time.Hour, 26 * time.Hour},
 }
 
 // demoOriginStatus is each carrier's own code for a status. InPost's are
-// three-letter codes in the style of seed 001's PPN and NWP; the others are
-// the carriers' usual scan codes.
+// three-letter codes in the style of the PPN and NWP of ShipX-compatible
+// tracking; the others are the carriers' usual scan codes. A status
+// with no code here is sent without one, and its text tells what it is:
+// the demo does not model the codes of Royal Mail, DPD and Canada Post,
+// and UPS reports trouble as type X, a bare "exception" to its table.
 var demoOriginStatus = map[carrier.Carrier]map[string]string{
 	carrier.InPost: {
 		"created": "UTW", "offers_prepared": "OFP", "offer_selected": "OFW", "confirmed": "PPN", "dispatched_by_sender": "NWP",
 		"collected_from_sender": "ODB", "taken_by_courier": "PKR", "adopted_at_source_branch": "PNO", "sent_from_source_branch": "WNO",
 		"adopted_at_sorting_center": "PSO", "sent_from_sorting_center": "WSO", "adopted_at_target_branch": "PDO",
 		"out_for_delivery": "WDR", "ready_to_pickup": "DPM", "delivered": "DOR",
+		"avizo": "AWI", "undelivered_wrong_address": "NAD", "pickup_reminder_sent": "PRZ", "pickup_time_expired": "UCO",
+		"returned_to_sender": "ZWN",
 	},
 	carrier.DHLExpress: {
 		"label_created": "SA", "picked_up": "PU", "in_transit": "PL", "customs_clearance": "RR", "cleared_customs": "CR",
 		"arrived_at_facility": "AF", "departed_facility": "DF", "out_for_delivery": "WC", "delivered": "OK",
+		"customs_hold": "CD", "delivery_failed": "NH", "returned_to_sender": "RT",
 	},
 	carrier.FedEx: {
 		"label_created": "OC", "picked_up": "PU", "in_transit": "IT", "customs_clearance": "CP", "cleared_customs": "CC",
 		"arrived_at_facility": "AR", "departed_facility": "DP", "out_for_delivery": "OD", "delivered": "DL",
+		"customs_hold": "CD", "delivery_failed": "DE", "returned_to_sender": "RS",
 	},
 	carrier.UPS: {
 		"label_created": "M", "picked_up": "P", "in_transit": "I", "customs_clearance": "I", "cleared_customs": "I",
 		"arrived_at_facility": "I", "departed_facility": "I", "out_for_delivery": "O", "delivered": "D",
 	},
+}
+
+// demoAttempt is the status of a failed delivery attempt, per carrier:
+// the recipient was out. The posts leave a card and keep the parcel at
+// the post office (demoPostOffice).
+var demoAttempt = map[carrier.Carrier]string{
+	carrier.InPost: "avizo", carrier.DHLExpress: "delivery_failed", carrier.FedEx: "delivery_failed",
+	carrier.UPS: "delivery_failed", demoDPD: "delivery_failed",
+	demoRoyalMail: "attempted_delivery", demoCanadaPost: "attempted_delivery",
+}
+
+var demoPostOffice = map[carrier.Carrier]bool{demoRoyalMail: true, demoCanadaPost: true}
+
+// The odd scans: texts carriers send that no mapping table knows yet. A
+// few parcels of these carriers get one, after the status named, so that
+// GET /v1/messages/unmapped-statuses has something to show; the parcel
+// has moved by then, so they read as InTransit_Unknown, not as a fault.
+const (
+	demoOddAccepted = "We've got it"
+	demoOddDepot    = "At delivery depot"
+)
+
+var demoOddScans = map[carrier.Carrier][2]string{
+	demoRoyalMail: {"picked_up", demoOddAccepted},
+	demoDPD:       {"departed_facility", demoOddDepot},
+}
+
+// The kinds of trouble a parcel can run into (demoParcel.Trouble).
+const (
+	troubleAttempt = "attempt" // a failed delivery attempt, perhaps delivered later
+	troubleReturn  = "return"  // undeliverable, going back to the sender
+	troubleCustoms = "customs" // held at customs, perhaps released
+	troubleExpired = "expired" // not collected from the locker in time
+)
+
+// demoRoyalMailPrefixes are the first two letters of Royal Mail's S10
+// numbers by shipment type.
+var demoRoyalMailPrefixes = map[string][]string{
+	"parcel_ground": {"TT", "JT"}, "parcel_express": {"TT", "ZV"}, "parcel_international": {"LX", "CP", "RR"},
 }
 
 // demoUPSService is the service code inside a UPS number.
@@ -587,7 +824,7 @@ func (g *demoGen) format(t time.Time, zone string) string {
 // number draws candidates of c's shape until carrier.Detect gives one to
 // c: the check digits stay the carrier package's business.
 func (g *demoGen) number(c carrier.Carrier, typ string) string {
-	const digits = "0123456789"
+	const digits, letters = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	for {
 		var n string
 		switch c {
@@ -599,6 +836,16 @@ func (g *demoGen) number(c carrier.Carrier, typ string) string {
 			n = g.chars(12, digits)
 		case carrier.UPS:
 			n = "1Z" + pick(g, g.ups) + pick(g, demoUPSService[typ]) + g.chars(8, digits)
+		case demoDPD:
+			n = g.chars(14, digits) + g.chars(1, digits+letters)
+		case demoCanadaPost:
+			if typ == "parcel_international" {
+				n = pick(g, []string{"CP", "LM"}) + g.chars(9, digits) + "CA" // UPU S10
+			} else {
+				n = g.chars(16, digits)
+			}
+		case demoRoyalMail:
+			n = pick(g, demoRoyalMailPrefixes[typ]) + g.chars(9, digits) + "GB" // UPU S10
 		default:
 			panic("demo: no number format for " + c)
 		}
@@ -669,26 +916,44 @@ func (g *demoGen) parcel(p demoProduct) demoParcel {
 		service = pick(g, p.services)
 	}
 	created := g.now.Add(-g.between(10*time.Minute, 8*24*time.Hour))
+	story, trouble := flow, ""
 	if g.r.IntN(20) == 0 {
-		flow = flow[:1+g.r.IntN(len(flow)-1)] // stalled: the sender never sent it, say
+		story = flow[:1+g.r.IntN(len(flow)-1)] // stalled: the sender never sent it, say
+	} else {
+		story, trouble = g.story(p, flow)
+	}
+	if odd, ok := demoOddScans[p.carrier]; ok && g.r.IntN(15) == 0 {
+		if i := slices.Index(story, odd[0]); i >= 0 {
+			story = slices.Insert(story, i+1, odd[1])
+		}
 	}
 	var events []demoEvent
 	var times []time.Time
+	var now tag.Status
+	moving := false
 	t := created
-	for i, status := range flow {
+	for i, status := range story {
 		gap := demoGaps[status]
-		if status == "delivered" && i > 0 && flow[i-1] == "ready_to_pickup" {
-			gap = [2]time.Duration{20 * time.Minute, 48 * time.Hour} // collected from the locker
+		if i > 0 {
+			if after, ok := demoGapsAfter[[2]string{story[i-1], status}]; ok {
+				gap = after
+			}
 		}
 		if t = t.Add(g.between(gap[0], gap[1])); t.After(g.now) {
 			break
 		}
 		agency, zone := route.at(status, p.typ)
-		events = append(events, demoEvent{TrackingNumber: number, Status: status,
-			OriginStatus: demoOriginStatus[p.carrier][status], Agency: agency, Datetime: g.format(t, zone)})
+		ev := demoEvent{TrackingNumber: number, Status: status,
+			OriginStatus: demoOriginStatus[p.carrier][status], Agency: agency, Datetime: g.format(t, zone)}
+		events = append(events, ev)
 		times = append(times, t)
+		// As the server will: the tag of an unmapped status depends on
+		// whether the parcel moved before.
+		now, _ = tag.Classify(string(p.carrier), ev.Status, ev.OriginStatus, moving)
+		moving = moving || now.Tag.Moving()
 	}
-	out := demoParcel{Number: number, Carrier: p.carrier, Type: p.typ, Status: events[len(events)-1].Status, Service: service, Events: len(events)}
+	out := demoParcel{Number: number, Carrier: p.carrier, Type: p.typ, Status: events[len(events)-1].Status, Subtag: now.Subtag,
+		Trouble: trouble, Service: service, Events: len(events)}
 	out.Messages = append(out.Messages, demoMessage{MessageType: message.TypeShipment, ExternalReference: "sh-" + number,
 		Payload: demoShipment{TrackingNumber: number, Type: p.typ, Service: service,
 			CustomAttributes: g.attributes(p, route), CreatedAt: g.format(created, route.origin.zone)}})
@@ -712,6 +977,62 @@ func (g *demoGen) parcel(p demoProduct) demoParcel {
 	out.Messages = g.quirks(out.Messages)
 	return out
 }
+
+// story is the statuses a parcel goes through: its type's flow, with
+// trouble of the kind real parcels run into spliced in for a few, and
+// that kind. How far a parcel gets is up to the clock: trouble late in
+// the story may not have happened yet.
+func (g *demoGen) story(p demoProduct, flow []string) ([]string, string) {
+	upTo := func(status string, then ...string) []string {
+		return slices.Concat(flow[:slices.Index(flow, status)+1], then)
+	}
+	locker := p.typ == "inpost_locker_standard"
+	k := g.r.IntN(1000)
+	switch {
+	case p.typ == "parcel_international" && k < demoCustomsShare:
+		if g.r.IntN(3) == 0 {
+			return upTo("customs_clearance", "customs_hold"), troubleCustoms // duties unpaid: still held
+		}
+		i := slices.Index(flow, "customs_clearance")
+		return slices.Concat(flow[:i+1], []string{"customs_hold"}, flow[i+1:]), troubleCustoms
+	case locker && k < demoExpiredShare:
+		s := upTo("ready_to_pickup", "pickup_reminder_sent", "pickup_time_expired")
+		if g.r.IntN(2) == 0 {
+			s = append(s, "returned_to_sender")
+		}
+		return s, troubleExpired
+	case locker:
+		return flow, ""
+	case k < demoAttemptShare:
+		s := upTo("out_for_delivery", demoAttempt[p.carrier])
+		switch x := g.r.IntN(10); {
+		case x < 2:
+			return s, troubleAttempt // no one has arranged another delivery yet
+		case demoPostOffice[p.carrier] && x < 6:
+			return append(s, "available_for_pickup", "delivered"), troubleAttempt
+		default:
+			return append(s, "out_for_delivery", "delivered"), troubleAttempt
+		}
+	case k < demoAttemptShare+demoReturnShare:
+		if p.carrier == carrier.InPost {
+			return upTo("out_for_delivery", "undelivered_wrong_address", "returned_to_sender"), troubleReturn
+		}
+		return upTo("out_for_delivery", demoAttempt[p.carrier], "returned_to_sender"), troubleReturn
+	}
+	return flow, ""
+}
+
+// How many parcels in 1000 of those that can have it get each kind of
+// trouble: customs of international parcels, expiry of locker parcels,
+// failed attempts and returns of the others (lockers have no attempts).
+// More than the shares shown, as the clock stops some parcels before
+// their trouble.
+const (
+	demoCustomsShare = 50
+	demoExpiredShare = 40
+	demoAttemptShare = 95
+	demoReturnShare  = 60
+)
 
 // quirks makes a few parcels' feeds imperfect: an event sent after the
 // next one, or an event sent twice.
@@ -764,8 +1085,8 @@ func (g *demoGen) attributes(p demoProduct, r demoRoute) map[string]any {
 	return attrs
 }
 
-// lockerAttributes follow seed 001's example: a size and the target
-// point, whose address is public.
+// lockerAttributes follow the ShipX-compatible tracking example: a size
+// and the target point, whose address is public.
 func (g *demoGen) lockerAttributes(c demoCity) map[string]any {
 	id := fmt.Sprintf("%s%03d%c", c.code, 1+g.r.IntN(299), "AMNP"[g.r.IntN(4)])
 	kind, hours, method := "parcel_locker", "24/7", "parcel_locker"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -213,16 +214,33 @@ func TestDemoMessagesAreValid(t *testing.T) {
 			}
 		}
 
-		// Put back in time order, the events are a prefix of the flow.
+		// Put back in time order, the events are a prefix of the flow;
+		// with trouble or an odd scan, its statuses in the flow's order
+		// (out for delivery again after a failed attempt) and others.
 		slices.SortFunc(all, func(a, b wantEvent) int {
 			return parseDatetime(t, "", a.Datetime).Compare(parseDatetime(t, "", b.Datetime))
 		})
 		var statuses []string
+		odd := false
 		for _, ev := range all {
 			statuses = append(statuses, ev.Status)
+			odd = odd || ev.Status == demoOddScans[p.Carrier][1]
 		}
-		if len(statuses) == 0 || !slices.Equal(statuses, flow[:len(statuses)]) {
-			t.Errorf("%s (%s): statuses %v are not a prefix of its flow %v", p.Number, p.Type, statuses, flow)
+		if p.Trouble == "" && !odd {
+			if len(statuses) == 0 || !slices.Equal(statuses, flow[:len(statuses)]) {
+				t.Errorf("%s (%s): statuses %v are not a prefix of its flow %v", p.Number, p.Type, statuses, flow)
+			}
+		} else {
+			at := -1
+			for _, s := range statuses {
+				switch i := slices.Index(flow, s); {
+				case i < 0:
+				case i < at || at < 0 && i != 0:
+					t.Errorf("%s (%s): statuses %v do not follow its flow %v", p.Number, p.Type, statuses, flow)
+				default:
+					at = i
+				}
+			}
 		}
 		if p.Status != statuses[len(statuses)-1] || p.Events != len(all) || len(inOrder) < len(all)-1 {
 			t.Errorf("%s: status %q after %d events; want %q after %d", p.Number, p.Status, p.Events, statuses[len(statuses)-1], len(all))
@@ -231,6 +249,14 @@ func TestDemoMessagesAreValid(t *testing.T) {
 
 	for _, c := range []carrier.Carrier{carrier.InPost, carrier.DHLExpress, carrier.FedEx, carrier.UPS} {
 		if perCarrier[c] < 300 {
+			t.Errorf("%d %s parcels of 3000", perCarrier[c], c)
+		}
+	}
+	// The carriers of the registry's own formats: S10 (royal_mail,
+	// canada_post), DPD's MOD 37,36, Canada Post's 16 digits. Each
+	// parcel's number was detected as its carrier above.
+	for _, c := range []carrier.Carrier{"royal_mail", "dpd", "canada_post"} {
+		if perCarrier[c] < 100 {
 			t.Errorf("%d %s parcels of 3000", perCarrier[c], c)
 		}
 	}
@@ -246,6 +272,113 @@ func TestDemoMessagesAreValid(t *testing.T) {
 	}
 	if quirks["late"] < 10 || quirks["duplicate"] < 10 || changes < 10 || agencies == 0 {
 		t.Errorf("quirks %v, %d service changes, %d agencies: want a few of each", quirks, changes, agencies)
+	}
+}
+
+// timeline is a parcel's events as the server keeps them: without
+// duplicates, in time order.
+func timeline(t *testing.T, p demoParcel) []wantEvent {
+	t.Helper()
+	var out []wantEvent
+	for _, m := range p.Messages {
+		if m.MessageType != message.TypeTrackingEvent || m.quirk == "duplicate" {
+			continue
+		}
+		data, err := json.Marshal(m.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev wantEvent
+		decodeStrictly(t, data, &ev)
+		out = append(out, ev)
+	}
+	slices.SortFunc(out, func(a, b wantEvent) int {
+		return parseDatetime(t, "", a.Datetime).Compare(parseDatetime(t, "", b.Datetime))
+	})
+	return out
+}
+
+// TestDemoTagsAndTrouble: every event maps to a tag by the tables but the
+// odd scans, which are rare; each kind of trouble occurs, about as often
+// as real parcels have it; and some parcels end in trouble, so the lists
+// by tag show something.
+func TestDemoTagsAndTrouble(t *testing.T) {
+	const n = 3000
+	parcels := generateDemo(42, n, demoNow)
+	// What each kind of trouble shows as: the subtags only it gives.
+	shows := map[string]func(tag.Subtag) bool{
+		troubleAttempt: func(s tag.Subtag) bool { return s.Tag() == tag.AttemptFail },
+		troubleCustoms: func(s tag.Subtag) bool { return s == "Exception_Customs" },
+		troubleReturn:  func(s tag.Subtag) bool { return s == "Exception_Returning" },
+		troubleExpired: func(s tag.Subtag) bool { return s == "Exception_Unclaimed" },
+	}
+	seen := map[string]int{} // parcels per kind of trouble shown
+	ending := map[tag.Tag]int{}
+	unmapped := map[string]int{}
+	international := 0
+	for _, p := range parcels {
+		if p.Type == "parcel_international" {
+			international++
+		}
+		moving := false
+		var last tag.Status
+		shown := map[string]bool{}
+		for _, ev := range timeline(t, p) {
+			st, mapped := tag.Classify(string(p.Carrier), ev.Status, deref(ev.OriginStatus), moving)
+			moving = moving || st.Tag.Moving()
+			last = st
+			if !mapped {
+				if ev.Status != demoOddScans[p.Carrier][1] {
+					t.Errorf("%s (%s): status %q (origin %q) is mapped by no table", p.Number, p.Carrier, ev.Status, deref(ev.OriginStatus))
+				}
+				if st.Subtag != "InTransit_Unknown" {
+					t.Errorf("%s: odd scan %q is %s, want InTransit_Unknown (after the parcel moved)", p.Number, ev.Status, st.Subtag)
+				}
+				unmapped[ev.Status]++
+			}
+			for kind, is := range shows {
+				if is(st.Subtag) {
+					shown[kind] = true
+					// Returning parcels also failed attempts before.
+					if p.Trouble != kind && !(kind == troubleAttempt && p.Trouble == troubleReturn) &&
+						!(kind == troubleReturn && p.Trouble == troubleExpired) {
+						t.Errorf("%s: %s (%s) in a parcel of trouble %q", p.Number, ev.Status, st.Subtag, p.Trouble)
+					}
+				}
+			}
+		}
+		if last.Subtag != p.Subtag {
+			t.Errorf("%s: ends %s, generated as ending %s", p.Number, last.Subtag, p.Subtag)
+		}
+		for kind := range shown {
+			seen[kind]++
+		}
+		ending[p.Subtag.Tag()]++
+	}
+	percent := func(k, of int) float64 { return 100 * float64(k) / float64(of) }
+	for _, c := range []struct {
+		kind   string
+		of     int
+		lo, hi float64 // percent
+	}{
+		{troubleAttempt, n, 6, 8},
+		{troubleCustoms, international, 2, 4.5},
+		{troubleReturn, n, 1.2, 3},
+		{troubleExpired, n, 0.2, 1.5},
+	} {
+		if got := percent(seen[c.kind], c.of); got < c.lo || got > c.hi {
+			t.Errorf("trouble %s shown by %d parcels of %d (%.1f%%), want %.1f%% to %.1f%%", c.kind, seen[c.kind], c.of, got, c.lo, c.hi)
+		}
+	}
+	if ending[tag.Exception] < 20 || ending[tag.AttemptFail] < 10 {
+		t.Errorf("parcels by final tag %v: want a few in Exception and in AttemptFail", ending)
+	}
+	total := 0
+	for _, k := range unmapped {
+		total += k
+	}
+	if len(unmapped) != len(demoOddScans) || percent(total, n) > 2 {
+		t.Errorf("unmapped statuses %v: want each odd scan a little (at most 2%% of parcels)", unmapped)
 	}
 }
 
@@ -307,5 +440,8 @@ func TestDemoExamples(t *testing.T) {
 	}
 	if len(carriers) != 3 {
 		t.Errorf("examples of %v, want three carriers", carriers)
+	}
+	if p := demoInTrouble(generateDemo(3, 500, demoNow)); p == nil || !p.Subtag.Tag().Attention() {
+		t.Errorf("parcel in trouble: %+v", p)
 	}
 }
