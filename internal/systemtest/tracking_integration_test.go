@@ -5,9 +5,9 @@ package systemtest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
