@@ -1067,7 +1067,9 @@ func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int)
 		}
 		in[j] = message.Incoming{MessageType: m.MessageType, ExternalReference: m.ExternalReference, Payload: payload}
 	}
-	svc := message.Service{Store: store, Tracking: store, Queue: noQueue{}, Now: time.Now, NewID: newID}
+	// As the processor is wired (app.newMessages), but for webhooks and
+	// shipment records.
+	svc := message.Service{Store: store, Tracking: store, Queue: noQueue{}, Now: time.Now, NewID: newID, Unmapped: store, Associations: store}
 	r, err := svc.Inject(ctx, "carrier", "cost", in)
 	if err != nil {
 		b.Fatal(err)
