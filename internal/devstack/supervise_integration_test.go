@@ -103,7 +103,9 @@ func TestSQSEmulatorKilledMidJobIsRestartedAndTheJobCompletes(t *testing.T) {
 	pollCtx, stopPolling := context.WithCancel(context.Background())
 	waitPollers := devserver.Poll(pollCtx, sqs.NewFromConfig(e.AWS), []devstack.Consumer{{
 		Name: "watcher", QueueURL: e.Resources.QueueURLs["WebhookDeadLetterQueue"], QueueARN: e.Resources.QueueARNs["WebhookDeadLetterQueue"],
-		Concurrency: 3, Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) { return events.SQSEventResponse{}, nil },
+		Concurrency: 3, Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+			return events.SQSEventResponse{}, nil
+		},
 	}}, slog.New(slog.NewJSONHandler(logs, nil)), devstack.PollOptions{})
 	defer func() { stopPolling(); waitPollers() }()
 
@@ -126,7 +128,9 @@ func TestSQSEmulatorKilledMidJobIsRestartedAndTheJobCompletes(t *testing.T) {
 	restarted := logs.await(t, "the SQS emulator stopped (signal: killed); restarted on "+port+", queues re-created; "+
 		"the messages it held are gone — the sweeper sent the unfinished work again (1 sent)")
 	for deadline := time.Now().Add(2 * time.Minute); job.Status != "COMPLETED"; time.Sleep(100 * time.Millisecond) {
-		var list struct{ Items []struct{ JobID, Status string } }
+		var list struct {
+			Items []struct{ JobID, Status string }
+		}
 		e.Call(t, "GET", "/v1/projects/"+project.ProjectID+"/tracking-number-jobs?jobId="+job.JobID, token, nil).Want(t, 200).JSON(t, &list)
 		if len(list.Items) != 1 || list.Items[0].Status == "FAILED" || time.Now().After(deadline) {
 			t.Fatalf("job after the restart: %+v", list.Items)
