@@ -56,7 +56,10 @@ func (r Recovery) Recover(ctx context.Context, e devstack.Emulator) (string, err
 	// Every message the queues held is gone: the sweeper sends the
 	// unfinished work again now rather than at each deadline, minutes on.
 	rep, err := r.Sweeper.SweepLost(ctx)
-	note := fmt.Sprintf("queues re-created; the messages it held are gone — the sweeper sent the unfinished work again (%d sent)", rep.Requeued)
+	note := "queues re-created; the messages it held are gone — no accepted work was waiting for them"
+	if rep.Requeued > 0 {
+		note = fmt.Sprintf("queues re-created; the messages it held are gone — the sweeper sent the unfinished work again (%d sent)", rep.Requeued)
+	}
 	if rep.Failed > 0 {
 		note += fmt.Sprintf(" and marked %d FAILED (sent again too often already)", rep.Failed)
 	}
