@@ -5,7 +5,6 @@ package devstack_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -151,5 +150,5 @@ func TestSQSEmulatorKilledMidJobIsRestartedAndTheJobCompletes(t *testing.T) {
 		t.Fatalf("supervision gave up: %v", err)
 	default:
 	}
-	fmt.Fprintln(t.Output(), "restart reported as:", restarted)
+	t.Logf("restart reported as: %s", restarted)
 }
