@@ -131,6 +131,12 @@ func cmdDev(ctx context.Context, _ []string) error {
 	// The sweeper runs as EventBridge would run it, every minute.
 	waitTimers := devserver.RunTimers(pollCtx, timers, logger)
 	defer func() { stopPolling(); waitPollers(); waitTimers() }()
+	// The emulators keep everything in memory: one that stops is
+	// restarted and its table or queues re-created (see README, "When
+	// an emulator stops").
+	recovery := devserver.Recovery{AWS: awsCfg, Template: tmpl, Prefix: localPrefix, Sweeper: a.Sweeper, Bell: bell,
+		Clients: func(ctx context.Context) error { return recreateClients(ctx, a.API.Credentials, creds) }}
+	gaveUp := stack.Supervise(ctx, devstack.Supervision{Policy: devstack.DefaultRestartPolicy, Recover: recovery.Recover})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -140,6 +146,8 @@ func cmdDev(ctx context.Context, _ []string) error {
 	case <-ctx.Done():
 	case err := <-errc:
 		return err
+	case err := <-gaveUp:
+		return fmt.Errorf("%w; the dev server stops: once the log says why, start it again with make run (its data was in memory and is gone)", err)
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -187,6 +195,16 @@ func devClients(ctx context.Context, c auth.Credentials) ([]credential, error) {
 		}
 	}
 	return out, nil
+}
+
+// recreateClients creates creds again in a table that lost them.
+func recreateClients(ctx context.Context, c auth.Credentials, creds []credential) error {
+	for _, cr := range creds {
+		if _, err := c.Create(ctx, cr.id, cr.id, cr.secret); err != nil && !errors.Is(err, auth.ErrPrincipalExists) {
+			return fmt.Errorf("client %s: %w", cr.id, err)
+		}
+	}
+	return nil
 }
 
 func printWelcome(addr string, creds []credential, ipQuota quota.Policy) {

@@ -103,6 +103,7 @@ func Poll(ctx context.Context, client *sqs.Client, consumers []devstack.Consumer
 	var wg sync.WaitGroup
 	for _, c := range consumers {
 		copts := opts
+		copts.Reach = &devstack.Reachability{} // one report per queue, not per poller
 		if c.Concurrency > 1 {
 			// Another poller would receive a message whose short
 			// visibility ran out while a handler still runs it: the

@@ -45,7 +45,7 @@ func upEmulators(ctx context.Context, opts Options, logger *slog.Logger) (*Stack
 	// One stack starts at a time on this machine, from choosing its ports
 	// until its emulators answer: checkouts side by side (parallel CI
 	// jobs, worktrees) would otherwise choose the same free ports.
-	unlockPorts, err := lockFile(filepath.Join(os.TempDir(), "parcelgate-devstack-ports.lock"))
+	unlockPorts, err := lockFile(portsLock())
 	if err != nil {
 		return nil, err
 	}
@@ -56,63 +56,64 @@ func upEmulators(ctx context.Context, opts Options, logger *slog.Logger) (*Stack
 	if err != nil {
 		return nil, err
 	}
+	s.DynamoDBEndpoint = endpoint(dynamoPort)
 	lib := filepath.Join(dir, dynamoDBLocalDir, "DynamoDBLocal_lib")
 	launcher := filepath.Join(dir, "DynamoDBLoopback.java")
-	p, err := start(dir, opts, "dynamodb", dynamoPort, launcher, java,
-		"-Djava.library.path="+lib,
-		"-cp", filepath.Join(dir, dynamoDBLocalDir, "DynamoDBLocal.jar")+string(os.PathListSeparator)+filepath.Join(lib, "*"),
-		launcher,
-		// -sharedDb: without it DynamoDB Local keeps one database per
-		// access key and region, and processes with different fake
-		// credentials would not see each other's tables.
-		"-inMemory", "-sharedDb", "-port", strconv.Itoa(dynamoPort))
+	err = s.launch(&emulator{name: EmulatorDynamoDB, title: "DynamoDB Local", port: dynamoPort,
+		launch: func(restart bool) (*process, error) {
+			return start(dir, opts, "dynamodb", dynamoPort, restart, launcher, java,
+				"-Djava.library.path="+lib,
+				"-cp", filepath.Join(dir, dynamoDBLocalDir, "DynamoDBLocal.jar")+string(os.PathListSeparator)+filepath.Join(lib, "*"),
+				launcher,
+				// -sharedDb: without it DynamoDB Local keeps one database per
+				// access key and region, and processes with different fake
+				// credentials would not see each other's tables.
+				"-inMemory", "-sharedDb", "-port", strconv.Itoa(dynamoPort))
+		},
+		ready: func(ctx context.Context, p *process) error { return waitDynamoDB(ctx, s.DynamoDBEndpoint, p) },
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.procs = append(s.procs, p)
-	s.DynamoDBEndpoint = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(dynamoPort))
 
 	sqsPort, err := pickPort(opts.SQSPort)
-	if err == nil {
-		script := filepath.Join(dir, "sqs-server.mjs")
-		p, err = start(dir, opts, "sqs", sqsPort, script, node, script, "--port", strconv.Itoa(sqsPort))
-	}
 	if err != nil {
 		return nil, s.abort(err)
 	}
-	s.procs = append(s.procs, p)
-	s.SQSEndpoint = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(sqsPort))
+	s.SQSEndpoint = endpoint(sqsPort)
+	sqsScript := filepath.Join(dir, "sqs-server.mjs")
+	err = s.launch(&emulator{name: EmulatorSQS, title: "the SQS emulator", port: sqsPort,
+		launch: func(restart bool) (*process, error) {
+			return start(dir, opts, "sqs", sqsPort, restart, sqsScript, node, sqsScript, "--port", strconv.Itoa(sqsPort))
+		},
+		ready: func(ctx context.Context, p *process) error { return waitSQS(ctx, s.SQSEndpoint, p) },
+	})
+	if err != nil {
+		return nil, s.abort(err)
+	}
 
 	sesPort, err := pickPort(opts.SESPort)
-	if err == nil {
-		script := filepath.Join(dir, "ses-server.mjs")
-		p, err = start(dir, opts, "ses", sesPort, script, node, script, "--port", strconv.Itoa(sesPort))
-	}
 	if err != nil {
 		return nil, s.abort(err)
 	}
-	s.procs = append(s.procs, p)
-	s.SESEndpoint = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(sesPort))
+	s.SESEndpoint = endpoint(sesPort)
+	sesScript := filepath.Join(dir, "ses-server.mjs")
+	err = s.launch(&emulator{name: EmulatorSES, title: "the SES emulator", port: sesPort,
+		launch: func(restart bool) (*process, error) {
+			return start(dir, opts, "ses", sesPort, restart, sesScript, node, sesScript, "--port", strconv.Itoa(sesPort))
+		},
+		ready: func(ctx context.Context, p *process) error { return waitSES(ctx, s.SESEndpoint, p) },
+	})
+	if err != nil {
+		return nil, s.abort(err)
+	}
 
 	wait, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	if err := waitDynamoDB(wait, s.DynamoDBEndpoint, s.procs[0]); err != nil {
-		return nil, s.abort(s.procs[0].failure(err))
-	}
-	if err := waitSQS(wait, s.SQSEndpoint, s.procs[1]); err != nil {
-		return nil, s.abort(s.procs[1].failure(err))
-	}
-	if err := waitSES(wait, s.SESEndpoint, s.procs[2]); err != nil {
-		return nil, s.abort(s.procs[2].failure(err))
-	}
-	if err := checkOwner(s.procs[0], dynamoPort); err != nil {
-		return nil, s.abort(err)
-	}
-	if err := checkOwner(s.procs[1], sqsPort); err != nil {
-		return nil, s.abort(err)
-	}
-	if err := checkOwner(s.procs[2], sesPort); err != nil {
-		return nil, s.abort(err)
+	for i, e := range s.emulators {
+		if err := e.up(wait, s.procs[i]); err != nil {
+			return nil, s.abort(err)
+		}
 	}
 	logger.Info("local stack up", "dynamodb", s.DynamoDBEndpoint, "sqs", s.SQSEndpoint, "ses", s.SESEndpoint, "logs", opts.StateDir)
 	return s, nil
@@ -130,15 +131,37 @@ func (s *Stack) abort(err error) error {
 	return errors.Join(errs...)
 }
 
+// launch starts e and adds it to the stack.
+func (s *Stack) launch(e *emulator) error {
+	p, err := e.launch(false)
+	if err != nil {
+		return err
+	}
+	s.emulators = append(s.emulators, e)
+	s.procs = append(s.procs, p)
+	return nil
+}
+
+func endpoint(port int) string { return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+
 // start launches one emulator, script run by bin, with its output in
 // StateDir/<name>-<port>.log (the port keeps concurrent stacks' logs apart).
-func start(dir string, opts Options, name string, port int, script, bin string, args ...string) (*process, error) {
+// A restart appends to the log, which ends with why the previous run
+// stopped; a first start replaces a previous stack's log.
+func start(dir string, opts Options, name string, port int, restart bool, script, bin string, args ...string) (*process, error) {
 	logPath := filepath.Join(opts.StateDir, fmt.Sprintf("%s-%d.log", name, port))
-	logFile, err := os.Create(logPath)
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if restart {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	logFile, err := os.OpenFile(logPath, flags, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	defer logFile.Close()
+	if restart {
+		fmt.Fprintf(logFile, "\n--- %s: restarted after the run above stopped ---\n", time.Now().Format(time.RFC3339))
+	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -164,6 +187,9 @@ func start(dir string, opts Options, name string, port int, script, bin string, 
 	}()
 	return p, nil
 }
+
+// portsLock is the lock file of the ports of every stack on this machine.
+func portsLock() string { return filepath.Join(os.TempDir(), "parcelgate-devstack-ports.lock") }
 
 // pickPort returns preferred when it is free on 127.0.0.1, else a free
 // port chosen by the kernel.

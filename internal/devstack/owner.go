@@ -21,14 +21,14 @@ func checkOwner(p *process, port int) error {
 		if os.IsNotExist(err) {
 			return nil
 		}
-		return fmt.Errorf("devstack: who listens on port %d: %w", port, err)
+		return fmt.Errorf("who listens on port %d: %w", port, err)
 	}
 	if len(inodes) == 0 {
-		return fmt.Errorf("devstack: nothing listens on 127.0.0.1:%d although it answered", port)
+		return fmt.Errorf("nothing listens on 127.0.0.1:%d although it answered", port)
 	}
 	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid))
 	if err != nil {
-		return fmt.Errorf("devstack: %s emulator's sockets: %w", p.name, err)
+		return fmt.Errorf("its sockets: %w", err)
 	}
 	for _, fd := range fds {
 		link, err := os.Readlink(filepath.Join(fmt.Sprintf("/proc/%d/fd", p.cmd.Process.Pid), fd.Name()))
@@ -36,8 +36,8 @@ func checkOwner(p *process, port int) error {
 			return nil
 		}
 	}
-	return p.failure(fmt.Errorf("port %d answers, but not from the emulator this stack started (pid %d): "+
-		"another stack took the port; start again", port, p.cmd.Process.Pid))
+	return fmt.Errorf("port %d answers, but not from the emulator this stack started (pid %d): "+
+		"another stack took the port; start again", port, p.cmd.Process.Pid)
 }
 
 // listeningInodes returns the socket inodes ("socket:[N]") listening on

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -48,8 +49,39 @@ type PollOptions struct {
 	// the dead-letter queue after fewer deliveries than maxReceiveCount.
 	RetryDelay time.Duration
 	// Bell, when set, wakes the poller from its idle pause when a message
-	// is sent (see Bell).
+	// is sent (see Bell), and from its wait for an unreachable queue.
 	Bell *Bell
+	// Reach, when set, is shared by the pollers of one queue, so that
+	// together they report the queue unreachable once and back once.
+	Reach *Reachability
+}
+
+// Reachability is whether a queue answers, as its pollers last found it.
+// The zero value is a queue that answers.
+type Reachability struct {
+	mu    sync.Mutex
+	since time.Time // when it stopped answering; zero while it answers
+}
+
+// failed records a failed receive; the first since the queue last
+// answered is logged, the rest would only repeat it.
+func (r *Reachability) failed(log *slog.Logger, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.since.IsZero() {
+		r.since = time.Now()
+		log.Warn("queue unreachable; its pollers retry quietly until it answers", "err", err)
+	}
+}
+
+// answered records a successful receive, logging the queue's return.
+func (r *Reachability) answered(log *slog.Logger) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.since.IsZero() {
+		log.Info("queue reachable again", "unreachableFor", time.Since(r.since).Round(time.Second).String())
+		r.since = time.Time{}
+	}
 }
 
 // Poll delivers the queue's messages to c.Handler until ctx is done, then
@@ -87,23 +119,34 @@ func Poll(ctx context.Context, client *sqs.Client, c Consumer, logger *slog.Logg
 	if opts.RetryDelay > 0 {
 		in.VisibilityTimeout = int32(math.Ceil(opts.RetryDelay.Seconds()))
 	}
-	backoff := time.Second
+	reach := opts.Reach
+	if reach == nil {
+		reach = &Reachability{}
+	}
+	backoff, answered := time.Second, false
 	for ctx.Err() == nil {
 		rung := opts.Bell.next()
 		out, err := client.ReceiveMessage(ctx, in)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if notExist := (*types.QueueDoesNotExist)(nil); errors.As(err, &notExist) {
+		// A queue that never existed is a mistake in the wiring; one
+		// that answered before is being re-created (a restarted
+		// emulator lost it) and is waited for like an unreachable one.
+		if notExist := (*types.QueueDoesNotExist)(nil); errors.As(err, &notExist) && !answered {
 			return fmt.Errorf("devstack: consumer %s: %w", c.Name, err)
 		}
 		if err != nil {
-			log.Error("receiving messages failed", "err", err, "retryIn", backoff.String())
-			sleep(ctx, backoff)
+			reach.failed(log, err)
+			// Whoever brings the queue back rings the bell (the dev
+			// server, once a restarted emulator's queues are re-created),
+			// so the wait may grow long without delaying delivery.
+			sleepUnless(ctx, backoff, rung)
 			backoff = min(2*backoff, 30*time.Second)
 			continue
 		}
-		backoff = time.Second
+		reach.answered(log)
+		backoff, answered = time.Second, true
 		if len(out.Messages) == 0 {
 			sleepUnless(ctx, idlePause, rung)
 			continue
@@ -179,8 +222,6 @@ func failures(resp events.SQSEventResponse, e events.SQSEvent) (map[string]bool,
 	}
 	return failed, nil
 }
-
-func sleep(ctx context.Context, d time.Duration) { sleepUnless(ctx, d, nil) }
 
 // sleepUnless sleeps for d, or until ctx is done or wake is closed.
 func sleepUnless(ctx context.Context, d time.Duration, wake <-chan struct{}) {

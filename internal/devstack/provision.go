@@ -33,7 +33,10 @@ type Resources struct {
 // share one stack.
 func Provision(ctx context.Context, cfg aws.Config, tmpl *samtemplate.Template, prefix string) (*Resources, error) {
 	res := &Resources{Tables: map[string]string{}, QueueURLs: map[string]string{}, QueueARNs: map[string]string{}}
-	db := dynamodb.NewFromConfig(cfg)
+	// DynamoDB Local sends a wrong checksum with its error responses, such
+	// as the ResourceInUse of a table that exists, and the SDK would warn
+	// about each; Provision only ever reaches emulators and LocalStack.
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
 	for _, id := range tmpl.Tables() {
 		name := prefix + "-" + id
 		if err := provisionTable(ctx, db, tmpl, id, name); err != nil {

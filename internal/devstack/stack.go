@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 const (
@@ -56,8 +57,15 @@ type Stack struct {
 	DynamoDBEndpoint string
 	SQSEndpoint      string
 	SESEndpoint      string // aws-ses-v2-local: GET <SESEndpoint>/store lists the mail sent
-	procs            []*process
-	logger           *slog.Logger
+	// procs[i] is the current run of emulators[i]; mu guards its
+	// elements, which the supervisor replaces.
+	procs     []*process
+	emulators []*emulator
+	mu        sync.Mutex
+	logger    *slog.Logger
+	// stopSupervising ends Supervise; supervisors are its goroutines.
+	stopSupervising context.CancelFunc
+	supervisors     sync.WaitGroup
 }
 
 // Up returns a stack ready to answer API calls. When any of
@@ -124,6 +132,7 @@ func (s *Stack) Env() []string {
 // It reports an emulator that had already died, since whatever used it
 // probably failed because of that.
 func (s *Stack) Close() error {
+	s.stopSupervision()
 	var errs []error
 	for _, p := range s.procs {
 		errs = append(errs, p.stop())

@@ -198,7 +198,29 @@ type Report struct {
 // by the next sweep.
 func (s Service) Sweep(ctx context.Context) (Report, error) {
 	now := s.Now().UTC()
-	due, err := s.Store.Due(ctx, now, maxPerSweep)
+	return s.sweep(ctx, now, now)
+}
+
+// lostHorizon is beyond every deadline unfinished work is given (the
+// longest, a running processing task's, is 45 minutes).
+const lostHorizon = 24 * time.Hour
+
+// SweepLost handles all unfinished work as stuck, whatever its deadline:
+// for when the queue itself lost every message it held (a local SQS
+// emulator that was restarted), where waiting for each deadline would
+// only delay the same send by minutes. Work being processed right now is
+// sent again too, which processing, being idempotent, shrugs off; a send
+// still counts towards MaxRequeues, and the next deadline is set from
+// now as usual.
+func (s Service) SweepLost(ctx context.Context) (Report, error) {
+	now := s.Now().UTC()
+	return s.sweep(ctx, now, now.Add(lostHorizon))
+}
+
+// sweep handles the work due by dueBy, judged as at dueBy and sent again
+// with a deadline counted from now.
+func (s Service) sweep(ctx context.Context, now, dueBy time.Time) (Report, error) {
+	due, err := s.Store.Due(ctx, dueBy, maxPerSweep)
 	if err != nil {
 		return Report{}, err
 	}
@@ -215,7 +237,7 @@ func (s Service) Sweep(ctx context.Context) (Report, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slot }()
-			action, err := s.handle(ctx, w, now)
+			action, err := s.handle(ctx, w, now, dueBy)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -234,10 +256,10 @@ func (s Service) Sweep(ctx context.Context) (Report, error) {
 	return rep, errors.Join(errs...)
 }
 
-// handle requeues or fails one item; it returns the action taken (Wait
-// when someone else moved the work first).
-func (s Service) handle(ctx context.Context, w Work, now time.Time) (Action, error) {
-	switch Decide(w, now) {
+// handle requeues or fails one item, decided as at dueBy; it returns the
+// action taken (Wait when someone else moved the work first).
+func (s Service) handle(ctx context.Context, w Work, now, dueBy time.Time) (Action, error) {
+	switch Decide(w, dueBy) {
 	case Requeue:
 		if err := s.Store.ClaimRequeue(ctx, w, Deadline(Waiting, now)); err != nil {
 			if errors.Is(err, ErrMoved) {
