@@ -300,7 +300,7 @@ func cursorsOfAnotherListAreRefused(t *testing.T, s project.Store, _ auth.Princi
 func principalClientNamesThePrincipalsClient(t *testing.T, s project.Store, ps auth.PrincipalStore, id func(string) string) {
 	ctx := context.Background()
 	p := auth.Principal{ID: id("alice"), ClientID: id("acme"), SecretHash: []byte("sha256$00"), CreatedAt: base}
-	if err := ps.CreatePrincipal(ctx, p); err != nil {
+	if err := ps.CreatePrincipal(ctx, p, auth.AuditEntry{At: base, ClientID: p.ClientID, By: auth.Operator, Action: auth.ActionCreated, Subject: p.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.PrincipalClient(ctx, p.ID); err != nil || got != p.ClientID {
