@@ -29,6 +29,9 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.PrincipalStore) {
 		{"ConcurrentCreatesOfOneIDLeaveOne", concurrentCreatesOfOneIDLeaveOne},
 		{"UnknownPrincipalIsNotFound", unknownPrincipalIsNotFound},
 		{"CredentialsAuthenticateThroughTheStore", credentialsAuthenticateThroughTheStore},
+		{"AChangeIsWrittenOverItsVersionOnly", aChangeIsWrittenOverItsVersionOnly},
+		{"DeletedCredentialsLeaveTheListButKeepTheirID", deletedCredentialsLeaveTheListButKeepTheirID},
+		{"UseIsRecordedButNotOnDeleted", useIsRecordedButNotOnDeleted},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
