@@ -14,7 +14,7 @@ func main() {
 	projects := f.Projects(store)
 	records := f.Records(store, projects, f.JobsQueue())
 	f.ServeAPI(&httpapi.API{
-		Verifier: f.Verifier(),
+		Verifier: f.Verifier(), Revocations: f.Revocations(store),
 		Data:     records,
 		Accounts: f.Accounts(store, projects),
 		Tasks:    f.Tasks(store, f.TaskQueue(), projects, records),

@@ -11,5 +11,5 @@ func main() {
 	f := app.Begin("job-query")
 	store := f.Store()
 	jobs := f.Jobs(store, f.Projects(store), nil)
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Jobs: jobs})
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Jobs: jobs})
 }

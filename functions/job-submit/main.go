@@ -11,5 +11,5 @@ func main() {
 	f := app.Begin("job-submit")
 	store := f.Store()
 	jobs := f.Jobs(store, f.Projects(store), f.JobsQueue())
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Jobs: jobs})
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Jobs: jobs})
 }

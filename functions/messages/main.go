@@ -11,5 +11,5 @@ func main() {
 	f := app.Begin("messages")
 	store := f.Store()
 	messages := f.Messages(store, f.JobsQueue(), nil)
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Messages: messages})
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Messages: messages})
 }

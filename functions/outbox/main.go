@@ -12,5 +12,5 @@ func main() {
 	f := app.Begin("outbox")
 	store := f.Store()
 	records := f.Records(store, f.Projects(store), nil)
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Outbox: f.Outbox(store, f.ReportQueue(), records)})
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Outbox: f.Outbox(store, f.ReportQueue(), records)})
 }

@@ -9,5 +9,6 @@ import (
 
 func main() {
 	f := app.Begin("tracker")
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Tracker: tracker.Service{Store: f.Store(), Now: f.Now}})
+	store := f.Store()
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Tracker: tracker.Service{Store: store, Now: f.Now}})
 }

@@ -12,5 +12,5 @@ func main() {
 	f := app.Begin("webhooks")
 	store := f.Store()
 	webhooks := f.Webhooks(store, f.Projects(store), f.WebhookQueue())
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Webhooks: webhooks})
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Webhooks: webhooks})
 }

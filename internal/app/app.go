@@ -116,6 +116,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Credentials: auth.Credentials{Store: store, Now: now},
 		JWKS:        jwks,
 		Verifier:    verifier,
+		Revocations: &auth.Revocations{Store: store, Now: now},
 		Projects:    projects,
 		Jobs:        jobs,
 		Messages:    messages,

@@ -126,6 +126,12 @@ func (f *Function) Verifier() *auth.Verifier {
 	return v
 }
 
+// Revocations refuses the tokens of credentials no longer live, reading
+// them from store at most once per credential and auth.RevocationBound.
+func (f *Function) Revocations(store *dynamo.Store) *auth.Revocations {
+	return &auth.Revocations{Store: store, Now: f.Now}
+}
+
 // Issuer signs access tokens with the private key: the environment's, or
 // the SSM parameter's that read reads (in AWS).
 func (f *Function) Issuer(read ReadParameter) *auth.Issuer {

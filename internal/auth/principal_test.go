@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parcelgate/parcelgate/internal/page"
 )
 
 // memStore holds principals for the rules of Credentials; the DynamoDB
 // store is exercised by the integration tests.
 type memStore map[string]Principal
 
-func (m memStore) CreatePrincipal(_ context.Context, p Principal) error {
+func (m memStore) CreatePrincipal(_ context.Context, p Principal, _ AuditEntry) error {
 	if _, ok := m[p.ID]; ok {
 		return ErrPrincipalExists
 	}
@@ -30,6 +32,27 @@ func (m memStore) Principal(_ context.Context, id string) (Principal, error) {
 		return Principal{}, ErrPrincipalNotFound
 	}
 	return p, nil
+}
+
+func (m memStore) ClientPrincipals(_ context.Context, clientID string, _ page.Request) (page.Page[Principal], error) {
+	var out page.Page[Principal]
+	for _, p := range m {
+		if p.ClientID == clientID {
+			out.Items = append(out.Items, p)
+		}
+	}
+	return out, nil
+}
+
+func (m memStore) UpdatePrincipal(_ context.Context, p Principal, _ string, _ AuditEntry) error {
+	m[p.ID] = p
+	return nil
+}
+
+func (memStore) PrincipalUsed(context.Context, Principal, time.Time) error { return nil }
+
+func (memStore) Audit(context.Context, string, page.Request) (page.Page[AuditEntry], error) {
+	return page.Page[AuditEntry]{}, nil
 }
 
 func TestGeneratedSecretsUseTheFastCheck(t *testing.T) {

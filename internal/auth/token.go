@@ -29,11 +29,15 @@ type Identity struct {
 	PrincipalID string
 	// Roles holds project roles at the time the token was issued.
 	Roles map[string]string
+	// Generation is the credential's revocation generation at issue.
+	Generation int64
 }
 
 type claims struct {
 	ClientID string            `json:"client_id"`
 	Roles    map[string]string `json:"roles,omitempty"`
+	// Generation is the credential's Generation when the token was issued.
+	Generation int64 `json:"gen,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -72,7 +76,7 @@ func (c *claims) UnmarshalJSON(data []byte) error {
 var claimKinds = map[string]string{
 	"exp": "-0123456789", "nbf": "-0123456789", "iat": "-0123456789",
 	"iss": `"`, "sub": `"`, "jti": `"`, "client_id": `"`,
-	"aud": `"[`, "roles": "{",
+	"aud": `"[`, "roles": "{", "gen": "0123456789",
 }
 
 // Issuer signs access tokens.
@@ -107,8 +111,9 @@ func (i *Issuer) Issue(p Principal, roles map[string]string) (string, error) {
 	}
 	now := i.now().UTC()
 	c := claims{
-		ClientID: p.ClientID,
-		Roles:    roles,
+		ClientID:   p.ClientID,
+		Roles:      roles,
+		Generation: p.Generation,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    i.issuer,
 			Subject:   p.ID,
@@ -180,5 +185,5 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	if c.ClientID == "" || c.Subject == "" {
 		return Identity{}, fmt.Errorf("%w: client or subject missing", ErrInvalidToken)
 	}
-	return Identity{ClientID: c.ClientID, PrincipalID: c.Subject, Roles: c.Roles}, nil
+	return Identity{ClientID: c.ClientID, PrincipalID: c.Subject, Roles: c.Roles, Generation: c.Generation}, nil
 }

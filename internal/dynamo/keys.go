@@ -15,7 +15,8 @@ import (
 // read in one place.
 //
 //	item        PK                   SK                   GSI1PK               GSI1SK
-//	principal   PRINCIPAL#<id>       PRINCIPAL
+//	principal   PRINCIPAL#<id>       PRINCIPAL            CLIENT#<client>#PRINCIPALS <id> (not on deleted ones)
+//	audit       AUDIT#<client>       <utc time>#<random>
 //	project     PROJECT#<id>         PROJECT
 //	member      PROJECT#<id>         MEMBER#<principal>   PRINCIPAL#<principal> PROJECT#<createdAt>#<id>
 //	job         REQ#<id>             REQ                  PROJECT#<p>#JOBS     <createdAt>#<id>
@@ -145,6 +146,16 @@ func associationPK(projectID string, shard int) string {
 func associationSK(number string) string { return "TN#" + number }
 
 func principalPK(id string) string { return "PRINCIPAL#" + id }
+
+// clientPrincipalsGSI1PK lists a client's credentials. A principal stored
+// before it existed gets it when it next gets a token.
+func clientPrincipalsGSI1PK(clientID string) string { return "CLIENT#" + clientID + "#PRINCIPALS" }
+
+func auditPK(clientID string) string { return "AUDIT#" + clientID }
+
+// auditSK orders a client's audit entries by time; the random part keeps
+// two entries of one instant apart.
+func auditSK(at time.Time, random string) string { return at.UTC().Format(sortableTime) + "#" + random }
 
 func projectPK(id string) string { return "PROJECT#" + id }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
@@ -182,4 +183,34 @@ func (it memberItem) decode() (project.Member, project.Project, error) {
 	m := project.Member{ProjectID: it.ProjectID, PrincipalID: it.PrincipalID, Role: project.Role(it.Role), AddedAt: added}
 	p := project.Project{ID: it.ProjectID, ClientID: it.ClientID, Name: it.ProjectName, CreatedAt: created}
 	return m, p, nil
+}
+
+// RemoveMember implements project.Store: the member's deletion, the
+// keeper's check and the audit entry in one transaction.
+func (s *Store) RemoveMember(ctx context.Context, projectID, principalID, keeper string, entry auth.AuditEntry) error {
+	audit, err := s.auditPut(entry)
+	if err != nil {
+		return err
+	}
+	actions := []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: &s.Table, Key: itemKey(projectPK(projectID), memberSK(principalID)),
+			ConditionExpression: aws.String("attribute_exists(PK)")}},
+		audit,
+	}
+	if keeper != "" {
+		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.Table, Key: itemKey(projectPK(projectID), memberSK(keeper)),
+			ConditionExpression:       aws.String("#role = :admin"),
+			ExpressionAttributeNames:  map[string]string{"#role": "role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(project.Admin)}},
+		}})
+	}
+	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
+	switch {
+	case cancelledAt(err, 0):
+		return project.ErrMemberNotFound
+	case cancelledAt(err, 2) || isTransactionConflict(err):
+		return project.ErrLastAdmin
+	}
+	return err
 }

@@ -33,13 +33,16 @@ type API struct {
 	Issuer   *auth.Issuer
 	JWKS     auth.JWKS
 	Verifier *auth.Verifier
-	Projects project.Service
-	Jobs     job.Service
-	Messages message.Service
-	Tracking tracking.Service
-	Tracker  tracker.Service
-	Webhooks webhook.Service
-	Logger   *slog.Logger
+	// Revocations refuses the tokens of credentials disabled, deleted or
+	// revoked since issue; every function with protected routes has one.
+	Revocations *auth.Revocations
+	Projects    project.Service
+	Jobs        job.Service
+	Messages    message.Service
+	Tracking    tracking.Service
+	Tracker     tracker.Service
+	Webhooks    webhook.Service
+	Logger      *slog.Logger
 	// Deadline bounds every request; zero means DefaultDeadline.
 	Deadline time.Duration
 
@@ -88,8 +91,8 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 		}
 		h := checkPathIDs(func(w http.ResponseWriter, r *http.Request) { rt.Handle(a, w, r) }, rt.Path)
 		if !rt.Public {
-			if a.Verifier == nil {
-				return nil, fmt.Errorf("route %s needs a token verifier", rt.Pattern())
+			if a.Verifier == nil || a.Revocations == nil {
+				return nil, fmt.Errorf("route %s needs a token verifier and revocations", rt.Pattern())
 			}
 			h = a.authenticate(h)
 		}
@@ -111,6 +114,9 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		id, err := a.Verifier.Verify(strings.TrimSpace(token))
+		if err == nil {
+			err = a.Revocations.Check(r.Context(), id)
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -26,7 +26,7 @@ import (
 func newTestAPI(t *testing.T) http.Handler {
 	t.Helper()
 	_, jwk, v := testKeys(t)
-	a := &API{Verifier: v, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
+	a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
 	h, err := a.Handler()
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestRoutesAreDeclaredOnceWithTheirHandler(t *testing.T) {
 		functions[rt.Function] = true
 	}
 	_, jwk, v := testKeys(t)
-	a := &API{Verifier: v, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
+	a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
 	for f := range functions {
 		if _, err := a.Handler(f); err != nil {
 			t.Errorf("function %s: %v", f, err)

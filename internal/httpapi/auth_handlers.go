@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -33,6 +34,9 @@ func readTokenRequest(r *http.Request) (tokenRequest, bool, error) {
 		if err := decodeJSON(r, &req); err != nil {
 			return req, false, err
 		}
+		if _, _, ok := r.BasicAuth(); ok && (req.ClientID != "" || req.ClientSecret != "") {
+			return req, false, badRequest("client credentials are both in the Authorization header and in the body; send them in the body")
+		}
 		return req, false, nil
 	}
 	if err := r.ParseForm(); err != nil {
@@ -56,6 +60,11 @@ func readTokenRequest(r *http.Request) (tokenRequest, bool, error) {
 	}
 	req := tokenRequest{ClientID: r.PostForm.Get("client_id"), ClientSecret: r.PostForm.Get("client_secret")}
 	if id, secret, ok := r.BasicAuth(); ok {
+		// RFC 6749 §2.3: one way of authenticating per request. A client
+		// id in the body that repeats Basic's is not a second one.
+		if req.ClientSecret != "" || (req.ClientID != "" && req.ClientID != id) {
+			return tokenRequest{}, true, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "client credentials are both in the Authorization header and in the body; send them one way"}
+		}
 		req = tokenRequest{ClientID: id, ClientSecret: secret}
 	}
 	return req, true, nil
@@ -97,6 +106,11 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	logging.SetClientID(r.Context(), p.ClientID)
+	// When a credential was last used is for its owners to read; a token
+	// is not refused for want of it.
+	if err := a.Credentials.Store.PrincipalUsed(r.Context(), p, a.Credentials.Now()); err != nil {
+		slog.WarnContext(r.Context(), "recording a credential's use failed", "principalId", p.ID, "error", err.Error())
+	}
 	// One more than fits, so Issue can tell "all of them" from "too many".
 	roles, err := a.Projects.Roles(r.Context(), p.ID, auth.MaxRolesInToken+1)
 	if err != nil {

@@ -42,12 +42,18 @@ var sentinels = []sentinel{
 	{auth.ErrInvalidCredentials, http.StatusUnauthorized, "INVALID_CLIENT", "unknown client id or wrong secret"},
 	{auth.ErrInvalidToken, http.StatusUnauthorized, "UNAUTHORIZED", "the access token is invalid or expired; get a new one from POST /v1/auth/token"},
 	{auth.ErrPrincipalExists, http.StatusConflict, "PRINCIPAL_EXISTS", "a principal with this id exists in your client; choose another id"},
+	{auth.ErrPrincipalNotFound, http.StatusNotFound, "NOT_FOUND", "no such credential in your client"},
+	{auth.ErrNotOwner, http.StatusForbidden, "FORBIDDEN", "only an owner of your client manages its credentials"},
+	{auth.ErrLastOwner, http.StatusConflict, "LAST_OWNER", "this is your client's last enabled owner; make or enable another owner first"},
+	{auth.ErrPrincipalChanged, http.StatusConflict, "CONCURRENT_CHANGE", "the credential changed meanwhile; send the change again"},
 	{page.ErrBadCursor, http.StatusBadRequest, "BAD_REQUEST", "cursor is not valid for this list; start again without it"},
 
 	{project.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such project"},
 	{project.ErrPrincipalNotFound, http.StatusNotFound, "NOT_FOUND", "no such principal in your client"},
 	{project.ErrForbidden, http.StatusForbidden, "FORBIDDEN", "your role in this project does not allow this"},
 	{project.ErrExists, http.StatusConflict, "PROJECT_EXISTS", "a project with this id exists; send the request again for a new one"},
+	{project.ErrMemberNotFound, http.StatusNotFound, "NOT_FOUND", "no such member of this project"},
+	{project.ErrLastAdmin, http.StatusConflict, "LAST_ADMIN", "this is the project's last admin; make another member admin first"},
 
 	{job.ErrNotFound, http.StatusNotFound, "NOT_FOUND", "no such job in this project (jobs and their reports are kept 90 days)"},
 	{job.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different body; use a new key for a new job"},

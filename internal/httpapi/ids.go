@@ -10,7 +10,7 @@ import (
 // idParams are the path parameters that name stored things by id. The
 // public tracking routes' parameters are not ids: they answer bad values
 // in seed 001's shapes.
-var idParams = map[string]bool{"projectId": true, "jobId": true, "principalId": true}
+var idParams = map[string]bool{"projectId": true, "jobId": true, "principalId": true, "clientId": true}
 
 var pathParam = regexp.MustCompile(`\{([A-Za-z_]+)\}`)
 

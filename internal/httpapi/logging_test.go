@@ -12,6 +12,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/logging"
+	"github.com/parcelgate/parcelgate/internal/memory"
 )
 
 // The request line, and any line logged while serving it, names the
@@ -26,9 +27,13 @@ func TestRequestLogLinesCarryRequestTraceAndClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	principals := &memory.Principals{}
+	if err := principals.CreatePrincipal(context.Background(), auth.Principal{ID: "acme-ops", ClientID: "acme"}, auth.AuditEntry{ClientID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	// No project store: the handler fails, so an error line is logged too.
-	a := &API{Verifier: v, Logger: logging.New(&buf)}
+	a := &API{Verifier: v, Revocations: &auth.Revocations{Store: principals, Now: time.Now}, Logger: logging.New(&buf)}
 	h, err := a.Handler("projects")
 	if err != nil {
 		t.Fatal(err)

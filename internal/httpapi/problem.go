@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/outage"
 )
 
@@ -75,7 +76,12 @@ func loggedProblem(r *http.Request, err error) *Problem {
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := loggedProblem(r, err)
 	if p.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="parcelgate"`)
+		challenge := `Bearer realm="parcelgate"`
+		// RFC 6750 §3.1: a token was sent and refused, so say so.
+		if errors.Is(err, auth.ErrInvalidToken) {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
 	}
 	setRetryAfter(w, p)
 	w.Header().Set("Content-Type", "application/problem+json")

@@ -51,6 +51,16 @@ var Routes = []Route{
 	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}", Handle: (*API).getProject},
 	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}/members", Handle: (*API).listMembers},
 	{Function: "projects", Method: "PUT", Path: "/v1/projects/{projectId}/members/{principalId}", Handle: (*API).putMember},
+	{Function: "projects", Method: "DELETE", Path: "/v1/projects/{projectId}/members/{principalId}", Handle: (*API).removeMember},
+
+	// A client's credentials, managed by its owners; the auth function,
+	// which holds the signing key, only issues tokens.
+	{Function: "projects", Method: "GET", Path: "/v1/credentials", Handle: (*API).listCredentials},
+	{Function: "projects", Method: "POST", Path: "/v1/credentials", Handle: (*API).createCredential},
+	{Function: "projects", Method: "GET", Path: "/v1/credentials/audit", Handle: (*API).listCredentialAudit},
+	{Function: "projects", Method: "PATCH", Path: "/v1/credentials/{clientId}", Handle: (*API).updateCredential},
+	{Function: "projects", Method: "DELETE", Path: "/v1/credentials/{clientId}", Handle: (*API).deleteCredential},
+	{Function: "projects", Method: "POST", Path: "/v1/credentials/{clientId}/rotate-secret", Handle: (*API).rotateCredentialSecret},
 
 	{Function: "job-submit", Method: "POST", Path: "/v1/projects/{projectId}/tracking-number-jobs", Handle: (*API).submitJob},
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs", Handle: (*API).listJobs},

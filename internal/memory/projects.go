@@ -153,8 +153,29 @@ func (s *Projects) PrincipalClient(ctx context.Context, principalID string) (str
 		return "", project.ErrPrincipalNotFound
 	}
 	p, err := s.Principals.Principal(ctx, principalID)
-	if errors.Is(err, auth.ErrPrincipalNotFound) {
+	if errors.Is(err, auth.ErrPrincipalNotFound) || (err == nil && p.Deleted) {
 		return "", project.ErrPrincipalNotFound
 	}
 	return p.ClientID, err
+}
+
+// RemoveMember implements project.Store. The audit entry goes to
+// Principals, which keeps the audit log; nil keeps none.
+func (s *Projects) RemoveMember(_ context.Context, projectID, principalID, keeper string, entry auth.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	members := s.members[projectID]
+	if _, ok := members[principalID]; !ok {
+		return project.ErrMemberNotFound
+	}
+	if k, ok := members[keeper]; keeper != "" && (!ok || k.member.Role != project.Admin) {
+		return project.ErrLastAdmin
+	}
+	delete(members, principalID)
+	if s.Principals != nil {
+		s.Principals.mu.Lock()
+		defer s.Principals.mu.Unlock()
+		s.Principals.appendAudit(entry)
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
@@ -21,6 +22,9 @@ var (
 	ErrPrincipalNotFound = errors.New("principal not found")
 	ErrForbidden         = errors.New("role does not allow this")
 	ErrExists            = errors.New("project already exists")
+	ErrMemberNotFound    = errors.New("member not found")
+	// ErrLastAdmin keeps a project from losing its last admin.
+	ErrLastAdmin = errors.New("the project's last admin cannot be removed")
 )
 
 // Role is a principal's role in a project.
@@ -93,8 +97,13 @@ type Store interface {
 	Members(ctx context.Context, projectID string, req page.Request) (page.Page[Member], error)
 	// Memberships lists the projects principalID belongs to.
 	Memberships(ctx context.Context, principalID string, req page.Request) (page.Page[Membership], error)
-	// PrincipalClient returns the client a principal belongs to, or ErrPrincipalNotFound.
+	// PrincipalClient returns the client a principal belongs to, or
+	// ErrPrincipalNotFound (also for a deleted credential).
 	PrincipalClient(ctx context.Context, principalID string) (string, error)
+	// RemoveMember deletes a member, with entry in its client's audit
+	// log, failing with ErrMemberNotFound if it is not one and with
+	// ErrLastAdmin if keeper, when set, is not at that moment an admin.
+	RemoveMember(ctx context.Context, projectID, principalID, keeper string, entry auth.AuditEntry) error
 }
 
 const maxNameLength = 200
@@ -220,4 +229,54 @@ func (s Service) SetMember(ctx context.Context, c Caller, projectID, principalID
 		return Member{}, err
 	}
 	return m, nil
+}
+
+// RemoveMember takes principalID out of the project; only admins may. The
+// project keeps at least one admin: removing an admin names another who
+// must still be one when the removal is written, so two admins removing
+// each other at once cannot both succeed. The removed principal's tokens
+// lose the project at once, since every request reads its membership.
+func (s Service) RemoveMember(ctx context.Context, c Caller, projectID, principalID string) error {
+	if _, err := s.Authorize(ctx, c, projectID, Role.CanManage); err != nil {
+		return err
+	}
+	m, err := s.Store.Member(ctx, projectID, principalID)
+	if errors.Is(err, ErrNotFound) {
+		return ErrMemberNotFound
+	}
+	if err != nil {
+		return err
+	}
+	keeper := ""
+	if m.Role == Admin {
+		if keeper, err = s.otherAdmin(ctx, projectID, principalID, c.PrincipalID); err != nil {
+			return err
+		}
+	}
+	entry := auth.AuditEntry{At: s.Now().UTC(), ClientID: c.ClientID, By: c.PrincipalID, Action: auth.ActionMemberRemoved, Subject: principalID, ProjectID: projectID}
+	return s.Store.RemoveMember(ctx, projectID, principalID, keeper, entry)
+}
+
+// otherAdmin names an admin of the project other than removed: the
+// caller if it can, or ErrLastAdmin if there is none.
+func (s Service) otherAdmin(ctx context.Context, projectID, removed, caller string) (string, error) {
+	if caller != removed {
+		return caller, nil
+	}
+	req := page.Request{Limit: page.MaxLimit}
+	for {
+		got, err := s.Store.Members(ctx, projectID, req)
+		if err != nil {
+			return "", err
+		}
+		for _, m := range got.Items {
+			if m.PrincipalID != removed && m.Role == Admin {
+				return m.PrincipalID, nil
+			}
+		}
+		if got.NextCursor == "" {
+			return "", ErrLastAdmin
+		}
+		req.Cursor = got.NextCursor
+	}
 }

@@ -38,7 +38,7 @@ func newFixture(t *testing.T) fixture {
 	ctx := context.Background()
 	principals := &memory.Principals{}
 	for _, c := range []project.Caller{admin, contributor, viewer, outsider, foreigner} {
-		if err := principals.CreatePrincipal(ctx, auth.Principal{ID: c.PrincipalID, ClientID: c.ClientID, CreatedAt: clock}); err != nil {
+		if err := principals.CreatePrincipal(ctx, auth.Principal{ID: c.PrincipalID, ClientID: c.ClientID, CreatedAt: clock}, auth.AuditEntry{At: clock, ClientID: c.ClientID, By: auth.Operator, Action: auth.ActionCreated, Subject: c.PrincipalID}); err != nil {
 			t.Fatal(err)
 		}
 	}

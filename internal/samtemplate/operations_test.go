@@ -20,8 +20,8 @@ import (
 // line here; a policy that allows Scan or DeleteItem needs a line in
 // mayScanOrDelete with the reason.
 var functionPolicies = map[string][]string{
-	"AuthFunction":          {"TableReadPolicy", "SSMParameterReadPolicy"},
-	"ProjectsFunction":      {"TableReadPolicy", "TableWritePolicy"},
+	"AuthFunction":          {"TableReadPolicy", "TableWritePolicy", "SSMParameterReadPolicy"},
+	"ProjectsFunction":      {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy"},
 	"JobSubmitFunction":     {"TableReadPolicy", "TableWritePolicy", "JobsQueueSendPolicy"},
 	"JobQueryFunction":      {"TableReadPolicy"},
 	"ProcessorFunction":     {"TableReadPolicy", "TableWritePolicy", "TableDeletePolicy", "WebhookQueueSendPolicy", "JobsQueueSendPolicy"},
@@ -45,6 +45,7 @@ var mayScanOrDelete = map[string]string{
 	"ProcessorFunction": "a REMOVE job deletes an association only if no later job added it again (a condition BatchWriteItem cannot express)",
 	"DataFunction":      "a physical delete removes a record only while it is locked against new references (a conditional delete in a transaction)",
 	"WebhooksFunction":  "DELETE of a webhook endpoint removes its item",
+	"ProjectsFunction":  "removing a member deletes its item only while another admin remains (a conditional delete in a transaction)",
 
 	"TaskWorkerFunction": "a task that starts or ends frees its code's pending item only if it still names the task (a conditional delete)",
 	// Import transactions (seed 002): the placeholder of a record an

@@ -436,6 +436,10 @@ func TestToken401StrictClaims(t *testing.T) {
 	claims := func(exp string, extra string) string {
 		return fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"ops-1","client_id":"ops","iat":%d,"exp":%s%s}`, e.Config.Issuer, e.Config.Audience, now.Unix(), exp, extra)
 	}
+	// The credential the tokens name: a token of no credential is refused.
+	if _, err := e.API.Credentials.Create(context.Background(), "ops", "ops-1", "s3cret-of-ops-1-credential"); err != nil {
+		t.Fatal(err)
+	}
 	future := fmt.Sprint(now.Add(time.Hour).Unix())
 	e.Call(t, "GET", "/v1/projects", sign(claims(future, "")), nil).Want(t, 200)
 	for name, tok := range map[string]string{
@@ -445,6 +449,9 @@ func TestToken401StrictClaims(t *testing.T) {
 		"client_id repeated":  sign(claims(future, `,"client_id":"other"`)),
 		"sub a number":        sign(strings.Replace(claims(future, ""), `"sub":"ops-1"`, `"sub":1`, 1)),
 		"roles not an object": sign(claims(future, `,"roles":["admin"]`)),
+		"gen a string":        sign(claims(future, `,"gen":"0"`)),
+		"gen negative":        sign(claims(future, `,"gen":-1`)),
+		"gen ahead":           sign(claims(future, `,"gen":7`)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if code := e.Call(t, "GET", "/v1/projects", tok, nil).Want(t, 401).Problem(t); code != "UNAUTHORIZED" {

@@ -29,6 +29,9 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.PrincipalStore) {
 		{"ConcurrentCreatesOfOneIDLeaveOne", concurrentCreatesOfOneIDLeaveOne},
 		{"UnknownPrincipalIsNotFound", unknownPrincipalIsNotFound},
 		{"CredentialsAuthenticateThroughTheStore", credentialsAuthenticateThroughTheStore},
+		{"AChangeIsWrittenOverItsVersionOnly", aChangeIsWrittenOverItsVersionOnly},
+		{"DeletedCredentialsLeaveTheListButKeepTheirID", deletedCredentialsLeaveTheListButKeepTheirID},
+		{"UseIsRecordedButNotOnDeleted", useIsRecordedButNotOnDeleted},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,6 +45,11 @@ func uniqueIDs(t *testing.T) func(string) string {
 	return func(name string) string { return name + "-" + suffix }
 }
 
+// created is the audit entry of p's creation by the operator.
+func created(p auth.Principal) auth.AuditEntry {
+	return auth.AuditEntry{At: p.CreatedAt, ClientID: p.ClientID, By: auth.Operator, Action: auth.ActionCreated, Subject: p.ID}
+}
+
 func equal(a, b auth.Principal) bool {
 	return a.ID == b.ID && a.ClientID == b.ClientID && bytes.Equal(a.SecretHash, b.SecretHash) && a.CreatedAt.Equal(b.CreatedAt) && a.CreatedAt.Location() == b.CreatedAt.Location()
 }
@@ -49,7 +57,7 @@ func equal(a, b auth.Principal) bool {
 func createdPrincipalIsReadBack(t *testing.T, s auth.PrincipalStore, id func(string) string) {
 	ctx := context.Background()
 	p := auth.Principal{ID: id("alice"), ClientID: id("acme"), SecretHash: []byte("$2a$11$hash\x00bytes"), CreatedAt: base}
-	if err := s.CreatePrincipal(ctx, p); err != nil {
+	if err := s.CreatePrincipal(ctx, p, created(p)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Principal(ctx, p.ID)
@@ -66,10 +74,11 @@ func createdPrincipalIsReadBack(t *testing.T, s auth.PrincipalStore, id func(str
 func aTakenIDIsRefusedAndKept(t *testing.T, s auth.PrincipalStore, id func(string) string) {
 	ctx := context.Background()
 	p := auth.Principal{ID: id("alice"), ClientID: id("acme"), SecretHash: []byte("first"), CreatedAt: base}
-	if err := s.CreatePrincipal(ctx, p); err != nil {
+	if err := s.CreatePrincipal(ctx, p, created(p)); err != nil {
 		t.Fatal(err)
 	}
-	err := s.CreatePrincipal(ctx, auth.Principal{ID: p.ID, ClientID: id("globex"), SecretHash: []byte("second"), CreatedAt: base.Add(time.Hour)})
+	second := auth.Principal{ID: p.ID, ClientID: id("globex"), SecretHash: []byte("second"), CreatedAt: base.Add(time.Hour)}
+	err := s.CreatePrincipal(ctx, second, created(second))
 	if !errors.Is(err, auth.ErrPrincipalExists) {
 		t.Fatalf("second create: %v, want ErrPrincipalExists", err)
 	}
@@ -85,7 +94,8 @@ func concurrentCreatesOfOneIDLeaveOne(t *testing.T, s auth.PrincipalStore, id fu
 	var wg sync.WaitGroup
 	for i := range writers {
 		wg.Go(func() {
-			errs[i] = s.CreatePrincipal(ctx, auth.Principal{ID: id("alice"), ClientID: id(fmt.Sprint("client", i)), SecretHash: []byte("h"), CreatedAt: base})
+			p := auth.Principal{ID: id("alice"), ClientID: id(fmt.Sprint("client", i)), SecretHash: []byte("h"), CreatedAt: base}
+			errs[i] = s.CreatePrincipal(ctx, p, created(p))
 		})
 	}
 	wg.Wait()

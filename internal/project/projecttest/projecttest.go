@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"MembershipsListNewestProjectFirst", membershipsListNewestProjectFirst},
 		{"CursorsOfAnotherListAreRefused", cursorsOfAnotherListAreRefused},
 		{"PrincipalClientNamesThePrincipalsClient", principalClientNamesThePrincipalsClient},
+		{"RemoveMemberKeepsAnAdmin", removeMemberKeepsAnAdmin},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -300,7 +301,7 @@ func cursorsOfAnotherListAreRefused(t *testing.T, s project.Store, _ auth.Princi
 func principalClientNamesThePrincipalsClient(t *testing.T, s project.Store, ps auth.PrincipalStore, id func(string) string) {
 	ctx := context.Background()
 	p := auth.Principal{ID: id("alice"), ClientID: id("acme"), SecretHash: []byte("sha256$00"), CreatedAt: base}
-	if err := ps.CreatePrincipal(ctx, p); err != nil {
+	if err := ps.CreatePrincipal(ctx, p, auth.AuditEntry{At: base, ClientID: p.ClientID, By: auth.Operator, Action: auth.ActionCreated, Subject: p.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.PrincipalClient(ctx, p.ID); err != nil || got != p.ClientID {
@@ -308,5 +309,43 @@ func principalClientNamesThePrincipalsClient(t *testing.T, s project.Store, ps a
 	}
 	if _, err := s.PrincipalClient(ctx, id("nobody")); !errors.Is(err, project.ErrPrincipalNotFound) {
 		t.Errorf("unknown principal: %v, want ErrPrincipalNotFound", err)
+	}
+}
+
+// removeMemberKeepsAnAdmin: a removal whose keeper is no longer an admin
+// changes nothing; one that holds removes the member from both lists and
+// writes its audit entry.
+func removeMemberKeepsAnAdmin(t *testing.T, s project.Store, ps auth.PrincipalStore, id func(string) string) {
+	ctx := context.Background()
+	p := newProject(id("p"), id("acme"), "Returns", base)
+	create(t, s, p, id("alice"))
+	bob := project.Member{ProjectID: p.ID, PrincipalID: id("bob"), Role: project.Viewer, AddedAt: base}
+	if err := s.PutMember(ctx, p, bob); err != nil {
+		t.Fatal(err)
+	}
+	entry := func(subject string) auth.AuditEntry {
+		return auth.AuditEntry{At: base, ClientID: p.ClientID, By: id("alice"), Action: auth.ActionMemberRemoved, Subject: subject, ProjectID: p.ID}
+	}
+	if err := s.RemoveMember(ctx, p.ID, id("alice"), bob.PrincipalID, entry(id("alice"))); !errors.Is(err, project.ErrLastAdmin) {
+		t.Fatalf("keeper a viewer: %v, want ErrLastAdmin", err)
+	}
+	if _, err := s.Member(ctx, p.ID, id("alice")); err != nil {
+		t.Fatalf("the refused removal removed: %v", err)
+	}
+	if err := s.RemoveMember(ctx, p.ID, bob.PrincipalID, id("alice"), entry(bob.PrincipalID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Member(ctx, p.ID, bob.PrincipalID); !errors.Is(err, project.ErrNotFound) {
+		t.Fatalf("removed member: %v, want ErrNotFound", err)
+	}
+	if ms, err := s.Memberships(ctx, bob.PrincipalID, page.Request{}); err != nil || len(ms.Items) != 0 {
+		t.Fatalf("removed member's memberships = %+v, %v", ms.Items, err)
+	}
+	if err := s.RemoveMember(ctx, p.ID, bob.PrincipalID, "", entry(bob.PrincipalID)); !errors.Is(err, project.ErrMemberNotFound) {
+		t.Fatalf("removing again: %v, want ErrMemberNotFound", err)
+	}
+	log, err := ps.Audit(ctx, p.ClientID, page.Request{})
+	if err != nil || len(log.Items) != 1 || log.Items[0].Subject != bob.PrincipalID || log.Items[0].ProjectID != p.ID {
+		t.Fatalf("audit = %+v, %v; want the one removal", log.Items, err)
 	}
 }
