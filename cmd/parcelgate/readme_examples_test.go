@@ -51,6 +51,8 @@ var skippedExamples = map[string]string{
 	`$API/customer/mergeData`:             "fixed on branch i22-text",
 }
 
+var makeTarget = regexp.MustCompile(`(^|[\s;&|(])make\s`)
+
 // readREADME returns the commands of every sh block of README.md.
 func readREADME(t testing.TB) []readmeExample {
 	t.Helper()
@@ -180,8 +182,16 @@ func TestREADMEExamplesAreRunOrSkippedWithAReason(t *testing.T) {
 	}
 	curls := 0
 	for _, e := range examples {
-		if strings.Contains(e.text, "curl ") && skipReason(e) == "" {
+		if skipReason(e) != "" {
+			continue
+		}
+		if strings.Contains(e.text, "curl ") {
 			curls++
+		}
+		// The test would run it: a make target starts stacks or runs
+		// for minutes.
+		if makeTarget.MatchString(e.text) {
+			t.Errorf("README line %d runs a make target: give it a reason in skippedExamples", e.line)
 		}
 	}
 	if curls < 50 {
