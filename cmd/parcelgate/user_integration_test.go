@@ -21,6 +21,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asCLI) == "1" {
+		// The README's shell started this binary as parcelgate.
+		os.Exit(runCommand(context.Background(), os.Args[1:]))
+	}
 	apitest.RequireStack()
 	os.Exit(m.Run())
 }
