@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +56,26 @@ func readJSONBody(r *http.Request) ([]byte, error) {
 		return nil, badRequest("the body could not be read")
 	}
 	return data, nil
+}
+
+// readDataBody reads a body its handler decodes in its own way (the data
+// exchange keeps records in the catalog's field order, imports read rows
+// raw) and holds it to decodeJSON's rule first: strict JSON (valid UTF-8,
+// no lone surrogate escapes, each member name once, one value) and no
+// control, line-separator or bidi character in any member name or string
+// (tabs aside). encoding/json alone would store invalid text as U+FFFD.
+func readDataBody(r *http.Request) ([]byte, error) {
+	data, err := readJSONBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, badRequest("the body is empty; send a JSON object")
+	}
+	if err := input.CheckJSON(data); err != nil {
+		return nil, err
+	}
+	return data, input.CheckJSONText(data, true)
 }
 
 // maxCursorBytes bounds a cursor: it encodes a key of at most four
