@@ -106,6 +106,9 @@ func (a *API) refuseText(w http.ResponseWriter, r *http.Request, shape errorShap
 		writeSeed001Error(w, r, tracking.ErrUnknownNumber, "Cannot identify type of shipment by given tracking number: "+err.Error())
 	case shape == pageErrors && number:
 		a.writeTrackPageError(w, r, pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
+	case shape == pageErrors:
+		pageHeaders(w, r)
+		writeError(w, r, err)
 	default:
 		writeError(w, r, err)
 	}
