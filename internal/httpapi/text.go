@@ -18,14 +18,13 @@ import (
 // segments and the query string here, before any handler (and so any
 // store) sees them.
 
-// errorShape is the shape a route answers its errors in.
+// errorShape is the shape a route answers its errors in; the zero value
+// is problem+json, the API's own shape.
 type errorShape int
 
 const (
-	// problemErrors: problem+json, the API's own shape.
-	problemErrors errorShape = iota
 	// envelopeErrors: seed 003's data/error/success envelope.
-	envelopeErrors
+	envelopeErrors errorShape = iota + 1
 	// trackingErrors: seed 001's bodies for a number that cannot be
 	// identified, problem+json for anything else (as a bad limit is).
 	trackingErrors
