@@ -89,7 +89,7 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 		if rt.Handle == nil {
 			return nil, fmt.Errorf("route %s has no handler", rt.Pattern())
 		}
-		h := checkPathIDs(func(w http.ResponseWriter, r *http.Request) { rt.Handle(a, w, r) }, rt.Path)
+		h := a.checkText(func(w http.ResponseWriter, r *http.Request) { rt.Handle(a, w, r) }, rt)
 		if !rt.Public {
 			if a.Verifier == nil || a.Revocations == nil {
 				return nil, fmt.Errorf("route %s needs a token verifier and revocations", rt.Pattern())

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -85,23 +83,16 @@ func (a *API) getEntity(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newEntityBody(e))
 }
 
-// readDataBody reads a JSON body whole; the domain decodes it strictly.
-func readDataBody(r *http.Request) ([]byte, error) {
-	if mediaType(r) != "application/json" {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
-	}
-	b, err := io.ReadAll(r.Body)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, errBodyTooLarge()
-	}
+// dataBody reads a data exchange body (readDataBody), answering what is
+// wrong with it itself; ok is false then. Handlers read it before they
+// authorize, so text the API refuses is refused whatever the project.
+func dataBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	body, err := readDataBody(r)
 	if err != nil {
-		return nil, badRequest("the body could not be read")
+		writeError(w, r, err)
+		return nil, false
 	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		return nil, badRequest("the body is empty; send a JSON object")
-	}
-	return b, nil
+	return body, true
 }
 
 func writeRecords(w http.ResponseWriter, e *data.Entity, recs []data.Record, fields []string, next string) {
@@ -151,13 +142,12 @@ func (a *API) listRecords(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) queryRecords(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
+	body, ok := dataBody(w, r)
 	if !ok {
 		return
 	}
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
+	if !ok {
 		return
 	}
 	q, err := data.ParseQuery(e, body)
@@ -174,13 +164,12 @@ func (a *API) queryRecords(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createRecord(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
+	body, ok := dataBody(w, r)
 	if !ok {
 		return
 	}
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
+	if !ok {
 		return
 	}
 	wr, err := data.DecodeWrite(e, body)
@@ -224,16 +213,15 @@ func ifMatch(r *http.Request) (time.Time, error) {
 }
 
 func (a *API) updateRecord(w http.ResponseWriter, r *http.Request) {
+	body, ok := dataBody(w, r)
+	if !ok {
+		return
+	}
 	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
 	if !ok {
 		return
 	}
 	match, err := ifMatch(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	body, err := readDataBody(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -285,12 +273,11 @@ type exportResultBody struct {
 }
 
 func (a *API) validateExport(w http.ResponseWriter, r *http.Request) {
-	if _, ok := a.dataAccess(w, r, "", true); !ok {
+	body, ok := dataBody(w, r)
+	if !ok {
 		return
 	}
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
+	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
 	batches, err := a.Data.Catalog.ParseExport(body)

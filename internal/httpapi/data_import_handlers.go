@@ -90,6 +90,10 @@ func importProblem(f *data.Failure) *Problem {
 }
 
 func (a *API) bulkImport(w http.ResponseWriter, r *http.Request) {
+	body, ok := dataBody(w, r)
+	if !ok {
+		return
+	}
 	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
 	if !ok {
 		return
@@ -98,18 +102,15 @@ func (a *API) bulkImport(w http.ResponseWriter, r *http.Request) {
 	run := func(ctx context.Context, intents []data.Intent) (data.Outcome, error) {
 		return a.Data.Bulk(ctx, r.PathValue("projectId"), e, intents)
 	}
-	if _, out, ok := runImport(w, r, parse, run); ok {
+	if _, out, ok := runImport(w, r, body, parse, run); ok {
 		writeOutcome(w, r, out, plainResult)
 	}
 }
 
-// runImport reads and parses an import's body and runs it, counted; it
-// answers what went wrong itself, and ok is false then.
-func runImport[T any](w http.ResponseWriter, r *http.Request, parse func([]byte) (T, error), run func(context.Context, T) (data.Outcome, error)) (parsed T, out data.Outcome, ok bool) {
-	body, err := readDataBody(r)
-	if err == nil {
-		parsed, err = parse(body)
-	}
+// runImport parses an import's body and runs it, counted; it answers what
+// went wrong itself, and ok is false then.
+func runImport[T any](w http.ResponseWriter, r *http.Request, body []byte, parse func([]byte) (T, error), run func(context.Context, T) (data.Outcome, error)) (parsed T, out data.Outcome, ok bool) {
+	parsed, err := parse(body)
 	if err == nil {
 		out, err = counted(r.Context(), func(ctx context.Context) (data.Outcome, error) { return run(ctx, parsed) })
 	}
@@ -153,37 +154,49 @@ func (a *API) importStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) datasetImport(w http.ResponseWriter, r *http.Request) {
+	body, ok := dataBody(w, r)
+	if !ok {
+		return
+	}
 	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
 	run := func(ctx context.Context, root *data.DatasetNode) (data.Outcome, error) {
 		return a.Data.Dataset(ctx, r.PathValue("projectId"), root)
 	}
-	if _, out, ok := runImport(w, r, a.Data.Catalog.ParseDataset, run); ok {
+	if _, out, ok := runImport(w, r, body, a.Data.Catalog.ParseDataset, run); ok {
 		writeOutcome(w, r, out, plainResult)
 	}
 }
 
 func (a *API) datasetDelete(w http.ResponseWriter, r *http.Request) {
+	body, ok := dataBody(w, r)
+	if !ok {
+		return
+	}
 	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
 	run := func(ctx context.Context, intents []data.Intent) (data.Outcome, error) {
 		return a.Data.DatasetDelete(ctx, r.PathValue("projectId"), intents)
 	}
-	if _, out, ok := runImport(w, r, a.Data.Catalog.ParseDatasetDelete, run); ok {
+	if _, out, ok := runImport(w, r, body, a.Data.Catalog.ParseDatasetDelete, run); ok {
 		writeOutcome(w, r, out, plainResult)
 	}
 }
 
 func (a *API) relationalImport(w http.ResponseWriter, r *http.Request) {
+	body, ok := dataBody(w, r)
+	if !ok {
+		return
+	}
 	if _, ok := a.dataAccess(w, r, "", true); !ok {
 		return
 	}
 	run := func(ctx context.Context, rel data.Relational) (data.Outcome, error) {
 		return a.Data.RelationalImport(ctx, r.PathValue("projectId"), rel)
 	}
-	rel, out, ok := runImport(w, r, a.Data.Catalog.ParseRelational, run)
+	rel, out, ok := runImport(w, r, body, a.Data.Catalog.ParseRelational, run)
 	if !ok {
 		return
 	}
@@ -209,16 +222,16 @@ func (a *API) relationalImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) mergeRecords(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
-	if !ok {
-		return
-	}
 	var req struct {
 		SourceRowCode *string `json:"sourceRowCode"`
 		TargetRowCode *string `json:"targetRowCode"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		writeError(w, r, err)
+		return
+	}
+	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
+	if !ok {
 		return
 	}
 	if req.SourceRowCode == nil || req.TargetRowCode == nil {

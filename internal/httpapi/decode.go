@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -27,15 +28,27 @@ func mediaType(r *http.Request) string {
 	return mt
 }
 
-// decodeJSON reads a JSON body into v strictly: JSON media type, one
-// object (input.UnmarshalObject), no unknown fields, the right types, and
-// no control or bidi characters in any string (tabs aside).
+// decodeJSON reads a JSON body into v strictly: JSON media type, the text
+// rule (checkBodyText), then one object (input.UnmarshalObject), no unknown
+// fields, the right types.
 func decodeJSON(r *http.Request, v any) error {
 	data, err := readJSONBody(r)
 	if err != nil {
 		return err
 	}
-	if err := input.UnmarshalObject(data, v); err != nil {
+	if err := checkBodyText(data); err != nil {
+		return err
+	}
+	return input.UnmarshalObject(data, v)
+}
+
+// checkBodyText is the text rule of every body the API decodes itself:
+// strict JSON (valid UTF-8, no lone surrogate escapes, each member name
+// once, one value) and no control, line-separator or bidi character in any
+// member name or string (tabs aside). It runs before any other check, so
+// text the API refuses is refused for that reason, whatever else is wrong.
+func checkBodyText(data []byte) error {
+	if err := input.CheckJSON(data); err != nil {
 		return err
 	}
 	return input.CheckJSONText(data, true)
@@ -55,6 +68,21 @@ func readJSONBody(r *http.Request) ([]byte, error) {
 		return nil, badRequest("the body could not be read")
 	}
 	return data, nil
+}
+
+// readDataBody reads a body its handler decodes in its own way (the data
+// exchange keeps records in the catalog's field order, imports read rows
+// raw) and holds it to checkBodyText first: encoding/json alone would
+// store invalid UTF-8 and lone surrogates as U+FFFD.
+func readDataBody(r *http.Request) ([]byte, error) {
+	data, err := readJSONBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, badRequest("the body is empty; send a JSON object")
+	}
+	return data, checkBodyText(data)
 }
 
 // maxCursorBytes bounds a cursor: it encodes a key of at most four

@@ -25,6 +25,9 @@ type Route struct {
 	// so the service-history route is registered with a wildcard last
 	// segment and checks it in its handler.
 	MuxPath string
+	// Errors is the shape of the route's error bodies, in which the text
+	// rule's refusals (checkText) are answered; zero is problem+json.
+	Errors errorShape
 	// Handle serves the route with the API's services.
 	Handle func(*API, http.ResponseWriter, *http.Request)
 }
@@ -67,19 +70,19 @@ var Routes = []Route{
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs/{jobId}/report", Handle: (*API).jobReport},
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers", Handle: (*API).listNumbers},
 
-	{Function: "messages", Method: "POST", Path: "/v1/messages", Handle: (*API).injectMessages},
+	{Function: "messages", Method: "POST", Path: "/v1/messages", Errors: envelopeErrors, Handle: (*API).injectMessages},
 	{Function: "messages", Method: "GET", Path: "/v1/messages/unmapped-statuses", Handle: (*API).listUnmappedStatuses},
-	{Function: "tracker", Method: "POST", Path: "/v1/tracker", Handle: (*API).search},
+	{Function: "tracker", Method: "POST", Path: "/v1/tracker", Errors: envelopeErrors, Handle: (*API).search},
 
-	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true, Handle: (*API).getTracking},
-	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}", Handle: (*API).getServiceHistory},
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true, Errors: trackingErrors, Handle: (*API).getTracking},
+	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}", Errors: trackingErrors, Handle: (*API).getServiceHistory},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/flow/{shipment_type}", Public: true, Handle: (*API).getFlow},
 	// The carrier registry and number detection: pure computation, public.
 	{Function: "tracking", Method: "GET", Path: "/v1/carriers", Public: true, Handle: (*API).listCarriers},
 	{Function: "tracking", Method: "GET", Path: "/v1/carriers/detect", Public: true, Handle: (*API).detectCarrier},
 
 	// The public tracking page: the resource above as HTML for recipients.
-	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true, Handle: (*API).trackPage},
+	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true, Errors: pageErrors, Handle: (*API).trackPage},
 	// Data exchange (seed 002).
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities", Handle: (*API).listEntities},
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities/{entityName}", Handle: (*API).getEntity},

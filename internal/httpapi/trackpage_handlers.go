@@ -16,13 +16,20 @@ import (
 // runs no script and loads nothing.
 const trackPageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
+// pageHeaders sets the headers of every tracking page answer and
+// returns the language the page is in.
+func pageHeaders(w http.ResponseWriter, r *http.Request) trackpage.Lang {
 	lang := trackpage.Match(r.Header.Get("Accept-Language"))
 	h := w.Header()
 	h.Set("Content-Language", lang.Code())
 	h.Set("Vary", "Accept-Language")
 	h.Set("Content-Security-Policy", trackPageCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
+	return lang
+}
+
+func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
+	lang := pageHeaders(w, r)
 	raw := r.PathValue("tracking_number")
 	res, err := a.Tracking.Get(r.Context(), raw, tracking.MaxDetails)
 	if err != nil {

@@ -63,8 +63,10 @@ func CheckID(field, id string) error {
 }
 
 // CheckText refuses a string that is not valid UTF-8 or holds a control
-// character (U+0000–U+001F, U+007F; tab only where freeText) or a bidi
-// override (U+202A–U+202E, U+2066–U+2069), which would let stored text
+// character (U+0000–U+001F, U+007F–U+009F; tab only where freeText), a
+// line or paragraph separator (U+2028, U+2029: line breaks, refused as
+// newlines are), a byte order mark (U+FEFF, invisible inside text), or a
+// bidi override (U+202A–U+202E, U+2066–U+2069), which would let stored text
 // rearrange what a page or a terminal shows.
 func CheckText(field, s string, freeText bool) error {
 	if msg := textProblem(s, freeText); msg != "" {
@@ -79,8 +81,12 @@ func textProblem(s string, freeText bool) string {
 		case r == utf8.RuneError && !validAt(s, i):
 			return fmt.Sprintf("is not valid UTF-8 (at byte %d)", i)
 		case r == '\t' && freeText:
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || r >= 0x7f && r <= 0x9f:
 			return fmt.Sprintf("holds the control character U+%04X (at byte %d); text may not hold control characters", r, i)
+		case r == 0x2028 || r == 0x2029:
+			return fmt.Sprintf("holds the line separator U+%04X (at byte %d); text may not hold line breaks", r, i)
+		case r == 0xfeff:
+			return fmt.Sprintf("holds the byte order mark U+FEFF (at byte %d), which is not allowed", i)
 		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
 			return fmt.Sprintf("holds the bidirectional formatting character U+%04X (at byte %d), which is not allowed", r, i)
 		}

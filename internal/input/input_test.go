@@ -25,6 +25,11 @@ func TestCheckIDRefusesLongIDsAndControlCharacters(t *testing.T) {
 		{"a\u202eb", "U+202E"},
 		{"a\u2066b", "U+2066"},
 		{"a\xffb", "not valid UTF-8"},
+		{"a\u0085b", "U+0085"},
+		{"a\u2028b", "U+2028"},
+		{"a\u2029b", "U+2029"},
+		{"\ufeffab", "U+FEFF"},
+		{"Zürich 東京 ☃", ""},
 		{"a\uFFFDb", ""},
 	}
 	for _, c := range cases {

@@ -88,6 +88,9 @@ func FieldPath(pointer string) string {
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
+		if tok == "" {
+			tok = `""` // a member with an empty name is still named
+		}
 		b.WriteString(tok)
 	}
 	return b.String()

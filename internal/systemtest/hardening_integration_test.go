@@ -205,7 +205,7 @@ func TestHostileInput4xxStoresNothing(t *testing.T) {
 		// The public tracking routes keep seed 001's shapes.
 		{name: "tracking 5,000-digit number", method: "GET", path: "/v1/tracking/" + strings.Repeat("1", 5000), status: 400, code: "uknown_tracking_number"},
 		{name: "service history 5,000-digit number", method: "GET", path: "/v1/tracking/" + strings.Repeat("1", 5000) + "/service_history", status: 400, code: "uknown_tracking_number"},
-		{name: "flow 5,000-byte type", method: "GET", path: "/v1/tracking/flow/" + long, status: 404, code: "resource_not_found"},
+		{name: "flow 5,000-byte type", method: "GET", path: "/v1/tracking/flow/" + long, status: 400, code: "BAD_REQUEST", field: "shipment_type"},
 		{name: "tracking control characters", method: "GET", path: "/v1/tracking/" + url.PathEscape("1Z999AA1\u202e0123456784"), status: 400, code: "uknown_tracking_number"},
 	}
 	before := e.Items(t)

@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// The text rule of input.CheckText holds for every route, in every place a
+// request carries text: bodies are held to it where they are read
+// (decodeJSON, readDataBody and the seed 003 routes' own decoders), path
+// segments and the query string here, before any handler (and so any
+// store) sees them.
+
+// errorShape is the shape a route answers its errors in; the zero value
+// is problem+json, the API's own shape.
+type errorShape int
+
+const (
+	// envelopeErrors: seed 003's data/error/success envelope.
+	envelopeErrors errorShape = iota + 1
+	// trackingErrors: seed 001's bodies for a number that cannot be
+	// identified, problem+json for anything else (as a bad limit is).
+	trackingErrors
+	// pageErrors: the public tracking page's HTML problem page.
+	pageErrors
+)
+
+var pathParam = regexp.MustCompile(`\{([A-Za-z_]+)\}`)
+
+// pathParams lists the wildcards of a ServeMux pattern.
+func pathParams(pattern string) []string {
+	var names []string
+	for _, m := range pathParam.FindAllStringSubmatch(pattern, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// checkText refuses a request whose path segments or query string break
+// the text rule, in the route's error shape. Every path segment names
+// something (an id, an entity, a record code, a tracking number), so each
+// is held to input.CheckID; a query value is text of at most
+// maxCursorBytes, the longest one any route reads.
+func (a *API) checkText(next http.HandlerFunc, rt Route) http.HandlerFunc {
+	names := pathParams(rt.muxPattern())
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := requestText(r, names); err != nil {
+			a.refuseText(w, r, rt.Errors, err)
+			return
+		}
+		next(w, r)
+	}
+}
+
+func requestText(r *http.Request, names []string) error {
+	for _, name := range names {
+		if err := input.CheckID(name, r.PathValue(name)); err != nil {
+			return err
+		}
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// url.Values drops what it cannot read; a handler would then read
+		// a different query than the one sent.
+		return &input.Error{Field: "(query)", Message: "is not a valid query string; percent-encode each name and value and separate them with &"}
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the same query is refused for the same reason
+	for _, k := range keys {
+		if err := input.CheckText("(query)", k, false); err != nil {
+			return err
+		}
+		for _, v := range q[k] {
+			if len(v) > maxCursorBytes {
+				return &input.Error{Field: k, Message: fmt.Sprintf("is %d bytes long; query values are at most %d bytes", len(v), maxCursorBytes)}
+			}
+			if err := input.CheckText(k, v, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// refuseText answers a text refusal in the route's shape. A tracking
+// number that breaks the rule is one that cannot be identified; its text
+// is not echoed, only what is wrong with it.
+func (a *API) refuseText(w http.ResponseWriter, r *http.Request, shape errorShape, err error) {
+	bad, _ := err.(*input.Error)
+	number := bad != nil && bad.Field == "tracking_number"
+	switch {
+	case shape == envelopeErrors:
+		writeEnvelopeError(w, r, err)
+	case shape == trackingErrors && number:
+		writeSeed001Error(w, r, tracking.ErrUnknownNumber, "Cannot identify type of shipment by given tracking number: "+err.Error())
+	case shape == pageErrors && number:
+		a.writeTrackPageError(w, r, pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
+	case shape == pageErrors:
+		pageHeaders(w, r)
+		writeError(w, r, err)
+	default:
+		writeError(w, r, err)
+	}
+}
+
+// echo shows refused text safely: quoted, non-ASCII escaped, cut short.
+func echo(s string) string {
+	const most = 64
+	if len(s) > most {
+		return strconv.QuoteToASCII(s[:most]) + "…"
+	}
+	return strconv.QuoteToASCII(s)
+}
+
+// queryID reads an id from the query string, checked like a path id.
+func queryID(r *http.Request, name string) (string, error) {
+	v := r.URL.Query().Get(name)
+	return v, input.CheckID(name, v)
+}
