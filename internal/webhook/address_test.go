@@ -8,45 +8,42 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/parcelgate/parcelgate/internal/input"
 )
 
-// Blocked are addresses no delivery may reach, IPv4 and every IPv6 form
-// that embeds one.
-var Blocked = []string{
-	// IPv4.
-	"127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.1.1", "0.0.0.0",
-	"224.0.0.1", "198.18.0.1", "192.0.0.8", "192.88.99.1", "255.255.255.255", "240.0.0.1",
-	// IPv6 ranges.
-	"::", "::1", "fd00:ec2::254", "fe80::1", "fec0::1", "ff02::1", "100::1", "5f00::1",
-	"2001:db8::1", "3fff::1", "2001:2::1", "2001:10::1", "2001:20::1",
-	// IPv4-mapped, IPv4-compatible (deprecated, even when public) and SIIT.
-	"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
-	"::127.0.0.1", "::169.254.169.254", "::8.8.8.8", "::ffff:0:127.0.0.1",
-	// 6to4: 127.0.0.1, 169.254.169.254, 10.0.0.1, 192.168.1.1.
-	"2002:7f00:1::1", "2002:a9fe:a9fe::1", "2002:a00:1::", "2002:c0a8:101::1",
-	// Teredo: a public server (65.54.227.120) and client 127.0.0.1 or
-	// 169.254.169.254 (inverted); server 10.0.0.1 and client 8.8.8.8.
-	"2001:0:4136:e378:8000:63bf:80ff:fffe", "2001:0:4136:e378::5601:5601", "2001:0:a00:1::f7f7:f7f7",
-	// NAT64: the well-known prefix with 127.0.0.1 and the metadata
-	// address; the local-use prefix, whatever it embeds.
-	"64:ff9b::7f00:1", "64:ff9b::169.254.169.254", "64:ff9b::10.1.2.3", "64:ff9b:1::a00:1", "64:ff9b:1::808:808",
-	// ISATAP interface ids tunnelling to 127.0.0.1 and 169.254.169.254.
-	"2606:4700::5efe:7f00:1", "2606:4700::200:5efe:a9fe:a9fe",
-	// Zones name local interfaces.
-	"fe80::1%eth0", "2606:4700:4700::1111%eth0",
-}
+// Blocked and Reachable are the addresses of testdata/addresses.txt.
+var Blocked, Reachable = addresses()
 
-// Reachable are public addresses, some embedded in IPv6 forms.
-var Reachable = []string{
-	"93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:808:808::1",
-	"2001:0:4136:e378:8000:63bf:f7f7:f7f7", "64:ff9b::808:808", "2606:4700::200:5efe:808:808",
+func addresses() (blocked, reachable []string) {
+	b, err := os.ReadFile("testdata/addresses.txt")
+	if err != nil {
+		panic(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) < 2 || strings.HasPrefix(f[0], "#"):
+		case f[0] == "blocked":
+			blocked = append(blocked, f[1])
+		case f[0] == "reachable":
+			reachable = append(reachable, f[1])
+		default:
+			panic("testdata/addresses.txt: " + line)
+		}
+	}
+	return blocked, reachable
 }
 
 func TestPublicJudgesEmbeddedIPv4(t *testing.T) {
+	if len(Blocked) < 50 || len(Reachable) < 8 {
+		t.Fatalf("testdata/addresses.txt read as %d blocked and %d reachable addresses", len(Blocked), len(Reachable))
+	}
 	for _, s := range Blocked {
 		if Public(netip.MustParseAddr(s)) {
 			t.Errorf("%s counted public", s)
@@ -219,4 +216,38 @@ func TestClientRefusesBlockedAddressesWhenDialling(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+}
+
+// Whatever a URL holds, Check accepts it only in the strict form: no
+// byte outside printable ASCII, no backslash or fragment, a port from 1
+// to 65535, a host that resolves (here) to a public address only.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{"https://hooks.example.com:8443/a?b=c", "https://[::127.0.0.1]:9000/", "https://[2002:a9fe:a9fe::1]/",
+		"https://hooks.example.com:99999/", "https://hooks.example.com/a b", "https://0x7f.1/", "https://93.184.216.34/"} {
+		f.Add(s)
+	}
+	tg := Targets{Resolver: rebindingDNS()}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if tg.Check(context.Background(), raw) != nil {
+			return
+		}
+		if strings.ContainsAny(raw, "\\# \t\n\x00\x7f") || strings.IndexFunc(raw, func(r rune) bool { return r > 0x7e }) >= 0 {
+			t.Fatalf("%q accepted", raw)
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "https" || u.User != nil {
+			t.Fatalf("%q accepted: %+v %v", raw, u, err)
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				t.Fatalf("%q accepted with port %q", raw, p)
+			}
+		}
+		ips, err := tg.lookup(context.Background(), u.Hostname())
+		for _, ip := range ips {
+			if err != nil || !Public(ip) {
+				t.Fatalf("%q accepted: %v resolves to %v", raw, err, ips)
+			}
+		}
+	})
 }
