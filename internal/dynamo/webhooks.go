@@ -453,17 +453,36 @@ type attemptItem struct {
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 }
 
-// PutAttempt implements webhook.Store.
-func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) error {
+// PutAttempt implements webhook.Store: the key is the item's sort key.
+func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
+	sk := fmt.Sprintf("%s#%04d#%s", a.At.UTC().Format(sortableTime), a.Attempt, uniqueSuffix())
 	av, err := attributevalue.MarshalMap(attemptItem{
-		PK: attemptPK(a.WebhookID), SK: fmt.Sprintf("%s#%04d#%s", a.At.UTC().Format(sortableTime), a.Attempt, uniqueSuffix()),
+		PK: attemptPK(a.WebhookID), SK: sk,
 		EventID: a.EventID, Type: a.Type, Attempt: a.Attempt, Status: a.Status, ResponseStatus: a.ResponseStatus,
 		DurationMs: a.Duration.Milliseconds(), At: formatTime(a.At), ExpiresAt: a.At.Add(ttl).Unix(),
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av})
+	return sk, err
+}
+
+// SettleAttempt implements webhook.Store: one conditional update, which
+// creates nothing where the attempt expired.
+func (s *Store) SettleAttempt(ctx context.Context, webhookID, key string) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: item{attrPK: str(attemptPK(webhookID)), attrSK: str(key)},
+		UpdateExpression:         aws.String("SET #status = :failed"),
+		ConditionExpression:      aws.String("#status = :pending"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":failed": str(webhook.Failed), ":pending": str(webhook.Pending),
+		},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
 	return err
 }
 

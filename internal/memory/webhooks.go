@@ -294,7 +294,7 @@ func (s *Webhooks) FeedEvents(_ context.Context, projectID string, after webhook
 
 // PutAttempt implements webhook.Store: each attempt is its own record,
 // even two of one instant.
-func (s *Webhooks) PutAttempt(_ context.Context, a webhook.Attempt, _ time.Duration) error {
+func (s *Webhooks) PutAttempt(_ context.Context, a webhook.Attempt, _ time.Duration) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.attempts == nil {
@@ -305,6 +305,18 @@ func (s *Webhooks) PutAttempt(_ context.Context, a webhook.Attempt, _ time.Durat
 	a.At, a.Duration = a.At.UTC(), a.Duration.Truncate(time.Millisecond)
 	key := fmt.Sprintf("%s#%04d#%016d", a.At.UTC().Format(webhookTime), a.Attempt, s.seq)
 	s.attempts[a.WebhookID] = append(s.attempts[a.WebhookID], webhookAttempt{key: key, Attempt: a})
+	return key, nil
+}
+
+// SettleAttempt implements webhook.Store.
+func (s *Webhooks) SettleAttempt(_ context.Context, webhookID, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, a := range s.attempts[webhookID] {
+		if a.key == key && a.Status == webhook.Pending {
+			s.attempts[webhookID][i].Status = webhook.Failed
+		}
+	}
 	return nil
 }
 

@@ -369,10 +369,11 @@ func TestWebhookRetriesAfter500AndTimeoutWithTheSameID(t *testing.T) {
 	if len(attempts.Items) != 3 {
 		t.Fatalf("attempts %+v", attempts.Items)
 	}
+	// The attempts that were retried are failed: each retry is its own.
 	newest := attempts.Items
 	if newest[0].Attempt != 3 || newest[0].Status != "succeeded" ||
-		newest[1].Attempt != 2 || newest[1].Status != "pending" || newest[1].ResponseStatus != nil ||
-		newest[2].Attempt != 1 || newest[2].Status != "pending" || newest[2].ResponseStatus == nil || *newest[2].ResponseStatus != 500 {
+		newest[1].Attempt != 2 || newest[1].Status != "failed" || newest[1].ResponseStatus != nil ||
+		newest[2].Attempt != 1 || newest[2].Status != "failed" || newest[2].ResponseStatus == nil || *newest[2].ResponseStatus != 500 {
 		t.Errorf("attempts, newest first: %+v", newest)
 	}
 }
@@ -444,7 +445,7 @@ func TestWebhookFailingForFiveDaysIsDisabled(t *testing.T) {
 	}
 	var attempts listOut[struct{ Status string }]
 	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID+"/attempts", token, nil).Want(t, 200).JSON(t, &attempts)
-	if len(attempts.Items) != 2 || attempts.Items[0].Status != "failed" || attempts.Items[1].Status != "pending" {
+	if len(attempts.Items) != 2 || attempts.Items[0].Status != "failed" || attempts.Items[1].Status != "failed" {
 		t.Fatalf("attempts %+v", attempts.Items)
 	}
 	var feed feedOut

@@ -109,9 +109,13 @@ func (e Endpoint) secrets(now time.Time) []string {
 
 // Attempt statuses.
 const (
-	Pending   = "pending" // failed, will be retried
+	// Pending: failed, and its retry is due. Once the retry runs, or is
+	// dropped (the endpoint disabled, the event expired), the attempt is
+	// settled Failed: only a delivery's newest attempt is ever pending.
+	Pending   = "pending"
 	Succeeded = "succeeded"
-	Failed    = "failed" // failed, no more retries
+	// Failed: failed; a retry that followed is an attempt of its own.
+	Failed = "failed"
 )
 
 // Attempt is one delivery of an event to an endpoint.
@@ -171,9 +175,12 @@ type Store interface {
 	// PutEvent records an event that is not a tracking notification.
 	PutEvent(ctx context.Context, ev Event, ref Ref, ttl time.Duration) error
 
-	// PutAttempt records an attempt, kept ttl; two attempts of one
-	// instant are two records.
-	PutAttempt(ctx context.Context, a Attempt, ttl time.Duration) error
+	// PutAttempt records an attempt, kept ttl, and returns the record's
+	// key; two attempts of one instant are two records.
+	PutAttempt(ctx context.Context, a Attempt, ttl time.Duration) (string, error)
+	// SettleAttempt makes the webhook's attempt recorded under key Failed
+	// if it is Pending; any other, or none, is left as it is.
+	SettleAttempt(ctx context.Context, webhookID, key string) error
 	// Attempts pages through a webhook's attempts, newest first; a cursor
 	// of another webhook's is page.ErrBadCursor.
 	Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[Attempt], error)
@@ -220,6 +227,9 @@ type Task struct {
 	// Since and After (an event id) are where a replay continues.
 	Since time.Time
 	After string
+	// Pending is the key of the pending attempt a retry follows, settled
+	// when the retry runs or is dropped.
+	Pending string
 }
 
 // NewSecret returns a fresh signing secret.
