@@ -61,6 +61,8 @@ type endpointItem struct {
 	PreviousSecret          string   `dynamodbav:"previousSecret,omitempty"`
 	PreviousSecretExpiresAt string   `dynamodbav:"previousSecretExpiresAt,omitempty"`
 	FailingSince            string   `dynamodbav:"failingSince,omitempty"`
+	DisabledReason          string   `dynamodbav:"disabledReason,omitempty"`
+	DisabledAt              string   `dynamodbav:"disabledAt,omitempty"`
 	DisabledEvent           string   `dynamodbav:"disabledEvent,omitempty"`
 	SlowUntil               string   `dynamodbav:"slowUntil,omitempty"`
 }
@@ -88,7 +90,8 @@ func newEndpointItem(e webhook.Endpoint) endpointItem {
 		PK: projectPK(e.ProjectID), SK: webhookSK(e.ID), ID: e.ID, ProjectID: e.ProjectID, URL: e.URL, Events: e.Events,
 		Enabled: e.Enabled, Description: e.Description, CreatedAt: formatTime(e.CreatedAt), Secret: e.Secret,
 		PreviousSecret: e.PreviousSecret, PreviousSecretExpiresAt: formatTime(e.PreviousSecretExpiresAt),
-		FailingSince: formatTime(e.FailingSince), DisabledEvent: e.DisabledEvent, SlowUntil: formatTime(e.SlowUntil),
+		FailingSince: formatTime(e.FailingSince), DisabledReason: e.DisabledReason, DisabledAt: formatTime(e.DisabledAt),
+		DisabledEvent: e.DisabledEvent, SlowUntil: formatTime(e.SlowUntil),
 	}
 }
 
@@ -97,7 +100,8 @@ func (it endpointItem) endpoint() webhook.Endpoint {
 		ID: it.ID, ProjectID: it.ProjectID, URL: it.URL, Events: it.Events, Enabled: it.Enabled, Description: it.Description,
 		CreatedAt: parseTime(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
 		PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt), FailingSince: parseTime(it.FailingSince),
-		DisabledEvent: it.DisabledEvent, SlowUntil: parseTime(it.SlowUntil),
+		DisabledReason: it.DisabledReason, DisabledAt: parseTime(it.DisabledAt), DisabledEvent: it.DisabledEvent,
+		SlowUntil: parseTime(it.SlowUntil),
 	}
 }
 
@@ -173,14 +177,15 @@ func (s *Store) DeleteEndpoint(ctx context.Context, projectID, id string) error 
 }
 
 // DisableEndpoint implements webhook.Store: one transaction.
-func (s *Store) DisableEndpoint(ctx context.Context, projectID, id string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
+func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
 	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.Table, Key: endpointKey(projectID, id),
-			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev"),
+			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev, disabledReason = :reason, disabledAt = :at"),
 			ConditionExpression: aws.String("enabled = :t"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":f": &types.AttributeValueMemberBOOL{Value: false}, ":t": &types.AttributeValueMemberBOOL{Value: true}, ":ev": str(ev.ID),
+				":reason": str(reason), ":at": str(formatTime(ev.CreatedAt)),
 			},
 		}},
 		{Put: &types.Put{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)}},

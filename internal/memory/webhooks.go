@@ -64,7 +64,7 @@ func (s *Webhooks) project(projectID string) map[string]webhookEndpoint {
 // times in UTC, as read back from the table.
 func copyEndpoint(e webhook.Endpoint) webhook.Endpoint {
 	e.Events = slices.Clone(e.Events)
-	for _, t := range []*time.Time{&e.CreatedAt, &e.PreviousSecretExpiresAt, &e.FailingSince, &e.SlowUntil} {
+	for _, t := range []*time.Time{&e.CreatedAt, &e.PreviousSecretExpiresAt, &e.FailingSince, &e.SlowUntil, &e.DisabledAt} {
 		*t = t.UTC()
 	}
 	return e
@@ -126,7 +126,7 @@ func (s *Webhooks) DeleteEndpoint(_ context.Context, projectID, id string) error
 }
 
 // DisableEndpoint implements webhook.Store.
-func (s *Webhooks) DisableEndpoint(_ context.Context, projectID, id string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
+func (s *Webhooks) DisableEndpoint(_ context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.project(projectID)
@@ -134,7 +134,7 @@ func (s *Webhooks) DisableEndpoint(_ context.Context, projectID, id string, ev w
 	if !ok || !e.Enabled {
 		return false, nil
 	}
-	e.Enabled, e.DisabledEvent = false, ev.ID
+	e.Enabled, e.DisabledEvent, e.DisabledReason, e.DisabledAt = false, ev.ID, reason, ev.CreatedAt.UTC()
 	p[id] = e
 	s.putEvent(ev, ref, ttl)
 	return true, nil

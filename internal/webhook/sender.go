@@ -248,7 +248,7 @@ func (s Sender) postWatched(ctx context.Context, e Endpoint, ev Event, now time.
 // stopping in between queues it on the endpoint's next task.
 func (s Sender) disable(ctx context.Context, e Endpoint, reason string, now time.Time) error {
 	ev, ref := DisabledEvent(e.ProjectID, e.ID, reason, now)
-	disabled, err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, EventTTL)
+	disabled, err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID, reason, ev, ref, EventTTL)
 	if err != nil || !disabled {
 		return err // !disabled: disabled already, by an admin or another delivery
 	}

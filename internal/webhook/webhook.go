@@ -87,6 +87,11 @@ type Endpoint struct {
 	// FailingSince is when the first of the deliveries failing since the
 	// last success failed; zero while deliveries succeed.
 	FailingSince time.Time
+	// DisabledReason (DisabledGone or DisabledFailing) and DisabledAt say
+	// why and when the sender disabled the endpoint; enabling it clears
+	// them, and an admin's disabling sets none.
+	DisabledReason string
+	DisabledAt     time.Time
 	// DisabledEvent is the id of the webhook.disabled event recorded when
 	// the sender disabled the endpoint, until it is queued for delivery.
 	DisabledEvent string
@@ -143,11 +148,13 @@ type Store interface {
 	Endpoints(ctx context.Context, projectID string) ([]Endpoint, error)
 	// DeleteEndpoint deletes an endpoint; a missing one is no error.
 	DeleteEndpoint(ctx context.Context, projectID, id string) error
-	// DisableEndpoint disables an enabled endpoint and records ev, its
-	// webhook.disabled event, at once, the event's id kept on the endpoint
-	// as DisabledEvent until DisabledAnnounced. It returns false, and
-	// records nothing, when the endpoint is not enabled (or not found).
-	DisableEndpoint(ctx context.Context, projectID, id string, ev Event, ref Ref, ttl time.Duration) (bool, error)
+	// DisableEndpoint disables an enabled endpoint for reason and records
+	// ev, its webhook.disabled event, at once: the endpoint keeps reason
+	// and the event's time as DisabledReason and DisabledAt, and the
+	// event's id as DisabledEvent until DisabledAnnounced. It returns
+	// false, and records nothing, when the endpoint is not enabled (or not
+	// found).
+	DisableEndpoint(ctx context.Context, projectID, id, reason string, ev Event, ref Ref, ttl time.Duration) (bool, error)
 	// DisabledAnnounced records that the endpoint's DisabledEvent eventID
 	// is queued.
 	DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error

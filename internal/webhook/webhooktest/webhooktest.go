@@ -187,13 +187,13 @@ func disableEndpointDisablesOnceAndRecordsItsEvent(t *testing.T, s webhook.Store
 	mustPut(t, s, e)
 	at := base().Add(time.Minute)
 	ev, ref := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledGone, at)
-	ok, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, webhook.EventTTL)
+	ok, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, webhook.DisabledGone, ev, ref, webhook.EventTTL)
 	if err != nil || !ok {
 		t.Fatalf("disable: %v, %v; want true", ok, err)
 	}
 	got := mustGet(t, s, e.ProjectID, e.ID)
-	if got.Enabled || got.DisabledEvent != ev.ID {
-		t.Errorf("disabled endpoint: enabled %v, disabled event %q; want false, %q", got.Enabled, got.DisabledEvent, ev.ID)
+	if got.Enabled || got.DisabledEvent != ev.ID || got.DisabledReason != webhook.DisabledGone || !got.DisabledAt.Equal(at) {
+		t.Errorf("disabled endpoint: %+v; want disabled, event %q, reason gone at %s", got, ev.ID, at)
 	}
 	if stored, err := s.FeedEvent(ctx, e.ProjectID, ref); err != nil || stored.ID != ev.ID || stored.Type != webhook.WebhookDisabled {
 		t.Errorf("disabled event: %+v, %v", stored, err)
@@ -201,20 +201,20 @@ func disableEndpointDisablesOnceAndRecordsItsEvent(t *testing.T, s webhook.Store
 
 	// Not enabled any more: a second disable records nothing.
 	ev2, ref2 := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledFailing, at.Add(time.Minute))
-	ok, err = s.DisableEndpoint(ctx, e.ProjectID, e.ID, ev2, ref2, webhook.EventTTL)
+	ok, err = s.DisableEndpoint(ctx, e.ProjectID, e.ID, webhook.DisabledFailing, ev2, ref2, webhook.EventTTL)
 	if err != nil || ok {
 		t.Errorf("second disable: %v, %v; want false", ok, err)
 	}
 	if _, err := s.FeedEvent(ctx, e.ProjectID, ref2); !errors.Is(err, webhook.ErrEventNotFound) {
 		t.Errorf("second disable recorded its event: %v", err)
 	}
-	if got := mustGet(t, s, e.ProjectID, e.ID); got.DisabledEvent != ev.ID {
-		t.Errorf("second disable changed the disabled event to %q", got.DisabledEvent)
+	if got := mustGet(t, s, e.ProjectID, e.ID); got.DisabledEvent != ev.ID || got.DisabledReason != webhook.DisabledGone || !got.DisabledAt.Equal(at) {
+		t.Errorf("second disable changed the first's record: %+v", got)
 	}
 
 	missing := storetest.ID("wh_")
 	ev3, ref3 := webhook.DisabledEvent(e.ProjectID, missing, webhook.DisabledGone, at)
-	ok, err = s.DisableEndpoint(ctx, e.ProjectID, missing, ev3, ref3, webhook.EventTTL)
+	ok, err = s.DisableEndpoint(ctx, e.ProjectID, missing, webhook.DisabledGone, ev3, ref3, webhook.EventTTL)
 	if err != nil || ok {
 		t.Errorf("disable of a missing endpoint: %v, %v; want false", ok, err)
 	}
@@ -228,7 +228,7 @@ func disabledAnnouncedClearsOnlyItsEvent(t *testing.T, s webhook.Store) {
 	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	ev, ref := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledGone, base())
-	if _, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, webhook.EventTTL); err != nil {
+	if _, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, webhook.DisabledGone, ev, ref, webhook.EventTTL); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DisabledAnnounced(ctx, e.ProjectID, e.ID, "evt_other"); err != nil {
