@@ -61,6 +61,8 @@ type endpointItem struct {
 	PreviousSecret          string   `dynamodbav:"previousSecret,omitempty"`
 	PreviousSecretExpiresAt string   `dynamodbav:"previousSecretExpiresAt,omitempty"`
 	FailingSince            string   `dynamodbav:"failingSince,omitempty"`
+	DisabledReason          string   `dynamodbav:"disabledReason,omitempty"`
+	DisabledAt              string   `dynamodbav:"disabledAt,omitempty"`
 	DisabledEvent           string   `dynamodbav:"disabledEvent,omitempty"`
 	SlowUntil               string   `dynamodbav:"slowUntil,omitempty"`
 }
@@ -88,7 +90,8 @@ func newEndpointItem(e webhook.Endpoint) endpointItem {
 		PK: projectPK(e.ProjectID), SK: webhookSK(e.ID), ID: e.ID, ProjectID: e.ProjectID, URL: e.URL, Events: e.Events,
 		Enabled: e.Enabled, Description: e.Description, CreatedAt: formatTime(e.CreatedAt), Secret: e.Secret,
 		PreviousSecret: e.PreviousSecret, PreviousSecretExpiresAt: formatTime(e.PreviousSecretExpiresAt),
-		FailingSince: formatTime(e.FailingSince), DisabledEvent: e.DisabledEvent, SlowUntil: formatTime(e.SlowUntil),
+		FailingSince: formatTime(e.FailingSince), DisabledReason: e.DisabledReason, DisabledAt: formatTime(e.DisabledAt),
+		DisabledEvent: e.DisabledEvent, SlowUntil: formatTime(e.SlowUntil),
 	}
 }
 
@@ -97,7 +100,8 @@ func (it endpointItem) endpoint() webhook.Endpoint {
 		ID: it.ID, ProjectID: it.ProjectID, URL: it.URL, Events: it.Events, Enabled: it.Enabled, Description: it.Description,
 		CreatedAt: parseTime(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
 		PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt), FailingSince: parseTime(it.FailingSince),
-		DisabledEvent: it.DisabledEvent, SlowUntil: parseTime(it.SlowUntil),
+		DisabledReason: it.DisabledReason, DisabledAt: parseTime(it.DisabledAt), DisabledEvent: it.DisabledEvent,
+		SlowUntil: parseTime(it.SlowUntil),
 	}
 }
 
@@ -173,14 +177,15 @@ func (s *Store) DeleteEndpoint(ctx context.Context, projectID, id string) error 
 }
 
 // DisableEndpoint implements webhook.Store: one transaction.
-func (s *Store) DisableEndpoint(ctx context.Context, projectID, id string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
+func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
 	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.Table, Key: endpointKey(projectID, id),
-			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev"),
+			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev, disabledReason = :reason, disabledAt = :at"),
 			ConditionExpression: aws.String("enabled = :t"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":f": &types.AttributeValueMemberBOOL{Value: false}, ":t": &types.AttributeValueMemberBOOL{Value: true}, ":ev": str(ev.ID),
+				":reason": str(reason), ":at": str(formatTime(ev.CreatedAt)),
 			},
 		}},
 		{Put: &types.Put{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)}},
@@ -453,17 +458,36 @@ type attemptItem struct {
 	ExpiresAt      int64  `dynamodbav:"expiresAt"`
 }
 
-// PutAttempt implements webhook.Store.
-func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) error {
+// PutAttempt implements webhook.Store: the key is the item's sort key.
+func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
+	sk := fmt.Sprintf("%s#%04d#%s", a.At.UTC().Format(sortableTime), a.Attempt, uniqueSuffix())
 	av, err := attributevalue.MarshalMap(attemptItem{
-		PK: attemptPK(a.WebhookID), SK: fmt.Sprintf("%s#%04d#%s", a.At.UTC().Format(sortableTime), a.Attempt, uniqueSuffix()),
+		PK: attemptPK(a.WebhookID), SK: sk,
 		EventID: a.EventID, Type: a.Type, Attempt: a.Attempt, Status: a.Status, ResponseStatus: a.ResponseStatus,
 		DurationMs: a.Duration.Milliseconds(), At: formatTime(a.At), ExpiresAt: a.At.Add(ttl).Unix(),
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av})
+	return sk, err
+}
+
+// SettleAttempt implements webhook.Store: one conditional update, which
+// creates nothing where the attempt expired.
+func (s *Store) SettleAttempt(ctx context.Context, webhookID, key string) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: item{attrPK: str(attemptPK(webhookID)), attrSK: str(key)},
+		UpdateExpression:         aws.String("SET #status = :failed"),
+		ConditionExpression:      aws.String("#status = :pending"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":failed": str(webhook.Failed), ":pending": str(webhook.Pending),
+		},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
 	return err
 }
 

@@ -16,6 +16,8 @@ type webhookBody struct {
 	Enabled                 bool       `json:"enabled"`
 	Description             string     `json:"description"`
 	CreatedAt               time.Time  `json:"createdAt"`
+	DisabledReason          string     `json:"disabledReason,omitempty"`
+	DisabledAt              *time.Time `json:"disabledAt,omitempty"`
 	Secret                  string     `json:"secret,omitempty"`
 	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
 }
@@ -23,8 +25,13 @@ type webhookBody struct {
 // newWebhookBody shows an endpoint without its secret: only creation and
 // rotation show one, and they set it themselves.
 func newWebhookBody(e webhook.Endpoint) webhookBody {
-	return webhookBody{WebhookID: e.ID, URL: e.URL, Events: e.Events, Enabled: e.Enabled, Description: e.Description,
-		CreatedAt: e.CreatedAt.UTC().Truncate(time.Millisecond)}
+	b := webhookBody{WebhookID: e.ID, URL: e.URL, Events: e.Events, Enabled: e.Enabled, Description: e.Description,
+		CreatedAt: e.CreatedAt.UTC().Truncate(time.Millisecond), DisabledReason: e.DisabledReason}
+	if !e.DisabledAt.IsZero() {
+		at := e.DisabledAt.UTC().Truncate(time.Millisecond)
+		b.DisabledAt = &at
+	}
+	return b
 }
 
 type webhookInput struct {

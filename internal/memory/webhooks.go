@@ -64,7 +64,7 @@ func (s *Webhooks) project(projectID string) map[string]webhookEndpoint {
 // times in UTC, as read back from the table.
 func copyEndpoint(e webhook.Endpoint) webhook.Endpoint {
 	e.Events = slices.Clone(e.Events)
-	for _, t := range []*time.Time{&e.CreatedAt, &e.PreviousSecretExpiresAt, &e.FailingSince, &e.SlowUntil} {
+	for _, t := range []*time.Time{&e.CreatedAt, &e.PreviousSecretExpiresAt, &e.FailingSince, &e.SlowUntil, &e.DisabledAt} {
 		*t = t.UTC()
 	}
 	return e
@@ -126,7 +126,7 @@ func (s *Webhooks) DeleteEndpoint(_ context.Context, projectID, id string) error
 }
 
 // DisableEndpoint implements webhook.Store.
-func (s *Webhooks) DisableEndpoint(_ context.Context, projectID, id string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
+func (s *Webhooks) DisableEndpoint(_ context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.project(projectID)
@@ -134,7 +134,7 @@ func (s *Webhooks) DisableEndpoint(_ context.Context, projectID, id string, ev w
 	if !ok || !e.Enabled {
 		return false, nil
 	}
-	e.Enabled, e.DisabledEvent = false, ev.ID
+	e.Enabled, e.DisabledEvent, e.DisabledReason, e.DisabledAt = false, ev.ID, reason, ev.CreatedAt.UTC()
 	p[id] = e
 	s.putEvent(ev, ref, ttl)
 	return true, nil
@@ -294,7 +294,7 @@ func (s *Webhooks) FeedEvents(_ context.Context, projectID string, after webhook
 
 // PutAttempt implements webhook.Store: each attempt is its own record,
 // even two of one instant.
-func (s *Webhooks) PutAttempt(_ context.Context, a webhook.Attempt, _ time.Duration) error {
+func (s *Webhooks) PutAttempt(_ context.Context, a webhook.Attempt, _ time.Duration) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.attempts == nil {
@@ -305,6 +305,18 @@ func (s *Webhooks) PutAttempt(_ context.Context, a webhook.Attempt, _ time.Durat
 	a.At, a.Duration = a.At.UTC(), a.Duration.Truncate(time.Millisecond)
 	key := fmt.Sprintf("%s#%04d#%016d", a.At.UTC().Format(webhookTime), a.Attempt, s.seq)
 	s.attempts[a.WebhookID] = append(s.attempts[a.WebhookID], webhookAttempt{key: key, Attempt: a})
+	return key, nil
+}
+
+// SettleAttempt implements webhook.Store.
+func (s *Webhooks) SettleAttempt(_ context.Context, webhookID, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, a := range s.attempts[webhookID] {
+		if a.key == key && a.Status == webhook.Pending {
+			s.attempts[webhookID][i].Status = webhook.Failed
+		}
+	}
 	return nil
 }
 

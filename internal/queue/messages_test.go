@@ -13,7 +13,7 @@ import (
 
 func TestDecodeWebhookTaskReadsEveryWireField(t *testing.T) {
 	body := `{"kind":"delivery","projectId":"p1","eventId":"evt_1","webhookId":"wh_1","attempt":3,` +
-		`"notBefore":"2026-12-01T10:00:00Z","since":"2026-11-30T00:00:00Z","after":"evt_0"}`
+		`"notBefore":"2026-12-01T10:00:00Z","since":"2026-11-30T00:00:00Z","after":"evt_0","pending":"k1"}`
 	got, err := DecodeWebhookTask(body)
 	if err != nil {
 		t.Fatal(err)
@@ -21,6 +21,7 @@ func TestDecodeWebhookTaskReadsEveryWireField(t *testing.T) {
 	want := webhook.Task{
 		Kind: webhook.KindDelivery, ProjectID: "p1", EventID: "evt_1", WebhookID: "wh_1", Attempt: 3,
 		NotBefore: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Since: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), After: "evt_0",
+		Pending: "k1",
 	}
 	if !got.NotBefore.Equal(want.NotBefore) || !got.Since.Equal(want.Since) {
 		t.Fatalf("times %v %v, want %v %v", got.NotBefore, got.Since, want.NotBefore, want.Since)

@@ -31,6 +31,7 @@ type webhookMessage struct {
 	NotBefore time.Time `json:"notBefore,omitzero"`
 	Since     time.Time `json:"since,omitzero"`
 	After     string    `json:"after,omitempty"`
+	Pending   string    `json:"pending,omitempty"`
 }
 
 // Send implements webhook.Queue.

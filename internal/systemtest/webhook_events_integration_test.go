@@ -121,11 +121,16 @@ func TestWebhookDisabledEventGoesToTheFeedAndOtherEndpoints(t *testing.T) {
 	if len(feed.Items) != 2 || feed.Items[0].Type != "job.completed" || feed.Items[1].ID != got[0].ID {
 		t.Fatalf("feed %+v, want the job and the delivered webhook.disabled", feed)
 	}
-	// Disabled once: a later job tells nobody again, and an admin's own
-	// PATCH enabled:false is no event.
-	completeJob(t, e, token, p.ProjectID, dhl(921))
+	// An admin's own PATCH enabled:false is no event and gives no reason;
+	// then, disabled, a later job tells nobody again. (Enabled while the
+	// job's delivery runs, the endpoint would answer 410 once more.)
+	var paused webhookOut
 	e.Call(t, "PATCH", "/v1/projects/"+p.ProjectID+"/webhooks/"+g.WebhookID, token, map[string]any{"enabled": true}).Want(t, 200)
-	e.Call(t, "PATCH", "/v1/projects/"+p.ProjectID+"/webhooks/"+g.WebhookID, token, map[string]any{"enabled": false}).Want(t, 200)
+	e.Call(t, "PATCH", "/v1/projects/"+p.ProjectID+"/webhooks/"+g.WebhookID, token, map[string]any{"enabled": false}).Want(t, 200).JSON(t, &paused)
+	if paused.Enabled || paused.DisabledReason != "" || paused.DisabledAt != nil {
+		t.Errorf("disabled by an admin: %+v, want no reason or time", paused)
+	}
+	completeJob(t, e, token, p.ProjectID, dhl(921))
 	time.Sleep(3 * time.Second)
 	if n := len(watcher.deliveries()); n != 1 {
 		t.Fatalf("watcher got %d deliveries, want 1", n)

@@ -20,12 +20,14 @@ import (
 )
 
 type webhookOut struct {
-	WebhookID   string   `json:"webhookId"`
-	URL         string   `json:"url"`
-	Events      []string `json:"events"`
-	Enabled     bool     `json:"enabled"`
-	Description string   `json:"description"`
-	Secret      string   `json:"secret"`
+	WebhookID      string     `json:"webhookId"`
+	URL            string     `json:"url"`
+	Events         []string   `json:"events"`
+	Enabled        bool       `json:"enabled"`
+	Description    string     `json:"description"`
+	Secret         string     `json:"secret"`
+	DisabledReason string     `json:"disabledReason"`
+	DisabledAt     *time.Time `json:"disabledAt"`
 }
 
 type delivery struct {
@@ -120,6 +122,13 @@ func (rc *receiver) await(n int) []delivery {
 	}
 	time.Sleep(1500 * time.Millisecond)
 	return rc.deliveries()
+}
+
+// dataTime reads a time from an event's data.
+func dataTime(v any) time.Time {
+	s, _ := v.(string)
+	at, _ := time.Parse(time.RFC3339Nano, s)
+	return at
 }
 
 func registerWebhook(t *testing.T, e *apitest.Env, token, projectID string, rc *receiver, events ...string) webhookOut {
@@ -369,10 +378,11 @@ func TestWebhookRetriesAfter500AndTimeoutWithTheSameID(t *testing.T) {
 	if len(attempts.Items) != 3 {
 		t.Fatalf("attempts %+v", attempts.Items)
 	}
+	// The attempts that were retried are failed: each retry is its own.
 	newest := attempts.Items
 	if newest[0].Attempt != 3 || newest[0].Status != "succeeded" ||
-		newest[1].Attempt != 2 || newest[1].Status != "pending" || newest[1].ResponseStatus != nil ||
-		newest[2].Attempt != 1 || newest[2].Status != "pending" || newest[2].ResponseStatus == nil || *newest[2].ResponseStatus != 500 {
+		newest[1].Attempt != 2 || newest[1].Status != "failed" || newest[1].ResponseStatus != nil ||
+		newest[2].Attempt != 1 || newest[2].Status != "failed" || newest[2].ResponseStatus == nil || *newest[2].ResponseStatus != 500 {
 		t.Errorf("attempts, newest first: %+v", newest)
 	}
 }
@@ -403,13 +413,14 @@ func TestWebhookRotationSignsWithBothSecretsAndGoneDisables(t *testing.T) {
 		t.Fatalf("delivery during rotation has %d signatures, want 2", got[0].Signatures)
 	}
 
-	// 410 Gone disables the endpoint: it gets nothing more, not even retries.
+	// 410 Gone disables the endpoint, and it says so: it gets nothing
+	// more, not even retries.
 	completeJob(t, e, token, p.ProjectID, dhl(904))
 	rc.await(2)
 	var got webhookOut
 	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID, token, nil).Want(t, 200).JSON(t, &got)
-	if got.Enabled {
-		t.Fatal("endpoint still enabled after 410")
+	if got.Enabled || got.DisabledReason != "gone" || got.DisabledAt == nil {
+		t.Fatalf("after 410: %+v, want disabled, reason gone, with its time", got)
 	}
 	completeJob(t, e, token, p.ProjectID, dhl(905))
 	time.Sleep(4 * time.Second)
@@ -439,25 +450,38 @@ func TestWebhookFailingForFiveDaysIsDisabled(t *testing.T) {
 	got := rc.await(2)
 	var out webhookOut
 	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID, token, nil).Want(t, 200).JSON(t, &out)
-	if out.Enabled || len(got) != 2 {
-		t.Fatalf("after five days of failures: enabled %v, %d deliveries", out.Enabled, len(got))
+	if out.Enabled || len(got) != 2 || out.DisabledReason != "failing" || out.DisabledAt == nil {
+		t.Fatalf("after five days of failures: %+v, %d deliveries", out, len(got))
 	}
 	var attempts listOut[struct{ Status string }]
 	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID+"/attempts", token, nil).Want(t, 200).JSON(t, &attempts)
-	if len(attempts.Items) != 2 || attempts.Items[0].Status != "failed" || attempts.Items[1].Status != "pending" {
+	if len(attempts.Items) != 2 || attempts.Items[0].Status != "failed" || attempts.Items[1].Status != "failed" {
 		t.Fatalf("attempts %+v", attempts.Items)
 	}
 	var feed feedOut
 	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/events", token, nil).Want(t, 200).JSON(t, &feed)
-	if last := feed.Items[len(feed.Items)-1]; last.Type != "webhook.disabled" || last.Data["reason"] != "failing" || last.Data["webhookId"] != w.WebhookID {
-		t.Fatalf("feed %+v, want the webhook.disabled event last", feed)
+	if last := feed.Items[len(feed.Items)-1]; last.Type != "webhook.disabled" || last.Data["reason"] != "failing" || last.Data["webhookId"] != w.WebhookID ||
+		!dataTime(last.Data["disabledAt"]).Truncate(time.Millisecond).Equal(*out.DisabledAt) {
+		t.Fatalf("feed %+v, want the webhook.disabled event last, at the endpoint's disabledAt %s", feed, out.DisabledAt)
 	}
-	// Enabled again, it starts afresh: one failure does not disable it.
-	e.Call(t, "PATCH", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID, token, map[string]any{"enabled": true}).Want(t, 200)
+	// An admin's PATCH keeps the sender's reason while the endpoint stays
+	// disabled.
+	e.Call(t, "PATCH", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID, token, map[string]any{"description": "ops"}).Want(t, 200).JSON(t, &out)
+	if out.DisabledReason != "failing" || out.DisabledAt == nil {
+		t.Fatalf("after a PATCH of the description: %+v", out)
+	}
+	// Enabled again, it starts afresh, the reason gone: one failure does
+	// not disable it.
+	var enabled webhookOut
+	e.Call(t, "PATCH", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID, token, map[string]any{"enabled": true}).Want(t, 200).JSON(t, &enabled)
+	if !enabled.Enabled || enabled.DisabledReason != "" || enabled.DisabledAt != nil {
+		t.Fatalf("re-enabled: %+v, want no reason or time", enabled)
+	}
 	completeJob(t, e, token, p.ProjectID, dhl(907))
 	rc.await(3)
+	out = webhookOut{}
 	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/webhooks/"+w.WebhookID, token, nil).Want(t, 200).JSON(t, &out)
-	if !out.Enabled {
-		t.Fatal("re-enabled endpoint disabled by its first failure")
+	if !out.Enabled || out.DisabledReason != "" || out.DisabledAt != nil {
+		t.Fatalf("re-enabled endpoint after its first failure: %+v", out)
 	}
 }

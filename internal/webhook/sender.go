@@ -99,7 +99,8 @@ func (s Sender) replay(ctx context.Context, t Task) error {
 }
 
 // deliver POSTs an event to an endpoint, records the attempt and queues
-// the retry when it failed.
+// the retry when it failed. A retry settles the pending attempt it
+// follows, whether it runs or is dropped.
 //
 // Pacing: a delivery still unanswered after SlowAfter marks its endpoint
 // slow for SlowFor. Deliveries to a slow endpoint go one at a time: each
@@ -129,7 +130,7 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 	}
 	ref, err := ParseEventID(t.EventID)
 	if err != nil || !e.Enabled || !e.Subscribes(ref.Type) {
-		return nil
+		return s.settle(ctx, t)
 	}
 	if now.Before(e.SlowUntil) {
 		until := now.Add(leaseFor)
@@ -148,7 +149,7 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 	}
 	ev, err := s.Store.FeedEvent(ctx, t.ProjectID, ref)
 	if errors.Is(err, ErrEventNotFound) {
-		return nil // expired
+		return s.settle(ctx, t) // expired
 	}
 	if err != nil {
 		return err
@@ -197,10 +198,27 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 		a.Status, delay = Pending, wait
 		retry = append(retry, next)
 	}
-	if err := s.Store.PutAttempt(ctx, a, AttemptTTL); err != nil {
+	key, err := s.Store.PutAttempt(ctx, a, AttemptTTL)
+	if err != nil {
 		return err
 	}
+	if err := s.settle(ctx, t); err != nil {
+		return err
+	}
+	for i := range retry {
+		retry[i].Pending = key
+	}
 	return s.Queue.Send(ctx, retry, delay)
+}
+
+// settle makes the attempt a retry follows Failed: the retry ran (its
+// own attempt recorded first, so the delivery's state always shows) or
+// was dropped.
+func (s Sender) settle(ctx context.Context, t Task) error {
+	if t.Pending == "" {
+		return nil
+	}
+	return s.Store.SettleAttempt(ctx, t.WebhookID, t.Pending)
 }
 
 // postWatched is post, marking the endpoint slow when the answer takes
@@ -230,7 +248,7 @@ func (s Sender) postWatched(ctx context.Context, e Endpoint, ev Event, now time.
 // stopping in between queues it on the endpoint's next task.
 func (s Sender) disable(ctx context.Context, e Endpoint, reason string, now time.Time) error {
 	ev, ref := DisabledEvent(e.ProjectID, e.ID, reason, now)
-	disabled, err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, EventTTL)
+	disabled, err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID, reason, ev, ref, EventTTL)
 	if err != nil || !disabled {
 		return err // !disabled: disabled already, by an admin or another delivery
 	}

@@ -84,7 +84,8 @@ func (s Service) apply(ctx context.Context, e *Endpoint, in Input) error {
 	if in.Enabled != nil {
 		e.Enabled = *in.Enabled
 		if e.Enabled {
-			e.FailingSince = time.Time{} // a fresh start after an outage
+			// A fresh start after an outage.
+			e.FailingSince, e.DisabledReason, e.DisabledAt = time.Time{}, "", time.Time{}
 		}
 	}
 	return nil

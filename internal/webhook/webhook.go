@@ -87,6 +87,11 @@ type Endpoint struct {
 	// FailingSince is when the first of the deliveries failing since the
 	// last success failed; zero while deliveries succeed.
 	FailingSince time.Time
+	// DisabledReason (DisabledGone or DisabledFailing) and DisabledAt say
+	// why and when the sender disabled the endpoint; enabling it clears
+	// them, and an admin's disabling sets none.
+	DisabledReason string
+	DisabledAt     time.Time
 	// DisabledEvent is the id of the webhook.disabled event recorded when
 	// the sender disabled the endpoint, until it is queued for delivery.
 	DisabledEvent string
@@ -109,9 +114,13 @@ func (e Endpoint) secrets(now time.Time) []string {
 
 // Attempt statuses.
 const (
-	Pending   = "pending" // failed, will be retried
+	// Pending: failed, and its retry is due. Once the retry runs, or is
+	// dropped (the endpoint disabled, the event expired), the attempt is
+	// settled Failed: only a delivery's newest attempt is ever pending.
+	Pending   = "pending"
 	Succeeded = "succeeded"
-	Failed    = "failed" // failed, no more retries
+	// Failed: failed; a retry that followed is an attempt of its own.
+	Failed = "failed"
 )
 
 // Attempt is one delivery of an event to an endpoint.
@@ -139,11 +148,13 @@ type Store interface {
 	Endpoints(ctx context.Context, projectID string) ([]Endpoint, error)
 	// DeleteEndpoint deletes an endpoint; a missing one is no error.
 	DeleteEndpoint(ctx context.Context, projectID, id string) error
-	// DisableEndpoint disables an enabled endpoint and records ev, its
-	// webhook.disabled event, at once, the event's id kept on the endpoint
-	// as DisabledEvent until DisabledAnnounced. It returns false, and
-	// records nothing, when the endpoint is not enabled (or not found).
-	DisableEndpoint(ctx context.Context, projectID, id string, ev Event, ref Ref, ttl time.Duration) (bool, error)
+	// DisableEndpoint disables an enabled endpoint for reason and records
+	// ev, its webhook.disabled event, at once: the endpoint keeps reason
+	// and the event's time as DisabledReason and DisabledAt, and the
+	// event's id as DisabledEvent until DisabledAnnounced. It returns
+	// false, and records nothing, when the endpoint is not enabled (or not
+	// found).
+	DisableEndpoint(ctx context.Context, projectID, id, reason string, ev Event, ref Ref, ttl time.Duration) (bool, error)
 	// DisabledAnnounced records that the endpoint's DisabledEvent eventID
 	// is queued.
 	DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error
@@ -171,9 +182,12 @@ type Store interface {
 	// PutEvent records an event that is not a tracking notification.
 	PutEvent(ctx context.Context, ev Event, ref Ref, ttl time.Duration) error
 
-	// PutAttempt records an attempt, kept ttl; two attempts of one
-	// instant are two records.
-	PutAttempt(ctx context.Context, a Attempt, ttl time.Duration) error
+	// PutAttempt records an attempt, kept ttl, and returns the record's
+	// key; two attempts of one instant are two records.
+	PutAttempt(ctx context.Context, a Attempt, ttl time.Duration) (string, error)
+	// SettleAttempt makes the webhook's attempt recorded under key Failed
+	// if it is Pending; any other, or none, is left as it is.
+	SettleAttempt(ctx context.Context, webhookID, key string) error
 	// Attempts pages through a webhook's attempts, newest first; a cursor
 	// of another webhook's is page.ErrBadCursor.
 	Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[Attempt], error)
@@ -220,6 +234,9 @@ type Task struct {
 	// Since and After (an event id) are where a replay continues.
 	Since time.Time
 	After string
+	// Pending is the key of the pending attempt a retry follows, settled
+	// when the retry runs or is dropped.
+	Pending string
 }
 
 // NewSecret returns a fresh signing secret.

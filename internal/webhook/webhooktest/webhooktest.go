@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/storetest"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
@@ -40,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) webhook.Store) {
 		{"ExpiredEventsAreGone", expiredEventsAreGone},
 		{"FeedEventsAreOldestFirstFromSinceOrAfterARef", feedEventsAreOldestFirstFromSinceOrAfterARef},
 		{"AttemptsAreNewestFirstInPagesOfTheirWebhook", attemptsAreNewestFirstInPagesOfTheirWebhook},
+		{"SettleAttemptFailsOnlyAPendingOne", settleAttemptFailsOnlyAPendingOne},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
 	}
@@ -187,13 +187,13 @@ func disableEndpointDisablesOnceAndRecordsItsEvent(t *testing.T, s webhook.Store
 	mustPut(t, s, e)
 	at := base().Add(time.Minute)
 	ev, ref := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledGone, at)
-	ok, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, webhook.EventTTL)
+	ok, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, webhook.DisabledGone, ev, ref, webhook.EventTTL)
 	if err != nil || !ok {
 		t.Fatalf("disable: %v, %v; want true", ok, err)
 	}
 	got := mustGet(t, s, e.ProjectID, e.ID)
-	if got.Enabled || got.DisabledEvent != ev.ID {
-		t.Errorf("disabled endpoint: enabled %v, disabled event %q; want false, %q", got.Enabled, got.DisabledEvent, ev.ID)
+	if got.Enabled || got.DisabledEvent != ev.ID || got.DisabledReason != webhook.DisabledGone || !got.DisabledAt.Equal(at) {
+		t.Errorf("disabled endpoint: %+v; want disabled, event %q, reason gone at %s", got, ev.ID, at)
 	}
 	if stored, err := s.FeedEvent(ctx, e.ProjectID, ref); err != nil || stored.ID != ev.ID || stored.Type != webhook.WebhookDisabled {
 		t.Errorf("disabled event: %+v, %v", stored, err)
@@ -201,20 +201,20 @@ func disableEndpointDisablesOnceAndRecordsItsEvent(t *testing.T, s webhook.Store
 
 	// Not enabled any more: a second disable records nothing.
 	ev2, ref2 := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledFailing, at.Add(time.Minute))
-	ok, err = s.DisableEndpoint(ctx, e.ProjectID, e.ID, ev2, ref2, webhook.EventTTL)
+	ok, err = s.DisableEndpoint(ctx, e.ProjectID, e.ID, webhook.DisabledFailing, ev2, ref2, webhook.EventTTL)
 	if err != nil || ok {
 		t.Errorf("second disable: %v, %v; want false", ok, err)
 	}
 	if _, err := s.FeedEvent(ctx, e.ProjectID, ref2); !errors.Is(err, webhook.ErrEventNotFound) {
 		t.Errorf("second disable recorded its event: %v", err)
 	}
-	if got := mustGet(t, s, e.ProjectID, e.ID); got.DisabledEvent != ev.ID {
-		t.Errorf("second disable changed the disabled event to %q", got.DisabledEvent)
+	if got := mustGet(t, s, e.ProjectID, e.ID); got.DisabledEvent != ev.ID || got.DisabledReason != webhook.DisabledGone || !got.DisabledAt.Equal(at) {
+		t.Errorf("second disable changed the first's record: %+v", got)
 	}
 
 	missing := storetest.ID("wh_")
 	ev3, ref3 := webhook.DisabledEvent(e.ProjectID, missing, webhook.DisabledGone, at)
-	ok, err = s.DisableEndpoint(ctx, e.ProjectID, missing, ev3, ref3, webhook.EventTTL)
+	ok, err = s.DisableEndpoint(ctx, e.ProjectID, missing, webhook.DisabledGone, ev3, ref3, webhook.EventTTL)
 	if err != nil || ok {
 		t.Errorf("disable of a missing endpoint: %v, %v; want false", ok, err)
 	}
@@ -228,7 +228,7 @@ func disabledAnnouncedClearsOnlyItsEvent(t *testing.T, s webhook.Store) {
 	e := newEndpoint(storetest.ID("p-"))
 	mustPut(t, s, e)
 	ev, ref := webhook.DisabledEvent(e.ProjectID, e.ID, webhook.DisabledGone, base())
-	if _, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, ev, ref, webhook.EventTTL); err != nil {
+	if _, err := s.DisableEndpoint(ctx, e.ProjectID, e.ID, webhook.DisabledGone, ev, ref, webhook.EventTTL); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DisabledAnnounced(ctx, e.ProjectID, e.ID, "evt_other"); err != nil {
@@ -493,74 +493,4 @@ func feedEventsAreOldestFirstFromSinceOrAfterARef(t *testing.T, s webhook.Store)
 	check("after a ref, it excluded", refs[1], time.Time{}, 10, want[2:])
 	check("after a ref, limited", refs[1], time.Time{}, 2, want[2:4])
 	check("after the last", refs[4], time.Time{}, 10, nil)
-}
-
-func putAttempt(t *testing.T, s webhook.Store, a webhook.Attempt) {
-	t.Helper()
-	if err := s.PutAttempt(context.Background(), a, webhook.AttemptTTL); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func attemptsAreNewestFirstInPagesOfTheirWebhook(t *testing.T, s webhook.Store) {
-	ctx := context.Background()
-	webhookID := storetest.ID("wh_")
-	start := base()
-	var want []webhook.Attempt
-	for i := range 5 {
-		a := webhook.Attempt{
-			WebhookID: webhookID, EventID: fmt.Sprintf("evt_%d", i), Type: webhook.TrackingUpdated, Attempt: 1 + i%2,
-			Status: webhook.Pending, ResponseStatus: 500, Duration: time.Duration(100+i) * time.Millisecond, At: start.Add(time.Duration(i) * time.Second),
-		}
-		putAttempt(t, s, a)
-		want = append([]webhook.Attempt{a}, want...)
-	}
-	// Two attempts of one instant are both kept.
-	twin := want[0]
-	twin.EventID = "evt_twin"
-	putAttempt(t, s, twin)
-	putAttempt(t, s, webhook.Attempt{WebhookID: storetest.ID("wh_"), EventID: "evt_other", Type: webhook.JobCompleted, Attempt: 1, Status: webhook.Succeeded, At: start})
-
-	var got []webhook.Attempt
-	req := page.Request{Limit: 2}
-	for pages := 0; ; pages++ {
-		if pages > 10 {
-			t.Fatal("paging does not end")
-		}
-		p, err := s.Attempts(ctx, webhookID, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p.Items) > 2 {
-			t.Errorf("page of %d attempts, limit 2", len(p.Items))
-		}
-		got = append(got, p.Items...)
-		if p.NextCursor == "" {
-			break
-		}
-		req.Cursor = p.NextCursor
-		if pages == 0 {
-			if _, err := s.Attempts(ctx, storetest.ID("wh_"), req); !errors.Is(err, page.ErrBadCursor) {
-				t.Errorf("another webhook's cursor: %v, want ErrBadCursor", err)
-			}
-		}
-	}
-	if len(got) != 6 {
-		t.Fatalf("read %d attempts, want 6", len(got))
-	}
-	// The twins share the newest instant, in either order.
-	if got[0].EventID == "evt_twin" {
-		got[0], got[1] = got[1], got[0]
-	}
-	want = append(want[:1], append([]webhook.Attempt{twin}, want[1:]...)...)
-	for i := range want {
-		g, w := got[i], want[i]
-		if g.WebhookID != w.WebhookID || g.EventID != w.EventID || g.Type != w.Type || g.Attempt != w.Attempt || g.Status != w.Status ||
-			g.ResponseStatus != w.ResponseStatus || g.Duration != w.Duration || !g.At.Equal(w.At) {
-			t.Errorf("attempt %d\n got %+v\nwant %+v", i, g, w)
-		}
-	}
-	if _, err := s.Attempts(ctx, webhookID, page.Request{Cursor: "not-a-cursor", Limit: 2}); !errors.Is(err, page.ErrBadCursor) {
-		t.Errorf("a forged cursor: %v, want ErrBadCursor", err)
-	}
 }
