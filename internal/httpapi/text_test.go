@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/httpapi/texttest"
+	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 )
@@ -17,7 +19,7 @@ import (
 // pathValues are well-formed values for every path parameter, so that
 // only the hostile one is wrong.
 var pathValues = map[string]string{
-	"projectId": "p1", "principalId": "reader-1", "jobId": "j1", "webhookId": "wh_1", "entity": "customer",
+	"projectId": "p1", "principalId": "reader-1", "clientId": "ops-1", "jobId": "j1", "webhookId": "wh_1", "entity": "customer",
 	"entityName": "customer", "code": "C1", "importId": "i1", "outboxId": "o1", "taskId": "t1",
 	"tracking_number": "1Z999AA10123456784", "shipment_type": "parcel",
 }
@@ -77,8 +79,15 @@ func storelessAPI(t *testing.T) (http.Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The one store the API reads before a handler: the caller's
+	// credential, for revocation.
+	principals := &memory.Principals{}
+	if err := principals.CreatePrincipal(context.Background(), auth.Principal{ID: "reader-1", ClientID: "client-1", Role: auth.RoleOwner, CreatedAt: time.Now()}, auth.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
 	h, err := (&httpapi.API{
 		Verifier: v, JWKS: set, Logger: slog.New(slog.DiscardHandler),
+		Revocations: &auth.Revocations{Store: principals, Now: time.Now},
 		// The tracker reads the clock to parse a search; its store stays nil.
 		Tracker: tracker.Service{Now: time.Now},
 	}).Handler()

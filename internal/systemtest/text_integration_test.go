@@ -28,7 +28,7 @@ func TestEveryRouteRefusesHostileTextOverTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	values := map[string]string{
-		"projectId": strings.TrimPrefix(base, "/v1/data/"), "principalId": "reader-1", "jobId": "j1", "webhookId": "wh_1",
+		"projectId": strings.TrimPrefix(base, "/v1/data/"), "principalId": "reader-1", "clientId": "ops-1", "jobId": "j1", "webhookId": "wh_1",
 		"entity": "customer", "entityName": "customer", "code": "C1", "importId": "i1", "outboxId": "o1", "taskId": "t1",
 		"tracking_number": "1Z999AA10123456784", "shipment_type": "parcel",
 	}

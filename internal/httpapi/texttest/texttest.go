@@ -89,6 +89,9 @@ var Bodies = map[string]string{
 	"PUT /v1/projects/{projectId}/licences":                     `{"licences":2,"note%s":1}`,
 	"POST /v1/data/{projectId}/accounts":                        `[{"baseuser_ID":"jdoe","name":"John %s"}]`,
 	"POST /v1/data/{projectId}/tasks":                           `[{"code":"renewSubscriptions%s"}]`,
+	"POST /v1/credentials":                                      `{"clientId":"ops%s"}`,
+	"PATCH /v1/credentials/{clientId}":                          `{"enabled":false,"note%s":1}`,
+	"POST /v1/credentials/{clientId}/rotate-secret":             `{"graceSeconds":0,"note%s":1}`,
 }
 
 // Where a case puts its hostile string.
