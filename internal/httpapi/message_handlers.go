@@ -36,6 +36,11 @@ func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, p.Status, envelope{Error: e})
 }
 
+// writeEnvelopeFailure is writeEnvelopeError as a Route's WriteError.
+func writeEnvelopeFailure(_ *API, w http.ResponseWriter, r *http.Request, err error) {
+	writeEnvelopeError(w, r, err)
+}
+
 // injectRequest keeps each message raw: one that cannot be read is that
 // message Invalid (message.DecodeIncoming), not the request refused.
 type injectRequest struct {

@@ -27,6 +27,9 @@ type Route struct {
 	MuxPath string
 	// Handle serves the route with the API's services.
 	Handle func(*API, http.ResponseWriter, *http.Request)
+	// WriteError answers err in the route's own error shape, for the
+	// deadline wrapper answering a handler still busy; nil is writeError.
+	WriteError func(*API, http.ResponseWriter, *http.Request, error)
 }
 
 // Pattern is the route as API Gateway knows it, method and path.
@@ -57,9 +60,9 @@ var Routes = []Route{
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs/{jobId}/report", Handle: (*API).jobReport},
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers", Handle: (*API).listNumbers},
 
-	{Function: "messages", Method: "POST", Path: "/v1/messages", Handle: (*API).injectMessages},
+	{Function: "messages", Method: "POST", Path: "/v1/messages", Handle: (*API).injectMessages, WriteError: writeEnvelopeFailure},
 	{Function: "messages", Method: "GET", Path: "/v1/messages/unmapped-statuses", Handle: (*API).listUnmappedStatuses},
-	{Function: "tracker", Method: "POST", Path: "/v1/tracker", Handle: (*API).search},
+	{Function: "tracker", Method: "POST", Path: "/v1/tracker", Handle: (*API).search, WriteError: writeEnvelopeFailure},
 
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}", Public: true, Handle: (*API).getTracking},
 	{Function: "tracking", Method: "GET", Path: "/v1/tracking/{tracking_number}/service_history", Public: true, MuxPath: "/v1/tracking/{tracking_number}/{resource}", Handle: (*API).getServiceHistory},
@@ -69,7 +72,7 @@ var Routes = []Route{
 	{Function: "tracking", Method: "GET", Path: "/v1/carriers/detect", Public: true, Handle: (*API).detectCarrier},
 
 	// The public tracking page: the resource above as HTML for recipients.
-	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true, Handle: (*API).trackPage},
+	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true, Handle: (*API).trackPage, WriteError: (*API).trackPageUnavailable},
 	// Data exchange (seed 002).
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities", Handle: (*API).listEntities},
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities/{entityName}", Handle: (*API).getEntity},

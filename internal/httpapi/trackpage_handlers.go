@@ -17,12 +17,7 @@ import (
 const trackPageCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
-	lang := trackpage.Match(r.Header.Get("Accept-Language"))
-	h := w.Header()
-	h.Set("Content-Language", lang.Code())
-	h.Set("Vary", "Accept-Language")
-	h.Set("Content-Security-Policy", trackPageCSP)
-	h.Set("X-Content-Type-Options", "nosniff")
+	lang := trackPageHeaders(w, r)
 	raw := r.PathValue("tracking_number")
 	res, err := a.Tracking.Get(r.Context(), raw, tracking.MaxDetails)
 	if err != nil {
@@ -35,6 +30,24 @@ func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeCachedBytes(w, r, page, "text/html; charset=utf-8", res.UpdatedAt)
+}
+
+// trackPageHeaders sets the headers of every answer of the page and
+// returns the language it is in.
+func trackPageHeaders(w http.ResponseWriter, r *http.Request) trackpage.Lang {
+	lang := trackpage.Match(r.Header.Get("Accept-Language"))
+	h := w.Header()
+	h.Set("Content-Language", lang.Code())
+	h.Set("Vary", "Accept-Language")
+	h.Set("Content-Security-Policy", trackPageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	return lang
+}
+
+// trackPageUnavailable answers err as the page's failure: the route's
+// WriteError.
+func (a *API) trackPageUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	a.writeTrackPageError(w, r, trackPageHeaders(w, r), r.PathValue("tracking_number"), err)
 }
 
 // carrierLink is the link the page gives to the carrier's own tracking
