@@ -111,30 +111,29 @@ func (a *API) withDeadline(rt Route, d time.Duration, next http.Handler) http.Ha
 		timer := time.NewTimer(time.Until(answerBy))
 		defer timer.Stop()
 		answered := Answered{Route: rt.Pattern(), StoreBudget: storeBy.Sub(arrived)}
+		out := bw
 		select {
 		case p := <-done:
 			if p != nil {
 				panic(p) // logRequests answers it
 			}
-			answered.Status = bw.flush(w)
 		case <-timer.C:
 			if !bw.close() {
 				if p := <-done; p != nil {
 					panic(p)
 				}
-				answered.Status = bw.flush(w)
 				break
 			}
 			answered.Late = true
 			go a.reportLatePanic(r, done)
-			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-			fail(a, rec, r.WithContext(ctx), errNoAnswer)
-			answered.Status = rec.status
+			out = &bufferedWriter{header: http.Header{}}
+			fail(a, out, r.WithContext(ctx), errNoAnswer)
 		}
-		answered.Elapsed = time.Since(arrived)
+		answered.Status, answered.Elapsed = out.statusOrOK(), time.Since(arrived)
 		if a.Observe != nil {
 			a.Observe(answered)
 		}
+		out.flush(w)
 	})
 }
 
@@ -194,16 +193,18 @@ func (b *bufferedWriter) close() bool {
 	return b.closed
 }
 
-// flush sends the handler's answer and returns its status.
-func (b *bufferedWriter) flush(w http.ResponseWriter) int {
+func (b *bufferedWriter) statusOrOK() int {
+	if b.status == 0 {
+		return http.StatusOK
+	}
+	return b.status
+}
+
+// flush sends the answer held.
+func (b *bufferedWriter) flush(w http.ResponseWriter) {
 	for k, v := range b.header {
 		w.Header()[k] = v
 	}
-	status := b.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
+	w.WriteHeader(b.statusOrOK())
 	_, _ = w.Write(b.body.Bytes())
-	return status
 }
