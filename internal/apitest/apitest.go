@@ -130,6 +130,9 @@ type Options struct {
 	// the table and queues are provisioned on the local stack all the same.
 	AWS      awsclient.Options
 	Deadline time.Duration
+	// Observe is told of every answer of a route, as the deadline
+	// wrapper measured it.
+	Observe func(httpapi.Answered)
 	// APIOptions are added to the app's AWS clients (benchmarks count
 	// what the app asks of DynamoDB with them).
 	APIOptions []func(*middleware.Stack) error
@@ -190,7 +193,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
 	appCfg.APIOptions = append(appCfg.APIOptions, opts.APIOptions...)
-	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline, Mailer: mail.New})
+	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline, Observe: opts.Observe, Mailer: mail.New})
 	if err != nil {
 		t.Fatal(err)
 	}

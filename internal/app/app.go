@@ -43,6 +43,8 @@ type Options struct {
 	AWS awsclient.Options
 	// Deadline overrides the API's per-request deadline (tests).
 	Deadline time.Duration
+	// Observe is the API's hook told of every answer (tests).
+	Observe func(httpapi.Answered)
 	// Mailer makes the report worker's mailer (mail.New): given here, not
 	// built by this package, so that only the function that mails links
 	// the SES client, whose package init every cold start would pay.
@@ -128,6 +130,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Tasks:       tasks,
 		Logger:      logger,
 		Deadline:    opts.Deadline,
+		Observe:     opts.Observe,
 	}
 	reportQueue := queue.Reports{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.ReportQueueURL}
 	api.Outbox = newOutbox(store, reportQueue, records, now)
@@ -220,7 +223,24 @@ func Sweep(s sweep.Service, expiring *webhook.Service) ScheduledHandler {
 
 // APIGatewayHandler serves h to API Gateway's proxy events.
 func APIGatewayHandler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return httpadapter.New(withBasePath(h)).ProxyWithContext
+	proxy := httpadapter.New(withBasePath(h)).ProxyWithContext
+	return func(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		return proxy(httpapi.WithArrival(ctx, arrival(req.RequestContext.RequestTimeEpoch, time.Now())), req)
+	}
+}
+
+// arrival is when API Gateway received the request (its requestTimeEpoch,
+// in milliseconds), so that the request's deadline counts a cold start and
+// the gateway's own time, as the gateway's limit does. A stamp that cannot
+// be the request's (none, one in the future, one older than the gateway
+// would wait: a replayed event, a skewed clock) counts from invoked, the
+// invocation's start.
+func arrival(epochMillis int64, invoked time.Time) time.Time {
+	t := time.UnixMilli(epochMillis)
+	if epochMillis <= 0 || t.After(invoked) || invoked.Sub(t) >= httpapi.GatewayLimit {
+		return invoked
+	}
+	return t
 }
 
 // withBasePath tells the handlers the path prefix clients use, which

@@ -27,10 +27,12 @@ import (
 
 // Timeouts of one attempt. DynamoDB and SQS answer in milliseconds; an
 // attempt taking seconds is a service in trouble, and giving up on it
-// leaves time for a retry within the API's 25-second deadline.
+// leaves time for a retry within the eight seconds an API request gives
+// its store calls (httpapi.DefaultDeadline). The caller's context ends a
+// call sooner: no attempt or backoff outlasts it.
 const (
 	dialTimeout    = 2 * time.Second
-	attemptTimeout = 8 * time.Second
+	attemptTimeout = 4 * time.Second
 	maxAttempts    = 3
 	maxBackoff     = time.Second
 )

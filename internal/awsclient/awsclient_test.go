@@ -94,13 +94,36 @@ func TestUnreachableServicesFailAsUnavailableWithinTheDeadline(t *testing.T) {
 	}
 }
 
+// The caller's deadline ends a call however long an attempt may take and
+// however many retries are left: a request's deadline is never overrun by
+// the SDK. It ends well before one attempt timeout.
 func TestDeadlineOfTheCallerIsUnavailable(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	_, err := DynamoDB(testConfig(frozen(t)), Options{}).GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"),
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "x"}}})
-	if !errors.Is(err, outage.ErrUnavailable) {
-		t.Fatalf("%v, want ErrUnavailable", err)
+	endpoint := frozen(t)
+	calls := map[string]func(context.Context) error{
+		"DynamoDB": func(ctx context.Context) error {
+			_, err := DynamoDB(testConfig(endpoint), Options{}).GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"),
+				Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "x"}}})
+			return err
+		},
+		"SQS": func(ctx context.Context) error {
+			_, err := SQS(testConfig(endpoint), Options{}).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(endpoint + "/q"), MessageBody: aws.String("{}")})
+			return err
+		},
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			err := call(ctx)
+			if !errors.Is(err, outage.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("%v, want ErrUnavailable for the caller's deadline", err)
+			}
+			if took := time.Since(start); took >= attemptTimeout {
+				t.Fatalf("returned after %s, past an attempt's timeout: the caller's deadline was not kept", took)
+			}
+		})
 	}
 }
 

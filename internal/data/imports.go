@@ -170,9 +170,11 @@ type Outcome struct {
 	Records []Record
 }
 
-// inlineMargin is the time kept, of the request's deadline, to answer
-// after running an import inline.
-const inlineMargin = 8 * time.Second
+// inlineMargin is the time kept, of the request's store deadline (8 s
+// after its arrival), to answer after running an import inline: the step
+// under way when the budget ends is cut short, and its lease released
+// before the answer is due (outage.Detach).
+const inlineMargin = 3 * time.Second
 
 // workerMargin is the time kept, of a queue function's timeout, to hand
 // an unfinished import to the next message.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/devstack"
+	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
@@ -29,10 +30,22 @@ import (
 // none).
 func Handler(a *app.App, q quota.Policy) (http.Handler, error) {
 	h, err := a.API.Handler()
-	if err != nil || !q.Enabled() {
-		return h, err
+	if err != nil {
+		return nil, err
 	}
-	return quota.NewLimiter(q, nil).Middleware(h), nil
+	if q.Enabled() {
+		h = quota.NewLimiter(q, nil).Middleware(h)
+	}
+	return arrived(h), nil
+}
+
+// arrived dates each request as the server received it, before anything
+// else ran: the request's deadline counts from then, as in AWS it counts
+// from API Gateway's arrival.
+func arrived(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(httpapi.WithArrival(r.Context(), time.Now())))
+	})
 }
 
 // EnvQuota is the dev server's per-IP quota: requests/window (default

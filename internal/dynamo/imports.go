@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
@@ -540,7 +541,7 @@ func (s *Store) RunImport(ctx context.Context, id string, until time.Time) (data
 	}
 	// Released even when the run was cut short, so the next runner need
 	// not wait for the lease to expire.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	rctx, cancel := outage.Detach(ctx)
 	defer cancel()
 	if rerr := r.release(rctx); rerr != nil {
 		return data.Import{}, errors.Join(err, rerr)
@@ -576,7 +577,9 @@ func (s *Store) FailImport(ctx context.Context, id, reason string) (data.Import,
 		if err := r.run(ctx, time.Now().Add(10*time.Minute)); err != nil {
 			return data.Import{}, err
 		}
-		if err := r.release(context.WithoutCancel(ctx)); err != nil {
+		rctx, cancel := outage.Detach(ctx)
+		defer cancel()
+		if err := r.release(rctx); err != nil {
 			return data.Import{}, err
 		}
 	}

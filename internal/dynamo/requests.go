@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
@@ -172,17 +173,14 @@ func (s *Store) CreateRequest(ctx context.Context, r request.Request, msgs []req
 	return nil
 }
 
-// discardTimeout bounds the clean-up after a failed CreateRequest, which
-// runs even when the request's own deadline has passed.
-const discardTimeout = 5 * time.Second
-
 // discardUnlessCreated deletes what a failed CreateRequest wrote, so a
 // refused request leaves nothing behind, unless the request item exists
 // after all (a write that failed only on the way back). When the store
 // cannot tell, the items stay: invisible without their request item, and
-// removed by TTL. It returns cause.
+// removed by TTL. It runs even when the request's deadline has passed,
+// until the answer is due (outage.Detach). It returns cause.
 func (s *Store) discardUnlessCreated(ctx context.Context, id string, writes []types.WriteRequest, cause error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
+	ctx, cancel := outage.Detach(ctx)
 	defer cancel()
 	var it requestItem
 	if found, err := s.get(ctx, requestPK(id), skRequest, &it); err != nil || found {

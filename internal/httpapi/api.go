@@ -43,8 +43,11 @@ type API struct {
 	Tracker     tracker.Service
 	Webhooks    webhook.Service
 	Logger      *slog.Logger
-	// Deadline bounds every request; zero means DefaultDeadline.
+	// Deadline bounds every request from its arrival; zero means
+	// DefaultDeadline (deadline.go).
 	Deadline time.Duration
+	// Observe, when set, is told of every answer of a route (tests).
+	Observe func(Answered)
 
 	// Data serves the data exchange of seed 002.
 	Data data.Service
@@ -56,10 +59,6 @@ type API struct {
 	Accounts account.Service
 	Tasks    task.Service
 }
-
-// DefaultDeadline is how long a request may take: under API Gateway's 29
-// seconds, so a slow store gets our 503 rather than the gateway's 504.
-const DefaultDeadline = 25 * time.Second
 
 type identityKey struct{}
 
@@ -80,6 +79,10 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 	for _, f := range functions {
 		want[f] = true
 	}
+	d, err := a.deadline()
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	served := 0
 	for _, rt := range Routes {
@@ -96,13 +99,13 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 			}
 			h = a.authenticate(h)
 		}
-		mux.Handle(rt.muxPattern(), h)
+		mux.Handle(rt.muxPattern(), a.withDeadline(rt, d, h))
 		served++
 	}
 	if served == 0 {
 		return nil, fmt.Errorf("no routes for functions %v", functions)
 	}
-	return a.logRequests(limitBody(a.withDeadline(fallback(mux)))), nil
+	return a.logRequests(limitBody(fallback(mux))), nil
 }
 
 // authenticate admits requests bearing a valid access token.
@@ -124,20 +127,6 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 		logging.SetClientID(r.Context(), id.ClientID)
 		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
-}
-
-// withDeadline gives every request its deadline: store and queue calls
-// then fail with outage.ErrUnavailable in time for a 503.
-func (a *API) withDeadline(next http.Handler) http.Handler {
-	d := a.Deadline
-	if d <= 0 {
-		d = DefaultDeadline
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // limitBody caps what a handler can read; the handler reports an

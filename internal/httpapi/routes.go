@@ -26,7 +26,8 @@ type Route struct {
 	// segment and checks it in its handler.
 	MuxPath string
 	// Errors is the shape of the route's error bodies, in which the text
-	// rule's refusals (checkText) are answered; zero is problem+json.
+	// rule's refusals (checkText) and the deadline's 503 (withDeadline)
+	// are answered; zero is problem+json.
 	Errors errorShape
 	// Handle serves the route with the API's services.
 	Handle func(*API, http.ResponseWriter, *http.Request)

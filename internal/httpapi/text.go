@@ -52,7 +52,7 @@ func (a *API) checkText(next http.HandlerFunc, rt Route) http.HandlerFunc {
 	names := pathParams(rt.muxPattern())
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := requestText(r, names); err != nil {
-			a.refuseText(w, r, rt.Errors, err)
+			a.writeRouteError(w, r, rt.Errors, err)
 			return
 		}
 		next(w, r)
@@ -92,10 +92,13 @@ func requestText(r *http.Request, names []string) error {
 	return nil
 }
 
-// refuseText answers a text refusal in the route's shape. A tracking
-// number that breaks the rule is one that cannot be identified; its text
-// is not echoed, only what is wrong with it.
-func (a *API) refuseText(w http.ResponseWriter, r *http.Request, shape errorShape, err error) {
+// writeRouteError answers err in the route's shape: a text refusal, or
+// the deadline's 503 for a handler still busy. A tracking number that
+// breaks the text rule is one that cannot be identified; its text is not
+// echoed, only what is wrong with it. The page answers a refusal of other
+// text as JSON (there is no page to show for it) and a failure with its
+// friendly unavailable page.
+func (a *API) writeRouteError(w http.ResponseWriter, r *http.Request, shape errorShape, err error) {
 	bad, _ := err.(*input.Error)
 	number := bad != nil && bad.Field == "tracking_number"
 	switch {
@@ -105,9 +108,11 @@ func (a *API) refuseText(w http.ResponseWriter, r *http.Request, shape errorShap
 		writeSeed001Error(w, r, tracking.ErrUnknownNumber, "Cannot identify type of shipment by given tracking number: "+err.Error())
 	case shape == pageErrors && number:
 		a.writeTrackPageError(w, r, pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
-	case shape == pageErrors:
+	case shape == pageErrors && bad != nil:
 		pageHeaders(w, r)
 		writeError(w, r, err)
+	case shape == pageErrors:
+		a.writeTrackPageError(w, r, pageHeaders(w, r), r.PathValue("tracking_number"), err)
 	default:
 		writeError(w, r, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/project"
 )
 
@@ -116,8 +117,12 @@ func (s Service) Submit(ctx context.Context, c project.Caller, projectID string,
 		return Item{}, err
 	}
 	if err := s.Queue.SendReport(ctx, Task{ProjectID: projectID, OutboxID: it.ID}); err != nil {
-		// The item must not wait for a task that never comes.
-		_ = s.Store.MarkFailed(context.WithoutCancel(ctx), projectID, it.ID, "the request could not be queued; send it again", s.Now().UTC())
+		// The item must not wait for a task that never comes. Should this
+		// fail too, the item stays QUEUED until it expires (Retention); the
+		// caller was told to send it again.
+		dctx, cancel := outage.Detach(ctx)
+		defer cancel()
+		_ = s.Store.MarkFailed(dctx, projectID, it.ID, "the request could not be queued; send it again", s.Now().UTC())
 		return Item{}, err
 	}
 	return it, nil

@@ -36,6 +36,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
@@ -225,7 +226,12 @@ func (s Service) Create(ctx context.Context, c project.Caller, projectID string,
 		// the task once it is due.
 		if err := s.Queue.EnqueueTask(ctx, projectID, t.ID); err != nil {
 			// Not queued, so not pending: a later call may queue it.
-			if derr := s.Store.DeleteTask(context.WithoutCancel(ctx), t); derr != nil {
+			// Should the delete fail too, the sweeper sends the task
+			// once it is due, as for a call that died here.
+			dctx, cancel := outage.Detach(ctx)
+			derr := s.Store.DeleteTask(dctx, t)
+			cancel()
+			if derr != nil {
 				return nil, errors.Join(err, derr)
 			}
 			return nil, err
