@@ -32,7 +32,7 @@ type auditItem struct {
 // auditPut is the transaction action that writes entry.
 func (s *Store) auditPut(entry auth.AuditEntry) (types.TransactWriteItem, error) {
 	item, err := attributevalue.MarshalMap(auditItem{
-		PK: auditPK(entry.ClientID), SK: auditSK(entry.At, uuid.NewString()),
+		PK: auditPK(entry.ClientID), SK: auditSK(entry.At, uuid.Must(uuid.NewV7()).String()),
 		At: formatTime(entry.At), ClientID: entry.ClientID, By: entry.By, Action: entry.Action,
 		Subject: entry.Subject, ProjectID: entry.ProjectID,
 		ExpiresAt: entry.At.Add(auth.AuditRetention).Unix(),

@@ -153,8 +153,9 @@ func clientPrincipalsGSI1PK(clientID string) string { return "CLIENT#" + clientI
 
 func auditPK(clientID string) string { return "AUDIT#" + clientID }
 
-// auditSK orders a client's audit entries by time; the random part keeps
-// two entries of one instant apart.
+// auditSK orders a client's audit entries by time; the time-ordered id
+// (UUIDv7, monotonic within a process) keeps two entries of one instant
+// apart and in the order they were written.
 func auditSK(at time.Time, random string) string { return at.UTC().Format(sortableTime) + "#" + random }
 
 func projectPK(id string) string { return "PROJECT#" + id }
