@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -97,7 +98,7 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 			if a.Verifier == nil || a.Revocations == nil {
 				return nil, fmt.Errorf("route %s needs a token verifier and revocations", rt.Pattern())
 			}
-			h = a.authenticate(h)
+			h = a.authenticate(h, rt)
 		}
 		mux.Handle(rt.muxPattern(), a.withDeadline(rt, d, h))
 		served++
@@ -108,8 +109,11 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 	return a.logRequests(limitBody(fallback(mux))), nil
 }
 
-// authenticate admits requests bearing a valid access token.
-func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
+// authenticate admits requests bearing a valid access token. A refused
+// token is a problem body on every route; the revocation check failing
+// (the store unavailable) is answered in the route's own shape, as any
+// other failure of the route.
+func (a *API) authenticate(next http.HandlerFunc, rt Route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
@@ -117,11 +121,16 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		id, err := a.Verifier.Verify(strings.TrimSpace(token))
-		if err == nil {
-			err = a.Revocations.Check(r.Context(), id)
-		}
 		if err != nil {
 			writeError(w, r, err)
+			return
+		}
+		if err := a.Revocations.Check(r.Context(), id); err != nil {
+			if errors.Is(err, auth.ErrInvalidToken) {
+				writeError(w, r, err)
+			} else {
+				a.writeRouteError(w, r, rt.Errors, err)
+			}
 			return
 		}
 		logging.SetClientID(r.Context(), id.ClientID)
