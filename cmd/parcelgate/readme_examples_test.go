@@ -525,7 +525,7 @@ func TestAnswerPatternsReadTheREADMEShorthand(t *testing.T) {
 			t.Errorf("%s: matched %v, want %v", tc.comment, x.body != nil && !tc.want, tc.want)
 		}
 	}
-	if x := expect([]string{"400 uknown_tracking_number, as seed 001 spells it"}); x.status != 400 || x.word != "uknown_tracking_number" || x.body != nil {
+	if x := expect([]string{"400 uknown_tracking_number, as ShipX spells it"}); x.status != 400 || x.word != "uknown_tracking_number" || x.body != nil {
 		t.Errorf("status and code: %+v", x)
 	}
 	if x := expect([]string{`{..."status":400,"detail":"[0].code: unknown task code \"purge\"",...}`}); x.status != 400 {

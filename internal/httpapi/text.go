@@ -14,7 +14,7 @@ import (
 
 // The text rule of input.CheckText holds for every route, in every place a
 // request carries text: bodies are held to it where they are read
-// (decodeJSON, readDataBody and the seed 003 routes' own decoders), path
+// (decodeJSON, readDataBody and the message gateway routes' own decoders), path
 // segments and the query string here, before any handler (and so any
 // store) sees them.
 
@@ -23,9 +23,9 @@ import (
 type errorShape int
 
 const (
-	// envelopeErrors: seed 003's data/error/success envelope.
+	// envelopeErrors: the message gateway's data/error/success envelope.
 	envelopeErrors errorShape = iota + 1
-	// trackingErrors: seed 001's bodies for a number that cannot be
+	// trackingErrors: ShipX's bodies for a number that cannot be
 	// identified, problem+json for anything else (as a bad limit is).
 	trackingErrors
 	// pageErrors: the public tracking page's HTML problem page.

@@ -32,7 +32,7 @@ func Refused(c Case, status int, header http.Header, body []byte) string {
 			} `json:"error"`
 		}
 		if mt != "application/json" || json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success || env.Error == nil || env.Error.Code == "" {
-			return fmt.Sprintf("not seed 003's error envelope: %s %s", mt, body)
+			return fmt.Sprintf("not the message gateway's error envelope: %s %s", mt, body)
 		}
 		says = env.Error.Message
 	case strings.HasPrefix(c.Route.Path, "/v1/tracking/{tracking_number}") && c.Param == "tracking_number":
@@ -42,7 +42,7 @@ func Refused(c Case, status int, header http.Header, body []byte) string {
 			Message string `json:"message"`
 		}
 		if mt != "application/json" || json.Unmarshal(body, &seed) != nil || seed.Status != 400 || seed.Error != "uknown_tracking_number" {
-			return fmt.Sprintf("not seed 001's unknown number body: %s %s", mt, body)
+			return fmt.Sprintf("not ShipX's unknown number body: %s %s", mt, body)
 		}
 		says = seed.Message
 	default:

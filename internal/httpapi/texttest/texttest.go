@@ -111,7 +111,7 @@ type Case struct {
 	Method string
 	Target string
 	Body   []byte
-	// Envelope: the route answers errors in seed 003's envelope.
+	// Envelope: the route answers errors in the message gateway's envelope.
 	Envelope bool
 }
 
