@@ -351,9 +351,12 @@ func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var pages, mixed atomic.Int64
-	var sawNew atomic.Bool
+	// Each reader says once that it saw the new rows.
+	const readers = 3
+	sawNew := make(chan struct{}, readers)
 	read := func(path string, body any, method string) {
 		defer wg.Done()
+		seen := false
 		for ctx.Err() == nil {
 			r := e.Call(t, method, path, token, body)
 			if r.Status != 200 {
@@ -369,26 +372,37 @@ func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
 				mixed.Add(1)
 				t.Errorf("%s %s saw a mix: %v", method, path, names)
 			}
-			if names["new"] > 0 {
-				sawNew.Store(true)
+			if names["new"] > 0 && !seen {
+				seen = true
+				sawNew <- struct{}{}
 			}
 		}
 	}
-	wg.Add(3)
+	wg.Add(readers)
 	go read(base+"/customer?limit=1000", nil, "GET")
 	go read(base+"/customer/query", map[string]any{"filter": map[string]any{"field": "srvExport", "op": "eq", "value": 0},
 		"orderBy": []map[string]any{{"field": "srvDateUTC", "direction": "desc"}}, "limit": 1000}, "POST")
 	go read(base+"/customer/query", map[string]any{"filter": map[string]any{"field": "customer_ID", "op": "startsWith", "value": "C01"}, "limit": 1000}, "POST")
 
 	st := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 3000, "new", "")))
-	time.Sleep(300 * time.Millisecond)
+	// Every reader keeps reading until it has seen the finished import;
+	// the bound only ends a reader that never does.
+	bound := time.After(2 * time.Minute)
+	for seen := 0; seen < readers; seen++ {
+		select {
+		case <-sawNew:
+		case <-bound:
+			t.Errorf("%d of %d readers saw the new rows after the import finished", seen, readers)
+			seen = readers
+		}
+	}
 	stop()
 	wg.Wait()
 	if st.Status != "COMPLETED" || count(t, st.Result, "updatedRow") != 3000 {
 		t.Fatalf("import: %+v", st)
 	}
-	if !sawNew.Load() || pages.Load() < 3 {
-		t.Errorf("readers read %d pages, saw the new rows: %v", pages.Load(), sawNew.Load())
+	if pages.Load() < readers {
+		t.Errorf("readers read %d pages", pages.Load())
 	}
 }
 
