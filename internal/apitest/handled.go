@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/parcelgate/parcelgate/internal/app"
 )
@@ -86,4 +87,48 @@ func (e *Env) AwaitHandled(t testing.TB, messageID string) {
 			return
 		}
 	}
+}
+
+// AwaitIdle waits until every queue of the environment is empty: no
+// message waiting, delayed or being handled. A handler sends what it
+// causes before its own message is deleted, so once all are empty
+// everything the test set off has run, and what has not happened will
+// not. The bound only ends a test whose work never settles.
+func (e *Env) AwaitIdle(t testing.TB) {
+	t.Helper()
+	bound := time.Now().Add(2 * time.Minute)
+	for {
+		busy, err := e.busyQueue()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if busy == "" {
+			return
+		}
+		if time.Now().After(bound) {
+			t.Fatalf("queue %s does not settle", busy)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// busyQueue names a queue holding a message, or is "" if none does.
+func (e *Env) busyQueue() (string, error) {
+	names := []sqstypes.QueueAttributeName{
+		sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+		sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+	}
+	for id, url := range e.Resources.QueueURLs {
+		out, err := e.SQS().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: names})
+		if err != nil {
+			return "", err
+		}
+		for _, n := range names {
+			if v := out.Attributes[string(n)]; v != "0" {
+				return id, nil
+			}
+		}
+	}
+	return "", nil
 }

@@ -131,7 +131,7 @@ func TestWebhookDisabledEventGoesToTheFeedAndOtherEndpoints(t *testing.T) {
 		t.Errorf("disabled by an admin: %+v, want no reason or time", paused)
 	}
 	completeJob(t, e, token, p.ProjectID, dhl(921))
-	time.Sleep(3 * time.Second)
+	e.AwaitIdle(t)
 	if n := len(watcher.deliveries()); n != 1 {
 		t.Fatalf("watcher got %d deliveries, want 1", n)
 	}

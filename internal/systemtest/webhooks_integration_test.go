@@ -423,7 +423,7 @@ func TestWebhookRotationSignsWithBothSecretsAndGoneDisables(t *testing.T) {
 		t.Fatalf("after 410: %+v, want disabled, reason gone, with its time", got)
 	}
 	completeJob(t, e, token, p.ProjectID, dhl(905))
-	time.Sleep(4 * time.Second)
+	e.AwaitIdle(t)
 	if n := len(rc.deliveries()); n != 2 {
 		t.Fatalf("a disabled endpoint got %d deliveries, want 2", n)
 	}
