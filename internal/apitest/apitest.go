@@ -101,6 +101,8 @@ type Env struct {
 	// HoldTasks keeps the task worker from starting the tasks it receives
 	// while set: they stay QUEUED, as behind a slow queue.
 	HoldTasks atomic.Bool
+
+	handled handledMessages
 }
 
 // Clock returns the current test time.
@@ -216,6 +218,9 @@ func StartWith(t testing.TB, opts Options) *Env {
 			time.Sleep(20 * time.Millisecond)
 		}
 		return runTasks(ctx, ev)
+	}
+	for name, h := range handlers {
+		handlers[name] = e.handled.observe(h)
 	}
 	consumers, err := devserver.Consumers(tmpl, res, handlers)
 	if err != nil {

@@ -76,6 +76,10 @@ func TestTrackingNumberData(t *testing.T) {
 			invalidOK++
 		}
 	}
+	// No data would pass every check above.
+	if valid == 0 || invalid == 0 {
+		t.Fatalf("the data holds %d valid and %d invalid numbers; want some of each", valid, invalid)
+	}
 	t.Logf("valid numbers recognised: %d/%d; invalid numbers refused: %d/%d", validOK, valid, invalidOK, invalid)
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/input"
 )
 
@@ -53,9 +56,10 @@ func refusedCleanly(t *testing.T, err error) {
 	}
 }
 
-// FuzzTokenRequest sends the token endpoint's decoder JSON, form posts and
-// Basic credentials: it never panics, refuses with a 4xx, and whatever it
-// accepts carries a client id within the id limit.
+// FuzzTokenRequest sends the token endpoint JSON, form posts and Basic
+// credentials: it never panics, refuses with a 4xx, answers a client id
+// the id check refuses with a 400 of its own, and asks the store only for
+// ids within the id limit.
 func FuzzTokenRequest(f *testing.F) {
 	f.Add("application/json", sampleBody(f, "auth/issue-token.json"), "")
 	f.Add("application/x-www-form-urlencoded", sampleBody(f, "auth/issue-token-oauth-form.json"), "")
@@ -63,24 +67,59 @@ func FuzzTokenRequest(f *testing.F) {
 	f.Add("application/json", `{"clientId":"a","clientId":"b","clientSecret":"x"}`, "")
 	f.Add("application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=a&client_id=b", "")
 	f.Add("application/json", "{\"clientId\":\"\xff\",\"clientSecret\":\"x\"}", "")
+	f.Add("application/json", `{"clientId":"`+strings.Repeat("a", input.MaxIDBytes+1)+`","clientSecret":"x"}`, "")
+	f.Add("application/x-www-form-urlencoded", "grant_type=client_credentials", "Basic "+base64.StdEncoding.EncodeToString([]byte("a\u0007b:x")))
 	f.Fuzz(func(t *testing.T, contentType, body, authorization string) {
-		r := httptest.NewRequest(http.MethodPost, "/v1/auth/token", strings.NewReader(body))
-		r.Header.Set("Content-Type", contentType)
-		if authorization != "" && !strings.ContainsAny(authorization, "\r\n") {
-			r.Header.Set("Authorization", authorization)
+		request := func() *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/v1/auth/token", strings.NewReader(body))
+			r.Header.Set("Content-Type", contentType)
+			if authorization != "" && !strings.ContainsAny(authorization, "\r\n") {
+				r.Header.Set("Authorization", authorization)
+			}
+			return r
 		}
-		req, _, err := readTokenRequest(r)
-		if err == nil {
-			err = input.CheckID("clientId", req.ClientID)
-		}
+		store := &askedPrincipals{}
+		_, jwk, v := testKeys(t)
+		a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}},
+			Credentials: auth.Credentials{Store: store, Now: time.Now}}
+		h, err := a.Handler()
 		if err != nil {
-			refusedCleanly(t, err)
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, request())
+		for _, id := range store.ids {
+			if err := input.CheckID("clientId", id); err != nil {
+				t.Fatalf("the store was asked for %q, which the id check refuses: %v", id, err)
+			}
+		}
+		// The decoder says what the request carries; what the handler
+		// makes of it is what is checked.
+		req, _, decodeErr := readTokenRequest(request())
+		if decodeErr == nil && req.ClientID != "" && req.ClientSecret != "" && input.CheckID("clientId", req.ClientID) != nil {
+			if rec.Code != http.StatusBadRequest || len(store.ids) != 0 {
+				t.Fatalf("client id %q: %d %s, store asked for %q; want a 400 before the store", req.ClientID, rec.Code, rec.Body, store.ids)
+			}
 			return
 		}
-		if len(req.ClientID) > input.MaxIDBytes {
-			t.Fatalf("accepted a %d-byte client id", len(req.ClientID))
+		if len(store.ids) == 0 && rec.Code >= 500 {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
 		}
 	})
+}
+
+// askedPrincipals records the ids the handler looks up and answers each
+// with errStoreAsked, so no request goes further.
+type askedPrincipals struct {
+	auth.PrincipalStore
+	ids []string
+}
+
+var errStoreAsked = errors.New("the store was asked")
+
+func (s *askedPrincipals) Principal(_ context.Context, id string) (auth.Principal, error) {
+	s.ids = append(s.ids, id)
+	return auth.Principal{}, errStoreAsked
 }
 
 // FuzzSubmission feeds job submissions to their decoder: it never panics,

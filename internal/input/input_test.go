@@ -1,10 +1,13 @@
 package input
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -138,8 +141,68 @@ func FuzzUnmarshalObject(f *testing.F) {
 		if err := json.Unmarshal(data, &again); err != nil {
 			t.Fatalf("accepted %q, which encoding/json refuses: %v", data, err)
 		}
-		_ = CheckJSONText(data, true)
+		if !reflect.DeepEqual(v, again) {
+			t.Fatalf("%q decoded as %v, encoding/json reads %v", data, v, again)
+		}
+		if name, ok := duplicateName(t, data); ok {
+			t.Fatalf("accepted %q, which names %q twice in one object", data, name)
+		}
+		if err := CheckJSONText(data, true); err != nil {
+			var ie *Error
+			if !errors.As(err, &ie) || ie.Field == "" || ie.Message == "" {
+				t.Fatalf("text check of %q: %v is not an input.Error naming its field", data, err)
+			}
+		}
 	})
+}
+
+// duplicateName walks data token by token, apart from the decoder under
+// test, and returns a member name some object holds twice.
+func duplicateName(t *testing.T, data []byte) (string, bool) {
+	t.Helper()
+	type frame struct {
+		names    map[string]bool // nil in an array
+		wantName bool
+	}
+	var open []*frame
+	// valueDone tells the enclosing object that its next string is a name.
+	valueDone := func() {
+		if len(open) > 0 && open[len(open)-1].names != nil {
+			open[len(open)-1].wantName = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return "", false
+		}
+		if err != nil {
+			t.Fatalf("accepted %q, which encoding/json cannot tokenize: %v", data, err)
+		}
+		top := (*frame)(nil)
+		if len(open) > 0 {
+			top = open[len(open)-1]
+		}
+		switch tok {
+		case json.Delim('{'):
+			open = append(open, &frame{names: map[string]bool{}, wantName: true})
+		case json.Delim('['):
+			open = append(open, &frame{})
+		case json.Delim('}'), json.Delim(']'):
+			open = open[:len(open)-1]
+			valueDone()
+		default:
+			if name, ok := tok.(string); ok && top != nil && top.wantName {
+				if top.names[name] {
+					return name, true
+				}
+				top.names[name], top.wantName = true, false
+				continue
+			}
+			valueDone()
+		}
+	}
 }
 
 // seedBodies are real request bodies: the API Gateway sample events of

@@ -51,6 +51,27 @@ func newEnv() *env {
 	return e
 }
 
+// stored reads a job back; a read that fails fails the test, so two
+// failed reads cannot compare equal.
+func (e *env) stored(t *testing.T, id string) job.Job {
+	t.Helper()
+	j, err := e.store.Job(context.Background(), id)
+	if err != nil {
+		t.Fatalf("job %s: %v", id, err)
+	}
+	return j
+}
+
+// submitted is a submission the test expects to be accepted.
+func (e *env) submitted(t *testing.T, key string) job.Job {
+	t.Helper()
+	j, err := e.svc.Submit(context.Background(), caller, "p", submission(key))
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	return j
+}
+
 func submission(key string) job.Submission {
 	return job.Submission{Action: job.Add, IdempotencyKey: key, Items: []job.Item{{TrackingNumber: "1Z999AA10123456784"}, {TrackingNumber: "bogus"}}}
 }
@@ -65,7 +86,7 @@ func TestSubmitThatCannotQueueLeavesTheJobNotAccepted(t *testing.T) {
 	if !errors.As(err, &notQueued) || !errors.Is(err, errDown) {
 		t.Fatalf("Submit: %v, want NotQueuedError for %v", err, errDown)
 	}
-	stored, _ := e.store.Job(context.Background(), j.ID)
+	stored := e.stored(t, j.ID)
 	for _, got := range []job.Job{j, notQueued.Job, stored} {
 		if got.Status != job.NotAccepted || got.FailureReason != "queue unavailable" || !got.CompletedAt.Equal(e.now) || !got.SweepAt.IsZero() {
 			t.Errorf("job %+v, want NOT_ACCEPTED for queue unavailable at %s, unswept", got, e.now)
@@ -92,14 +113,18 @@ func TestSubmitWhoseSendFailedLateReturnsTheJobTheProcessorMovedOn(t *testing.T)
 func TestRetryOfANotAcceptedJobQueuesItAgain(t *testing.T) {
 	e := newEnv()
 	e.queue.fail = func(string) error { return errDown }
-	first, _ := e.svc.Submit(context.Background(), caller, "p", submission("k"))
+	first, err := e.svc.Submit(context.Background(), caller, "p", submission("k"))
+	var notQueued *job.NotQueuedError
+	if !errors.As(err, &notQueued) || first.ID == "" {
+		t.Fatalf("Submit with the queue down: %+v, %v; want a NOT_ACCEPTED job", first, err)
+	}
 	e.queue.fail = nil
 	e.now = e.now.Add(time.Minute)
 	j, err := e.svc.Submit(context.Background(), caller, "p", submission("k"))
 	if err != nil || j.ID != first.ID || j.Status != job.Queued || j.FailureReason != "" || !j.CompletedAt.IsZero() {
 		t.Fatalf("retry: %+v, %v; want job %s QUEUED", j, err, first.ID)
 	}
-	stored, _ := e.store.Job(context.Background(), j.ID)
+	stored := e.stored(t, j.ID)
 	if stored.Status != job.Queued || !stored.SweepAt.Equal(sweep.Deadline(sweep.Waiting, e.now)) {
 		t.Errorf("stored %+v", stored)
 	}
@@ -119,7 +144,7 @@ func TestRetryOfAStuckJobSendsItsTaskAgain(t *testing.T) {
 	if len(e.queue.sent) != 2 {
 		t.Errorf("sends %v, want the task sent twice", e.queue.sent)
 	}
-	stored, _ := e.store.Job(context.Background(), j.ID)
+	stored := e.stored(t, j.ID)
 	if !stored.SweepAt.Equal(sweep.Deadline(sweep.Waiting, e.now)) || stored.Requeues != 1 {
 		t.Errorf("stored deadline %s, requeues %d", stored.SweepAt, stored.Requeues)
 	}
@@ -144,12 +169,12 @@ func TestRetryWithAnotherBodyIsRefused(t *testing.T) {
 func TestProcessCompletesAJobOnceEvenWhenDeliveredAgain(t *testing.T) {
 	e := newEnv()
 	ctx := context.Background()
-	j, _ := e.svc.Submit(ctx, caller, "p", submission(""))
+	j := e.submitted(t, "")
 	e.now = e.now.Add(time.Second)
 	if err := e.svc.Process(ctx, j.ID); err != nil {
 		t.Fatal(err)
 	}
-	done, _ := e.store.Job(ctx, j.ID)
+	done := e.stored(t, j.ID)
 	want := job.Counts{Total: 2, Added: 1, Invalid: 1}
 	if done.Status != job.Completed || done.Counts != want || !done.StartedAt.Equal(e.now) || !done.SweepAt.IsZero() {
 		t.Fatalf("job %+v, want COMPLETED with %+v", done, want)
@@ -161,10 +186,13 @@ func TestProcessCompletesAJobOnceEvenWhenDeliveredAgain(t *testing.T) {
 	if err := e.svc.Fail(ctx, j.ID, "late"); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := e.store.Job(ctx, j.ID); again != done {
+	if again := e.stored(t, j.ID); again != done {
 		t.Errorf("a redelivery changed the job:\n%+v\nwas\n%+v", again, done)
 	}
-	results, _ := e.store.Results(ctx, done)
+	results, err := e.store.Results(ctx, done)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(results) != 2 || results[0].Outcome != job.Added || results[1].Outcome != job.Invalid {
 		t.Errorf("results %+v", results)
 	}
@@ -173,7 +201,7 @@ func TestProcessCompletesAJobOnceEvenWhenDeliveredAgain(t *testing.T) {
 func TestProcessResumesFromSavedResults(t *testing.T) {
 	e := newEnv()
 	ctx := context.Background()
-	j, _ := e.svc.Submit(ctx, caller, "p", submission(""))
+	j := e.submitted(t, "")
 	running, from := j.Start(e.now)
 	if _, err := e.store.Start(ctx, running, from...); err != nil {
 		t.Fatal(err)
@@ -185,7 +213,7 @@ func TestProcessResumesFromSavedResults(t *testing.T) {
 	if err := e.svc.Process(ctx, j.ID); err != nil {
 		t.Fatal(err)
 	}
-	done, _ := e.store.Job(ctx, j.ID)
+	done := e.stored(t, j.ID)
 	if want := (job.Counts{Total: 2, Renewed: 1, Invalid: 1}); done.Status != job.Completed || done.Counts != want {
 		t.Errorf("job %+v, want the saved decisions %+v", done, want)
 	}
@@ -194,19 +222,19 @@ func TestProcessResumesFromSavedResults(t *testing.T) {
 func TestFailMarksAnOpenJobFailed(t *testing.T) {
 	e := newEnv()
 	ctx := context.Background()
-	j, _ := e.svc.Submit(ctx, caller, "p", submission(""))
+	j := e.submitted(t, "")
 	e.now = e.now.Add(time.Hour)
 	if err := e.svc.Fail(ctx, j.ID, "retries ran out"); err != nil {
 		t.Fatal(err)
 	}
-	failed, _ := e.store.Job(ctx, j.ID)
+	failed := e.stored(t, j.ID)
 	if failed.Status != job.Failed || failed.FailureReason != "retries ran out" || !failed.CompletedAt.Equal(e.now) || !failed.SweepAt.IsZero() {
 		t.Fatalf("job %+v", failed)
 	}
 	if err := e.svc.Process(ctx, j.ID); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := e.store.Job(ctx, j.ID); after != failed {
+	if after := e.stored(t, j.ID); after != failed {
 		t.Errorf("processing a FAILED job changed it: %+v", after)
 	}
 	if err := e.svc.Fail(ctx, "no-such-job", "x"); err != nil {

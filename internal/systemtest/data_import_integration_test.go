@@ -240,13 +240,26 @@ func TestBulkImportCrashedBetweenChunksShowsNothingThenTheRetryCompletes(t *test
 	store := storeOf(t, e)
 	store.ImportLease = 500 * time.Millisecond
 	var crashed atomic.Bool
-	store.ImportHook = func(_ context.Context, _, step string) error {
+	// The retry waits at its first step until the test has read, so the
+	// reads below see the rows as the crash left them, whatever the load.
+	resume := make(chan struct{})
+	var resumed sync.Once
+	resumeRetry := func() { resumed.Do(func() { close(resume) }) }
+	store.ImportHook = func(ctx context.Context, _, step string) error {
 		if step == "locked 3" && crashed.CompareAndSwap(false, true) {
 			return errCrash
 		}
-		return nil
+		if !crashed.Load() {
+			return nil
+		}
+		select {
+		case <-resume:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	t.Cleanup(func() { store.ImportHook = nil })
+	t.Cleanup(func() { resumeRetry(); store.ImportHook = nil })
 
 	r := e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 1500, "v2", "")).Want(t, 202)
 	// The crash comes inline, or from the worker on a loaded machine.
@@ -258,13 +271,14 @@ func TestBulkImportCrashedBetweenChunksShowsNothingThenTheRetryCompletes(t *test
 	// Rows of the first chunks are locked, yet every reader sees the
 	// data as before the import.
 	if it := rawItem(t, e, projectID, "customer", "C00000"); it["tx"] == nil {
-		t.Log("the retry already finished the first chunk")
+		t.Fatalf("C00000 is not locked after the crash: %v", it)
 	}
 	e.Call(t, "GET", base+"/customer/C01000", token, nil).Want(t, 404)
 	got := decodeRecordBody(t, e.Call(t, "GET", base+"/customer/C00001", token, nil).Want(t, 200))
-	if got["name"] != "v1" && got["name"] != "v2" {
-		t.Fatalf("C00001: %v", got)
+	if got["name"] != "v1" {
+		t.Fatalf("C00001 during the import: %v, want the data as before (v1)", got)
 	}
+	resumeRetry()
 	st := finished(t, e, token, r)
 	if st.Status != "COMPLETED" || count(t, st.Result, "addedRow") != 1000 || count(t, st.Result, "updatedRow") != 500 {
 		t.Fatalf("import after the crash: %+v", st)
@@ -345,9 +359,12 @@ func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var pages, mixed atomic.Int64
-	var sawNew atomic.Bool
+	// Each reader says once that it saw the new rows.
+	const readers = 3
+	sawNew := make(chan struct{}, readers)
 	read := func(path string, body any, method string) {
 		defer wg.Done()
+		seen := false
 		for ctx.Err() == nil {
 			r := e.Call(t, method, path, token, body)
 			if r.Status != 200 {
@@ -363,26 +380,37 @@ func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
 				mixed.Add(1)
 				t.Errorf("%s %s saw a mix: %v", method, path, names)
 			}
-			if names["new"] > 0 {
-				sawNew.Store(true)
+			if names["new"] > 0 && !seen {
+				seen = true
+				sawNew <- struct{}{}
 			}
 		}
 	}
-	wg.Add(3)
+	wg.Add(readers)
 	go read(base+"/customer?limit=1000", nil, "GET")
 	go read(base+"/customer/query", map[string]any{"filter": map[string]any{"field": "srvExport", "op": "eq", "value": 0},
 		"orderBy": []map[string]any{{"field": "srvDateUTC", "direction": "desc"}}, "limit": 1000}, "POST")
 	go read(base+"/customer/query", map[string]any{"filter": map[string]any{"field": "customer_ID", "op": "startsWith", "value": "C01"}, "limit": 1000}, "POST")
 
 	st := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 3000, "new", "")))
-	time.Sleep(300 * time.Millisecond)
+	// Every reader keeps reading until it has seen the finished import;
+	// the bound only ends a reader that never does.
+	bound := time.After(2 * time.Minute)
+	for seen := 0; seen < readers; seen++ {
+		select {
+		case <-sawNew:
+		case <-bound:
+			t.Errorf("%d of %d readers saw the new rows after the import finished", seen, readers)
+			seen = readers
+		}
+	}
 	stop()
 	wg.Wait()
 	if st.Status != "COMPLETED" || count(t, st.Result, "updatedRow") != 3000 {
 		t.Fatalf("import: %+v", st)
 	}
-	if !sawNew.Load() || pages.Load() < 3 {
-		t.Errorf("readers read %d pages, saw the new rows: %v", pages.Load(), sawNew.Load())
+	if pages.Load() < readers {
+		t.Errorf("readers read %d pages", pages.Load())
 	}
 }
 

@@ -4,6 +4,7 @@ package systemtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -306,10 +307,11 @@ func TestJobDuplicateDeliveryIdempotent(t *testing.T) {
 		t.Fatalf("counts %+v, want %+v", done.Counts, want)
 	}
 	before := report(t, e, token, p.ProjectID, j.JobID)
-	if err := q.EnqueueJob(context.Background(), j.JobID); err != nil {
+	again, err := json.Marshal(queue.Task{Kind: queue.KindJob, ID: j.JobID})
+	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * apitest.RetryDelay)
+	e.AwaitHandled(t, e.Send(t, e.Config.JobsQueueURL, string(again)))
 	after := report(t, e, token, p.ProjectID, j.JobID)
 	if !reflect.DeepEqual(before, after) {
 		t.Fatalf("redelivery changed the report:\n%+v\n%+v", before, after)

@@ -309,7 +309,7 @@ func TestOutboxRedeliveredTaskMailsOnce(t *testing.T) {
 	if _, err := handler(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "late", Body: string(task)}}}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	e.AwaitIdle(t)
 	if mails := mailsTo(t, to); len(mails) != 1 {
 		t.Fatalf("%d mails, want exactly 1", len(mails))
 	}

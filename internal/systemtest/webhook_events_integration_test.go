@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
-	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 type feedOut struct {
@@ -109,6 +108,7 @@ func TestWebhookDisabledEventGoesToTheFeedAndOtherEndpoints(t *testing.T) {
 	var w webhookOut
 	e.Call(t, "POST", "/v1/projects/"+p.ProjectID+"/webhooks", token, map[string]any{"url": watcher.srv.URL + "/hooks", "events": []string{"webhook.disabled"}}).Want(t, 201).JSON(t, &w)
 	watcher.trust(w.Secret)
+	watcher.env = e
 	completeJob(t, e, token, p.ProjectID, dhl(920))
 	gone.await(1)
 	got := watcher.await(1)
@@ -131,13 +131,13 @@ func TestWebhookDisabledEventGoesToTheFeedAndOtherEndpoints(t *testing.T) {
 		t.Errorf("disabled by an admin: %+v, want no reason or time", paused)
 	}
 	completeJob(t, e, token, p.ProjectID, dhl(921))
-	time.Sleep(3 * time.Second)
+	e.AwaitIdle(t)
 	if n := len(watcher.deliveries()); n != 1 {
 		t.Fatalf("watcher got %d deliveries, want 1", n)
 	}
 }
 
-// A receiver that takes 10 s per delivery does not hold up a fast one:
+// A receiver that does not answer does not hold up a fast one:
 // once it is found slow its deliveries take turns on its lease, and the
 // rest go back to the queue instead of filling the sender's batches. The
 // sender runs five batches at once here (the template's ScalingConfig):
@@ -148,16 +148,20 @@ func TestWebhookSlowReceiverDoesNotHoldUpAFastOne(t *testing.T) {
 	e := apitest.Start(t)
 	_, token := e.Token(t, "acme")
 	p := createProject(t, e, token, "pacing")
+	// The slow receiver answers only when the test lets it; a request of
+	// its that ends sooner was given up by the sender.
 	var answered atomic.Int32
+	release := make(chan struct{})
 	slow := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
+		case <-release:
 		}
 		answered.Add(1)
 	})
+	t.Cleanup(func() { close(release) })
 	fast := newReceiver(t, nil)
-	registerWebhook(t, e, token, p.ProjectID, slow, "tracking.updated")
+	slowHook := registerWebhook(t, e, token, p.ProjectID, slow, "tracking.updated")
 	registerWebhook(t, e, token, p.ProjectID, fast, "tracking.updated")
 	n := dhl(930)
 	completeJob(t, e, token, p.ProjectID, n)
@@ -169,16 +173,35 @@ func TestWebhookSlowReceiverDoesNotHoldUpAFastOne(t *testing.T) {
 	arrived(t, slow, 1)
 	// The first slow delivery is under way: past webhook.SlowAfter it
 	// marks the endpoint slow.
-	time.Sleep(webhook.SlowAfter + 500*time.Millisecond)
+	awaitMarkedSlow(t, e, p.ProjectID, slowHook.WebhookID)
 	for i := 1; i < len(statuses); i++ {
 		change(i)
 	}
 	arrived(t, fast, len(statuses))
 	if answered.Load() != 0 {
-		t.Fatalf("the fast receiver got its %d deliveries only after the slow one answered", len(statuses))
+		t.Fatalf("the fast receiver got its %d deliveries only after the sender gave up on %d slow ones", len(statuses), answered.Load())
 	}
-	if got := fast.await(len(statuses)); len(got) != len(statuses) {
+	if got := fast.deliveries(); len(got) != len(statuses) {
 		t.Fatalf("fast receiver got %d deliveries, want %d", len(got), len(statuses))
+	}
+}
+
+// awaitMarkedSlow waits until the sender has marked the endpoint slow.
+func awaitMarkedSlow(t *testing.T, e *apitest.Env, projectID, webhookID string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ep, err := e.App.Sender.Store.Endpoint(context.Background(), projectID, webhookID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ep.SlowUntil.After(e.Clock()) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("endpoint %s not marked slow: %+v", webhookID, ep)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

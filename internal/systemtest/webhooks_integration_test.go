@@ -49,6 +49,9 @@ type receiver struct {
 	// clockMoved: the test moved the API's clock, so timestamps are
 	// checked for the signature only, not for freshness.
 	clockMoved bool
+	// env, once the receiver is registered, is waited on to settle
+	// before await says how many deliveries came.
+	env *apitest.Env
 }
 
 func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
@@ -109,8 +112,8 @@ func (rc *receiver) deliveries() []delivery {
 	return append([]delivery(nil), rc.got...)
 }
 
-// await waits until the receiver got at least n deliveries, then a little
-// longer, so that a delivery too many would show.
+// await waits until the receiver got at least n deliveries, then until
+// every queue has settled, so that a delivery too many would show.
 func (rc *receiver) await(n int) []delivery {
 	rc.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -120,7 +123,10 @@ func (rc *receiver) await(n int) []delivery {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	if rc.env == nil {
+		rc.t.Fatal("await needs a registered receiver")
+	}
+	rc.env.AwaitIdle(rc.t)
 	return rc.deliveries()
 }
 
@@ -143,6 +149,7 @@ func registerWebhook(t *testing.T, e *apitest.Env, token, projectID string, rc *
 		t.Errorf("Location %q", r.Header.Get("Location"))
 	}
 	rc.trust(w.Secret)
+	rc.env = e
 	return w
 }
 
@@ -356,11 +363,8 @@ func TestWebhookRetriesAfter500AndTimeoutWithTheSameID(t *testing.T) {
 		case 1:
 			w.WriteHeader(http.StatusInternalServerError)
 		case 2:
-			// Longer than the sender waits (15 s).
-			select {
-			case <-r.Context().Done():
-			case <-time.After(20 * time.Second):
-			}
+			// No answer until the sender gives up waiting.
+			<-r.Context().Done()
 		}
 	})
 	w := registerWebhook(t, e, token, p.ProjectID, rc, "job.completed")
@@ -423,7 +427,7 @@ func TestWebhookRotationSignsWithBothSecretsAndGoneDisables(t *testing.T) {
 		t.Fatalf("after 410: %+v, want disabled, reason gone, with its time", got)
 	}
 	completeJob(t, e, token, p.ProjectID, dhl(905))
-	time.Sleep(4 * time.Second)
+	e.AwaitIdle(t)
 	if n := len(rc.deliveries()); n != 2 {
 		t.Fatalf("a disabled endpoint got %d deliveries, want 2", n)
 	}

@@ -31,6 +31,17 @@ func queued(t *testing.T, store task.Store, now time.Time) task.Task {
 	return tk
 }
 
+// storedTask reads t1 back; a read that fails fails the test, so two
+// failed reads cannot compare equal.
+func storedTask(t *testing.T, store task.Store) task.Task {
+	t.Helper()
+	tk, err := store.Task(context.Background(), "p1", "t1")
+	if err != nil {
+		t.Fatalf("task t1: %v", err)
+	}
+	return tk
+}
+
 // A running task is alive as long as pages are saved: each one moves its
 // deadline RunLimit past the save, and the end takes it off the sweep.
 func TestRunMovesTheDeadlineWithEveryPage(t *testing.T) {
@@ -58,7 +69,7 @@ func TestRunMovesTheDeadlineWithEveryPage(t *testing.T) {
 	if len(seen) != 2 || !seen[0].Equal(want[0]) || !seen[1].Equal(want[1]) {
 		t.Fatalf("deadlines seen by the pages %v, want %v", seen, want)
 	}
-	done, _ := store.Task(context.Background(), "p1", "t1")
+	done := storedTask(t, store)
 	if done.Status != task.Completed || !done.SweepAt.IsZero() || done.Counts.Read != 2 {
 		t.Fatalf("task %+v", done)
 	}
@@ -83,7 +94,7 @@ func TestFailStuckFailsOnlyATaskStillDue(t *testing.T) {
 	if err := s.FailStuck(ctx, found, "lost"); !errors.Is(err, sweep.ErrMoved) {
 		t.Fatalf("failing a task started since it was found: %v, want sweep.ErrMoved", err)
 	}
-	if got, _ := store.Task(ctx, "p1", "t1"); got.Status != task.Running {
+	if got := storedTask(t, store); got.Status != task.Running {
 		t.Fatalf("spared task is %s", got.Status)
 	}
 
@@ -91,14 +102,14 @@ func TestFailStuckFailsOnlyATaskStillDue(t *testing.T) {
 	if err := s.FailStuck(ctx, found, "lost by the queue"); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := store.Task(ctx, "p1", "t1")
+	got := storedTask(t, store)
 	if got.Status != task.Failed || got.Error != "lost by the queue" || !got.FinishedAt.Equal(now) || !got.SweepAt.IsZero() {
 		t.Fatalf("failed task %+v", got)
 	}
 	if err := s.FailStuck(ctx, found, "again"); err != nil {
 		t.Fatalf("failing an ended task: %v", err)
 	}
-	if again, _ := store.Task(ctx, "p1", "t1"); again != got {
+	if again := storedTask(t, store); again != got {
 		t.Fatalf("an ended task changed: %+v", again)
 	}
 	next := task.Task{ID: "t2", ProjectID: "p1", Code: "renew", Status: task.Queued, CreatedAt: now}

@@ -422,8 +422,10 @@ func TestProcessRunsAtMostFourTasksOfABatchAtOnce(t *testing.T) {
 		ev.Records = append(ev.Records, message("msg-"+strconv.Itoa(i), queue.KindJob, "j"+strconv.Itoa(i), "1"))
 	}
 	done := make(chan []string)
+	processErr := make(chan error, 1)
 	go func() {
-		resp, _ := w.Process(context.Background(), ev)
+		resp, err := w.Process(context.Background(), ev)
+		processErr <- err
 		var failed []string
 		for _, f := range resp.BatchItemFailures {
 			failed = append(failed, f.ItemIdentifier)
@@ -450,6 +452,9 @@ func TestProcessRunsAtMostFourTasksOfABatchAtOnce(t *testing.T) {
 	close(jobs.release)
 	if failed := <-done; len(failed) != 0 {
 		t.Errorf("batch item failures %q, want none", failed)
+	}
+	if err := <-processErr; err != nil {
+		t.Errorf("processing the batch: %v", err)
 	}
 	if len(jobs.started) != records-bound {
 		t.Errorf("%d tasks ran, want %d", len(jobs.started)+bound, records)
