@@ -105,13 +105,24 @@ func (s *Store) Member(ctx context.Context, projectID, principalID string) (proj
 	return m, err
 }
 
-// PutMember implements project.Store.
-func (s *Store) PutMember(ctx context.Context, p project.Project, m project.Member) error {
+// PutMember implements project.Store: with a keeper, the new role and the
+// keeper's check in one transaction.
+func (s *Store) PutMember(ctx context.Context, p project.Project, m project.Member, keeper string) error {
 	item, err := attributevalue.MarshalMap(newMemberItem(p, m))
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+	if keeper == "" {
+		_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+		return err
+	}
+	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, Item: item}},
+		s.keeperCheck(p.ID, keeper),
+	}})
+	if cancelledAt(err, 1) || isTransactionConflict(err) {
+		return project.ErrLastAdmin
+	}
 	return err
 }
 
@@ -198,12 +209,7 @@ func (s *Store) RemoveMember(ctx context.Context, projectID, principalID, keeper
 		audit,
 	}
 	if keeper != "" {
-		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.Table, Key: itemKey(projectPK(projectID), memberSK(keeper)),
-			ConditionExpression:       aws.String("#role = :admin"),
-			ExpressionAttributeNames:  map[string]string{"#role": "role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(project.Admin)}},
-		}})
+		actions = append(actions, s.keeperCheck(projectID, keeper))
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
 	switch {
@@ -213,4 +219,15 @@ func (s *Store) RemoveMember(ctx context.Context, projectID, principalID, keeper
 		return project.ErrLastAdmin
 	}
 	return err
+}
+
+// keeperCheck is the condition that keeper is an admin of the project when
+// a change that could leave it without one is written.
+func (s *Store) keeperCheck(projectID, keeper string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &s.Table, Key: itemKey(projectPK(projectID), memberSK(keeper)),
+		ConditionExpression:       aws.String("#role = :admin"),
+		ExpressionAttributeNames:  map[string]string{"#role": "role"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(project.Admin)}},
+	}}
 }

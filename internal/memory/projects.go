@@ -70,9 +70,12 @@ func (s *Projects) Member(_ context.Context, projectID, principalID string) (pro
 }
 
 // PutMember implements project.Store.
-func (s *Projects) PutMember(_ context.Context, p project.Project, m project.Member) error {
+func (s *Projects) PutMember(_ context.Context, p project.Project, m project.Member, keeper string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.isKeeper(p.ID, keeper) {
+		return project.ErrLastAdmin
+	}
 	s.putMember(p, m)
 	return nil
 }
@@ -168,7 +171,7 @@ func (s *Projects) RemoveMember(_ context.Context, projectID, principalID, keepe
 	if _, ok := members[principalID]; !ok {
 		return project.ErrMemberNotFound
 	}
-	if k, ok := members[keeper]; keeper != "" && (!ok || k.member.Role != project.Admin) {
+	if !s.isKeeper(projectID, keeper) {
 		return project.ErrLastAdmin
 	}
 	delete(members, principalID)
@@ -178,4 +181,11 @@ func (s *Projects) RemoveMember(_ context.Context, projectID, principalID, keepe
 		s.Principals.appendAudit(entry)
 	}
 	return nil
+}
+
+// isKeeper reports whether keeper, when set, is an admin of the project;
+// the caller holds s.mu.
+func (s *Projects) isKeeper(projectID, keeper string) bool {
+	k, ok := s.members[projectID][keeper]
+	return keeper == "" || (ok && k.member.Role == project.Admin)
 }

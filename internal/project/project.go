@@ -24,7 +24,7 @@ var (
 	ErrExists            = errors.New("project already exists")
 	ErrMemberNotFound    = errors.New("member not found")
 	// ErrLastAdmin keeps a project from losing its last admin.
-	ErrLastAdmin = errors.New("the project's last admin cannot be removed")
+	ErrLastAdmin = errors.New("the project's last admin cannot be removed or demoted")
 )
 
 // Role is a principal's role in a project.
@@ -92,8 +92,9 @@ type Store interface {
 	// Member returns the member or ErrNotFound.
 	Member(ctx context.Context, projectID, principalID string) (Member, error)
 	// PutMember stores m; p is the member's project, which member items
-	// repeat so a principal's projects list in one query.
-	PutMember(ctx context.Context, p Project, m Member) error
+	// repeat so a principal's projects list in one query. It fails with
+	// ErrLastAdmin if keeper, when set, is not at that moment an admin.
+	PutMember(ctx context.Context, p Project, m Member, keeper string) error
 	Members(ctx context.Context, projectID string, req page.Request) (page.Page[Member], error)
 	// Memberships lists the projects principalID belongs to.
 	Memberships(ctx context.Context, principalID string, req page.Request) (page.Page[Membership], error)
@@ -200,7 +201,10 @@ func (s Service) Members(ctx context.Context, c Caller, projectID string, req pa
 // SetMember gives principalID the role in the project; only admins may.
 // The principal must belong to the caller's client: a project never
 // crosses tenants. An admin cannot change their own role, so a project
-// always keeps the admin who could undo a mistake.
+// always keeps the admin who could undo a mistake. Demoting an admin obeys
+// the rule of removal: another admin must still be one when the new role
+// is written, so two admins demoting each other at once cannot both
+// succeed.
 func (s Service) SetMember(ctx context.Context, c Caller, projectID, principalID string, role Role) (Member, error) {
 	if _, ok := ParseRole(string(role)); !ok {
 		return Member{}, &input.Error{Field: "role", Message: "must be admin, contributor or viewer", Kind: input.Rejected, Labelled: true}
@@ -220,12 +224,18 @@ func (s Service) SetMember(ctx context.Context, c Caller, projectID, principalID
 		return Member{}, err
 	}
 	m := Member{ProjectID: projectID, PrincipalID: principalID, Role: role, AddedAt: s.Now().UTC()}
+	keeper := ""
 	if old, err := s.Store.Member(ctx, projectID, principalID); err == nil {
 		m.AddedAt = old.AddedAt
+		if old.Role == Admin && role != Admin {
+			if keeper, err = s.otherAdmin(ctx, projectID, principalID, c.PrincipalID); err != nil {
+				return Member{}, err
+			}
+		}
 	} else if !errors.Is(err, ErrNotFound) {
 		return Member{}, err
 	}
-	if err := s.Store.PutMember(ctx, ms.Project, m); err != nil {
+	if err := s.Store.PutMember(ctx, ms.Project, m, keeper); err != nil {
 		return Member{}, err
 	}
 	return m, nil
@@ -257,8 +267,8 @@ func (s Service) RemoveMember(ctx context.Context, c Caller, projectID, principa
 	return s.Store.RemoveMember(ctx, projectID, principalID, keeper, entry)
 }
 
-// otherAdmin names an admin of the project other than removed: the
-// caller if it can, or ErrLastAdmin if there is none.
+// otherAdmin names an admin of the project other than removed (or
+// demoted): the caller if it can, or ErrLastAdmin if there is none.
 func (s Service) otherAdmin(ctx context.Context, projectID, removed, caller string) (string, error) {
 	if caller != removed {
 		return caller, nil

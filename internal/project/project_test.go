@@ -127,7 +127,7 @@ func TestAuthorizeHidesProjectsTheCallerIsNotIn(t *testing.T) {
 	// gina is made a member of acme's p1 by a write that bypasses the
 	// rules: her client still keeps her out.
 	if err := f.store.PutMember(ctx, project.Project{ID: "p1", ClientID: "acme", Name: "Returns", CreatedAt: clock},
-		project.Member{ProjectID: "p1", PrincipalID: foreigner.PrincipalID, Role: project.Admin, AddedAt: clock}); err != nil {
+		project.Member{ProjectID: "p1", PrincipalID: foreigner.PrincipalID, Role: project.Admin, AddedAt: clock}, ""); err != nil {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]struct {
@@ -262,7 +262,7 @@ func TestListShowsOnlyTheCallersClientsProjects(t *testing.T) {
 	// alice is written into globex's project by a write that bypasses the
 	// rules: her own client's list still leaves it out.
 	g := project.Project{ID: "p2", ClientID: "globex", Name: "Globex returns", CreatedAt: clock}
-	if err := f.store.PutMember(ctx, g, project.Member{ProjectID: "p2", PrincipalID: admin.PrincipalID, Role: project.Viewer, AddedAt: clock}); err != nil {
+	if err := f.store.PutMember(ctx, g, project.Member{ProjectID: "p2", PrincipalID: admin.PrincipalID, Role: project.Viewer, AddedAt: clock}, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.svc.List(ctx, admin, page.Request{})

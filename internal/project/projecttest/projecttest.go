@@ -42,6 +42,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CursorsOfAnotherListAreRefused", cursorsOfAnotherListAreRefused},
 		{"PrincipalClientNamesThePrincipalsClient", principalClientNamesThePrincipalsClient},
 		{"RemoveMemberKeepsAnAdmin", removeMemberKeepsAnAdmin},
+		{"DemotingAnAdminNeedsAKeeper", demotingAnAdminNeedsAKeeper},
+		{"AdminsDemotingEachOtherLeaveOne", adminsDemotingEachOtherLeaveOne},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,14 +182,14 @@ func putMemberAddsAndReplacesARole(t *testing.T, s project.Store, _ auth.Princip
 	p := newProject(id("p"), id("acme"), "Returns", base)
 	create(t, s, p, id("alice"))
 	bob := project.Member{ProjectID: p.ID, PrincipalID: id("bob"), Role: project.Viewer, AddedAt: base.Add(time.Minute)}
-	if err := s.PutMember(ctx, p, bob); err != nil {
+	if err := s.PutMember(ctx, p, bob, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Member(ctx, p.ID, bob.PrincipalID); err != nil || got != bob {
 		t.Fatalf("member = %+v, %v; want %+v", got, err, bob)
 	}
 	bob.Role = project.Contributor
-	if err := s.PutMember(ctx, p, bob); err != nil {
+	if err := s.PutMember(ctx, p, bob, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Member(ctx, p.ID, bob.PrincipalID); err != nil || got != bob {
@@ -231,7 +233,7 @@ func membersPageInPrincipalOrder(t *testing.T, s project.Store, _ auth.Principal
 	p := newProject(id("p"), id("acme"), "Returns", base)
 	create(t, s, p, id("m3"))
 	for _, name := range []string{"m5", "m1", "m4", "m2"} {
-		if err := s.PutMember(ctx, p, project.Member{ProjectID: p.ID, PrincipalID: id(name), Role: project.Viewer, AddedAt: base}); err != nil {
+		if err := s.PutMember(ctx, p, project.Member{ProjectID: p.ID, PrincipalID: id(name), Role: project.Viewer, AddedAt: base}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -254,7 +256,7 @@ func membershipsListNewestProjectFirst(t *testing.T, s project.Store, _ auth.Pri
 		p := newProject(id(name), id("acme"), name, base.Add(time.Duration(i)*time.Hour))
 		create(t, s, p, id("owner"))
 		role := []project.Role{project.Viewer, project.Contributor, project.Admin}[i]
-		if err := s.PutMember(ctx, p, project.Member{ProjectID: p.ID, PrincipalID: alice, Role: role, AddedAt: base}); err != nil {
+		if err := s.PutMember(ctx, p, project.Member{ProjectID: p.ID, PrincipalID: alice, Role: role, AddedAt: base}, ""); err != nil {
 			t.Fatal(err)
 		}
 		want = append([]project.Membership{{Project: p, Role: role}}, want...)
@@ -272,7 +274,7 @@ func cursorsOfAnotherListAreRefused(t *testing.T, s project.Store, _ auth.Princi
 	for _, p := range []project.Project{mine, theirs} {
 		create(t, s, p, id("admin-"+p.ID))
 		for _, name := range []string{"a", "b"} {
-			if err := s.PutMember(ctx, p, project.Member{ProjectID: p.ID, PrincipalID: id(name), Role: project.Viewer, AddedAt: base}); err != nil {
+			if err := s.PutMember(ctx, p, project.Member{ProjectID: p.ID, PrincipalID: id(name), Role: project.Viewer, AddedAt: base}, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -320,7 +322,7 @@ func removeMemberKeepsAnAdmin(t *testing.T, s project.Store, ps auth.PrincipalSt
 	p := newProject(id("p"), id("acme"), "Returns", base)
 	create(t, s, p, id("alice"))
 	bob := project.Member{ProjectID: p.ID, PrincipalID: id("bob"), Role: project.Viewer, AddedAt: base}
-	if err := s.PutMember(ctx, p, bob); err != nil {
+	if err := s.PutMember(ctx, p, bob, ""); err != nil {
 		t.Fatal(err)
 	}
 	entry := func(subject string) auth.AuditEntry {
