@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,6 +221,74 @@ func TestMemberRemovalTakesTheProjectAtOnce(t *testing.T) {
 	e.Call(t, "PUT", path+"/members/"+memberID, admin, map[string]string{"role": "admin"}).Want(t, http.StatusOK)
 	e.Call(t, "DELETE", path+"/members/"+adminID, admin, nil).Want(t, http.StatusNoContent)
 	e.Call(t, "GET", path, admin, nil).Want(t, http.StatusNotFound)
+}
+
+// TestAdminsDemotingEachOtherLeaveAnAdmin: a demotion obeys the rule of
+// removal. Two admins demoting each other at once cannot both succeed: the
+// loser is refused 409 LAST_ADMIN when its write finds its keeper (the
+// loser itself) demoted, or 403 when its request already reads it so.
+func TestAdminsDemotingEachOtherLeaveAnAdmin(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	aliceID, alice := e.Token(t, "acme")
+	bobID, secret := e.Principal(t, "acme")
+	bob := e.TokenFor(t, bobID, secret)
+	for round := range 3 {
+		var p struct {
+			ProjectID string `json:"projectId"`
+		}
+		e.Call(t, "POST", "/v1/projects", alice, map[string]string{"name": "Returns"}).Want(t, http.StatusCreated).JSON(t, &p)
+		path := "/v1/projects/" + p.ProjectID + "/members/"
+		e.Call(t, "PUT", path+bobID, alice, map[string]string{"role": "admin"}).Want(t, http.StatusOK)
+		if round == 0 {
+			// One of two admins may be demoted, and promoted again.
+			e.Call(t, "PUT", path+bobID, alice, map[string]string{"role": "viewer"}).Want(t, http.StatusOK)
+			e.Call(t, "PUT", path+bobID, alice, map[string]string{"role": "admin"}).Want(t, http.StatusOK)
+		}
+		callers := []struct{ token, target string }{{alice, bobID}, {bob, aliceID}}
+		got := make([]apitest.Response, len(callers))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, c := range callers {
+			wg.Go(func() {
+				<-start
+				got[i] = e.Call(t, "PUT", path+c.target, c.token, map[string]string{"role": "contributor"})
+			})
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for i, r := range got {
+			switch {
+			case r.Status == http.StatusOK:
+				won++
+			case r.Status == http.StatusConflict:
+				if code := r.Problem(t); code != "LAST_ADMIN" {
+					t.Fatalf("round %d, caller %d: code %s, want LAST_ADMIN", round, i, code)
+				}
+			case r.Status != http.StatusForbidden:
+				t.Fatalf("round %d, caller %d: status %d; body %s", round, i, r.Status, r.Body)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d demotions succeeded, want exactly one", round, won)
+		}
+		var members struct {
+			Items []struct {
+				Role string `json:"role"`
+			} `json:"items"`
+		}
+		e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/members", alice, nil).Want(t, http.StatusOK).JSON(t, &members)
+		admins := 0
+		for _, m := range members.Items {
+			if m.Role == "admin" {
+				admins++
+			}
+		}
+		if admins != 1 {
+			t.Fatalf("round %d: members %+v, want exactly one admin", round, members.Items)
+		}
+	}
 }
 
 func TestCredentialAuditListsEveryChange(t *testing.T) {
