@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/tag"
@@ -15,20 +16,17 @@ import (
 // events are changed in place, in the order given; Classify returns those
 // no table mapped, so they can be counted and mapped later.
 func Classify(c carrier.Carrier, from tag.Tag, events []Event) []Event {
+	// Events already tagged (a move retried, a history read) cost no
+	// hashing: they are the common case on every status move.
+	if !slices.ContainsFunc(events, func(ev Event) bool { return ev.Tag == "" || ev.Subtag == "" }) {
+		return nil
+	}
 	order := make([]int, len(events))
 	keys := make([]string, len(events))
 	for i, ev := range events {
 		order[i], keys[i] = i, EventKey(ev)
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case keys[a] < keys[b]:
-			return -1
-		case keys[a] > keys[b]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	moving := from.Moving()
 	var unmapped []Event
 	for _, i := range order {
