@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -15,9 +16,6 @@ import (
 )
 
 var _ message.UnmappedStore = (*Store)(nil)
-
-// unmappedTTL: a status not seen again for this long leaves the tally.
-const unmappedTTL = 90 * 24 * 60 * 60
 
 type unmappedItem struct {
 	Carrier      string `dynamodbav:"carrier"`
@@ -39,7 +37,7 @@ func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []messa
 				":n": &types.AttributeValueMemberN{Value: strconv.Itoa(u.Count)},
 				":c": str(string(u.Carrier)), ":s": str(u.Status), ":e": str(u.Example),
 				":at":  str(formatTime(u.LastSeen)),
-				":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(u.LastSeen.Unix()+unmappedTTL, 10)},
+				":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(u.LastSeen.Add(message.UnmappedTTL).Unix(), 10)},
 			}
 			if u.OriginStatus != "" { // part of the key: the same on every write
 				update += ", originStatus = :o"
@@ -59,13 +57,18 @@ func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []messa
 }
 
 // UnmappedStatuses implements message.UnmappedStore: one Query of the
-// client's partition (its first 1,000 statuses), sorted by count.
-func (s *Store) UnmappedStatuses(ctx context.Context, clientID string, limit int) ([]message.Unmapped, error) {
+// client's partition (its first 1,000 statuses), sorted by count. The
+// filter hides what expired and TTL has not deleted yet.
+func (s *Store) UnmappedStatuses(ctx context.Context, clientID string, now time.Time, limit int) ([]message.Unmapped, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(unmappedPK(clientID))},
-		Limit:                     aws.Int32(1000),
+		TableName:              &s.Table,
+		KeyConditionExpression: aws.String("PK = :pk"),
+		FilterExpression:       aws.String("expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":  str(unmappedPK(clientID)),
+			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+		},
+		Limit: aws.Int32(1000),
 	})
 	if err != nil {
 		return nil, err

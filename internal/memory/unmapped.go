@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/parcelgate/parcelgate/internal/message"
 )
@@ -37,12 +38,14 @@ func (s *Unmapped) CountUnmapped(_ context.Context, clientID string, seen []mess
 }
 
 // UnmappedStatuses implements message.UnmappedStore.
-func (s *Unmapped) UnmappedStatuses(_ context.Context, clientID string, limit int) ([]message.Unmapped, error) {
+func (s *Unmapped) UnmappedStatuses(_ context.Context, clientID string, now time.Time, limit int) ([]message.Unmapped, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := []message.Unmapped{}
 	for _, u := range s.clients[clientID] {
-		list = append(list, u)
+		if u.LastSeen.Add(message.UnmappedTTL).After(now) {
+			list = append(list, u)
+		}
 	}
 	message.SortUnmapped(list)
 	return list[:min(limit, len(list))], nil

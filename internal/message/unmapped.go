@@ -29,9 +29,12 @@ type UnmappedStore interface {
 	// sets its example and last-seen time.
 	CountUnmapped(ctx context.Context, clientID string, seen []Unmapped) error
 	// UnmappedStatuses lists a client's tally, most frequent first, at
-	// most limit.
-	UnmappedStatuses(ctx context.Context, clientID string, limit int) ([]Unmapped, error)
+	// most limit, without the statuses last seen UnmappedTTL before now.
+	UnmappedStatuses(ctx context.Context, clientID string, now time.Time, limit int) ([]Unmapped, error)
 }
+
+// UnmappedTTL: a status not seen again for this long leaves the tally.
+const UnmappedTTL = 90 * 24 * time.Hour
 
 // MaxUnmappedListed bounds the statuses one listing returns.
 const MaxUnmappedListed = 500
@@ -76,7 +79,7 @@ func (s Service) UnmappedStatuses(ctx context.Context, clientID string) ([]Unmap
 	if s.Unmapped == nil {
 		return []Unmapped{}, nil
 	}
-	return s.Unmapped.UnmappedStatuses(ctx, clientID, MaxUnmappedListed)
+	return s.Unmapped.UnmappedStatuses(ctx, clientID, s.Now(), MaxUnmappedListed)
 }
 
 // SortUnmapped orders a tally most frequent first, then by carrier and

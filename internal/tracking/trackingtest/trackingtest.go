@@ -733,7 +733,13 @@ func unmappedStatusesAreTalliedPerClient(t *testing.T, f Fixture) {
 	if err := f.Unmapped.CountUnmapped(ctx, a, []message.Unmapped{{Carrier: carrier.InPost, Status: "kaput", Count: 3, Example: "699999999999999999999999", LastSeen: later}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.Unmapped.UnmappedStatuses(ctx, a, 10)
+	// A status last seen longer ago than the tally keeps them is gone,
+	// whether or not the table's TTL has deleted it yet.
+	old := seen.Add(-message.UnmappedTTL - time.Minute)
+	if err := f.Unmapped.CountUnmapped(ctx, a, []message.Unmapped{{Carrier: carrier.UPS, Status: "Old scan", Count: 9, Example: "1Z999AA10123456784", LastSeen: old}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Unmapped.UnmappedStatuses(ctx, a, later, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -750,10 +756,10 @@ func unmappedStatusesAreTalliedPerClient(t *testing.T, f Fixture) {
 			t.Errorf("tally %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	if got, err := f.Unmapped.UnmappedStatuses(ctx, a, 1); err != nil || len(got) != 1 {
+	if got, err := f.Unmapped.UnmappedStatuses(ctx, a, later, 1); err != nil || len(got) != 1 {
 		t.Errorf("limit 1: %+v, %v", got, err)
 	}
-	if got, err := f.Unmapped.UnmappedStatuses(ctx, b, 10); err != nil || len(got) != 0 {
+	if got, err := f.Unmapped.UnmappedStatuses(ctx, b, later, 10); err != nil || len(got) != 0 {
 		t.Errorf("another client's tally: %+v, %v; want none", got, err)
 	}
 }
