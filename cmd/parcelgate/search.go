@@ -17,7 +17,7 @@ func searchCommand(f *userFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "search [flags]",
 		Short: "Find requests (message injections and jobs) by type, status, date, id or reference",
-		Long: `Searches your client's requests (seed 003's tracker). Criteria are ANDed;
+		Long: `Searches your client's requests (the message gateway's tracker). Criteria are ANDed;
 the values of a repeated flag are ORed. With no criteria: requests received
 today (UTC).`,
 		Example: `  parcelgate tracker search --status Invalid --status Failed --from 2026-11-01 --to 2026-11-30

@@ -1,5 +1,4 @@
-// Command data is the Lambda that serves the ERP/CRM data exchange (seed
-// 002): entities, records, retrieval, export validation, accounts and
+// Command data is the Lambda that serves the ERP/CRM data exchange (weavy-compatible): entities, records, retrieval, export validation, accounts and
 // processing tasks (queued for the task worker).
 package main
 

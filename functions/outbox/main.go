@@ -1,5 +1,4 @@
-// Command outbox is the Lambda that takes report outbox requests (seed
-// 002), queues them for the report worker, and serves their status and
+// Command outbox is the Lambda that takes report outbox requests (weavy-compatible), queues them for the report worker, and serves their status and
 // documents.
 package main
 

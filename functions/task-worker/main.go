@@ -1,5 +1,5 @@
 // Command task-worker is the Lambda that runs the processing tasks of the
-// task queue (seed 002): renewSubscriptions and refreshShipments. A long
+// task queue (weavy-compatible): renewSubscriptions and refreshShipments. A long
 // task queues its rest on the same queue.
 package main
 

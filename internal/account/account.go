@@ -1,4 +1,4 @@
-// Package account holds a project's user accounts (seed 002's baseuser
+// Package account holds a project's user accounts (weavy's baseuser
 // records) and the licences that bound how many of them are active.
 //
 // The accounts route creates the accounts it does not know and, for the
@@ -32,7 +32,7 @@ const Entity = "baseuser"
 // Status is an account's status.
 type Status string
 
-// Account statuses of seed 002; only active ones take a licence.
+// Account statuses of weavy; only active ones take a licence.
 const (
 	Active      Status = "active"
 	Deactivated Status = "deactivated"
@@ -193,7 +193,7 @@ func (s Service) try(ctx context.Context, projectID string, e *data.Entity, req 
 			}
 		}
 	} else {
-		// Only the status of a known account changes (seed 002).
+		// Only the status of a known account changes (weavy-compatible).
 		st, _ := old.Values[data.FieldStatus].(string)
 		was = Status(st)
 		for k, v := range old.Values {

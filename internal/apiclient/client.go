@@ -46,7 +46,7 @@ func (e *Error) Error() string {
 }
 
 // apiError reads whichever error body the route speaks: problem details,
-// seed 001's bodies or seed 003's envelope.
+// ShipX's bodies or the message gateway's envelope.
 func apiError(status int, body []byte) *Error {
 	var b struct {
 		Code        string          `json:"code"`
@@ -280,7 +280,7 @@ func (c *Client) Tracking(ctx context.Context, number string) (Tracking, []byte,
 	return t, raw, err
 }
 
-// SearchRequest is a tracker search (seed 003).
+// SearchRequest is a tracker search (message gateway).
 type SearchRequest struct {
 	Search []Criterion `json:"search,omitempty"`
 	Paging *Paging     `json:"paging,omitempty"`

@@ -111,7 +111,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	}
 	w.Messages = messages
 	w.Imports = records
-	// Accounts, licences and processing tasks (seed 002).
+	// Accounts, licences and processing tasks (weavy-compatible).
 	accounts := newAccounts(store, projects, now)
 	tasks := newTasks(store, queue.Tasks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.TaskQueueURL}, projects, records, now, logger)
 	api := &httpapi.API{

@@ -44,7 +44,7 @@ type Config struct {
 	// Report outbox: its queue and the address its mail comes from.
 	ReportQueueURL string
 	ReportSender   string
-	// TaskQueueURL is the queue of processing tasks (seed 002).
+	// TaskQueueURL is the queue of processing tasks (weavy-compatible).
 	TaskQueueURL string
 }
 
@@ -78,7 +78,7 @@ const (
 	EnvReportSender   = "PARCELGATE_REPORT_SENDER"
 )
 
-// Processing tasks (seed 002).
+// Processing tasks (weavy-compatible).
 const EnvTaskQueueURL = "PARCELGATE_TASK_QUEUE_URL"
 
 // ReadConfig reads the configuration through getenv (os.Getenv) and

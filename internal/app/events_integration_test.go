@@ -50,7 +50,7 @@ func demoJob(t *testing.T, e *apitest.Env, id string) {
 	}
 }
 
-// seedParcel stores seed 001's parcel, which the tracking events read.
+// seedParcel stores ShipX's parcel, which the tracking events read.
 func seedParcel(t *testing.T, e *apitest.Env) {
 	t.Helper()
 	ctx := context.Background()

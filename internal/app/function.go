@@ -106,7 +106,7 @@ func (f *Function) ReportQueue() queue.Reports {
 	return queue.Reports{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.ReportQueueURL, EnvReportQueueURL, "the report queue's URL")}
 }
 
-// TaskQueue is the queue of processing tasks (seed 002).
+// TaskQueue is the queue of processing tasks (weavy-compatible).
 func (f *Function) TaskQueue() queue.Tasks {
 	return queue.Tasks{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.TaskQueueURL, EnvTaskQueueURL, "the task queue's URL")}
 }

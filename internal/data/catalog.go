@@ -1,4 +1,4 @@
-// Package data is the ERP/CRM data exchange of seed 002: the entity
+// Package data is the ERP/CRM data exchange of weavy: the entity
 // catalog, records and their validation, the filter language of advanced
 // retrieval, and the rules of CRUD and export validation. It knows nothing
 // of DynamoDB; its Store is implemented in internal/dynamo.
@@ -16,7 +16,7 @@ import (
 // FieldType is a field's type as discovery names it.
 type FieldType string
 
-// The field types of seed 002.
+// The field types of weavy.
 const (
 	Text       FieldType = "text"
 	ForeignKey FieldType = "text(foreignkey)"

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Seed 002's customer example, its missing commas mended.
+// Weavy's customer example, its missing commas mended.
 const seedCustomer = `{
   "entityName": "customer",
   "translations": [

@@ -8,7 +8,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/input"
 )
 
-// Imports (seed 002: dataset, bulk and relational imports, dataset
+// Imports (weavy: dataset, bulk and relational imports, dataset
 // delete, merge) are planned here and committed by the store, atomically
 // whatever their size:
 //

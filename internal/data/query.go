@@ -10,7 +10,7 @@ import (
 
 // Limits of retrieval.
 const (
-	// MaxLimit is seed 002's cap on records per call.
+	// MaxLimit is weavy's cap on records per call.
 	MaxLimit     = 1000
 	DefaultLimit = 1000
 	// MaxScanned bounds the items one filtered call reads from an entity's

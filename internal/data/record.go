@@ -53,7 +53,7 @@ func NextStamp(now, prev time.Time) time.Time {
 }
 
 // ParseStamp reads a srvDateUTC as written (7 fractional digits), or any
-// datetime of seed 002's format.
+// datetime of weavy's format.
 func ParseStamp(s string) (time.Time, error) { return ParseDatetime(s) }
 
 // MarshalRecord writes a record as a JSON object with the entity's fields

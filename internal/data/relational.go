@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// deletionDoc names records of one entity to delete, as seed 002's
+// deletionDoc names records of one entity to delete, as weavy's
 // dataset delete and relational import documents spell it. The data
 // package reads these documents itself: their rows are typed by the
 // project's entity catalog.

@@ -251,7 +251,7 @@ func (s Service) change(ctx context.Context, projectID string, e *Entity, code s
 // DeleteMode is how a record is deleted.
 type DeleteMode string
 
-// Delete modes of seed 002.
+// Delete modes of weavy.
 const (
 	Logical  DeleteMode = "Logical"
 	Physical DeleteMode = "Physical"

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Stats counts the store requests made for one operation: seed 002's
+// Stats counts the store requests made for one operation: weavy's
 // statistics (queryCount, queryDurationTotal). The store adapter adds to
 // the Stats its context carries, whatever goroutine makes the request.
 type Stats struct {
@@ -49,14 +49,14 @@ func (s *Stats) Queries() int64 { return s.queries.Load() }
 // Duration is the time those requests took, added up.
 func (s *Stats) Duration() time.Duration { return time.Duration(s.nanos.Load()) }
 
-// Statistics is seed 002's statistics block.
+// Statistics is weavy's statistics block.
 type Statistics struct {
 	QueryCount         int64
 	QueryDurationTotal time.Duration
 	ExecutionDuration  time.Duration
 }
 
-// FormatDuration writes a duration as seed 002 does: hh:mm:ss.fffffff.
+// FormatDuration writes a duration as weavy does: hh:mm:ss.fffffff.
 func FormatDuration(d time.Duration) string {
 	if d < 0 {
 		d = 0

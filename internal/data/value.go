@@ -38,7 +38,7 @@ const (
 	MaxDecimalDigits = 38
 )
 
-// DatetimeLayout is seed 002's datetime format; a fraction of up to 7
+// DatetimeLayout is weavy's datetime format; a fraction of up to 7
 // digits is written when the value has one.
 const DatetimeLayout = "2006-01-02T15:04:05"
 
@@ -50,7 +50,7 @@ var (
 	datetimePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
 )
 
-// ParseDatetime reads seed 002's datetime: YYYY-MM-DDTHH:MM:SS in UTC,
+// ParseDatetime reads weavy's datetime: YYYY-MM-DDTHH:MM:SS in UTC,
 // optionally with a fraction of up to 7 digits and a Z or an offset
 // (converted to UTC). Years 0001 to 9999.
 func ParseDatetime(s string) (time.Time, error) {
@@ -72,7 +72,7 @@ func ParseDatetime(s string) (time.Time, error) {
 	return t, nil
 }
 
-// FormatDatetime writes a datetime as seed 002 does, with a 7-digit
+// FormatDatetime writes a datetime as weavy does, with a 7-digit
 // fraction only when it has one.
 func FormatDatetime(t time.Time) string {
 	t = t.UTC()

@@ -166,7 +166,7 @@ func membershipGSI1SK(projectCreatedAt, projectID string) string {
 	return "PROJECT#" + projectCreatedAt + "#" + projectID
 }
 
-// Data exchange (seed 002) keys.
+// Data exchange (weavy-compatible) keys.
 //
 //	item          PK                          SK                         GSI1PK                GSI1SK
 //	record        DATA#<p>#<entity>           <code>                     DATAX#<p>#<entity>    <srvDateUTC>#<code>
@@ -202,7 +202,7 @@ func dataTrackedSK(projectID, entity, code string) string {
 	return projectID + "#" + entity + "#" + code
 }
 
-// Accounts and tasks (seed 002) keys.
+// Accounts and tasks (weavy-compatible) keys.
 //
 //	item          PK                  SK
 //	licences      PROJECT#<p>         LICENCES

@@ -11,7 +11,7 @@ import (
 )
 
 // CountRequests is a client option: every request, retries included, is
-// counted in the data.Stats its context carries (seed 002's statistics).
+// counted in the data.Stats its context carries (weavy's statistics).
 func CountRequests(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("parcelgateCountRequests",

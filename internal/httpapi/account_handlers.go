@@ -12,7 +12,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
-// Handlers of seed 002's accounts, licences and processing tasks.
+// Handlers of weavy's accounts, licences and processing tasks.
 
 type licencesBody struct {
 	Licences  int `json:"licences"`

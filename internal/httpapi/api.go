@@ -50,12 +50,12 @@ type API struct {
 	// Observe, when set, is told of every answer of a route (tests).
 	Observe func(Answered)
 
-	// Data serves the data exchange of seed 002.
+	// Data serves the data exchange of weavy.
 	Data data.Service
-	// Outbox takes report outbox requests (seed 002).
+	// Outbox takes report outbox requests (weavy-compatible).
 	Outbox outbox.Service
 
-	// Accounts and Tasks serve seed 002's accounts, licences and
+	// Accounts and Tasks serve weavy's accounts, licences and
 	// processing tasks.
 	Accounts account.Service
 	Tasks    task.Service
@@ -155,7 +155,7 @@ func fallback(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
-		// API Gateway routes /x/ to the resource /x, as seed 002 writes
+		// API Gateway routes /x/ to the resource /x, as weavy writes
 		// the outbox URL (.../outbox/report/?eventActionCode=); so do we.
 		if trimmed := strings.TrimSuffix(r.URL.Path, "/"); trimmed != r.URL.Path && trimmed != "" {
 			probe := r.Clone(r.Context())

@@ -9,7 +9,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/data"
 )
 
-// Handlers of the data exchange (seed 002). Records are written in the
+// Handlers of the data exchange (weavy-compatible). Records are written in the
 // catalog's field order, which encoding/json's maps would lose, so bodies
 // are built by data.MarshalRecord.
 

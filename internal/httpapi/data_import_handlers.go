@@ -10,7 +10,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/data"
 )
 
-// Handlers of seed 002's imports, dataset delete and merge: each is
+// Handlers of weavy's imports, dataset delete and merge: each is
 // planned and committed atomically by the data service; what cannot
 // finish within the request's time answers 202 and is read back at
 // /v1/data/{projectId}/imports/{importId}.
@@ -26,7 +26,7 @@ func newStatistics(s data.Statistics) statisticsBody {
 }
 
 // importResult is the answer of a finished import, by kind: the counts
-// seed 002 prints for it.
+// weavy prints for it.
 func importResult(imp data.Import) map[string]any {
 	c := imp.Counts
 	out := map[string]any{"statistics": newStatistics(imp.Stats)}

@@ -23,8 +23,8 @@ import (
 // known error has a status, a stable code and the detail a client reads;
 // handlers pass errors on and never choose a status. The writers render
 // the same problem in the route's error shape: problem+json (writeError),
-// seed 003's envelope (writeEnvelopeError) or seed 001's tracking bodies
-// (writeSeed001Error). Anything not in the table is a 500 whose detail
+// the message gateway's envelope (writeEnvelopeError) or ShipX's tracking bodies
+// (writeShipXError). Anything not in the table is a 500 whose detail
 // stays in the log.
 
 // sentinel is one row of the table for a sentinel error.
@@ -77,7 +77,7 @@ var sentinels = []sentinel{
 
 	{tracker.ErrTooBroad, http.StatusBadRequest, "BAD_REQUEST", ""},
 
-	// Seed 001's codes, rendered in its bodies by writeSeed001Error.
+	// ShipX's codes, rendered in its bodies by writeShipXError.
 	{tracking.ErrUnknownNumber, http.StatusBadRequest, "uknown_tracking_number", "Cannot identify type of shipment by given tracking number"},
 	{tracking.ErrNotFound, http.StatusNotFound, "resource_not_found", "Tracking information has not been found."},
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
-// envelope is seed 003's body for POST responses: data, error, success.
+// envelope is the message gateway's body for POST responses: data, error, success.
 type envelope struct {
 	Data    any            `json:"data"`
 	Error   *envelopeError `json:"error"`
@@ -24,7 +24,7 @@ type envelopeError struct {
 	Field   *string `json:"field"`
 }
 
-// writeEnvelopeError answers in seed 003's envelope, with the status and
+// writeEnvelopeError answers in the message gateway's envelope, with the status and
 // code the error maps to everywhere else.
 func writeEnvelopeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := loggedProblem(r, err)

@@ -11,7 +11,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/outbox"
 )
 
-// Handlers of the report outbox (seed 002).
+// Handlers of the report outbox (weavy-compatible).
 
 type outboxAttachmentBody struct {
 	Entity     string `json:"entity"`
@@ -21,7 +21,7 @@ type outboxAttachmentBody struct {
 	MIMEType   string `json:"mimeType"`
 }
 
-// outboxRequestBody is seed 002's outbox request; outbox.Body.Parse
+// outboxRequestBody is weavy's outbox request; outbox.Body.Parse
 // checks it.
 type outboxRequestBody struct {
 	BaseOutboxID   string                 `json:"baseOutbox_ID"`

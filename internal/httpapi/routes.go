@@ -84,7 +84,7 @@ var Routes = []Route{
 
 	// The public tracking page: the resource above as HTML for recipients.
 	{Function: "tracking", Method: "GET", Path: "/track/{tracking_number}", Public: true, Errors: pageErrors, Handle: (*API).trackPage},
-	// Data exchange (seed 002).
+	// Data exchange (weavy-compatible).
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities", Handle: (*API).listEntities},
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/entities/{entityName}", Handle: (*API).getEntity},
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/{entity}", Handle: (*API).listRecords},
@@ -94,7 +94,7 @@ var Routes = []Route{
 	{Function: "data", Method: "PUT", Path: "/v1/data/{projectId}/{entity}/{code}", Handle: (*API).updateRecord},
 	{Function: "data", Method: "DELETE", Path: "/v1/data/{projectId}/{entity}/{code}", Handle: (*API).deleteRecord},
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/export", Handle: (*API).validateExport},
-	// Data imports, dataset delete and merge (seed 002).
+	// Data imports, dataset delete and merge (weavy-compatible).
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/{entity}/bulk", Handle: (*API).bulkImport},
 	{Function: "data", Method: "GET", Path: "/v1/data/{projectId}/imports/{importId}", Handle: (*API).importStatus},
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/dataset", Handle: (*API).datasetImport},
@@ -113,12 +113,12 @@ var Routes = []Route{
 	{Function: "webhooks", Method: "POST", Path: "/v1/projects/{projectId}/webhooks/{webhookId}/replay", Handle: (*API).replayWebhook},
 	{Function: "webhooks", Method: "GET", Path: "/v1/projects/{projectId}/events", Handle: (*API).listEvents},
 
-	// Report outbox (seed 002); the report-worker queue function mails them.
+	// Report outbox (weavy-compatible); the report-worker queue function mails them.
 	{Function: "outbox", Method: "POST", Path: "/v1/data/{projectId}/outbox/report", Handle: (*API).submitReport},
 	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}", Handle: (*API).getOutboxItem},
 	{Function: "outbox", Method: "GET", Path: "/v1/data/{projectId}/outbox/{outboxId}/document", Handle: (*API).getOutboxDocument},
 
-	// Accounts, licences and processing tasks (seed 002).
+	// Accounts, licences and processing tasks (weavy-compatible).
 	{Function: "projects", Method: "GET", Path: "/v1/projects/{projectId}/licences", Handle: (*API).getLicences},
 	{Function: "projects", Method: "PUT", Path: "/v1/projects/{projectId}/licences", Handle: (*API).putLicences},
 	{Function: "data", Method: "POST", Path: "/v1/data/{projectId}/accounts", Handle: (*API).putAccounts},

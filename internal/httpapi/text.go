@@ -105,7 +105,7 @@ func (a *API) writeRouteError(w http.ResponseWriter, r *http.Request, shape erro
 	case shape == envelopeErrors:
 		writeEnvelopeError(w, r, err)
 	case shape == trackingErrors && number:
-		writeSeed001Error(w, r, tracking.ErrUnknownNumber, "Cannot identify type of shipment by given tracking number: "+err.Error())
+		writeShipXError(w, r, tracking.ErrUnknownNumber, "Cannot identify type of shipment by given tracking number: "+err.Error())
 	case shape == pageErrors && number:
 		a.writeTrackPageError(w, r, pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
 	case shape == pageErrors && bad != nil:

@@ -35,7 +35,7 @@ type trackerRequest struct {
 	Payload              []trackerMessage `json:"payload"`
 }
 
-// summaryBody is seed 003's messageStatusSummary.
+// summaryBody is the message gateway's messageStatusSummary.
 type summaryBody struct {
 	Total      int `json:"total"`
 	Queued     int `json:"queued"`

@@ -12,7 +12,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
-// The tracking routes are public and answer in seed 001's shapes.
+// The tracking routes are public and answer in ShipX's shapes.
 
 type trackingDetail struct {
 	Status       string  `json:"status"`
@@ -60,19 +60,19 @@ const trackingCacheControl = "public, max-age=60"
 func writeTrackingError(w http.ResponseWriter, r *http.Request, raw string, err error) {
 	switch {
 	case errors.Is(err, tracking.ErrUnknownNumber):
-		writeSeed001Error(w, r, err, fmt.Sprintf("Cannot identify type of shipment by given tracking number (%s)", raw))
+		writeShipXError(w, r, err, fmt.Sprintf("Cannot identify type of shipment by given tracking number (%s)", raw))
 	case errors.Is(err, tracking.ErrNotFound):
 		number, c, _ := tracking.Identify(raw)
 		w.Header().Set("Cache-Control", trackingCacheControl)
-		writeSeed001Error(w, r, err, fmt.Sprintf("Tracking information about %s %s shipment has not been found.", number, tracking.CarrierName(c)))
+		writeShipXError(w, r, err, fmt.Sprintf("Tracking information about %s %s shipment has not been found.", number, tracking.CarrierName(c)))
 	default:
 		writeError(w, r, err)
 	}
 }
 
-// writeSeed001Error answers err in seed 001's bodies, with the status and
+// writeShipXError answers err in ShipX's bodies, with the status and
 // code the error table gives it; text says what was not found or known.
-func writeSeed001Error(w http.ResponseWriter, r *http.Request, err error, text string) {
+func writeShipXError(w http.ResponseWriter, r *http.Request, err error, text string) {
 	p := problemFor(err)
 	switch p.Code {
 	case "uknown_tracking_number":
@@ -177,7 +177,7 @@ func (a *API) getFlow(w http.ResponseWriter, r *http.Request) {
 	flow, ok := tracking.Flow(t)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	if !ok {
-		writeSeed001Error(w, r, tracking.ErrNotFound, fmt.Sprintf("Shipment type %s is not known.", t))
+		writeShipXError(w, r, tracking.ErrNotFound, fmt.Sprintf("Shipment type %s is not known.", t))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {

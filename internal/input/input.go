@@ -22,8 +22,8 @@ type Error struct {
 	Message string
 	// Kind says what is wrong; the zero value is a value no rule accepts.
 	Kind Kind
-	// Code is the route's own machine code for the refusal where its seed
-	// names one (INVALID_ACTION, TOO_MANY_MESSAGES); Message is then the
+	// Code is the route's own machine code for the refusal where the API it is
+	// compatible with names one (INVALID_ACTION, TOO_MANY_MESSAGES); Message is then the
 	// whole sentence the client reads.
 	Code string
 	// Labelled marks a Message that does not continue Field as a sentence

@@ -181,7 +181,7 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 			if err := s.applyNumber(gctx, n, msgs, byNumber[n]); err != nil {
 				return err
 			}
-			// Data exchange (seed 002): shipment records follow the number's status.
+			// Data exchange (weavy-compatible): shipment records follow the number's status.
 			if len(subscribers[n]) > 0 {
 				return s.followShipments(gctx, n, ownedEvents[n])
 			}

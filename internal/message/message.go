@@ -1,4 +1,4 @@
-// Package message holds message injection (seed 003): a caller sends up to
+// Package message holds message injection (message gateway): a caller sends up to
 // 1,000 messages in one request, each is validated on its own, the valid
 // ones are queued and applied to the tracking data, and every message
 // ends Complete, Invalid or Failed. Requests and messages are package

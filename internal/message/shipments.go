@@ -6,7 +6,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
-// ShipmentRecords is the data exchange (seed 002) seen from the processor:
+// ShipmentRecords is the data exchange (weavy-compatible) seen from the processor:
 // the shipment records of a number follow its tracking status.
 type ShipmentRecords interface {
 	// FollowNumber moves the status of the records following number to

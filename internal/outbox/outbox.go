@@ -1,4 +1,4 @@
-// Package outbox is the report outbox of seed 002: a request to generate
+// Package outbox is the report outbox of weavy: a request to generate
 // the report a confreport record names, for one record of an entity, keep
 // it in an archive and mail it. A request is queued (QUEUED), its report
 // generated (GENERATED), then mailed (SENT), or it fails (FAILED) with a
@@ -34,7 +34,7 @@ const (
 )
 
 // Archive is the request's fromArchive: where the document comes from.
-// Seed 002 lists "'2' = always from the archive, 1 = from the archive if
+// Weavy lists "'2' = always from the archive, 1 = from the archive if
 // available, 2 = always generated anew", with 2 twice; parcelgate reads
 // the first as 0, the only value left.
 type Archive int

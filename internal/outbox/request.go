@@ -23,7 +23,7 @@ const (
 	MaxPrint       = 99
 )
 
-// Body is seed 002's outbox request as sent, before it is checked.
+// Body is weavy's outbox request as sent, before it is checked.
 // fromArchive, print and isBodyHtml are numbers or strings of digits (the
 // seed quotes them); replyto and emailto are arrays of addresses or one
 // string of addresses separated by ";" or ",". Each raw value is the JSON

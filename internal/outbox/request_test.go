@@ -10,7 +10,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/input"
 )
 
-// parse reads body by seed 002's names, as the HTTP adapter does, and
+// parse reads body by weavy's names, as the HTTP adapter does, and
 // parses it.
 func parse(t *testing.T, body string) (Request, error) {
 	t.Helper()

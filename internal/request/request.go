@@ -1,5 +1,5 @@
 // Package request holds the model every asynchronous submission shares
-// (seed 003): a request holds messages, each with a status, and the
+// (message gateway): a request holds messages, each with a status, and the
 // request's summary counts its messages by status. A message injection is
 // a request whose messages are tracking events or shipment records; a
 // tracking-number job is a request whose messages are its numbers (see

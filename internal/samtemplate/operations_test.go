@@ -48,7 +48,7 @@ var mayScanOrDelete = map[string]string{
 	"ProjectsFunction":  "removing a member deletes its item only while another admin remains (a conditional delete in a transaction)",
 
 	"TaskWorkerFunction": "a task that starts or ends frees its code's pending item only if it still names the task (a conditional delete)",
-	// Import transactions (seed 002): the placeholder of a record an
+	// Import transactions (weavy-compatible): the placeholder of a record an
 	// import was inserting goes only if that import still holds it.
 	"DeadLetterFunction": "rolling back an import deletes its placeholders only while it still holds them (a conditional delete)",
 	"SweeperFunction":    "rolling back an abandoned import deletes its placeholders only while it still holds them; failing a lost task frees its code's pending item only if it still names the task (conditional deletes)",

@@ -51,10 +51,10 @@ const (
 const (
 	KindJob      = "job"
 	KindMessages = "messages"
-	// KindImport is a data import transaction (seed 002): sent again, it
+	// KindImport is a data import transaction (weavy-compatible): sent again, it
 	// goes on from its last step; given up, it is rolled back.
 	KindImport = "data-import"
-	// KindTask is a processing task (seed 002), keyed within its project
+	// KindTask is a processing task (weavy-compatible), keyed within its project
 	// and sent to the task queue: sent again, it goes on from its last
 	// saved page; given up, it is marked FAILED and its code is free.
 	KindTask = "task"

@@ -2,7 +2,7 @@
 
 package systemtest
 
-// Benchmarks of the data exchange (seed 002) against the local stack:
+// Benchmarks of the data exchange (weavy-compatible) against the local stack:
 //
 //	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Data' -benchtime 1x ./internal/systemtest/
 //

@@ -73,7 +73,7 @@ func TestDataEntitiesServeSeedCustomerExample(t *testing.T) {
 			t.Errorf("entities %v lack %s", names, want)
 		}
 	}
-	// Seed 002's example, its missing commas mended; the served entity
+	// Weavy's example, its missing commas mended; the served entity
 	// starts with it (then Polish, then more fields).
 	var seed, got struct {
 		EntityName   string `json:"entityName"`

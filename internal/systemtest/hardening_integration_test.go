@@ -32,7 +32,7 @@ type attack struct {
 	header      map[string]string
 	basic       [2]string
 	status      int
-	// code is the problem code, the envelope's error code, or seed 001's
+	// code is the problem code, the envelope's error code, or ShipX's
 	// "error"; field, when set, is the field the refusal must name.
 	code, field string
 }
@@ -202,7 +202,7 @@ func TestHostileInput4xxStoresNothing(t *testing.T) {
 		{name: "tracker 5,000-byte id", method: "POST", path: "/v1/tracker", token: acme, body: `{"search": [{"by": "id", "value": "` + long + `"}]}`, status: 400, code: "BAD_REQUEST", field: "search[0].value"},
 		{name: "tracker bidi override", method: "POST", path: "/v1/tracker", token: acme, body: `{"search": [{"by": "externalReference", "value": "\u2066x"}]}`, status: 400, code: "BAD_REQUEST", field: "search[0].value"},
 
-		// The public tracking routes keep seed 001's shapes.
+		// The public tracking routes keep ShipX's shapes.
 		{name: "tracking 5,000-digit number", method: "GET", path: "/v1/tracking/" + strings.Repeat("1", 5000), status: 400, code: "uknown_tracking_number"},
 		{name: "service history 5,000-digit number", method: "GET", path: "/v1/tracking/" + strings.Repeat("1", 5000) + "/service_history", status: 400, code: "uknown_tracking_number"},
 		{name: "flow 5,000-byte type", method: "GET", path: "/v1/tracking/flow/" + long, status: 400, code: "BAD_REQUEST", field: "shipment_type"},

@@ -155,7 +155,7 @@ func TestOutboxReportIsGeneratedArchivedAndMailedWithAttachments(t *testing.T) {
 		event(number, "out_for_delivery", "O", "Paris 11", at(3*time.Hour)))
 
 	to := "claire+" + strings.ToLower(e.Resources.QueueURLs["ReportQueue"][len(e.Resources.QueueURLs["ReportQueue"])-6:]) + "@customer.example"
-	// Seed 002's URL, trailing slash and all.
+	// Weavy's URL, trailing slash and all.
 	var queued struct {
 		OutboxID string `json:"outboxId"`
 		Status   string `json:"status"`

@@ -17,7 +17,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
-// Processing tasks (seed 002) whose queue message is lost are the
+// Processing tasks (weavy-compatible) whose queue message is lost are the
 // sweeper's, as jobs and message requests are: sent again past their
 // deadline, failed after sweep.MaxRequeues sends, never run twice.
 

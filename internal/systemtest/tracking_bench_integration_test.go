@@ -126,7 +126,7 @@ func benchEvent(n string, p, k int) msg {
 	}}
 }
 
-// benchShipment is a Shipment message of number n shaped as seed 001's.
+// benchShipment is a Shipment message of number n shaped as ShipX's.
 func benchShipment(n string, p int) msg {
 	m := seedShipment(map[string]any{"size": string(rune('A' + p%3))})
 	pl := m.Payload.(map[string]any)

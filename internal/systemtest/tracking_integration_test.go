@@ -69,7 +69,7 @@ func inject(t *testing.T, e *apitest.Env, token, batch string, msgs ...msg) requ
 	}
 }
 
-// seedShipment is seed 001's example as a Shipment message.
+// seedShipment is ShipX's example as a Shipment message.
 func seedShipment(extra map[string]any) msg {
 	attrs := map[string]any{
 		"size":            "A",
@@ -87,7 +87,7 @@ func seedShipment(extra map[string]any) msg {
 	for k, v := range extra {
 		attrs[k] = v
 	}
-	// The seed's resource shows "expected_flow": [] (its flows were retired,
+	// ShipX's resource shows "expected_flow": [] (its flows were retired,
 	// "wygaszone"), so its sender says so; without expectedFlow the statuses
 	// ahead are derived (TestTrackingDerivesCreatedAtAndExpectedFlow).
 	return msg{MessageType: "Shipment", ExternalReference: "sh-1", Payload: map[string]any{
@@ -96,7 +96,7 @@ func seedShipment(extra map[string]any) msg {
 	}}
 }
 
-// The seed's example resource, its JSON mistakes (missing and trailing
+// ShipX's example resource, its JSON mistakes (missing and trailing
 // commas) mended.
 const seedResource = `{
 	"tracking_number": "612345678901234567890123",
@@ -165,7 +165,7 @@ func TestTrackingSeedResourceReproduced(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
 	_, token := e.Token(t, "inpost")
-	// Before any data: the seed's 404, field for field.
+	// Before any data: ShipX's 404, field for field.
 	r := e.Call(t, "GET", "/v1/tracking/"+seedNumber, "", nil).Want(t, 404)
 	want404 := `{"status": 404, "error": "resource_not_found", "description": "Tracking information about 612345678901234567890123 InPost Locker shipment has not been found.", "details": null}`
 	if !reflect.DeepEqual(decodeAny(t, r.Body), decodeAny(t, []byte(want404))) {
@@ -179,7 +179,7 @@ func TestTrackingSeedResourceReproduced(t *testing.T) {
 	)
 	r = e.Call(t, "GET", "/v1/tracking/"+seedNumber, "", nil).Want(t, 200)
 	if got, want := shipXFields(t, r.Body, seedTags...), decodeAny(t, []byte(seedResource)); !reflect.DeepEqual(got, want) {
-		t.Fatalf("resource\n%s\nwant the seed's (tag and subtag added)\n%s", r.Body, seedResource)
+		t.Fatalf("resource\n%s\nwant ShipX's (tag and subtag added)\n%s", r.Body, seedResource)
 	}
 	if r.Header.Get("Content-Type") != "application/json" || r.Header.Get("ETag") == "" || r.Header.Get("Cache-Control") == "" {
 		t.Fatalf("headers %v", r.Header)

@@ -1,4 +1,4 @@
-// Package task runs processing tasks of a project (seed 002's "Event"
+// Package task runs processing tasks of a project (weavy's "Event"
 // tasks): a caller asks for tasks by code, each runs once through the
 // task queue, and reports its status and counts.
 //

@@ -12,7 +12,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
-// searchBody is seed 003's tracker request.
+// searchBody is the message gateway's tracker request.
 type searchBody struct {
 	Search []struct {
 		By    string          `json:"by"`
@@ -85,7 +85,7 @@ func Parse(body []byte, now time.Time) (Criteria, json.RawMessage, error) {
 	for i, s := range b.Search {
 		field := fmt.Sprintf("search[%d]", i)
 		by := s.By
-		if by == "recievedDate" { // the seed's spelling
+		if by == "recievedDate" { // the message gateway's spelling
 			by = "receivedDate"
 		}
 		if seen[by] {

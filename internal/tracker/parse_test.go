@@ -149,7 +149,7 @@ func FuzzParse(f *testing.F) {
 		`{"search":[{"by":"recievedDate","value":"2018-10-01T23:30:00+02:00"}],"paging":{"number":"2","size":"10"}}`,
 		`{"search":[{"by":"id","value":["a","b"]}],"sorts":[{"by":"batchReference","order":"asc"},{"by":"processedDate"}]}`,
 		`{"paging":{"number":1e30}}`, `{"search":[{"by":"receivedDate","value":["9999-12-31","0001-01-01"]}]}`,
-		// Seed 003's two examples, as printed there.
+		// The message gateway's two examples, as printed there.
 		`{"search": [{"by": "id", "value": ["78452e72-0fcb-4455-afc3-68fadb22646f"]}], "paging": {"number": "1", "size": "10"}, "sorts": [{"by": "receivedDate", "order": "78452e72-0fcb-4455-afc3-68fadb22646f"}]}`,
 		"{\n  \"search\": [\n    {\"by\": \"messageType\", \"value\": [ \"Estimate\" ]},\n    {\"by\": \"messageStatus\", \"value\": [\"Failed\", \"Complete\"]},\n    {\"by\": \"recievedDate\", \"value\": [\"2018-10-01T00:00:00+00:00\", \"2018-10-02T00:00:00+00:00\"]},\n    ]\n}",
 	} {

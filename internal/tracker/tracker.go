@@ -1,4 +1,4 @@
-// Package tracker answers seed 003's tracker search: which of the caller's
+// Package tracker answers the message gateway's tracker search: which of the caller's
 // requests, and which of their messages, match criteria on message type,
 // message status, received date, request id and external reference.
 //

@@ -4,7 +4,7 @@ import "strings"
 
 // secureKeys name the recipient's own details, which must never reach the
 // public resource. A pickup point's address (target_machine_detail.address
-// in seed 001) is public and stays; the recipient's address does not.
+// in ShipX) is public and stays; the recipient's address does not.
 var secureKeys = []string{"signature", "recipient", "receiver", "addressee", "customeraddress", "deliveryaddress", "homeaddress", "phone", "mobile", "email"}
 
 // keySeparators are ignored when a key is compared: "e-mail", "E_Mail"
@@ -22,7 +22,7 @@ func isSecure(key string) bool {
 }
 
 // StripSecure returns a copy of attrs without secure details, at any depth.
-// A top-level "address" is the recipient's (seed 001 keeps addresses only
+// A top-level "address" is the recipient's (ShipX keeps addresses only
 // inside a machine's details), so it goes too.
 func StripSecure(attrs map[string]any) map[string]any {
 	out := strip(attrs).(map[string]any)

@@ -32,7 +32,7 @@ func checkOperation(t *testing.T, doc *openapi3.T, name string, op *openapi3.Ope
 	if op.RequestBody != nil {
 		// Where a seed documents its own error body, the operation answers
 		// with it instead of problem details (design.md, HTTP conventions)
-		// and says so with x-error-body; seed 003's data/error/success
+		// and says so with x-error-body; the message gateway's data/error/success
 		// envelope has its own shared responses, named Envelope…; the token
 		// endpoint's OAuth2 form posts get RFC 6749 §5.2 bodies (OAuth…),
 		// and a body that is neither JSON nor a form a problem.
@@ -88,7 +88,7 @@ func expectRef(t *testing.T, name string, op *openapi3.Operation, status int, co
 
 // checkResponseSchema wants every object schema closed and every timestamp
 // pinned to UTC. An object open by design, whose members are the caller's
-// (seed 001's custom_attributes), says so with `x-free-form: true`.
+// (ShipX's custom_attributes), says so with `x-free-form: true`.
 func checkResponseSchema(t *testing.T, where string, ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
 	t.Helper()
 	s := ref.Value
