@@ -251,7 +251,10 @@ func TestRunDropsAMessageForNoTask(t *testing.T) {
 func TestRunOutOfTimeQueuesTheRest(t *testing.T) {
 	e := newTaskEnv(t)
 	ran := false
-	e.svc.Runners["renew"] = func(context.Context, task.Task) (task.Counts, string, error) { ran = true; return task.Counts{}, "", nil }
+	e.svc.Runners["renew"] = func(context.Context, task.Task) (task.Counts, string, error) {
+		ran = true
+		return task.Counts{}, "", nil
+	}
 	tk := task.Task{ID: "t1", ProjectID: "p1", Code: "renew", Status: task.Queued, CreatedAt: clock}
 	if err := e.store.CreateTask(context.Background(), tk, clock.Add(-task.StaleAfter)); err != nil {
 		t.Fatal(err)
