@@ -132,3 +132,19 @@ func TestGetAndDocumentFollowTheItem(t *testing.T) {
 		t.Errorf("Document of an expired item: %v, want outbox.ErrNotFound", err)
 	}
 }
+
+// A definition's refusal reads as the field's name continued.
+func TestARefusedDefinitionSaysWhyInASentence(t *testing.T) {
+	e := newEnv(t)
+	e.update(t, "confreport", "r1", map[string]any{"format": "xlsx"})
+	_, err := e.svc.Submit(context.Background(), admin, "p1", request())
+	if want := `confreport_ID names report r1, whose format is "xlsx"; the outbox generates PDF reports only`; err == nil || err.Error() != want {
+		t.Errorf("Submit: %v, want %s", err, want)
+	}
+	r := request()
+	r.SourceEntity = "customer"
+	_, err = e.svc.Submit(context.Background(), admin, "p1", r)
+	if want := `sourceEntity is "customer", but report r1 is defined for "order"`; err == nil || err.Error() != want {
+		t.Errorf("Submit: %v, want %s", err, want)
+	}
+}
