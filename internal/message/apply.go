@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -46,9 +43,71 @@ const maxMoveAttempts = 10
 //     of every number with changes not yet notified are told, so a
 //     notification lost to a crash is recorded when the task is retried.
 func (s Service) apply(ctx context.Context, clientID string, msgs []request.Message, now time.Time) error {
-	byNumber := map[string][]int{}
-	events := map[string][]tracking.Event{}
-	var order []string
+	b, err := groupByNumber(clientID, msgs, now)
+	if err != nil || len(b.order) == 0 {
+		return err
+	}
+	if err := s.readStates(ctx, b); err != nil {
+		return err
+	}
+	b.classifyEvents()
+	candidates := b.setAsideOthersNumbers()
+	// The events of the client's numbers are stored before their status
+	// moves; those of numbers being claimed cannot be (they may turn out
+	// another client's) and follow the move, which keeps the status's
+	// event with the status (tracking.Shipment.Latest) meanwhile. A crash
+	// in between leaves the number the client's, and the retry stores
+	// them as it does for any owned number.
+	if err := s.Tracking.PutEvents(ctx, b.ownedEvents); err != nil {
+		return err
+	}
+	if err := s.readSubscribers(ctx, b, candidates); err != nil {
+		return err
+	}
+	unnotified, taken, err := s.advance(ctx, clientID, candidates, b.states, b.events, b.subscribers, now)
+	if err != nil {
+		return err
+	}
+	owned, err := s.settleClaims(ctx, b, candidates, taken)
+	if err != nil {
+		return err
+	}
+	if err := s.countUnmapped(ctx, clientID, owned, b.unmapped, now); err != nil {
+		return err
+	}
+	if err := s.applyShipmentsAndServices(ctx, b, owned); err != nil {
+		return err
+	}
+	return s.notifyOwned(ctx, b, owned, unnotified)
+}
+
+// batch is what apply's steps learn of a request's queued messages,
+// number by number.
+type batch struct {
+	clientID string
+	msgs     []request.Message
+	now      time.Time
+	// order lists the numbers in the order the request first names them;
+	// byNumber holds each one's message indexes, events its tracking
+	// events as sent.
+	order    []string
+	byNumber map[string][]int
+	events   map[string][]tracking.Event
+	// states are the numbers' states, with the owners claims gave them;
+	// claiming are the numbers nobody owns that their first move claims.
+	states   map[string]tracking.State
+	claiming map[string]bool
+	// unmapped are each number's events that no mapping table knows.
+	unmapped map[string][]tracking.Event
+	// ownedEvents are the events of the numbers applied for the client.
+	ownedEvents map[string][]tracking.Event
+	// subscribers are the projects of each number with news.
+	subscribers map[string][]string
+}
+
+// groupByNumber reads the number and the event of every queued message.
+func groupByNumber(clientID string, msgs []request.Message, now time.Time) (*batch, error) {
+	b := &batch{clientID: clientID, msgs: msgs, now: now, byNumber: map[string][]int{}, events: map[string][]tracking.Event{}}
 	for i, m := range msgs {
 		if m.Status != request.Queued {
 			continue
@@ -57,146 +116,159 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 			TrackingNumber string `json:"trackingNumber"`
 		}
 		if err := json.Unmarshal([]byte(m.Payload), &head); err != nil {
-			return fmt.Errorf("message %s: %w", m.ID, err)
+			return nil, fmt.Errorf("message %s: %w", m.ID, err)
 		}
 		number, _, _ := tracking.Identify(head.TrackingNumber)
-		if _, seen := byNumber[number]; !seen {
-			order = append(order, number)
+		if _, seen := b.byNumber[number]; !seen {
+			b.order = append(b.order, number)
 		}
-		byNumber[number] = append(byNumber[number], i)
+		b.byNumber[number] = append(b.byNumber[number], i)
 		if m.Type == TypeTrackingEvent {
 			ev, err := parseEvent(m)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			events[number] = append(events[number], ev)
+			b.events[number] = append(b.events[number], ev)
 		}
 	}
-	if len(order) == 0 {
-		return nil
-	}
-	states, err := s.Tracking.States(ctx, order)
+	return b, nil
+}
+
+// readStates reads the numbers' states and claims for the client the
+// unowned numbers without events. A number nobody owns is the client's
+// once it wins a conditional write: with events, its first move
+// (claiming); without, a claim.
+func (s Service) readStates(ctx context.Context, b *batch) error {
+	states, err := s.Tracking.States(ctx, b.order)
 	if err != nil {
 		return err
 	}
-	// A number nobody owns is the client's once it wins a conditional
-	// write: with events, its first move (claiming); without, a claim.
-	claiming := map[string]bool{}
+	b.states, b.claiming = states, map[string]bool{}
 	var unowned []string
-	for _, n := range order {
+	for _, n := range b.order {
 		switch {
 		case states[n].Owner != "":
-		case len(events[n]) > 0:
-			claiming[n] = true
+		case len(b.events[n]) > 0:
+			b.claiming[n] = true
 		default:
 			unowned = append(unowned, n)
 		}
 	}
-	if len(unowned) > 0 {
-		owners, err := s.Tracking.Claim(ctx, clientID, unowned, s.Now())
-		if err != nil {
-			return err
-		}
-		for _, n := range unowned {
-			st := states[n]
-			st.Owner = owners[n]
-			states[n] = st
-		}
+	if len(unowned) == 0 {
+		return nil
 	}
-	// Every event gets its tag now that the number's current tag is
-	// known: a raw status no table maps is InTransit_Unknown once the
-	// parcel has moved, InfoReceived before.
-	unmapped := map[string][]tracking.Event{}
-	for _, n := range order {
-		if len(events[n]) > 0 {
+	owners, err := s.Tracking.Claim(ctx, b.clientID, unowned, s.Now())
+	if err != nil {
+		return err
+	}
+	for _, n := range unowned {
+		st := states[n]
+		st.Owner = owners[n]
+		states[n] = st
+	}
+	return nil
+}
+
+// classifyEvents tags every event now that the number's current tag is
+// known: a raw status no table maps is InTransit_Unknown once the parcel
+// has moved, InfoReceived before.
+func (b *batch) classifyEvents() {
+	b.unmapped = map[string][]tracking.Event{}
+	for _, n := range b.order {
+		if len(b.events[n]) > 0 {
 			_, c, _ := tracking.Identify(n)
-			unmapped[n] = tracking.Classify(c, states[n].Tag, events[n])
+			b.unmapped[n] = tracking.Classify(c, b.states[n].Tag, b.events[n])
 		}
 	}
-	var candidates []string
-	ownedEvents := map[string][]tracking.Event{}
-	for _, n := range order {
-		if states[n].Owner != clientID && !claiming[n] {
-			invalidate(msgs, byNumber[n], n, now)
+}
+
+// setAsideOthersNumbers makes Invalid the messages of numbers another
+// client owns and returns the rest, the candidates; the events of those
+// the client owns already are ownedEvents.
+func (b *batch) setAsideOthersNumbers() (candidates []string) {
+	b.ownedEvents = map[string][]tracking.Event{}
+	for _, n := range b.order {
+		if b.states[n].Owner != b.clientID && !b.claiming[n] {
+			invalidate(b.msgs, b.byNumber[n], n, b.now)
 			continue
 		}
 		candidates = append(candidates, n)
-		if len(events[n]) > 0 && !claiming[n] {
-			ownedEvents[n] = events[n]
+		if len(b.events[n]) > 0 && !b.claiming[n] {
+			b.ownedEvents[n] = b.events[n]
 		}
 	}
-	// The events of the client's numbers are stored before their status
-	// moves; those of numbers being claimed cannot be (they may turn out
-	// another client's) and follow the move, which keeps the status's
-	// event with the status (tracking.Shipment.Latest) meanwhile. A crash
-	// in between leaves the number the client's, and the retry stores
-	// them as it does for any owned number.
-	if err := s.Tracking.PutEvents(ctx, ownedEvents); err != nil {
-		return err
-	}
-	// Subscribers are read, before the moves, for every number with news:
-	// those with events (to move, and for shipment records to follow: a
-	// number in a shipment record is subscribed to its project, so a
-	// number without subscribers has no records to look up) and those
-	// with changes not yet notified. Only moves of numbers with events
-	// are retried, so these are all the numbers advance can leave with
-	// changes to notify.
+	return candidates
+}
+
+// readSubscribers reads, before the moves, the subscribers of every
+// number with news: those with events (to move, and for shipment records
+// to follow: a number in a shipment record is subscribed to its project,
+// so a number without subscribers has no records to look up) and those
+// with changes not yet notified. Only moves of numbers with events are
+// retried, so these are all the numbers advance can leave with changes
+// to notify.
+func (s Service) readSubscribers(ctx context.Context, b *batch, candidates []string) error {
 	var news []string
 	for _, n := range candidates {
-		if len(events[n]) > 0 || len(states[n].Unnotified()) > 0 {
+		if len(b.events[n]) > 0 || len(b.states[n].Unnotified()) > 0 {
 			news = append(news, n)
 		}
 	}
-	subscribers, err := s.Tracking.Subscribers(ctx, news, now)
-	if err != nil {
-		return err
-	}
-	unnotified, taken, err := s.advance(ctx, clientID, candidates, states, events, subscribers, now)
-	if err != nil {
-		return err
-	}
-	var owned []string
+	subscribers, err := s.Tracking.Subscribers(ctx, news, b.now)
+	b.subscribers = subscribers
+	return err
+}
+
+// settleClaims makes Invalid the messages of the numbers another client's
+// move claimed first, stores the events of the numbers the client's moves
+// claimed, and returns the numbers applied for the client.
+func (s Service) settleClaims(ctx context.Context, b *batch, candidates []string, taken map[string]bool) (owned []string, err error) {
 	claimedEvents := map[string][]tracking.Event{}
 	for _, n := range candidates {
 		if taken[n] {
-			invalidate(msgs, byNumber[n], n, now)
+			invalidate(b.msgs, b.byNumber[n], n, b.now)
 			continue
 		}
 		owned = append(owned, n)
-		if claiming[n] {
-			claimedEvents[n] = events[n]
-			ownedEvents[n] = events[n]
+		if b.claiming[n] {
+			claimedEvents[n] = b.events[n]
+			b.ownedEvents[n] = b.events[n]
 		}
 	}
-	if err := s.Tracking.PutEvents(ctx, claimedEvents); err != nil {
-		return err
-	}
-	if err := s.countUnmapped(ctx, clientID, owned, unmapped, now); err != nil {
-		return err
-	}
+	return owned, s.Tracking.PutEvents(ctx, claimedEvents)
+}
+
+// applyShipmentsAndServices applies each owned number's shipment data
+// and service changes, a few numbers at once, and has the data
+// exchange's shipment records (weavy-compatible) follow the number's
+// status.
+func (s Service) applyShipmentsAndServices(ctx context.Context, b *batch, owned []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(applyConcurrency)
 	for _, n := range owned {
 		g.Go(func() error {
-			if err := s.applyNumber(gctx, n, msgs, byNumber[n]); err != nil {
+			if err := s.applyNumber(gctx, n, b.msgs, b.byNumber[n]); err != nil {
 				return err
 			}
-			// Data exchange (weavy-compatible): shipment records follow the number's status.
-			if len(subscribers[n]) > 0 {
-				return s.followShipments(gctx, n, ownedEvents[n])
+			if len(b.subscribers[n]) > 0 {
+				return s.followShipments(gctx, n, b.ownedEvents[n])
 			}
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
+	return g.Wait()
+}
+
+// notifyOwned tells the subscribers of the owned numbers of the changes
+// they have not been told of, then marks the numbers notified up to
+// their newest change (subscribed or not, so none is looked at again).
+func (s Service) notifyOwned(ctx context.Context, b *batch, owned []string, unnotified map[string][]tracking.Change) error {
 	notified := map[string]int{}
 	var changes []tracking.Change
 	for _, n := range owned {
 		if c := unnotified[n]; len(c) > 0 {
 			notified[n] = c[len(c)-1].Sequence
-			if len(subscribers[n]) > 0 {
+			if len(b.subscribers[n]) > 0 {
 				changes = append(changes, c...)
 			}
 		}
@@ -204,7 +276,7 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	if len(notified) == 0 {
 		return nil
 	}
-	if err := s.notify(ctx, subscribers, changes); err != nil {
+	if err := s.notify(ctx, b.subscribers, changes); err != nil {
 		return err
 	}
 	return s.Tracking.MarkNotified(ctx, notified)
@@ -269,96 +341,6 @@ func (s Service) advance(ctx context.Context, clientID string, numbers []string,
 		}
 		numbers = conflicts
 	}
-}
-
-// notify records the changes of all the request's numbers for the
-// projects subscribing them, in shared writes, before the numbers are
-// marked notified.
-func (s Service) notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change) error {
-	if len(changes) == 0 {
-		return nil
-	}
-	if err := s.Tracking.Notify(ctx, subscribers, changes, NotificationTTL); err != nil {
-		return err
-	}
-	if err := s.setTags(ctx, subscribers, changes); err != nil {
-		return err
-	}
-	// Webhooks: the records are written, then queued for delivery. A crash
-	// in between leaves the numbers not marked notified, so the retry
-	// writes and queues them again (at least once, same event ids).
-	if s.Webhooks == nil {
-		return nil
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(applyConcurrency)
-	for _, a := range announcements(subscribers, changes) {
-		g.Go(func() error { return s.Webhooks.TrackingUpdated(gctx, a.projects, a.changes) })
-	}
-	return g.Wait()
-}
-
-// setTags shows the numbers' new tags on their associations: for each
-// number whose tag changed, its newest change's tag on every project
-// subscribing it. Updates apply only forward (job.TagUpdate), so a retry
-// or a slower processor's older change leaves the newer tag.
-func (s Service) setTags(ctx context.Context, subscribers map[string][]string, changes []tracking.Change) error {
-	if s.Associations == nil {
-		return nil
-	}
-	newest := map[string]tracking.Change{}
-	var order []string
-	for _, c := range changes {
-		if c.Event.Tag == c.PreviousTag && c.Sequence > 1 {
-			continue
-		}
-		if _, ok := newest[c.TrackingNumber]; !ok {
-			order = append(order, c.TrackingNumber)
-		}
-		if c.Sequence > newest[c.TrackingNumber].Sequence {
-			newest[c.TrackingNumber] = c
-		}
-	}
-	var updates []job.TagUpdate
-	for _, n := range order {
-		c := newest[n]
-		for _, p := range subscribers[n] {
-			updates = append(updates, job.TagUpdate{ProjectID: p, TrackingNumber: n, Tag: string(c.Event.Tag), Sequence: c.Sequence})
-		}
-	}
-	if len(updates) == 0 {
-		return nil
-	}
-	return s.Associations.SetTags(ctx, updates)
-}
-
-// announceTasks is how many delivery tasks one announcement queues: one
-// queue request's worth.
-const announceTasks = 10
-
-type announcement struct {
-	projects []string
-	changes  []tracking.Change
-}
-
-// announcements groups changes of numbers with the same subscribers, in
-// groups of about announceTasks tasks (projects × changes), so that the
-// changes of many numbers share queue requests.
-func announcements(subscribers map[string][]string, changes []tracking.Change) []announcement {
-	var out []announcement
-	open := map[string]int{}
-	for _, c := range changes {
-		projects := subscribers[c.TrackingNumber]
-		key := strings.Join(slices.Sorted(slices.Values(projects)), "\x00")
-		i, ok := open[key]
-		if !ok || len(projects)*(len(out[i].changes)+1) > announceTasks {
-			out = append(out, announcement{projects: projects})
-			i = len(out) - 1
-			open[key] = i
-		}
-		out[i].changes = append(out[i].changes, c)
-	}
-	return out
 }
 
 func parseEvent(m request.Message) (tracking.Event, error) {

@@ -146,13 +146,14 @@ func (s Service) record(ctx context.Context, projectID, entity, code, field stri
 }
 
 // CheckDefinition refuses a report definition made for another entity or
-// another format than PDF.
+// another format than PDF. Each message continues its field's name, as
+// the API and a failed item's reason show them.
 func CheckDefinition(def data.Record, sourceEntity string) error {
 	if want, _ := def.Values["sourceEntity"].(string); want != "" && want != sourceEntity {
 		return &input.Error{Field: "sourceEntity", Message: fmt.Sprintf("is %q, but report %s is defined for %q", sourceEntity, def.Code, want)}
 	}
 	if format, _ := def.Values["format"].(string); format != "" && !strings.EqualFold(format, "pdf") {
-		return &input.Error{Field: "confreport_ID", Message: fmt.Sprintf("report %s has format %q; the outbox generates PDF reports only", def.Code, format)}
+		return &input.Error{Field: "confreport_ID", Message: fmt.Sprintf("names report %s, whose format is %q; the outbox generates PDF reports only", def.Code, format)}
 	}
 	return nil
 }

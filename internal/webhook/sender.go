@@ -25,8 +25,11 @@ type Sender struct {
 	Client *http.Client
 	// Schedule is the wait before each retry; nil means DefaultSchedule.
 	Schedule []time.Duration
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// SlowAfter is how long a delivery may go unanswered before its
+	// endpoint is marked slow; zero means the package's SlowAfter.
+	SlowAfter time.Duration
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 // Handle runs one task.
@@ -222,14 +225,18 @@ func (s Sender) settle(ctx context.Context, t Task) error {
 }
 
 // postWatched is post, marking the endpoint slow when the answer takes
-// longer than SlowAfter; the mark is written while the request waits, so
+// longer than s.SlowAfter; the mark is written while the request waits, so
 // the deliveries that follow are paced before this one ends.
 func (s Sender) postWatched(ctx context.Context, e Endpoint, ev Event, now time.Time) (int, time.Duration) {
 	if !e.SlowUntil.Before(now.Add(SlowFor / 2)) {
 		return s.post(ctx, e, ev, now) // marked for a while yet
 	}
+	slowAfter := s.SlowAfter
+	if slowAfter == 0 {
+		slowAfter = SlowAfter
+	}
 	marked := make(chan struct{})
-	timer := time.AfterFunc(SlowAfter, func() {
+	timer := time.AfterFunc(slowAfter, func() {
 		defer close(marked)
 		if err := s.Store.MarkSlow(context.WithoutCancel(ctx), e.ProjectID, e.ID, now.Add(SlowFor)); err != nil {
 			s.Logger.Warn("webhook endpoint not marked slow", "webhookId", e.ID, "error", err.Error())
