@@ -68,7 +68,9 @@ func (q *queues) SendReport(context.Context, outbox.Task) error                 
 
 func newMemAPI(t *testing.T) *memAPI {
 	t.Helper()
-	m := &memAPI{t: t, queue: &queues{}, now: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), secrets: map[string]string{}}
+	// The clock stands still at the test's start: memory stores hide what
+	// expired by the wall clock.
+	m := &memAPI{t: t, queue: &queues{}, now: time.Now().UTC().Truncate(time.Millisecond), secrets: map[string]string{}}
 	now := func() time.Time { return m.now }
 	seq := 0
 	var idMu sync.Mutex
