@@ -38,6 +38,7 @@ type memAPI struct {
 	now     time.Time
 	jobs    *memory.Jobs
 	track   *memory.Tracking
+	outbox  *memory.Outbox
 	creds   auth.Credentials
 	secrets map[string]string
 }
@@ -103,6 +104,7 @@ func newMemAPI(t *testing.T) *memAPI {
 		Imports: &memory.Imports{}, ImportQueue: m.queue}
 	shipments, _ := data.DefaultCatalog.Entity("shipment")
 	taskStore := &memory.Tasks{}
+	m.outbox = &memory.Outbox{}
 	m.api = &API{
 		Credentials: m.creds, Issuer: issuer, JWKS: jwks, Verifier: verifier,
 		Revocations: &auth.Revocations{Store: principals, Now: now},
@@ -116,7 +118,7 @@ func newMemAPI(t *testing.T) *memAPI {
 			Jobs: m.jobs, Projects: projects, Now: now, NewID: newID},
 		Logger:   slog.New(slog.DiscardHandler),
 		Data:     records,
-		Outbox:   outbox.Service{Store: &memory.Outbox{}, Queue: m.queue, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID},
+		Outbox:   outbox.Service{Store: m.outbox, Queue: m.queue, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID},
 		Accounts: account.Service{Store: &memory.Accounts{}, Projects: projects, Catalog: data.DefaultCatalog, Now: now},
 		Tasks: task.Service{Store: taskStore, Queue: m.queue, Projects: projects,
 			Runners: task.Runners(shipments, recordStore, m.jobs, m.track, records, now), Now: now, NewID: newID, Logger: slog.New(slog.DiscardHandler)},
