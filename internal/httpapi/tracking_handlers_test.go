@@ -96,4 +96,3 @@ func (f failingTracking) Shipment(context.Context, string) (tracking.Shipment, e
 func (f failingTracking) Events(context.Context, string, int) ([]tracking.Event, error) {
 	return nil, f.err
 }
-
