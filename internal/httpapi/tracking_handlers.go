@@ -58,7 +58,7 @@ const trackingCacheControl = "public, max-age=60"
 
 // trackingFailure is how a tracking route answers err: ShipX's bodies for
 // a number it cannot identify or has no data of, naming the number as
-// asked (raw).
+// asked (raw). A 404 is cached like the resource it stands for.
 func trackingFailure(w http.ResponseWriter, raw string, err error) error {
 	switch {
 	case errors.Is(err, tracking.ErrUnknownNumber):
