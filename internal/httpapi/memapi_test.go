@@ -116,7 +116,10 @@ func newMemAPI(t *testing.T) *memAPI {
 		Tracker:  tracker.Service{Store: requests, Now: now},
 		Webhooks: webhook.Service{Store: webhooks, Expiry: &memory.Expiries{Associations: m.jobs.AllAssociations}, Queue: m.queue,
 			Jobs: m.jobs, Projects: projects, Now: now, NewID: newID},
-		Logger:   slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.DiscardHandler),
+		// A wrong secret costs a bcrypt comparison, slow under the race
+		// detector; the deadline's own tests use their own.
+		Deadline: GatewayLimit - time.Second,
 		Data:     records,
 		Outbox:   outbox.Service{Store: m.outbox, Queue: m.queue, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID},
 		Accounts: account.Service{Store: &memory.Accounts{}, Projects: projects, Catalog: data.DefaultCatalog, Now: now},

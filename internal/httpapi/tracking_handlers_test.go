@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parcelgate/parcelgate/internal/outage"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -95,4 +96,42 @@ func (f failingTracking) Shipment(context.Context, string) (tracking.Shipment, e
 
 func (f failingTracking) Events(context.Context, string, int) ([]tracking.Event, error) {
 	return nil, f.err
+}
+
+// stuckTracking answers no read until release is closed, whatever its
+// context says.
+type stuckTracking struct{ release <-chan struct{} }
+
+func (s stuckTracking) Shipment(context.Context, string) (tracking.Shipment, error) {
+	<-s.release
+	return tracking.Shipment{}, tracking.ErrNotFound
+}
+
+func (s stuckTracking) Events(context.Context, string, int) ([]tracking.Event, error) {
+	<-s.release
+	return nil, nil
+}
+
+// Through the router, a store that does not answer gets the deadline's 503
+// in the route's shape, observed as late.
+func TestRouterAnswersAStuckStoreAtTheDeadline(t *testing.T) {
+	m := newMemAPI(t)
+	release := make(chan struct{})
+	defer close(release)
+	var observed []Answered
+	m.api.Deadline = 200 * time.Millisecond
+	m.api.Observe = func(a Answered) { observed = append(observed, a) }
+	m.api.Tracking = tracking.Service{Store: stuckTracking{release}}
+	h, err := m.api.Handler("tracking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.h = h
+	rec := m.must(503, nil, "GET", "/track/"+knownNumber, "", "")
+	if rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "<html") {
+		t.Errorf("page503Deadline: %v %s", rec.Header(), rec.Body)
+	}
+	if len(observed) != 1 || !observed[0].Late || observed[0].Route != "GET /track/{tracking_number}" {
+		t.Errorf("observed %+v", observed)
+	}
 }
