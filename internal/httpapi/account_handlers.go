@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/account"
-	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
@@ -24,33 +23,31 @@ func newLicencesBody(l account.Licences) licencesBody {
 	return licencesBody{Licences: l.Total, Used: l.Used, Available: max(l.Total-l.Used, 0)}
 }
 
-func (a *API) getLicences(w http.ResponseWriter, r *http.Request) {
+func (a *API) getLicences(w http.ResponseWriter, r *http.Request) error {
 	l, err := a.Accounts.Licences(r.Context(), caller(r), r.PathValue("projectId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newLicencesBody(l))
+	return nil
 }
 
-func (a *API) putLicences(w http.ResponseWriter, r *http.Request) {
+func (a *API) putLicences(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Licences *int `json:"licences"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if req.Licences == nil {
-		writeError(w, r, badRequest("licences is required: the number of active accounts the project may have", FieldError{Field: "licences", Message: "required"}))
-		return
+		return badRequest("licences is required: the number of active accounts the project may have", FieldError{Field: "licences", Message: "required"})
 	}
 	l, err := a.Accounts.SetLicences(r.Context(), caller(r), r.PathValue("projectId"), *req.Licences)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newLicencesBody(l))
+	return nil
 }
 
 type accountResultBody struct {
@@ -60,22 +57,21 @@ type accountResultBody struct {
 	Message    string `json:"message"`
 }
 
-func (a *API) putAccounts(w http.ResponseWriter, r *http.Request) {
-	body, err := readDataBody(r)
+func (a *API) putAccounts(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	results, err := a.Accounts.Apply(r.Context(), caller(r), r.PathValue("projectId"), body)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]accountResultBody, len(results))
 	for i, res := range results {
 		out[i] = accountResultBody{BaseuserID: res.Code, Status: string(res.Status), Created: res.Created, Message: res.Message}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 type taskCountsBody struct {
@@ -120,11 +116,10 @@ func writeTasks(w http.ResponseWriter, tasks []task.Task) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (a *API) createTasks(w http.ResponseWriter, r *http.Request) {
-	body, err := readDataBody(r)
+func (a *API) createTasks(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	var req []struct {
 		Code *string `json:"code"`
@@ -132,52 +127,45 @@ func (a *API) createTasks(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil || dec.More() {
-		writeError(w, r, badRequest(`the body must be a JSON array of tasks: [{"code": "renewSubscriptions"}]`, FieldError{Field: "(body)", Message: "not an array of tasks"}))
-		return
+		return badRequest(`the body must be a JSON array of tasks: [{"code": "renewSubscriptions"}]`, FieldError{Field: "(body)", Message: "not an array of tasks"})
 	}
 	codes := make([]string, len(req))
 	for i, t := range req {
 		if t.Code == nil {
 			field := "[" + strconv.Itoa(i) + "].code"
-			writeError(w, r, badRequest(field+" is required", FieldError{Field: field, Message: "required"}))
-			return
+			return badRequest(field+" is required", FieldError{Field: field, Message: "required"})
 		}
 		codes[i] = *t.Code
 	}
 	created, err := a.Tasks.Create(r.Context(), caller(r), r.PathValue("projectId"), codes)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeTasks(w, created)
+	return nil
 }
 
-func (a *API) listTasks(w http.ResponseWriter, r *http.Request) {
-	limit := data.DefaultLimit
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > data.MaxLimit {
-			writeError(w, r, badRequest("limit must be an integer from 1 to 1000", FieldError{Field: "limit", Message: "from 1 to 1000"}))
-			return
-		}
-		limit = n
+func (a *API) listTasks(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, dataLimits)
+	if err != nil {
+		return err
 	}
 	tasks, next, err := a.Tasks.List(r.Context(), caller(r), r.PathValue("projectId"), r.URL.Query().Get("cursor"), limit)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if next != "" {
 		w.Header().Set("Next-Cursor", next)
 	}
 	writeTasks(w, tasks)
+	return nil
 }
 
-func (a *API) getTask(w http.ResponseWriter, r *http.Request) {
+func (a *API) getTask(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.Tasks.Get(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("taskId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newTaskBody(t))
+	return nil
 }

@@ -5,7 +5,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -93,14 +92,14 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 		if rt.Handle == nil {
 			return nil, fmt.Errorf("route %s has no handler", rt.Pattern())
 		}
-		h := a.checkText(func(w http.ResponseWriter, r *http.Request) { rt.Handle(a, w, r) }, rt)
+		h := checkText(func(w http.ResponseWriter, r *http.Request) error { return rt.Handle(a, w, r) }, rt)
 		if !rt.Public {
 			if a.Verifier == nil || a.Revocations == nil {
 				return nil, fmt.Errorf("route %s needs a token verifier and revocations", rt.Pattern())
 			}
-			h = a.authenticate(h, rt)
+			h = a.authenticate(h)
 		}
-		mux.Handle(rt.muxPattern(), a.withDeadline(rt, d, h))
+		mux.Handle(rt.muxPattern(), a.withDeadline(rt, d, a.serve(rt, h)))
 		served++
 	}
 	if served == 0 {
@@ -110,31 +109,24 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 }
 
 // authenticate admits requests bearing a valid access token. A refused
-// token is a problem body on every route; the revocation check failing
-// (the store unavailable) is answered in the route's own shape, as any
-// other failure of the route.
-func (a *API) authenticate(next http.HandlerFunc, rt Route) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+// token is a problem body on every route (refusedToken); the revocation
+// check failing (the store unavailable) is answered in the route's own
+// shape, as any other failure of the route.
+func (a *API) authenticate(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-			writeError(w, r, newProblem(http.StatusUnauthorized, "UNAUTHORIZED", "send an access token: Authorization: Bearer <token> (get one from POST /v1/auth/token)"))
-			return
+			return errNoToken
 		}
 		id, err := a.Verifier.Verify(strings.TrimSpace(token))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := a.Revocations.Check(r.Context(), id); err != nil {
-			if errors.Is(err, auth.ErrInvalidToken) {
-				writeError(w, r, err)
-			} else {
-				a.writeRouteError(w, r, rt.Errors, err)
-			}
-			return
+			return err
 		}
 		logging.SetClientID(r.Context(), id.ClientID)
-		next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		return next(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
 }
 

@@ -70,16 +70,20 @@ func readTokenRequest(r *http.Request) (tokenRequest, bool, error) {
 	return req, true, nil
 }
 
-func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
+// issueToken answers a form post's failures in RFC 6749's shape, the
+// contract's JSON body's as problems.
+func (a *API) issueToken(w http.ResponseWriter, r *http.Request) error {
 	req, oauth, err := readTokenRequest(r)
-	writeError := writeError
-	if oauth {
-		writeError = writeOAuthError
+	if err == nil {
+		err = a.answerToken(w, r, req, oauth)
 	}
-	if err != nil {
-		writeError(w, r, err)
-		return
+	if err != nil && oauth {
+		return &inOAuth{err}
 	}
+	return err
+}
+
+func (a *API) answerToken(w http.ResponseWriter, r *http.Request, req tokenRequest, oauth bool) error {
 	var missing []FieldError
 	if req.ClientID == "" {
 		missing = append(missing, FieldError{Field: "clientId", Message: "required"})
@@ -89,21 +93,17 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(missing) > 0 && oauth {
 		// RFC 6749 §5.2: no client authentication is invalid_client.
-		writeError(w, r, auth.ErrInvalidCredentials)
-		return
+		return auth.ErrInvalidCredentials
 	}
 	if len(missing) > 0 {
-		writeError(w, r, badRequest("clientId and clientSecret are required", missing...))
-		return
+		return badRequest("clientId and clientSecret are required", missing...)
 	}
 	if err := input.CheckID("clientId", req.ClientID); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	p, err := a.Credentials.Authenticate(r.Context(), req.ClientID, req.ClientSecret)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	logging.SetClientID(r.Context(), p.ClientID)
 	// When a credential was last used is for its owners to read; a token
@@ -114,8 +114,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	// One more than fits, so Issue can tell "all of them" from "too many".
 	roles, err := a.Projects.Roles(r.Context(), p.ID, auth.MaxRolesInToken+1)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	claim := make(map[string]string, len(roles))
 	for id, role := range roles {
@@ -123,8 +122,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := a.Issuer.Issue(p, claim)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	resp := tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(a.Issuer.TTL() / time.Second)}
 	if oauth {
@@ -132,11 +130,13 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
+	return nil
 }
 
-func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, a.JWKS)
+	return nil
 }
 
 // oauthError is an RFC 6749 §5.2 error response. Form posts to the token

@@ -31,36 +31,33 @@ func newCredentialBody(p auth.Principal) credentialBody {
 	return b
 }
 
-func (a *API) listCredentials(w http.ResponseWriter, r *http.Request) {
+func (a *API) listCredentials(w http.ResponseWriter, r *http.Request) error {
 	req, err := pageRequest(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	got, err := a.Credentials.List(r.Context(), identity(r.Context()), req)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newCredentialBody))
+	return nil
 }
 
-func (a *API) createCredential(w http.ResponseWriter, r *http.Request) {
+func (a *API) createCredential(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		ClientID string `json:"clientId"`
 		Role     string `json:"role"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if req.Role == "" {
 		req.Role = string(auth.RoleMember)
 	}
 	p, secret, err := a.Credentials.Issue(r.Context(), identity(r.Context()), req.ClientID, auth.Role(req.Role))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	body := newCredentialBody(p)
 	w.Header().Set("Cache-Control", "no-store")
@@ -71,61 +68,59 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request) {
 		Enabled      bool      `json:"enabled"`
 		CreatedAt    time.Time `json:"createdAt"`
 	}{body.ClientID, secret, body.Role, body.Enabled, body.CreatedAt})
+	return nil
 }
 
-func (a *API) updateCredential(w http.ResponseWriter, r *http.Request) {
+func (a *API) updateCredential(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Enabled *bool `json:"enabled"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if req.Enabled == nil {
-		writeError(w, r, badRequest("enabled is required", FieldError{Field: "enabled", Message: "required: true or false"}))
-		return
+		return badRequest("enabled is required", FieldError{Field: "enabled", Message: "required: true or false"})
 	}
 	id := r.PathValue("clientId")
 	p, err := a.Credentials.SetEnabled(r.Context(), identity(r.Context()), id, *req.Enabled)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	a.Revocations.Forget(id)
 	writeJSON(w, http.StatusOK, newCredentialBody(p))
+	return nil
 }
 
-func (a *API) deleteCredential(w http.ResponseWriter, r *http.Request) {
+func (a *API) deleteCredential(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("clientId")
 	if err := a.Credentials.Delete(r.Context(), identity(r.Context()), id); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	a.Revocations.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (a *API) rotateCredentialSecret(w http.ResponseWriter, r *http.Request) {
+func (a *API) rotateCredentialSecret(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		GraceSeconds int64 `json:"graceSeconds"`
 	}
 	// The body is optional: none is a grace of 0.
 	if r.ContentLength != 0 {
 		if err := decodeJSON(r, &req); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	secret, expires, err := a.Credentials.Rotate(r.Context(), identity(r.Context()), r.PathValue("clientId"), req.GraceSeconds)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, struct {
 		ClientSecret            string    `json:"clientSecret"`
 		PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt"`
 	}{secret, expires.UTC().Truncate(time.Millisecond)})
+	return nil
 }
 
 type auditBody struct {
@@ -140,30 +135,27 @@ func newAuditBody(e auth.AuditEntry) auditBody {
 	return auditBody{At: e.At.UTC().Truncate(time.Millisecond), By: e.By, Action: e.Action, ClientID: e.Subject, ProjectID: e.ProjectID}
 }
 
-func (a *API) listCredentialAudit(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit, err := page.ParseLimit(q.Get("limit"))
+func (a *API) listCredentialAudit(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, pageLimits)
 	if err != nil {
-		writeError(w, r, badRequest(err.Error(), FieldError{Field: "limit", Message: err.Error()}))
-		return
+		return err
 	}
-	after := q.Get("after")
+	after := r.URL.Query().Get("after")
 	if len(after) > maxCursorBytes {
-		writeError(w, r, badRequest("after is too long; use the nextCursor of a response as it is", FieldError{Field: "after", Message: "too long"}))
-		return
+		return badRequest("after is too long; use the nextCursor of a response as it is", FieldError{Field: "after", Message: "too long"})
 	}
 	got, err := a.Credentials.AuditLog(r.Context(), identity(r.Context()), page.Request{Cursor: after, Limit: limit})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newAuditBody))
+	return nil
 }
 
-func (a *API) removeMember(w http.ResponseWriter, r *http.Request) {
+func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Projects.RemoveMember(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("principalId")); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

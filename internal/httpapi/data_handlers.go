@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,44 +54,29 @@ func newEntityBody(e *data.Entity) entityBody {
 
 // dataAccess authorizes the caller on the path's project and finds the
 // named entity, if any ("" names none).
-func (a *API) dataAccess(w http.ResponseWriter, r *http.Request, entity string, write bool) (*data.Entity, bool) {
-	e, err := a.Data.Access(r.Context(), caller(r), r.PathValue("projectId"), entity, write)
-	if err != nil {
-		writeError(w, r, err)
-		return nil, false
-	}
-	return e, true
+func (a *API) dataAccess(r *http.Request, entity string, write bool) (*data.Entity, error) {
+	return a.Data.Access(r.Context(), caller(r), r.PathValue("projectId"), entity, write)
 }
 
-func (a *API) listEntities(w http.ResponseWriter, r *http.Request) {
-	if _, ok := a.dataAccess(w, r, "", false); !ok {
-		return
+func (a *API) listEntities(w http.ResponseWriter, r *http.Request) error {
+	if _, err := a.dataAccess(r, "", false); err != nil {
+		return err
 	}
 	out := make([]entityBody, 0, len(a.Data.Catalog.Entities()))
 	for _, e := range a.Data.Catalog.Entities() {
 		out = append(out, newEntityBody(e))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (a *API) getEntity(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, r.PathValue("entityName"), false)
-	if !ok {
-		return
+func (a *API) getEntity(w http.ResponseWriter, r *http.Request) error {
+	e, err := a.dataAccess(r, r.PathValue("entityName"), false)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, newEntityBody(e))
-}
-
-// dataBody reads a data exchange body (readDataBody), answering what is
-// wrong with it itself; ok is false then. Handlers read it before they
-// authorize, so text the API refuses is refused whatever the project.
-func dataBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
-	body, err := readDataBody(r)
-	if err != nil {
-		writeError(w, r, err)
-		return nil, false
-	}
-	return body, true
+	return nil
 }
 
 func writeRecords(w http.ResponseWriter, e *data.Entity, recs []data.Record, fields []string, next string) {
@@ -119,84 +103,78 @@ func writeRecord(w http.ResponseWriter, status int, e *data.Entity, rec data.Rec
 	_, _ = w.Write(append(data.MarshalRecord(e, rec, nil), '\n'))
 }
 
-func (a *API) listRecords(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
-	if !ok {
-		return
+func (a *API) listRecords(w http.ResponseWriter, r *http.Request) error {
+	e, err := a.dataAccess(r, r.PathValue("entity"), false)
+	if err != nil {
+		return err
 	}
-	q := data.Query{Limit: data.DefaultLimit, Cursor: r.URL.Query().Get("cursor")}
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > data.MaxLimit {
-			writeError(w, r, badRequest("limit must be an integer from 1 to 1000", FieldError{Field: "limit", Message: "from 1 to 1000"}))
-			return
-		}
-		q.Limit = n
+	limit, err := queryLimit(r, dataLimits)
+	if err != nil {
+		return err
 	}
+	q := data.Query{Limit: limit, Cursor: r.URL.Query().Get("cursor")}
 	recs, next, err := a.Data.Find(r.Context(), r.PathValue("projectId"), e, q)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeRecords(w, e, recs, nil, next)
+	return nil
 }
 
-func (a *API) queryRecords(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) queryRecords(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
-	if !ok {
-		return
+	e, err := a.dataAccess(r, r.PathValue("entity"), false)
+	if err != nil {
+		return err
 	}
 	q, err := data.ParseQuery(e, body)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	recs, next, err := a.Data.Find(r.Context(), r.PathValue("projectId"), e, q)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeRecords(w, e, recs, q.Fields, next)
+	return nil
 }
 
-func (a *API) createRecord(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) createRecord(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
-	if !ok {
-		return
+	e, err := a.dataAccess(r, r.PathValue("entity"), true)
+	if err != nil {
+		return err
 	}
 	wr, err := data.DecodeWrite(e, body)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	rec, err := a.Data.Create(r.Context(), r.PathValue("projectId"), e, wr)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", r.URL.Path+"/"+rec.Code)
 	writeRecord(w, http.StatusCreated, e, rec)
+	return nil
 }
 
-func (a *API) getRecord(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), false)
-	if !ok {
-		return
+func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
+	e, err := a.dataAccess(r, r.PathValue("entity"), false)
+	if err != nil {
+		return err
 	}
 	rec, err := a.Data.Get(r.Context(), r.PathValue("projectId"), e, r.PathValue("code"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeRecord(w, http.StatusOK, e, rec)
+	return nil
 }
 
 // ifMatch reads If-Match: the srvDateUTC last read, bare or quoted.
@@ -212,52 +190,49 @@ func ifMatch(r *http.Request) (time.Time, error) {
 	return t, nil
 }
 
-func (a *API) updateRecord(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) updateRecord(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
-	if !ok {
-		return
+	e, err := a.dataAccess(r, r.PathValue("entity"), true)
+	if err != nil {
+		return err
 	}
 	match, err := ifMatch(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	wr, err := data.DecodeWrite(e, body)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	rec, err := a.Data.Update(r.Context(), r.PathValue("projectId"), e, r.PathValue("code"), wr, match)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeRecord(w, http.StatusOK, e, rec)
+	return nil
 }
 
-func (a *API) deleteRecord(w http.ResponseWriter, r *http.Request) {
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
-	if !ok {
-		return
+func (a *API) deleteRecord(w http.ResponseWriter, r *http.Request) error {
+	e, err := a.dataAccess(r, r.PathValue("entity"), true)
+	if err != nil {
+		return err
 	}
 	match, err := ifMatch(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	mode := data.DeleteMode(r.URL.Query().Get("deleteMode"))
 	if mode == "" {
 		mode = data.Logical
 	}
 	if err := a.Data.Delete(r.Context(), r.PathValue("projectId"), e, r.PathValue("code"), mode, match); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type conflictBody struct {
@@ -272,23 +247,21 @@ type exportResultBody struct {
 	Conflicts   []conflictBody `json:"conflicts"`
 }
 
-func (a *API) validateExport(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) validateExport(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	if _, ok := a.dataAccess(w, r, "", true); !ok {
-		return
+	if _, err := a.dataAccess(r, "", true); err != nil {
+		return err
 	}
 	batches, err := a.Data.Catalog.ParseExport(body)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	results, err := a.Data.ValidateExport(r.Context(), r.PathValue("projectId"), batches)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	out := struct {
 		Entities []exportResultBody `json:"entities"`
@@ -305,4 +278,5 @@ func (a *API) validateExport(w http.ResponseWriter, r *http.Request) {
 		out.Entities[i] = rb
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }

@@ -58,19 +58,20 @@ func counted(ctx context.Context, run func(context.Context) (data.Outcome, error
 	return out, err
 }
 
-// writeOutcome answers a finished import with body(result), a failed one
-// with its problem, a queued one 202.
-func writeOutcome(w http.ResponseWriter, r *http.Request, out data.Outcome, body func(map[string]any) any) {
+// writeOutcome answers a finished import with body(result) and a queued
+// one 202; a failed one is its problem.
+func writeOutcome(w http.ResponseWriter, r *http.Request, out data.Outcome, body func(map[string]any) any) error {
 	imp := out.Import
 	switch imp.Status {
 	case data.ImportCompleted:
 		writeJSON(w, http.StatusOK, body(importResult(imp)))
 	case data.ImportFailed:
-		writeError(w, r, importProblem(imp.Failure))
+		return importProblem(imp.Failure)
 	default:
 		w.Header().Set("Location", r.Header.Get(BasePathHeader)+"/v1/data/"+r.PathValue("projectId")+"/imports/"+imp.ID)
 		writeJSON(w, http.StatusAccepted, importAccepted{ImportID: imp.ID, Status: string(imp.Status)})
 	}
+	return nil
 }
 
 func plainResult(m map[string]any) any { return m }
@@ -89,36 +90,33 @@ func importProblem(f *data.Failure) *Problem {
 	return newProblem(http.StatusConflict, "IMPORT_FAILED", "the import could not finish and nothing was changed ("+f.Message+"); send it again")
 }
 
-func (a *API) bulkImport(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) bulkImport(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
-	if !ok {
-		return
+	e, err := a.dataAccess(r, r.PathValue("entity"), true)
+	if err != nil {
+		return err
 	}
 	parse := func(body []byte) ([]data.Intent, error) { return data.ParseBulk(e, body) }
 	run := func(ctx context.Context, intents []data.Intent) (data.Outcome, error) {
 		return a.Data.Bulk(ctx, r.PathValue("projectId"), e, intents)
 	}
-	if _, out, ok := runImport(w, r, body, parse, run); ok {
-		writeOutcome(w, r, out, plainResult)
+	_, out, err := runImport(r, body, parse, run)
+	if err != nil {
+		return err
 	}
+	return writeOutcome(w, r, out, plainResult)
 }
 
-// runImport parses an import's body and runs it, counted; it answers what
-// went wrong itself, and ok is false then.
-func runImport[T any](w http.ResponseWriter, r *http.Request, body []byte, parse func([]byte) (T, error), run func(context.Context, T) (data.Outcome, error)) (parsed T, out data.Outcome, ok bool) {
-	parsed, err := parse(body)
-	if err == nil {
-		out, err = counted(r.Context(), func(ctx context.Context) (data.Outcome, error) { return run(ctx, parsed) })
+// runImport parses an import's body and runs it, counted.
+func runImport[T any](r *http.Request, body []byte, parse func([]byte) (T, error), run func(context.Context, T) (data.Outcome, error)) (parsed T, out data.Outcome, err error) {
+	if parsed, err = parse(body); err != nil {
+		return parsed, out, err
 	}
-	if err != nil {
-		writeError(w, r, err)
-		return parsed, out, false
-	}
-	return parsed, out, true
+	out, err = counted(r.Context(), func(ctx context.Context) (data.Outcome, error) { return run(ctx, parsed) })
+	return parsed, out, err
 }
 
 type importStatusBody struct {
@@ -130,18 +128,16 @@ type importStatusBody struct {
 	Error     *Problem       `json:"error"`
 }
 
-func (a *API) importStatus(w http.ResponseWriter, r *http.Request) {
-	if _, ok := a.dataAccess(w, r, "", false); !ok {
-		return
+func (a *API) importStatus(w http.ResponseWriter, r *http.Request) error {
+	if _, err := a.dataAccess(r, "", false); err != nil {
+		return err
 	}
 	imp, err := a.Data.ImportStatusOf(r.Context(), r.PathValue("projectId"), r.PathValue("importId"))
 	if err != nil {
 		if errors.Is(err, data.ErrNotFound) {
-			writeError(w, r, newProblem(http.StatusNotFound, "NOT_FOUND", "no such import in this project"))
-			return
+			return newProblem(http.StatusNotFound, "NOT_FOUND", "no such import in this project")
 		}
-		writeError(w, r, err)
-		return
+		return err
 	}
 	out := importStatusBody{ImportID: imp.ID, Kind: string(imp.Kind), Status: string(imp.Status), CreatedAt: imp.CreatedAt.UTC().Format(time.RFC3339)}
 	switch imp.Status {
@@ -151,56 +147,61 @@ func (a *API) importStatus(w http.ResponseWriter, r *http.Request) {
 		out.Error = importProblem(imp.Failure)
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (a *API) datasetImport(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) datasetImport(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	if _, ok := a.dataAccess(w, r, "", true); !ok {
-		return
+	if _, err := a.dataAccess(r, "", true); err != nil {
+		return err
 	}
 	run := func(ctx context.Context, root *data.DatasetNode) (data.Outcome, error) {
 		return a.Data.Dataset(ctx, r.PathValue("projectId"), root)
 	}
-	if _, out, ok := runImport(w, r, body, a.Data.Catalog.ParseDataset, run); ok {
-		writeOutcome(w, r, out, plainResult)
+	_, out, err := runImport(r, body, a.Data.Catalog.ParseDataset, run)
+	if err != nil {
+		return err
 	}
+	return writeOutcome(w, r, out, plainResult)
 }
 
-func (a *API) datasetDelete(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) datasetDelete(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	if _, ok := a.dataAccess(w, r, "", true); !ok {
-		return
+	if _, err := a.dataAccess(r, "", true); err != nil {
+		return err
 	}
 	run := func(ctx context.Context, intents []data.Intent) (data.Outcome, error) {
 		return a.Data.DatasetDelete(ctx, r.PathValue("projectId"), intents)
 	}
-	if _, out, ok := runImport(w, r, body, a.Data.Catalog.ParseDatasetDelete, run); ok {
-		writeOutcome(w, r, out, plainResult)
+	_, out, err := runImport(r, body, a.Data.Catalog.ParseDatasetDelete, run)
+	if err != nil {
+		return err
 	}
+	return writeOutcome(w, r, out, plainResult)
 }
 
-func (a *API) relationalImport(w http.ResponseWriter, r *http.Request) {
-	body, ok := dataBody(w, r)
-	if !ok {
-		return
+func (a *API) relationalImport(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSONBody(r, dataBody...)
+	if err != nil {
+		return err
 	}
-	if _, ok := a.dataAccess(w, r, "", true); !ok {
-		return
+	if _, err := a.dataAccess(r, "", true); err != nil {
+		return err
 	}
 	run := func(ctx context.Context, rel data.Relational) (data.Outcome, error) {
 		return a.Data.RelationalImport(ctx, r.PathValue("projectId"), rel)
 	}
-	rel, out, ok := runImport(w, r, body, a.Data.Catalog.ParseRelational, run)
-	if !ok {
-		return
+	rel, out, err := runImport(r, body, a.Data.Catalog.ParseRelational, run)
+	if err != nil {
+		return err
 	}
-	writeOutcome(w, r, out, func(res map[string]any) any {
+	return writeOutcome(w, r, out, func(res map[string]any) any {
 		// The stored rows, by entity in order of first appearance.
 		groups := []map[string]any{}
 		if !rel.NoResultData {
@@ -221,29 +222,26 @@ func (a *API) relationalImport(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (a *API) mergeRecords(w http.ResponseWriter, r *http.Request) {
+func (a *API) mergeRecords(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		SourceRowCode *string `json:"sourceRowCode"`
 		TargetRowCode *string `json:"targetRowCode"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	e, ok := a.dataAccess(w, r, r.PathValue("entity"), true)
-	if !ok {
-		return
+	e, err := a.dataAccess(r, r.PathValue("entity"), true)
+	if err != nil {
+		return err
 	}
 	if req.SourceRowCode == nil || req.TargetRowCode == nil {
-		writeError(w, r, badRequest("send sourceRowCode and targetRowCode", FieldError{Field: "sourceRowCode", Message: "both codes are required"}))
-		return
+		return badRequest("send sourceRowCode and targetRowCode", FieldError{Field: "sourceRowCode", Message: "both codes are required"})
 	}
 	out, err := counted(r.Context(), func(ctx context.Context) (data.Outcome, error) {
 		return a.Data.Merge(ctx, r.PathValue("projectId"), e, *req.SourceRowCode, *req.TargetRowCode)
 	})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	writeOutcome(w, r, out, plainResult)
+	return writeOutcome(w, r, out, plainResult)
 }

@@ -15,12 +15,13 @@ import (
 // stuckRoute serves a handler that ignores its context: it answers only
 // when release is closed, and reports what its late write returned.
 func stuckRoute(release <-chan struct{}, wrote chan<- error) Route {
-	return Route{Method: "GET", Path: "/stuck", Handle: func(_ *API, w http.ResponseWriter, _ *http.Request) {
+	return Route{Method: "GET", Path: "/stuck", Handle: func(_ *API, w http.ResponseWriter, _ *http.Request) error {
 		<-release
 		w.Header().Set("X-Late", "yes")
 		w.WriteHeader(http.StatusOK)
 		_, err := w.Write([]byte(`{"late":true}`))
 		wrote <- err
+		return nil
 	}}
 }
 
@@ -29,7 +30,7 @@ func serveOnce(t *testing.T, a *API, rt Route, req *http.Request) (*httptest.Res
 	var got Answered
 	a.Observe = func(an Answered) { got = an }
 	rec := httptest.NewRecorder()
-	a.withDeadline(rt, a.Deadline, a.checkText(func(w http.ResponseWriter, r *http.Request) { rt.Handle(a, w, r) }, rt)).ServeHTTP(rec, req)
+	a.withDeadline(rt, a.Deadline, a.serve(rt, checkText(func(w http.ResponseWriter, r *http.Request) error { return rt.Handle(a, w, r) }, rt))).ServeHTTP(rec, req)
 	return rec, got
 }
 
@@ -59,10 +60,11 @@ func TestDeadlineAnswersForAHandlerStillBusy(t *testing.T) {
 func TestDeadlineCountsFromArrival(t *testing.T) {
 	a := &API{Deadline: 5 * time.Second}
 	var left time.Duration
-	rt := Route{Method: "GET", Path: "/left", Handle: func(_ *API, w http.ResponseWriter, r *http.Request) {
+	rt := Route{Method: "GET", Path: "/left", Handle: func(_ *API, w http.ResponseWriter, r *http.Request) error {
 		d, _ := r.Context().Deadline()
 		left = time.Until(d)
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}}
 	req := httptest.NewRequest("GET", "/left", nil)
 	req = req.WithContext(WithArrival(req.Context(), time.Now().Add(-3*time.Second)))
@@ -113,7 +115,7 @@ func TestDeadlineAnswersInTheRoutesShape(t *testing.T) {
 // the process down; one that panics in time is answered by logRequests.
 func TestDeadlineSurvivesALatePanic(t *testing.T) {
 	release, done := make(chan struct{}), make(chan struct{})
-	rt := Route{Method: "GET", Path: "/panic", Handle: func(_ *API, _ http.ResponseWriter, _ *http.Request) {
+	rt := Route{Method: "GET", Path: "/panic", Handle: func(_ *API, _ http.ResponseWriter, _ *http.Request) error {
 		defer close(done)
 		<-release
 		panic("late")
@@ -144,10 +146,11 @@ func TestDeadlineMustBeUnderTheGatewaysLimit(t *testing.T) {
 func TestDeadlineGivesCleanUpsUntilTheAnswer(t *testing.T) {
 	a := &API{Deadline: time.Second}
 	var store, answer time.Time
-	rt := Route{Method: "GET", Path: "/parts", Handle: func(_ *API, w http.ResponseWriter, r *http.Request) {
+	rt := Route{Method: "GET", Path: "/parts", Handle: func(_ *API, w http.ResponseWriter, r *http.Request) error {
 		store, _ = r.Context().Deadline()
 		answer, _ = detachedDeadline(r.Context())
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}}
 	arrived := time.Now()
 	req := httptest.NewRequest("GET", "/parts", nil)

@@ -8,8 +8,10 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 // maxBodyBytes caps every request body. The largest legitimate body, a
@@ -32,11 +34,8 @@ func mediaType(r *http.Request) string {
 // rule (checkBodyText), then one object (input.UnmarshalObject), no unknown
 // fields, the right types.
 func decodeJSON(r *http.Request, v any) error {
-	data, err := readJSONBody(r)
+	data, err := readJSONBody(r, checkBodyText)
 	if err != nil {
-		return err
-	}
-	if err := checkBodyText(data); err != nil {
 		return err
 	}
 	return input.UnmarshalObject(data, v)
@@ -54,8 +53,29 @@ func checkBodyText(data []byte) error {
 	return input.CheckJSONText(data, true)
 }
 
-// readJSONBody reads a body that must be application/json.
-func readJSONBody(r *http.Request) ([]byte, error) {
+// bodyCheck is what readJSONBody holds a body to once read.
+type bodyCheck func([]byte) error
+
+// dataBody is what the data exchange holds its bodies to: its handlers
+// decode them in their own way (records keep the catalog's field order,
+// imports read rows raw), and encoding/json alone would store invalid
+// UTF-8 and lone surrogates as U+FFFD. Handlers read the body before they
+// authorize, so text the API refuses is refused whatever the project.
+var dataBody = []bodyCheck{notEmpty, checkBodyText}
+
+// notEmpty refuses a body of only white space, which the data exchange
+// names as such.
+func notEmpty(data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return badRequest("the body is empty; send a JSON object")
+	}
+	return nil
+}
+
+// readJSONBody reads a body that must be application/json, then holds it
+// to checks in order. The message gateway's routes give none: their
+// decoders hold each message to the text rule themselves.
+func readJSONBody(r *http.Request, checks ...bodyCheck) ([]byte, error) {
 	if mt := mediaType(r); mt != "application/json" {
 		return nil, newProblem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
 	}
@@ -67,36 +87,51 @@ func readJSONBody(r *http.Request) ([]byte, error) {
 	case err != nil:
 		return nil, badRequest("the body could not be read")
 	}
+	for _, check := range checks {
+		if err := check(data); err != nil {
+			return nil, err
+		}
+	}
 	return data, nil
-}
-
-// readDataBody reads a body its handler decodes in its own way (the data
-// exchange keeps records in the catalog's field order, imports read rows
-// raw) and holds it to checkBodyText first: encoding/json alone would
-// store invalid UTF-8 and lone surrogates as U+FFFD.
-func readDataBody(r *http.Request) ([]byte, error) {
-	data, err := readJSONBody(r)
-	if err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, badRequest("the body is empty; send a JSON object")
-	}
-	return data, checkBodyText(data)
 }
 
 // maxCursorBytes bounds a cursor: it encodes a key of at most four
 // attributes, each built from ids of at most input.MaxIDBytes.
 const maxCursorBytes = 2048
 
+// limits are the bounds of a route's limit query parameter, and how its
+// refusal names the range in the field at fault (each route's wording,
+// which clients may already match).
+type limits struct {
+	def, max int
+	field    string
+}
+
+var (
+	// pageLimits bound the API's own lists (pageRequest).
+	pageLimits = limits{page.DefaultLimit, page.MaxLimit, "limit must be an integer from 1 to 1000"}
+	// dataLimits bound the data exchange's lists, weavy's defaults.
+	dataLimits = limits{data.DefaultLimit, data.MaxLimit, "from 1 to 1000"}
+	// detailLimits bound the events of a ShipX tracking resource.
+	detailLimits = limits{tracking.MaxDetails, tracking.MaxDetails, "1 to 100"}
+)
+
+// queryLimit reads the limit query parameter within l.
+func queryLimit(r *http.Request, l limits) (int, error) {
+	n, err := page.ParseLimit(r.URL.Query().Get("limit"), l.def, l.max)
+	if err != nil {
+		return 0, badRequest(err.Error(), FieldError{Field: "limit", Message: l.field})
+	}
+	return n, nil
+}
+
 // pageRequest reads the cursor and limit query parameters.
 func pageRequest(r *http.Request) (page.Request, error) {
-	q := r.URL.Query()
-	limit, err := page.ParseLimit(q.Get("limit"))
+	limit, err := queryLimit(r, pageLimits)
 	if err != nil {
-		return page.Request{}, badRequest(err.Error(), FieldError{Field: "limit", Message: err.Error()})
+		return page.Request{}, err
 	}
-	cursor := q.Get("cursor")
+	cursor := r.URL.Query().Get("cursor")
 	if len(cursor) > maxCursorBytes {
 		return page.Request{}, badRequest(fmt.Sprintf("cursor is longer than %d bytes; use the nextCursor of a response as it is", maxCursorBytes), FieldError{Field: "cursor", Message: "too long"})
 	}

@@ -40,6 +40,7 @@ type sentinel struct {
 var sentinels = []sentinel{
 	{outage.ErrUnavailable, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", ""}, // errUnavailable's detail
 	{auth.ErrInvalidCredentials, http.StatusUnauthorized, "INVALID_CLIENT", "unknown client id or wrong secret"},
+	{errNoToken, http.StatusUnauthorized, "UNAUTHORIZED", "send an access token: Authorization: Bearer <token> (get one from POST /v1/auth/token)"},
 	{auth.ErrInvalidToken, http.StatusUnauthorized, "UNAUTHORIZED", "the access token is invalid or expired; get a new one from POST /v1/auth/token"},
 	{auth.ErrPrincipalExists, http.StatusConflict, "PRINCIPAL_EXISTS", "a principal with this id exists in your client; choose another id"},
 	{auth.ErrPrincipalNotFound, http.StatusNotFound, "NOT_FOUND", "no such credential in your client"},

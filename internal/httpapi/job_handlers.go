@@ -124,55 +124,50 @@ func readSubmission(r *http.Request) (job.Submission, error) {
 	return sub, nil
 }
 
-func (a *API) submitJob(w http.ResponseWriter, r *http.Request) {
+func (a *API) submitJob(w http.ResponseWriter, r *http.Request) error {
 	sub, err := readSubmission(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	projectID := r.PathValue("projectId")
 	j, err := a.Jobs.Submit(r.Context(), caller(r), projectID, sub)
 	var notQueued *job.NotQueuedError
 	if errors.As(err, &notQueued) {
 		a.Logger.ErrorContext(r.Context(), "job not queued", "jobId", notQueued.Job.ID, "error", notQueued.Cause.Error())
-		writeErrorBody(w, err, newJobBody(notQueued.Job))
-		return
+		return &withBody{err, newJobBody(notQueued.Job)}
 	}
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/v1/projects/"+projectID+"/tracking-number-jobs?jobId="+j.ID)
 	writeJSON(w, http.StatusAccepted, newJobBody(j))
+	return nil
 }
 
-func (a *API) listJobs(w http.ResponseWriter, r *http.Request) {
+func (a *API) listJobs(w http.ResponseWriter, r *http.Request) error {
 	projectID := r.PathValue("projectId")
 	jobID, err := queryID(r, "jobId")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if jobID != "" {
 		j, err := a.Jobs.Get(r.Context(), caller(r), projectID, jobID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, newPageBody(page.Page[job.Job]{Items: []job.Job{j}}, newJobBody))
-		return
+		return nil
 	}
 	req, err := pageRequest(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	got, err := a.Jobs.List(r.Context(), caller(r), projectID, req)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newJobBody))
+	return nil
 }
 
 type resultBody struct {
@@ -193,18 +188,16 @@ type reportBody struct {
 	Results           []resultBody  `json:"results"`
 }
 
-func (a *API) jobReport(w http.ResponseWriter, r *http.Request) {
+func (a *API) jobReport(w http.ResponseWriter, r *http.Request) error {
 	j, results, err := a.Jobs.Report(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("jobId"))
 	if errors.Is(err, job.ErrNotCompleted) {
 		p := problemFor(err)
 		p.Detail += "; it is " + string(j.Status)
 		p.JobStatus = string(j.Status)
-		writeError(w, r, p)
-		return
+		return p
 	}
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	body := reportBody{
 		JobID: j.ID, Status: string(j.Status), Action: string(j.Action), ExternalReference: optional(j.ExternalReference),
@@ -215,6 +208,7 @@ func (a *API) jobReport(w http.ResponseWriter, r *http.Request) {
 		body.Results[i] = resultBody{TrackingNumber: res.TrackingNumber, Carrier: optional(res.Carrier), Outcome: string(res.Outcome), Message: optional(res.Message)}
 	}
 	writeJSON(w, http.StatusOK, body)
+	return nil
 }
 
 type associationBody struct {
@@ -233,16 +227,15 @@ func newAssociationBody(a job.Association) associationBody {
 	}
 }
 
-func (a *API) listNumbers(w http.ResponseWriter, r *http.Request) {
+func (a *API) listNumbers(w http.ResponseWriter, r *http.Request) error {
 	req, err := pageRequest(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	got, err := a.Jobs.Numbers(r.Context(), caller(r), r.PathValue("projectId"), r.URL.Query().Get("tag"), req)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newAssociationBody))
+	return nil
 }

@@ -50,15 +50,14 @@ type acceptedBody struct {
 	RequestStatus  string    `json:"requestStatus"`
 }
 
-func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
+func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) error {
 	var req injectRequest
 	data, err := readJSONBody(r)
 	if err == nil {
 		err = input.UnmarshalObject(data, &req)
 	}
 	if err != nil {
-		writeEnvelopeError(w, r, err)
-		return
+		return err
 	}
 	ref := ""
 	if req.BatchReference != nil {
@@ -73,20 +72,19 @@ func (a *API) injectMessages(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &notQueued) {
 		a.Logger.ErrorContext(r.Context(), "request not queued", "requestId", notQueued.Request.ID, "error", notQueued.Cause.Error())
 		p := problemFor(err)
-		writeErrorBody(w, err, envelope{Data: acceptedBody{
+		return &withBody{err, envelope{Data: acceptedBody{
 			ID: got.ID, BatchReference: got.BatchReference, ReceivedDate: *timestamp(got.ReceivedAt), RequestStatus: string(got.Summary.Status()),
-		}, Error: &envelopeError{Code: p.Code, Message: p.Detail}})
-		return
+		}, Error: &envelopeError{Code: p.Code, Message: p.Detail}}}
 	}
 	if err != nil {
-		writeEnvelopeError(w, r, err)
-		return
+		return err
 	}
 	// Accepted means queued, even when every message was Invalid: the
 	// processor still closes the request.
 	writeJSON(w, http.StatusAccepted, envelope{Success: true, Data: acceptedBody{
 		ID: got.ID, BatchReference: got.BatchReference, ReceivedDate: *timestamp(got.ReceivedAt), RequestStatus: string(request.Queued),
 	}})
+	return nil
 }
 
 type unmappedBody struct {
@@ -100,11 +98,10 @@ type unmappedBody struct {
 
 // listUnmappedStatuses lists the raw statuses of the caller's messages
 // that no mapping table knows, most frequent first: what to map next.
-func (a *API) listUnmappedStatuses(w http.ResponseWriter, r *http.Request) {
+func (a *API) listUnmappedStatuses(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.Messages.UnmappedStatuses(r.Context(), identity(r.Context()).ClientID)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	items := make([]unmappedBody, len(list))
 	for i, u := range list {
@@ -114,4 +111,5 @@ func (a *API) listUnmappedStatuses(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Items []unmappedBody `json:"items"`
 	}{items})
+	return nil
 }

@@ -117,44 +117,42 @@ func newOutboxItemBody(it outbox.Item) outboxItemBody {
 	return b
 }
 
-func (a *API) submitReport(w http.ResponseWriter, r *http.Request) {
+func (a *API) submitReport(w http.ResponseWriter, r *http.Request) error {
 	var body outboxRequestBody
 	if err := decodeJSON(r, &body); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	req, err := body.body().Parse(r.URL.Query().Get("eventActionCode"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	it, err := a.Outbox.Submit(r.Context(), caller(r), r.PathValue("projectId"), req)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", publicURL(r, "/v1/data/"+url.PathEscape(it.ProjectID)+"/outbox/"+it.ID))
 	writeJSON(w, http.StatusAccepted, map[string]string{"outboxId": it.ID, "status": string(it.Status)})
+	return nil
 }
 
-func (a *API) getOutboxItem(w http.ResponseWriter, r *http.Request) {
+func (a *API) getOutboxItem(w http.ResponseWriter, r *http.Request) error {
 	it, err := a.Outbox.Get(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("outboxId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newOutboxItemBody(it))
+	return nil
 }
 
-func (a *API) getOutboxDocument(w http.ResponseWriter, r *http.Request) {
+func (a *API) getOutboxDocument(w http.ResponseWriter, r *http.Request) error {
 	it, pdf, err := a.Outbox.Document(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("outboxId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": it.Filename}))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(pdf)
+	return nil
 }

@@ -29,80 +29,74 @@ func newMemberBody(m project.Member) memberBody {
 	return memberBody{ProjectID: m.ProjectID, PrincipalID: m.PrincipalID, Role: string(m.Role), AddedAt: m.AddedAt.UTC().Truncate(time.Millisecond)}
 }
 
-func (a *API) createProject(w http.ResponseWriter, r *http.Request) {
+func (a *API) createProject(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Name *string `json:"name"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if req.Name == nil {
-		writeError(w, r, badRequest("name is required", FieldError{Field: "name", Message: "required"}))
-		return
+		return badRequest("name is required", FieldError{Field: "name", Message: "required"})
 	}
 	m, err := a.Projects.Create(r.Context(), caller(r), *req.Name)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/v1/projects/"+m.Project.ID)
 	writeJSON(w, http.StatusCreated, newProjectBody(m))
+	return nil
 }
 
-func (a *API) listProjects(w http.ResponseWriter, r *http.Request) {
+func (a *API) listProjects(w http.ResponseWriter, r *http.Request) error {
 	req, err := pageRequest(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	got, err := a.Projects.List(r.Context(), caller(r), req)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newProjectBody))
+	return nil
 }
 
-func (a *API) getProject(w http.ResponseWriter, r *http.Request) {
+func (a *API) getProject(w http.ResponseWriter, r *http.Request) error {
 	m, err := a.Projects.Get(r.Context(), caller(r), r.PathValue("projectId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newProjectBody(m))
+	return nil
 }
 
-func (a *API) listMembers(w http.ResponseWriter, r *http.Request) {
+func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
 	req, err := pageRequest(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	got, err := a.Projects.Members(r.Context(), caller(r), r.PathValue("projectId"), req)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newMemberBody))
+	return nil
 }
 
-func (a *API) putMember(w http.ResponseWriter, r *http.Request) {
+func (a *API) putMember(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Role *string `json:"role"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if req.Role == nil {
-		writeError(w, r, badRequest("role is required", FieldError{Field: "role", Message: "required: admin, contributor or viewer"}))
-		return
+		return badRequest("role is required", FieldError{Field: "role", Message: "required: admin, contributor or viewer"})
 	}
 	m, err := a.Projects.SetMember(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("principalId"), project.Role(*req.Role))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newMemberBody(m))
+	return nil
 }

@@ -25,12 +25,14 @@ type Route struct {
 	// so the service-history route is registered with a wildcard last
 	// segment and checks it in its handler.
 	MuxPath string
-	// Errors is the shape of the route's error bodies, in which the text
-	// rule's refusals (checkText) and the deadline's 503 (withDeadline)
-	// are answered; zero is problem+json.
+	// Errors is the shape of the route's error bodies, in which its
+	// handler's errors (serve), the text rule's refusals (checkText) and
+	// the deadline's 503 (withDeadline) are answered; zero is
+	// problem+json.
 	Errors errorShape
-	// Handle serves the route with the API's services.
-	Handle func(*API, http.ResponseWriter, *http.Request)
+	// Handle serves the route with the API's services; what it returns
+	// is answered in the route's error shape (serve).
+	Handle func(*API, http.ResponseWriter, *http.Request) error
 }
 
 // Pattern is the route as API Gateway knows it, method and path.
@@ -128,6 +130,7 @@ var Routes = []Route{
 }
 
 // openAPIDocument serves the OpenAPI document.
-func (a *API) openAPIDocument(w http.ResponseWriter, r *http.Request) {
+func (a *API) openAPIDocument(w http.ResponseWriter, r *http.Request) error {
 	openapi.Handler().ServeHTTP(w, r)
+	return nil
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,7 +15,8 @@ import (
 
 // The text rule of input.CheckText holds for every route, in every place a
 // request carries text: bodies are held to it where they are read
-// (decodeJSON, readDataBody and the message gateway routes' own decoders), path
+// (readJSONBody's checkBodyText and the message gateway routes' own
+// decoders), path
 // segments and the query string here, before any handler (and so any
 // store) sees them.
 
@@ -48,14 +50,13 @@ func pathParams(pattern string) []string {
 // something (an id, an entity, a record code, a tracking number), so each
 // is held to input.CheckID; a query value is text of at most
 // maxCursorBytes, the longest one any route reads.
-func (a *API) checkText(next http.HandlerFunc, rt Route) http.HandlerFunc {
+func checkText(next handlerFunc, rt Route) handlerFunc {
 	names := pathParams(rt.muxPattern())
-	return func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := requestText(r, names); err != nil {
-			a.writeRouteError(w, r, rt.Errors, err)
-			return
+			return err
 		}
-		next(w, r)
+		return next(w, r)
 	}
 }
 
@@ -92,16 +93,29 @@ func requestText(r *http.Request, names []string) error {
 	return nil
 }
 
-// writeRouteError answers err in the route's shape: a text refusal, or
-// the deadline's 503 for a handler still busy. A tracking number that
-// breaks the text rule is one that cannot be identified; its text is not
-// echoed, only what is wrong with it. The page answers a refusal of other
-// text as JSON (there is no page to show for it) and a failure with its
-// friendly unavailable page.
+// writeRouteError answers err in the route's shape, unless err carries a
+// shape of its own (answer.go) or refuses the caller's token. A tracking
+// number that breaks the text rule is one that cannot be identified; its
+// text is not echoed, only what is wrong with it. The page answers a
+// refusal of other text as JSON (there is no page to show for it) and a
+// failure with its friendly unavailable page.
 func (a *API) writeRouteError(w http.ResponseWriter, r *http.Request, shape errorShape, err error) {
+	var (
+		body  *withBody
+		shipX *inShipX
+		oauth *inOAuth
+	)
 	bad, _ := err.(*input.Error)
 	number := bad != nil && bad.Field == "tracking_number"
 	switch {
+	case errors.As(err, &body):
+		writeErrorBody(w, body.err, body.body)
+	case errors.As(err, &oauth):
+		writeOAuthError(w, r, oauth.err)
+	case errors.As(err, &shipX):
+		writeShipXError(w, r, shipX.err, shipX.text)
+	case refusedToken(err):
+		writeError(w, r, err)
 	case shape == envelopeErrors:
 		writeEnvelopeError(w, r, err)
 	case shape == trackingErrors && number:

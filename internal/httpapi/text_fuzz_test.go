@@ -12,7 +12,7 @@ import (
 )
 
 // FuzzCheckBodyText fuzzes the text rule every body the API decodes
-// passes (decodeJSON, readDataBody): it never panics, refuses with an
+// passes (decodeJSON, the data exchange's dataBody): it never panics, refuses with an
 // input.Error that says why, and whatever it accepts is valid UTF-8 that
 // encoding/json reads without replacing anything (no lone surrogate became
 // U+FFFD), with every member name and string passing input.CheckText.

@@ -58,23 +58,20 @@ type trackerData struct {
 	Requests []trackerRequest `json:"requests"`
 }
 
-func (a *API) search(w http.ResponseWriter, r *http.Request) {
+func (a *API) search(w http.ResponseWriter, r *http.Request) error {
 	body, err := readJSONBody(r)
 	if err != nil {
-		writeEnvelopeError(w, r, err)
-		return
+		return err
 	}
 	c, echo, err := tracker.Parse(body, a.Tracker.Now())
 	var fe *input.Error
 	if errors.As(err, &fe) {
-		writeEnvelopeError(w, r, err)
-		return
+		return err
 	}
 	clientID := identity(r.Context()).ClientID
 	res, err := a.Tracker.Search(r.Context(), clientID, c)
 	if err != nil {
-		writeEnvelopeError(w, r, err)
-		return
+		return err
 	}
 	data := trackerData{Search: echo, Paging: trackerPaging{Number: c.Page, Size: c.Size, TotalRequests: res.Total}, Requests: make([]trackerRequest, len(res.Requests))}
 	for i, f := range res.Requests {
@@ -96,4 +93,5 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 		data.Requests[i] = out
 	}
 	writeJSON(w, http.StatusOK, envelope{Data: data, Success: true})
+	return nil
 }

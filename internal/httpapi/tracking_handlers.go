@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
@@ -57,17 +56,19 @@ type unknownNumberBody struct {
 // public, slowly changing resource.
 const trackingCacheControl = "public, max-age=60"
 
-func writeTrackingError(w http.ResponseWriter, r *http.Request, raw string, err error) {
+// trackingFailure is how a tracking route answers err: ShipX's bodies for
+// a number it cannot identify or has no data of, naming the number as
+// asked (raw). A 404 is cached like the resource it stands for.
+func trackingFailure(w http.ResponseWriter, raw string, err error) error {
 	switch {
 	case errors.Is(err, tracking.ErrUnknownNumber):
-		writeShipXError(w, r, err, fmt.Sprintf("Cannot identify type of shipment by given tracking number (%s)", raw))
+		return &inShipX{err, fmt.Sprintf("Cannot identify type of shipment by given tracking number (%s)", raw)}
 	case errors.Is(err, tracking.ErrNotFound):
 		number, c, _ := tracking.Identify(raw)
 		w.Header().Set("Cache-Control", trackingCacheControl)
-		writeShipXError(w, r, err, fmt.Sprintf("Tracking information about %s %s shipment has not been found.", number, tracking.CarrierName(c)))
-	default:
-		writeError(w, r, err)
+		return &inShipX{err, fmt.Sprintf("Tracking information about %s %s shipment has not been found.", number, tracking.CarrierName(c))}
 	}
+	return err
 }
 
 // writeShipXError answers err in ShipX's bodies, with the status and
@@ -85,13 +86,13 @@ func writeShipXError(w http.ResponseWriter, r *http.Request, err error, text str
 }
 
 // writeCached answers with body, or 304 when the client holds it already.
-func writeCached(w http.ResponseWriter, r *http.Request, body any, lastModified string) {
+func writeCached(w http.ResponseWriter, r *http.Request, body any, lastModified string) error {
 	data, err := json.Marshal(body)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeCachedBytes(w, r, append(data, '\n'), "application/json", lastModified)
+	return nil
 }
 
 // writeCachedBytes answers with data of contentType, or 304 when the
@@ -114,21 +115,15 @@ func writeCachedBytes(w http.ResponseWriter, r *http.Request, data []byte, conte
 	_, _ = w.Write(data)
 }
 
-func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {
+func (a *API) getTracking(w http.ResponseWriter, r *http.Request) error {
 	raw := r.PathValue("tracking_number")
-	limit := tracking.MaxDetails
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > tracking.MaxDetails {
-			writeError(w, r, badRequest("limit must be an integer from 1 to 100", FieldError{Field: "limit", Message: "1 to 100"}))
-			return
-		}
-		limit = n
+	limit, err := queryLimit(r, detailLimits)
+	if err != nil {
+		return err
 	}
 	res, err := a.Tracking.Get(r.Context(), raw, limit)
 	if err != nil {
-		writeTrackingError(w, r, raw, err)
-		return
+		return trackingFailure(w, raw, err)
 	}
 	body := trackingBody{
 		TrackingNumber: res.TrackingNumber, Type: res.Type, Service: res.Service, Status: res.Status,
@@ -140,7 +135,7 @@ func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {
 		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: optional(ev.OriginStatus), Agency: optional(ev.Agency), Datetime: ev.Datetime,
 			Tag: string(ev.Tag), Subtag: string(ev.Subtag)}
 	}
-	writeCached(w, r, body, res.UpdatedAt)
+	return writeCached(w, r, body, res.UpdatedAt)
 }
 
 type serviceHistoryBody struct {
@@ -152,36 +147,34 @@ type serviceHistoryBody struct {
 	} `json:"service_history"`
 }
 
-func (a *API) getServiceHistory(w http.ResponseWriter, r *http.Request) {
+func (a *API) getServiceHistory(w http.ResponseWriter, r *http.Request) error {
 	// Registered as /v1/tracking/{tracking_number}/{resource}; see Route.MuxPath.
 	if r.PathValue("resource") != "service_history" {
-		writeError(w, r, newProblem(http.StatusNotFound, "NOT_FOUND", "no such route: "+r.URL.Path))
-		return
+		return newProblem(http.StatusNotFound, "NOT_FOUND", "no such route: "+r.URL.Path)
 	}
 	raw := r.PathValue("tracking_number")
 	sh, err := a.Tracking.ServiceHistory(r.Context(), raw)
 	if err != nil {
-		writeTrackingError(w, r, raw, err)
-		return
+		return trackingFailure(w, raw, err)
 	}
 	var body serviceHistoryBody
 	body.Href = publicURL(r, "/v1/tracking/"+sh.TrackingNumber+"/service_history")
 	body.ID = sh.TrackingNumber
 	body.ServiceHistory.LastService = optional(sh.LastService)
 	body.ServiceHistory.UpdatedAt = optional(sh.ServiceUpdatedAt)
-	writeCached(w, r, body, sh.ServiceUpdatedAt)
+	return writeCached(w, r, body, sh.ServiceUpdatedAt)
 }
 
-func (a *API) getFlow(w http.ResponseWriter, r *http.Request) {
+func (a *API) getFlow(w http.ResponseWriter, r *http.Request) error {
 	t := r.PathValue("shipment_type")
 	flow, ok := tracking.Flow(t)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	if !ok {
-		writeShipXError(w, r, tracking.ErrNotFound, fmt.Sprintf("Shipment type %s is not known.", t))
-		return
+		return &inShipX{tracking.ErrNotFound, fmt.Sprintf("Shipment type %s is not known.", t)}
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Type         string   `json:"type"`
 		ExpectedFlow []string `json:"expected_flow"`
 	}{t, flow})
+	return nil
 }

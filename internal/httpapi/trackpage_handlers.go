@@ -28,20 +28,19 @@ func pageHeaders(w http.ResponseWriter, r *http.Request) trackpage.Lang {
 	return lang
 }
 
-func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) trackPage(w http.ResponseWriter, r *http.Request) error {
 	lang := pageHeaders(w, r)
 	raw := r.PathValue("tracking_number")
 	res, err := a.Tracking.Get(r.Context(), raw, tracking.MaxDetails)
 	if err != nil {
-		a.writeTrackPageError(w, r, lang, raw, err)
-		return
+		return err
 	}
 	page, err := lang.Page(res, carrierLink(res.Carrier, res.TrackingNumber))
 	if err != nil {
-		a.writeTrackPageError(w, r, lang, raw, err)
-		return
+		return err
 	}
 	writeCachedBytes(w, r, page, "text/html; charset=utf-8", res.UpdatedAt)
+	return nil
 }
 
 // carrierLink is the link the page gives to the carrier's own tracking

@@ -45,75 +45,73 @@ func (in webhookInput) input() webhook.Input {
 	return webhook.Input{URL: in.URL, Events: in.Events, Enabled: in.Enabled, Description: in.Description}
 }
 
-func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) {
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in webhookInput
 	if err := decodeJSON(r, &in); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	projectID := r.PathValue("projectId")
 	e, err := a.Webhooks.Create(r.Context(), caller(r), projectID, in.input())
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	body := newWebhookBody(e)
 	body.Secret = e.Secret
 	w.Header().Set("Location", "/v1/projects/"+projectID+"/webhooks/"+e.ID)
 	writeJSON(w, http.StatusCreated, body)
+	return nil
 }
 
-func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) {
+func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	got, err := a.Webhooks.List(r.Context(), caller(r), r.PathValue("projectId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(page.Page[webhook.Endpoint]{Items: got}, newWebhookBody))
+	return nil
 }
 
-func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) {
+func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	e, err := a.Webhooks.Get(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("webhookId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newWebhookBody(e))
+	return nil
 }
 
-func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) {
+func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in webhookInput
 	if err := decodeJSON(r, &in); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	e, err := a.Webhooks.Update(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("webhookId"), in.input())
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newWebhookBody(e))
+	return nil
 }
 
-func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) {
+func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Webhooks.Delete(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("webhookId")); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (a *API) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
+func (a *API) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
 	e, err := a.Webhooks.Rotate(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("webhookId"))
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	expires := e.PreviousSecretExpiresAt.UTC().Truncate(time.Millisecond)
 	writeJSON(w, http.StatusOK, struct {
 		Secret                  string    `json:"secret"`
 		PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt"`
 	}{e.Secret, expires})
+	return nil
 }
 
 type attemptBody struct {
@@ -135,55 +133,50 @@ func newAttemptBody(a webhook.Attempt) attemptBody {
 	return b
 }
 
-func (a *API) listWebhookAttempts(w http.ResponseWriter, r *http.Request) {
+func (a *API) listWebhookAttempts(w http.ResponseWriter, r *http.Request) error {
 	req, err := pageRequest(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	got, err := a.Webhooks.Attempts(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("webhookId"), req)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newAttemptBody))
+	return nil
 }
 
-func (a *API) replayWebhook(w http.ResponseWriter, r *http.Request) {
+func (a *API) replayWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		EventID *string `json:"eventId"`
 		Since   *string `json:"since"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	if (in.EventID == nil) == (in.Since == nil) {
-		writeError(w, r, badRequest("send either eventId (one event) or since (every event from an RFC 3339 time)",
-			FieldError{Field: "eventId", Message: "exactly one of eventId and since"}))
-		return
+		return badRequest("send either eventId (one event) or since (every event from an RFC 3339 time)",
+			FieldError{Field: "eventId", Message: "exactly one of eventId and since"})
 	}
 	var eventID string
 	var since time.Time
 	if in.EventID != nil {
 		eventID = *in.EventID
 		if eventID == "" {
-			writeError(w, r, badRequest("eventId must not be empty", FieldError{Field: "eventId", Message: "required"}))
-			return
+			return badRequest("eventId must not be empty", FieldError{Field: "eventId", Message: "required"})
 		}
 	} else {
 		t, err := time.Parse(time.RFC3339Nano, *in.Since)
 		if err != nil {
-			writeError(w, r, badRequest("since must be an RFC 3339 time like 2026-01-02T15:04:05Z", FieldError{Field: "since", Message: "not an RFC 3339 time"}))
-			return
+			return badRequest("since must be an RFC 3339 time like 2026-01-02T15:04:05Z", FieldError{Field: "since", Message: "not an RFC 3339 time"})
 		}
 		since = t
 	}
 	if err := a.Webhooks.Replay(r.Context(), caller(r), r.PathValue("projectId"), r.PathValue("webhookId"), eventID, since); err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "accepted"})
+	return nil
 }
 
 type eventBody struct {
@@ -197,17 +190,15 @@ func newEventBody(e webhook.Event) eventBody {
 	return eventBody{ID: e.ID, Type: e.Type, CreatedAt: e.CreatedAt.UTC(), Data: e.Data}
 }
 
-func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit, err := page.ParseLimit(q.Get("limit"))
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, pageLimits)
 	if err != nil {
-		writeError(w, r, badRequest(err.Error(), FieldError{Field: "limit", Message: err.Error()}))
-		return
+		return err
 	}
-	got, err := a.Webhooks.Feed(r.Context(), caller(r), r.PathValue("projectId"), page.Request{Cursor: q.Get("after"), Limit: limit})
+	got, err := a.Webhooks.Feed(r.Context(), caller(r), r.PathValue("projectId"), page.Request{Cursor: r.URL.Query().Get("after"), Limit: limit})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, newPageBody(got, newEventBody))
+	return nil
 }

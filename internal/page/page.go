@@ -3,6 +3,7 @@ package page
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -30,14 +31,15 @@ type Page[T any] struct {
 	NextCursor string
 }
 
-// ParseLimit reads a limit query parameter: "" means DefaultLimit.
-func ParseLimit(s string) (int, error) {
+// ParseLimit reads a limit query parameter: "" means def, otherwise an
+// integer from 1 to most.
+func ParseLimit(s string, def, most int) (int, error) {
 	if s == "" {
-		return DefaultLimit, nil
+		return def, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > MaxLimit {
-		return 0, errors.New("limit must be an integer from 1 to 1000")
+	if err != nil || n < 1 || n > most {
+		return 0, fmt.Errorf("limit must be an integer from 1 to %d", most)
 	}
 	return n, nil
 }
