@@ -30,7 +30,7 @@ type auditItem struct {
 }
 
 // auditPut is the transaction action that writes entry.
-func (s *Store) auditPut(entry auth.AuditEntry) (types.TransactWriteItem, error) {
+func (s *Table) auditPut(entry auth.AuditEntry) (types.TransactWriteItem, error) {
 	item, err := attributevalue.MarshalMap(auditItem{
 		PK: auditPK(entry.ClientID), SK: auditSK(entry.At, uuid.Must(uuid.NewV7()).String()),
 		At: formatTime(entry.At), ClientID: entry.ClientID, By: entry.By, Action: entry.Action,
@@ -40,12 +40,12 @@ func (s *Store) auditPut(entry auth.AuditEntry) (types.TransactWriteItem, error)
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}}, nil
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: item}}, nil
 }
 
 // Audit implements auth.PrincipalStore: one Query of the client's
 // partition, oldest first.
-func (s *Store) Audit(ctx context.Context, clientID string, req page.Request) (page.Page[auth.AuditEntry], error) {
+func (s *Principals) Audit(ctx context.Context, clientID string, req page.Request) (page.Page[auth.AuditEntry], error) {
 	pk := auditPK(clientID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("PK = :pk"),

@@ -15,7 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
-var _ webhook.ExpiryStore = (*Store)(nil)
+var _ webhook.ExpiryStore = (*Expiries)(nil)
 
 // The expiry index shares GSI3 (sparse) with the sweeper's open work. An
 // association whose tracking_number.expiring event is still to come
@@ -51,7 +51,7 @@ func expiryKeys(number, carrier string, expiresAt time.Time) (pk, sk string) {
 }
 
 // ExpiringBetween implements webhook.ExpiryStore.
-func (s *Store) ExpiringBetween(ctx context.Context, from, to time.Time, limit int) ([]webhook.Expiring, error) {
+func (s *Expiries) ExpiringBetween(ctx context.Context, from, to time.Time, limit int) ([]webhook.Expiring, error) {
 	var days []time.Time
 	for d := from.UTC().Truncate(24 * time.Hour); !d.After(to); d = d.Add(24 * time.Hour) {
 		days = append(days, d)
@@ -63,7 +63,7 @@ func (s *Store) ExpiringBetween(ctx context.Context, from, to time.Time, limit i
 		for shard := range expiryShards {
 			g.Go(func() error {
 				p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-					TableName: &s.Table,
+					TableName: &s.Name,
 					IndexName: aws.String(indexGSI3),
 					// "$" sorts after "#": the bound takes expiries up to
 					// and including to, whatever the carrier.
@@ -126,9 +126,9 @@ func expiringOf(raw item) (webhook.Expiring, error) {
 
 // ExpiryNoticed implements webhook.ExpiryStore: the association leaves
 // the index unless its expiry moved.
-func (s *Store) ExpiryNoticed(ctx context.Context, a webhook.Expiring) error {
+func (s *Expiries) ExpiryNoticed(ctx context.Context, a webhook.Expiring) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.Table,
+		TableName:           &s.Name,
 		Key:                 associationKey(a.ProjectID, a.TrackingNumber),
 		UpdateExpression:    aws.String("REMOVE GSI3PK, GSI3SK"),
 		ConditionExpression: aws.String("expiresAt = :exp"),

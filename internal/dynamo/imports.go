@@ -16,7 +16,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
-var _ data.ImportStore = (*Store)(nil)
+var _ data.ImportStore = (*Imports)(nil)
 
 // Import transactions: atomic writes of any number of records.
 //
@@ -114,19 +114,19 @@ func importChunkKey(id string, n int) item {
 	return item{attrPK: str(importPK(id)), attrSK: str(fmt.Sprintf("J#%05d", n))}
 }
 
-func (s *Store) importLease() time.Duration {
-	if s.ImportLease > 0 {
-		return s.ImportLease
+func (s *Imports) importLease() time.Duration {
+	if s.Lease > 0 {
+		return s.Lease
 	}
 	return defaultImportLease
 }
 
 // hook runs the test hook between steps, if one is set.
-func (s *Store) hook(ctx context.Context, id, step string) error {
-	if s.ImportHook == nil {
+func (s *Imports) hook(ctx context.Context, id, step string) error {
+	if s.Hook == nil {
 		return nil
 	}
-	if err := s.ImportHook(ctx, id, step); err != nil {
+	if err := s.Hook(ctx, id, step); err != nil {
 		return &crashError{err: err}
 	}
 	return nil
@@ -197,8 +197,8 @@ func (t txRecord) toImport() data.Import {
 	return imp
 }
 
-func (s *Store) readTx(ctx context.Context, id string) (txRecord, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: importKey(id), ConsistentRead: aws.Bool(true)})
+func (s *Table) readTx(ctx context.Context, id string) (txRecord, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: importKey(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return txRecord{}, err
 	}
@@ -209,7 +209,7 @@ func (s *Store) readTx(ctx context.Context, id string) (txRecord, error) {
 }
 
 // Import implements data.ImportStore.
-func (s *Store) Import(ctx context.Context, id string) (data.Import, error) {
+func (s *Imports) Import(ctx context.Context, id string) (data.Import, error) {
 	t, err := s.readTx(ctx, id)
 	if err != nil {
 		return data.Import{}, err
@@ -319,7 +319,7 @@ func newVersionItem(projectID string, c data.Change) (item, error) {
 
 // StageImport implements data.ImportStore: the journal, then the
 // transaction record, which makes the import exist.
-func (s *Store) StageImport(ctx context.Context, imp data.Import, p data.Plan) error {
+func (s *Imports) StageImport(ctx context.Context, imp data.Import, p data.Plan) error {
 	var chunks []journalChunk
 	cur, size := journalChunk{}, 0
 	flush := func() {
@@ -379,12 +379,12 @@ func (s *Store) StageImport(ctx context.Context, imp data.Import, p data.Plan) e
 	for k, v := range attrs {
 		tx[k] = v
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: tx, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: tx, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	return err
 }
 
-func (s *Store) readChunk(ctx context.Context, id string, n int) (journalChunk, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: importChunkKey(id, n), ConsistentRead: aws.Bool(true)})
+func (s *Imports) readChunk(ctx context.Context, id string, n int) (journalChunk, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: importChunkKey(id, n), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return journalChunk{}, err
 	}
@@ -396,7 +396,7 @@ func (s *Store) readChunk(ctx context.Context, id string, n int) (journalChunk, 
 
 // runner holds an import's lease while it takes the import forward.
 type runner struct {
-	s     *Store
+	s     *Imports
 	id    string
 	owner string
 	tx    txRecord
@@ -404,10 +404,10 @@ type runner struct {
 }
 
 // lease takes the import for this runner: free, expired or already ours.
-func (s *Store) lease(ctx context.Context, id, owner string) (txRecord, error) {
+func (s *Imports) lease(ctx context.Context, id, owner string) (txRecord, error) {
 	now := time.Now()
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: importKey(id),
+		TableName: &s.Name, Key: importKey(id),
 		UpdateExpression:         aws.String("SET leaseOwner = :me, leaseUntil = :until"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #state IN (:p, :c, :r) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :me)"),
 		ExpressionAttributeNames: map[string]string{"#state": "state"},
@@ -466,7 +466,7 @@ func (r *runner) progress(state string, step int, extra string, values item) *ty
 	}
 	update += extra
 	return &types.Update{
-		TableName: &r.s.Table, Key: importKey(r.id),
+		TableName: &r.s.Name, Key: importKey(r.id),
 		UpdateExpression: &update, ConditionExpression: aws.String("leaseOwner = :me AND #state = :cur"),
 		ExpressionAttributeNames: map[string]string{"#state": "state"}, ExpressionAttributeValues: values,
 	}
@@ -509,7 +509,7 @@ func (r *runner) commit(ctx context.Context) error {
 // release gives the lease back and adds the requests this run made.
 func (r *runner) release(ctx context.Context) error {
 	_, err := r.s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &r.s.Table, Key: importKey(r.id),
+		TableName: &r.s.Name, Key: importKey(r.id),
 		UpdateExpression:    aws.String("REMOVE leaseOwner, leaseUntil ADD queryCount :q, queryNanos :d"),
 		ConditionExpression: aws.String("leaseOwner = :me"),
 		ExpressionAttributeValues: item{
@@ -523,7 +523,7 @@ func (r *runner) release(ctx context.Context) error {
 }
 
 // RunImport implements data.ImportStore.
-func (s *Store) RunImport(ctx context.Context, id string, until time.Time) (data.Import, error) {
+func (s *Imports) RunImport(ctx context.Context, id string, until time.Time) (data.Import, error) {
 	r := &runner{s: s, id: id, owner: uuid.NewString(), stats: &data.Stats{}}
 	ctx = data.WithStats(ctx, r.stats)
 	tx, err := s.lease(ctx, id, r.owner)
@@ -560,7 +560,7 @@ func (c *crashError) Error() string { return c.err.Error() }
 
 // FailImport implements data.ImportStore: a PENDING import is rolled
 // back; a committed one is finished.
-func (s *Store) FailImport(ctx context.Context, id, reason string) (data.Import, error) {
+func (s *Imports) FailImport(ctx context.Context, id, reason string) (data.Import, error) {
 	r := &runner{s: s, id: id, owner: uuid.NewString(), stats: &data.Stats{}}
 	ctx = data.WithStats(ctx, r.stats)
 	tx, err := s.lease(ctx, id, r.owner)

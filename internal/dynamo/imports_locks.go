@@ -116,7 +116,7 @@ func (r *runner) lockChange(ctx context.Context, ch journalChange) (*data.Failur
 			if setDelta != "" {
 				it[attrGSI1PK], it[attrGSI1SK] = values[":gpk"], values[":gsk"]
 			}
-			_, err = r.s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &r.s.Table, Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+			_, err = r.s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &r.s.Name, Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 		} else {
 			set := []string{"tx = :tx", "txNew = :n"}
 			if ch.gone {
@@ -125,7 +125,7 @@ func (r *runner) lockChange(ctx context.Context, ch journalChange) (*data.Failur
 			}
 			values[":old"], values[":now"] = str(ch.oldStamp), num(time.Now().Unix())
 			_, err = r.s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: &r.s.Table, Key: key,
+				TableName: &r.s.Name, Key: key,
 				UpdateExpression:          aws.String(joinClauses(append(set, nonEmpty(setDelta)...), nonEmpty(removeDelta))),
 				ConditionExpression:       aws.String("stamp = :old AND attribute_not_exists(tx) AND (attribute_not_exists(lockUntil) OR lockUntil < :now)"),
 				ExpressionAttributeValues: values,
@@ -196,7 +196,7 @@ func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, 
 	key := recordKey(r.tx.ProjectID, ck.entity, ck.code)
 	for attempt := 1; ; attempt++ {
 		_, err := r.s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &r.s.Table, Key: key,
+			TableName: &r.s.Name, Key: key,
 			UpdateExpression:          aws.String("ADD txReaders :me"),
 			ConditionExpression:       aws.String(liveRecord),
 			ExpressionAttributeValues: item{":me": &types.AttributeValueMemberSS{Value: []string{r.id}}, ":now": num(time.Now().Unix())},
@@ -230,9 +230,9 @@ func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, 
 	}
 }
 
-func (s *Store) releaseRead(ctx context.Context, projectID, id string, ck journalCheck) error {
+func (s *Imports) releaseRead(ctx context.Context, projectID, id string, ck journalCheck) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: recordKey(projectID, ck.entity, ck.code),
+		TableName: &s.Name, Key: recordKey(projectID, ck.entity, ck.code),
 		UpdateExpression:          aws.String("DELETE txReaders :me"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: item{":me": &types.AttributeValueMemberSS{Value: []string{id}}},
@@ -306,7 +306,7 @@ func (r *runner) applyStep(ctx context.Context, phase, n int) error {
 					u := a.Update
 					g.Go(func() error {
 						_, err := r.s.Client.UpdateItem(gctx, &dynamodb.UpdateItemInput{
-							TableName: &r.s.Table, Key: u.Key, UpdateExpression: u.UpdateExpression,
+							TableName: &r.s.Name, Key: u.Key, UpdateExpression: u.UpdateExpression,
 							ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
 						})
 						return err
@@ -360,7 +360,7 @@ func versions(e *data.Entity, raw item) (*data.Record, data.Record, error) {
 
 // applyItem moves the new version of a record in place of the old and
 // removes the lock, if id still holds it.
-func (s *Store) applyItem(ctx context.Context, key item, id string, version item) error {
+func (s *Table) applyItem(ctx context.Context, key item, id string, version item) error {
 	values := item{":tx": str(id)}
 	set := []string{}
 	for _, a := range []string{attrRecordCode, attrRecordStamp, attrRecordExport, attrRecordValues} {
@@ -377,7 +377,7 @@ func (s *Store) applyItem(ctx context.Context, key item, id string, version item
 		remove = append(remove, attrRecordDelete)
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: key,
+		TableName: &s.Name, Key: key,
 		UpdateExpression:          aws.String(joinClauses(set, remove)),
 		ConditionExpression:       aws.String("tx = :tx"),
 		ExpressionAttributeValues: values,
@@ -390,12 +390,12 @@ func (s *Store) applyItem(ctx context.Context, key item, id string, version item
 
 // rollbackItem removes id's lock from a record item: a placeholder goes,
 // a stored record gets its own delta-sync keys back.
-func (s *Store) rollbackItem(ctx context.Context, raw item, id string) error {
+func (s *Table) rollbackItem(ctx context.Context, raw item, id string) error {
 	key := item{attrPK: raw[attrPK], attrSK: raw[attrSK]}
 	values := item{":tx": str(id)}
 	if _, none := raw[attrTxNone]; none {
 		_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: &s.Table, Key: key, ConditionExpression: aws.String("tx = :tx"), ExpressionAttributeValues: values,
+			TableName: &s.Name, Key: key, ConditionExpression: aws.String("tx = :tx"), ExpressionAttributeValues: values,
 		})
 		if isConditionFailed(err) {
 			return nil
@@ -404,7 +404,7 @@ func (s *Store) rollbackItem(ctx context.Context, raw item, id string) error {
 	}
 	setDelta, removeDelta := deltaKeys(getS(raw, attrPK), getS(raw, attrRecordCode), raw, values)
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: key,
+		TableName: &s.Name, Key: key,
 		UpdateExpression:          aws.String(joinClauses(nonEmpty(setDelta), append([]string{attrTx, attrTxNew, attrTxGone}, nonEmpty(removeDelta)...))),
 		ConditionExpression:       aws.String("tx = :tx"),
 		ExpressionAttributeValues: values,
@@ -441,7 +441,7 @@ func (r *runner) rollbackChunk(ctx context.Context, n int) error {
 // settle finishes, on one record item, the part of finished imports that
 // their runners left behind (a runner that lost its lease and wrote
 // late); it says whether the item is now free of them.
-func (s *Store) settle(ctx context.Context, raw item) (bool, error) {
+func (s *Table) settle(ctx context.Context, raw item) (bool, error) {
 	free := true
 	if id := getS(raw, attrTx); id != "" {
 		t, err := s.readTx(ctx, id)
@@ -482,7 +482,7 @@ func (s *Store) settle(ctx context.Context, raw item) (bool, error) {
 				continue
 			}
 			_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: &s.Table, Key: item{attrPK: str(pk), attrSK: str(sk)},
+				TableName: &s.Name, Key: item{attrPK: str(pk), attrSK: str(sk)},
 				UpdateExpression:          aws.String("DELETE txReaders :me"),
 				ConditionExpression:       aws.String("attribute_exists(PK)"),
 				ExpressionAttributeValues: item{":me": &types.AttributeValueMemberSS{Value: []string{id}}},
@@ -505,7 +505,7 @@ var errWriteAgain = errors.New("the lock that refused the write is gone")
 // that refused it is gone (errWriteAgain): a lock of a finished import,
 // settled here, or one its import released between the write and this
 // read. Only the stamp says whether the record changed.
-func (s *Store) whyRefused(ctx context.Context, key item, stamp string) error {
+func (s *Table) whyRefused(ctx context.Context, key item, stamp string) error {
 	raw, err := s.getRaw(ctx, item{attrPK: key[attrPK], attrSK: key[attrSK]})
 	if err != nil {
 		return err
@@ -545,7 +545,7 @@ func writeAgain(write func() error) error {
 
 // txStates looks up, once each, the state of the imports holding items.
 type txStates struct {
-	s     *Store
+	s     *Table
 	cache map[string]string
 }
 
@@ -571,7 +571,7 @@ func (t *txStates) committed(ctx context.Context, id string) (bool, error) {
 // when the import holding it has committed, nil when it has none (a
 // placeholder of an uncommitted import). The states are read after the
 // items, so one call never mixes before and after a commit.
-func (s *Store) committedVersions(ctx context.Context, items []item) ([]item, error) {
+func (s *Table) committedVersions(ctx context.Context, items []item) ([]item, error) {
 	states := &txStates{s: s, cache: map[string]string{}}
 	out := make([]item, len(items))
 	for i, it := range items {
@@ -604,7 +604,7 @@ func (s *Store) committedVersions(ctx context.Context, items []item) ([]item, er
 }
 
 // Records implements data.ImportStore.
-func (s *Store) Records(ctx context.Context, projectID string, e *data.Entity, codes []string) (map[string]data.Record, error) {
+func (s *Imports) Records(ctx context.Context, projectID string, e *data.Entity, codes []string) (map[string]data.Record, error) {
 	keys := make([]item, len(codes))
 	for i, c := range codes {
 		keys[i] = recordKey(projectID, e.Name, c)
@@ -632,9 +632,9 @@ func (s *Store) Records(ctx context.Context, projectID string, e *data.Entity, c
 }
 
 // Referrers implements data.ImportStore: the reference items of the record.
-func (s *Store) Referrers(ctx context.Context, projectID string, e *data.Entity, code string) ([]data.Reference, error) {
+func (s *Imports) Referrers(ctx context.Context, projectID string, e *data.Entity, code string) ([]data.Reference, error) {
 	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
+		TableName: &s.Name, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
 		ExpressionAttributeValues: item{":pk": str(dataRefPK(projectID, e.Name, code))},
 	})
 	var out []data.Reference
@@ -655,7 +655,7 @@ func (s *Store) Referrers(ctx context.Context, projectID string, e *data.Entity,
 // one planned and no import holds it, each check a condition that its
 // record is live, and the licences of the active accounts it removes
 // given back.
-func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
+func (s *Imports) CommitPlan(ctx context.Context, p data.Plan) error {
 	var actions []types.TransactWriteItem
 	// at[i] is the change (>= 0) or check (< 0, as -1-index) of action i.
 	at := map[int]int{}
@@ -666,7 +666,7 @@ func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 		if err != nil {
 			return err
 		}
-		put := &types.Put{TableName: &s.Table, Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+		put := &types.Put{TableName: &s.Name, Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 		if c.Old != nil {
 			put.ConditionExpression = aws.String("stamp = :stamp AND " + unlocked + " AND (attribute_not_exists(lockUntil) OR lockUntil < :now)")
 			put.ExpressionAttributeValues = item{":stamp": str(c.Old.SrvDateUTC.UTC().Format(data.StampLayout)), ":now": now}
@@ -682,7 +682,7 @@ func (s *Store) CommitPlan(ctx context.Context, p data.Plan) error {
 	for i, ck := range p.Checks {
 		at[len(actions)] = -1 - i
 		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.Table, Key: recordKey(p.ProjectID, ck.Entity.Name, ck.Code),
+			TableName: &s.Name, Key: recordKey(p.ProjectID, ck.Entity.Name, ck.Code),
 			ConditionExpression: aws.String(liveRecord), ExpressionAttributeValues: item{":now": now},
 		}})
 	}

@@ -122,6 +122,6 @@ func markerWrites(id, clientID string, receivedAt time.Time, expires int64, keys
 }
 
 // reindex moves a request's facet markers from before to after.
-func (s *Store) reindex(ctx context.Context, id, clientID string, receivedAt time.Time, expires int64, before, after []request.Facet) error {
+func (s *Table) reindex(ctx context.Context, id, clientID string, receivedAt time.Time, expires int64, before, after []request.Facet) error {
 	return s.batchWrite(ctx, markerWrites(id, clientID, receivedAt, expires, facetKeys(after), facetKeys(before)))
 }

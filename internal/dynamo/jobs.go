@@ -15,7 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
-var _ job.Store = (*Store)(nil)
+var _ job.Store = (*Jobs)(nil)
 
 // jobItem is a tracking-number job, stored as a request of kind "job".
 type jobItem struct {
@@ -125,17 +125,17 @@ func (it jobItem) job() job.Job {
 
 // CreateJob implements job.Store: the job, its numbers and its
 // idempotency key in one transaction, so no half-written job exists.
-func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) error {
+func (s *Jobs) CreateJob(ctx context.Context, j job.Job, items []job.Item) error {
 	expires := j.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
 	if j.IdempotencyKey != "" {
-		w, err := put(s.Table, idempotencyItem{PK: idempotencyPK(j.ClientID, j.ProjectID, j.IdempotencyKey), SK: skIdempotency, JobID: j.ID, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		w, err := put(s.Name, idempotencyItem{PK: idempotencyPK(j.ClientID, j.ProjectID, j.IdempotencyKey), SK: skIdempotency, JobID: j.ID, ExpiresAt: expires}, "attribute_not_exists(PK)")
 		if err != nil {
 			return err
 		}
 		writes = append(writes, w)
 	}
-	w, err := put(s.Table, newJobItem(j), "attribute_not_exists(PK)")
+	w, err := put(s.Name, newJobItem(j), "attribute_not_exists(PK)")
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 		for _, it := range items[i*chunkSize : min((i+1)*chunkSize, len(items))] {
 			chunk = append(chunk, itemAttr(it))
 		}
-		w, err := put(s.Table, itemsChunk{PK: requestPK(j.ID), SK: chunkSK(skInputChunk, i), Items: chunk, ExpiresAt: expires}, "")
+		w, err := put(s.Name, itemsChunk{PK: requestPK(j.ID), SK: chunkSK(skInputChunk, i), Items: chunk, ExpiresAt: expires}, "")
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 	// The tracker's markers join the transaction: at most 3, so a job of
 	// 1,000 numbers stays within 10 items.
 	for _, m := range markerWrites(j.ID, j.ClientID, j.CreatedAt, expires, append(facetKeys(j.Facets()), refKeys([]string{j.ExternalReference})...), nil) {
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: m.PutRequest.Item}})
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: m.PutRequest.Item}})
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if j.IdempotencyKey != "" && cancelledAt(err, 0) {
@@ -164,7 +164,7 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 }
 
 // JobByKey implements job.Store.
-func (s *Store) JobByKey(ctx context.Context, clientID, projectID, key string) (job.Job, error) {
+func (s *Jobs) JobByKey(ctx context.Context, clientID, projectID, key string) (job.Job, error) {
 	var it idempotencyItem
 	found, err := s.get(ctx, idempotencyPK(clientID, projectID, key), skIdempotency, &it)
 	if err != nil {
@@ -177,7 +177,7 @@ func (s *Store) JobByKey(ctx context.Context, clientID, projectID, key string) (
 }
 
 // Job implements job.Store.
-func (s *Store) Job(ctx context.Context, id string) (job.Job, error) {
+func (s *Jobs) Job(ctx context.Context, id string) (job.Job, error) {
 	var it jobItem
 	found, err := s.get(ctx, requestPK(id), skRequest, &it)
 	if err != nil {
@@ -190,7 +190,7 @@ func (s *Store) Job(ctx context.Context, id string) (job.Job, error) {
 }
 
 // Jobs implements job.Store.
-func (s *Store) Jobs(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Job], error) {
+func (s *Jobs) Jobs(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Job], error) {
 	pk := projectJobsGSI1PK(projectID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		IndexName:              aws.String(indexGSI1),
@@ -217,7 +217,7 @@ func (s *Store) Jobs(ctx context.Context, projectID string, now time.Time, req p
 }
 
 // SetStatus implements job.Store.
-func (s *Store) SetStatus(ctx context.Context, j job.Job, from ...job.Status) error {
+func (s *Jobs) SetStatus(ctx context.Context, j job.Job, from ...job.Status) error {
 	values := map[string]types.AttributeValue{":to": str(string(j.Status))}
 	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
 	set, remove := []string{"#s = :to"}, []string(nil)
@@ -241,7 +241,7 @@ func (s *Store) SetStatus(ctx context.Context, j job.Job, from ...job.Status) er
 		update += " REMOVE " + strings.Join(remove, ", ")
 	}
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       &cond,
@@ -269,7 +269,7 @@ func statusValues(values map[string]types.AttributeValue, from []job.Status) str
 }
 
 // Start implements job.Store.
-func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.Time, error) {
+func (s *Jobs) Start(ctx context.Context, j job.Job, from ...job.Status) (time.Time, error) {
 	values := map[string]types.AttributeValue{
 		":to": str(string(j.Status)),
 		":at": str(formatTime(j.StartedAt)),
@@ -277,7 +277,7 @@ func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.
 	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
 	update := "SET #s = :to, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, j.ID, j.SweepAt)
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       &cond,
@@ -306,7 +306,7 @@ func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.
 // item before the update) to its new one. A crash before it leaves the
 // old markers: the tracker checks each request's messages, so a stale
 // marker finds nothing extra.
-func (s *Store) reindexJob(ctx context.Context, old map[string]types.AttributeValue, update func(*job.Job)) error {
+func (s *Jobs) reindexJob(ctx context.Context, old map[string]types.AttributeValue, update func(*job.Job)) error {
 	var it jobItem
 	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
 		return err
@@ -325,7 +325,7 @@ func requestKey(id string) item {
 }
 
 // Finish implements job.Store.
-func (s *Store) Finish(ctx context.Context, j job.Job) error {
+func (s *Jobs) Finish(ctx context.Context, j job.Job) error {
 	counts, err := attributevalue.Marshal(countsAttr(j.Counts))
 	if err != nil {
 		return err
@@ -344,7 +344,7 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 	}
 	update += removeSweep
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("attribute_exists(PK) AND NOT #s IN (:completed, :failed)"),
@@ -362,8 +362,8 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 }
 
 // Items implements job.Store.
-func (s *Store) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
-	return readChunks(ctx, s, j.ID, skInputChunk, func(c itemsChunk) []job.Item {
+func (s *Jobs) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
+	return readChunks(ctx, s.Table, j.ID, skInputChunk, func(c itemsChunk) []job.Item {
 		out := make([]job.Item, len(c.Items))
 		for i, it := range c.Items {
 			out[i] = job.Item(it)
@@ -373,8 +373,8 @@ func (s *Store) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
 }
 
 // Results implements job.Store.
-func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
-	return readChunks(ctx, s, j.ID, skResultChunk, func(c resultsChunk) []job.Result {
+func (s *Jobs) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
+	return readChunks(ctx, s.Table, j.ID, skResultChunk, func(c resultsChunk) []job.Result {
 		out := make([]job.Result, len(c.Results))
 		for i, r := range c.Results {
 			out[i] = job.Result{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier, Outcome: job.Outcome(r.Outcome), Message: r.Message}
@@ -384,7 +384,7 @@ func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
 }
 
 // SaveResults implements job.Store: every chunk or none, and only once.
-func (s *Store) SaveResults(ctx context.Context, j job.Job, results []job.Result) error {
+func (s *Jobs) SaveResults(ctx context.Context, j job.Job, results []job.Result) error {
 	expires := j.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
 	for i := 0; i*chunkSize < len(results); i++ {
@@ -392,7 +392,7 @@ func (s *Store) SaveResults(ctx context.Context, j job.Job, results []job.Result
 		for _, r := range results[i*chunkSize : min((i+1)*chunkSize, len(results))] {
 			chunk = append(chunk, resultAttr{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier, Outcome: string(r.Outcome), Message: r.Message})
 		}
-		w, err := put(s.Table, resultsChunk{PK: requestPK(j.ID), SK: chunkSK(skResultChunk, i), Results: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		w, err := put(s.Name, resultsChunk{PK: requestPK(j.ID), SK: chunkSK(skResultChunk, i), Results: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
 		if err != nil {
 			return err
 		}

@@ -17,8 +17,8 @@ import (
 )
 
 var (
-	_ auth.PrincipalStore = (*Store)(nil)
-	_ project.Store       = (*Store)(nil)
+	_ auth.PrincipalStore = (*Principals)(nil)
+	_ project.Store       = (*Projects)(nil)
 )
 
 // principalItem is a credential. Every attribute added with revocation is
@@ -71,7 +71,7 @@ func (it principalItem) decode() (auth.Principal, error) {
 }
 
 // CreatePrincipal implements auth.PrincipalStore.
-func (s *Store) CreatePrincipal(ctx context.Context, p auth.Principal, entry auth.AuditEntry) error {
+func (s *Principals) CreatePrincipal(ctx context.Context, p auth.Principal, entry auth.AuditEntry) error {
 	item, err := attributevalue.MarshalMap(newPrincipalItem(p))
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func (s *Store) CreatePrincipal(ctx context.Context, p auth.Principal, entry aut
 		return err
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: &s.Name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		audit,
 	}})
 	if cancelledAt(err, 0) {
@@ -91,7 +91,7 @@ func (s *Store) CreatePrincipal(ctx context.Context, p auth.Principal, entry aut
 }
 
 // Principal implements auth.PrincipalStore.
-func (s *Store) Principal(ctx context.Context, id string) (auth.Principal, error) {
+func (s *Principals) Principal(ctx context.Context, id string) (auth.Principal, error) {
 	var it principalItem
 	found, err := s.get(ctx, principalPK(id), skPrincipal, &it)
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *Store) Principal(ctx context.Context, id string) (auth.Principal, error
 }
 
 // ClientPrincipals implements auth.PrincipalStore: one Query of GSI1.
-func (s *Store) ClientPrincipals(ctx context.Context, clientID string, req page.Request) (page.Page[auth.Principal], error) {
+func (s *Principals) ClientPrincipals(ctx context.Context, clientID string, req page.Request) (page.Page[auth.Principal], error) {
 	pk := clientPrincipalsGSI1PK(clientID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		IndexName:              aws.String(indexGSI1),
@@ -133,7 +133,7 @@ func (s *Store) ClientPrincipals(ctx context.Context, clientID string, req page.
 
 // UpdatePrincipal implements auth.PrincipalStore: the principal, the
 // keeper's check and the audit entry in one transaction.
-func (s *Store) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper string, entry auth.AuditEntry) error {
+func (s *Principals) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper string, entry auth.AuditEntry) error {
 	item, err := attributevalue.MarshalMap(newPrincipalItem(p))
 	if err != nil {
 		return err
@@ -150,14 +150,14 @@ func (s *Store) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper st
 		return err
 	}
 	actions := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: item,
+		{Put: &types.Put{TableName: &s.Name, Item: item,
 			ConditionExpression:       aws.String("attribute_exists(PK) AND clientId = :client AND " + cond),
 			ExpressionAttributeValues: values}},
 		audit,
 	}
 	if keeper != "" {
 		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.Table,
+			TableName: &s.Name,
 			Key:       itemKey(principalPK(keeper), skPrincipal),
 			ConditionExpression: aws.String("clientId = :client AND (attribute_not_exists(#role) OR #role = :owner)" +
 				" AND attribute_not_exists(disabled) AND attribute_not_exists(deleted)"),
@@ -183,9 +183,9 @@ func (s *Store) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper st
 // PrincipalUsed implements auth.PrincipalStore. It also gives a principal
 // stored before credentials were listed its place in the list and its
 // role, so that clients' credentials need no migration.
-func (s *Store) PrincipalUsed(ctx context.Context, p auth.Principal, at time.Time) error {
+func (s *Principals) PrincipalUsed(ctx context.Context, p auth.Principal, at time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.Table),
+		TableName:                aws.String(s.Name),
 		Key:                      itemKey(principalPK(p.ID), skPrincipal),
 		UpdateExpression:         aws.String("SET lastUsedAt = :at, GSI1PK = :gpk, GSI1SK = :gsk, #role = if_not_exists(#role, :owner)"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(deleted)"),
@@ -204,8 +204,8 @@ func (s *Store) PrincipalUsed(ctx context.Context, p auth.Principal, at time.Tim
 }
 
 // PrincipalClient implements project.Store.
-func (s *Store) PrincipalClient(ctx context.Context, principalID string) (string, error) {
-	p, err := s.Principal(ctx, principalID)
+func (s *Projects) PrincipalClient(ctx context.Context, principalID string) (string, error) {
+	p, err := s.principals.Principal(ctx, principalID)
 	if errors.Is(err, auth.ErrPrincipalNotFound) || (err == nil && p.Deleted) {
 		return "", project.ErrPrincipalNotFound
 	}

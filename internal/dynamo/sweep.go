@@ -16,7 +16,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
-var _ sweep.Store = (*Store)(nil)
+var _ sweep.Store = (*Sweep)(nil)
 
 // The sweeper's index (GSI3) is sparse: only unfinished work is in it.
 // A job, message request, import or processing task item carries, from
@@ -87,14 +87,14 @@ type dueItem struct {
 
 // Due implements sweep.Store: every shard is queried for deadlines up
 // to now, at once.
-func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work, error) {
+func (s *Sweep) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work, error) {
 	perShard := make([][]sweep.Work, sweepShards)
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
 	for shard := range sweepShards {
 		g.Go(func() error {
 			p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-				TableName: &s.Table,
+				TableName: &s.Name,
 				IndexName: aws.String(indexGSI3),
 				// "$" sorts right after "#": the bound takes deadlines up
 				// to and including now.
@@ -135,8 +135,19 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work
 	return out[:min(len(out), limit)], nil
 }
 
-// ClaimRequeue implements sweep.Store and job.Store.
-func (s *Store) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+// ClaimRequeue implements sweep.Store.
+func (s *Sweep) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+	return s.claimRequeue(ctx, w, next)
+}
+
+// ClaimRequeue implements job.Store.
+func (s *Jobs) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+	return s.claimRequeue(ctx, w, next)
+}
+
+// claimRequeue counts one more send of w and moves its deadline to next,
+// unless another sweep did so first.
+func (s *Table) claimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
 	values := map[string]types.AttributeValue{
 		":due":  str(sweepGSI3SK(w.Due, w.ID)),
 		":zero": &types.AttributeValueMemberN{Value: "0"},
@@ -151,7 +162,7 @@ func (s *Store) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) 
 		key = taskKey(w.ProjectID, w.ID)
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       key,
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("GSI3SK = :due"),

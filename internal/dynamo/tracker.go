@@ -16,7 +16,7 @@ import (
 
 // Lookup implements request.Store: one Query on one GSI2 partition of the
 // client, over the time range, newest first.
-func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, from, to time.Time, limit int) ([]request.Entry, error) {
+func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key, from, to time.Time, limit int) ([]request.Entry, error) {
 	indexKey := ""
 	switch {
 	case key.Ref != "":
@@ -33,7 +33,7 @@ func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, fr
 		upper = to.UTC().Format(timeLayout)
 	}
 	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		IndexName:              aws.String(indexGSI2),
 		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -67,7 +67,7 @@ func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, fr
 }
 
 // Requests implements request.Store.
-func (s *Store) Requests(ctx context.Context, ids []string) ([]request.Request, error) {
+func (s *Requests) Requests(ctx context.Context, ids []string) ([]request.Request, error) {
 	keys := make([]item, 0, len(ids))
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -120,18 +120,18 @@ func requestOf(raw item) (request.Request, bool, error) {
 // RequestMessages implements request.Store: a message request's outcomes
 // once saved, else its messages as received; a job's numbers, from its
 // results once it has its report, else from its submission.
-func (s *Store) RequestMessages(ctx context.Context, r request.Request) ([]request.Message, error) {
+func (s *Requests) RequestMessages(ctx context.Context, r request.Request) ([]request.Message, error) {
 	if r.Kind == request.KindJob {
-		j, err := s.Job(ctx, r.ID)
+		j, err := s.jobs.Job(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
 		var items []job.Item
 		var results []job.Result
 		if j.Status == job.Completed {
-			results, err = s.Results(ctx, j)
+			results, err = s.jobs.Results(ctx, j)
 		} else {
-			items, err = s.Items(ctx, j)
+			items, err = s.jobs.Items(ctx, j)
 		}
 		if err != nil {
 			return nil, err

@@ -15,7 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/message"
 )
 
-var _ message.UnmappedStore = (*Store)(nil)
+var _ message.UnmappedStore = (*Unmapped)(nil)
 
 type unmappedItem struct {
 	Carrier      string `dynamodbav:"carrier"`
@@ -27,7 +27,7 @@ type unmappedItem struct {
 }
 
 // CountUnmapped implements message.UnmappedStore: one ADD per status.
-func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []message.Unmapped) error {
+func (s *Unmapped) CountUnmapped(ctx context.Context, clientID string, seen []message.Unmapped) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
 	for _, u := range seen {
@@ -44,7 +44,7 @@ func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []messa
 				values[":o"] = str(u.OriginStatus)
 			}
 			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName:                 &s.Table,
+				TableName:                 &s.Name,
 				Key:                       item{attrPK: str(unmappedPK(clientID)), attrSK: str(unmappedSK(string(u.Carrier), u.Status, u.OriginStatus))},
 				UpdateExpression:          &update,
 				ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -59,9 +59,9 @@ func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []messa
 // UnmappedStatuses implements message.UnmappedStore: one Query of the
 // client's partition (its first 1,000 statuses), sorted by count. The
 // filter hides what expired and TTL has not deleted yet.
-func (s *Store) UnmappedStatuses(ctx context.Context, clientID string, now time.Time, limit int) ([]message.Unmapped, error) {
+func (s *Unmapped) UnmappedStatuses(ctx context.Context, clientID string, now time.Time, limit int) ([]message.Unmapped, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		KeyConditionExpression: aws.String("PK = :pk"),
 		FilterExpression:       aws.String("expiresAt > :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{

@@ -105,12 +105,12 @@ func (it endpointItem) endpoint() webhook.Endpoint {
 	}
 }
 
-func (s *Store) putEndpoint(ctx context.Context, e webhook.Endpoint, condition string) error {
+func (s *Webhooks) putEndpoint(ctx context.Context, e webhook.Endpoint, condition string) error {
 	av, err := attributevalue.MarshalMap(newEndpointItem(e))
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av, ConditionExpression: aws.String(condition)})
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: av, ConditionExpression: aws.String(condition)})
 	if isConditionFailed(err) {
 		return webhook.ErrNotFound
 	}
@@ -118,12 +118,12 @@ func (s *Store) putEndpoint(ctx context.Context, e webhook.Endpoint, condition s
 }
 
 // PutEndpoint implements webhook.Store.
-func (s *Store) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
+func (s *Webhooks) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	return s.putEndpoint(ctx, e, "attribute_not_exists(PK)")
 }
 
 // UpdateEndpoint implements webhook.Store.
-func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
+func (s *Webhooks) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	return s.putEndpoint(ctx, e, "attribute_exists(PK)")
 }
 
@@ -132,8 +132,8 @@ func endpointKey(projectID, id string) item {
 }
 
 // Endpoint implements webhook.Store.
-func (s *Store) Endpoint(ctx context.Context, projectID, id string) (webhook.Endpoint, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: endpointKey(projectID, id), ConsistentRead: aws.Bool(true)})
+func (s *Webhooks) Endpoint(ctx context.Context, projectID, id string) (webhook.Endpoint, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: endpointKey(projectID, id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return webhook.Endpoint{}, err
 	}
@@ -148,9 +148,9 @@ func (s *Store) Endpoint(ctx context.Context, projectID, id string) (webhook.End
 }
 
 // Endpoints implements webhook.Store: one Query, at most MaxEndpoints.
-func (s *Store) Endpoints(ctx context.Context, projectID string) ([]webhook.Endpoint, error) {
+func (s *Webhooks) Endpoints(ctx context.Context, projectID string) ([]webhook.Endpoint, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(projectPK(projectID)), ":sk": str(skWebhook),
@@ -171,16 +171,16 @@ func (s *Store) Endpoints(ctx context.Context, projectID string) ([]webhook.Endp
 }
 
 // DeleteEndpoint implements webhook.Store.
-func (s *Store) DeleteEndpoint(ctx context.Context, projectID, id string) error {
-	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: endpointKey(projectID, id)})
+func (s *Webhooks) DeleteEndpoint(ctx context.Context, projectID, id string) error {
+	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Name, Key: endpointKey(projectID, id)})
 	return err
 }
 
 // DisableEndpoint implements webhook.Store: one transaction.
-func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
+func (s *Webhooks) DisableEndpoint(ctx context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
 	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: &s.Table, Key: endpointKey(projectID, id),
+			TableName: &s.Name, Key: endpointKey(projectID, id),
 			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev, disabledReason = :reason, disabledAt = :at"),
 			ConditionExpression: aws.String("enabled = :t"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -188,7 +188,7 @@ func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason strin
 				":reason": str(reason), ":at": str(formatTime(ev.CreatedAt)),
 			},
 		}},
-		{Put: &types.Put{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)}},
+		{Put: &types.Put{TableName: &s.Name, Item: webhookEventItem(ev, ref, ttl)}},
 	}})
 	if isConditionFailed(err) {
 		return false, nil // disabled or deleted meanwhile
@@ -197,9 +197,9 @@ func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason strin
 }
 
 // DisabledAnnounced implements webhook.Store.
-func (s *Store) DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error {
+func (s *Webhooks) DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("REMOVE disabledEvent"),
 		ConditionExpression:       aws.String("disabledEvent = :ev"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":ev": str(eventID)},
@@ -211,9 +211,9 @@ func (s *Store) DisabledAnnounced(ctx context.Context, projectID, id, eventID st
 }
 
 // MarkSlow implements webhook.Store.
-func (s *Store) MarkSlow(ctx context.Context, projectID, id string, until time.Time) error {
+func (s *Webhooks) MarkSlow(ctx context.Context, projectID, id string, until time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("SET slowUntil = :until"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":until": str(formatTime(until))},
@@ -226,9 +226,9 @@ func (s *Store) MarkSlow(ctx context.Context, projectID, id string, until time.T
 
 // Lease implements webhook.Store: leaseUntil on the endpoint's item,
 // taken when absent or past.
-func (s *Store) Lease(ctx context.Context, projectID, id string, now, until time.Time) (bool, error) {
+func (s *Webhooks) Lease(ctx context.Context, projectID, id string, now, until time.Time) (bool, error) {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:    aws.String("SET leaseUntil = :until"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -242,9 +242,9 @@ func (s *Store) Lease(ctx context.Context, projectID, id string, now, until time
 }
 
 // Release implements webhook.Store.
-func (s *Store) Release(ctx context.Context, projectID, id string, until time.Time) error {
+func (s *Webhooks) Release(ctx context.Context, projectID, id string, until time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("REMOVE leaseUntil"),
 		ConditionExpression:       aws.String("leaseUntil = :until"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":until": str(formatTime(until))},
@@ -257,9 +257,9 @@ func (s *Store) Release(ctx context.Context, projectID, id string, until time.Ti
 
 // MarkFailing implements webhook.Store: one update keeps the first
 // failure's time.
-func (s *Store) MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error) {
+func (s *Webhooks) MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error) {
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("SET failingSince = if_not_exists(failingSince, :at)"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))},
@@ -279,9 +279,9 @@ func (s *Store) MarkFailing(ctx context.Context, projectID, id string, at time.T
 }
 
 // ClearFailing implements webhook.Store.
-func (s *Store) ClearFailing(ctx context.Context, projectID, id string) error {
+func (s *Webhooks) ClearFailing(ctx context.Context, projectID, id string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:    aws.String("REMOVE failingSince"),
 		ConditionExpression: aws.String("attribute_exists(PK)"),
 	})
@@ -293,8 +293,8 @@ func (s *Store) ClearFailing(ctx context.Context, projectID, id string) error {
 
 // PutEvent implements webhook.Store: the event's key comes from its ref,
 // so writing it again replaces it with itself.
-func (s *Store) PutEvent(ctx context.Context, ev webhook.Event, ref webhook.Ref, ttl time.Duration) error {
-	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)})
+func (s *Webhooks) PutEvent(ctx context.Context, ev webhook.Event, ref webhook.Ref, ttl time.Duration) error {
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: webhookEventItem(ev, ref, ttl)})
 	return err
 }
 
@@ -311,8 +311,8 @@ func webhookEventItem(ev webhook.Event, ref webhook.Ref, ttl time.Duration) item
 }
 
 // FeedEvent implements webhook.Store.
-func (s *Store) FeedEvent(ctx context.Context, projectID string, ref webhook.Ref) (webhook.Event, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: item{
+func (s *Webhooks) FeedEvent(ctx context.Context, projectID string, ref webhook.Ref) (webhook.Event, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: item{
 		attrPK: str(notificationPK(projectID, ref.Subject)), attrSK: str(webhookEventSK(ref)),
 	}})
 	if err != nil {
@@ -330,7 +330,7 @@ func (s *Store) FeedEvent(ctx context.Context, projectID string, ref webhook.Ref
 
 // FeedEvents implements webhook.Store: each of the project's partitions is
 // read from the start key on, and the pages are merged by key (time).
-func (s *Store) FeedEvents(ctx context.Context, projectID string, after webhook.Ref, since time.Time, limit int) ([]webhook.Event, error) {
+func (s *Webhooks) FeedEvents(ctx context.Context, projectID string, after webhook.Ref, since time.Time, limit int) ([]webhook.Event, error) {
 	start := since.UTC().Format(sortableTime)
 	if !after.IsZero() {
 		start = webhookEventSK(after)
@@ -346,7 +346,7 @@ func (s *Store) FeedEvents(ctx context.Context, projectID string, after webhook.
 	for shard := range associationShards {
 		g.Go(func() error {
 			out, err := s.Client.Query(gctx, &dynamodb.QueryInput{
-				TableName:              &s.Table,
+				TableName:              &s.Name,
 				KeyConditionExpression: aws.String("PK = :pk AND SK > :start"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
 					":pk": str(fmt.Sprintf("NOTIFY#%s#%02d", projectID, shard)), ":start": str(start),
@@ -459,7 +459,7 @@ type attemptItem struct {
 }
 
 // PutAttempt implements webhook.Store: the key is the item's sort key.
-func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
+func (s *Webhooks) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
 	sk := fmt.Sprintf("%s#%04d#%s", a.At.UTC().Format(sortableTime), a.Attempt, uniqueSuffix())
 	av, err := attributevalue.MarshalMap(attemptItem{
 		PK: attemptPK(a.WebhookID), SK: sk,
@@ -469,15 +469,15 @@ func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Dura
 	if err != nil {
 		return "", err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av})
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: av})
 	return sk, err
 }
 
 // SettleAttempt implements webhook.Store: one conditional update, which
 // creates nothing where the attempt expired.
-func (s *Store) SettleAttempt(ctx context.Context, webhookID, key string) error {
+func (s *Webhooks) SettleAttempt(ctx context.Context, webhookID, key string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: item{attrPK: str(attemptPK(webhookID)), attrSK: str(key)},
+		TableName: &s.Name, Key: item{attrPK: str(attemptPK(webhookID)), attrSK: str(key)},
 		UpdateExpression:         aws.String("SET #status = :failed"),
 		ConditionExpression:      aws.String("#status = :pending"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -500,7 +500,7 @@ func uniqueSuffix() string {
 }
 
 // Attempts implements webhook.Store: newest first.
-func (s *Store) Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[webhook.Attempt], error) {
+func (s *Webhooks) Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[webhook.Attempt], error) {
 	pk := attemptPK(webhookID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
