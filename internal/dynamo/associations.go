@@ -41,16 +41,17 @@ type associationItem struct {
 	TagSequence    int    `dynamodbav:"tagSeq,omitempty"`
 }
 
-func (it associationItem) association() job.Association {
+func (it associationItem) association() (job.Association, error) {
+	at := timesOf(it.PK, it.SK)
 	a := job.Association{
 		ProjectID: it.ProjectID, TrackingNumber: it.TrackingNumber, Carrier: it.Carrier,
-		AddedAt: parseTime(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID, AddedBy: it.AddedBy,
+		AddedAt: at.at(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID, AddedBy: it.AddedBy,
 		Tag: it.Tag, TagSequence: it.TagSequence,
 	}
 	if a.Tag == "" {
 		a.Tag = string(tag.Pending) // added before associations had tags
 	}
-	return a
+	return a, at.err
 }
 
 func associationKey(projectID, number string) item {
@@ -76,7 +77,9 @@ func (s *Jobs) Associations(ctx context.Context, projectID string, numbers []str
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
-		out[it.TrackingNumber] = it.association()
+		if out[it.TrackingNumber], err = it.association(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -130,7 +133,11 @@ func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return nil, err
 			}
-			found[it.ProjectID+"\x00"+it.TrackingNumber] = it.association()
+			a, err := it.association()
+			if err != nil {
+				return nil, err
+			}
+			found[it.ProjectID+"\x00"+it.TrackingNumber] = a
 		}
 		pending = pending[:0]
 		for _, i := range lost {
@@ -279,7 +286,11 @@ func (s *Jobs) Associated(ctx context.Context, projectID string, now time.Time, 
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return out, err
 			}
-			out.Items = append(out.Items, it.association())
+			a, err := it.association()
+			if err != nil {
+				return out, err
+			}
+			out.Items = append(out.Items, a)
 		}
 		switch {
 		case next != "":

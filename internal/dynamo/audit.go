@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -62,8 +63,12 @@ func (s *Principals) Audit(ctx context.Context, clientID string, req page.Reques
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return out, err
 		}
+		at, err := parseTime(it.At)
+		if err != nil {
+			return out, fmt.Errorf("item %s %s: %w", pk, getS(raw, attrSK), err)
+		}
 		out.Items = append(out.Items, auth.AuditEntry{
-			At: parseTime(it.At), ClientID: it.ClientID, By: it.By, Action: it.Action,
+			At: at, ClientID: it.ClientID, By: it.By, Action: it.Action,
 			Subject: it.Subject, ProjectID: it.ProjectID,
 		})
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -40,7 +42,7 @@ func expiryGSI3PK(expiresAt time.Time, shard int) string {
 }
 
 func expiryGSI3SK(expiresAt time.Time, carrier string) string {
-	return expiresAt.UTC().Format(sortableTime) + "#" + carrier
+	return sorttime.Format(expiresAt) + "#" + carrier
 }
 
 // expiryKeys are the index attributes of an association of number,
@@ -70,8 +72,8 @@ func (s *Expiries) ExpiringBetween(ctx context.Context, from, to time.Time, limi
 					KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK BETWEEN :from AND :to"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{
 						":pk":   str(expiryGSI3PK(day, shard)),
-						":from": str(from.UTC().Format(sortableTime) + "$"),
-						":to":   str(to.UTC().Format(sortableTime) + "$"),
+						":from": str(sorttime.Format(from) + "$"),
+						":to":   str(sorttime.Format(to) + "$"),
 					},
 					Limit: aws.Int32(int32(min(limit, 1000))),
 				})
@@ -117,7 +119,7 @@ func expiringOf(raw item) (webhook.Expiring, error) {
 	}
 	number, _ := strings.CutPrefix(sk.Value, "TN#")
 	at, carrier, _ := strings.Cut(isk.Value, "#")
-	expiresAt, err := time.Parse(sortableTime, at)
+	expiresAt, err := sorttime.Parse(at)
 	if !ok || err != nil {
 		return webhook.Expiring{}, fmt.Errorf("expiry index entry %s %s: not an association", pk.Value, isk.Value)
 	}

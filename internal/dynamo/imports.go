@@ -152,7 +152,8 @@ type txRecord struct {
 	EndedAt   time.Time
 }
 
-func decodeTx(it item) txRecord {
+func decodeTx(it item) (txRecord, error) {
+	at := timesOf(getS(it, attrPK), getS(it, attrSK))
 	t := txRecord{
 		ID: getS(it, "id"), ProjectID: getS(it, "projectId"), Kind: data.ImportKind(getS(it, "importKind")),
 		State: getS(it, "state"), Chunks: int(getN(it, "chunks")), Step: int(getN(it, "step")), Reached: int(getN(it, "reached")),
@@ -161,15 +162,12 @@ func decodeTx(it item) txRecord {
 			Deleted: int(getN(it, "deleted")), Unchanged: int(getN(it, "unchanged")),
 		},
 		Queries: getN(it, "queryCount"), Nanos: getN(it, "queryNanos"), Freed: int(getN(it, "licencesFreed")),
-		CreatedAt: parseTime(getS(it, "createdAt")),
-	}
-	if s := getS(it, "endedAt"); s != "" {
-		t.EndedAt = parseTime(s)
+		CreatedAt: at.at(getS(it, "createdAt")), EndedAt: at.at(getS(it, "endedAt")),
 	}
 	if r := getS(it, "failReason"); r != "" {
 		t.Failure = &data.Failure{Reason: r, Field: getS(it, "failField"), Message: getS(it, "failMessage")}
 	}
-	return t
+	return t, at.err
 }
 
 func (t txRecord) toImport() data.Import {
@@ -205,7 +203,7 @@ func (s *Table) readTx(ctx context.Context, id string) (txRecord, error) {
 	if out.Item == nil {
 		return txRecord{}, data.ErrNotFound
 	}
-	return decodeTx(out.Item), nil
+	return decodeTx(out.Item)
 }
 
 // Import implements data.ImportStore.
@@ -430,7 +428,7 @@ func (s *Imports) lease(ctx context.Context, id, owner string) (txRecord, error)
 	if err != nil {
 		return txRecord{}, err
 	}
-	return decodeTx(out.Attributes), nil
+	return decodeTx(out.Attributes)
 }
 
 // advance records progress (and a new state, if not "") and renews the

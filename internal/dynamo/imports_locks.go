@@ -15,20 +15,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/data"
-	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 // lockAttempts bounds the waits for another import's lock to go: about
 // 15 s in all.
 const lockAttempts = 10
-
-func rowText(row string) string {
-	var n int
-	if _, err := fmt.Sscanf(row, "[%d]", &n); err == nil {
-		return fmt.Sprintf("row %d", n+1)
-	}
-	return row
-}
 
 // deltaKeys sets or removes the GSI1 keys of a version in an update.
 func deltaKeys(pk, code string, version item, values item) (set, remove string) {
@@ -146,7 +137,7 @@ func (r *runner) lockChange(ctx context.Context, ch journalChange) (*data.Failur
 			return nil, nil // locked by an earlier run of this import
 		}
 		if owner == "" && !asPlanned(raw, ch.oldStamp) {
-			return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": the record changed after the import read it; send the import again"}, nil
+			return data.RowFailure(ch.row, data.ErrRecordChanged), nil
 		}
 		// Another import holds the record, or what refused the write is
 		// gone by now: the lock or placeholder of an import rolled back
@@ -160,7 +151,7 @@ func (r *runner) lockChange(ctx context.Context, ch journalChange) (*data.Failur
 			}
 		}
 		if attempt == lockAttempts {
-			return &data.Failure{Reason: data.FailChanged, Field: ch.row, Message: rowText(ch.row) + ": another import is writing this record; send the import again when it has finished"}, nil
+			return data.RowFailure(ch.row, data.ErrRecordBusy), nil
 		}
 		if !free {
 			if err := backoff(ctx, min(attempt+3, 8)); err != nil {
@@ -215,12 +206,10 @@ func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, 
 			return nil, nil
 		}
 		if raw == nil || getS(raw, attrRecordStamp) == "" || raw[attrRecordDelete] != nil {
-			return &data.Failure{Reason: data.FailInvalid, Field: ck.row + "." + ck.field,
-				Message: fmt.Sprintf("%s: %s %q names no %s record (it was deleted while the import ran)", rowText(ck.row), ck.field, ck.code, ck.entity)}, nil
+			return data.ReferenceDeleted(ck.row, ck.field, ck.code, ck.entity), nil
 		}
 		if attempt == lockAttempts {
-			return &data.Failure{Reason: data.FailChanged, Field: ck.row + "." + ck.field,
-				Message: fmt.Sprintf("%s: the %s record %q that %s names is being deleted; send the import again when that has finished", rowText(ck.row), ck.entity, ck.code, ck.field)}, nil
+			return data.ReferenceBeingDeleted(ck.row, ck.field, ck.code, ck.entity), nil
 		}
 		if getN(raw, attrRecordLockAt) >= time.Now().Unix() {
 			if err := backoff(ctx, min(attempt+3, 8)); err != nil {
@@ -714,14 +703,12 @@ func (s *Imports) CommitPlan(ctx context.Context, p data.Plan) error {
 				continue
 			}
 			if j < 0 {
-				ck := p.Checks[-1-j]
-				return &input.Error{Field: ck.Row + "." + ck.Field,
-					Message: fmt.Sprintf("%s: %s %q names no %s record", rowText(ck.Row), ck.Field, ck.Code, ck.Entity.Name), Labelled: true}
+				return data.MissingReference(p.Checks[-1-j])
 			}
 			c := p.Changes[j]
 			err := s.whyRefused(ctx, recordKey(p.ProjectID, c.Entity.Name, c.New.Code), versionStamp(c.Old))
 			if errors.Is(err, data.ErrChanged) {
-				return &data.RowError{Row: c.Row, Message: rowText(c.Row) + ": the record changed after the import read it; send the import again"}
+				return data.ChangedRow(c.Row)
 			}
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parcelgate/parcelgate/internal/request"
@@ -47,7 +49,7 @@ func clientGSI2PK(clientID, key string) string {
 }
 
 func requestGSI2SK(receivedAt time.Time, id string) string {
-	return receivedAt.UTC().Format(timeLayout) + "#" + id
+	return sorttime.Format(receivedAt) + "#" + id
 }
 
 // FacetKey is the index key of requests with messages of a type and status.

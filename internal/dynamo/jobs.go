@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -112,15 +113,16 @@ func newJobItem(j job.Job) jobItem {
 	}
 }
 
-func (it jobItem) job() job.Job {
+func (it jobItem) job() (job.Job, error) {
+	at := timesOf(it.PK, it.SK)
 	return job.Job{
 		ID: it.ID, ProjectID: it.ProjectID, ClientID: it.ClientID, PrincipalID: it.PrincipalID,
 		Action: job.Action(it.Action), Status: job.Status(it.Status), ExternalReference: it.ExternalReference,
-		CreatedAt: parseTime(it.CreatedAt), StartedAt: parseTime(it.StartedAt), CompletedAt: parseTime(it.CompletedAt),
+		CreatedAt: at.at(it.CreatedAt), StartedAt: at.at(it.StartedAt), CompletedAt: at.at(it.CompletedAt),
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Counts: job.Counts(it.Counts), FailureReason: it.FailureReason,
 		IdempotencyKey: it.IdempotencyKey, BodyHash: it.BodyHash,
-		SweepAt: sweepDue(it.GSI3SK), Requeues: it.Requeues,
-	}
+		SweepAt: sweepDue(at, it.GSI3SK), Requeues: it.Requeues,
+	}, at.err
 }
 
 // CreateJob implements job.Store: the job, its numbers and its
@@ -186,7 +188,7 @@ func (s *Jobs) Job(ctx context.Context, id string) (job.Job, error) {
 	if !found || it.Kind != "job" {
 		return job.Job{}, job.ErrNotFound
 	}
-	return it.job(), nil
+	return it.job()
 }
 
 // Jobs implements job.Store.
@@ -211,7 +213,11 @@ func (s *Jobs) Jobs(ctx context.Context, projectID string, now time.Time, req pa
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return out, err
 		}
-		out.Items = append(out.Items, it.job())
+		j, err := it.job()
+		if err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, j)
 	}
 	return out, nil
 }
@@ -297,7 +303,9 @@ func (s *Jobs) Start(ctx context.Context, j job.Job, from ...job.Status) (time.T
 	}
 	started := j.StartedAt.UTC()
 	if old.StartedAt != "" {
-		started = parseTime(old.StartedAt)
+		if started, err = parseTime(old.StartedAt); err != nil {
+			return time.Time{}, fmt.Errorf("item %s %s: %w", old.PK, old.SK, err)
+		}
 	}
 	return started, s.reindexJob(ctx, out.Attributes, func(old *job.Job) { old.Status = j.Status })
 }
@@ -311,7 +319,10 @@ func (s *Jobs) reindexJob(ctx context.Context, old map[string]types.AttributeVal
 	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
 		return err
 	}
-	before := it.job()
+	before, err := it.job()
+	if err != nil {
+		return err
+	}
 	after := before
 	update(&after)
 	return s.batchWrite(ctx, markerWrites(after.ID, after.ClientID, after.CreatedAt, it.ExpiresAt, facetKeys(after.Facets()), facetKeys(before.Facets())))

@@ -9,6 +9,8 @@ import (
 	"hash/fnv"
 	"strings"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/sorttime"
 )
 
 // Every key of the single table is built here, so the key design can be
@@ -99,8 +101,6 @@ const (
 	skService      = "SVC#"
 	skNotified     = "NOTIFIED"
 	skSubscribers  = "SUBSCRIBERS"
-	// sortableTime orders keys by time: fixed width, UTC.
-	sortableTime = "2006-01-02T15:04:05.000000000Z"
 )
 
 func trackingPK(number string) string { return "TRK#" + number }
@@ -108,7 +108,7 @@ func trackingPK(number string) string { return "TRK#" + number }
 // historySK keys an event or a service change by time and content.
 func historySK(prefix string, at time.Time, parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return prefix + at.UTC().Format(sortableTime) + "#" + hex.EncodeToString(sum[:8])
+	return prefix + sorttime.Format(at) + "#" + hex.EncodeToString(sum[:8])
 }
 
 func notificationPK(projectID, number string) string {
@@ -118,7 +118,7 @@ func notificationPK(projectID, number string) string {
 // notificationSK orders a project's notifications by the time the status
 // moved; the sequence makes a change's key one and the same on a retry.
 func notificationSK(at time.Time, number string, sequence int) string {
-	return fmt.Sprintf("%s#%s#%010d", at.UTC().Format(sortableTime), number, sequence)
+	return fmt.Sprintf("%s#%s#%010d", sorttime.Format(at), number, sequence)
 }
 
 func requestPK(id string) string { return "REQ#" + id }
@@ -156,7 +156,7 @@ func auditPK(clientID string) string { return "AUDIT#" + clientID }
 // auditSK orders a client's audit entries by time; the time-ordered id
 // (UUIDv7, monotonic within a process) keeps two entries of one instant
 // apart and in the order they were written.
-func auditSK(at time.Time, random string) string { return at.UTC().Format(sortableTime) + "#" + random }
+func auditSK(at time.Time, random string) string { return sorttime.Format(at) + "#" + random }
 
 func projectPK(id string) string { return "PROJECT#" + id }
 

@@ -158,12 +158,16 @@ func (r outboxRequest) request() outbox.Request {
 }
 
 func (i outboxItem) toDomain() (outbox.Item, error) {
+	at := timesOf(i.PK, i.SK)
 	it := outbox.Item{
 		ID: i.ID, ProjectID: i.ProjectID, Status: outbox.Status(i.Status), Reason: i.Reason,
-		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
+		CreatedAt: at.at(i.CreatedAt), UpdatedAt: at.at(i.UpdatedAt),
 		Document: i.Document, FromArchive: i.FromArchive, DocumentSize: i.DocumentSize, Pages: i.Pages,
-		GeneratedAt: parseTime(i.GeneratedAt), SentAt: parseTime(i.SentAt), MessageID: i.MessageID,
-		SendClaim: i.SendClaim, ClaimedAt: parseTime(i.ClaimedAt), ExpiresAt: expiryTime(i.ExpiresAt),
+		GeneratedAt: at.at(i.GeneratedAt), SentAt: at.at(i.SentAt), MessageID: i.MessageID,
+		SendClaim: i.SendClaim, ClaimedAt: at.at(i.ClaimedAt), ExpiresAt: expiryTime(i.ExpiresAt),
+	}
+	if at.err != nil {
+		return outbox.Item{}, at.err
 	}
 	var req outboxRequest
 	if err := json.Unmarshal([]byte(i.Request), &req); err != nil {
@@ -310,8 +314,9 @@ func (s *Outbox) Archived(ctx context.Context, projectID, key string) (outbox.It
 	if err := attributevalue.UnmarshalMap(out.Item, &a); err != nil {
 		return outbox.Item{}, err
 	}
+	at := timesOf(outboxArchivePK(projectID, key), skOutboxArchive)
 	return outbox.Item{ID: a.ID, ProjectID: projectID, Document: a.Document, DocumentSize: a.DocumentSize, Pages: a.Pages,
-		GeneratedAt: parseTime(a.GeneratedAt), ExpiresAt: expiryTime(a.ExpiresAt)}, nil
+		GeneratedAt: at.at(a.GeneratedAt), ExpiresAt: expiryTime(a.ExpiresAt)}, at.err
 }
 
 // KeepArchived implements outbox.Store: every chunk's expiry moves, on

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -46,7 +48,7 @@ type principalItem struct {
 func newPrincipalItem(p auth.Principal) principalItem {
 	it := principalItem{
 		PK: principalPK(p.ID), SK: skPrincipal, ID: p.ID, ClientID: p.ClientID,
-		SecretHash: p.SecretHash, CreatedAt: p.CreatedAt.UTC().Format(timeLayout),
+		SecretHash: p.SecretHash, CreatedAt: sorttime.Format(p.CreatedAt),
 		Role: string(p.Role), Disabled: p.Disabled, Deleted: p.Deleted, Generation: p.Generation,
 		PreviousSecretHash: p.PreviousSecretHash, PreviousSecretExpiresAt: formatTime(p.PreviousSecretExpiresAt),
 		LastUsedAt: formatTime(p.LastUsedAt), Version: p.Version,
@@ -58,16 +60,17 @@ func newPrincipalItem(p auth.Principal) principalItem {
 }
 
 func (it principalItem) decode() (auth.Principal, error) {
-	created, err := time.Parse(timeLayout, it.CreatedAt)
+	created, err := sorttime.Parse(it.CreatedAt)
 	if err != nil {
 		return auth.Principal{}, fmt.Errorf("principal %s: %w", it.ID, err)
 	}
+	at := timesOf(it.PK, it.SK)
 	return auth.Principal{
 		ID: it.ID, ClientID: it.ClientID, SecretHash: it.SecretHash, CreatedAt: created,
 		Role: auth.Role(it.Role), Disabled: it.Disabled, Deleted: it.Deleted, Generation: it.Generation,
-		PreviousSecretHash: it.PreviousSecretHash, PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt),
-		LastUsedAt: parseTime(it.LastUsedAt), Version: it.Version,
-	}, nil
+		PreviousSecretHash: it.PreviousSecretHash, PreviousSecretExpiresAt: at.at(it.PreviousSecretExpiresAt),
+		LastUsedAt: at.at(it.LastUsedAt), Version: it.Version,
+	}, at.err
 }
 
 // CreatePrincipal implements auth.PrincipalStore.

@@ -112,11 +112,15 @@ func (s *Tracking) States(ctx context.Context, numbers []string) (map[string]tra
 			st.LatestKey = strings.TrimPrefix(it.LatestEvent, skEvent)
 			st.Notified = max(st.Notified, it.Notified)
 			st.Pending = nil
+			at := timesOf(trackingPK(number), skShipment)
 			for _, c := range it.Pending {
 				st.Pending = append(st.Pending, tracking.Change{
 					TrackingNumber: number, Carrier: carrier.Carrier(it.Carrier), Sequence: c.Sequence, PreviousStatus: c.PreviousStatus,
-					PreviousTag: tag.Tag(c.PreviousTag), Event: c.event(), At: parseTime(c.At),
+					PreviousTag: tag.Tag(c.PreviousTag), Event: c.event(), At: at.at(c.At),
 				})
+			}
+			if at.err != nil {
+				return nil, at.err
 			}
 		case skNotified:
 			var it notifiedItem

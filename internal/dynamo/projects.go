@@ -3,7 +3,8 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"github.com/parcelgate/parcelgate/internal/sorttime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -41,12 +42,12 @@ type memberItem struct {
 }
 
 func newMemberItem(p project.Project, m project.Member) memberItem {
-	created := p.CreatedAt.UTC().Format(timeLayout)
+	created := sorttime.Format(p.CreatedAt)
 	return memberItem{
 		PK: projectPK(p.ID), SK: memberSK(m.PrincipalID),
 		GSI1PK: principalPK(m.PrincipalID), GSI1SK: membershipGSI1SK(created, p.ID),
 		ProjectID: p.ID, PrincipalID: m.PrincipalID, Role: string(m.Role),
-		AddedAt: m.AddedAt.UTC().Format(timeLayout), ClientID: p.ClientID,
+		AddedAt: sorttime.Format(m.AddedAt), ClientID: p.ClientID,
 		ProjectName: p.Name, ProjectCreatedAt: created,
 	}
 }
@@ -55,7 +56,7 @@ func newMemberItem(p project.Project, m project.Member) memberItem {
 func (s *Projects) CreateProject(ctx context.Context, p project.Project, creator project.Member) error {
 	pi, err := attributevalue.MarshalMap(projectItem{
 		PK: projectPK(p.ID), SK: skProject, ID: p.ID, ClientID: p.ClientID,
-		Name: p.Name, CreatedAt: p.CreatedAt.UTC().Format(timeLayout),
+		Name: p.Name, CreatedAt: sorttime.Format(p.CreatedAt),
 	})
 	if err != nil {
 		return err
@@ -84,7 +85,7 @@ func (s *Projects) Project(ctx context.Context, id string) (project.Project, err
 	if !found {
 		return project.Project{}, project.ErrNotFound
 	}
-	created, err := time.Parse(timeLayout, it.CreatedAt)
+	created, err := sorttime.Parse(it.CreatedAt)
 	if err != nil {
 		return project.Project{}, fmt.Errorf("project %s: %w", id, err)
 	}
@@ -186,8 +187,8 @@ func (s *Projects) Memberships(ctx context.Context, principalID string, req page
 }
 
 func (it memberItem) decode() (project.Member, project.Project, error) {
-	added, err1 := time.Parse(timeLayout, it.AddedAt)
-	created, err2 := time.Parse(timeLayout, it.ProjectCreatedAt)
+	added, err1 := sorttime.Parse(it.AddedAt)
+	created, err2 := sorttime.Parse(it.ProjectCreatedAt)
 	if err1 != nil || err2 != nil {
 		return project.Member{}, project.Project{}, fmt.Errorf("member %s of %s: bad timestamps", it.PrincipalID, it.ProjectID)
 	}

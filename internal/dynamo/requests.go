@@ -96,13 +96,14 @@ const maxChunkBytes = 256 << 10
 
 func newSummaryAttr(s request.Summary) summaryAttr { return summaryAttr(s) }
 
-func (it requestItem) request() request.Request {
+func (it requestItem) request() (request.Request, error) {
+	at := timesOf(it.PK, it.SK)
 	return request.Request{
 		ID: it.ID, Kind: request.KindMessages, ClientID: it.ClientID, BatchReference: it.BatchReference,
-		ReceivedAt: parseTime(it.ReceivedAt), ProcessedAt: parseTime(it.ProcessedAt),
+		ReceivedAt: at.at(it.ReceivedAt), ProcessedAt: at.at(it.ProcessedAt),
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Summary: request.Summary(it.Summary), FailureReason: it.FailureReason,
 		Facets: it.facets(),
-	}
+	}, at.err
 }
 
 func (it requestItem) facets() []request.Facet {

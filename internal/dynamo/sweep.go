@@ -58,9 +58,9 @@ func sweepKeys(id string, due time.Time) (pk, sk string) {
 }
 
 // sweepDue reads the deadline back from GSI3SK.
-func sweepDue(sk string) time.Time {
+func sweepDue(times *storedTimes, sk string) time.Time {
 	at, _, _ := strings.Cut(sk, "#")
-	return parseTime(at)
+	return times.at(at)
 }
 
 // setSweep is the update clause that (re)indexes work due at due; its
@@ -115,7 +115,11 @@ func (s *Sweep) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work
 					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 						return err
 					}
-					w := sweep.Work{Kind: it.Kind, ID: it.ID, Due: sweepDue(it.GSI3SK), Requeues: it.Requeues}
+					times := timesOf(it.PK, getS(raw, attrSK))
+					w := sweep.Work{Kind: it.Kind, ID: it.ID, Due: sweepDue(times, it.GSI3SK), Requeues: it.Requeues}
+					if times.err != nil {
+						return times.err
+					}
 					if it.Kind == sweep.KindTask {
 						w.ProjectID = tasksProject(it.PK)
 					}

@@ -50,7 +50,7 @@ func taskItem(t task.Task) item {
 	return it
 }
 
-func decodeTask(it item) task.Task {
+func decodeTask(it item) (task.Task, error) {
 	s := func(name string) string {
 		v, _ := it[name].(*types.AttributeValueMemberS)
 		if v == nil {
@@ -66,22 +66,18 @@ func decodeTask(it item) task.Task {
 		x, _ := strconv.Atoi(v.Value)
 		return x
 	}
+	at := timesOf(s(attrPK), s(attrSK))
 	t := task.Task{
 		ID: s("id"), ProjectID: s("projectId"), Code: s("code"), Status: task.Status(s("status")),
-		CreatedAt: parseTime(s("createdAt")), Error: s("error"), Cursor: strings.TrimPrefix(s("cursor"), cursorPrefix),
+		CreatedAt: at.at(s("createdAt")), Error: s("error"), Cursor: strings.TrimPrefix(s("cursor"), cursorPrefix),
 		Counts:   task.Counts{Read: n("read"), Changed: n("changed"), Skipped: n("skipped")},
 		Requeues: n("requeues"),
 	}
 	if v := s(attrGSI3SK); v != "" {
-		t.SweepAt = sweepDue(v)
+		t.SweepAt = sweepDue(at, v)
 	}
-	if v := s("startedAt"); v != "" {
-		t.StartedAt = parseTime(v)
-	}
-	if v := s("finishedAt"); v != "" {
-		t.FinishedAt = parseTime(v)
-	}
-	return t
+	t.StartedAt, t.FinishedAt = at.at(s("startedAt")), at.at(s("finishedAt"))
+	return t, at.err
 }
 
 // CreateTask implements task.Store.
@@ -113,7 +109,7 @@ func (s *Tasks) Task(ctx context.Context, projectID, id string) (task.Task, erro
 	if out.Item == nil {
 		return task.Task{}, task.ErrNotFound
 	}
-	return decodeTask(out.Item), nil
+	return decodeTask(out.Item)
 }
 
 // Tasks implements task.Store.
@@ -129,7 +125,9 @@ func (s *Tasks) Tasks(ctx context.Context, projectID, cursor string, limit int) 
 	}
 	out := make([]task.Task, len(items))
 	for i, it := range items {
-		out[i] = decodeTask(it)
+		if out[i], err = decodeTask(it); err != nil {
+			return nil, "", err
+		}
 	}
 	return out, next, nil
 }

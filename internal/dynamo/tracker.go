@@ -2,8 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/sorttime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -26,11 +29,11 @@ func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key,
 	}
 	lower := "0"
 	if !from.IsZero() {
-		lower = from.UTC().Format(timeLayout)
+		lower = sorttime.Format(from)
 	}
 	upper := "9"
 	if !to.IsZero() {
-		upper = to.UTC().Format(timeLayout)
+		upper = sorttime.Format(to)
 	}
 	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
 		TableName:              &s.Name,
@@ -60,7 +63,11 @@ func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key,
 			if !ok || (!to.IsZero() && at >= upper) {
 				continue // BETWEEN includes the upper bound; the range does not
 			}
-			out = append(out, request.Entry{ID: id, ReceivedAt: parseTime(at)})
+			received, err := parseTime(at)
+			if err != nil {
+				return nil, fmt.Errorf("item %s %s: %w", getS(raw, attrPK), getS(raw, attrSK), err)
+			}
+			out = append(out, request.Entry{ID: id, ReceivedAt: received})
 		}
 	}
 	return out[:min(len(out), limit)], nil
@@ -106,13 +113,15 @@ func requestOf(raw item) (request.Request, bool, error) {
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return request.Request{}, false, err
 		}
-		return it.job().Request(), true, nil
+		j, err := it.job()
+		return j.Request(), err == nil, err
 	case request.KindMessages:
 		var it requestItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return request.Request{}, false, err
 		}
-		return it.request(), true, nil
+		r, err := it.request()
+		return r, err == nil, err
 	}
 	return request.Request{}, false, nil
 }

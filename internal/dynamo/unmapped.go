@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -79,8 +80,12 @@ func (s *Unmapped) UnmappedStatuses(ctx context.Context, clientID string, now ti
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
+		seen, err := parseTime(it.LastSeen)
+		if err != nil {
+			return nil, fmt.Errorf("item %s %s: %w", getS(raw, attrPK), getS(raw, attrSK), err)
+		}
 		list = append(list, message.Unmapped{Carrier: carrier.Carrier(it.Carrier), Status: it.Status, OriginStatus: it.OriginStatus,
-			Count: it.Count, Example: it.Example, LastSeen: parseTime(it.LastSeen)})
+			Count: it.Count, Example: it.Example, LastSeen: seen})
 	}
 	message.SortUnmapped(list)
 	return list[:min(limit, len(list))], nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -77,7 +79,7 @@ func attemptPK(webhookID string) string { return "WHATTEMPT#" + webhookID }
 // loses neither.
 func webhookEventSK(ref webhook.Ref) string {
 	if suffix, ok := eventSuffixes[ref.Type]; ok {
-		return ref.At.UTC().Format(sortableTime) + "#" + ref.Subject + "#" + suffix
+		return sorttime.Format(ref.At) + "#" + ref.Subject + "#" + suffix
 	}
 	if ref.Type == webhook.TrackingException {
 		return notificationSK(ref.At, ref.Subject, ref.Sequence) + "#exception"
@@ -95,14 +97,15 @@ func newEndpointItem(e webhook.Endpoint) endpointItem {
 	}
 }
 
-func (it endpointItem) endpoint() webhook.Endpoint {
+func (it endpointItem) endpoint() (webhook.Endpoint, error) {
+	at := timesOf(it.PK, it.SK)
 	return webhook.Endpoint{
 		ID: it.ID, ProjectID: it.ProjectID, URL: it.URL, Events: it.Events, Enabled: it.Enabled, Description: it.Description,
-		CreatedAt: parseTime(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
-		PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt), FailingSince: parseTime(it.FailingSince),
-		DisabledReason: it.DisabledReason, DisabledAt: parseTime(it.DisabledAt), DisabledEvent: it.DisabledEvent,
-		SlowUntil: parseTime(it.SlowUntil),
-	}
+		CreatedAt: at.at(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
+		PreviousSecretExpiresAt: at.at(it.PreviousSecretExpiresAt), FailingSince: at.at(it.FailingSince),
+		DisabledReason: it.DisabledReason, DisabledAt: at.at(it.DisabledAt), DisabledEvent: it.DisabledEvent,
+		SlowUntil: at.at(it.SlowUntil),
+	}, at.err
 }
 
 func (s *Webhooks) putEndpoint(ctx context.Context, e webhook.Endpoint, condition string) error {
@@ -144,7 +147,7 @@ func (s *Webhooks) Endpoint(ctx context.Context, projectID, id string) (webhook.
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return webhook.Endpoint{}, err
 	}
-	return it.endpoint(), nil
+	return it.endpoint()
 }
 
 // Endpoints implements webhook.Store: one Query, at most MaxEndpoints.
@@ -165,7 +168,11 @@ func (s *Webhooks) Endpoints(ctx context.Context, projectID string) ([]webhook.E
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
-		endpoints = append(endpoints, it.endpoint())
+		e, err := it.endpoint()
+		if err != nil {
+			return nil, err
+		}
+		endpoints = append(endpoints, e)
 	}
 	return endpoints, nil
 }
@@ -275,7 +282,11 @@ func (s *Webhooks) MarkFailing(ctx context.Context, projectID, id string, at tim
 	if since == nil {
 		return at, nil
 	}
-	return parseTime(since.Value), nil
+	first, err := parseTime(since.Value)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("item %s %s: %w", projectPK(projectID), webhookSK(id), err)
+	}
+	return first, nil
 }
 
 // ClearFailing implements webhook.Store.
@@ -331,7 +342,7 @@ func (s *Webhooks) FeedEvent(ctx context.Context, projectID string, ref webhook.
 // FeedEvents implements webhook.Store: each of the project's partitions is
 // read from the start key on, and the pages are merged by key (time).
 func (s *Webhooks) FeedEvents(ctx context.Context, projectID string, after webhook.Ref, since time.Time, limit int) ([]webhook.Event, error) {
-	start := since.UTC().Format(sortableTime)
+	start := sorttime.Format(since)
 	if !after.IsZero() {
 		start = webhookEventSK(after)
 	}
@@ -412,14 +423,14 @@ func recordEvent(projectID string, raw item, now time.Time) (webhook.Event, bool
 	if it.ExpiresAt > 0 && it.ExpiresAt < now.Unix() {
 		return webhook.Event{}, false, nil
 	}
-	if len(it.SK) <= len(sortableTime) {
+	if len(it.SK) <= len(sorttime.Layout) {
 		return webhook.Event{}, false, fmt.Errorf("event key %q: too short", it.SK)
 	}
-	at, err := time.Parse(sortableTime, it.SK[:len(sortableTime)])
+	at, err := sorttime.Parse(it.SK[:len(sorttime.Layout)])
 	if err != nil {
 		return webhook.Event{}, false, fmt.Errorf("event key %q: %w", it.SK, err)
 	}
-	rest := it.SK[len(sortableTime)+1:]
+	rest := it.SK[len(sorttime.Layout)+1:]
 	subject := rest[:max(strings.LastIndex(rest, "#"), 0)]
 	if _, stored := eventSuffixes[it.Type]; stored {
 		ref := webhook.Ref{Type: it.Type, Subject: subject, At: at}
@@ -460,7 +471,7 @@ type attemptItem struct {
 
 // PutAttempt implements webhook.Store: the key is the item's sort key.
 func (s *Webhooks) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
-	sk := fmt.Sprintf("%s#%04d#%s", a.At.UTC().Format(sortableTime), a.Attempt, uniqueSuffix())
+	sk := fmt.Sprintf("%s#%04d#%s", sorttime.Format(a.At), a.Attempt, uniqueSuffix())
 	av, err := attributevalue.MarshalMap(attemptItem{
 		PK: attemptPK(a.WebhookID), SK: sk,
 		EventID: a.EventID, Type: a.Type, Attempt: a.Attempt, Status: a.Status, ResponseStatus: a.ResponseStatus,
@@ -516,9 +527,13 @@ func (s *Webhooks) Attempts(ctx context.Context, webhookID string, req page.Requ
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return page.Page[webhook.Attempt]{}, err
 		}
+		at, err := parseTime(it.At)
+		if err != nil {
+			return page.Page[webhook.Attempt]{}, fmt.Errorf("item %s %s: %w", it.PK, it.SK, err)
+		}
 		out.Items = append(out.Items, webhook.Attempt{
 			WebhookID: webhookID, EventID: it.EventID, Type: it.Type, Attempt: it.Attempt, Status: it.Status,
-			ResponseStatus: it.ResponseStatus, Duration: time.Duration(it.DurationMs) * time.Millisecond, At: parseTime(it.At),
+			ResponseStatus: it.ResponseStatus, Duration: time.Duration(it.DurationMs) * time.Millisecond, At: at,
 		})
 	}
 	return out, nil
