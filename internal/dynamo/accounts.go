@@ -21,10 +21,6 @@ const (
 	attrActive   = "active"
 )
 
-func licencesKey(projectID string) item {
-	return item{attrPK: str(projectPK(projectID)), attrSK: str(skLicences)}
-}
-
 // SaveAccount implements account.Store: the account and the project's
 // active count change in one transaction. An activation is conditioned
 // on active < licences, so concurrent activations never exceed the

@@ -54,13 +54,6 @@ func (it associationItem) association() (job.Association, error) {
 	return a, at.err
 }
 
-func associationKey(projectID, number string) item {
-	return item{
-		attrPK: &types.AttributeValueMemberS{Value: associationPK(projectID, associationShard(number))},
-		attrSK: &types.AttributeValueMemberS{Value: associationSK(number)},
-	}
-}
-
 // Associations implements job.Store.
 func (s *Jobs) Associations(ctx context.Context, projectID string, numbers []string) (map[string]job.Association, error) {
 	keys := make([]item, len(numbers))

@@ -75,13 +75,6 @@ func (s *Principals) Audit(ctx context.Context, clientID string, req page.Reques
 	return out, nil
 }
 
-func itemKey(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		attrPK: &types.AttributeValueMemberS{Value: pk},
-		attrSK: &types.AttributeValueMemberS{Value: sk},
-	}
-}
-
 // isTransactionConflict reports a transaction that lost to a concurrent
 // one on the same items.
 func isTransactionConflict(err error) bool {

@@ -19,39 +19,6 @@ import (
 
 var _ webhook.ExpiryStore = (*Expiries)(nil)
 
-// The expiry index shares GSI3 (sparse) with the sweeper's open work. An
-// association whose tracking_number.expiring event is still to come
-// carries, from the write that sets its expiry,
-//
-//	GSI3PK = EXPIRY#<expiry day, UTC>#<shard>   GSI3SK = <expiresAt>#<carrier>
-//
-// where the shard is its own (a hash of the number). Once its event is
-// recorded and queued both attributes are removed, and a renewal sets them
-// again for the new expiry. A check reads, per shard, the day partitions
-// from today to the end of the notice window, with a key condition on the
-// expiry: it costs what it returns, one small Query per partition when
-// nothing is due, whatever the number of associations. The table's keys,
-// projected into every index, give the project and the number; the
-// carrier rides in the sort key, so nothing else is read. Spreading a day
-// over expiryShards partitions keeps a project adding numbers quickly (all
-// expiring on the same day) under a partition's write limit.
-const expiryShards = associationShards
-
-func expiryGSI3PK(expiresAt time.Time, shard int) string {
-	return fmt.Sprintf("EXPIRY#%s#%02d", expiresAt.UTC().Format(time.DateOnly), shard)
-}
-
-func expiryGSI3SK(expiresAt time.Time, carrier string) string {
-	return sorttime.Format(expiresAt) + "#" + carrier
-}
-
-// expiryKeys are the index attributes of an association of number,
-// expiring at expiresAt.
-func expiryKeys(number, carrier string, expiresAt time.Time) (pk, sk string) {
-	expiresAt = time.Unix(expiresAt.Unix(), 0) // as the association keeps it
-	return expiryGSI3PK(expiresAt, associationShard(number)), expiryGSI3SK(expiresAt, carrier)
-}
-
 // ExpiringBetween implements webhook.ExpiryStore.
 func (s *Expiries) ExpiringBetween(ctx context.Context, from, to time.Time, limit int) ([]webhook.Expiring, error) {
 	var days []time.Time
@@ -113,11 +80,8 @@ func expiringOf(raw item) (webhook.Expiring, error) {
 	if pk == nil || sk == nil || isk == nil {
 		return webhook.Expiring{}, fmt.Errorf("expiry index entry without its keys")
 	}
-	project, ok := strings.CutPrefix(pk.Value, "ASSOC#")
-	if i := strings.LastIndex(project, "#"); ok && i >= 0 {
-		project = project[:i]
-	}
-	number, _ := strings.CutPrefix(sk.Value, "TN#")
+
+	project, number, ok := associationOfKeys(pk.Value, sk.Value)
 	at, carrier, _ := strings.Cut(isk.Value, "#")
 	expiresAt, err := sorttime.Parse(at)
 	if !ok || err != nil {

@@ -328,13 +328,6 @@ func (s *Jobs) reindexJob(ctx context.Context, old map[string]types.AttributeVal
 	return s.batchWrite(ctx, markerWrites(after.ID, after.ClientID, after.CreatedAt, it.ExpiresAt, facetKeys(after.Facets()), facetKeys(before.Facets())))
 }
 
-func requestKey(id string) item {
-	return item{
-		attrPK: &types.AttributeValueMemberS{Value: requestPK(id)},
-		attrSK: &types.AttributeValueMemberS{Value: skRequest},
-	}
-}
-
 // Finish implements job.Store.
 func (s *Jobs) Finish(ctx context.Context, j job.Job) error {
 	counts, err := attributevalue.Marshal(countsAttr(j.Counts))

@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -36,27 +34,13 @@ import (
 // takes it from the archive (KeepArchived).
 
 const (
-	skOutboxItem      = "ITEM"
-	skOutboxArchive   = "ARCHIVE"
-	outboxChunkBytes  = 350_000
-	outboxChunkDigits = "%03d"
+	outboxChunkBytes = 350_000
 )
 
 var _ outbox.Store = (*Outbox)(nil)
 
-func outboxPK(projectID, id string) string { return "OUTBOX#" + projectID + "#" + id }
-
-func outboxDocPK(projectID, docID string) string { return "OUTBOXDOC#" + projectID + "#" + docID }
-
-func outboxChunkSK(i int) string { return fmt.Sprintf(outboxChunkDigits, i) }
-
 // outboxChunks is how many chunks hold a document of size bytes.
 func outboxChunks(size int) int { return max(1, (size+outboxChunkBytes-1)/outboxChunkBytes) }
-
-func outboxArchivePK(projectID, key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return "OUTBOXARCHIVE#" + projectID + "#" + hex.EncodeToString(sum[:])
-}
 
 type outboxItem struct {
 	PK           string `dynamodbav:"PK"`
@@ -175,10 +159,6 @@ func (i outboxItem) toDomain() (outbox.Item, error) {
 	}
 	it.Request = req.request()
 	return it, nil
-}
-
-func outboxKey(projectID, id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{attrPK: str(outboxPK(projectID, id)), attrSK: str(skOutboxItem)}
 }
 
 // CreateOutboxItem implements outbox.Store.

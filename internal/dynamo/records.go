@@ -36,10 +36,6 @@ const (
 	deleteLockTTL = 30 * time.Second
 )
 
-func recordKey(projectID, entity, code string) item {
-	return item{attrPK: str(dataPK(projectID, entity)), attrSK: str(code)}
-}
-
 func recordItem(projectID string, e *data.Entity, r data.Record) (item, error) {
 	stamp := r.SrvDateUTC.UTC().Format(data.StampLayout)
 	values := item{}

@@ -22,9 +22,6 @@ import (
 // reads the subscribers of the numbers it notifies for in one
 // BatchGetItem per 100 numbers, consistently, instead of one Query on
 // GSI1 per number.
-const subscriberAttrPrefix = "SUB#"
-
-func subscribersKey(number string) item { return trackingKey(number, skSubscribers) }
 
 // subscribed sets a's entry in its number's subscribers item.
 func (s *Table) subscribed(a job.Association) types.TransactWriteItem {

@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -17,45 +15,6 @@ import (
 )
 
 var _ sweep.Store = (*Sweep)(nil)
-
-// The sweeper's index (GSI3) is sparse: only unfinished work is in it.
-// A job, message request, import or processing task item carries, from
-// the moment it is stored until it is finished,
-//
-//	GSI3PK = OPEN#<shard>   GSI3SK = <deadline>#<id>
-//
-// where the deadline is when the work counts as stuck (package sweep) and
-// moves when processing starts or the work is sent again. Finishing the
-// work removes both attributes in the same update that records its end, so
-// the index holds exactly the open work and a sweep costs one Query per
-// shard for the work past its deadline: never a Scan, and nothing for the
-// millions of finished jobs. The shard is a hash of the id, so the writes
-// of many requests a second spread over sweepShards index partitions.
-const (
-	attrGSI3PK  = "GSI3PK"
-	attrGSI3SK  = "GSI3SK"
-	indexGSI3   = "GSI3"
-	sweepShards = 16
-)
-
-func sweepShard(id string) int {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int(h.Sum32() % sweepShards)
-}
-
-func sweepGSI3PK(shard int) string { return fmt.Sprintf("OPEN#%02d", shard) }
-
-func sweepGSI3SK(due time.Time, id string) string { return formatTime(due) + "#" + id }
-
-// sweepKeys are the index attributes of open work due at due (none when
-// due is zero).
-func sweepKeys(id string, due time.Time) (pk, sk string) {
-	if due.IsZero() {
-		return "", ""
-	}
-	return sweepGSI3PK(sweepShard(id)), sweepGSI3SK(due, id)
-}
 
 // sweepDue reads the deadline back from GSI3SK.
 func sweepDue(times *storedTimes, sk string) time.Time {

@@ -92,7 +92,7 @@ type (
 		// renewing (0: defaultImportLease). Tests shorten it.
 		Lease time.Duration
 		// Hook, when set, runs after each step of an import ("locked 3",
-		// "committed", "applied 1.3", and "refused [7]" after a row's
+		// "committed", "applied records 3", and "refused [7]" after a row's
 		// lock write is refused); an error stops the run there as a crash
 		// would. Tests only.
 		Hook func(ctx context.Context, importID, step string) error

@@ -22,14 +22,6 @@ var _ task.Store = (*Tasks)(nil)
 // DynamoDB Local refuses empty strings, which the first page's is.
 const cursorPrefix = "@"
 
-func taskKey(projectID, id string) item {
-	return item{attrPK: str(tasksPK(projectID)), attrSK: str(taskSK(id))}
-}
-
-func pendingKey(projectID, code string) item {
-	return item{attrPK: str(tasksPK(projectID)), attrSK: str(pendingTaskSK(code))}
-}
-
 func taskItem(t task.Task) item {
 	it := taskKey(t.ProjectID, t.ID)
 	it["id"] = str(t.ID)

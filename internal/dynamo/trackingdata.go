@@ -62,13 +62,6 @@ func (it eventItem) event() tracking.Event {
 		Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag)}
 }
 
-func trackingKey(number, sk string) item {
-	return item{
-		attrPK: &types.AttributeValueMemberS{Value: trackingPK(number)},
-		attrSK: &types.AttributeValueMemberS{Value: sk},
-	}
-}
-
 // Shipment implements tracking.Store.
 func (s *Tracking) Shipment(ctx context.Context, number string) (tracking.Shipment, error) {
 	var it shipmentItem
@@ -159,8 +152,6 @@ func (s *Tracking) PutShipment(ctx context.Context, sh tracking.Shipment) error 
 	})
 	return err
 }
-
-func eventSK(ev tracking.Event) string { return skEvent + tracking.EventKey(ev) }
 
 // PutEvents implements message.Tracking: every number's events in shared
 // batches, each event stored once whatever the number of deliveries.
