@@ -62,7 +62,7 @@ func newPrincipalItem(p auth.Principal) principalItem {
 func (it principalItem) decode() (auth.Principal, error) {
 	created, err := sorttime.Parse(it.CreatedAt)
 	if err != nil {
-		return auth.Principal{}, fmt.Errorf("principal %s: %w", it.ID, err)
+		return auth.Principal{}, fmt.Errorf("item %s %s: %w", it.PK, it.SK, err)
 	}
 	at := timesOf(it.PK, it.SK)
 	return auth.Principal{

@@ -87,7 +87,7 @@ func (s *Projects) Project(ctx context.Context, id string) (project.Project, err
 	}
 	created, err := sorttime.Parse(it.CreatedAt)
 	if err != nil {
-		return project.Project{}, fmt.Errorf("project %s: %w", id, err)
+		return project.Project{}, fmt.Errorf("item %s %s: %w", projectPK(id), skProject, err)
 	}
 	return project.Project{ID: it.ID, ClientID: it.ClientID, Name: it.Name, CreatedAt: created}, nil
 }
@@ -103,7 +103,10 @@ func (s *Projects) Member(ctx context.Context, projectID, principalID string) (p
 		return project.Member{}, project.ErrNotFound
 	}
 	m, _, err := it.decode()
-	return m, err
+	if err != nil {
+		return project.Member{}, err
+	}
+	return m, nil
 }
 
 // PutMember implements project.Store: with a keeper, the new role and the
@@ -187,14 +190,14 @@ func (s *Projects) Memberships(ctx context.Context, principalID string, req page
 }
 
 func (it memberItem) decode() (project.Member, project.Project, error) {
-	added, err1 := sorttime.Parse(it.AddedAt)
-	created, err2 := sorttime.Parse(it.ProjectCreatedAt)
-	if err1 != nil || err2 != nil {
-		return project.Member{}, project.Project{}, fmt.Errorf("member %s of %s: bad timestamps", it.PrincipalID, it.ProjectID)
+	at := timesOf(it.PK, it.SK)
+	added, created := at.at(it.AddedAt), at.at(it.ProjectCreatedAt)
+	if at.err == nil && (added.IsZero() || created.IsZero()) {
+		at.err = fmt.Errorf("item %s %s: a time is missing", it.PK, it.SK)
 	}
 	m := project.Member{ProjectID: it.ProjectID, PrincipalID: it.PrincipalID, Role: project.Role(it.Role), AddedAt: added}
 	p := project.Project{ID: it.ProjectID, ClientID: it.ClientID, Name: it.ProjectName, CreatedAt: created}
-	return m, p, nil
+	return m, p, at.err
 }
 
 // RemoveMember implements project.Store: the member's deletion, the
