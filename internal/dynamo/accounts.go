@@ -80,7 +80,7 @@ func (s *Accounts) SaveAccount(ctx context.Context, projectID string, e *data.En
 // releaseLicences gives back the licences of n accounts that stop being
 // active. It has no condition: the count only counts active accounts, so
 // it never goes below zero, and a release must never be refused.
-func (s *Table) releaseLicences(projectID string, n int) types.TransactWriteItem {
+func (s *recordTable) releaseLicences(projectID string, n int) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.Name, Key: licencesKey(projectID),
 		UpdateExpression:          aws.String("SET active = if_not_exists(active, :n) - :n"),
@@ -102,7 +102,7 @@ func activeAccount(e *data.Entity, r *data.Record) bool {
 // makes: deleting an active account, logically or physically, frees its
 // licence in the same transaction. (Its status is read-only on the
 // generic routes, so they never activate one.)
-func (s *Table) licenceReleased(projectID string, e *data.Entity, old *data.Record, deleted bool) []types.TransactWriteItem {
+func (s *recordTable) licenceReleased(projectID string, e *data.Entity, old *data.Record, deleted bool) []types.TransactWriteItem {
 	if !deleted || !activeAccount(e, old) {
 		return nil
 	}

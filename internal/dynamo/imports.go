@@ -182,7 +182,7 @@ func (t txRecord) toImport() data.Import {
 	return imp
 }
 
-func (s *Table) readTx(ctx context.Context, id string) (txRecord, error) {
+func (s *recordTable) readTx(ctx context.Context, id string) (txRecord, error) {
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: importKey(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return txRecord{}, err

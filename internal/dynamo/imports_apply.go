@@ -153,7 +153,7 @@ func versions(e *data.Entity, raw item) (*data.Record, data.Record, error) {
 
 // applyItem moves the new version of a record in place of the old and
 // removes the lock, if id still holds it.
-func (s *Table) applyItem(ctx context.Context, key item, id string, version item) error {
+func (s *recordTable) applyItem(ctx context.Context, key item, id string, version item) error {
 	values := item{":tx": str(id)}
 	set := []string{}
 	for _, a := range []string{attrRecordCode, attrRecordStamp, attrRecordExport, attrRecordValues} {
@@ -183,7 +183,7 @@ func (s *Table) applyItem(ctx context.Context, key item, id string, version item
 
 // rollbackItem removes id's lock from a record item: a placeholder goes,
 // a stored record gets its own delta-sync keys back.
-func (s *Table) rollbackItem(ctx context.Context, raw item, id string) error {
+func (s *recordTable) rollbackItem(ctx context.Context, raw item, id string) error {
 	key := item{attrPK: raw[attrPK], attrSK: raw[attrSK]}
 	values := item{":tx": str(id)}
 	if _, none := raw[attrTxNone]; none {

@@ -15,7 +15,7 @@ import (
 // settle finishes, on one record item, the part of finished imports that
 // their runners left behind (a runner that lost its lease and wrote
 // late); it says whether the item is now free of them.
-func (s *Table) settle(ctx context.Context, raw item) (bool, error) {
+func (s *recordTable) settle(ctx context.Context, raw item) (bool, error) {
 	free := true
 	if id := getS(raw, attrTx); id != "" {
 		t, err := s.readTx(ctx, id)
@@ -80,7 +80,7 @@ var errWriteAgain = errors.New("the lock that refused the write is gone")
 // that refused it is gone (errWriteAgain): a lock of a finished import,
 // settled here, or one its import released between the write and this
 // read. Only the stamp says whether the record changed.
-func (s *Table) whyRefused(ctx context.Context, key item, stamp string) error {
+func (s *recordTable) whyRefused(ctx context.Context, key item, stamp string) error {
 	raw, err := s.getRaw(ctx, item{attrPK: key[attrPK], attrSK: key[attrSK]})
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func writeAgain(write func() error) error {
 
 // txStates looks up, once each, the state of the imports holding items.
 type txStates struct {
-	s     *Table
+	s     *recordTable
 	cache map[string]string
 }
 
@@ -146,7 +146,7 @@ func (t *txStates) committed(ctx context.Context, id string) (bool, error) {
 // when the import holding it has committed, nil when it has none (a
 // placeholder of an uncommitted import). The states are read after the
 // items, so one call never mixes before and after a commit.
-func (s *Table) committedVersions(ctx context.Context, items []item) ([]item, error) {
+func (s *recordTable) committedVersions(ctx context.Context, items []item) ([]item, error) {
 	states := &txStates{s: s, cache: map[string]string{}}
 	out := make([]item, len(items))
 	for i, it := range items {

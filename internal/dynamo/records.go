@@ -215,7 +215,7 @@ func (s *Records) SaveRecord(ctx context.Context, projectID string, e *data.Enti
 // reference items of its foreign keys, its tracked item and the
 // subscription of its tracking number; withChecks adds a condition check
 // per new foreign key, whose field checked names by action index.
-func (s *Table) refActions(projectID string, e *data.Entity, old *data.Record, rec data.Record, withChecks bool) ([]types.TransactWriteItem, map[int]*data.Field, error) {
+func (s *recordTable) refActions(projectID string, e *data.Entity, old *data.Record, rec data.Record, withChecks bool) ([]types.TransactWriteItem, map[int]*data.Field, error) {
 	var actions []types.TransactWriteItem
 	// checked[i] names the foreign key field checked by actions[i].
 	checked := map[int]*data.Field{}

@@ -53,14 +53,14 @@ type Adapters struct {
 // Open opens every adapter over the table name through client.
 func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 	t := &Table{Client: client, Name: name, TransactItems: o.TransactItems}
-	records := &Records{t}
+	records := &Records{recordTable{t}}
 	principals := &Principals{t}
 	jobs := &Jobs{t}
 	return &Adapters{
 		Table:      t,
-		Accounts:   &Accounts{Table: t, records: records},
+		Accounts:   &Accounts{recordTable: recordTable{t}, records: records},
 		Expiries:   &Expiries{t},
-		Imports:    &Imports{Table: t},
+		Imports:    &Imports{recordTable: recordTable{t}},
 		Jobs:       jobs,
 		Outbox:     &Outbox{t},
 		Principals: principals,
@@ -75,19 +75,25 @@ func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 	}
 }
 
+// recordTable is the table as the writers of records see it: the import
+// locks on record items (a single write meets them, a read resolves
+// them), and the reference and licence items a record's write carries.
+// Records, Accounts and Imports share it.
+type recordTable struct{ *Table }
+
 // The adapters, each implementing its port (the assertions sit beside
 // their methods).
 type (
 	// Accounts implements account.Store.
 	Accounts struct {
-		*Table
+		recordTable
 		records *Records
 	}
 	// Expiries implements webhook.ExpiryStore.
 	Expiries struct{ *Table }
 	// Imports implements data.ImportStore: the import engine.
 	Imports struct {
-		*Table
+		recordTable
 		// Lease is how long an import runner holds an import without
 		// renewing (0: defaultImportLease). Tests shorten it.
 		Lease time.Duration
@@ -109,7 +115,7 @@ type (
 		principals *Principals
 	}
 	// Records implements data.Store.
-	Records struct{ *Table }
+	Records struct{ recordTable }
 	// Requests implements request.Store: message requests and the
 	// tracker's index over them, which lists jobs too.
 	Requests struct {
