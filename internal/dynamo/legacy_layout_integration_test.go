@@ -46,6 +46,9 @@ var storedItems = []item{
 	item{"PK": str("TRK#3000000021"), "SK": str("EV#2026-03-01T12:00:00.000000000Z#887c39d5d5f35ee5"), "datetime": str("2026-03-01T13:00:00.000+01:00"), "originStatus": str("DLV"), "status": str("delivered")},
 	item{"PK": str("TRK#3000000021"), "SK": str("SHIPMENT"), "carrier": str("dhl"), "createdAt": str("2026-03-01T13:00:00.000+01:00"), "customAttributes": str("null"), "firstKnownAt": str("2026-03-01T12:00:00.000Z"), "owner": str("acme"), "service": str("standard"), "trackingNumber": str("3000000021"), "type": str("parcel")},
 	item{"PK": str("TRK#3000000021"), "SK": str("SUBSCRIBERS"), "SUB#p1": &types.AttributeValueMemberM{Value: item{"addedAt": str("2026-03-01T12:00:00.000000000Z"), "expiresAt": num(1780142400)}}, "trackingNumber": str("3000000021")},
+	item{"PK": str("PROJECT#p1"), "SK": str("LICENCES"), "active": num(0), "licences": num(5)},
+	item{"PK": str("UNMAPPED#acme"), "SK": str("STATUS#e4f4a5aede5ce82881d782e8"), "carrier": str("dhl"), "example": str("3000000021"), "expiresAt": num(1780142400), "lastSeenAt": str("2026-03-01T12:00:00.000000000Z"), "seen": num(2), "status": str("ZZ")},
+	item{"PK": str("WHATTEMPT#w1"), "SK": str("2026-03-01T12:00:00.000000000Z#0001#a0adbfe122f3116e"), "at": str("2026-03-01T12:00:00.000000000Z"), "attempt": num(1), "durationMs": num(0), "eventId": str("e1"), "expiresAt": num(1772370000), "responseStatus": num(0), "status": str("pending"), "type": str("tracking.updated")},
 }
 
 // Items stored before the split read through the adapters as they read
@@ -114,6 +117,13 @@ func TestItemsStoredBeforeTheSplitReadAsBefore(t *testing.T) {
 
 	o, err := s.Outbox.OutboxItem(ctx, "p1", "o1")
 	check("outbox item", err == nil && o.CreatedAt.Equal(at) && o.UpdatedAt.Equal(at) && o.ExpiresAt.Equal(time.Unix(1772452800, 0).UTC()), o)
+
+	lic, err := s.Accounts.Licences(ctx, "p1")
+	check("licences", err == nil && lic.Total == 5 && lic.Used == 0, lic)
+	un, err := s.Unmapped.UnmappedStatuses(ctx, "acme", at, 10)
+	check("unmapped", err == nil && len(un) == 1 && un[0].Status == "ZZ" && un[0].Count == 2 && un[0].LastSeen.Equal(at), un)
+	att, err := s.Webhooks.Attempts(ctx, "w1", page.Request{})
+	check("webhook attempts", err == nil && len(att.Items) == 1 && att.Items[0].EventID == "e1" && att.Items[0].At.Equal(at), att)
 
 	due, err := s.Sweep.Due(ctx, at.Add(time.Hour), 10)
 	check("sweep", err == nil && len(due) == 3, due)
