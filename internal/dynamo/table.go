@@ -9,8 +9,11 @@ import (
 
 // Table is the table layer every adapter stands on: the client and the
 // table's name, with the helpers that speak DynamoDB rather than the
-// domain (keys.go, cursors, conditions, batches, transactions, chunked
-// reads, the time format). The adapters of one Open share one Table.
+// domain (the keys files, cursors, condition failures, batches,
+// transactions, chunked reads, the time format), and the few writes that
+// two ports make to the same items (audit entries, a number's subscribers
+// item, the tracker's and the sweep's index entries). The adapters of one
+// Open share one Table.
 type Table struct {
 	Client *dynamodb.Client
 	Name   string
