@@ -73,7 +73,7 @@ func createCredential(ctx context.Context, client, id, secret string) error {
 	if err != nil {
 		return err
 	}
-	creds := auth.Credentials{Store: &dynamo.Store{Client: dynamodb.NewFromConfig(awsCfg), Table: table}, Now: time.Now}
+	creds := auth.Credentials{Store: dynamo.Open(dynamodb.NewFromConfig(awsCfg), table, dynamo.Options{}).Principals, Now: time.Now}
 	_, err = creds.Create(ctx, client, id, secret)
 	return err
 }

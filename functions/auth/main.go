@@ -14,7 +14,7 @@ func main() {
 	f := app.Begin("auth")
 	store := f.Store()
 	f.ServeAPI(&httpapi.API{
-		Credentials: auth.Credentials{Store: store, Now: f.Now},
+		Credentials: auth.Credentials{Store: store.Principals, Now: f.Now},
 		Issuer:      f.Issuer(parameter.SSM(f.AWS())),
 		JWKS:        f.JWKS(),
 		Projects:    f.Projects(store),

@@ -14,6 +14,6 @@ func main() {
 	projects := f.Projects(store)
 	f.ServeAPI(&httpapi.API{
 		Verifier: f.Verifier(), Revocations: f.Revocations(store), Projects: projects, Accounts: f.Accounts(store, projects),
-		Credentials: auth.Credentials{Store: store, Now: f.Now},
+		Credentials: auth.Credentials{Store: store.Principals, Now: f.Now},
 	})
 }

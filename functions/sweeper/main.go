@@ -18,7 +18,7 @@ func main() {
 	records := f.Records(store, projects, q)
 	tasks := f.Tasks(store, f.TaskQueue(), projects, records)
 	s := sweep.Service{
-		Store:     store,
+		Store:     store.Sweep,
 		Queue:     q,
 		Jobs:      f.Jobs(store, projects, q),
 		Messages:  f.Messages(store, q, nil),

@@ -10,5 +10,5 @@ import (
 func main() {
 	f := app.Begin("tracker")
 	store := f.Store()
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Tracker: tracker.Service{Store: store, Now: f.Now}})
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Tracker: tracker.Service{Store: store.Requests, Now: f.Now}})
 }

@@ -115,15 +115,15 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	accounts := newAccounts(store, projects, now)
 	tasks := newTasks(store, queue.Tasks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.TaskQueueURL}, projects, records, now, logger)
 	api := &httpapi.API{
-		Credentials: auth.Credentials{Store: store, Now: now},
+		Credentials: auth.Credentials{Store: store.Principals, Now: now},
 		JWKS:        jwks,
 		Verifier:    verifier,
-		Revocations: &auth.Revocations{Store: store, Now: now},
+		Revocations: &auth.Revocations{Store: store.Principals, Now: now},
 		Projects:    projects,
 		Jobs:        jobs,
 		Messages:    messages,
-		Tracking:    tracking.Service{Store: store},
-		Tracker:     tracker.Service{Store: store, Now: now},
+		Tracking:    tracking.Service{Store: store.Tracking},
+		Tracker:     tracker.Service{Store: store.Requests, Now: now},
 		Data:        records,
 		Webhooks:    webhooks,
 		Accounts:    accounts,

@@ -29,7 +29,7 @@ type Config struct {
 	PrivateKeyPEM       string
 	PrivateKeyParameter string
 	// TransactItems is how many actions a TransactWriteItems of the
-	// processor may hold (dynamo.Store.TransactItems); 0 for the default,
+	// processor may hold (dynamo.Table.TransactItems); 0 for the default,
 	// 1 for none shared.
 	TransactItems int
 

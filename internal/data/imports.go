@@ -157,9 +157,13 @@ type ImportQueue interface {
 type RowError struct {
 	Row     string
 	Message string
+	// Err is what happened to the row (ErrRecordChanged).
+	Err error
 }
 
 func (e *RowError) Error() string { return e.Row + ": " + e.Message }
+
+func (e *RowError) Unwrap() error { return e.Err }
 
 // Outcome is what an import call answers: the counts when it finished
 // (Import.Status COMPLETED), else the queued import.

@@ -13,17 +13,13 @@ import (
 	"github.com/parcelgate/parcelgate/internal/data"
 )
 
-var _ account.Store = (*Store)(nil)
+var _ account.Store = (*Accounts)(nil)
 
 // Attributes of the licences item.
 const (
 	attrLicences = "licences"
 	attrActive   = "active"
 )
-
-func licencesKey(projectID string) item {
-	return item{attrPK: str(projectPK(projectID)), attrSK: str(skLicences)}
-}
 
 // SaveAccount implements account.Store: the account and the project's
 // active count change in one transaction. An activation is conditioned
@@ -32,12 +28,12 @@ func licencesKey(projectID string) item {
 // was ever set). Like every single write, it waits for the imports that
 // hold the account: an import deleting or merging it moves the count
 // when it commits, from the version it locked.
-func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error {
+func (s *Accounts) SaveAccount(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error {
 	it, err := recordItem(projectID, e, rec)
 	if err != nil {
 		return err
 	}
-	put := &types.Put{TableName: &s.Table, Item: it}
+	put := &types.Put{TableName: &s.Name, Item: it}
 	if old == nil {
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
@@ -47,7 +43,7 @@ func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entit
 	if delta == 0 {
 		return writeAgain(func() error {
 			_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-				TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+				TableName: &s.Name, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
 			})
 			if isConditionFailed(err) {
 				return s.whyRefused(ctx, it, versionStamp(old))
@@ -58,7 +54,7 @@ func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entit
 	count := s.releaseLicences(projectID, 1)
 	if delta > 0 {
 		count = types.TransactWriteItem{Update: &types.Update{
-			TableName: &s.Table, Key: licencesKey(projectID),
+			TableName: &s.Name, Key: licencesKey(projectID),
 			UpdateExpression:          aws.String("SET active = active + :one"),
 			ConditionExpression:       aws.String("active < licences"),
 			ExpressionAttributeValues: item{":one": num(1)},
@@ -84,9 +80,9 @@ func (s *Store) SaveAccount(ctx context.Context, projectID string, e *data.Entit
 // releaseLicences gives back the licences of n accounts that stop being
 // active. It has no condition: the count only counts active accounts, so
 // it never goes below zero, and a release must never be refused.
-func (s *Store) releaseLicences(projectID string, n int) types.TransactWriteItem {
+func (s *recordTable) releaseLicences(projectID string, n int) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.Table, Key: licencesKey(projectID),
+		TableName: &s.Name, Key: licencesKey(projectID),
 		UpdateExpression:          aws.String("SET active = if_not_exists(active, :n) - :n"),
 		ExpressionAttributeValues: item{":n": num(int64(n))},
 	}}
@@ -106,7 +102,7 @@ func activeAccount(e *data.Entity, r *data.Record) bool {
 // makes: deleting an active account, logically or physically, frees its
 // licence in the same transaction. (Its status is read-only on the
 // generic routes, so they never activate one.)
-func (s *Store) licenceReleased(projectID string, e *data.Entity, old *data.Record, deleted bool) []types.TransactWriteItem {
+func (s *recordTable) licenceReleased(projectID string, e *data.Entity, old *data.Record, deleted bool) []types.TransactWriteItem {
 	if !deleted || !activeAccount(e, old) {
 		return nil
 	}
@@ -139,8 +135,8 @@ func licencesFreed(p data.Plan) (int, error) {
 }
 
 // Licences implements account.Store.
-func (s *Store) Licences(ctx context.Context, projectID string) (account.Licences, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: licencesKey(projectID), ConsistentRead: aws.Bool(true)})
+func (s *Accounts) Licences(ctx context.Context, projectID string) (account.Licences, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: licencesKey(projectID), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return account.Licences{}, err
 	}
@@ -148,9 +144,9 @@ func (s *Store) Licences(ctx context.Context, projectID string) (account.Licence
 }
 
 // SetLicences implements account.Store.
-func (s *Store) SetLicences(ctx context.Context, projectID string, total int) (account.Licences, error) {
+func (s *Accounts) SetLicences(ctx context.Context, projectID string, total int) (account.Licences, error) {
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: licencesKey(projectID),
+		TableName: &s.Name, Key: licencesKey(projectID),
 		UpdateExpression:          aws.String("SET licences = :n, active = if_not_exists(active, :zero)"),
 		ExpressionAttributeValues: item{":n": num(int64(total)), ":zero": num(0)},
 		ReturnValues:              types.ReturnValueAllNew,
@@ -171,4 +167,9 @@ func decodeLicences(it item) account.Licences {
 		return x
 	}
 	return account.Licences{Total: n(attrLicences), Used: n(attrActive)}
+}
+
+// Record implements account.Store: an account is a record.
+func (s *Accounts) Record(ctx context.Context, projectID string, e *data.Entity, code string) (data.Record, error) {
+	return s.records.Record(ctx, projectID, e, code)
 }

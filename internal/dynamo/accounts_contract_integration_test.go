@@ -11,5 +11,5 @@ import (
 
 func TestAccountsContract(t *testing.T) {
 	s := newStore(t)
-	accounttest.Run(t, func(*testing.T) account.Store { return s })
+	accounttest.Run(t, func(*testing.T) account.Store { return s.Accounts })
 }

@@ -41,27 +41,21 @@ type associationItem struct {
 	TagSequence    int    `dynamodbav:"tagSeq,omitempty"`
 }
 
-func (it associationItem) association() job.Association {
+func (it associationItem) association() (job.Association, error) {
+	at := timesOf(it.PK, it.SK)
 	a := job.Association{
 		ProjectID: it.ProjectID, TrackingNumber: it.TrackingNumber, Carrier: it.Carrier,
-		AddedAt: parseTime(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID, AddedBy: it.AddedBy,
+		AddedAt: at.at(it.AddedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), JobID: it.JobID, AddedBy: it.AddedBy,
 		Tag: it.Tag, TagSequence: it.TagSequence,
 	}
 	if a.Tag == "" {
 		a.Tag = string(tag.Pending) // added before associations had tags
 	}
-	return a
-}
-
-func associationKey(projectID, number string) item {
-	return item{
-		attrPK: &types.AttributeValueMemberS{Value: associationPK(projectID, associationShard(number))},
-		attrSK: &types.AttributeValueMemberS{Value: associationSK(number)},
-	}
+	return a, at.err
 }
 
 // Associations implements job.Store.
-func (s *Store) Associations(ctx context.Context, projectID string, numbers []string) (map[string]job.Association, error) {
+func (s *Jobs) Associations(ctx context.Context, projectID string, numbers []string) (map[string]job.Association, error) {
 	keys := make([]item, len(numbers))
 	for i, n := range numbers {
 		keys[i] = associationKey(projectID, n)
@@ -76,7 +70,9 @@ func (s *Store) Associations(ctx context.Context, projectID string, numbers []st
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
-		out[it.TrackingNumber] = it.association()
+		if out[it.TrackingNumber], err = it.association(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -88,7 +84,7 @@ func (s *Store) Associations(ctx context.Context, projectID string, numbers []st
 // transactUnits). The associations whose condition failed are read back
 // together, consistently (DynamoDB Local does not return the item that
 // failed a condition); one removed meanwhile is put again.
-func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
+func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
 	stored := make([]job.Association, len(as))
 	pending := make([]int, len(as))
 	for i := range as {
@@ -130,7 +126,11 @@ func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]jo
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return nil, err
 			}
-			found[it.ProjectID+"\x00"+it.TrackingNumber] = it.association()
+			a, err := it.association()
+			if err != nil {
+				return nil, err
+			}
+			found[it.ProjectID+"\x00"+it.TrackingNumber] = a
 		}
 		pending = pending[:0]
 		for _, i := range lost {
@@ -145,7 +145,7 @@ func (s *Store) AddAssociations(ctx context.Context, as []job.Association) ([]jo
 }
 
 // putIfAbsent puts a unless a live association of its number exists.
-func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) {
+func (s *Jobs) putIfAbsent(a job.Association) (types.TransactWriteItem, error) {
 	expiryPK, expirySK := expiryKeys(a.TrackingNumber, a.Carrier, a.ExpiresAt)
 	av, err := attributevalue.MarshalMap(associationItem{
 		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
@@ -162,7 +162,7 @@ func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) 
 		delete(av, "jobId") // not a job's (a processing task's): the API shows null
 	}
 	return types.TransactWriteItem{Put: &types.Put{
-		TableName:           &s.Table,
+		TableName:           &s.Name,
 		Item:                av,
 		ConditionExpression: aws.String("attribute_not_exists(PK) OR expiresAt <= :at"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -176,7 +176,7 @@ func (s *Store) putIfAbsent(a job.Association) (types.TransactWriteItem, error) 
 // only moves an association's expiry forward, and a removal spares an
 // association (re)added after the job's decision time, so a job delivered
 // again after a later job never undoes that job's changes.
-func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
+func (s *Jobs) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
 	units := make([][]types.TransactWriteItem, 0, len(renew)+len(remove))
 	for _, a := range renew {
 		a.ProjectID = projectID
@@ -196,7 +196,7 @@ func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Associa
 			update += " REMOVE jobId" // renewed by a processing task, not a job
 		}
 		units = append(units, []types.TransactWriteItem{{Update: &types.Update{
-			TableName:                 &s.Table,
+			TableName:                 &s.Name,
 			Key:                       associationKey(projectID, a.TrackingNumber),
 			UpdateExpression:          &update,
 			ConditionExpression:       aws.String("attribute_exists(PK) AND expiresAt < :exp"),
@@ -205,7 +205,7 @@ func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Associa
 	}
 	for _, n := range remove {
 		units = append(units, []types.TransactWriteItem{{Delete: &types.Delete{
-			TableName:           &s.Table,
+			TableName:           &s.Name,
 			Key:                 associationKey(projectID, n),
 			ConditionExpression: aws.String("addedAt <= :at"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -222,11 +222,11 @@ func (s *Store) Apply(ctx context.Context, projectID string, renew []job.Associa
 // SetTags implements job.Store: one conditional update per association,
 // several to a transaction; an update older than the stored tag, or of
 // an association removed meanwhile, changes nothing.
-func (s *Store) SetTags(ctx context.Context, updates []job.TagUpdate) error {
+func (s *Jobs) SetTags(ctx context.Context, updates []job.TagUpdate) error {
 	writes := make([]*types.Update, len(updates))
 	for i, u := range updates {
 		writes[i] = &types.Update{
-			TableName:                &s.Table,
+			TableName:                &s.Name,
 			Key:                      associationKey(u.ProjectID, u.TrackingNumber),
 			UpdateExpression:         aws.String("SET #tag = :tag, tagSeq = :seq, GSI1PK = :gpk, GSI1SK = :gsk"),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(tagSeq) OR tagSeq < :seq)"),
@@ -245,7 +245,7 @@ func (s *Store) SetTags(ctx context.Context, updates []job.TagUpdate) error {
 // Associated implements job.Store. It reads the shards one after another
 // (of the table, or with a tag of its tag index); the cursor names the
 // shard and the position within it.
-func (s *Store) Associated(ctx context.Context, projectID string, now time.Time, tagged string, req page.Request) (page.Page[job.Association], error) {
+func (s *Jobs) Associated(ctx context.Context, projectID string, now time.Time, tagged string, req page.Request) (page.Page[job.Association], error) {
 	shard, inner, err := splitShardCursor(req.Cursor)
 	if err != nil {
 		return page.Page[job.Association]{}, err
@@ -279,7 +279,11 @@ func (s *Store) Associated(ctx context.Context, projectID string, now time.Time,
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return out, err
 			}
-			out.Items = append(out.Items, it.association())
+			a, err := it.association()
+			if err != nil {
+				return out, err
+			}
+			out.Items = append(out.Items, a)
 		}
 		switch {
 		case next != "":

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -30,7 +31,7 @@ type auditItem struct {
 }
 
 // auditPut is the transaction action that writes entry.
-func (s *Store) auditPut(entry auth.AuditEntry) (types.TransactWriteItem, error) {
+func (s *Table) auditPut(entry auth.AuditEntry) (types.TransactWriteItem, error) {
 	item, err := attributevalue.MarshalMap(auditItem{
 		PK: auditPK(entry.ClientID), SK: auditSK(entry.At, uuid.Must(uuid.NewV7()).String()),
 		At: formatTime(entry.At), ClientID: entry.ClientID, By: entry.By, Action: entry.Action,
@@ -40,12 +41,12 @@ func (s *Store) auditPut(entry auth.AuditEntry) (types.TransactWriteItem, error)
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}}, nil
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: item}}, nil
 }
 
 // Audit implements auth.PrincipalStore: one Query of the client's
 // partition, oldest first.
-func (s *Store) Audit(ctx context.Context, clientID string, req page.Request) (page.Page[auth.AuditEntry], error) {
+func (s *Principals) Audit(ctx context.Context, clientID string, req page.Request) (page.Page[auth.AuditEntry], error) {
 	pk := auditPK(clientID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("PK = :pk"),
@@ -62,19 +63,16 @@ func (s *Store) Audit(ctx context.Context, clientID string, req page.Request) (p
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return out, err
 		}
+		at, err := parseTime(it.At)
+		if err != nil {
+			return out, fmt.Errorf("item %s %s: %w", pk, getS(raw, attrSK), err)
+		}
 		out.Items = append(out.Items, auth.AuditEntry{
-			At: parseTime(it.At), ClientID: it.ClientID, By: it.By, Action: it.Action,
+			At: at, ClientID: it.ClientID, By: it.By, Action: it.Action,
 			Subject: it.Subject, ProjectID: it.ProjectID,
 		})
 	}
 	return out, nil
-}
-
-func itemKey(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		attrPK: &types.AttributeValueMemberS{Value: pk},
-		attrSK: &types.AttributeValueMemberS{Value: sk},
-	}
 }
 
 // isTransactionConflict reports a transaction that lost to a concurrent

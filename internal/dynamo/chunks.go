@@ -11,7 +11,7 @@ import (
 
 // readChunks reads a request's chunk items of one kind, C, and returns
 // their entries in order.
-func readChunks[C, T any](ctx context.Context, s *Store, id, prefix string, entries func(C) []T) ([]T, error) {
+func readChunks[C, T any](ctx context.Context, s *Table, id, prefix string, entries func(C) []T) ([]T, error) {
 	chunks, err := s.chunks(ctx, id, prefix)
 	if err != nil {
 		return nil, err
@@ -28,10 +28,10 @@ func readChunks[C, T any](ctx context.Context, s *Store, id, prefix string, entr
 }
 
 // chunks reads a request's chunk items of one kind, in order.
-func (s *Store) chunks(ctx context.Context, id, prefix string) ([]item, error) {
+func (s *Table) chunks(ctx context.Context, id, prefix string) ([]item, error) {
 	var out []item
 	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": &types.AttributeValueMemberS{Value: requestPK(id)},

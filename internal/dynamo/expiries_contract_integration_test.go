@@ -13,5 +13,5 @@ import (
 // its own.
 func TestExpiriesContract(t *testing.T) {
 	s := newStore(t)
-	webhooktest.RunExpiry(t, func(*testing.T) (webhook.ExpiryStore, webhooktest.Associations) { return s, s })
+	webhooktest.RunExpiry(t, func(*testing.T) (webhook.ExpiryStore, webhooktest.Associations) { return s.Expiries, s.Jobs })
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -15,43 +17,10 @@ import (
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
-var _ webhook.ExpiryStore = (*Store)(nil)
-
-// The expiry index shares GSI3 (sparse) with the sweeper's open work. An
-// association whose tracking_number.expiring event is still to come
-// carries, from the write that sets its expiry,
-//
-//	GSI3PK = EXPIRY#<expiry day, UTC>#<shard>   GSI3SK = <expiresAt>#<carrier>
-//
-// where the shard is its own (a hash of the number). Once its event is
-// recorded and queued both attributes are removed, and a renewal sets them
-// again for the new expiry. A check reads, per shard, the day partitions
-// from today to the end of the notice window, with a key condition on the
-// expiry: it costs what it returns, one small Query per partition when
-// nothing is due, whatever the number of associations. The table's keys,
-// projected into every index, give the project and the number; the
-// carrier rides in the sort key, so nothing else is read. Spreading a day
-// over expiryShards partitions keeps a project adding numbers quickly (all
-// expiring on the same day) under a partition's write limit.
-const expiryShards = associationShards
-
-func expiryGSI3PK(expiresAt time.Time, shard int) string {
-	return fmt.Sprintf("EXPIRY#%s#%02d", expiresAt.UTC().Format(time.DateOnly), shard)
-}
-
-func expiryGSI3SK(expiresAt time.Time, carrier string) string {
-	return expiresAt.UTC().Format(sortableTime) + "#" + carrier
-}
-
-// expiryKeys are the index attributes of an association of number,
-// expiring at expiresAt.
-func expiryKeys(number, carrier string, expiresAt time.Time) (pk, sk string) {
-	expiresAt = time.Unix(expiresAt.Unix(), 0) // as the association keeps it
-	return expiryGSI3PK(expiresAt, associationShard(number)), expiryGSI3SK(expiresAt, carrier)
-}
+var _ webhook.ExpiryStore = (*Expiries)(nil)
 
 // ExpiringBetween implements webhook.ExpiryStore.
-func (s *Store) ExpiringBetween(ctx context.Context, from, to time.Time, limit int) ([]webhook.Expiring, error) {
+func (s *Expiries) ExpiringBetween(ctx context.Context, from, to time.Time, limit int) ([]webhook.Expiring, error) {
 	var days []time.Time
 	for d := from.UTC().Truncate(24 * time.Hour); !d.After(to); d = d.Add(24 * time.Hour) {
 		days = append(days, d)
@@ -63,15 +32,15 @@ func (s *Store) ExpiringBetween(ctx context.Context, from, to time.Time, limit i
 		for shard := range expiryShards {
 			g.Go(func() error {
 				p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-					TableName: &s.Table,
+					TableName: &s.Name,
 					IndexName: aws.String(indexGSI3),
 					// "$" sorts after "#": the bound takes expiries up to
 					// and including to, whatever the carrier.
 					KeyConditionExpression: aws.String("GSI3PK = :pk AND GSI3SK BETWEEN :from AND :to"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{
 						":pk":   str(expiryGSI3PK(day, shard)),
-						":from": str(from.UTC().Format(sortableTime) + "$"),
-						":to":   str(to.UTC().Format(sortableTime) + "$"),
+						":from": str(sorttime.Format(from) + "$"),
+						":to":   str(sorttime.Format(to) + "$"),
 					},
 					Limit: aws.Int32(int32(min(limit, 1000))),
 				})
@@ -111,13 +80,10 @@ func expiringOf(raw item) (webhook.Expiring, error) {
 	if pk == nil || sk == nil || isk == nil {
 		return webhook.Expiring{}, fmt.Errorf("expiry index entry without its keys")
 	}
-	project, ok := strings.CutPrefix(pk.Value, "ASSOC#")
-	if i := strings.LastIndex(project, "#"); ok && i >= 0 {
-		project = project[:i]
-	}
-	number, _ := strings.CutPrefix(sk.Value, "TN#")
+
+	project, number, ok := associationOfKeys(pk.Value, sk.Value)
 	at, carrier, _ := strings.Cut(isk.Value, "#")
-	expiresAt, err := time.Parse(sortableTime, at)
+	expiresAt, err := sorttime.Parse(at)
 	if !ok || err != nil {
 		return webhook.Expiring{}, fmt.Errorf("expiry index entry %s %s: not an association", pk.Value, isk.Value)
 	}
@@ -126,9 +92,9 @@ func expiringOf(raw item) (webhook.Expiring, error) {
 
 // ExpiryNoticed implements webhook.ExpiryStore: the association leaves
 // the index unless its expiry moved.
-func (s *Store) ExpiryNoticed(ctx context.Context, a webhook.Expiring) error {
+func (s *Expiries) ExpiryNoticed(ctx context.Context, a webhook.Expiring) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.Table,
+		TableName:           &s.Name,
 		Key:                 associationKey(a.ProjectID, a.TrackingNumber),
 		UpdateExpression:    aws.String("REMOVE GSI3PK, GSI3SK"),
 		ConditionExpression: aws.String("expiresAt = :exp"),

@@ -19,7 +19,7 @@ import (
 func TestImportStoreContract(t *testing.T) {
 	s := newStore(t)
 	importtest.Run(t, func(*testing.T) (data.ImportStore, importtest.Seed) {
-		return s, s.SaveRecord
+		return s.Imports, s.Records.SaveRecord
 	})
 	// Only DynamoDB's runs can stop between steps (memory's commit at
 	// once): FailImport after a crash rolls back what the run locked, or
@@ -32,7 +32,7 @@ func TestImportStoreContract(t *testing.T) {
 	})
 }
 
-func failAfterCrash(t *testing.T, s *Store, step string, committed bool) {
+func failAfterCrash(t *testing.T, s *Adapters, step string, committed bool) {
 	ctx := context.Background()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -40,7 +40,7 @@ func failAfterCrash(t *testing.T, s *Store, step string, committed bool) {
 	users, _ := data.DefaultCatalog.Entity("baseuser")
 	stamp := time.Now().UTC().Truncate(time.Microsecond)
 	old := data.Record{Entity: users.Name, Code: "u1", SrvDateUTC: stamp, Values: map[string]any{"name": "Ada"}}
-	if err := s.SaveRecord(ctx, project, users, nil, old); err != nil {
+	if err := s.Records.SaveRecord(ctx, project, users, nil, old); err != nil {
 		t.Fatal(err)
 	}
 	renamed := data.Record{Entity: users.Name, Code: "u1", SrvDateUTC: stamp.Add(time.Microsecond), Values: map[string]any{"name": "Ada King"}}
@@ -48,9 +48,9 @@ func failAfterCrash(t *testing.T, s *Store, step string, committed bool) {
 	p := data.Plan{ProjectID: project, Changes: []data.Change{
 		{Entity: users, Old: &old, New: renamed, Row: "[0]"}, {Entity: users, New: added, Row: "[1]"},
 	}}
-	crashing := *s
-	crashing.ImportLease = 300 * time.Millisecond
-	crashing.ImportHook = func(_ context.Context, _, at string) error {
+	crashing := *s.Imports
+	crashing.Lease = 300 * time.Millisecond
+	crashing.Hook = func(_ context.Context, _, at string) error {
 		if at == step {
 			return errCrash
 		}
@@ -63,11 +63,11 @@ func failAfterCrash(t *testing.T, s *Store, step string, committed bool) {
 		t.Fatalf("RunImport: %v, want the crash", err)
 	}
 	time.Sleep(400 * time.Millisecond) // the crashed run's lease expires
-	imp, err := s.FailImport(ctx, id, "processing gave up")
+	imp, err := s.Imports.FailImport(ctx, id, "processing gave up")
 	if err != nil {
 		t.Fatalf("FailImport: %v", err)
 	}
-	got, err := s.Records(ctx, project, users, []string{"u1", "u2"})
+	got, err := s.Imports.Records(ctx, project, users, []string{"u1", "u2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func failAfterCrash(t *testing.T, s *Store, step string, committed bool) {
 		t.Fatalf("FailImport before the commit point: %+v, records %+v; want FAILED with nothing changed", imp, got)
 	}
 	// The locks are gone: a single write of the record goes through.
-	if err := s.SaveRecord(ctx, project, users, &old, renamed); err != nil {
+	if err := s.Records.SaveRecord(ctx, project, users, &old, renamed); err != nil {
 		t.Errorf("SaveRecord after the rollback: %v", err)
 	}
 }

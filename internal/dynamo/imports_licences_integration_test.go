@@ -20,19 +20,19 @@ import (
 type licenceFixture struct {
 	t       *testing.T
 	ctx     context.Context
-	s       *Store
+	s       *Adapters
 	project string
 	users   *data.Entity
 	last    time.Time
 }
 
-func newLicenceFixture(t *testing.T, s *Store, total int) *licenceFixture {
+func newLicenceFixture(t *testing.T, s *Adapters, total int) *licenceFixture {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	users, _ := data.DefaultCatalog.Entity(account.Entity)
 	f := &licenceFixture{t: t, ctx: context.Background(), s: s, project: "lic-" + hex.EncodeToString(b), users: users}
-	if _, err := s.SetLicences(f.ctx, f.project, total); err != nil {
+	if _, err := s.Accounts.SetLicences(f.ctx, f.project, total); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -59,14 +59,14 @@ func (f *licenceFixture) account(code string, status account.Status) {
 	if status == account.Active {
 		delta = 1
 	}
-	if err := f.s.SaveAccount(f.ctx, f.project, f.users, nil, rec, delta); err != nil {
+	if err := f.s.Accounts.SaveAccount(f.ctx, f.project, f.users, nil, rec, delta); err != nil {
 		f.t.Fatalf("account %s: %v", code, err)
 	}
 }
 
 func (f *licenceFixture) read(code string) data.Record {
 	f.t.Helper()
-	got, err := f.s.Records(f.ctx, f.project, f.users, []string{code})
+	got, err := f.s.Imports.Records(f.ctx, f.project, f.users, []string{code})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func (f *licenceFixture) filled(code, row string, values map[string]any) data.Ch
 
 func (f *licenceFixture) used() int {
 	f.t.Helper()
-	l, err := f.s.Licences(f.ctx, f.project)
+	l, err := f.s.Accounts.Licences(f.ctx, f.project)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -113,11 +113,11 @@ func (f *licenceFixture) used() int {
 // activate creates an active account and returns what the store said.
 func (f *licenceFixture) activate(code string) error {
 	rec := data.Record{Entity: f.users.Name, Code: code, SrvDateUTC: f.stamp(), Values: map[string]any{data.FieldStatus: string(account.Active)}}
-	return f.s.SaveAccount(f.ctx, f.project, f.users, nil, rec, 1)
+	return f.s.Accounts.SaveAccount(f.ctx, f.project, f.users, nil, rec, 1)
 }
 
 // staged stages the plan as an import and returns its id.
-func (f *licenceFixture) staged(s *Store, p data.Plan) string {
+func (f *licenceFixture) staged(s *Imports, p data.Plan) string {
 	f.t.Helper()
 	id := "imp-" + f.project + "-" + f.stamp().Format("150405.000000")
 	if err := s.StageImport(f.ctx, data.Import{ID: id, ProjectID: f.project, Kind: data.KindDelete, CreatedAt: time.Now().UTC()}, p); err != nil {
@@ -129,9 +129,9 @@ func (f *licenceFixture) staged(s *Store, p data.Plan) string {
 func TestImportsThatRemoveActiveAccountsFreeTheirLicences(t *testing.T) {
 	s := newStore(t)
 	commits := map[string]func(f *licenceFixture, p data.Plan) error{
-		"in one transaction": func(f *licenceFixture, p data.Plan) error { return s.CommitPlan(f.ctx, p) },
+		"in one transaction": func(f *licenceFixture, p data.Plan) error { return s.Imports.CommitPlan(f.ctx, p) },
 		"staged": func(f *licenceFixture, p data.Plan) error {
-			imp, err := s.RunImport(f.ctx, f.staged(s, p), time.Now().Add(time.Minute))
+			imp, err := s.Imports.RunImport(f.ctx, f.staged(s.Imports, p), time.Now().Add(time.Minute))
 			if err == nil && imp.Status != data.ImportCompleted {
 				f.t.Fatalf("import %+v, want COMPLETED", imp)
 			}
@@ -193,10 +193,10 @@ func TestImportsThatRemoveActiveAccountsFreeTheirLicences(t *testing.T) {
 
 // crashingAt is a copy of s whose import runs die at step, with a short
 // lease so that the next run may take over.
-func crashingAt(s *Store, step string) *Store {
-	c := *s
-	c.ImportLease = 300 * time.Millisecond
-	c.ImportHook = func(_ context.Context, _, at string) error {
+func crashingAt(s *Adapters, step string) *Imports {
+	c := *s.Imports
+	c.Lease = 300 * time.Millisecond
+	c.Hook = func(_ context.Context, _, at string) error {
 		if at == step {
 			return errCrash
 		}
@@ -210,7 +210,7 @@ func TestImportCrashedPastItsCommitFreesTheLicenceOnceWhateverTheRedeliveries(t 
 	f := newLicenceFixture(t, s, 2)
 	f.account("u1", account.Active)
 	f.account("u2", account.Active)
-	id := f.staged(s, data.Plan{ProjectID: f.project, Changes: []data.Change{f.deleted("u1", "[0]"), f.deleted("u2", "[1]")}})
+	id := f.staged(s.Imports, data.Plan{ProjectID: f.project, Changes: []data.Change{f.deleted("u1", "[0]"), f.deleted("u2", "[1]")}})
 	crashing := crashingAt(s, "committed")
 	if _, err := crashing.RunImport(f.ctx, id, time.Now().Add(time.Minute)); !errors.Is(err, errCrash) {
 		t.Fatalf("RunImport: %v, want the crash", err)
@@ -221,11 +221,11 @@ func TestImportCrashedPastItsCommitFreesTheLicenceOnceWhateverTheRedeliveries(t 
 	time.Sleep(400 * time.Millisecond) // the crashed run's lease expires
 	// The queue delivers the import again, more than once.
 	for range 3 {
-		if imp, err := s.RunImport(f.ctx, id, time.Now().Add(time.Minute)); err != nil || imp.Status != data.ImportCompleted {
+		if imp, err := s.Imports.RunImport(f.ctx, id, time.Now().Add(time.Minute)); err != nil || imp.Status != data.ImportCompleted {
 			t.Fatalf("RunImport again: %+v, %v; want COMPLETED", imp, err)
 		}
 	}
-	if _, err := s.FailImport(f.ctx, id, "dead letter"); err != nil {
+	if _, err := s.Imports.FailImport(f.ctx, id, "dead letter"); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.used(); got != 0 {
@@ -245,12 +245,12 @@ func TestImportRolledBackBeforeItsCommitKeepsTheLicence(t *testing.T) {
 	s := newStore(t)
 	f := newLicenceFixture(t, s, 1)
 	f.account("u1", account.Active)
-	id := f.staged(s, data.Plan{ProjectID: f.project, Changes: []data.Change{f.deleted("u1", "[0]")}})
+	id := f.staged(s.Imports, data.Plan{ProjectID: f.project, Changes: []data.Change{f.deleted("u1", "[0]")}})
 	if _, err := crashingAt(s, "locked 0").RunImport(f.ctx, id, time.Now().Add(time.Minute)); !errors.Is(err, errCrash) {
 		t.Fatalf("RunImport: %v, want the crash", err)
 	}
 	time.Sleep(400 * time.Millisecond)
-	if imp, err := s.FailImport(f.ctx, id, "dead letter"); err != nil || imp.Status != data.ImportFailed {
+	if imp, err := s.Imports.FailImport(f.ctx, id, "dead letter"); err != nil || imp.Status != data.ImportFailed {
 		t.Fatalf("FailImport: %+v, %v; want FAILED", imp, err)
 	}
 	if got, rec := f.used(), f.read("u1"); got != 1 || rec.Deleted {
@@ -269,7 +269,7 @@ func TestAccountWriteWaitsForTheImportDeletingTheAccount(t *testing.T) {
 	f := newLicenceFixture(t, s, 2)
 	f.account("u1", account.Active)
 	f.account("u2", account.Active)
-	id := f.staged(s, data.Plan{ProjectID: f.project, Changes: []data.Change{f.deleted("u1", "[0]")}})
+	id := f.staged(s.Imports, data.Plan{ProjectID: f.project, Changes: []data.Change{f.deleted("u1", "[0]")}})
 	if _, err := crashingAt(s, "locked 0").RunImport(f.ctx, id, time.Now().Add(time.Minute)); !errors.Is(err, errCrash) {
 		t.Fatalf("RunImport: %v, want the crash", err)
 	}
@@ -277,14 +277,14 @@ func TestAccountWriteWaitsForTheImportDeletingTheAccount(t *testing.T) {
 	suspended := old
 	suspended.Values = maps.Clone(old.Values)
 	suspended.Values[data.FieldStatus], suspended.SrvDateUTC = string(account.Suspended), f.stamp()
-	if err := s.SaveAccount(f.ctx, f.project, f.users, &old, suspended, -1); !errors.Is(err, data.ErrLocked) {
+	if err := s.Accounts.SaveAccount(f.ctx, f.project, f.users, &old, suspended, -1); !errors.Is(err, data.ErrLocked) {
 		t.Fatalf("suspending an account an import holds: %v, want data.ErrLocked", err)
 	}
 	if got := f.used(); got != 2 {
 		t.Fatalf("%d licences used while the import holds u1, want 2", got)
 	}
 	time.Sleep(400 * time.Millisecond)
-	if imp, err := s.RunImport(f.ctx, id, time.Now().Add(time.Minute)); err != nil || imp.Status != data.ImportCompleted {
+	if imp, err := s.Imports.RunImport(f.ctx, id, time.Now().Add(time.Minute)); err != nil || imp.Status != data.ImportCompleted {
 		t.Fatalf("RunImport again: %+v, %v; want COMPLETED", imp, err)
 	}
 	if got, rec := f.used(), f.read("u1"); got != 1 || !rec.Deleted {

@@ -22,13 +22,13 @@ import (
 type raceFixture struct {
 	t       *testing.T
 	ctx     context.Context
-	s       *Store
+	s       *Adapters
 	project string
 	users   *data.Entity
 	last    time.Time
 }
 
-func newRaceFixture(t *testing.T, s *Store) *raceFixture {
+func newRaceFixture(t *testing.T, s *Adapters) *raceFixture {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	users, _ := data.DefaultCatalog.Entity("baseuser")
@@ -52,7 +52,7 @@ func (f *raceFixture) user(code, name string) data.Record {
 func (f *raceFixture) stored(code, name string) data.Record {
 	f.t.Helper()
 	u := f.user(code, name)
-	if err := f.s.SaveRecord(f.ctx, f.project, f.users, nil, u); err != nil {
+	if err := f.s.Records.SaveRecord(f.ctx, f.project, f.users, nil, u); err != nil {
 		f.t.Fatal(err)
 	}
 	return u
@@ -62,7 +62,7 @@ func (f *raceFixture) stored(code, name string) data.Record {
 // as the import planner does.
 func (f *raceFixture) plan(names map[string]string, codes ...string) data.Plan {
 	f.t.Helper()
-	cur, err := f.s.Records(f.ctx, f.project, f.users, codes)
+	cur, err := f.s.Imports.Records(f.ctx, f.project, f.users, codes)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func (f *raceFixture) plan(names map[string]string, codes ...string) data.Plan {
 	return p
 }
 
-func (f *raceFixture) stage(s *Store, p data.Plan) string {
+func (f *raceFixture) stage(s *Imports, p data.Plan) string {
 	f.t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -91,7 +91,7 @@ func (f *raceFixture) stage(s *Store, p data.Plan) string {
 // names reads the committed names of the codes ("" for none).
 func (f *raceFixture) names(codes ...string) map[string]string {
 	f.t.Helper()
-	got, err := f.s.Records(f.ctx, f.project, f.users, codes)
+	got, err := f.s.Imports.Records(f.ctx, f.project, f.users, codes)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func (f *raceFixture) locks(codes ...string) []string {
 	f.t.Helper()
 	var held []string
 	for _, c := range codes {
-		raw, err := f.s.getRaw(f.ctx, recordKey(f.project, f.users.Name, c))
+		raw, err := f.s.Table.getRaw(f.ctx, recordKey(f.project, f.users.Name, c))
 		if err != nil {
 			f.t.Fatal(err)
 		}
@@ -137,9 +137,9 @@ func TestImportSentAgainWhileTheFailedOneRollsBackCompletes(t *testing.T) {
 
 			// The first import crashes with both rows locked: u1 and a
 			// placeholder for the new u2.
-			crashing := *s
-			crashing.ImportLease = 300 * time.Millisecond
-			crashing.ImportHook = func(_ context.Context, _, step string) error {
+			crashing := *s.Imports
+			crashing.Lease = 300 * time.Millisecond
+			crashing.Hook = func(_ context.Context, _, step string) error {
 				if step == "locked 0" {
 					return errCrash
 				}
@@ -159,11 +159,11 @@ func TestImportSentAgainWhileTheFailedOneRollsBackCompletes(t *testing.T) {
 			// The failed import is rolled back right after the row's lock
 			// write was refused, before the runner reads the record.
 			var rolledBack sync.Once
-			racing := *s
-			racing.ImportHook = func(ctx context.Context, _, step string) error {
+			racing := *s.Imports
+			racing.Hook = func(ctx context.Context, _, step string) error {
 				if step == "refused "+tc.row {
 					rolledBack.Do(func() {
-						imp, err := s.FailImport(ctx, first, "processing gave up")
+						imp, err := s.Imports.FailImport(ctx, first, "processing gave up")
 						if err != nil || imp.Status != data.ImportFailed {
 							t.Errorf("FailImport: %+v, %v", imp, err)
 						}
@@ -196,18 +196,18 @@ func TestLateLockOfARolledBackImportRefusesNoWriteOfTheUnchangedRecord(t *testin
 	u1, u3, u5 := f.stored("u1", "Ada"), f.stored("u3", "Cy"), f.stored("u5", "Ed")
 	f.stored("u4", "Di")
 	codes := []string{"u1", "u2", "u3", "u4", "u5"}
-	id := f.stage(s, f.plan(map[string]string{"u1": "x", "u2": "x", "u3": "x", "u4": "x", "u5": "x"}, codes...))
+	id := f.stage(s.Imports, f.plan(map[string]string{"u1": "x", "u2": "x", "u3": "x", "u4": "x", "u5": "x"}, codes...))
 
 	// The late runner read its chunk, then lost its lease; the import is
 	// rolled back with nothing locked; then the runner's writes land.
-	chunk, err := s.readChunk(f.ctx, id, 0)
+	chunk, err := s.Imports.readChunk(f.ctx, id, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if imp, err := s.FailImport(f.ctx, id, "processing gave up"); err != nil || imp.Status != data.ImportFailed {
+	if imp, err := s.Imports.FailImport(f.ctx, id, "processing gave up"); err != nil || imp.Status != data.ImportFailed {
 		t.Fatalf("FailImport: %+v, %v", imp, err)
 	}
-	late := &runner{s: s, id: id, tx: txRecord{ProjectID: f.project}}
+	late := &runner{s: s.Imports, id: id, tx: txRecord{ProjectID: f.project}}
 	for _, ch := range chunk.changes {
 		if fail, err := late.lockChange(f.ctx, ch); fail != nil || err != nil {
 			t.Fatalf("late lock of %s: %+v, %v", ch.code, fail, err)
@@ -221,29 +221,29 @@ func TestLateLockOfARolledBackImportRefusesNoWriteOfTheUnchangedRecord(t *testin
 	}
 
 	// A PUT with If-Match of the version read.
-	if err := s.SaveRecord(f.ctx, f.project, f.users, &u1, f.user("u1", "Ada King")); err != nil {
+	if err := s.Records.SaveRecord(f.ctx, f.project, f.users, &u1, f.user("u1", "Ada King")); err != nil {
 		t.Errorf("SaveRecord over the version read: %v", err)
 	}
 	// A POST of a code the import would have added.
-	if err := s.SaveRecord(f.ctx, f.project, f.users, nil, f.user("u2", "Bob")); err != nil {
+	if err := s.Records.SaveRecord(f.ctx, f.project, f.users, nil, f.user("u2", "Bob")); err != nil {
 		t.Errorf("SaveRecord of a new code: %v", err)
 	}
 	// Export acknowledgement of the version read.
-	if c, err := s.MarkExported(f.ctx, f.project, f.users, "u3", u3.SrvDateUTC, 1); err != nil || c.Reason != "" {
+	if c, err := s.Records.MarkExported(f.ctx, f.project, f.users, "u3", u3.SrvDateUTC, 1); err != nil || c.Reason != "" {
 		t.Errorf("MarkExported of the version read: conflict %+v, %v", c, err)
 	}
 	// An import small enough for one transaction.
-	if err := s.CommitPlan(f.ctx, f.plan(map[string]string{"u4": "Di Li"}, "u4")); err != nil {
+	if err := s.Imports.CommitPlan(f.ctx, f.plan(map[string]string{"u4": "Di Li"}, "u4")); err != nil {
 		t.Errorf("CommitPlan over the version read: %v", err)
 	}
 	// A physical DELETE with If-Match of the version read.
-	if err := s.RemoveRecord(f.ctx, f.project, f.users, u5); err != nil {
+	if err := s.Records.RemoveRecord(f.ctx, f.project, f.users, u5); err != nil {
 		t.Errorf("RemoveRecord of the version read: %v", err)
 	}
 	if got := f.names(codes...); got["u1"] != "Ada King" || got["u2"] != "Bob" || got["u3"] != "Cy" || got["u4"] != "Di Li" || got["u5"] != "" {
 		t.Errorf("after the writes: %v", got)
 	}
-	if got, err := s.Records(f.ctx, f.project, f.users, []string{"u3"}); err != nil || got["u3"].SrvExport != 1 {
+	if got, err := s.Imports.Records(f.ctx, f.project, f.users, []string{"u3"}); err != nil || got["u3"].SrvExport != 1 {
 		t.Errorf("u3 after its acknowledgement: %+v, %v", got["u3"], err)
 	}
 	if held := f.locks(codes...); len(held) > 0 {
@@ -269,8 +269,8 @@ func TestImportCitingARecordAPhysicalDeleteHoldsWaitsForTheDelete(t *testing.T) 
 			f.stored("u1", "Ada")
 			key := recordKey(f.project, f.users.Name, "u1")
 			// The first step of RemoveRecord: the delete's short lock.
-			if _, err := s.Client.UpdateItem(f.ctx, &dynamodb.UpdateItemInput{
-				TableName: &s.Table, Key: key,
+			if _, err := s.Table.Client.UpdateItem(f.ctx, &dynamodb.UpdateItemInput{
+				TableName: &s.Table.Name, Key: key,
 				UpdateExpression:          aws.String("SET #lock = :tok, lockUntil = :until"),
 				ExpressionAttributeNames:  map[string]string{"#lock": attrRecordLock},
 				ExpressionAttributeValues: item{":tok": str("delete-1"), ":until": num(time.Now().Add(deleteLockTTL).Unix())},
@@ -281,16 +281,16 @@ func TestImportCitingARecordAPhysicalDeleteHoldsWaitsForTheDelete(t *testing.T) 
 			p.Checks = []data.Check{{Entity: f.users, Code: "u1", Row: "[0]", Field: "manager"}}
 			// The delete ends right after the import's read mark was refused.
 			var ended sync.Once
-			racing := *s
-			racing.ImportHook = func(ctx context.Context, _, step string) error {
+			racing := *s.Imports
+			racing.Hook = func(ctx context.Context, _, step string) error {
 				if step == "refused [0].manager" {
 					ended.Do(func() {
 						var err error
 						if tc.deleted {
-							_, err = s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key})
+							_, err = s.Table.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table.Name, Key: key})
 						} else {
-							_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-								TableName: &s.Table, Key: key, UpdateExpression: aws.String("REMOVE #lock, lockUntil"),
+							_, err = s.Table.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+								TableName: &s.Table.Name, Key: key, UpdateExpression: aws.String("REMOVE #lock, lockUntil"),
 								ExpressionAttributeNames: map[string]string{"#lock": attrRecordLock},
 							})
 						}

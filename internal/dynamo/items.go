@@ -40,13 +40,13 @@ func backoff(ctx context.Context, attempt int) error {
 
 // batchWrite runs the write requests in batches of 25, several at once,
 // retrying what DynamoDB leaves unprocessed.
-func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) error {
+func (s *Table) batchWrite(ctx context.Context, writes []types.WriteRequest) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
 	for start := 0; start < len(writes); start += maxBatchWrite {
 		batch := writes[start:min(start+maxBatchWrite, len(writes))]
 		g.Go(func() error {
-			pending := map[string][]types.WriteRequest{s.Table: batch}
+			pending := map[string][]types.WriteRequest{s.Name: batch}
 			for attempt := 1; ; attempt++ {
 				out, err := s.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 				if err != nil {
@@ -56,7 +56,7 @@ func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) err
 					return nil
 				}
 				if attempt == maxBatchAttempts {
-					return fmt.Errorf("batch write: %d items still unprocessed after %d attempts", len(out.UnprocessedItems[s.Table]), attempt)
+					return fmt.Errorf("batch write: %d items still unprocessed after %d attempts", len(out.UnprocessedItems[s.Name]), attempt)
 				}
 				pending = out.UnprocessedItems
 				if err := backoff(ctx, attempt); err != nil {
@@ -70,20 +70,20 @@ func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) err
 
 // batchGet reads the keys in batches of 100, several at once, retrying
 // what DynamoDB leaves unprocessed. Missing items are simply absent.
-func (s *Store) batchGet(ctx context.Context, keys []item) ([]item, error) {
+func (s *Table) batchGet(ctx context.Context, keys []item) ([]item, error) {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
 	results := make([][]item, (len(keys)+maxBatchGet-1)/maxBatchGet)
 	for n, start := 0, 0; start < len(keys); n, start = n+1, start+maxBatchGet {
 		batch := keys[start:min(start+maxBatchGet, len(keys))]
 		g.Go(func() error {
-			pending := map[string]types.KeysAndAttributes{s.Table: {Keys: batch, ConsistentRead: aws.Bool(true)}}
+			pending := map[string]types.KeysAndAttributes{s.Name: {Keys: batch, ConsistentRead: aws.Bool(true)}}
 			for attempt := 1; ; attempt++ {
 				out, err := s.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 				if err != nil {
 					return err
 				}
-				results[n] = append(results[n], out.Responses[s.Table]...)
+				results[n] = append(results[n], out.Responses[s.Name]...)
 				if len(out.UnprocessedKeys) == 0 {
 					return nil
 				}
@@ -108,9 +108,9 @@ func (s *Store) batchGet(ctx context.Context, keys []item) ([]item, error) {
 }
 
 // get reads one item into v, reporting whether it exists.
-func (s *Store) get(ctx context.Context, pk, sk string, v any) (bool, error) {
+func (s *Table) get(ctx context.Context, pk, sk string, v any) (bool, error) {
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table,
+		TableName: &s.Name,
 		Key: map[string]types.AttributeValue{
 			attrPK: &types.AttributeValueMemberS{Value: pk},
 			attrSK: &types.AttributeValueMemberS{Value: sk},
@@ -127,8 +127,8 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) (bool, error) {
 }
 
 // getRaw reads one item as it is stored; nil when it does not exist.
-func (s *Store) getRaw(ctx context.Context, key item) (item, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
+func (s *Table) getRaw(ctx context.Context, key item) (item, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/page"
 )
 
-var _ job.Store = (*Store)(nil)
+var _ job.Store = (*Jobs)(nil)
 
 // jobItem is a tracking-number job, stored as a request of kind "job".
 type jobItem struct {
@@ -112,30 +113,31 @@ func newJobItem(j job.Job) jobItem {
 	}
 }
 
-func (it jobItem) job() job.Job {
+func (it jobItem) job() (job.Job, error) {
+	at := timesOf(it.PK, it.SK)
 	return job.Job{
 		ID: it.ID, ProjectID: it.ProjectID, ClientID: it.ClientID, PrincipalID: it.PrincipalID,
 		Action: job.Action(it.Action), Status: job.Status(it.Status), ExternalReference: it.ExternalReference,
-		CreatedAt: parseTime(it.CreatedAt), StartedAt: parseTime(it.StartedAt), CompletedAt: parseTime(it.CompletedAt),
+		CreatedAt: at.at(it.CreatedAt), StartedAt: at.at(it.StartedAt), CompletedAt: at.at(it.CompletedAt),
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Counts: job.Counts(it.Counts), FailureReason: it.FailureReason,
 		IdempotencyKey: it.IdempotencyKey, BodyHash: it.BodyHash,
-		SweepAt: sweepDue(it.GSI3SK), Requeues: it.Requeues,
-	}
+		SweepAt: sweepDue(at, it.GSI3SK), Requeues: it.Requeues,
+	}, at.err
 }
 
 // CreateJob implements job.Store: the job, its numbers and its
 // idempotency key in one transaction, so no half-written job exists.
-func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) error {
+func (s *Jobs) CreateJob(ctx context.Context, j job.Job, items []job.Item) error {
 	expires := j.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
 	if j.IdempotencyKey != "" {
-		w, err := put(s.Table, idempotencyItem{PK: idempotencyPK(j.ClientID, j.ProjectID, j.IdempotencyKey), SK: skIdempotency, JobID: j.ID, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		w, err := put(s.Name, idempotencyItem{PK: idempotencyPK(j.ClientID, j.ProjectID, j.IdempotencyKey), SK: skIdempotency, JobID: j.ID, ExpiresAt: expires}, "attribute_not_exists(PK)")
 		if err != nil {
 			return err
 		}
 		writes = append(writes, w)
 	}
-	w, err := put(s.Table, newJobItem(j), "attribute_not_exists(PK)")
+	w, err := put(s.Name, newJobItem(j), "attribute_not_exists(PK)")
 	if err != nil {
 		return err
 	}
@@ -145,7 +147,7 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 		for _, it := range items[i*chunkSize : min((i+1)*chunkSize, len(items))] {
 			chunk = append(chunk, itemAttr(it))
 		}
-		w, err := put(s.Table, itemsChunk{PK: requestPK(j.ID), SK: chunkSK(skInputChunk, i), Items: chunk, ExpiresAt: expires}, "")
+		w, err := put(s.Name, itemsChunk{PK: requestPK(j.ID), SK: chunkSK(skInputChunk, i), Items: chunk, ExpiresAt: expires}, "")
 		if err != nil {
 			return err
 		}
@@ -154,7 +156,7 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 	// The tracker's markers join the transaction: at most 3, so a job of
 	// 1,000 numbers stays within 10 items.
 	for _, m := range markerWrites(j.ID, j.ClientID, j.CreatedAt, expires, append(facetKeys(j.Facets()), refKeys([]string{j.ExternalReference})...), nil) {
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: m.PutRequest.Item}})
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: m.PutRequest.Item}})
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if j.IdempotencyKey != "" && cancelledAt(err, 0) {
@@ -164,7 +166,7 @@ func (s *Store) CreateJob(ctx context.Context, j job.Job, items []job.Item) erro
 }
 
 // JobByKey implements job.Store.
-func (s *Store) JobByKey(ctx context.Context, clientID, projectID, key string) (job.Job, error) {
+func (s *Jobs) JobByKey(ctx context.Context, clientID, projectID, key string) (job.Job, error) {
 	var it idempotencyItem
 	found, err := s.get(ctx, idempotencyPK(clientID, projectID, key), skIdempotency, &it)
 	if err != nil {
@@ -177,7 +179,7 @@ func (s *Store) JobByKey(ctx context.Context, clientID, projectID, key string) (
 }
 
 // Job implements job.Store.
-func (s *Store) Job(ctx context.Context, id string) (job.Job, error) {
+func (s *Jobs) Job(ctx context.Context, id string) (job.Job, error) {
 	var it jobItem
 	found, err := s.get(ctx, requestPK(id), skRequest, &it)
 	if err != nil {
@@ -186,11 +188,11 @@ func (s *Store) Job(ctx context.Context, id string) (job.Job, error) {
 	if !found || it.Kind != "job" {
 		return job.Job{}, job.ErrNotFound
 	}
-	return it.job(), nil
+	return it.job()
 }
 
 // Jobs implements job.Store.
-func (s *Store) Jobs(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Job], error) {
+func (s *Jobs) Jobs(ctx context.Context, projectID string, now time.Time, req page.Request) (page.Page[job.Job], error) {
 	pk := projectJobsGSI1PK(projectID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		IndexName:              aws.String(indexGSI1),
@@ -211,13 +213,17 @@ func (s *Store) Jobs(ctx context.Context, projectID string, now time.Time, req p
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return out, err
 		}
-		out.Items = append(out.Items, it.job())
+		j, err := it.job()
+		if err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, j)
 	}
 	return out, nil
 }
 
 // SetStatus implements job.Store.
-func (s *Store) SetStatus(ctx context.Context, j job.Job, from ...job.Status) error {
+func (s *Jobs) SetStatus(ctx context.Context, j job.Job, from ...job.Status) error {
 	values := map[string]types.AttributeValue{":to": str(string(j.Status))}
 	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
 	set, remove := []string{"#s = :to"}, []string(nil)
@@ -241,7 +247,7 @@ func (s *Store) SetStatus(ctx context.Context, j job.Job, from ...job.Status) er
 		update += " REMOVE " + strings.Join(remove, ", ")
 	}
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       &cond,
@@ -269,7 +275,7 @@ func statusValues(values map[string]types.AttributeValue, from []job.Status) str
 }
 
 // Start implements job.Store.
-func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.Time, error) {
+func (s *Jobs) Start(ctx context.Context, j job.Job, from ...job.Status) (time.Time, error) {
 	values := map[string]types.AttributeValue{
 		":to": str(string(j.Status)),
 		":at": str(formatTime(j.StartedAt)),
@@ -277,7 +283,7 @@ func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.
 	cond := "attribute_exists(PK) AND #s IN (" + statusValues(values, from) + ")"
 	update := "SET #s = :to, startedAt = if_not_exists(startedAt, :at), " + setSweep(values, j.ID, j.SweepAt)
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       &cond,
@@ -297,7 +303,9 @@ func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.
 	}
 	started := j.StartedAt.UTC()
 	if old.StartedAt != "" {
-		started = parseTime(old.StartedAt)
+		if started, err = parseTime(old.StartedAt); err != nil {
+			return time.Time{}, fmt.Errorf("item %s %s: %w", old.PK, old.SK, err)
+		}
 	}
 	return started, s.reindexJob(ctx, out.Attributes, func(old *job.Job) { old.Status = j.Status })
 }
@@ -306,26 +314,22 @@ func (s *Store) Start(ctx context.Context, j job.Job, from ...job.Status) (time.
 // item before the update) to its new one. A crash before it leaves the
 // old markers: the tracker checks each request's messages, so a stale
 // marker finds nothing extra.
-func (s *Store) reindexJob(ctx context.Context, old map[string]types.AttributeValue, update func(*job.Job)) error {
+func (s *Jobs) reindexJob(ctx context.Context, old map[string]types.AttributeValue, update func(*job.Job)) error {
 	var it jobItem
 	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
 		return err
 	}
-	before := it.job()
+	before, err := it.job()
+	if err != nil {
+		return err
+	}
 	after := before
 	update(&after)
 	return s.batchWrite(ctx, markerWrites(after.ID, after.ClientID, after.CreatedAt, it.ExpiresAt, facetKeys(after.Facets()), facetKeys(before.Facets())))
 }
 
-func requestKey(id string) item {
-	return item{
-		attrPK: &types.AttributeValueMemberS{Value: requestPK(id)},
-		attrSK: &types.AttributeValueMemberS{Value: skRequest},
-	}
-}
-
 // Finish implements job.Store.
-func (s *Store) Finish(ctx context.Context, j job.Job) error {
+func (s *Jobs) Finish(ctx context.Context, j job.Job) error {
 	counts, err := attributevalue.Marshal(countsAttr(j.Counts))
 	if err != nil {
 		return err
@@ -344,7 +348,7 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 	}
 	update += removeSweep
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(j.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("attribute_exists(PK) AND NOT #s IN (:completed, :failed)"),
@@ -362,8 +366,8 @@ func (s *Store) Finish(ctx context.Context, j job.Job) error {
 }
 
 // Items implements job.Store.
-func (s *Store) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
-	return readChunks(ctx, s, j.ID, skInputChunk, func(c itemsChunk) []job.Item {
+func (s *Jobs) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
+	return readChunks(ctx, s.Table, j.ID, skInputChunk, func(c itemsChunk) []job.Item {
 		out := make([]job.Item, len(c.Items))
 		for i, it := range c.Items {
 			out[i] = job.Item(it)
@@ -373,8 +377,8 @@ func (s *Store) Items(ctx context.Context, j job.Job) ([]job.Item, error) {
 }
 
 // Results implements job.Store.
-func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
-	return readChunks(ctx, s, j.ID, skResultChunk, func(c resultsChunk) []job.Result {
+func (s *Jobs) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
+	return readChunks(ctx, s.Table, j.ID, skResultChunk, func(c resultsChunk) []job.Result {
 		out := make([]job.Result, len(c.Results))
 		for i, r := range c.Results {
 			out[i] = job.Result{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier, Outcome: job.Outcome(r.Outcome), Message: r.Message}
@@ -384,7 +388,7 @@ func (s *Store) Results(ctx context.Context, j job.Job) ([]job.Result, error) {
 }
 
 // SaveResults implements job.Store: every chunk or none, and only once.
-func (s *Store) SaveResults(ctx context.Context, j job.Job, results []job.Result) error {
+func (s *Jobs) SaveResults(ctx context.Context, j job.Job, results []job.Result) error {
 	expires := j.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
 	for i := 0; i*chunkSize < len(results); i++ {
@@ -392,7 +396,7 @@ func (s *Store) SaveResults(ctx context.Context, j job.Job, results []job.Result
 		for _, r := range results[i*chunkSize : min((i+1)*chunkSize, len(results))] {
 			chunk = append(chunk, resultAttr{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier, Outcome: string(r.Outcome), Message: r.Message})
 		}
-		w, err := put(s.Table, resultsChunk{PK: requestPK(j.ID), SK: chunkSK(skResultChunk, i), Results: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		w, err := put(s.Name, resultsChunk{PK: requestPK(j.ID), SK: chunkSK(skResultChunk, i), Results: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
 		if err != nil {
 			return err
 		}

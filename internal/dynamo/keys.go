@@ -1,5 +1,12 @@
 // Package dynamo is the DynamoDB adapter: it stores the domain's records in
-// one table and translates SDK errors into the domain's errors.
+// one table and translates SDK errors into the domain's errors. Open gives
+// one adapter per store port (Jobs, Requests, Tracking, Records, Imports,
+// Webhooks, ...), each standing on Table, the layer that speaks DynamoDB.
+//
+// Every key is built in the keys files: keys.go (the table's layout,
+// below), keys_data.go (data exchange, accounts and tasks) and
+// keys_index.go (the secondary indexes: the tracker's GSI2, the sweep's
+// and the expiry's GSI3). No other file writes a key prefix.
 package dynamo
 
 import (
@@ -9,10 +16,15 @@ import (
 	"hash/fnv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
-// Every key of the single table is built here, so the key design can be
-// read in one place.
+// Every key of the single table is built in the keys files, so the key
+// design can be read in one place.
 //
 //	item        PK                   SK                   GSI1PK               GSI1SK
 //	principal   PRINCIPAL#<id>       PRINCIPAL            CLIENT#<client>#PRINCIPALS <id> (not on deleted ones)
@@ -99,8 +111,6 @@ const (
 	skService      = "SVC#"
 	skNotified     = "NOTIFIED"
 	skSubscribers  = "SUBSCRIBERS"
-	// sortableTime orders keys by time: fixed width, UTC.
-	sortableTime = "2006-01-02T15:04:05.000000000Z"
 )
 
 func trackingPK(number string) string { return "TRK#" + number }
@@ -108,17 +118,17 @@ func trackingPK(number string) string { return "TRK#" + number }
 // historySK keys an event or a service change by time and content.
 func historySK(prefix string, at time.Time, parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return prefix + at.UTC().Format(sortableTime) + "#" + hex.EncodeToString(sum[:8])
+	return prefix + sorttime.Format(at) + "#" + hex.EncodeToString(sum[:8])
 }
 
 func notificationPK(projectID, number string) string {
-	return fmt.Sprintf("NOTIFY#%s#%02d", projectID, associationShard(number))
+	return notificationShardPK(projectID, associationShard(number))
 }
 
 // notificationSK orders a project's notifications by the time the status
 // moved; the sequence makes a change's key one and the same on a retry.
 func notificationSK(at time.Time, number string, sequence int) string {
-	return fmt.Sprintf("%s#%s#%010d", at.UTC().Format(sortableTime), number, sequence)
+	return fmt.Sprintf("%s#%s#%010d", sorttime.Format(at), number, sequence)
 }
 
 func requestPK(id string) string { return "REQ#" + id }
@@ -156,7 +166,7 @@ func auditPK(clientID string) string { return "AUDIT#" + clientID }
 // auditSK orders a client's audit entries by time; the time-ordered id
 // (UUIDv7, monotonic within a process) keeps two entries of one instant
 // apart and in the order they were written.
-func auditSK(at time.Time, random string) string { return at.UTC().Format(sortableTime) + "#" + random }
+func auditSK(at time.Time, random string) string { return sorttime.Format(at) + "#" + random }
 
 func projectPK(id string) string { return "PROJECT#" + id }
 
@@ -165,74 +175,6 @@ func memberSK(principalID string) string { return skMember + principalID }
 func membershipGSI1SK(projectCreatedAt, projectID string) string {
 	return "PROJECT#" + projectCreatedAt + "#" + projectID
 }
-
-// Data exchange (weavy-compatible) keys.
-//
-//	item          PK                          SK                         GSI1PK                GSI1SK
-//	record        DATA#<p>#<entity>           <code>                     DATAX#<p>#<entity>    <srvDateUTC>#<code>
-//	reference     DATAREF#<p>#<entity>#<code> <from entity>#<field>#<from code>
-//	tracked       DATATRK#<number>            <p>#<entity>#<code>
-//
-// An entity's records are one partition in code order (simple retrieval,
-// paging, filtered reads). GSI1 holds a record only while srvExport = 0
-// (the attributes are removed on export validation), so the delta-sync
-// query reads exactly the rows it returns, by srvDateUTC. A reference item
-// per foreign key value, written in the same transaction as the record
-// that holds it, answers "every record that refers to X" with one Query
-// (physical delete, merge). A tracked item per shipment tracking number
-// answers "the shipments of number N" when its status moves.
-
-func dataPK(projectID, entity string) string { return "DATA#" + projectID + "#" + entity }
-
-func dataExportGSI1PK(projectID, entity string) string { return "DATAX#" + projectID + "#" + entity }
-
-func dataExportGSI1SK(stamp, code string) string { return stamp + "#" + code }
-
-func dataRefPK(projectID, entity, code string) string {
-	return "DATAREF#" + projectID + "#" + entity + "#" + code
-}
-
-func dataRefSK(fromEntity, field, fromCode string) string {
-	return fromEntity + "#" + field + "#" + fromCode
-}
-
-func dataTrackedPK(number string) string { return "DATATRK#" + number }
-
-func dataTrackedSK(projectID, entity, code string) string {
-	return projectID + "#" + entity + "#" + code
-}
-
-// Accounts and tasks (weavy-compatible) keys.
-//
-//	item          PK                  SK
-//	licences      PROJECT#<p>         LICENCES
-//	task          TASKS#<p>           TASK#<id>
-//	pending task  TASKS#<p>           PENDING#<code>
-//
-// The licences item holds the project's licences and its count of active
-// accounts: every activation and release updates it in the account's own
-// transaction. A project's tasks are one partition, newest first by their
-// time-ordered ids; a pending item per task code exists while a task of
-// that code waits in the queue, so "is one pending" is a condition on a
-// put, never a read. An unfinished task carries the sweeper's GSI3 keys
-// (see sweep.go); the sweep reads its project back from its PK.
-
-const skLicences = "LICENCES"
-
-func tasksPK(projectID string) string { return "TASKS#" + projectID }
-
-// tasksProject is the project of a tasks partition key ("" for another key).
-func tasksProject(pk string) string {
-	p, ok := strings.CutPrefix(pk, "TASKS#")
-	if !ok {
-		return ""
-	}
-	return p
-}
-
-func taskSK(id string) string { return "TASK#" + id }
-
-func pendingTaskSK(code string) string { return "PENDING#" + code }
 
 // unmappedPK holds a client's tally of raw statuses no mapping table knows.
 func unmappedPK(clientID string) string { return "UNMAPPED#" + clientID }
@@ -250,4 +192,100 @@ func unmappedSK(carrier, status, origin string) string {
 // partitions as its associations do.
 func associationTagGSI1PK(projectID, tag string, shard int) string {
 	return fmt.Sprintf("TAGGED#%s#%s#%02d", projectID, tag, shard)
+}
+
+func associationKey(projectID, number string) item {
+	return item{
+		attrPK: &types.AttributeValueMemberS{Value: associationPK(projectID, associationShard(number))},
+		attrSK: &types.AttributeValueMemberS{Value: associationSK(number)},
+	}
+}
+
+func itemKey(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrPK: &types.AttributeValueMemberS{Value: pk},
+		attrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func requestKey(id string) item {
+	return item{
+		attrPK: &types.AttributeValueMemberS{Value: requestPK(id)},
+		attrSK: &types.AttributeValueMemberS{Value: skRequest},
+	}
+}
+
+func trackingKey(number, sk string) item {
+	return item{
+		attrPK: &types.AttributeValueMemberS{Value: trackingPK(number)},
+		attrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func eventSK(ev tracking.Event) string { return skEvent + tracking.EventKey(ev) }
+
+const subscriberAttrPrefix = "SUB#"
+
+func subscribersKey(number string) item { return trackingKey(number, skSubscribers) }
+
+const skWebhook = "WEBHOOK#"
+
+func webhookSK(id string) string { return skWebhook + id }
+
+func attemptPK(webhookID string) string { return "WHATTEMPT#" + webhookID }
+
+// webhookEventSK is where an event sits in its NOTIFY# partition. A
+// tracking.exception record follows its change's notification record,
+// so the feed gives the two in that order and a cursor between them
+// loses neither.
+func webhookEventSK(ref webhook.Ref) string {
+	if suffix, ok := eventSuffixes[ref.Type]; ok {
+		return sorttime.Format(ref.At) + "#" + ref.Subject + "#" + suffix
+	}
+	if ref.Type == webhook.TrackingException {
+		return notificationSK(ref.At, ref.Subject, ref.Sequence) + "#exception"
+	}
+	return notificationSK(ref.At, ref.Subject, ref.Sequence)
+}
+
+func endpointKey(projectID, id string) item {
+	return item{attrPK: str(projectPK(projectID)), attrSK: str(webhookSK(id))}
+}
+
+// notificationShardPK is one of the associationShards partitions of a
+// project's notifications (and of the webhook events stored beside them).
+func notificationShardPK(projectID string, shard int) string {
+	return fmt.Sprintf("NOTIFY#%s#%02d", projectID, shard)
+}
+
+const (
+	skOutboxItem      = "ITEM"
+	skOutboxArchive   = "ARCHIVE"
+	outboxChunkDigits = "%03d"
+)
+
+func outboxPK(projectID, id string) string { return "OUTBOX#" + projectID + "#" + id }
+
+func outboxDocPK(projectID, docID string) string { return "OUTBOXDOC#" + projectID + "#" + docID }
+
+func outboxChunkSK(i int) string { return fmt.Sprintf(outboxChunkDigits, i) }
+
+func outboxArchivePK(projectID, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "OUTBOXARCHIVE#" + projectID + "#" + hex.EncodeToString(sum[:])
+}
+
+func outboxKey(projectID, id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: str(outboxPK(projectID, id)), attrSK: str(skOutboxItem)}
+}
+
+// associationOfKeys reads the project and the number back from an
+// association's keys; ok is false for keys of another item.
+func associationOfKeys(pk, sk string) (projectID, number string, ok bool) {
+	projectID, ok = strings.CutPrefix(pk, "ASSOC#")
+	if i := strings.LastIndex(projectID, "#"); ok && i >= 0 {
+		projectID = projectID[:i]
+	}
+	number, _ = strings.CutPrefix(sk, "TN#")
+	return projectID, number, ok
 }

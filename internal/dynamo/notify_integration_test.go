@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newStore(t *testing.T) *Store {
+func newStore(t *testing.T) *Adapters {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -50,7 +50,7 @@ func newStore(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Store{Client: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }), Table: res.Tables["Table"]}
+	return Open(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }), res.Tables["Table"], Options{})
 }
 
 type noQueue struct{}
@@ -64,14 +64,14 @@ func TestNotificationsForSubscribedProjects(t *testing.T) {
 	s := newStore(t)
 	now := time.Now().UTC()
 	const number, project, other = "3000000010", "p-subscribed", "p-expired"
-	if _, err := s.AddAssociations(ctx, []job.Association{
+	if _, err := s.Jobs.AddAssociations(ctx, []job.Association{
 		{ProjectID: project, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j", AddedBy: "j"},
 		{ProjectID: other, TrackingNumber: number, Carrier: "dhl", AddedAt: now.Add(-job.AssociationTTL - time.Hour), ExpiresAt: now.Add(-time.Hour), JobID: "j", AddedBy: "j"},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	svc := message.Service{Store: s, Tracking: s, Queue: noQueue{}, Now: func() time.Time { return now }, NewID: func() string { n++; return fmt.Sprintf("id-%d", n) }}
+	svc := message.Service{Store: s.Requests, Tracking: s.Tracking, Queue: noQueue{}, Now: func() time.Time { return now }, NewID: func() string { n++; return fmt.Sprintf("id-%d", n) }}
 	send := func(status, at string) {
 		t.Helper()
 		r, err := svc.Inject(ctx, "acme", "b", []message.Incoming{{MessageType: message.TypeTrackingEvent,
@@ -109,10 +109,10 @@ type notificationRecord struct {
 
 // notifications reads a project's notification records of a number, in
 // sequence order.
-func notifications(t *testing.T, s *Store, projectID, number string) []notificationRecord {
+func notifications(t *testing.T, s *Adapters, projectID, number string) []notificationRecord {
 	t.Helper()
-	out, err := s.Client.Query(context.Background(), &dynamodb.QueryInput{
-		TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
+	out, err := s.Table.Client.Query(context.Background(), &dynamodb.QueryInput{
+		TableName: &s.Table.Name, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
 		FilterExpression:          aws.String("trackingNumber = :n"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(notificationPK(projectID, number)), ":n": str(number)},
 	})
@@ -136,7 +136,7 @@ func TestAMoveWithoutSubscribersWritesNoNotifiedMarkAndALaterSubscriberHearsTheN
 	now := time.Now().UTC()
 	const number, project = "3000000021", "p-later"
 	n := 0
-	svc := message.Service{Store: s, Tracking: s, Queue: noQueue{}, Now: func() time.Time { return now }, NewID: func() string { n++; return fmt.Sprintf("id-%d", n) }}
+	svc := message.Service{Store: s.Requests, Tracking: s.Tracking, Queue: noQueue{}, Now: func() time.Time { return now }, NewID: func() string { n++; return fmt.Sprintf("id-%d", n) }}
 	send := func(status, at string) {
 		t.Helper()
 		r, err := svc.Inject(ctx, "acme", "b", []message.Incoming{{MessageType: message.TypeTrackingEvent,
@@ -151,7 +151,7 @@ func TestAMoveWithoutSubscribersWritesNoNotifiedMarkAndALaterSubscriberHearsTheN
 	mark := func() (int, bool) {
 		t.Helper()
 		var it notifiedItem
-		found, err := s.get(ctx, trackingPK(number), skNotified, &it)
+		found, err := s.Table.get(ctx, trackingPK(number), skNotified, &it)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,14 +161,14 @@ func TestAMoveWithoutSubscribersWritesNoNotifiedMarkAndALaterSubscriberHearsTheN
 	if seq, found := mark(); found {
 		t.Fatalf("a NOTIFIED item (seq %d) was written for a number without subscribers", seq)
 	}
-	states, err := s.States(ctx, []string{number})
+	states, err := s.Tracking.States(ctx, []string{number})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st := states[number]; st.Sequence != 1 || len(st.Unnotified()) != 0 {
 		t.Fatalf("after the move: sequence %d, unnotified %+v; want 1, none", st.Sequence, st.Unnotified())
 	}
-	if _, err := s.AddAssociations(ctx, []job.Association{
+	if _, err := s.Jobs.AddAssociations(ctx, []job.Association{
 		{ProjectID: project, TrackingNumber: number, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j", AddedBy: "j"},
 	}); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -36,27 +34,13 @@ import (
 // takes it from the archive (KeepArchived).
 
 const (
-	skOutboxItem      = "ITEM"
-	skOutboxArchive   = "ARCHIVE"
-	outboxChunkBytes  = 350_000
-	outboxChunkDigits = "%03d"
+	outboxChunkBytes = 350_000
 )
 
-var _ outbox.Store = (*Store)(nil)
-
-func outboxPK(projectID, id string) string { return "OUTBOX#" + projectID + "#" + id }
-
-func outboxDocPK(projectID, docID string) string { return "OUTBOXDOC#" + projectID + "#" + docID }
-
-func outboxChunkSK(i int) string { return fmt.Sprintf(outboxChunkDigits, i) }
+var _ outbox.Store = (*Outbox)(nil)
 
 // outboxChunks is how many chunks hold a document of size bytes.
 func outboxChunks(size int) int { return max(1, (size+outboxChunkBytes-1)/outboxChunkBytes) }
-
-func outboxArchivePK(projectID, key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return "OUTBOXARCHIVE#" + projectID + "#" + hex.EncodeToString(sum[:])
-}
 
 type outboxItem struct {
 	PK           string `dynamodbav:"PK"`
@@ -158,12 +142,16 @@ func (r outboxRequest) request() outbox.Request {
 }
 
 func (i outboxItem) toDomain() (outbox.Item, error) {
+	at := timesOf(i.PK, i.SK)
 	it := outbox.Item{
 		ID: i.ID, ProjectID: i.ProjectID, Status: outbox.Status(i.Status), Reason: i.Reason,
-		CreatedAt: parseTime(i.CreatedAt), UpdatedAt: parseTime(i.UpdatedAt),
+		CreatedAt: at.at(i.CreatedAt), UpdatedAt: at.at(i.UpdatedAt),
 		Document: i.Document, FromArchive: i.FromArchive, DocumentSize: i.DocumentSize, Pages: i.Pages,
-		GeneratedAt: parseTime(i.GeneratedAt), SentAt: parseTime(i.SentAt), MessageID: i.MessageID,
-		SendClaim: i.SendClaim, ClaimedAt: parseTime(i.ClaimedAt), ExpiresAt: expiryTime(i.ExpiresAt),
+		GeneratedAt: at.at(i.GeneratedAt), SentAt: at.at(i.SentAt), MessageID: i.MessageID,
+		SendClaim: i.SendClaim, ClaimedAt: at.at(i.ClaimedAt), ExpiresAt: expiryTime(i.ExpiresAt),
+	}
+	if at.err != nil {
+		return outbox.Item{}, at.err
 	}
 	var req outboxRequest
 	if err := json.Unmarshal([]byte(i.Request), &req); err != nil {
@@ -173,12 +161,8 @@ func (i outboxItem) toDomain() (outbox.Item, error) {
 	return it, nil
 }
 
-func outboxKey(projectID, id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{attrPK: str(outboxPK(projectID, id)), attrSK: str(skOutboxItem)}
-}
-
 // CreateOutboxItem implements outbox.Store.
-func (s *Store) CreateOutboxItem(ctx context.Context, it outbox.Item) error {
+func (s *Outbox) CreateOutboxItem(ctx context.Context, it outbox.Item) error {
 	req, err := json.Marshal(newOutboxRequest(it.Request))
 	if err != nil {
 		return err
@@ -192,14 +176,14 @@ func (s *Store) CreateOutboxItem(ctx context.Context, it outbox.Item) error {
 		return err
 	}
 	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.Table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		TableName: &s.Name, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	})
 	return err
 }
 
 // OutboxItem implements outbox.Store.
-func (s *Store) OutboxItem(ctx context.Context, projectID, id string) (outbox.Item, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: outboxKey(projectID, id), ConsistentRead: aws.Bool(true)})
+func (s *Outbox) OutboxItem(ctx context.Context, projectID, id string) (outbox.Item, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: outboxKey(projectID, id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return outbox.Item{}, err
 	}
@@ -215,10 +199,10 @@ func (s *Store) OutboxItem(ctx context.Context, projectID, id string) (outbox.It
 
 // SaveOutboxDocument implements outbox.Store: the document in chunks
 // under its own id.
-func (s *Store) SaveOutboxDocument(ctx context.Context, projectID, docID string, pdf []byte, expires time.Time) error {
+func (s *Outbox) SaveOutboxDocument(ctx context.Context, projectID, docID string, pdf []byte, expires time.Time) error {
 	for i, start := 0, 0; start < len(pdf) || i == 0; i, start = i+1, start+outboxChunkBytes {
 		chunk := pdf[start:min(start+outboxChunkBytes, len(pdf))]
-		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: map[string]types.AttributeValue{
+		_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: map[string]types.AttributeValue{
 			attrPK: str(outboxDocPK(projectID, docID)), attrSK: str(outboxChunkSK(i)),
 			"data": &types.AttributeValueMemberB{Value: chunk}, "expiresAt": num(expiresAt(expires)),
 		}})
@@ -230,13 +214,13 @@ func (s *Store) SaveOutboxDocument(ctx context.Context, projectID, docID string,
 }
 
 // OutboxDocument implements outbox.Store.
-func (s *Store) OutboxDocument(ctx context.Context, projectID, docID string) ([]byte, error) {
+func (s *Outbox) OutboxDocument(ctx context.Context, projectID, docID string) ([]byte, error) {
 	var pdf []byte
 	var start map[string]types.AttributeValue
 	found := false
 	for {
 		out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+			TableName: &s.Name, KeyConditionExpression: aws.String("PK = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(outboxDocPK(projectID, docID))},
 			ExclusiveStartKey:         start, ConsistentRead: aws.Bool(true),
 		})
@@ -261,9 +245,9 @@ func (s *Store) OutboxDocument(ctx context.Context, projectID, docID string) ([]
 }
 
 // MarkGenerated implements outbox.Store.
-func (s *Store) MarkGenerated(ctx context.Context, it outbox.Item, archiveKey string) error {
+func (s *Outbox) MarkGenerated(ctx context.Context, it outbox.Item, archiveKey string) error {
 	actions := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: &s.Table, Key: outboxKey(it.ProjectID, it.ID),
+		TableName: &s.Name, Key: outboxKey(it.ProjectID, it.ID),
 		UpdateExpression: aws.String("SET #s = :gen, document = :doc, documentSize = :size, pages = :pages, " +
 			"fromArchive = :fa, generatedAt = :at, updatedAt = :at"),
 		ConditionExpression:      aws.String("#s = :queued"),
@@ -275,7 +259,7 @@ func (s *Store) MarkGenerated(ctx context.Context, it outbox.Item, archiveKey st
 		},
 	}}}
 	if archiveKey != "" {
-		actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: map[string]types.AttributeValue{
+		actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: map[string]types.AttributeValue{
 			attrPK: str(outboxArchivePK(it.ProjectID, archiveKey)), attrSK: str(skOutboxArchive),
 			"outboxId": str(it.ID), "document": str(it.Document), "documentSize": num(int64(it.DocumentSize)),
 			"pages": num(int64(it.Pages)), "generatedAt": str(formatTime(it.GeneratedAt)), "expiresAt": num(expiresAt(it.ExpiresAt)),
@@ -289,8 +273,8 @@ func (s *Store) MarkGenerated(ctx context.Context, it outbox.Item, archiveKey st
 }
 
 // Archived implements outbox.Store.
-func (s *Store) Archived(ctx context.Context, projectID, key string) (outbox.Item, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true), Key: map[string]types.AttributeValue{
+func (s *Outbox) Archived(ctx context.Context, projectID, key string) (outbox.Item, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, ConsistentRead: aws.Bool(true), Key: map[string]types.AttributeValue{
 		attrPK: str(outboxArchivePK(projectID, key)), attrSK: str(skOutboxArchive),
 	}})
 	if err != nil {
@@ -310,8 +294,9 @@ func (s *Store) Archived(ctx context.Context, projectID, key string) (outbox.Ite
 	if err := attributevalue.UnmarshalMap(out.Item, &a); err != nil {
 		return outbox.Item{}, err
 	}
+	at := timesOf(outboxArchivePK(projectID, key), skOutboxArchive)
 	return outbox.Item{ID: a.ID, ProjectID: projectID, Document: a.Document, DocumentSize: a.DocumentSize, Pages: a.Pages,
-		GeneratedAt: parseTime(a.GeneratedAt), ExpiresAt: expiryTime(a.ExpiresAt)}, nil
+		GeneratedAt: at.at(a.GeneratedAt), ExpiresAt: expiryTime(a.ExpiresAt)}, at.err
 }
 
 // KeepArchived implements outbox.Store: every chunk's expiry moves, on
@@ -319,12 +304,12 @@ func (s *Store) Archived(ctx context.Context, projectID, key string) (outbox.Ite
 // not bring back a chunk the table deleted), then the archive entry's if
 // it still names the document. A document left half kept is expired
 // already and is generated anew.
-func (s *Store) KeepArchived(ctx context.Context, a outbox.Item, key string, now, until time.Time) error {
+func (s *Outbox) KeepArchived(ctx context.Context, a outbox.Item, key string, now, until time.Time) error {
 	values := map[string]types.AttributeValue{":now": num(now.Unix()), ":until": num(until.Unix())}
 	live := "attribute_exists(PK) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)"
 	for i := range outboxChunks(a.DocumentSize) {
 		_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:        &s.Table,
+			TableName:        &s.Name,
 			Key:              map[string]types.AttributeValue{attrPK: str(outboxDocPK(a.ProjectID, a.Document)), attrSK: str(outboxChunkSK(i))},
 			UpdateExpression: aws.String("SET expiresAt = :until"), ConditionExpression: aws.String(live),
 			ExpressionAttributeValues: values,
@@ -338,7 +323,7 @@ func (s *Store) KeepArchived(ctx context.Context, a outbox.Item, key string, now
 	}
 	values[":doc"] = str(a.Document)
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       map[string]types.AttributeValue{attrPK: str(outboxArchivePK(a.ProjectID, key)), attrSK: str(skOutboxArchive)},
 		UpdateExpression:          aws.String("SET expiresAt = :until"),
 		ConditionExpression:       aws.String(live + " AND document = :doc"),
@@ -353,9 +338,9 @@ func (s *Store) KeepArchived(ctx context.Context, a outbox.Item, key string, now
 }
 
 // ClaimSend implements outbox.Store.
-func (s *Store) ClaimSend(ctx context.Context, projectID, id, claim string, at time.Time) error {
+func (s *Outbox) ClaimSend(ctx context.Context, projectID, id, claim string, at time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: outboxKey(projectID, id),
+		TableName: &s.Name, Key: outboxKey(projectID, id),
 		UpdateExpression:         aws.String("SET sendClaim = :c, claimedAt = :at"),
 		ConditionExpression:      aws.String("#s = :gen AND attribute_not_exists(sendClaim)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -370,9 +355,9 @@ func (s *Store) ClaimSend(ctx context.Context, projectID, id, claim string, at t
 }
 
 // ReleaseSend implements outbox.Store.
-func (s *Store) ReleaseSend(ctx context.Context, projectID, id, claim string) error {
+func (s *Outbox) ReleaseSend(ctx context.Context, projectID, id, claim string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: outboxKey(projectID, id),
+		TableName: &s.Name, Key: outboxKey(projectID, id),
 		UpdateExpression:          aws.String("REMOVE sendClaim, claimedAt"),
 		ConditionExpression:       aws.String("sendClaim = :c"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":c": str(claim)},
@@ -384,9 +369,9 @@ func (s *Store) ReleaseSend(ctx context.Context, projectID, id, claim string) er
 }
 
 // MarkSent implements outbox.Store.
-func (s *Store) MarkSent(ctx context.Context, projectID, id, claim, messageID string, at time.Time) error {
+func (s *Outbox) MarkSent(ctx context.Context, projectID, id, claim, messageID string, at time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: outboxKey(projectID, id),
+		TableName: &s.Name, Key: outboxKey(projectID, id),
 		UpdateExpression:         aws.String("SET #s = :sent, messageId = :m, sentAt = :at, updatedAt = :at"),
 		ConditionExpression:      aws.String("#s = :gen AND sendClaim = :c"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -402,9 +387,9 @@ func (s *Store) MarkSent(ctx context.Context, projectID, id, claim, messageID st
 }
 
 // MarkFailed implements outbox.Store.
-func (s *Store) MarkFailed(ctx context.Context, projectID, id, reason string, at time.Time) error {
+func (s *Outbox) MarkFailed(ctx context.Context, projectID, id, reason string, at time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: outboxKey(projectID, id),
+		TableName: &s.Name, Key: outboxKey(projectID, id),
 		UpdateExpression:         aws.String("SET #s = :failed, reason = :r, updatedAt = :at"),
 		ConditionExpression:      aws.String("#s IN (:queued, :gen)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},

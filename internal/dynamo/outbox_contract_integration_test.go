@@ -18,7 +18,7 @@ import (
 
 func TestOutboxContract(t *testing.T) {
 	s := newStore(t)
-	outboxtest.Run(t, func(*testing.T) outbox.Store { return s })
+	outboxtest.Run(t, func(*testing.T) outbox.Store { return s.Outbox })
 }
 
 // Every chunk of a document carries the table's TTL attribute, and
@@ -28,12 +28,12 @@ func TestOutboxDocumentChunksCarryTheirExpiry(t *testing.T) {
 	s := newStore(t)
 	expires := time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
 	pdf := make([]byte, 800_001)
-	if err := s.SaveOutboxDocument(ctx, "p1", "doc1", pdf, expires); err != nil {
+	if err := s.Outbox.SaveOutboxDocument(ctx, "p1", "doc1", pdf, expires); err != nil {
 		t.Fatal(err)
 	}
 	chunkExpiries := func() []string {
-		out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+		out, err := s.Table.Client.Query(ctx, &dynamodb.QueryInput{
+			TableName: &s.Table.Name, KeyConditionExpression: aws.String("PK = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(outboxDocPK("p1", "doc1"))},
 		})
 		if err != nil {
@@ -55,7 +55,7 @@ func TestOutboxDocumentChunksCarryTheirExpiry(t *testing.T) {
 	}
 	later := expires.Add(30 * 24 * time.Hour)
 	a := outbox.Item{ProjectID: "p1", Document: "doc1", DocumentSize: len(pdf), ExpiresAt: expires}
-	if err := s.KeepArchived(ctx, a, "k", expires.Add(-time.Hour), later); err != nil {
+	if err := s.Outbox.KeepArchived(ctx, a, "k", expires.Add(-time.Hour), later); err != nil {
 		t.Fatal(err)
 	}
 	want = strconv.FormatInt(later.Unix(), 10)

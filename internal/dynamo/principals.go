@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,8 +19,8 @@ import (
 )
 
 var (
-	_ auth.PrincipalStore = (*Store)(nil)
-	_ project.Store       = (*Store)(nil)
+	_ auth.PrincipalStore = (*Principals)(nil)
+	_ project.Store       = (*Projects)(nil)
 )
 
 // principalItem is a credential. Every attribute added with revocation is
@@ -46,7 +48,7 @@ type principalItem struct {
 func newPrincipalItem(p auth.Principal) principalItem {
 	it := principalItem{
 		PK: principalPK(p.ID), SK: skPrincipal, ID: p.ID, ClientID: p.ClientID,
-		SecretHash: p.SecretHash, CreatedAt: p.CreatedAt.UTC().Format(timeLayout),
+		SecretHash: p.SecretHash, CreatedAt: sorttime.Format(p.CreatedAt),
 		Role: string(p.Role), Disabled: p.Disabled, Deleted: p.Deleted, Generation: p.Generation,
 		PreviousSecretHash: p.PreviousSecretHash, PreviousSecretExpiresAt: formatTime(p.PreviousSecretExpiresAt),
 		LastUsedAt: formatTime(p.LastUsedAt), Version: p.Version,
@@ -58,20 +60,21 @@ func newPrincipalItem(p auth.Principal) principalItem {
 }
 
 func (it principalItem) decode() (auth.Principal, error) {
-	created, err := time.Parse(timeLayout, it.CreatedAt)
+	created, err := sorttime.Parse(it.CreatedAt)
 	if err != nil {
-		return auth.Principal{}, fmt.Errorf("principal %s: %w", it.ID, err)
+		return auth.Principal{}, fmt.Errorf("item %s %s: %w", it.PK, it.SK, err)
 	}
+	at := timesOf(it.PK, it.SK)
 	return auth.Principal{
 		ID: it.ID, ClientID: it.ClientID, SecretHash: it.SecretHash, CreatedAt: created,
 		Role: auth.Role(it.Role), Disabled: it.Disabled, Deleted: it.Deleted, Generation: it.Generation,
-		PreviousSecretHash: it.PreviousSecretHash, PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt),
-		LastUsedAt: parseTime(it.LastUsedAt), Version: it.Version,
-	}, nil
+		PreviousSecretHash: it.PreviousSecretHash, PreviousSecretExpiresAt: at.at(it.PreviousSecretExpiresAt),
+		LastUsedAt: at.at(it.LastUsedAt), Version: it.Version,
+	}, at.err
 }
 
 // CreatePrincipal implements auth.PrincipalStore.
-func (s *Store) CreatePrincipal(ctx context.Context, p auth.Principal, entry auth.AuditEntry) error {
+func (s *Principals) CreatePrincipal(ctx context.Context, p auth.Principal, entry auth.AuditEntry) error {
 	item, err := attributevalue.MarshalMap(newPrincipalItem(p))
 	if err != nil {
 		return err
@@ -81,7 +84,7 @@ func (s *Store) CreatePrincipal(ctx context.Context, p auth.Principal, entry aut
 		return err
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: &s.Name, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		audit,
 	}})
 	if cancelledAt(err, 0) {
@@ -91,7 +94,7 @@ func (s *Store) CreatePrincipal(ctx context.Context, p auth.Principal, entry aut
 }
 
 // Principal implements auth.PrincipalStore.
-func (s *Store) Principal(ctx context.Context, id string) (auth.Principal, error) {
+func (s *Principals) Principal(ctx context.Context, id string) (auth.Principal, error) {
 	var it principalItem
 	found, err := s.get(ctx, principalPK(id), skPrincipal, &it)
 	if err != nil {
@@ -104,7 +107,7 @@ func (s *Store) Principal(ctx context.Context, id string) (auth.Principal, error
 }
 
 // ClientPrincipals implements auth.PrincipalStore: one Query of GSI1.
-func (s *Store) ClientPrincipals(ctx context.Context, clientID string, req page.Request) (page.Page[auth.Principal], error) {
+func (s *Principals) ClientPrincipals(ctx context.Context, clientID string, req page.Request) (page.Page[auth.Principal], error) {
 	pk := clientPrincipalsGSI1PK(clientID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		IndexName:              aws.String(indexGSI1),
@@ -133,7 +136,7 @@ func (s *Store) ClientPrincipals(ctx context.Context, clientID string, req page.
 
 // UpdatePrincipal implements auth.PrincipalStore: the principal, the
 // keeper's check and the audit entry in one transaction.
-func (s *Store) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper string, entry auth.AuditEntry) error {
+func (s *Principals) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper string, entry auth.AuditEntry) error {
 	item, err := attributevalue.MarshalMap(newPrincipalItem(p))
 	if err != nil {
 		return err
@@ -150,14 +153,14 @@ func (s *Store) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper st
 		return err
 	}
 	actions := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: item,
+		{Put: &types.Put{TableName: &s.Name, Item: item,
 			ConditionExpression:       aws.String("attribute_exists(PK) AND clientId = :client AND " + cond),
 			ExpressionAttributeValues: values}},
 		audit,
 	}
 	if keeper != "" {
 		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.Table,
+			TableName: &s.Name,
 			Key:       itemKey(principalPK(keeper), skPrincipal),
 			ConditionExpression: aws.String("clientId = :client AND (attribute_not_exists(#role) OR #role = :owner)" +
 				" AND attribute_not_exists(disabled) AND attribute_not_exists(deleted)"),
@@ -183,9 +186,9 @@ func (s *Store) UpdatePrincipal(ctx context.Context, p auth.Principal, keeper st
 // PrincipalUsed implements auth.PrincipalStore. It also gives a principal
 // stored before credentials were listed its place in the list and its
 // role, so that clients' credentials need no migration.
-func (s *Store) PrincipalUsed(ctx context.Context, p auth.Principal, at time.Time) error {
+func (s *Principals) PrincipalUsed(ctx context.Context, p auth.Principal, at time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.Table),
+		TableName:                aws.String(s.Name),
 		Key:                      itemKey(principalPK(p.ID), skPrincipal),
 		UpdateExpression:         aws.String("SET lastUsedAt = :at, GSI1PK = :gpk, GSI1SK = :gsk, #role = if_not_exists(#role, :owner)"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(deleted)"),
@@ -204,8 +207,8 @@ func (s *Store) PrincipalUsed(ctx context.Context, p auth.Principal, at time.Tim
 }
 
 // PrincipalClient implements project.Store.
-func (s *Store) PrincipalClient(ctx context.Context, principalID string) (string, error) {
-	p, err := s.Principal(ctx, principalID)
+func (s *Projects) PrincipalClient(ctx context.Context, principalID string) (string, error) {
+	p, err := s.principals.Principal(ctx, principalID)
 	if errors.Is(err, auth.ErrPrincipalNotFound) || (err == nil && p.Deleted) {
 		return "", project.ErrPrincipalNotFound
 	}

@@ -11,5 +11,5 @@ import (
 
 func TestPrincipalsContract(t *testing.T) {
 	s := newStore(t)
-	authtest.Run(t, func(*testing.T) auth.PrincipalStore { return s })
+	authtest.Run(t, func(*testing.T) auth.PrincipalStore { return s.Principals })
 }

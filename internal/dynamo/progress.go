@@ -80,7 +80,7 @@ type notifiedItem struct {
 
 // States implements message.Tracking: one BatchGetItem reads the state
 // of 50 numbers.
-func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracking.State, error) {
+func (s *Tracking) States(ctx context.Context, numbers []string) (map[string]tracking.State, error) {
 	keys := make([]item, 0, 2*len(numbers))
 	out := make(map[string]tracking.State, len(numbers))
 	for _, n := range numbers {
@@ -112,11 +112,15 @@ func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracki
 			st.LatestKey = strings.TrimPrefix(it.LatestEvent, skEvent)
 			st.Notified = max(st.Notified, it.Notified)
 			st.Pending = nil
+			at := timesOf(trackingPK(number), skShipment)
 			for _, c := range it.Pending {
 				st.Pending = append(st.Pending, tracking.Change{
 					TrackingNumber: number, Carrier: carrier.Carrier(it.Carrier), Sequence: c.Sequence, PreviousStatus: c.PreviousStatus,
-					PreviousTag: tag.Tag(c.PreviousTag), Event: c.event(), At: parseTime(c.At),
+					PreviousTag: tag.Tag(c.PreviousTag), Event: c.event(), At: at.at(c.At),
 				})
+			}
+			if at.err != nil {
+				return nil, at.err
 			}
 		case skNotified:
 			var it notifiedItem
@@ -131,12 +135,12 @@ func (s *Store) States(ctx context.Context, numbers []string) (map[string]tracki
 }
 
 // Claim implements message.Tracking.
-func (s *Store) Claim(ctx context.Context, clientID string, numbers []string, known time.Time) (map[string]string, error) {
+func (s *Tracking) Claim(ctx context.Context, clientID string, numbers []string, known time.Time) (map[string]string, error) {
 	updates := make([]*types.Update, len(numbers))
 	for i, n := range numbers {
 		c, _ := carrier.Detect(n)
 		updates[i] = &types.Update{
-			TableName: &s.Table, Key: trackingKey(n, skShipment),
+			TableName: &s.Name, Key: trackingKey(n, skShipment),
 			UpdateExpression:         aws.String("SET #owner = :owner, trackingNumber = :n, carrier = :c, firstKnownAt = if_not_exists(firstKnownAt, :known)"),
 			ConditionExpression:      aws.String("attribute_not_exists(#owner)"),
 			ExpressionAttributeNames: map[string]string{"#owner": "owner"},
@@ -172,7 +176,7 @@ func (s *Store) Claim(ctx context.Context, clientID string, numbers []string, kn
 
 // Advance implements message.Tracking: the status, the change's sequence
 // and the pending changes are one conditional update of the shipment item.
-func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, error) {
+func (s *Tracking) Advance(ctx context.Context, moves []tracking.Move) ([]string, error) {
 	updates := make([]*types.Update, len(moves))
 	for i, m := range moves {
 		if m.From.Owner == "" && m.Claim == "" {
@@ -212,7 +216,7 @@ func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, e
 			names["#notified"] = "notified"
 		}
 		updates[i] = &types.Update{
-			TableName: &s.Table, Key: trackingKey(m.TrackingNumber, skShipment),
+			TableName: &s.Name, Key: trackingKey(m.TrackingNumber, skShipment),
 			UpdateExpression:          &update,
 			ConditionExpression:       &condition,
 			ExpressionAttributeNames:  names,
@@ -236,7 +240,7 @@ func (s *Store) Advance(ctx context.Context, moves []tracking.Move) ([]string, e
 // transaction (s.transactItems(): one request instead of ten or a
 // hundred, each write still conditional on its own), and reports which
 // failed their condition. A cancelled group is tried again item by item.
-func (s *Store) conditionalUpdates(ctx context.Context, updates []*types.Update) ([]bool, error) {
+func (s *Table) conditionalUpdates(ctx context.Context, updates []*types.Update) ([]bool, error) {
 	failed := make([]bool, len(updates))
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
@@ -281,7 +285,7 @@ func (s *Store) conditionalUpdates(ctx context.Context, updates []*types.Update)
 // share BatchWriteItems of 25, whatever numbers they are of. A change
 // that enters Exception or AttemptFail has a second record, the
 // tracking.exception event, just after its tracking.updated one.
-func (s *Store) Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
+func (s *Tracking) Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
 	var writes []types.WriteRequest
 	for _, c := range changes {
 		for _, p := range subscribers[c.TrackingNumber] {
@@ -317,7 +321,7 @@ func (s *Store) Notify(ctx context.Context, subscribers map[string][]string, cha
 // MarkNotified implements message.Tracking. Two processors may mark one
 // number in either order; a mark that goes back only makes a later
 // retry record again notifications that exist, which changes nothing.
-func (s *Store) MarkNotified(ctx context.Context, sequences map[string]int) error {
+func (s *Tracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
 	writes := make([]types.WriteRequest, 0, len(sequences))
 	for n, seq := range sequences {
 		key := trackingKey(n, skNotified)
@@ -327,11 +331,11 @@ func (s *Store) MarkNotified(ctx context.Context, sequences map[string]int) erro
 	return s.batchWrite(ctx, writes)
 }
 
-var _ job.Tags = (*Store)(nil)
+var _ job.Tags = (*Tracking)(nil)
 
 // CurrentTags implements job.Tags: the numbers' shipment items, 100 to a
 // BatchGetItem.
-func (s *Store) CurrentTags(ctx context.Context, numbers []string) (map[string]job.TagUpdate, error) {
+func (s *Tracking) CurrentTags(ctx context.Context, numbers []string) (map[string]job.TagUpdate, error) {
 	keys := make([]item, 0, len(numbers))
 	seen := map[string]bool{}
 	for _, n := range numbers {

@@ -31,21 +31,21 @@ func eventIn(number, status, at string) message.Incoming {
 
 // processor is a message service over the store, its tracking data
 // reached through tracking.
-func processor(s *Store, tr message.Tracking) message.Service {
+func processor(s *Adapters, tr message.Tracking) message.Service {
 	var n atomic.Int64
 	prefix := fmt.Sprintf("%d", time.Now().UnixNano())
-	return message.Service{Store: s, Tracking: tr, Queue: noQueue{}, Now: func() time.Time { return time.Now().UTC() },
+	return message.Service{Store: s.Requests, Tracking: tr, Queue: noQueue{}, Now: func() time.Time { return time.Now().UTC() },
 		NewID: func() string { return fmt.Sprintf("%s-%d", prefix, n.Add(1)) }}
 }
 
-func subscribe(t *testing.T, s *Store, projectID string, numbers ...string) {
+func subscribe(t *testing.T, s *Adapters, projectID string, numbers ...string) {
 	t.Helper()
 	now := time.Now().UTC()
 	var as []job.Association
 	for _, n := range numbers {
 		as = append(as, job.Association{ProjectID: projectID, TrackingNumber: n, Carrier: "dhl", AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: "j", AddedBy: "j"})
 	}
-	if _, err := s.AddAssociations(context.Background(), as); err != nil {
+	if _, err := s.Jobs.AddAssociations(context.Background(), as); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -61,7 +61,7 @@ func injectOnly(t *testing.T, svc message.Service, clientID string, in ...messag
 
 // wantChain checks that a project's records of a number are the changes
 // 1..len(want), each with the previous one's status before it.
-func wantChain(t *testing.T, s *Store, projectID, number string, want ...string) {
+func wantChain(t *testing.T, s *Adapters, projectID, number string, want ...string) {
 	t.Helper()
 	recs := notifications(t, s, projectID, number)
 	got := make([]string, len(recs))
@@ -84,7 +84,7 @@ func wantChain(t *testing.T, s *Store, projectID, number string, want ...string)
 // crashes left, as a processor dying between the status move and the
 // notification would.
 type crashingTracking struct {
-	*Store
+	*Tracking
 	notifyCrashes, markCrashes atomic.Int32
 	// halfNotifyCrashes are crashes after the records of the first half
 	// of the changes are written.
@@ -97,7 +97,7 @@ func (c *crashingTracking) PutEvents(ctx context.Context, events map[string][]tr
 	if len(events) > 0 && c.eventCrashes.Add(-1) >= 0 {
 		return errCrash
 	}
-	return c.Store.PutEvents(ctx, events)
+	return c.Tracking.PutEvents(ctx, events)
 }
 
 var errCrash = errors.New("processor died")
@@ -107,25 +107,25 @@ func (c *crashingTracking) Notify(ctx context.Context, subscribers map[string][]
 		return errCrash
 	}
 	if c.halfNotifyCrashes.Add(-1) >= 0 {
-		if err := c.Store.Notify(ctx, subscribers, changes[:len(changes)/2], ttl); err != nil {
+		if err := c.Tracking.Notify(ctx, subscribers, changes[:len(changes)/2], ttl); err != nil {
 			return err
 		}
 		return errCrash
 	}
-	return c.Store.Notify(ctx, subscribers, changes, ttl)
+	return c.Tracking.Notify(ctx, subscribers, changes, ttl)
 }
 
 func (c *crashingTracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
 	if c.markCrashes.Add(-1) >= 0 {
 		return errCrash
 	}
-	return c.Store.MarkNotified(ctx, sequences)
+	return c.Tracking.MarkNotified(ctx, sequences)
 }
 
 func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	tr := &crashingTracking{Store: s}
+	tr := &crashingTracking{Tracking: s.Tracking}
 	svc := processor(s, tr)
 	n := dhlNumber(1)
 	subscribe(t, s, "p1", n)
@@ -140,7 +140,7 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	r := injectOnly(t, svc, "acme", eventIn(n, "picked_up", "2026-03-01T08:00:00Z"), eventIn(n, "in_transit", "2026-03-01T10:00:00Z"))
 	tr.notifyCrashes.Store(1)
 	process(r, true)
-	if sh, err := s.Shipment(ctx, n); err != nil || sh.Status != "in_transit" {
+	if sh, err := s.Tracking.Shipment(ctx, n); err != nil || sh.Status != "in_transit" {
 		t.Fatalf("status not moved before the crash: %+v %v", sh, err)
 	}
 	wantChain(t, s, "p1", n)
@@ -166,7 +166,7 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	wantChain(t, s, "p1", n, "in_transit", "delivered", "returned")
 	process(r, false)
 	wantChain(t, s, "p1", n, "in_transit", "delivered", "returned")
-	if got, err := s.Request(ctx, r.ID); err != nil || got.Summary.Complete != 1 || got.Summary.Total != 1 {
+	if got, err := s.Requests.Request(ctx, r.ID); err != nil || got.Summary.Complete != 1 || got.Summary.Total != 1 {
 		t.Fatalf("request after the retry: %+v %v", got.Summary, err)
 	}
 }
@@ -178,7 +178,7 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 func TestANewNumberDyingBetweenItsClaimingMoveAndItsEventsShowsItsStatusInTheHistory(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	tr := &crashingTracking{Store: s}
+	tr := &crashingTracking{Tracking: s.Tracking}
 	svc := processor(s, tr)
 	n := dhlNumber(7000 + int(time.Now().UnixNano()%100000))
 	r := injectOnly(t, svc, "acme", eventIn(n, "picked_up", "2026-03-01T08:00:00Z"), eventIn(n, "in_transit", "2026-03-01T10:00:00Z"))
@@ -186,15 +186,15 @@ func TestANewNumberDyingBetweenItsClaimingMoveAndItsEventsShowsItsStatusInTheHis
 	if err := svc.Process(ctx, r.ID); !errors.Is(err, errCrash) {
 		t.Fatalf("Process: %v, want the crash", err)
 	}
-	if st, err := s.States(ctx, []string{n}); err != nil || st[n].Owner != "acme" || st[n].Status != "in_transit" {
+	if st, err := s.Tracking.States(ctx, []string{n}); err != nil || st[n].Owner != "acme" || st[n].Status != "in_transit" {
 		t.Fatalf("state before the events are stored: %+v %v", st[n], err)
 	}
-	if evs, err := s.Events(ctx, n, 10); err != nil || len(evs) != 0 {
+	if evs, err := s.Tracking.Events(ctx, n, 10); err != nil || len(evs) != 0 {
 		t.Fatalf("events stored before the crash: %+v %v", evs, err)
 	}
 	history := func() []string {
 		t.Helper()
-		res, err := tracking.Service{Store: s}.Get(ctx, n, 10)
+		res, err := tracking.Service{Store: s.Tracking}.Get(ctx, n, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func TestANewNumberDyingBetweenItsClaimingMoveAndItsEventsShowsItsStatusInTheHis
 	if got := strings.Join(history(), ","); got != "in_transit,picked_up" {
 		t.Errorf("history after the redelivery: %s", got)
 	}
-	if got, err := s.Request(ctx, r.ID); err != nil || got.Summary.Complete != 2 {
+	if got, err := s.Requests.Request(ctx, r.ID); err != nil || got.Summary.Complete != 2 {
 		t.Fatalf("request after the redelivery: %+v %v", got.Summary, err)
 	}
 }
@@ -225,7 +225,7 @@ func TestANewNumberDyingBetweenItsClaimingMoveAndItsEventsShowsItsStatusInTheHis
 func TestNotificationsOfManyNumbersPartlyWrittenBeforeACrashAreCompletedOnRedelivery(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	tr := &crashingTracking{Store: s}
+	tr := &crashingTracking{Tracking: s.Tracking}
 	svc := processor(s, tr)
 	var numbers []string
 	for i := range 60 {
@@ -272,7 +272,7 @@ func TestNotificationsOfManyNumbersPartlyWrittenBeforeACrashAreCompletedOnRedeli
 func TestSequenceHasNoGapsOrRepeatsWithEventsOutOfOrderAndTwice(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	svc := processor(s, s)
+	svc := processor(s, s.Tracking)
 	n := dhlNumber(2)
 	subscribe(t, s, "p1", n)
 	ev := func(i int) message.Incoming {
@@ -285,12 +285,12 @@ func TestSequenceHasNoGapsOrRepeatsWithEventsOutOfOrderAndTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got, err := s.Request(ctx, r.ID); err != nil || got.Summary.Complete != len(batch) || got.Summary.Total != len(batch) {
+		if got, err := s.Requests.Request(ctx, r.ID); err != nil || got.Summary.Complete != len(batch) || got.Summary.Total != len(batch) {
 			t.Fatalf("summary after two deliveries: %+v %v", got.Summary, err)
 		}
 	}
 	wantChain(t, s, "p1", n, "s2", "s3", "s4")
-	events, err := s.Events(ctx, n, 100)
+	events, err := s.Tracking.Events(ctx, n, 100)
 	if err != nil || len(events) != 5 {
 		t.Fatalf("%d events stored, want 5 (each once): %v", len(events), err)
 	}
@@ -307,13 +307,13 @@ func TestSequenceExactWithConcurrentProcessors(t *testing.T) {
 // conditional UpdateItem (PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1).
 func TestSequenceExactWithConcurrentProcessorsWritingEachMoveAlone(t *testing.T) {
 	s := newStore(t)
-	s.TransactItems = 1
+	s.Table.TransactItems = 1
 	sequenceExactWithConcurrentProcessors(t, s, 300)
 }
 
-func sequenceExactWithConcurrentProcessors(t *testing.T, s *Store, first int) {
+func sequenceExactWithConcurrentProcessors(t *testing.T, s *Adapters, first int) {
 	ctx := context.Background()
-	svc := processor(s, s)
+	svc := processor(s, s.Tracking)
 	numbers := []string{dhlNumber(first), dhlNumber(first + 1), dhlNumber(first + 2)}
 	subscribe(t, s, "p1", numbers...)
 	const requests = 12
@@ -338,7 +338,7 @@ func sequenceExactWithConcurrentProcessors(t *testing.T, s *Store, first int) {
 		}
 	}
 	for _, id := range ids {
-		if r, err := s.Request(ctx, id); err != nil || r.Summary.Complete != len(numbers) || r.Summary.Total != len(numbers) {
+		if r, err := s.Requests.Request(ctx, id); err != nil || r.Summary.Complete != len(numbers) || r.Summary.Total != len(numbers) {
 			t.Fatalf("request %s: %+v %v", id, r.Summary, err)
 		}
 	}
@@ -355,7 +355,7 @@ func sequenceExactWithConcurrentProcessors(t *testing.T, s *Store, first int) {
 		if last := recs[len(recs)-1]; last.Status != fmt.Sprintf("s%02d", requests-1) {
 			t.Fatalf("%s: last change to %s", n, last.Status)
 		}
-		if sh, err := s.Shipment(ctx, n); err != nil || sh.Status != fmt.Sprintf("s%02d", requests-1) {
+		if sh, err := s.Tracking.Shipment(ctx, n); err != nil || sh.Status != fmt.Sprintf("s%02d", requests-1) {
 			t.Fatalf("%s: status %+v %v", n, sh.Status, err)
 		}
 	}
@@ -367,7 +367,7 @@ func sequenceExactWithConcurrentProcessors(t *testing.T, s *Store, first int) {
 func TestTwoClientsRacingOnFreshNumbersGetOneOwnerEach(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	svc := processor(s, s)
+	svc := processor(s, s.Tracking)
 	const count = 20
 	clients := []string{"acme", "globex"}
 	reqs := make([]request.Request, len(clients))
@@ -392,11 +392,11 @@ func TestTwoClientsRacingOnFreshNumbersGetOneOwnerEach(t *testing.T) {
 		if errs[c] != nil {
 			t.Fatal(errs[c])
 		}
-		r, err := s.Request(ctx, reqs[c].ID)
+		r, err := s.Requests.Request(ctx, reqs[c].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if outcomes[c], err = s.Outcomes(ctx, r); err != nil {
+		if outcomes[c], err = s.Requests.Outcomes(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		if r.Summary.Invalid+r.Summary.Complete != count {
@@ -409,7 +409,7 @@ func TestTwoClientsRacingOnFreshNumbersGetOneOwnerEach(t *testing.T) {
 	}
 	for i := range count {
 		n := dhlNumber(100 + i)
-		st, err := s.States(ctx, []string{n})
+		st, err := s.Tracking.States(ctx, []string{n})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,11 +423,11 @@ func TestTwoClientsRacingOnFreshNumbersGetOneOwnerEach(t *testing.T) {
 				t.Fatalf("%s owned by %q: the other's message is %s %v", n, owner, m.Status, m.Errors)
 			}
 		}
-		sh, err := s.Shipment(ctx, n)
+		sh, err := s.Tracking.Shipment(ctx, n)
 		if err != nil || sh.Status != "by-"+owner {
 			t.Fatalf("%s owned by %s shows %q (%v)", n, owner, sh.Status, err)
 		}
-		events, err := s.Events(ctx, n, 10)
+		events, err := s.Tracking.Events(ctx, n, 10)
 		if err != nil || len(events) != 1 || events[0].Status != "by-"+owner {
 			t.Fatalf("%s owned by %s has events %+v (%v)", n, owner, events, err)
 		}
@@ -435,7 +435,7 @@ func TestTwoClientsRacingOnFreshNumbersGetOneOwnerEach(t *testing.T) {
 }
 
 // failingOutcomes is the real store whose SaveOutcomes fails.
-type failingOutcomes struct{ *Store }
+type failingOutcomes struct{ request.Store }
 
 var errSave = errors.New("outcomes not saved")
 
@@ -449,8 +449,8 @@ func (downQueue) EnqueueMessages(context.Context, string) error { return errors.
 
 func TestInjectReportsOutcomesNotSavedAfterQueueFailure(t *testing.T) {
 	s := newStore(t)
-	svc := processor(s, s)
-	svc.Store, svc.Queue = failingOutcomes{s}, downQueue{}
+	svc := processor(s, s.Tracking)
+	svc.Store, svc.Queue = failingOutcomes{s.Requests}, downQueue{}
 	_, err := svc.Inject(context.Background(), "acme", "b", []message.Incoming{eventIn(dhlNumber(6), "picked_up", "2026-03-01T08:00:00Z")})
 	var notQueued *message.NotQueuedError
 	if !errors.As(err, &notQueued) || !errors.Is(err, errSave) {

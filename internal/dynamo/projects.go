@@ -3,7 +3,8 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"github.com/parcelgate/parcelgate/internal/sorttime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -41,21 +42,21 @@ type memberItem struct {
 }
 
 func newMemberItem(p project.Project, m project.Member) memberItem {
-	created := p.CreatedAt.UTC().Format(timeLayout)
+	created := sorttime.Format(p.CreatedAt)
 	return memberItem{
 		PK: projectPK(p.ID), SK: memberSK(m.PrincipalID),
 		GSI1PK: principalPK(m.PrincipalID), GSI1SK: membershipGSI1SK(created, p.ID),
 		ProjectID: p.ID, PrincipalID: m.PrincipalID, Role: string(m.Role),
-		AddedAt: m.AddedAt.UTC().Format(timeLayout), ClientID: p.ClientID,
+		AddedAt: sorttime.Format(m.AddedAt), ClientID: p.ClientID,
 		ProjectName: p.Name, ProjectCreatedAt: created,
 	}
 }
 
 // CreateProject implements project.Store.
-func (s *Store) CreateProject(ctx context.Context, p project.Project, creator project.Member) error {
+func (s *Projects) CreateProject(ctx context.Context, p project.Project, creator project.Member) error {
 	pi, err := attributevalue.MarshalMap(projectItem{
 		PK: projectPK(p.ID), SK: skProject, ID: p.ID, ClientID: p.ClientID,
-		Name: p.Name, CreatedAt: p.CreatedAt.UTC().Format(timeLayout),
+		Name: p.Name, CreatedAt: sorttime.Format(p.CreatedAt),
 	})
 	if err != nil {
 		return err
@@ -65,8 +66,8 @@ func (s *Store) CreateProject(ctx context.Context, p project.Project, creator pr
 		return err
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: pi, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		{Put: &types.Put{TableName: &s.Table, Item: mi}},
+		{Put: &types.Put{TableName: &s.Name, Item: pi, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: &s.Name, Item: mi}},
 	}})
 	if isConditionFailed(err) {
 		return project.ErrExists
@@ -75,7 +76,7 @@ func (s *Store) CreateProject(ctx context.Context, p project.Project, creator pr
 }
 
 // Project implements project.Store.
-func (s *Store) Project(ctx context.Context, id string) (project.Project, error) {
+func (s *Projects) Project(ctx context.Context, id string) (project.Project, error) {
 	var it projectItem
 	found, err := s.get(ctx, projectPK(id), skProject, &it)
 	if err != nil {
@@ -84,15 +85,15 @@ func (s *Store) Project(ctx context.Context, id string) (project.Project, error)
 	if !found {
 		return project.Project{}, project.ErrNotFound
 	}
-	created, err := time.Parse(timeLayout, it.CreatedAt)
+	created, err := sorttime.Parse(it.CreatedAt)
 	if err != nil {
-		return project.Project{}, fmt.Errorf("project %s: %w", id, err)
+		return project.Project{}, fmt.Errorf("item %s %s: %w", projectPK(id), skProject, err)
 	}
 	return project.Project{ID: it.ID, ClientID: it.ClientID, Name: it.Name, CreatedAt: created}, nil
 }
 
 // Member implements project.Store.
-func (s *Store) Member(ctx context.Context, projectID, principalID string) (project.Member, error) {
+func (s *Projects) Member(ctx context.Context, projectID, principalID string) (project.Member, error) {
 	var it memberItem
 	found, err := s.get(ctx, projectPK(projectID), memberSK(principalID), &it)
 	if err != nil {
@@ -102,22 +103,25 @@ func (s *Store) Member(ctx context.Context, projectID, principalID string) (proj
 		return project.Member{}, project.ErrNotFound
 	}
 	m, _, err := it.decode()
-	return m, err
+	if err != nil {
+		return project.Member{}, err
+	}
+	return m, nil
 }
 
 // PutMember implements project.Store: with a keeper, the new role and the
 // keeper's check in one transaction.
-func (s *Store) PutMember(ctx context.Context, p project.Project, m project.Member, keeper string) error {
+func (s *Projects) PutMember(ctx context.Context, p project.Project, m project.Member, keeper string) error {
 	item, err := attributevalue.MarshalMap(newMemberItem(p, m))
 	if err != nil {
 		return err
 	}
 	if keeper == "" {
-		_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+		_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: item})
 		return err
 	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: item}},
+		{Put: &types.Put{TableName: &s.Name, Item: item}},
 		s.keeperCheck(p.ID, keeper),
 	}})
 	if cancelledAt(err, 1) || isTransactionConflict(err) {
@@ -127,7 +131,7 @@ func (s *Store) PutMember(ctx context.Context, p project.Project, m project.Memb
 }
 
 // Members implements project.Store.
-func (s *Store) Members(ctx context.Context, projectID string, req page.Request) (page.Page[project.Member], error) {
+func (s *Projects) Members(ctx context.Context, projectID string, req page.Request) (page.Page[project.Member], error) {
 	pk := projectPK(projectID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
@@ -156,7 +160,7 @@ func (s *Store) Members(ctx context.Context, projectID string, req page.Request)
 }
 
 // Memberships implements project.Store.
-func (s *Store) Memberships(ctx context.Context, principalID string, req page.Request) (page.Page[project.Membership], error) {
+func (s *Projects) Memberships(ctx context.Context, principalID string, req page.Request) (page.Page[project.Membership], error) {
 	pk := principalPK(principalID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		IndexName:              aws.String(indexGSI1),
@@ -186,25 +190,25 @@ func (s *Store) Memberships(ctx context.Context, principalID string, req page.Re
 }
 
 func (it memberItem) decode() (project.Member, project.Project, error) {
-	added, err1 := time.Parse(timeLayout, it.AddedAt)
-	created, err2 := time.Parse(timeLayout, it.ProjectCreatedAt)
-	if err1 != nil || err2 != nil {
-		return project.Member{}, project.Project{}, fmt.Errorf("member %s of %s: bad timestamps", it.PrincipalID, it.ProjectID)
+	at := timesOf(it.PK, it.SK)
+	added, created := at.at(it.AddedAt), at.at(it.ProjectCreatedAt)
+	if at.err == nil && (added.IsZero() || created.IsZero()) {
+		at.err = fmt.Errorf("item %s %s: a time is missing", it.PK, it.SK)
 	}
 	m := project.Member{ProjectID: it.ProjectID, PrincipalID: it.PrincipalID, Role: project.Role(it.Role), AddedAt: added}
 	p := project.Project{ID: it.ProjectID, ClientID: it.ClientID, Name: it.ProjectName, CreatedAt: created}
-	return m, p, nil
+	return m, p, at.err
 }
 
 // RemoveMember implements project.Store: the member's deletion, the
 // keeper's check and the audit entry in one transaction.
-func (s *Store) RemoveMember(ctx context.Context, projectID, principalID, keeper string, entry auth.AuditEntry) error {
+func (s *Projects) RemoveMember(ctx context.Context, projectID, principalID, keeper string, entry auth.AuditEntry) error {
 	audit, err := s.auditPut(entry)
 	if err != nil {
 		return err
 	}
 	actions := []types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: &s.Table, Key: itemKey(projectPK(projectID), memberSK(principalID)),
+		{Delete: &types.Delete{TableName: &s.Name, Key: itemKey(projectPK(projectID), memberSK(principalID)),
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
 		audit,
 	}
@@ -223,9 +227,9 @@ func (s *Store) RemoveMember(ctx context.Context, projectID, principalID, keeper
 
 // keeperCheck is the condition that keeper is an admin of the project when
 // a change that could leave it without one is written.
-func (s *Store) keeperCheck(projectID, keeper string) types.TransactWriteItem {
+func (s *Projects) keeperCheck(projectID, keeper string) types.TransactWriteItem {
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-		TableName: &s.Table, Key: itemKey(projectPK(projectID), memberSK(keeper)),
+		TableName: &s.Name, Key: itemKey(projectPK(projectID), memberSK(keeper)),
 		ConditionExpression:       aws.String("#role = :admin"),
 		ExpressionAttributeNames:  map[string]string{"#role": "role"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":admin": &types.AttributeValueMemberS{Value: string(project.Admin)}},

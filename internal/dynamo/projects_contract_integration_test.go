@@ -12,5 +12,5 @@ import (
 
 func TestProjectsContract(t *testing.T) {
 	s := newStore(t)
-	projecttest.Run(t, func(*testing.T) (project.Store, auth.PrincipalStore) { return s, s })
+	projecttest.Run(t, func(*testing.T) (project.Store, auth.PrincipalStore) { return s.Projects, s.Principals })
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
-var _ data.Store = (*Store)(nil)
+var _ data.Store = (*Records)(nil)
 
 // Attributes of a record item; its field values sit in the map "v".
 const (
@@ -35,10 +35,6 @@ const (
 	// record after it.
 	deleteLockTTL = 30 * time.Second
 )
-
-func recordKey(projectID, entity, code string) item {
-	return item{attrPK: str(dataPK(projectID, entity)), attrSK: str(code)}
-}
 
 func recordItem(projectID string, e *data.Entity, r data.Record) (item, error) {
 	stamp := r.SrvDateUTC.UTC().Format(data.StampLayout)
@@ -140,9 +136,9 @@ func decodeRecord(e *data.Entity, it item) (data.Record, error) {
 }
 
 // Record implements data.Store.
-func (s *Store) Record(ctx context.Context, projectID string, e *data.Entity, code string) (data.Record, error) {
+func (s *Records) Record(ctx context.Context, projectID string, e *data.Entity, code string) (data.Record, error) {
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table, Key: recordKey(projectID, e.Name, code), ConsistentRead: aws.Bool(true),
+		TableName: &s.Name, Key: recordKey(projectID, e.Name, code), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return data.Record{}, err
@@ -167,12 +163,12 @@ const liveRecord = "attribute_exists(stamp) AND attribute_not_exists(deleted) AN
 
 // SaveRecord implements data.Store: one transaction holds the record, the
 // checks of its new foreign keys and its reference and tracked items.
-func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record) error {
+func (s *Records) SaveRecord(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record) error {
 	it, err := recordItem(projectID, e, rec)
 	if err != nil {
 		return err
 	}
-	put := &types.Put{TableName: &s.Table, Item: it}
+	put := &types.Put{TableName: &s.Name, Item: it}
 	if old == nil {
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
@@ -192,7 +188,7 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 	if len(actions) == 1 {
 		return writeAgain(func() error {
 			_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-				TableName: &s.Table, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
+				TableName: &s.Name, Item: it, ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues,
 			})
 			if isConditionFailed(err) {
 				return s.whyRefused(ctx, put.Item, versionStamp(old))
@@ -219,7 +215,7 @@ func (s *Store) SaveRecord(ctx context.Context, projectID string, e *data.Entity
 // reference items of its foreign keys, its tracked item and the
 // subscription of its tracking number; withChecks adds a condition check
 // per new foreign key, whose field checked names by action index.
-func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, rec data.Record, withChecks bool) ([]types.TransactWriteItem, map[int]*data.Field, error) {
+func (s *recordTable) refActions(projectID string, e *data.Entity, old *data.Record, rec data.Record, withChecks bool) ([]types.TransactWriteItem, map[int]*data.Field, error) {
 	var actions []types.TransactWriteItem
 	// checked[i] names the foreign key field checked by actions[i].
 	checked := map[int]*data.Field{}
@@ -238,19 +234,19 @@ func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, r
 			if withChecks {
 				checked[len(actions)] = fk
 				actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-					TableName: &s.Table, Key: recordKey(projectID, fk.References, nv),
+					TableName: &s.Name, Key: recordKey(projectID, fk.References, nv),
 					ConditionExpression:       aws.String(liveRecord),
 					ExpressionAttributeValues: item{":now": now},
 				}})
 			}
 			actions = append(actions,
-				types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item{
+				types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: item{
 					attrPK: str(dataRefPK(projectID, fk.References, nv)), attrSK: str(dataRefSK(e.Name, fk.Name, rec.Code)),
 					"entity": str(e.Name), "field": str(fk.Name), "code": str(rec.Code),
 				}}})
 		}
 		if ov != "" {
-			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Name, Key: item{
 				attrPK: str(dataRefPK(projectID, fk.References, ov)), attrSK: str(dataRefSK(e.Name, fk.Name, rec.Code)),
 			}}})
 		}
@@ -261,12 +257,12 @@ func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, r
 	}
 	if oldTracked != newTracked {
 		if oldTracked != "" {
-			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Name, Key: item{
 				attrPK: str(dataTrackedPK(oldTracked)), attrSK: str(dataTrackedSK(projectID, e.Name, rec.Code)),
 			}}})
 		}
 		if newTracked != "" {
-			actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item{
+			actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: item{
 				attrPK: str(dataTrackedPK(newTracked)), attrSK: str(dataTrackedSK(projectID, e.Name, rec.Code)),
 				"projectId": str(projectID), "entity": str(e.Name), "code": str(rec.Code),
 			}}})
@@ -285,7 +281,7 @@ func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, r
 					return nil, nil, err
 				}
 				delete(av, "jobId") // no job: the API shows null
-				actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: av}},
+				actions = append(actions, types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: av}},
 					s.subscribed(job.Association{ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c), AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL)}))
 			}
 		}
@@ -296,12 +292,12 @@ func (s *Store) refActions(projectID string, e *data.Entity, old *data.Record, r
 // RemoveRecord implements data.Store. The record is first locked, so no
 // new reference can commit; then the references are counted; then the
 // record and its own reference and tracked items go in one transaction.
-func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Entity, old data.Record) error {
+func (s *Records) RemoveRecord(ctx context.Context, projectID string, e *data.Entity, old data.Record) error {
 	key := recordKey(projectID, e.Name, old.Code)
 	token := uuid.NewString()
 	err := writeAgain(func() error {
 		_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.Table, Key: key,
+			TableName: &s.Name, Key: key,
 			UpdateExpression:         aws.String("SET #lock = :tok, lockUntil = :until"),
 			ConditionExpression:      aws.String("stamp = :stamp AND " + unlocked),
 			ExpressionAttributeNames: map[string]string{"#lock": attrRecordLock},
@@ -319,7 +315,7 @@ func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Enti
 		return err
 	}
 	refs, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true), Limit: aws.Int32(1),
+		TableName: &s.Name, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true), Limit: aws.Int32(1),
 		ExpressionAttributeValues: item{":pk": str(dataRefPK(projectID, e.Name, old.Code))},
 	})
 	if err == nil && len(refs.Items) > 0 {
@@ -327,7 +323,7 @@ func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Enti
 	}
 	if err != nil {
 		_, uerr := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.Table, Key: key,
+			TableName: &s.Name, Key: key,
 			UpdateExpression:          aws.String("REMOVE #lock, lockUntil"),
 			ConditionExpression:       aws.String("#lock = :tok"),
 			ExpressionAttributeNames:  map[string]string{"#lock": attrRecordLock},
@@ -339,20 +335,20 @@ func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Enti
 		return err
 	}
 	actions := []types.TransactWriteItem{{Delete: &types.Delete{
-		TableName: &s.Table, Key: key,
+		TableName: &s.Name, Key: key,
 		ConditionExpression:       aws.String("#lock = :tok"),
 		ExpressionAttributeNames:  map[string]string{"#lock": attrRecordLock},
 		ExpressionAttributeValues: item{":tok": str(token)},
 	}}}
 	for _, fk := range e.ForeignKeys() {
 		if v, _ := old.Values[fk.Name].(string); v != "" {
-			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+			actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Name, Key: item{
 				attrPK: str(dataRefPK(projectID, fk.References, v)), attrSK: str(dataRefSK(e.Name, fk.Name, old.Code)),
 			}}})
 		}
 	}
 	if n := e.TrackingKey(old); n != "" {
-		actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: item{
+		actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Name, Key: item{
 			attrPK: str(dataTrackedPK(n)), attrSK: str(dataTrackedSK(projectID, e.Name, old.Code)),
 		}}})
 	}
@@ -366,10 +362,10 @@ func (s *Store) RemoveRecord(ctx context.Context, projectID string, e *data.Enti
 }
 
 // MarkExported implements data.Store.
-func (s *Store) MarkExported(ctx context.Context, projectID string, e *data.Entity, code string, stamp time.Time, value int64) (data.Conflict, error) {
+func (s *Records) MarkExported(ctx context.Context, projectID string, e *data.Entity, code string, stamp time.Time, value int64) (data.Conflict, error) {
 	stampText := stamp.UTC().Format(data.StampLayout)
 	in := &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: recordKey(projectID, e.Name, code),
+		TableName: &s.Name, Key: recordKey(projectID, e.Name, code),
 		ConditionExpression:       aws.String("stamp = :stamp AND attribute_not_exists(deleted) AND attribute_not_exists(" + attrTx + ")"),
 		ExpressionAttributeValues: item{":stamp": str(stampText), ":v": num(value)},
 	}
@@ -410,7 +406,7 @@ func (s *Store) MarkExported(ctx context.Context, projectID string, e *data.Enti
 // refused on the record at key, may be sent again: the record is still
 // that version, live, and the import lock that refused it is gone
 // (settled here, its import finished, or released since the write).
-func (s *Store) exportAgain(ctx context.Context, key item, stamp string) (bool, error) {
+func (s *Records) exportAgain(ctx context.Context, key item, stamp string) (bool, error) {
 	raw, err := s.getRaw(ctx, key)
 	if err != nil || raw == nil || getS(raw, attrRecordStamp) != stamp || raw[attrRecordDelete] != nil {
 		return false, err

@@ -12,5 +12,5 @@ import (
 // One table serves the suite: each test uses a fresh project.
 func TestRecordsContract(t *testing.T) {
 	s := newStore(t)
-	datatest.Run(t, func(*testing.T) data.Store { return s })
+	datatest.Run(t, func(*testing.T) data.Store { return s.Records })
 }

@@ -16,8 +16,8 @@ import (
 // ReadRecords implements data.Store: Query pages of the entity's
 // partition (or of its GSI1 delta partition), in key order, until the
 // limit is met, the partition ends or MaxScanned items were read.
-func (s *Store) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, string, error) {
-	in := &dynamodb.QueryInput{TableName: &s.Table, ScanIndexForward: aws.Bool(!r.Descending)}
+func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, string, error) {
+	in := &dynamodb.QueryInput{TableName: &s.Name, ScanIndexForward: aws.Bool(!r.Descending)}
 	partitionAttr, partition := attrPK, dataPK(r.ProjectID, r.Entity.Name)
 	keyAttrs := []string{attrPK, attrSK}
 	if r.Index == data.ByExportDate {
@@ -99,9 +99,9 @@ func (s *Store) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, st
 }
 
 // TrackedRecords implements data.Store.
-func (s *Store) TrackedRecords(ctx context.Context, number string) ([]data.TrackedRecord, error) {
+func (s *Records) TrackedRecords(ctx context.Context, number string) ([]data.TrackedRecord, error) {
 	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+		TableName: &s.Name, KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: item{":pk": str(dataTrackedPK(number))},
 	})
 	var out []data.TrackedRecord

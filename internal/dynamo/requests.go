@@ -15,7 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
-var _ request.Store = (*Store)(nil)
+var _ request.Store = (*Requests)(nil)
 
 // requestItem is a message injection (kind "messages").
 type requestItem struct {
@@ -96,13 +96,14 @@ const maxChunkBytes = 256 << 10
 
 func newSummaryAttr(s request.Summary) summaryAttr { return summaryAttr(s) }
 
-func (it requestItem) request() request.Request {
+func (it requestItem) request() (request.Request, error) {
+	at := timesOf(it.PK, it.SK)
 	return request.Request{
 		ID: it.ID, Kind: request.KindMessages, ClientID: it.ClientID, BatchReference: it.BatchReference,
-		ReceivedAt: parseTime(it.ReceivedAt), ProcessedAt: parseTime(it.ProcessedAt),
+		ReceivedAt: at.at(it.ReceivedAt), ProcessedAt: at.at(it.ProcessedAt),
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Summary: request.Summary(it.Summary), FailureReason: it.FailureReason,
 		Facets: it.facets(),
-	}
+	}, at.err
 }
 
 func (it requestItem) facets() []request.Facet {
@@ -117,7 +118,7 @@ func (it requestItem) facets() []request.Facet {
 // request item last: until it exists the request is invisible, so a
 // failure half way leaves no half-written request, only chunks that TTL
 // removes.
-func (s *Store) CreateRequest(ctx context.Context, r request.Request, msgs []request.Message) error {
+func (s *Requests) CreateRequest(ctx context.Context, r request.Request, msgs []request.Message) error {
 	expires := r.ExpiresAt.Unix()
 	var writes []types.WriteRequest
 	var chunk []messageAttr
@@ -166,7 +167,7 @@ func (s *Store) CreateRequest(ctx context.Context, r request.Request, msgs []req
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	if err != nil {
 		return s.discardUnlessCreated(ctx, r.ID, writes, err)
 	}
@@ -179,7 +180,7 @@ func (s *Store) CreateRequest(ctx context.Context, r request.Request, msgs []req
 // cannot tell, the items stay: invisible without their request item, and
 // removed by TTL. It runs even when the request's deadline has passed,
 // until the answer is due (outage.Detach). It returns cause.
-func (s *Store) discardUnlessCreated(ctx context.Context, id string, writes []types.WriteRequest, cause error) error {
+func (s *Requests) discardUnlessCreated(ctx context.Context, id string, writes []types.WriteRequest, cause error) error {
 	ctx, cancel := outage.Detach(ctx)
 	defer cancel()
 	var it requestItem
@@ -199,7 +200,7 @@ func (s *Store) discardUnlessCreated(ctx context.Context, id string, writes []ty
 }
 
 // Request implements request.Store: a request of either kind.
-func (s *Store) Request(ctx context.Context, id string) (request.Request, error) {
+func (s *Requests) Request(ctx context.Context, id string) (request.Request, error) {
 	var raw rawItem
 	found, err := s.get(ctx, requestPK(id), skRequest, &raw)
 	if err != nil {
@@ -233,7 +234,7 @@ func (r *rawItem) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error
 
 // StartRequest implements request.Store: the request as started, with
 // the request's sweep deadline following the attempt.
-func (s *Store) StartRequest(ctx context.Context, r request.Request, at time.Time) error {
+func (s *Requests) StartRequest(ctx context.Context, r request.Request, at time.Time) error {
 	started := r.Started()
 	av, err := attributevalue.Marshal(newSummaryAttr(started.Summary))
 	if err != nil {
@@ -250,7 +251,7 @@ func (s *Store) StartRequest(ctx context.Context, r request.Request, at time.Tim
 		":queued":     &types.AttributeValueMemberS{Value: string(request.Queued)},
 	}
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(r.ID),
 		UpdateExpression:          aws.String("SET summary = :sum, facets = :facets, #s = :processing, " + setSweep(values, r.ID, sweep.Deadline(sweep.Running, at))),
 		ConditionExpression:       aws.String("#s IN (:queued, :processing) AND attribute_not_exists(processedAt)"),
@@ -267,17 +268,17 @@ func (s *Store) StartRequest(ctx context.Context, r request.Request, at time.Tim
 }
 
 // Messages implements request.Store.
-func (s *Store) Messages(ctx context.Context, r request.Request) ([]request.Message, error) {
+func (s *Requests) Messages(ctx context.Context, r request.Request) ([]request.Message, error) {
 	return s.messageChunks(ctx, r.ID, skMessageChunk)
 }
 
 // Outcomes implements request.Store.
-func (s *Store) Outcomes(ctx context.Context, r request.Request) ([]request.Message, error) {
+func (s *Requests) Outcomes(ctx context.Context, r request.Request) ([]request.Message, error) {
 	return s.messageChunks(ctx, r.ID, skOutcomeChunk)
 }
 
-func (s *Store) messageChunks(ctx context.Context, id, prefix string) ([]request.Message, error) {
-	attrs, err := readChunks(ctx, s, id, prefix, func(c messageChunk) []messageAttr { return c.Messages })
+func (s *Requests) messageChunks(ctx context.Context, id, prefix string) ([]request.Message, error) {
+	attrs, err := readChunks(ctx, s.Table, id, prefix, func(c messageChunk) []messageAttr { return c.Messages })
 	if err != nil || len(attrs) == 0 {
 		return nil, err
 	}
@@ -290,7 +291,7 @@ func (s *Store) messageChunks(ctx context.Context, id, prefix string) ([]request
 
 // SaveOutcomes implements request.Store: all chunks or none, once. The
 // payloads stay with the messages as received.
-func (s *Store) SaveOutcomes(ctx context.Context, r request.Request, msgs []request.Message) error {
+func (s *Requests) SaveOutcomes(ctx context.Context, r request.Request, msgs []request.Message) error {
 	expires := r.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
 	for i := 0; i*chunkSize < len(msgs); i++ {
@@ -299,7 +300,7 @@ func (s *Store) SaveOutcomes(ctx context.Context, r request.Request, msgs []requ
 			m.Payload = ""
 			chunk = append(chunk, newMessageAttr(m))
 		}
-		w, err := put(s.Table, messageChunk{PK: requestPK(r.ID), SK: chunkSK(skOutcomeChunk, i), Messages: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
+		w, err := put(s.Name, messageChunk{PK: requestPK(r.ID), SK: chunkSK(skOutcomeChunk, i), Messages: chunk, ExpiresAt: expires}, "attribute_not_exists(PK)")
 		if err != nil {
 			return err
 		}
@@ -313,7 +314,7 @@ func (s *Store) SaveOutcomes(ctx context.Context, r request.Request, msgs []requ
 }
 
 // FinishRequest implements request.Store.
-func (s *Store) FinishRequest(ctx context.Context, r request.Request) error {
+func (s *Requests) FinishRequest(ctx context.Context, r request.Request) error {
 	av, err := attributevalue.Marshal(newSummaryAttr(r.Summary))
 	if err != nil {
 		return err
@@ -335,7 +336,7 @@ func (s *Store) FinishRequest(ctx context.Context, r request.Request) error {
 	}
 	update += removeSweep
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       requestKey(r.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(processedAt)"),

@@ -12,9 +12,9 @@ import (
 )
 
 func TestStoreKeepsTheRequestStoreContract(t *testing.T) {
-	requesttest.Run(t, func(t *testing.T) request.Store { return newStore(t) })
+	requesttest.Run(t, func(t *testing.T) request.Store { return newStore(t).Requests })
 }
 
 func TestStoreKeepsTheJobStoreContract(t *testing.T) {
-	jobtest.Run(t, func(t *testing.T) job.Store { return newStore(t) })
+	jobtest.Run(t, func(t *testing.T) job.Store { return newStore(t).Jobs })
 }

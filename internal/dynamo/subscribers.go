@@ -22,14 +22,11 @@ import (
 // reads the subscribers of the numbers it notifies for in one
 // BatchGetItem per 100 numbers, consistently, instead of one Query on
 // GSI1 per number.
-const subscriberAttrPrefix = "SUB#"
-
-func subscribersKey(number string) item { return trackingKey(number, skSubscribers) }
 
 // subscribed sets a's entry in its number's subscribers item.
-func (s *Store) subscribed(a job.Association) types.TransactWriteItem {
+func (s *Table) subscribed(a job.Association) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.Table, Key: subscribersKey(a.TrackingNumber),
+		TableName: &s.Name, Key: subscribersKey(a.TrackingNumber),
 		UpdateExpression:         aws.String("SET trackingNumber = :n, #p = :a"),
 		ExpressionAttributeNames: map[string]string{"#p": subscriberAttrPrefix + a.ProjectID},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -43,9 +40,9 @@ func (s *Store) subscribed(a job.Association) types.TransactWriteItem {
 }
 
 // unsubscribed removes projectID's entry from number's subscribers item.
-func (s *Store) unsubscribed(projectID, number string) types.TransactWriteItem {
+func (s *Table) unsubscribed(projectID, number string) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.Table, Key: subscribersKey(number),
+		TableName: &s.Name, Key: subscribersKey(number),
 		UpdateExpression:         aws.String("REMOVE #p"),
 		ExpressionAttributeNames: map[string]string{"#p": subscriberAttrPrefix + projectID},
 	}}
@@ -53,7 +50,7 @@ func (s *Store) unsubscribed(projectID, number string) types.TransactWriteItem {
 
 // Subscribers implements message.Tracking: the projects associated with
 // each number at now, from the numbers' subscribers items.
-func (s *Store) Subscribers(ctx context.Context, numbers []string, now time.Time) (map[string][]string, error) {
+func (s *Tracking) Subscribers(ctx context.Context, numbers []string, now time.Time) (map[string][]string, error) {
 	keys := make([]item, 0, len(numbers))
 	seen := make(map[string]bool, len(numbers))
 	for _, n := range numbers {

@@ -24,7 +24,7 @@ func TestSubscribersFollowAssociations(t *testing.T) {
 	}
 	want := func(at time.Time, projects ...string) {
 		t.Helper()
-		got, err := s.Subscribers(ctx, []string{number, "3000000032"}, at)
+		got, err := s.Tracking.Subscribers(ctx, []string{number, "3000000032"}, at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,29 +33,29 @@ func TestSubscribersFollowAssociations(t *testing.T) {
 			t.Fatalf("subscribers at %s: %v, want %v for %s and none for a number without associations", at, got, projects, number)
 		}
 	}
-	if _, err := s.AddAssociations(ctx, []job.Association{assoc(a, now), assoc(b, now), assoc(c, now.Add(-time.Hour))}); err != nil {
+	if _, err := s.Jobs.AddAssociations(ctx, []job.Association{assoc(a, now), assoc(b, now), assoc(c, now.Add(-time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
 	want(now, a, b, c)
 	// A renewal moves the subscription's expiry with the association's.
-	if err := s.Apply(ctx, c, []job.Association{assoc(c, now.Add(time.Hour))}, nil, now.Add(time.Hour)); err != nil {
+	if err := s.Jobs.Apply(ctx, c, []job.Association{assoc(c, now.Add(time.Hour))}, nil, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	want(now.Add(job.AssociationTTL), c)
 	// A removal decided before b was added again spares it; one decided
 	// after removes it.
-	if err := s.Apply(ctx, b, nil, []string{number}, now.Add(-time.Minute)); err != nil {
+	if err := s.Jobs.Apply(ctx, b, nil, []string{number}, now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	want(now, a, b, c)
-	if err := s.Apply(ctx, b, nil, []string{number}, now); err != nil {
+	if err := s.Jobs.Apply(ctx, b, nil, []string{number}, now); err != nil {
 		t.Fatal(err)
 	}
 	want(now, a, c)
 	// An expired association is no subscriber, and a new one replaces it.
 	want(now.Add(job.AssociationTTL+time.Minute), c)
 	later := now.Add(job.AssociationTTL + time.Minute)
-	stored, err := s.AddAssociations(ctx, []job.Association{assoc(a, later)})
+	stored, err := s.Jobs.AddAssociations(ctx, []job.Association{assoc(a, later)})
 	if err != nil {
 		t.Fatal(err)
 	}

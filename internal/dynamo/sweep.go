@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -16,51 +14,12 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
-var _ sweep.Store = (*Store)(nil)
-
-// The sweeper's index (GSI3) is sparse: only unfinished work is in it.
-// A job, message request, import or processing task item carries, from
-// the moment it is stored until it is finished,
-//
-//	GSI3PK = OPEN#<shard>   GSI3SK = <deadline>#<id>
-//
-// where the deadline is when the work counts as stuck (package sweep) and
-// moves when processing starts or the work is sent again. Finishing the
-// work removes both attributes in the same update that records its end, so
-// the index holds exactly the open work and a sweep costs one Query per
-// shard for the work past its deadline: never a Scan, and nothing for the
-// millions of finished jobs. The shard is a hash of the id, so the writes
-// of many requests a second spread over sweepShards index partitions.
-const (
-	attrGSI3PK  = "GSI3PK"
-	attrGSI3SK  = "GSI3SK"
-	indexGSI3   = "GSI3"
-	sweepShards = 16
-)
-
-func sweepShard(id string) int {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int(h.Sum32() % sweepShards)
-}
-
-func sweepGSI3PK(shard int) string { return fmt.Sprintf("OPEN#%02d", shard) }
-
-func sweepGSI3SK(due time.Time, id string) string { return formatTime(due) + "#" + id }
-
-// sweepKeys are the index attributes of open work due at due (none when
-// due is zero).
-func sweepKeys(id string, due time.Time) (pk, sk string) {
-	if due.IsZero() {
-		return "", ""
-	}
-	return sweepGSI3PK(sweepShard(id)), sweepGSI3SK(due, id)
-}
+var _ sweep.Store = (*Sweep)(nil)
 
 // sweepDue reads the deadline back from GSI3SK.
-func sweepDue(sk string) time.Time {
+func sweepDue(times *storedTimes, sk string) time.Time {
 	at, _, _ := strings.Cut(sk, "#")
-	return parseTime(at)
+	return times.at(at)
 }
 
 // setSweep is the update clause that (re)indexes work due at due; its
@@ -87,14 +46,14 @@ type dueItem struct {
 
 // Due implements sweep.Store: every shard is queried for deadlines up
 // to now, at once.
-func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work, error) {
+func (s *Sweep) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work, error) {
 	perShard := make([][]sweep.Work, sweepShards)
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
 	for shard := range sweepShards {
 		g.Go(func() error {
 			p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-				TableName: &s.Table,
+				TableName: &s.Name,
 				IndexName: aws.String(indexGSI3),
 				// "$" sorts right after "#": the bound takes deadlines up
 				// to and including now.
@@ -115,7 +74,11 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work
 					if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 						return err
 					}
-					w := sweep.Work{Kind: it.Kind, ID: it.ID, Due: sweepDue(it.GSI3SK), Requeues: it.Requeues}
+					times := timesOf(it.PK, getS(raw, attrSK))
+					w := sweep.Work{Kind: it.Kind, ID: it.ID, Due: sweepDue(times, it.GSI3SK), Requeues: it.Requeues}
+					if times.err != nil {
+						return times.err
+					}
 					if it.Kind == sweep.KindTask {
 						w.ProjectID = tasksProject(it.PK)
 					}
@@ -135,8 +98,19 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]sweep.Work
 	return out[:min(len(out), limit)], nil
 }
 
-// ClaimRequeue implements sweep.Store and job.Store.
-func (s *Store) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+// ClaimRequeue implements sweep.Store.
+func (s *Sweep) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+	return s.claimRequeue(ctx, w, next)
+}
+
+// ClaimRequeue implements job.Store.
+func (s *Jobs) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+	return s.claimRequeue(ctx, w, next)
+}
+
+// claimRequeue counts one more send of w and moves its deadline to next,
+// unless another sweep did so first.
+func (s *Table) claimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
 	values := map[string]types.AttributeValue{
 		":due":  str(sweepGSI3SK(w.Due, w.ID)),
 		":zero": &types.AttributeValueMemberN{Value: "0"},
@@ -151,7 +125,7 @@ func (s *Store) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) 
 		key = taskKey(w.ProjectID, w.ID)
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.Name,
 		Key:                       key,
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("GSI3SK = :due"),

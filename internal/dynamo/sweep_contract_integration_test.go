@@ -16,7 +16,7 @@ import (
 
 // sweepWork opens and ends work through the job, message request and
 // task ports, whose items carry the sweeper's index keys.
-type sweepWork struct{ s *Store }
+type sweepWork struct{ s *Adapters }
 
 func (w sweepWork) Open(t *testing.T, x sweep.Work) {
 	t.Helper()
@@ -25,7 +25,7 @@ func (w sweepWork) Open(t *testing.T, x sweep.Work) {
 	switch x.Kind {
 	case sweep.KindJob:
 		created := x.Due.Add(-sweep.WaitLimit)
-		err = w.s.CreateJob(ctx, job.Job{
+		err = w.s.Jobs.CreateJob(ctx, job.Job{
 			ID: x.ID, ProjectID: "p-sweep", ClientID: "acme", PrincipalID: "alice", Action: job.Add, Status: job.Queued,
 			CreatedAt: created, ExpiresAt: created.Add(job.JobTTL), SweepAt: x.Due, Requeues: x.Requeues, BodyHash: "h",
 		}, nil)
@@ -35,11 +35,11 @@ func (w sweepWork) Open(t *testing.T, x sweep.Work) {
 		}
 		// A request is due WaitLimit after it was received.
 		received := x.Due.Add(-sweep.WaitLimit)
-		err = w.s.CreateRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ClientID: "acme", BatchReference: "b-" + x.ID, ReceivedAt: received,
+		err = w.s.Requests.CreateRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ClientID: "acme", BatchReference: "b-" + x.ID, ReceivedAt: received,
 			ExpiresAt: received.Add(90 * 24 * time.Hour), Summary: request.Summary{Total: 1, Queued: 1}}, nil)
 	case sweep.KindTask:
 		created := x.Due.Add(-sweep.WaitLimit)
-		err = w.s.CreateTask(ctx, sweepTask(x, created), created.Add(-task.StaleAfter))
+		err = w.s.Tasks.CreateTask(ctx, sweepTask(x, created), created.Add(-task.StaleAfter))
 	default:
 		t.Fatalf("no work of kind %q", x.Kind)
 	}
@@ -54,13 +54,13 @@ func (w sweepWork) Finish(t *testing.T, x sweep.Work) {
 	var err error
 	switch x.Kind {
 	case sweep.KindJob:
-		err = w.s.Finish(ctx, job.Job{ID: x.ID, Status: job.Completed, CompletedAt: x.Due})
+		err = w.s.Jobs.Finish(ctx, job.Job{ID: x.ID, Status: job.Completed, CompletedAt: x.Due})
 	case sweep.KindMessages:
-		err = w.s.FinishRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ProcessedAt: x.Due, Summary: request.Summary{Total: 1, Complete: 1}})
+		err = w.s.Requests.FinishRequest(ctx, request.Request{ID: x.ID, Kind: request.KindMessages, ProcessedAt: x.Due, Summary: request.Summary{Total: 1, Complete: 1}})
 	case sweep.KindTask:
 		done := sweepTask(x, x.Due)
 		done.Status, done.FinishedAt = task.Completed, x.Due
-		err = w.s.FinishTask(ctx, done, "")
+		err = w.s.Tasks.FinishTask(ctx, done, "")
 	default:
 		t.Fatalf("no work of kind %q", x.Kind)
 	}
@@ -78,6 +78,6 @@ func sweepTask(x sweep.Work, created time.Time) task.Task {
 func TestSweepContract(t *testing.T) {
 	sweeptest.Run(t, func(t *testing.T) (sweep.Store, sweeptest.Work) {
 		s := newStore(t)
-		return s, sweepWork{s}
+		return s.Sweep, sweepWork{s}
 	})
 }

@@ -30,7 +30,7 @@ func TestItemsStoredBeforeTagsReadWithTags(t *testing.T) {
 	moved := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
 	put := func(it item) {
 		t.Helper()
-		if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: it}); err != nil {
+		if _, err := s.Table.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table.Name, Item: it}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,7 +62,7 @@ func TestItemsStoredBeforeTagsReadWithTags(t *testing.T) {
 		"originStatus": str("NWP"), "agency": str("Kraków"), "datetime": str(dispatched.Datetime), "createdAt": str(formatTime(moved)),
 	})
 
-	res, err := tracking.Service{Store: s}.Get(ctx, n, 10)
+	res, err := tracking.Service{Store: s.Tracking}.Get(ctx, n, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,15 +73,15 @@ func TestItemsStoredBeforeTagsReadWithTags(t *testing.T) {
 	if res.Tag != tag.InTransit || res.Subtag != "InTransit_PickedUp" || !slices.Equal(got, []string{"InTransit_PickedUp", "InfoReceived_Other"}) {
 		t.Errorf("resource %s/%s, history %v", res.Tag, res.Subtag, got)
 	}
-	st, err := s.States(ctx, []string{n})
+	st, err := s.Tracking.States(ctx, []string{n})
 	if err != nil || st[n].Tag != tag.InTransit {
 		t.Errorf("state %+v, %v: want its status's tag, InTransit", st[n], err)
 	}
-	cur, err := s.CurrentTags(ctx, []string{n})
+	cur, err := s.Tracking.CurrentTags(ctx, []string{n})
 	if err != nil || cur[n].Tag != string(tag.InTransit) || cur[n].Sequence != 2 {
 		t.Errorf("current tags %+v, %v", cur, err)
 	}
-	feed, err := s.FeedEvents(ctx, p, webhook.Ref{}, moved.Add(-time.Minute), 10)
+	feed, err := s.Webhooks.FeedEvents(ctx, p, webhook.Ref{}, moved.Add(-time.Minute), 10)
 	if err != nil || len(feed) != 1 || !strings.Contains(string(feed[0].Data), `"tag":"InTransit","subtag":"InTransit_PickedUp"`) {
 		t.Errorf("feed %+v, %v: want the record's event tagged", feed, err)
 	}

@@ -15,20 +15,12 @@ import (
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
-var _ task.Store = (*Store)(nil)
+var _ task.Store = (*Tasks)(nil)
 
 // A task item's cursor is always present, so progress is saved on the
 // condition that it is still the one read. It is stored behind a prefix:
 // DynamoDB Local refuses empty strings, which the first page's is.
 const cursorPrefix = "@"
-
-func taskKey(projectID, id string) item {
-	return item{attrPK: str(tasksPK(projectID)), attrSK: str(taskSK(id))}
-}
-
-func pendingKey(projectID, code string) item {
-	return item{attrPK: str(tasksPK(projectID)), attrSK: str(pendingTaskSK(code))}
-}
 
 func taskItem(t task.Task) item {
 	it := taskKey(t.ProjectID, t.ID)
@@ -50,7 +42,7 @@ func taskItem(t task.Task) item {
 	return it
 }
 
-func decodeTask(it item) task.Task {
+func decodeTask(it item) (task.Task, error) {
 	s := func(name string) string {
 		v, _ := it[name].(*types.AttributeValueMemberS)
 		if v == nil {
@@ -66,36 +58,32 @@ func decodeTask(it item) task.Task {
 		x, _ := strconv.Atoi(v.Value)
 		return x
 	}
+	at := timesOf(s(attrPK), s(attrSK))
 	t := task.Task{
 		ID: s("id"), ProjectID: s("projectId"), Code: s("code"), Status: task.Status(s("status")),
-		CreatedAt: parseTime(s("createdAt")), Error: s("error"), Cursor: strings.TrimPrefix(s("cursor"), cursorPrefix),
+		CreatedAt: at.at(s("createdAt")), Error: s("error"), Cursor: strings.TrimPrefix(s("cursor"), cursorPrefix),
 		Counts:   task.Counts{Read: n("read"), Changed: n("changed"), Skipped: n("skipped")},
 		Requeues: n("requeues"),
 	}
 	if v := s(attrGSI3SK); v != "" {
-		t.SweepAt = sweepDue(v)
+		t.SweepAt = sweepDue(at, v)
 	}
-	if v := s("startedAt"); v != "" {
-		t.StartedAt = parseTime(v)
-	}
-	if v := s("finishedAt"); v != "" {
-		t.FinishedAt = parseTime(v)
-	}
-	return t
+	t.StartedAt, t.FinishedAt = at.at(s("startedAt")), at.at(s("finishedAt"))
+	return t, at.err
 }
 
 // CreateTask implements task.Store.
-func (s *Store) CreateTask(ctx context.Context, t task.Task, staleBefore time.Time) error {
+func (s *Tasks) CreateTask(ctx context.Context, t task.Task, staleBefore time.Time) error {
 	pending := pendingKey(t.ProjectID, t.Code)
 	pending["taskId"] = str(t.ID)
 	pending["queuedAt"] = str(formatTime(t.CreatedAt))
 	return s.transact(ctx, []types.TransactWriteItem{
 		{Put: &types.Put{
-			TableName: &s.Table, Item: pending,
+			TableName: &s.Name, Item: pending,
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR queuedAt < :stale"),
 			ExpressionAttributeValues: item{":stale": str(formatTime(staleBefore))},
 		}},
-		{Put: &types.Put{TableName: &s.Table, Item: taskItem(t), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: &s.Name, Item: taskItem(t), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}, func(reasons []types.CancellationReason) error {
 		if failed(reasons, 0) {
 			return task.ErrPending
@@ -105,19 +93,19 @@ func (s *Store) CreateTask(ctx context.Context, t task.Task, staleBefore time.Ti
 }
 
 // Task implements task.Store.
-func (s *Store) Task(ctx context.Context, projectID, id string) (task.Task, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: taskKey(projectID, id), ConsistentRead: aws.Bool(true)})
+func (s *Tasks) Task(ctx context.Context, projectID, id string) (task.Task, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: taskKey(projectID, id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return task.Task{}, err
 	}
 	if out.Item == nil {
 		return task.Task{}, task.ErrNotFound
 	}
-	return decodeTask(out.Item), nil
+	return decodeTask(out.Item)
 }
 
 // Tasks implements task.Store.
-func (s *Store) Tasks(ctx context.Context, projectID, cursor string, limit int) ([]task.Task, string, error) {
+func (s *Tasks) Tasks(ctx context.Context, projectID, cursor string, limit int) ([]task.Task, string, error) {
 	pk := tasksPK(projectID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :task)"),
@@ -129,7 +117,9 @@ func (s *Store) Tasks(ctx context.Context, projectID, cursor string, limit int) 
 	}
 	out := make([]task.Task, len(items))
 	for i, it := range items {
-		out[i] = decodeTask(it)
+		if out[i], err = decodeTask(it); err != nil {
+			return nil, "", err
+		}
 	}
 	return out, next, nil
 }
@@ -158,10 +148,10 @@ func moveTaskSweep(values item, t task.Task) string {
 }
 
 // StartTask implements task.Store.
-func (s *Store) StartTask(ctx context.Context, t task.Task, at time.Time) error {
+func (s *Tasks) StartTask(ctx context.Context, t task.Task, at time.Time) error {
 	values := withValues(unfinished, item{":at": str(formatTime(at))})
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
+		TableName: &s.Name, Key: taskKey(t.ProjectID, t.ID),
 		UpdateExpression:          aws.String("SET #s = :running, startedAt = if_not_exists(startedAt, :at)" + moveTaskSweep(values, t)),
 		ConditionExpression:       aws.String("#s IN (:queued, :running)"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -178,9 +168,9 @@ func (s *Store) StartTask(ctx context.Context, t task.Task, at time.Time) error 
 
 // freePending deletes the pending item of t's code if it still names t
 // (a stale one may have been taken over by a newer task).
-func (s *Store) freePending(ctx context.Context, t task.Task) error {
+func (s *Tasks) freePending(ctx context.Context, t task.Task) error {
 	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: &s.Table, Key: pendingKey(t.ProjectID, t.Code),
+		TableName: &s.Name, Key: pendingKey(t.ProjectID, t.Code),
 		ConditionExpression:       aws.String("taskId = :id"),
 		ExpressionAttributeValues: item{":id": str(t.ID)},
 	})
@@ -191,13 +181,13 @@ func (s *Store) freePending(ctx context.Context, t task.Task) error {
 }
 
 // SaveProgress implements task.Store.
-func (s *Store) SaveProgress(ctx context.Context, t task.Task, from string) error {
+func (s *Tasks) SaveProgress(ctx context.Context, t task.Task, from string) error {
 	values := item{
 		":running": str(string(task.Running)), ":from": str(cursorPrefix + from), ":c": str(cursorPrefix + t.Cursor),
 		":r": num(int64(t.Counts.Read)), ":ch": num(int64(t.Counts.Changed)), ":sk": num(int64(t.Counts.Skipped)),
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
+		TableName: &s.Name, Key: taskKey(t.ProjectID, t.ID),
 		UpdateExpression:          aws.String("SET #c = :c, #r = :r, changed = :ch, skipped = :sk" + moveTaskSweep(values, t)),
 		ConditionExpression:       aws.String("#s = :running AND #c = :from"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status", "#c": "cursor", "#r": "read"},
@@ -211,7 +201,7 @@ func (s *Store) SaveProgress(ctx context.Context, t task.Task, from string) erro
 
 // FinishTask implements task.Store. A finished task leaves the sweeper's
 // index and expires after task.TTL (the table's TTL attribute).
-func (s *Store) FinishTask(ctx context.Context, t task.Task, from string) error {
+func (s *Tasks) FinishTask(ctx context.Context, t task.Task, from string) error {
 	values := withValues(unfinished, item{
 		":status": str(string(t.Status)), ":fin": str(formatTime(t.FinishedAt)), ":from": str(cursorPrefix + from), ":c": str(cursorPrefix + t.Cursor),
 		":r": num(int64(t.Counts.Read)), ":ch": num(int64(t.Counts.Changed)), ":sk": num(int64(t.Counts.Skipped)),
@@ -228,7 +218,7 @@ func (s *Store) FinishTask(ctx context.Context, t task.Task, from string) error 
 		names["#e"] = "error"
 	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID),
+		TableName: &s.Name, Key: taskKey(t.ProjectID, t.ID),
 		UpdateExpression:          &update,
 		ConditionExpression:       aws.String("#s IN (:queued, :running) AND #c = :from"),
 		ExpressionAttributeNames:  names,
@@ -244,8 +234,8 @@ func (s *Store) FinishTask(ctx context.Context, t task.Task, from string) error 
 }
 
 // DeleteTask implements task.Store.
-func (s *Store) DeleteTask(ctx context.Context, t task.Task) error {
-	if _, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: taskKey(t.ProjectID, t.ID)}); err != nil {
+func (s *Tasks) DeleteTask(ctx context.Context, t task.Task) error {
+	if _, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Name, Key: taskKey(t.ProjectID, t.ID)}); err != nil {
 		return err
 	}
 	return s.freePending(ctx, t)

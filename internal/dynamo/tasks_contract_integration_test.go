@@ -11,5 +11,5 @@ import (
 
 func TestTasksContract(t *testing.T) {
 	s := newStore(t)
-	tasktest.Run(t, func(*testing.T) task.Store { return s })
+	tasktest.Run(t, func(*testing.T) task.Store { return s.Tasks })
 }

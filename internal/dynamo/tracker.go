@@ -2,8 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/sorttime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -16,7 +19,7 @@ import (
 
 // Lookup implements request.Store: one Query on one GSI2 partition of the
 // client, over the time range, newest first.
-func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, from, to time.Time, limit int) ([]request.Entry, error) {
+func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key, from, to time.Time, limit int) ([]request.Entry, error) {
 	indexKey := ""
 	switch {
 	case key.Ref != "":
@@ -26,14 +29,14 @@ func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, fr
 	}
 	lower := "0"
 	if !from.IsZero() {
-		lower = from.UTC().Format(timeLayout)
+		lower = sorttime.Format(from)
 	}
 	upper := "9"
 	if !to.IsZero() {
-		upper = to.UTC().Format(timeLayout)
+		upper = sorttime.Format(to)
 	}
 	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		IndexName:              aws.String(indexGSI2),
 		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -60,14 +63,18 @@ func (s *Store) Lookup(ctx context.Context, clientID string, key request.Key, fr
 			if !ok || (!to.IsZero() && at >= upper) {
 				continue // BETWEEN includes the upper bound; the range does not
 			}
-			out = append(out, request.Entry{ID: id, ReceivedAt: parseTime(at)})
+			received, err := parseTime(at)
+			if err != nil {
+				return nil, fmt.Errorf("item %s %s: %w", getS(raw, attrPK), getS(raw, attrSK), err)
+			}
+			out = append(out, request.Entry{ID: id, ReceivedAt: received})
 		}
 	}
 	return out[:min(len(out), limit)], nil
 }
 
 // Requests implements request.Store.
-func (s *Store) Requests(ctx context.Context, ids []string) ([]request.Request, error) {
+func (s *Requests) Requests(ctx context.Context, ids []string) ([]request.Request, error) {
 	keys := make([]item, 0, len(ids))
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -106,13 +113,15 @@ func requestOf(raw item) (request.Request, bool, error) {
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return request.Request{}, false, err
 		}
-		return it.job().Request(), true, nil
+		j, err := it.job()
+		return j.Request(), err == nil, err
 	case request.KindMessages:
 		var it requestItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return request.Request{}, false, err
 		}
-		return it.request(), true, nil
+		r, err := it.request()
+		return r, err == nil, err
 	}
 	return request.Request{}, false, nil
 }
@@ -120,18 +129,18 @@ func requestOf(raw item) (request.Request, bool, error) {
 // RequestMessages implements request.Store: a message request's outcomes
 // once saved, else its messages as received; a job's numbers, from its
 // results once it has its report, else from its submission.
-func (s *Store) RequestMessages(ctx context.Context, r request.Request) ([]request.Message, error) {
+func (s *Requests) RequestMessages(ctx context.Context, r request.Request) ([]request.Message, error) {
 	if r.Kind == request.KindJob {
-		j, err := s.Job(ctx, r.ID)
+		j, err := s.jobs.Job(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
 		var items []job.Item
 		var results []job.Result
 		if j.Status == job.Completed {
-			results, err = s.Results(ctx, j)
+			results, err = s.jobs.Results(ctx, j)
 		} else {
-			items, err = s.Items(ctx, j)
+			items, err = s.jobs.Items(ctx, j)
 		}
 		if err != nil {
 			return nil, err

@@ -12,6 +12,6 @@ import (
 func TestTrackingContract(t *testing.T) {
 	s := newStore(t)
 	trackingtest.Run(t, func(*testing.T) trackingtest.Fixture {
-		return trackingtest.Fixture{Store: s, Associations: s, Feed: s, Unmapped: s}
+		return trackingtest.Fixture{Store: s.Tracking, Associations: s.Jobs, Feed: s.Webhooks, Unmapped: s.Unmapped}
 	})
 }

@@ -17,8 +17,8 @@ import (
 )
 
 var (
-	_ tracking.Store   = (*Store)(nil)
-	_ message.Tracking = (*Store)(nil)
+	_ tracking.Store   = (*Tracking)(nil)
+	_ message.Tracking = (*Tracking)(nil)
 )
 
 type shipmentItem struct {
@@ -62,15 +62,8 @@ func (it eventItem) event() tracking.Event {
 		Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag)}
 }
 
-func trackingKey(number, sk string) item {
-	return item{
-		attrPK: &types.AttributeValueMemberS{Value: trackingPK(number)},
-		attrSK: &types.AttributeValueMemberS{Value: sk},
-	}
-}
-
 // Shipment implements tracking.Store.
-func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment, error) {
+func (s *Tracking) Shipment(ctx context.Context, number string) (tracking.Shipment, error) {
 	var it shipmentItem
 	found, err := s.get(ctx, trackingPK(number), skShipment, &it)
 	if err != nil {
@@ -96,9 +89,9 @@ func (s *Store) Shipment(ctx context.Context, number string) (tracking.Shipment,
 }
 
 // Events implements tracking.Store.
-func (s *Store) Events(ctx context.Context, number string, limit int) ([]tracking.Event, error) {
+func (s *Tracking) Events(ctx context.Context, number string, limit int) ([]tracking.Event, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(trackingPK(number)),
@@ -125,7 +118,7 @@ func (s *Store) Events(ctx context.Context, number string, limit int) ([]trackin
 }
 
 // PutShipment implements message.Tracking.
-func (s *Store) PutShipment(ctx context.Context, sh tracking.Shipment) error {
+func (s *Tracking) PutShipment(ctx context.Context, sh tracking.Shipment) error {
 	attrs, err := json.Marshal(sh.CustomAttributes)
 	if err != nil {
 		return err
@@ -153,18 +146,16 @@ func (s *Store) PutShipment(ctx context.Context, sh tracking.Shipment) error {
 	}
 	update += remove
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: trackingKey(sh.TrackingNumber, skShipment),
+		TableName: &s.Name, Key: trackingKey(sh.TrackingNumber, skShipment),
 		UpdateExpression: &update, ExpressionAttributeNames: map[string]string{"#type": "type"},
 		ExpressionAttributeValues: values,
 	})
 	return err
 }
 
-func eventSK(ev tracking.Event) string { return skEvent + tracking.EventKey(ev) }
-
 // PutEvents implements message.Tracking: every number's events in shared
 // batches, each event stored once whatever the number of deliveries.
-func (s *Store) PutEvents(ctx context.Context, events map[string][]tracking.Event) error {
+func (s *Tracking) PutEvents(ctx context.Context, events map[string][]tracking.Event) error {
 	seen := map[string]bool{}
 	var writes []types.WriteRequest
 	for number, evs := range events {
@@ -187,16 +178,16 @@ func (s *Store) PutEvents(ctx context.Context, events map[string][]tracking.Even
 }
 
 // SetService implements message.Tracking.
-func (s *Store) SetService(ctx context.Context, number, service, datetime string, at time.Time) error {
+func (s *Tracking) SetService(ctx context.Context, number, service, datetime string, at time.Time) error {
 	sk := historySK(skService, at, service, datetime)
-	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item{
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: item{
 		attrPK: str(trackingPK(number)), attrSK: str(sk), "service": str(service), "datetime": str(datetime),
 	}})
 	if err != nil {
 		return err
 	}
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: trackingKey(number, skShipment),
+		TableName: &s.Name, Key: trackingKey(number, skShipment),
 		UpdateExpression:          aws.String("SET trackingNumber = :n, lastService = :svc, serviceUpdatedAt = :at, latestService = :key"),
 		ConditionExpression:       aws.String("attribute_not_exists(latestService) OR latestService < :key"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": str(number), ":svc": str(service), ":at": str(datetime), ":key": str(sk)},

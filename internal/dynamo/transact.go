@@ -15,11 +15,11 @@ import (
 // conflicts, and many small units grouped into shared transactions.
 
 // DefaultTransactItems is how many actions share one TransactWriteItems
-// unless Store.TransactItems says otherwise: DynamoDB Local's limit.
+// unless Table.TransactItems says otherwise: DynamoDB Local's limit.
 // DynamoDB takes 100.
 const DefaultTransactItems = 10
 
-func (s *Store) transactItems() int {
+func (s *Table) transactItems() int {
 	if s.TransactItems > 0 {
 		return s.TransactItems
 	}
@@ -28,7 +28,7 @@ func (s *Store) transactItems() int {
 
 // transact runs a transaction, retrying conflicts with concurrent
 // transactions; a cancelled one is passed to cancelled, whose error wins.
-func (s *Store) transact(ctx context.Context, actions []types.TransactWriteItem, cancelled func([]types.CancellationReason) error) error {
+func (s *Table) transact(ctx context.Context, actions []types.TransactWriteItem, cancelled func([]types.CancellationReason) error) error {
 	for attempt := 1; ; attempt++ {
 		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
 		var tc *types.TransactionCanceledException
@@ -65,7 +65,7 @@ func (s *Store) transact(ctx context.Context, actions []types.TransactWriteItem,
 // one; the saving is in requests and round trips: 10 actions per request
 // on DynamoDB Local, up to 100 on DynamoDB, where one failed condition
 // also makes the whole group fall back unit by unit.
-func (s *Store) transactUnits(ctx context.Context, units [][]types.TransactWriteItem) ([]bool, error) {
+func (s *Table) transactUnits(ctx context.Context, units [][]types.TransactWriteItem) ([]bool, error) {
 	failed := make([]bool, len(units))
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
@@ -121,7 +121,7 @@ func (s *Store) transactUnits(ctx context.Context, units [][]types.TransactWrite
 }
 
 // transactUnit writes one unit, and reports whether its condition failed.
-func (s *Store) transactUnit(ctx context.Context, unit []types.TransactWriteItem) (bool, error) {
+func (s *Table) transactUnit(ctx context.Context, unit []types.TransactWriteItem) (bool, error) {
 	for attempt := 1; ; attempt++ {
 		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: unit})
 		if err == nil {

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/message"
 )
 
-var _ message.UnmappedStore = (*Store)(nil)
+var _ message.UnmappedStore = (*Unmapped)(nil)
 
 type unmappedItem struct {
 	Carrier      string `dynamodbav:"carrier"`
@@ -27,7 +28,7 @@ type unmappedItem struct {
 }
 
 // CountUnmapped implements message.UnmappedStore: one ADD per status.
-func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []message.Unmapped) error {
+func (s *Unmapped) CountUnmapped(ctx context.Context, clientID string, seen []message.Unmapped) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
 	for _, u := range seen {
@@ -44,7 +45,7 @@ func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []messa
 				values[":o"] = str(u.OriginStatus)
 			}
 			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName:                 &s.Table,
+				TableName:                 &s.Name,
 				Key:                       item{attrPK: str(unmappedPK(clientID)), attrSK: str(unmappedSK(string(u.Carrier), u.Status, u.OriginStatus))},
 				UpdateExpression:          &update,
 				ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -59,9 +60,9 @@ func (s *Store) CountUnmapped(ctx context.Context, clientID string, seen []messa
 // UnmappedStatuses implements message.UnmappedStore: one Query of the
 // client's partition (its first 1,000 statuses), sorted by count. The
 // filter hides what expired and TTL has not deleted yet.
-func (s *Store) UnmappedStatuses(ctx context.Context, clientID string, now time.Time, limit int) ([]message.Unmapped, error) {
+func (s *Unmapped) UnmappedStatuses(ctx context.Context, clientID string, now time.Time, limit int) ([]message.Unmapped, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		KeyConditionExpression: aws.String("PK = :pk"),
 		FilterExpression:       aws.String("expiresAt > :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -79,8 +80,12 @@ func (s *Store) UnmappedStatuses(ctx context.Context, clientID string, now time.
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
+		seen, err := parseTime(it.LastSeen)
+		if err != nil {
+			return nil, fmt.Errorf("item %s %s: %w", getS(raw, attrPK), getS(raw, attrSK), err)
+		}
 		list = append(list, message.Unmapped{Carrier: carrier.Carrier(it.Carrier), Status: it.Status, OriginStatus: it.OriginStatus,
-			Count: it.Count, Example: it.Example, LastSeen: parseTime(it.LastSeen)})
+			Count: it.Count, Example: it.Example, LastSeen: seen})
 	}
 	message.SortUnmapped(list)
 	return list[:min(limit, len(list))], nil

@@ -5,21 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/sorttime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/page"
-	"github.com/parcelgate/parcelgate/internal/tag"
-	"github.com/parcelgate/parcelgate/internal/tracking"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
@@ -36,8 +31,6 @@ import (
 // side by side in a project's NOTIFY# partitions, keyed by time: the feed
 // reads the 16 partitions from a key on and merges them, oldest first.
 // An endpoint's secrets live on its item; only the sender reads them.
-
-const skWebhook = "WEBHOOK#"
 
 // eventSuffixes end the keys of the events stored with their data; a
 // tracking.updated event is read from its notification record instead.
@@ -67,24 +60,6 @@ type endpointItem struct {
 	SlowUntil               string   `dynamodbav:"slowUntil,omitempty"`
 }
 
-func webhookSK(id string) string { return skWebhook + id }
-
-func attemptPK(webhookID string) string { return "WHATTEMPT#" + webhookID }
-
-// webhookEventSK is where an event sits in its NOTIFY# partition. A
-// tracking.exception record follows its change's notification record,
-// so the feed gives the two in that order and a cursor between them
-// loses neither.
-func webhookEventSK(ref webhook.Ref) string {
-	if suffix, ok := eventSuffixes[ref.Type]; ok {
-		return ref.At.UTC().Format(sortableTime) + "#" + ref.Subject + "#" + suffix
-	}
-	if ref.Type == webhook.TrackingException {
-		return notificationSK(ref.At, ref.Subject, ref.Sequence) + "#exception"
-	}
-	return notificationSK(ref.At, ref.Subject, ref.Sequence)
-}
-
 func newEndpointItem(e webhook.Endpoint) endpointItem {
 	return endpointItem{
 		PK: projectPK(e.ProjectID), SK: webhookSK(e.ID), ID: e.ID, ProjectID: e.ProjectID, URL: e.URL, Events: e.Events,
@@ -95,22 +70,23 @@ func newEndpointItem(e webhook.Endpoint) endpointItem {
 	}
 }
 
-func (it endpointItem) endpoint() webhook.Endpoint {
+func (it endpointItem) endpoint() (webhook.Endpoint, error) {
+	at := timesOf(it.PK, it.SK)
 	return webhook.Endpoint{
 		ID: it.ID, ProjectID: it.ProjectID, URL: it.URL, Events: it.Events, Enabled: it.Enabled, Description: it.Description,
-		CreatedAt: parseTime(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
-		PreviousSecretExpiresAt: parseTime(it.PreviousSecretExpiresAt), FailingSince: parseTime(it.FailingSince),
-		DisabledReason: it.DisabledReason, DisabledAt: parseTime(it.DisabledAt), DisabledEvent: it.DisabledEvent,
-		SlowUntil: parseTime(it.SlowUntil),
-	}
+		CreatedAt: at.at(it.CreatedAt), Secret: it.Secret, PreviousSecret: it.PreviousSecret,
+		PreviousSecretExpiresAt: at.at(it.PreviousSecretExpiresAt), FailingSince: at.at(it.FailingSince),
+		DisabledReason: it.DisabledReason, DisabledAt: at.at(it.DisabledAt), DisabledEvent: it.DisabledEvent,
+		SlowUntil: at.at(it.SlowUntil),
+	}, at.err
 }
 
-func (s *Store) putEndpoint(ctx context.Context, e webhook.Endpoint, condition string) error {
+func (s *Webhooks) putEndpoint(ctx context.Context, e webhook.Endpoint, condition string) error {
 	av, err := attributevalue.MarshalMap(newEndpointItem(e))
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av, ConditionExpression: aws.String(condition)})
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: av, ConditionExpression: aws.String(condition)})
 	if isConditionFailed(err) {
 		return webhook.ErrNotFound
 	}
@@ -118,22 +94,18 @@ func (s *Store) putEndpoint(ctx context.Context, e webhook.Endpoint, condition s
 }
 
 // PutEndpoint implements webhook.Store.
-func (s *Store) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
+func (s *Webhooks) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	return s.putEndpoint(ctx, e, "attribute_not_exists(PK)")
 }
 
 // UpdateEndpoint implements webhook.Store.
-func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
+func (s *Webhooks) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	return s.putEndpoint(ctx, e, "attribute_exists(PK)")
 }
 
-func endpointKey(projectID, id string) item {
-	return item{attrPK: str(projectPK(projectID)), attrSK: str(webhookSK(id))}
-}
-
 // Endpoint implements webhook.Store.
-func (s *Store) Endpoint(ctx context.Context, projectID, id string) (webhook.Endpoint, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: endpointKey(projectID, id), ConsistentRead: aws.Bool(true)})
+func (s *Webhooks) Endpoint(ctx context.Context, projectID, id string) (webhook.Endpoint, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: endpointKey(projectID, id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return webhook.Endpoint{}, err
 	}
@@ -144,13 +116,13 @@ func (s *Store) Endpoint(ctx context.Context, projectID, id string) (webhook.End
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return webhook.Endpoint{}, err
 	}
-	return it.endpoint(), nil
+	return it.endpoint()
 }
 
 // Endpoints implements webhook.Store: one Query, at most MaxEndpoints.
-func (s *Store) Endpoints(ctx context.Context, projectID string) ([]webhook.Endpoint, error) {
+func (s *Webhooks) Endpoints(ctx context.Context, projectID string) ([]webhook.Endpoint, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+		TableName:              &s.Name,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(projectPK(projectID)), ":sk": str(skWebhook),
@@ -165,22 +137,26 @@ func (s *Store) Endpoints(ctx context.Context, projectID string) ([]webhook.Endp
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
-		endpoints = append(endpoints, it.endpoint())
+		e, err := it.endpoint()
+		if err != nil {
+			return nil, err
+		}
+		endpoints = append(endpoints, e)
 	}
 	return endpoints, nil
 }
 
 // DeleteEndpoint implements webhook.Store.
-func (s *Store) DeleteEndpoint(ctx context.Context, projectID, id string) error {
-	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: endpointKey(projectID, id)})
+func (s *Webhooks) DeleteEndpoint(ctx context.Context, projectID, id string) error {
+	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Name, Key: endpointKey(projectID, id)})
 	return err
 }
 
 // DisableEndpoint implements webhook.Store: one transaction.
-func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
+func (s *Webhooks) DisableEndpoint(ctx context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
 	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: &s.Table, Key: endpointKey(projectID, id),
+			TableName: &s.Name, Key: endpointKey(projectID, id),
 			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev, disabledReason = :reason, disabledAt = :at"),
 			ConditionExpression: aws.String("enabled = :t"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -188,7 +164,7 @@ func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason strin
 				":reason": str(reason), ":at": str(formatTime(ev.CreatedAt)),
 			},
 		}},
-		{Put: &types.Put{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)}},
+		{Put: &types.Put{TableName: &s.Name, Item: webhookEventItem(ev, ref, ttl)}},
 	}})
 	if isConditionFailed(err) {
 		return false, nil // disabled or deleted meanwhile
@@ -197,9 +173,9 @@ func (s *Store) DisableEndpoint(ctx context.Context, projectID, id, reason strin
 }
 
 // DisabledAnnounced implements webhook.Store.
-func (s *Store) DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error {
+func (s *Webhooks) DisabledAnnounced(ctx context.Context, projectID, id, eventID string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("REMOVE disabledEvent"),
 		ConditionExpression:       aws.String("disabledEvent = :ev"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":ev": str(eventID)},
@@ -211,9 +187,9 @@ func (s *Store) DisabledAnnounced(ctx context.Context, projectID, id, eventID st
 }
 
 // MarkSlow implements webhook.Store.
-func (s *Store) MarkSlow(ctx context.Context, projectID, id string, until time.Time) error {
+func (s *Webhooks) MarkSlow(ctx context.Context, projectID, id string, until time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("SET slowUntil = :until"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":until": str(formatTime(until))},
@@ -226,9 +202,9 @@ func (s *Store) MarkSlow(ctx context.Context, projectID, id string, until time.T
 
 // Lease implements webhook.Store: leaseUntil on the endpoint's item,
 // taken when absent or past.
-func (s *Store) Lease(ctx context.Context, projectID, id string, now, until time.Time) (bool, error) {
+func (s *Webhooks) Lease(ctx context.Context, projectID, id string, now, until time.Time) (bool, error) {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:    aws.String("SET leaseUntil = :until"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -242,9 +218,9 @@ func (s *Store) Lease(ctx context.Context, projectID, id string, now, until time
 }
 
 // Release implements webhook.Store.
-func (s *Store) Release(ctx context.Context, projectID, id string, until time.Time) error {
+func (s *Webhooks) Release(ctx context.Context, projectID, id string, until time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("REMOVE leaseUntil"),
 		ConditionExpression:       aws.String("leaseUntil = :until"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":until": str(formatTime(until))},
@@ -257,9 +233,9 @@ func (s *Store) Release(ctx context.Context, projectID, id string, until time.Ti
 
 // MarkFailing implements webhook.Store: one update keeps the first
 // failure's time.
-func (s *Store) MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error) {
+func (s *Webhooks) MarkFailing(ctx context.Context, projectID, id string, at time.Time) (time.Time, error) {
 	out, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:          aws.String("SET failingSince = if_not_exists(failingSince, :at)"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))},
@@ -275,13 +251,17 @@ func (s *Store) MarkFailing(ctx context.Context, projectID, id string, at time.T
 	if since == nil {
 		return at, nil
 	}
-	return parseTime(since.Value), nil
+	first, err := parseTime(since.Value)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("item %s %s: %w", projectPK(projectID), webhookSK(id), err)
+	}
+	return first, nil
 }
 
 // ClearFailing implements webhook.Store.
-func (s *Store) ClearFailing(ctx context.Context, projectID, id string) error {
+func (s *Webhooks) ClearFailing(ctx context.Context, projectID, id string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: endpointKey(projectID, id),
+		TableName: &s.Name, Key: endpointKey(projectID, id),
 		UpdateExpression:    aws.String("REMOVE failingSince"),
 		ConditionExpression: aws.String("attribute_exists(PK)"),
 	})
@@ -289,160 +269,6 @@ func (s *Store) ClearFailing(ctx context.Context, projectID, id string) error {
 		return nil
 	}
 	return err
-}
-
-// PutEvent implements webhook.Store: the event's key comes from its ref,
-// so writing it again replaces it with itself.
-func (s *Store) PutEvent(ctx context.Context, ev webhook.Event, ref webhook.Ref, ttl time.Duration) error {
-	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: webhookEventItem(ev, ref, ttl)})
-	return err
-}
-
-func webhookEventItem(ev webhook.Event, ref webhook.Ref, ttl time.Duration) item {
-	return item{
-		attrPK:      str(notificationPK(ev.ProjectID, ref.Subject)),
-		attrSK:      str(webhookEventSK(ref)),
-		"type":      str(ev.Type),
-		"projectId": str(ev.ProjectID),
-		"data":      str(string(ev.Data)),
-		"createdAt": str(formatTime(ev.CreatedAt)),
-		"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.CreatedAt.Add(ttl).Unix(), 10)},
-	}
-}
-
-// FeedEvent implements webhook.Store.
-func (s *Store) FeedEvent(ctx context.Context, projectID string, ref webhook.Ref) (webhook.Event, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: item{
-		attrPK: str(notificationPK(projectID, ref.Subject)), attrSK: str(webhookEventSK(ref)),
-	}})
-	if err != nil {
-		return webhook.Event{}, err
-	}
-	ev, ok, err := recordEvent(projectID, out.Item, time.Now())
-	if err != nil {
-		return webhook.Event{}, err
-	}
-	if !ok {
-		return webhook.Event{}, webhook.ErrEventNotFound
-	}
-	return ev, nil
-}
-
-// FeedEvents implements webhook.Store: each of the project's partitions is
-// read from the start key on, and the pages are merged by key (time).
-func (s *Store) FeedEvents(ctx context.Context, projectID string, after webhook.Ref, since time.Time, limit int) ([]webhook.Event, error) {
-	start := since.UTC().Format(sortableTime)
-	if !after.IsZero() {
-		start = webhookEventSK(after)
-	}
-	type keyed struct {
-		sk string
-		ev webhook.Event
-	}
-	shards := make([][]keyed, associationShards)
-	now := time.Now()
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(batchConcurrency)
-	for shard := range associationShards {
-		g.Go(func() error {
-			out, err := s.Client.Query(gctx, &dynamodb.QueryInput{
-				TableName:              &s.Table,
-				KeyConditionExpression: aws.String("PK = :pk AND SK > :start"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":pk": str(fmt.Sprintf("NOTIFY#%s#%02d", projectID, shard)), ":start": str(start),
-				},
-				Limit: aws.Int32(int32(limit)),
-			})
-			if err != nil {
-				return err
-			}
-			for _, raw := range out.Items {
-				ev, ok, err := recordEvent(projectID, raw, now)
-				if err != nil {
-					return err
-				}
-				if ok {
-					shards[shard] = append(shards[shard], keyed{raw[attrSK].(*types.AttributeValueMemberS).Value, ev})
-				}
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	var all []keyed
-	for _, sh := range shards {
-		all = append(all, sh...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].sk < all[j].sk })
-	out := make([]webhook.Event, 0, min(limit, len(all)))
-	for _, k := range all[:min(limit, len(all))] {
-		out = append(out, k.ev)
-	}
-	return out, nil
-}
-
-// recordEvent reads an event from a notification record or a job event;
-// ok is false for a missing or expired item.
-func recordEvent(projectID string, raw item, now time.Time) (webhook.Event, bool, error) {
-	if raw == nil {
-		return webhook.Event{}, false, nil
-	}
-	var it struct {
-		SK             string `dynamodbav:"SK"`
-		Type           string `dynamodbav:"type"`
-		Data           string `dynamodbav:"data"`
-		TrackingNumber string `dynamodbav:"trackingNumber"`
-		Carrier        string `dynamodbav:"carrier"`
-		Sequence       int    `dynamodbav:"sequence"`
-		Status         string `dynamodbav:"status"`
-		PreviousStatus string `dynamodbav:"previousStatus"`
-		Tag            string `dynamodbav:"tag"`
-		Subtag         string `dynamodbav:"subtag"`
-		PreviousTag    string `dynamodbav:"previousTag"`
-		OriginStatus   string `dynamodbav:"originStatus"`
-		Agency         string `dynamodbav:"agency"`
-		Datetime       string `dynamodbav:"datetime"`
-		ExpiresAt      int64  `dynamodbav:"expiresAt"`
-	}
-	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-		return webhook.Event{}, false, err
-	}
-	if it.ExpiresAt > 0 && it.ExpiresAt < now.Unix() {
-		return webhook.Event{}, false, nil
-	}
-	if len(it.SK) <= len(sortableTime) {
-		return webhook.Event{}, false, fmt.Errorf("event key %q: too short", it.SK)
-	}
-	at, err := time.Parse(sortableTime, it.SK[:len(sortableTime)])
-	if err != nil {
-		return webhook.Event{}, false, fmt.Errorf("event key %q: %w", it.SK, err)
-	}
-	rest := it.SK[len(sortableTime)+1:]
-	subject := rest[:max(strings.LastIndex(rest, "#"), 0)]
-	if _, stored := eventSuffixes[it.Type]; stored {
-		ref := webhook.Ref{Type: it.Type, Subject: subject, At: at}
-		return webhook.Event{ID: ref.ID(), Type: it.Type, ProjectID: projectID, CreatedAt: at, Data: []byte(it.Data)}, true, nil
-	}
-	at2, _ := tracking.ParseDatetime(it.Datetime)
-	c := tracking.Change{
-		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Sequence: it.Sequence, PreviousStatus: it.PreviousStatus,
-		PreviousTag: tag.Tag(it.PreviousTag),
-		Event: tracking.Event{Status: it.Status, OriginStatus: it.OriginStatus, Agency: it.Agency, Datetime: it.Datetime, At: at2,
-			Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag)},
-		At: at,
-	}
-	if c.Event.Tag == "" {
-		// A record written before statuses had tags.
-		legacy := []tracking.Event{c.Event}
-		tracking.Classify(c.Carrier, "", legacy)
-		c.Event = legacy[0]
-	}
-	if it.Type == webhook.TrackingException {
-		return webhook.ExceptionEvent(projectID, c), true, nil
-	}
-	return webhook.TrackingEvent(projectID, c), true, nil
 }
 
 type attemptItem struct {
@@ -459,8 +285,8 @@ type attemptItem struct {
 }
 
 // PutAttempt implements webhook.Store: the key is the item's sort key.
-func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
-	sk := fmt.Sprintf("%s#%04d#%s", a.At.UTC().Format(sortableTime), a.Attempt, uniqueSuffix())
+func (s *Webhooks) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
+	sk := fmt.Sprintf("%s#%04d#%s", sorttime.Format(a.At), a.Attempt, uniqueSuffix())
 	av, err := attributevalue.MarshalMap(attemptItem{
 		PK: attemptPK(a.WebhookID), SK: sk,
 		EventID: a.EventID, Type: a.Type, Attempt: a.Attempt, Status: a.Status, ResponseStatus: a.ResponseStatus,
@@ -469,15 +295,15 @@ func (s *Store) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Dura
 	if err != nil {
 		return "", err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av})
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: av})
 	return sk, err
 }
 
 // SettleAttempt implements webhook.Store: one conditional update, which
 // creates nothing where the attempt expired.
-func (s *Store) SettleAttempt(ctx context.Context, webhookID, key string) error {
+func (s *Webhooks) SettleAttempt(ctx context.Context, webhookID, key string) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: item{attrPK: str(attemptPK(webhookID)), attrSK: str(key)},
+		TableName: &s.Name, Key: item{attrPK: str(attemptPK(webhookID)), attrSK: str(key)},
 		UpdateExpression:         aws.String("SET #status = :failed"),
 		ConditionExpression:      aws.String("#status = :pending"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -500,7 +326,7 @@ func uniqueSuffix() string {
 }
 
 // Attempts implements webhook.Store: newest first.
-func (s *Store) Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[webhook.Attempt], error) {
+func (s *Webhooks) Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[webhook.Attempt], error) {
 	pk := attemptPK(webhookID)
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
@@ -516,9 +342,13 @@ func (s *Store) Attempts(ctx context.Context, webhookID string, req page.Request
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return page.Page[webhook.Attempt]{}, err
 		}
+		at, err := parseTime(it.At)
+		if err != nil {
+			return page.Page[webhook.Attempt]{}, fmt.Errorf("item %s %s: %w", it.PK, it.SK, err)
+		}
 		out.Items = append(out.Items, webhook.Attempt{
 			WebhookID: webhookID, EventID: it.EventID, Type: it.Type, Attempt: it.Attempt, Status: it.Status,
-			ResponseStatus: it.ResponseStatus, Duration: time.Duration(it.DurationMs) * time.Millisecond, At: parseTime(it.At),
+			ResponseStatus: it.ResponseStatus, Duration: time.Duration(it.DurationMs) * time.Millisecond, At: at,
 		})
 	}
 	return out, nil

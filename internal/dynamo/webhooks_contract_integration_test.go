@@ -12,5 +12,5 @@ import (
 // One table serves the suite: each test uses fresh ids.
 func TestWebhooksContract(t *testing.T) {
 	s := newStore(t)
-	webhooktest.Run(t, func(*testing.T) webhook.Store { return s })
+	webhooktest.Run(t, func(*testing.T) webhook.Store { return s.Webhooks })
 }

@@ -168,23 +168,6 @@ func (m *Imports) apply(p data.Plan) {
 	}
 }
 
-// importRowText names a row for people: "[7499]" is row 7500.
-func importRowText(row string) string {
-	var n int
-	if _, err := fmt.Sscanf(row, "[%d]", &n); err == nil {
-		return fmt.Sprintf("row %d", n+1)
-	}
-	return row
-}
-
-func changedMessage(row string) string {
-	return importRowText(row) + ": the record changed after the import read it; send the import again"
-}
-
-func namesNothing(ck *data.Check) string {
-	return fmt.Sprintf("%s: %s %q names no %s record", importRowText(ck.Row), ck.Field, ck.Code, ck.Entity.Name)
-}
-
 // CommitPlan implements data.ImportStore: all or nothing, at once.
 func (m *Imports) CommitPlan(_ context.Context, p data.Plan) error {
 	m.mu.Lock()
@@ -192,9 +175,9 @@ func (m *Imports) CommitPlan(_ context.Context, p data.Plan) error {
 	m.init()
 	switch c := m.conflict(p); {
 	case c.change != nil:
-		return &data.RowError{Row: c.change.Row, Message: changedMessage(c.change.Row)}
+		return data.ChangedRow(c.change.Row)
 	case c.check != nil:
-		return &input.Error{Field: c.check.Row + "." + c.check.Field, Message: namesNothing(c.check), Labelled: true}
+		return data.MissingReference(*c.check)
 	}
 	m.apply(p)
 	return nil
@@ -229,10 +212,9 @@ func (m *Imports) RunImport(_ context.Context, id string, until time.Time) (data
 	}
 	switch c := m.conflict(st.plan); {
 	case c.change != nil:
-		st.end(data.ImportFailed, &data.Failure{Reason: data.FailChanged, Field: c.change.Row, Message: changedMessage(c.change.Row)})
+		st.end(data.ImportFailed, data.RowFailure(c.change.Row, data.ErrRecordChanged))
 	case c.check != nil:
-		st.end(data.ImportFailed, &data.Failure{Reason: data.FailInvalid, Field: c.check.Row + "." + c.check.Field,
-			Message: namesNothing(c.check) + " (it was deleted while the import ran)"})
+		st.end(data.ImportFailed, data.ReferenceDeleted(c.check.Row, c.check.Field, c.check.Code, c.check.Entity.Name))
 	default:
 		m.apply(st.plan)
 		st.end(data.ImportCompleted, nil)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/page"
 )
@@ -142,5 +144,5 @@ func (s *Principals) appendAudit(entry auth.AuditEntry) {
 	}
 	s.seq++
 	entry.At = entry.At.UTC()
-	s.audit[entry.ClientID][fmt.Sprintf("%s#%09d", entry.At.Format("2006-01-02T15:04:05.000000000Z"), s.seq)] = entry
+	s.audit[entry.ClientID][fmt.Sprintf("%s#%09d", sorttime.Format(entry.At), s.seq)] = entry
 }

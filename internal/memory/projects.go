@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -147,7 +149,7 @@ func (s *Projects) Memberships(_ context.Context, principalID string, req page.R
 // membershipKey orders memberships as time order of their projects'
 // creation: a fixed-width UTC time, then the id.
 func membershipKey(p project.Project) string {
-	return p.CreatedAt.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + p.ID
+	return sorttime.Format(p.CreatedAt) + "#" + p.ID
 }
 
 // PrincipalClient implements project.Store.

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
@@ -154,7 +156,7 @@ func (s *Tracking) PutEvents(_ context.Context, events map[string][]tracking.Eve
 // content, as the table's history keys do.
 func trackingServiceKey(at time.Time, service, datetime string) string {
 	sum := sha256.Sum256([]byte(service + "\x00" + datetime))
-	return at.UTC().Format(webhookTime) + "#" + hex.EncodeToString(sum[:8])
+	return sorttime.Format(at) + "#" + hex.EncodeToString(sum[:8])
 }
 
 // SetService implements message.Tracking.

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
@@ -19,9 +21,6 @@ var _ webhook.Store = (*Webhooks)(nil)
 
 // errWebhookTaken refuses a second endpoint with an id already in use.
 var errWebhookTaken = errors.New("webhook id already in use")
-
-// webhookTime orders keys by time: fixed width, UTC, as the table does.
-const webhookTime = "2006-01-02T15:04:05.000000000Z"
 
 // Webhooks is webhook.Store in memory. The zero value is ready to use.
 type Webhooks struct {
@@ -227,7 +226,7 @@ func webhookEventKey(ref webhook.Ref) string {
 	if typ == webhook.TrackingException {
 		typ, suffix = webhook.TrackingUpdated, "#exception"
 	}
-	return fmt.Sprintf("%s#%s#%s#%010d%s", ref.At.UTC().Format(webhookTime), ref.Subject, typ, ref.Sequence, suffix)
+	return fmt.Sprintf("%s#%s#%s#%010d%s", sorttime.Format(ref.At), ref.Subject, typ, ref.Sequence, suffix)
 }
 
 func (s *Webhooks) putEvent(ev webhook.Event, ref webhook.Ref, ttl time.Duration) {
@@ -271,7 +270,7 @@ func (s *Webhooks) FeedEvent(_ context.Context, projectID string, ref webhook.Re
 func (s *Webhooks) FeedEvents(_ context.Context, projectID string, after webhook.Ref, since time.Time, limit int) ([]webhook.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	start := since.UTC().Format(webhookTime)
+	start := sorttime.Format(since)
 	if !after.IsZero() {
 		start = webhookEventKey(after)
 	}
@@ -303,7 +302,7 @@ func (s *Webhooks) PutAttempt(_ context.Context, a webhook.Attempt, _ time.Durat
 	s.seq++
 	// Kept as the table keeps them: UTC, whole milliseconds of duration.
 	a.At, a.Duration = a.At.UTC(), a.Duration.Truncate(time.Millisecond)
-	key := fmt.Sprintf("%s#%04d#%016d", a.At.UTC().Format(webhookTime), a.Attempt, s.seq)
+	key := fmt.Sprintf("%s#%04d#%016d", sorttime.Format(a.At), a.Attempt, s.seq)
 	s.attempts[a.WebhookID] = append(s.attempts[a.WebhookID], webhookAttempt{key: key, Attempt: a})
 	return key, nil
 }

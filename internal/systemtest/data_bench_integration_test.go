@@ -130,7 +130,7 @@ func BenchmarkDataDeltaSync(b *testing.B) {
 	}
 	var counter apitest.DDBCounter
 	counted := e.API.Data
-	counted.Store = &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, counter.Option), Table: e.Config.Table}
+	counted.Store = dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, counter.Option), e.Config.Table, dynamo.Options{}).Records
 	q := data.Query{Limit: data.MaxLimit}
 	var err error
 	if q.Filter, err = data.ParseFilter(ent, []byte(`{"field": "srvExport", "op": "eq", "value": 0}`)); err != nil {
@@ -181,7 +181,7 @@ func seedExported(b *testing.B, e *apitest.Env, projectID string, from, to int) 
 	for i := from; i < to; i++ {
 		rec := data.Record{Entity: ent.Name, Code: fmt.Sprintf("R%07d", i), SrvDateUTC: stamp, SrvExport: 1,
 			Values: map[string]any{"name": fmt.Sprintf("report %d", i), "description": strings.Repeat("d", 200)}}
-		if err := capture.Store.SaveRecord(context.Background(), projectID, ent, nil, rec); err != nil {
+		if err := capture.Store.Records.SaveRecord(context.Background(), projectID, ent, nil, rec); err != nil {
 			b.Fatal(err)
 		}
 	}

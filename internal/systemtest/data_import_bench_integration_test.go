@@ -37,9 +37,9 @@ func BenchmarkDataBulkImport10000(b *testing.B) {
 	projectID := strings.TrimPrefix(base, "/v1/data/")
 	ent, _ := data.DefaultCatalog.Entity("customer")
 	var counter apitest.DDBCounter
-	store := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, counter.Option), Table: e.Config.Table}
+	store := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, counter.Option), e.Config.Table, dynamo.Options{})
 	svc := e.API.Data
-	svc.Store, svc.Imports, svc.ImportQueue = store, store, noImportQueue{}
+	svc.Store, svc.Imports, svc.ImportQueue = store.Records, store.Imports, noImportQueue{}
 	intents := func(name string) []data.Intent {
 		body := []byte("[")
 		for i := range rows {

@@ -102,11 +102,13 @@ func allCustomers(t testing.TB, e *apitest.Env, base, token string) map[string]d
 	}
 }
 
-func storeOf(t testing.TB, e *apitest.Env) *dynamo.Store {
+// storeOf is the import engine of e's record service, whose table
+// settings (TransactItems) are those of every adapter of e.
+func storeOf(t testing.TB, e *apitest.Env) *dynamo.Imports {
 	t.Helper()
-	s, ok := e.App.Sweeper.Store.(*dynamo.Store)
+	s, ok := e.App.API.Data.Imports.(*dynamo.Imports)
 	if !ok {
-		t.Fatal("the sweeper's store is not the DynamoDB store")
+		t.Fatal("the import store is not the DynamoDB store")
 	}
 	return s
 }
@@ -235,14 +237,14 @@ func TestBulkImportCrashedBetweenChunksShowsNothingThenTheRetryCompletes(t *test
 	projectID := strings.TrimPrefix(base, "/v1/data/")
 	finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 500, "v1", "")))
 	store := storeOf(t, e)
-	store.ImportLease = 500 * time.Millisecond
+	store.Lease = 500 * time.Millisecond
 	var crashed atomic.Bool
 	// The retry waits at its first step until the test has read, so the
 	// reads below see the rows as the crash left them, whatever the load.
 	resume := make(chan struct{})
 	var resumed sync.Once
 	resumeRetry := func() { resumed.Do(func() { close(resume) }) }
-	store.ImportHook = func(ctx context.Context, _, step string) error {
+	store.Hook = func(ctx context.Context, _, step string) error {
 		if step == "locked 3" && crashed.CompareAndSwap(false, true) {
 			return errCrash
 		}
@@ -256,7 +258,7 @@ func TestBulkImportCrashedBetweenChunksShowsNothingThenTheRetryCompletes(t *test
 			return ctx.Err()
 		}
 	}
-	t.Cleanup(func() { resumeRetry(); store.ImportHook = nil })
+	t.Cleanup(func() { resumeRetry(); store.Hook = nil })
 
 	r := e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 1500, "v2", "")).Want(t, 202)
 	// The crash comes inline, or from the worker on a loaded machine.
@@ -306,16 +308,16 @@ func TestBulkImportThatKeepsFailingIsRolledBackAndCanBeSentAgain(t *testing.T) {
 	finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 300, "v1", "")))
 	before := allCustomers(t, e, base, token)
 	store := storeOf(t, e)
-	store.ImportLease = 200 * time.Millisecond
+	store.Lease = 200 * time.Millisecond
 	var broken atomic.Bool
 	broken.Store(true)
-	store.ImportHook = func(_ context.Context, _, step string) error {
+	store.Hook = func(_ context.Context, _, step string) error {
 		if broken.Load() && step == "locked 5" {
 			return errCrash
 		}
 		return nil
 	}
-	t.Cleanup(func() { store.ImportHook = nil })
+	t.Cleanup(func() { store.Hook = nil })
 
 	// Every delivery crashes at the same step; after the queue's last
 	// retry the dead-letter handler rolls the import back.

@@ -330,9 +330,9 @@ func BenchmarkJobDynamoDBCost(b *testing.B) {
 	e.FailProcessing.Store(true)
 	ctx := context.Background()
 	var submitCount, processCount apitest.DDBCounter
-	submitStore := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, submitCount.Option), Table: e.Config.Table}
+	submitStore := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, submitCount.Option), e.Config.Table, dynamo.Options{}).Jobs
 	svc := e.App.API.Jobs
-	svc.Store = &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, processCount.Option), Table: e.Config.Table}
+	svc.Store = dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, processCount.Option), e.Config.Table, dynamo.Options{}).Jobs
 	var requests, attempts, wcu, reported, estimated, billed float64
 	var breakdown string
 	b.ResetTimer()
@@ -415,7 +415,7 @@ func associationWrites(b *testing.B, capture *storeWrites, projectID, jobID stri
 			AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: jobID, AddedBy: jobID,
 		}
 	}
-	if _, err := capture.Store.AddAssociations(context.Background(), as); err != nil {
+	if _, err := capture.Store.Jobs.AddAssociations(context.Background(), as); err != nil {
 		b.Fatal(err)
 	}
 	writes := capture.Puts()

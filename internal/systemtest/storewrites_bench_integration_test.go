@@ -24,14 +24,14 @@ import (
 // gained their expiry index) and the baseline then measures something
 // else.
 
-// storeWrites is a dynamo.Store whose writes are recorded, never sent: each
+// storeWrites is a store whose writes are recorded, never sent: each
 // becomes the item it would leave in an empty table (a put as it is, a
 // plain SET and REMOVE update applied to the item it names, which an
 // UpdateItem asking for ALL_OLD gets back as it was), and is answered as
 // a success. Reads and anything else fail: what a store call wrote must
 // not depend on what it read, or the items would not be what it writes.
 type storeWrites struct {
-	Store *dynamo.Store
+	Store *dynamo.Adapters
 	keys  []string // the table's key attributes
 	mu    sync.Mutex
 	order []string
@@ -54,7 +54,7 @@ func captureWrites(tb testing.TB, cfg aws.Config, table string) *storeWrites {
 			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("captureWrites", w.capture), middleware.Before)
 		})
 	})
-	w.Store = &dynamo.Store{Client: client, Table: table}
+	w.Store = dynamo.Open(client, table, dynamo.Options{})
 	return w
 }
 

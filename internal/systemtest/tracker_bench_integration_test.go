@@ -265,13 +265,13 @@ func (w *tsbWorld) seedHistory(b *testing.B) (int, int) {
 				break
 			}
 			h := w.historyRequest(c.id, i)
-			if err := capture.Store.CreateRequest(ctx, h.r, []request.Message{h.received}); err != nil {
+			if err := capture.Store.Requests.CreateRequest(ctx, h.r, []request.Message{h.received}); err != nil {
 				b.Fatal(err)
 			}
-			if err := capture.Store.SaveOutcomes(ctx, h.r, []request.Message{h.outcome}); err != nil {
+			if err := capture.Store.Requests.SaveOutcomes(ctx, h.r, []request.Message{h.outcome}); err != nil {
 				b.Fatal(err)
 			}
-			if err := capture.Store.FinishRequest(ctx, h.r); err != nil {
+			if err := capture.Store.Requests.FinishRequest(ctx, h.r); err != nil {
 				b.Fatal(err)
 			}
 			pending = append(pending, capture.Puts()...)
@@ -404,7 +404,7 @@ func (s tsbShape) check(b *testing.B, c *tsbClient, out trackerOut) {
 func (w *tsbWorld) verifyHistory(b *testing.B) {
 	b.Helper()
 	ctx := context.Background()
-	store := &dynamo.Store{Client: w.raw, Table: w.table}
+	store := dynamo.Open(w.raw, w.table, dynamo.Options{})
 	// Every partition the searches read holds the answer and the history,
 	// counted over [D-5, D+3) (the whole of B's would take 20 s): the
 	// answer and the history of 5 days.
@@ -423,7 +423,7 @@ func (w *tsbWorld) verifyHistory(b *testing.B) {
 			counts[request.Key{Facet: f}]++
 		}
 		for _, key := range []request.Key{{}, failed, events} {
-			entries, err := store.Lookup(ctx, c.id, key, from, to, math.MaxInt)
+			entries, err := store.Requests.Lookup(ctx, c.id, key, from, to, math.MaxInt)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -478,9 +478,9 @@ func (w *tsbWorld) verifyHistory(b *testing.B) {
 // some 90 s: its pages get slower deep into a partition.)
 func (w *tsbWorld) readClient(b *testing.B, c *tsbClient, limit int) (int, time.Duration) {
 	b.Helper()
-	store := &dynamo.Store{Client: w.raw, Table: w.table}
+	store := dynamo.Open(w.raw, w.table, dynamo.Options{})
 	start := time.Now()
-	entries, err := store.Lookup(context.Background(), c.id, request.Key{}, time.Time{}, time.Time{}, limit)
+	entries, err := store.Requests.Lookup(context.Background(), c.id, request.Key{}, time.Time{}, time.Time{}, limit)
 	if err != nil {
 		b.Fatal(err)
 	}

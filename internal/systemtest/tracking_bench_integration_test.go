@@ -515,13 +515,13 @@ func BenchmarkTrackingGet(b *testing.B) {
 	ddb := dynamodb.NewFromConfig(e.AWS, localChecksums)
 	// The store's reads of each parcel, recorded as it makes them.
 	var recorder storeReads
-	recording := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, recorder.Option), Table: e.Config.Table}
+	recording := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, recorder.Option), e.Config.Table, dynamo.Options{})
 	reads := make([][]any, len(numbers))
 	for p, n := range numbers {
-		if _, err := recording.Shipment(ctx, n); err != nil {
+		if _, err := recording.Tracking.Shipment(ctx, n); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := recording.Events(ctx, n, tracking.MaxDetails); err != nil {
+		if _, err := recording.Tracking.Events(ctx, n, tracking.MaxDetails); err != nil {
 			b.Fatal(err)
 		}
 		if reads[p] = recorder.Take(); len(reads[p]) != 2 {
@@ -662,7 +662,7 @@ func eventWrites(b *testing.B, capture *storeWrites, msgs ...msg) []types.WriteR
 		if ev.At, err = tracking.ParseDatetime(ev.Datetime); err != nil {
 			b.Fatal(err)
 		}
-		if err := capture.Store.PutEvents(context.Background(), map[string][]tracking.Event{pl["trackingNumber"].(string): {ev}}); err != nil {
+		if err := capture.Store.Tracking.PutEvents(context.Background(), map[string][]tracking.Event{pl["trackingNumber"].(string): {ev}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -882,8 +882,8 @@ func countedRequest(b *testing.B, e *apitest.Env, stream []ingestEvent, i int) (
 	ctx := context.Background()
 	var injectCount, processCount apitest.DDBCounter
 	injectTime, processTime := &ddbTimer{}, &ddbTimer{}
-	store := func(c *apitest.DDBCounter, t *ddbTimer) *dynamo.Store {
-		return &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), Table: e.Config.Table}
+	store := func(c *apitest.DDBCounter, t *ddbTimer) *dynamo.Adapters {
+		return dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), e.Config.Table, dynamo.Options{})
 	}
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
 	in := make([]message.Incoming, ingestSize)
@@ -895,7 +895,7 @@ func countedRequest(b *testing.B, e *apitest.Env, stream []ingestEvent, i int) (
 		}
 		in[j] = message.Incoming{MessageType: m.MessageType, ExternalReference: m.ExternalReference, Payload: payload}
 	}
-	injector := message.Service{Store: store(&injectCount, injectTime), Queue: noQueue{}, Now: time.Now, NewID: newID}
+	injector := message.Service{Store: store(&injectCount, injectTime).Requests, Queue: noQueue{}, Now: time.Now, NewID: newID}
 	start := time.Now()
 	r, err := injector.Inject(ctx, "carrier", "counted", in)
 	if err != nil {
@@ -903,7 +903,7 @@ func countedRequest(b *testing.B, e *apitest.Env, stream []ingestEvent, i int) (
 	}
 	injected := time.Since(start)
 	ps := store(&processCount, processTime)
-	processor := message.Service{Store: ps, Tracking: ps, Now: time.Now, NewID: newID}
+	processor := message.Service{Store: ps.Requests, Tracking: ps.Tracking, Now: time.Now, NewID: newID}
 	start = time.Now()
 	if err := processor.Process(ctx, r.ID); err != nil {
 		b.Fatal(err)
@@ -1056,7 +1056,7 @@ func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int)
 	ctx := context.Background()
 	var c apitest.DDBCounter
 	t := &ddbTimer{}
-	store := &dynamo.Store{Client: dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), Table: e.Config.Table, TransactItems: transactItems}
+	store := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), e.Config.Table, dynamo.Options{TransactItems: transactItems})
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
 	in := make([]message.Incoming, len(events))
 	for j, ev := range events {
@@ -1069,7 +1069,7 @@ func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int)
 	}
 	// As the processor is wired (app.newMessages), but for webhooks and
 	// shipment records.
-	svc := message.Service{Store: store, Tracking: store, Queue: noQueue{}, Now: time.Now, NewID: newID, Unmapped: store, Associations: store}
+	svc := message.Service{Store: store.Requests, Tracking: store.Tracking, Queue: noQueue{}, Now: time.Now, NewID: newID, Unmapped: store.Unmapped, Associations: store.Jobs}
 	r, err := svc.Inject(ctx, "carrier", "cost", in)
 	if err != nil {
 		b.Fatal(err)

@@ -7,19 +7,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/sorttime"
+
 	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/tag"
 )
-
-// keyTime orders keys by time: fixed width, UTC.
-const keyTime = "2006-01-02T15:04:05.000000000Z"
 
 // EventKey orders a number's events by time, then by content: the same
 // event delivered twice has one key, and of two events at the same
 // instant one is consistently the newer.
 func EventKey(ev Event) string {
 	sum := sha256.Sum256([]byte(strings.Join([]string{ev.Status, ev.OriginStatus, ev.Agency, ev.Datetime}, "\x00")))
-	return ev.At.UTC().Format(keyTime) + "#" + hex.EncodeToString(sum[:8])
+	return sorttime.Format(ev.At) + "#" + hex.EncodeToString(sum[:8])
 }
 
 // State is where a number's data stands: whose it is, its current status,

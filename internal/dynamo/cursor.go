@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -15,28 +14,6 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/page"
 )
-
-// Store reads and writes the parcelgate table.
-type Store struct {
-	Client *dynamodb.Client
-	Table  string
-	// TransactItems is how many actions one TransactWriteItems may hold:
-	// 0 for DefaultTransactItems (DynamoDB Local's 10); up to 100 on
-	// DynamoDB. 1 shares none: each claim and status move of ingestion is
-	// then its own conditional UpdateItem, at half the write units of a
-	// transactional write and one request each, while writes that must
-	// be atomic together (an association and its subscribers entry) stay
-	// one transaction. See transactUnits for the trade-off.
-	TransactItems int
-	// ImportLease is how long an import runner holds an import without
-	// renewing (0: defaultImportLease). Tests shorten it.
-	ImportLease time.Duration
-	// ImportHook, when set, runs after each step of an import ("locked 3",
-	// "committed", "applied 1.3", and "refused [7]" after a row's lock
-	// write is refused); an error stops the run there as a crash would.
-	// Tests only.
-	ImportHook func(ctx context.Context, importID, step string) error
-}
 
 // A cursor is the query's LastEvaluatedKey, made opaque. It must hold the
 // partition key of the query it is used on: a cursor cannot move a query to
@@ -86,7 +63,7 @@ func decodeCursor(partitionAttr, partition, s string) (map[string]types.Attribut
 
 // queryPage runs one page of a query, translating a start key that
 // DynamoDB refuses (a forged cursor) into page.ErrBadCursor.
-func (s *Store) queryPage(ctx context.Context, in *dynamodb.QueryInput, partitionAttr, partition string, req page.Request) ([]map[string]types.AttributeValue, string, error) {
+func (s *Table) queryPage(ctx context.Context, in *dynamodb.QueryInput, partitionAttr, partition string, req page.Request) ([]map[string]types.AttributeValue, string, error) {
 	start, err := decodeCursor(partitionAttr, partition, req.Cursor)
 	if err != nil {
 		return nil, "", err
@@ -95,7 +72,7 @@ func (s *Store) queryPage(ctx context.Context, in *dynamodb.QueryInput, partitio
 	if limit <= 0 || limit > page.MaxLimit {
 		limit = page.DefaultLimit
 	}
-	in.TableName = &s.Table
+	in.TableName = &s.Name
 	in.ExclusiveStartKey = start
 	in.Limit = aws.Int32(int32(limit))
 	out, err := s.Client.Query(ctx, in)
