@@ -19,6 +19,7 @@
 //	parcelgate client create [flags]    create a client credential
 //	parcelgate demo [flags]             inject demo parcels into a running API (make demo)
 //	parcelgate keygen                   a signing key and its JWKS, for deployment
+//	parcelgate cost [flags]             each operation's cost against its floor, a parcel's a month
 package main
 
 import (
@@ -43,6 +44,7 @@ var commands = map[string]func(context.Context, []string) error{
 	"client":     cmdClient,
 	"demo":       cmdDemo,
 	"keygen":     cmdKeygen,
+	"cost":       cmdCost,
 }
 
 // plainUsage is the help of the local commands that take no flags (the
@@ -64,6 +66,7 @@ var commandSummaries = map[string]string{
 	"client":     "Create a client credential: client create [--client C] [--id ID] [--secret S]",
 	"demo":       "Inject demo parcels into a running API (make demo)",
 	"keygen":     "Print a signing key and its JWKS, for deployment",
+	"cost":       "What each operation costs against its floor, and a tracked parcel a month (make bench)",
 }
 
 // newRoot is the command tree. The local and admin commands parse their

@@ -52,7 +52,7 @@ const (
 	notifiedOnce     = "the NOTIFIED mark: a change lost to a crash between state and notifications is still pending and recorded on the retry"
 )
 
-const eventAbove = "the parcel's claim and status move are written in TransactWriteItems (billed twice) though each is one item: a conditional UpdateItem per parcel keeps the guarantee at half the units; the request's own items (request, chunks of messages and outcomes, status and facet markers with their GSI2 and GSI3 entries) are amortised over the request's events, so requests of 1,000 events instead of 50 bring them near zero"
+const eventAbove = "the parcel's claim or status move is written in TransactWriteItems of 10 (billed twice) though each is decided by its own condition: PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1 writes each as one conditional UpdateItem, billed once, for a request each; the request's own items (request, chunks of messages and outcomes, status and facet markers with their GSI2 and GSI3 entries) are amortised over the request's events, so requests of 1,000 events instead of 50 bring them near zero"
 
 // Floors are by operation name, as TestCostPerOperation names them.
 var Floors = map[string]Floor{
