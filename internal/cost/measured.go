@@ -27,6 +27,12 @@ type Operation struct {
 	// transactions, which DynamoDB bills twice and DynamoDB Local reports
 	// once.
 	TransactWCU float64 `json:"transactWcu"`
+	// Retries are the SDK's retries of DynamoDB calls (a loaded
+	// emulator's timeouts): a retried call reports the capacity of its
+	// last attempt only (a transaction retried after it applied reports
+	// the read of its idempotency token), so units measured with retries
+	// are not the path's.
+	Retries float64 `json:"retries"`
 	// SQS requests the code made, by operation; the requests of the event
 	// source mappings that deliver to the handlers are in Invocations.
 	SQS map[string]float64 `json:"sqs"`

@@ -73,6 +73,7 @@ func (m *costMeter) measure(name, per string, units, batch int, do func()) cost.
 	}
 	for opName, c := range m.aws.Ops() {
 		op.DynamoDB[opName] = float64(c.Calls) / n
+		op.Retries += float64(c.Attempts-c.Calls) / n
 		for ix, u := range c.Units {
 			if u.Read > 0 {
 				op.RCU[ix] += u.Read / n
@@ -211,6 +212,11 @@ func checkMeasured(t *testing.T, ops []cost.Operation) {
 	t.Helper()
 	path := filepath.Join(apitest.RepoDir(), "internal", "cost", "measured.json")
 	if *updateCost {
+		for _, o := range ops {
+			if o.Retries > 0 {
+				t.Fatalf("%s: the SDK retried DynamoDB calls, so the units reported are not the path's: measure again on a quieter machine", o.Name)
+			}
+		}
 		data, err := json.MarshalIndent(ops, "", "  ")
 		if err != nil {
 			t.Fatal(err)
@@ -238,8 +244,13 @@ func checkMeasured(t *testing.T, ops []cost.Operation) {
 			}
 			continue
 		}
-		same := got.Name == w.Name && equalCounts(got.DynamoDB, w.DynamoDB) && equalCounts(got.RCU, w.RCU) && equalCounts(got.WCU, w.WCU) &&
-			equalCounts(got.SQS, w.SQS) && near(got.TransactWCU, w.TransactWCU) && near(got.APIRequests, w.APIRequests) && equalCounts(got.Messages, w.Messages)
+		same := got.Name == w.Name && equalCounts(got.DynamoDB, w.DynamoDB) && equalCounts(got.SQS, w.SQS) &&
+			near(got.APIRequests, w.APIRequests) && equalCounts(got.Messages, w.Messages)
+		if got.Retries > 0 {
+			t.Logf("%s: %.2f SDK retries per unit on this run (a loaded emulator): its requests are compared, its units are not", got.Name, got.Retries)
+		} else {
+			same = same && equalCounts(got.RCU, w.RCU) && equalCounts(got.WCU, w.WCU) && near(got.TransactWCU, w.TransactWCU)
+		}
 		if !same {
 			g, _ := json.Marshal(got)
 			wj, _ := json.Marshal(w)
