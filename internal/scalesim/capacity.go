@@ -31,11 +31,42 @@ type Consumer struct {
 	MaximumConcurrency int // the template's, 0 when unset
 	MessagesPerSecond  float64
 	MillisPerMessage   float64
+	SlowestMillis      float64 // the slowest kind of message's
 	// Concurrency is the batches in flight the rate needs (Little's law,
 	// with Headroom); Holds says whether the mapping as configured
 	// sustains it.
 	Concurrency int
 	Holds       bool
+	// Suggested is a batch size that sustains the rate within
+	// MaxMappingConcurrency when a batch's messages are handled
+	// concurrently (a batch then takes the slowest message's time and
+	// CPUMillisPerMessage for each), and SuggestedConcurrency its
+	// batches in flight; 0 when the mapping holds as it is.
+	Suggested, SuggestedConcurrency int
+}
+
+// MaxMappingConcurrency is the highest MaximumConcurrency an SQS event
+// source mapping takes.
+const MaxMappingConcurrency = 1000
+
+// CPUMillisPerMessage is the handler's own time per message of a batch
+// handled concurrently.
+const CPUMillisPerMessage = 1
+
+// suggest finds the smallest batch size from the mapping's own that
+// sustains the consumer's rate, its messages handled concurrently.
+func (c *Consumer) suggest() {
+	for _, b := range []int{c.BatchSize, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000} {
+		if b < c.BatchSize {
+			continue
+		}
+		batchMillis := c.SlowestMillis + float64(b)*CPUMillisPerMessage
+		n := int(math.Ceil(Headroom * c.MessagesPerSecond / float64(b) * batchMillis / 1000))
+		if n <= MaxMappingConcurrency {
+			c.Suggested, c.SuggestedConcurrency = b, n
+			return
+		}
+	}
 }
 
 // Plan is what sustains a scenario's peak: consumers, API, quotas.
@@ -102,10 +133,14 @@ func PlanFor(r Result, tmpl *samtemplate.Template, ops []cost.Operation) (Plan, 
 	jobsMillis := (r.Events*millis(event) + r.Jobs*float64(s.JobSize)*millis(add)) / jobsMessages
 	webhookMessages := changes*float64(s.Followers) + r.Deliveries
 	fanOut := millis(followed) - millis(event)
-	webhookMillis := (changes*fanOut + r.Deliveries*(ReceiverMillis+3*cost.AWSRoundTripMillis)) / webhookMessages
-	rates := map[string][2]float64{
-		"JobsQueue":    {jobsMessages, jobsMillis},
-		"WebhookQueue": {webhookMessages, webhookMillis},
+	deliveryMillis := float64(ReceiverMillis + 3*cost.AWSRoundTripMillis)
+	webhookMillis := (changes*fanOut + r.Deliveries*deliveryMillis) / webhookMessages
+	// Rate, mean and slowest milliseconds of each queue's messages.
+	requestMillis := float64(s.EventsPerRequest) * millis(event)
+	jobMillis := float64(s.JobSize) * millis(add)
+	rates := map[string][3]float64{
+		"JobsQueue":    {jobsMessages, jobsMillis, max(requestMillis, jobMillis)},
+		"WebhookQueue": {webhookMessages, webhookMillis, max(fanOut, deliveryMillis)},
 	}
 	var p Plan
 	for _, f := range tmpl.Functions() {
@@ -115,7 +150,7 @@ func PlanFor(r Result, tmpl *samtemplate.Template, ops []cost.Operation) (Plan, 
 				continue
 			}
 			c := Consumer{Function: f.LogicalID, Queue: q.QueueLogicalID, BatchSize: q.BatchSize, MaximumConcurrency: q.MaximumConcurrency,
-				MessagesPerSecond: rate[0], MillisPerMessage: rate[1]}
+				MessagesPerSecond: rate[0], MillisPerMessage: rate[1], SlowestMillis: rate[2]}
 			// A batch's messages are handled one after another.
 			c.Concurrency = int(math.Ceil(Headroom * rate[0] * rate[1] / 1000))
 			limit := ESMMaxConcurrency
@@ -123,6 +158,9 @@ func PlanFor(r Result, tmpl *samtemplate.Template, ops []cost.Operation) (Plan, 
 				limit = c.MaximumConcurrency
 			}
 			c.Holds = c.Concurrency <= limit
+			if !c.Holds {
+				c.suggest()
+			}
 			p.Consumers = append(p.Consumers, c)
 			p.LambdaConcurrency += c.Concurrency
 		}

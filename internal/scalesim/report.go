@@ -104,11 +104,12 @@ func Render(w io.Writer, sims []Simulated) {
 				bound = fmt.Sprintf("%d (MaximumConcurrency)", c.MaximumConcurrency)
 			}
 			holds := "yes"
-			if !c.Holds {
-				holds = "no: raise MaximumConcurrency, or a larger batch handled concurrently"
-				if c.Concurrency > ESMMaxConcurrency {
-					holds = "no: beyond one mapping; larger batches handled concurrently, or more queues"
-				}
+			switch {
+			case c.Holds:
+			case c.Suggested > 0:
+				holds = fmt.Sprintf("no: batches of %s handled concurrently, %s in flight (MaximumConcurrency %s)", thousands(float64(c.Suggested)), thousands(float64(c.SuggestedConcurrency)), thousands(float64(c.SuggestedConcurrency)))
+			default:
+				holds = "no: beyond one mapping even with batches of 10,000: more queues"
 			}
 			p("| %s | %s | %s | %d | %.1f | %s | %s | %s |\n", c.Function, c.Queue, thousands(c.MessagesPerSecond), c.BatchSize, c.MillisPerMessage, thousands(float64(c.Concurrency)), bound, holds)
 		}
