@@ -72,11 +72,12 @@ lint:
 
 ## bench: benchmarks against the local stack, then the cost table (measured, floor, ratio) and the dollars
 # TestCostPerOperation fails when an operation asks AWS for other requests
-# or units than internal/cost/measured.json, which `parcelgate cost` prices.
+# or units than internal/cost/measured.json; `parcelgate cost` prices what
+# it measured in this run (.parcelgate/cost-measured.json).
 bench:
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -run '^$$' -bench . -benchmem -timeout 60m ./...
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 -run '^TestCostPerOperation$$' ./internal/systemtest/
-	$(GO) run ./cmd/parcelgate cost
+	$(GO) run ./cmd/parcelgate cost --measured .parcelgate/cost-measured.json
 
 ## build: one zip per function in dist/, built exactly as `sam build` builds them
 build:

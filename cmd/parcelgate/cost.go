@@ -22,6 +22,7 @@ func cmdCost(_ context.Context, args []string) error {
 	fs.IntVar(&p.Events, "events", p.Events, "events of a parcel, each a status change")
 	fs.IntVar(&p.TrackingReads, "reads", p.TrackingReads, "tracking reads of a parcel")
 	fs.BoolVar(&p.Webhooks, "webhooks", p.Webhooks, "a webhook delivery per status change")
+	measured := fs.String("measured", "", "a run's measurement (TestCostPerOperation writes .parcelgate/cost-measured.json) instead of internal/cost/measured.json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,6 +30,12 @@ func cmdCost(_ context.Context, args []string) error {
 		return fmt.Errorf("--projects must be 1 to 3 (the measured range), --events and --reads not negative")
 	}
 	ops, err := cost.Measured()
+	if *measured != "" {
+		var data []byte
+		if data, err = os.ReadFile(*measured); err == nil {
+			ops, err = cost.Decode(data)
+		}
+	}
 	if err != nil {
 		return err
 	}

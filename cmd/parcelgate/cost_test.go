@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -20,5 +22,25 @@ func TestCostAndSimulateRefuseBadFlags(t *testing.T) {
 		if code := runCommand(context.Background(), args); code == 0 {
 			t.Errorf("%v exited 0", args)
 		}
+	}
+}
+
+func TestCostReadsARunsMeasurement(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"not":"a list"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.json")
+	if err := os.WriteFile(empty, []byte(`[]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{bad, empty, filepath.Join(dir, "missing.json")} {
+		if code := runCommand(context.Background(), []string{"cost", "--measured", path}); code == 0 {
+			t.Errorf("cost --measured %s exited 0", path)
+		}
+	}
+	if code := runCommand(context.Background(), []string{"cost", "--measured", filepath.Join("..", "..", "internal", "cost", "measured.json")}); code != 0 {
+		t.Errorf("cost --measured measured.json exited %d", code)
 	}
 }

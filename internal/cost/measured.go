@@ -70,10 +70,16 @@ var measuredJSON []byte
 
 // Measured returns the operations as TestCostPerOperation last measured
 // them (measured.json, written by it with -update).
-func Measured() ([]Operation, error) {
+func Measured() ([]Operation, error) { return Decode(measuredJSON) }
+
+// Decode reads operations as TestCostPerOperation writes them.
+func Decode(data []byte) ([]Operation, error) {
 	var ops []Operation
-	if err := json.Unmarshal(measuredJSON, &ops); err != nil {
-		return nil, fmt.Errorf("cost: measured.json: %w", err)
+	if err := json.Unmarshal(data, &ops); err != nil {
+		return nil, fmt.Errorf("cost: measurement: %w", err)
+	}
+	if len(ops) == 0 {
+		return nil, fmt.Errorf("cost: the measurement holds no operation")
 	}
 	return ops, nil
 }
