@@ -70,9 +70,14 @@ lint:
 	$(GOBIN_DIR)/staticcheck -tags integration ./...
 	cfn-lint template.yaml
 
-## bench: benchmarks against the local stack
+## bench: benchmarks against the local stack, then the cost table (measured, floor, ratio) and the dollars
+# TestCostPerOperation fails when an operation asks AWS for other requests
+# or units than internal/cost/measured.json; `parcelgate cost` prices what
+# it measured in this run (.parcelgate/cost-measured.json).
 bench:
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 -run '^TestCostPerOperation$$' ./internal/systemtest/
+	$(GO) run ./cmd/parcelgate cost --measured .parcelgate/cost-measured.json
 
 ## build: one zip per function in dist/, built exactly as `sam build` builds them
 build:

@@ -19,6 +19,8 @@
 //	parcelgate client create [flags]    create a client credential
 //	parcelgate demo [flags]             inject demo parcels into a running API (make demo)
 //	parcelgate keygen                   a signing key and its JWKS, for deployment
+//	parcelgate cost [flags]             each operation's cost against its floor, a parcel's a month
+//	parcelgate simulate [flags]         partition keys at 10,000 and 100,000 events/s (docs/scale.md)
 package main
 
 import (
@@ -43,6 +45,8 @@ var commands = map[string]func(context.Context, []string) error{
 	"client":     cmdClient,
 	"demo":       cmdDemo,
 	"keygen":     cmdKeygen,
+	"cost":       cmdCost,
+	"simulate":   cmdSimulate,
 }
 
 // plainUsage is the help of the local commands that take no flags (the
@@ -64,6 +68,8 @@ var commandSummaries = map[string]string{
 	"client":     "Create a client credential: client create [--client C] [--id ID] [--secret S]",
 	"demo":       "Inject demo parcels into a running API (make demo)",
 	"keygen":     "Print a signing key and its JWKS, for deployment",
+	"cost":       "What each operation costs against its floor, and a tracked parcel a month (make bench)",
+	"simulate":   "The partition-level scale simulation at 10,000 and 100,000 events/s (docs/scale.md)",
 }
 
 // newRoot is the command tree. The local and admin commands parse their

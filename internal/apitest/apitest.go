@@ -37,6 +37,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
+	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
 	"github.com/parcelgate/parcelgate/internal/quota"
@@ -103,6 +104,7 @@ type Env struct {
 	HoldTasks atomic.Bool
 
 	handled handledMessages
+	usage   usage
 }
 
 // Clock returns the current test time.
@@ -141,6 +143,10 @@ type Options struct {
 	// Quota is the per-IP quota; the zero value is none, so that tests
 	// and benchmarks, all from one address, are not throttled.
 	Quota quota.Policy
+	// Logs, when set, gets the app's log lines as it logs them deployed
+	// (JSON, from Info up) instead of only warnings to stderr: a cost
+	// measurement counts their bytes.
+	Logs io.Writer
 }
 
 // Start provisions fresh resources and serves the API for the test.
@@ -195,7 +201,11 @@ func StartWith(t testing.TB, opts Options) *Env {
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
 	appCfg.APIOptions = append(appCfg.APIOptions, opts.APIOptions...)
-	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline, Observe: opts.Observe, Mailer: mail.New})
+	logger := quietLogger
+	if opts.Logs != nil {
+		logger = logging.New(opts.Logs)
+	}
+	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: logger, AWS: opts.AWS, Deadline: opts.Deadline, Observe: opts.Observe, Mailer: mail.New})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +230,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 		return runTasks(ctx, ev)
 	}
 	for name, h := range handlers {
-		handlers[name] = e.handled.observe(h)
+		handlers[name] = e.usage.count(name, e.handled.observe(h))
 	}
 	consumers, err := devserver.Consumers(tmpl, res, handlers)
 	if err != nil {
@@ -387,6 +397,7 @@ func (e *Env) Do(t testing.TB, req *http.Request) Response {
 		req.URL = u
 		req.Host = u.Host
 	}
+	e.usage.request()
 	resp, err := e.http.Do(req)
 	if err != nil {
 		t.Fatal(err)

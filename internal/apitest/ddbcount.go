@@ -27,6 +27,9 @@ import (
 type DDBCounter struct {
 	mu  sync.Mutex
 	ops map[string]*DDBOp
+	// other counts the calls to other services ("SQS SendMessage"), when
+	// the counter is installed on every client of a configuration.
+	other map[string]int
 }
 
 // DDBOp is what one kind of operation did.
@@ -53,26 +56,51 @@ type DDBOp struct {
 	// not known here. Items a batch leaves unprocessed are not counted,
 	// nor are calls that failed (DynamoDB does bill a failed condition).
 	EstimatedWCU float64
+	// Units are the reported units by table or index name ("table" for
+	// the base table), so an index's share of a call is exact.
+	Units map[string]Units
 }
+
+// Units are the read and write capacity units one table or index consumed.
+type Units struct{ Read, Write float64 }
 
 // Option is a dynamodb.Options function that installs the counter.
 func (c *DDBCounter) Option(o *dynamodb.Options) {
-	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-		if err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ddbCount", c.initialize), middleware.After); err != nil {
-			return err
-		}
-		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("ddbCountAttempt", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	o.APIOptions = append(o.APIOptions, c.Install)
+}
+
+// Install adds the counter to a client's middleware stack: given in an
+// aws.Config's APIOptions it sees every client built from it, and counts
+// the calls to services other than DynamoDB by name (see Other).
+func (c *DDBCounter) Install(stack *middleware.Stack) error {
+	if err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ddbCount", c.initialize), middleware.After); err != nil {
+		return err
+	}
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("ddbCountAttempt", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		if awsmiddleware.GetServiceID(ctx) == "DynamoDB" {
 			c.op(operation(ctx, nil), func(op *DDBOp) { op.Attempts++ })
-			return next.HandleFinalize(ctx, in)
-		}), middleware.After)
-	})
+		}
+		return next.HandleFinalize(ctx, in)
+	}), middleware.After)
+}
+
+// Other returns the calls counted to services other than DynamoDB, by
+// service and operation ("SQS SendMessage").
+func (c *DDBCounter) Other() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.other))
+	for k, v := range c.other {
+		out[k] = v
+	}
+	return out
 }
 
 // Reset forgets everything counted so far.
 func (c *DDBCounter) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ops = nil
+	c.ops, c.other = nil, nil
 }
 
 // Ops returns a copy of the counts by operation name.
@@ -81,7 +109,12 @@ func (c *DDBCounter) Ops() map[string]DDBOp {
 	defer c.mu.Unlock()
 	out := make(map[string]DDBOp, len(c.ops))
 	for name, op := range c.ops {
-		out[name] = *op
+		cp := *op
+		cp.Units = make(map[string]Units, len(op.Units))
+		for k, v := range op.Units {
+			cp.Units[k] = v
+		}
+		out[name] = cp
 	}
 	return out
 }
@@ -100,6 +133,15 @@ func (c *DDBCounter) Total() DDBOp {
 		t.RCU += op.RCU
 		t.IndexWCU += op.IndexWCU
 		t.EstimatedWCU += op.EstimatedWCU
+		for k, v := range op.Units {
+			if t.Units == nil {
+				t.Units = map[string]Units{}
+			}
+			u := t.Units[k]
+			u.Read += v.Read
+			u.Write += v.Write
+			t.Units[k] = u
+		}
 	}
 	return t
 }
@@ -151,6 +193,15 @@ const indexes = types.ReturnConsumedCapacityIndexes
 // initialize asks for the consumed capacity, runs the operation and
 // records what it cost.
 func (c *DDBCounter) initialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	if service := awsmiddleware.GetServiceID(ctx); service != "DynamoDB" {
+		c.mu.Lock()
+		if c.other == nil {
+			c.other = map[string]int{}
+		}
+		c.other[service+" "+awsmiddleware.GetOperationName(ctx)]++
+		c.mu.Unlock()
+		return next.HandleInitialize(ctx, in)
+	}
 	name := operation(ctx, in.Parameters)
 	var writes int
 	var estimate float64
@@ -261,12 +312,44 @@ func (c *DDBCounter) initialize(ctx context.Context, in middleware.InitializeInp
 			for _, ix := range cc.GlobalSecondaryIndexes {
 				op.IndexWCU += indexWrites(name, ix)
 			}
+			op.addUnits(name, cc)
 			for _, ix := range cc.LocalSecondaryIndexes {
 				op.IndexWCU += indexWrites(name, ix)
 			}
 		}
 	})
 	return out, md, err
+}
+
+// addUnits records a reported capacity by table and index. Where the
+// endpoint gives no breakdown (TOTAL only), the whole goes to the table.
+func (op *DDBOp) addUnits(name string, cc types.ConsumedCapacity) {
+	if op.Units == nil {
+		op.Units = map[string]Units{}
+	}
+	add := func(key string, c types.Capacity) {
+		u := op.Units[key]
+		switch {
+		case c.ReadCapacityUnits != nil || c.WriteCapacityUnits != nil:
+			u.Read += f64(c.ReadCapacityUnits)
+			u.Write += f64(c.WriteCapacityUnits)
+		case isRead(name):
+			u.Read += f64(c.CapacityUnits)
+		default:
+			u.Write += f64(c.CapacityUnits)
+		}
+		op.Units[key] = u
+	}
+	if cc.Table == nil && len(cc.GlobalSecondaryIndexes) == 0 {
+		add("table", types.Capacity{CapacityUnits: cc.CapacityUnits, ReadCapacityUnits: cc.ReadCapacityUnits, WriteCapacityUnits: cc.WriteCapacityUnits})
+		return
+	}
+	if cc.Table != nil {
+		add("table", *cc.Table)
+	}
+	for name, ix := range cc.GlobalSecondaryIndexes {
+		add(name, ix)
+	}
 }
 
 // indexWrites is the write units an index consumed; DynamoDB Local gives
