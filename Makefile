@@ -26,6 +26,11 @@ LOGICAL_report-worker := ReportWorkerFunction
 LOGICAL_task-worker := TaskWorkerFunction
 
 GOBIN_DIR := $(CURDIR)/.parcelgate/bin
+# The npm tools that check the API document (Redocly, openapi-typescript,
+# tsc), installed from their package-lock.json when node_modules is missing
+# or older than it; scripts skipped, as for the emulators.
+OPENAPI_TOOLS := internal/openapi/tools
+OPENAPI_TOOLS_INSTALL = @[ $(OPENAPI_TOOLS)/node_modules/.package-lock.json -nt $(OPENAPI_TOOLS)/package-lock.json ] || npm ci --ignore-scripts --no-audit --no-fund --prefix $(OPENAPI_TOOLS)
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid=' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
 .PHONY: run test browser test-unit lint build bench stack-up stack-down localstack-up localstack-down clean client demo
@@ -59,9 +64,10 @@ browser:
 test-unit:
 	$(GO) test -count=1 ./...
 
-## lint: gofmt, go vet, staticcheck, cfn-lint
+## lint: gofmt, go vet, staticcheck, cfn-lint, Redocly's linter on the API document
 lint:
 	@command -v cfn-lint >/dev/null || { echo "make lint needs cfn-lint (the CloudFormation/SAM linter): pip install cfn-lint"; exit 1; }
+	@command -v npm >/dev/null || { echo "make lint needs Node.js 20+ with npm (Redocly's linter comes from internal/openapi/tools/package-lock.json)"; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
@@ -69,6 +75,8 @@ lint:
 	$(GOBIN_DIR)/staticcheck ./...
 	$(GOBIN_DIR)/staticcheck -tags integration ./...
 	cfn-lint template.yaml
+	$(OPENAPI_TOOLS_INSTALL)
+	cd $(OPENAPI_TOOLS) && npx --no-install redocly lint
 
 ## bench: benchmarks against the local stack, then the cost table (measured, floor, ratio) and the dollars
 # TestCostPerOperation fails when an operation asks AWS for other requests

@@ -1,25 +1,20 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/parcelgate/parcelgate/internal/apiclient"
+	"github.com/parcelgate/parcelgate/internal/apiclient/gen"
 )
 
 // credentialsCommand manages the logged-in client's credentials; the
 // API lets only owners do it.
 func credentialsCommand(f *userFlags) *cobra.Command {
 	c := &cobra.Command{Use: "credentials", Short: "Manage your client's credentials (owners): list, create, disable, enable, delete, rotate"}
-	client := func(cmd *cobra.Command) (*apiclient.Client, error) {
-		s, err := f.session(cmd)
-		if err != nil {
-			return nil, err
-		}
-		return s.Client(), nil
-	}
+	client := f.client
 	list := &cobra.Command{
 		Use: "list", Short: "The credentials of your client", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -27,13 +22,17 @@ func credentialsCommand(f *userFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			creds, _, err := api.Credentials(cmd.Context())
+			creds, err := credentials(cmd.Context(), api)
 			if err != nil {
 				return err
 			}
 			t := table{header: []string{"CLIENT_ID", "ROLE", "ENABLED", "CREATED_AT", "LAST_USED_AT"}, json: creds}
 			for _, c := range creds {
-				t.rows = append(t.rows, []string{c.ClientID, c.Role, fmt.Sprint(c.Enabled), c.CreatedAt, deref(c.LastUsedAt)})
+				used := ""
+				if c.LastUsedAt != nil {
+					used = timestamp(*c.LastUsedAt)
+				}
+				t.rows = append(t.rows, []string{c.ClientId, string(c.Role), fmt.Sprint(c.Enabled), timestamp(c.CreatedAt), used})
 			}
 			return t.print(cmd.OutOrStdout(), f.output)
 		},
@@ -46,11 +45,20 @@ func credentialsCommand(f *userFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := api.CreateCredential(cmd.Context(), id, role)
+			body := gen.CreateCredentialJSONRequestBody{ClientId: omitEmpty(id)}
+			if role != "" {
+				r := gen.CredentialRole(role)
+				body.Role = &r
+			}
+			r, err := api.CreateCredentialWithResponse(cmd.Context(), body)
 			if err != nil {
 				return err
 			}
-			t := table{header: []string{"CLIENT_ID", "CLIENT_SECRET", "ROLE"}, rows: [][]string{{c.ClientID, c.ClientSecret, c.Role}}, json: c}
+			c, err := apiclient.Expect(r.JSON201, r)
+			if err != nil {
+				return err
+			}
+			t := table{header: []string{"CLIENT_ID", "CLIENT_SECRET", "ROLE"}, rows: [][]string{{c.ClientId, c.ClientSecret, string(c.Role)}}, json: r.Body}
 			return t.print(cmd.OutOrStdout(), f.output)
 		},
 	}
@@ -64,11 +72,15 @@ func credentialsCommand(f *userFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				c, err := api.SetCredentialEnabled(cmd.Context(), args[0], enabled)
+				r, err := api.UpdateCredentialWithResponse(cmd.Context(), args[0], gen.UpdateCredentialJSONRequestBody{Enabled: enabled})
 				if err != nil {
 					return err
 				}
-				t := table{header: []string{"CLIENT_ID", "ROLE", "ENABLED"}, rows: [][]string{{c.ClientID, c.Role, fmt.Sprint(c.Enabled)}}, json: c}
+				c, err := apiclient.Expect(r.JSON200, r)
+				if err != nil {
+					return err
+				}
+				t := table{header: []string{"CLIENT_ID", "ROLE", "ENABLED"}, rows: [][]string{{c.ClientId, string(c.Role), fmt.Sprint(c.Enabled)}}, json: r.Body}
 				return t.print(cmd.OutOrStdout(), f.output)
 			},
 		}
@@ -80,7 +92,7 @@ func credentialsCommand(f *userFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := api.DeleteCredential(cmd.Context(), args[0]); err != nil {
+			if _, err := api.DeleteCredentialWithResponse(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "deleted %s\n", args[0])
@@ -95,12 +107,16 @@ func credentialsCommand(f *userFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := api.RotateCredentialSecret(cmd.Context(), args[0], grace)
+			g := int(grace)
+			r, err := api.RotateCredentialSecretWithResponse(cmd.Context(), args[0], gen.RotateCredentialSecretJSONRequestBody{GraceSeconds: &g})
 			if err != nil {
 				return err
 			}
-			raw, _ := json.Marshal(r)
-			t := table{header: []string{"CLIENT_SECRET", "PREVIOUS_SECRET_EXPIRES_AT"}, rows: [][]string{{r.ClientSecret, r.PreviousSecretExpiresAt}}, json: raw}
+			rotated, err := apiclient.Expect(r.JSON200, r)
+			if err != nil {
+				return err
+			}
+			t := table{header: []string{"CLIENT_SECRET", "PREVIOUS_SECRET_EXPIRES_AT"}, rows: [][]string{{rotated.ClientSecret, timestamp(rotated.PreviousSecretExpiresAt)}}, json: r.Body}
 			return t.print(cmd.OutOrStdout(), f.output)
 		},
 	}
@@ -110,4 +126,26 @@ func credentialsCommand(f *userFlags) *cobra.Command {
 		setEnabled("enable", "Enable a credential again", true),
 		del, rotate)
 	return c
+}
+
+// credentials lists all the caller's client's credentials, page by page.
+func credentials(ctx context.Context, api *gen.ClientWithResponses) ([]gen.Credential, error) {
+	var all []gen.Credential
+	limit := 1000
+	params := &gen.ListCredentialsParams{Limit: &limit}
+	for {
+		r, err := api.ListCredentialsWithResponse(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		page, err := apiclient.Expect(r.JSON200, r)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.NextCursor == nil {
+			return all, nil
+		}
+		params.Cursor = page.NextCursor
+	}
 }

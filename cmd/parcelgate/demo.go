@@ -178,7 +178,7 @@ func printDemoExamples(base string, parcels []demoParcel, projectID, id, secret 
 	lines = append(lines, [2]string{"curl -s " + base + "/v1/messages/unmapped-statuses" + auth,
 		"the raw statuses no mapping table knows yet"})
 	fmt.Println("\nWhat needs attention, and what to map next (with a token of the demo's credential):")
-	fmt.Printf("  TOKEN=$(curl -s %s/v1/auth/token -u %s:%s -d grant_type=client_credentials | sed 's/.*\"accessToken\":\"\\([^\"]*\\)\".*/\\1/')\n", base, id, secret)
+	fmt.Printf("  TOKEN=$(curl -s %s/v1/auth/token -u %s:%s -d grant_type=client_credentials | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n", base, id, secret)
 	printAligned(lines)
 }
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/parcelgate/parcelgate/internal/apiclient"
+	"github.com/parcelgate/parcelgate/internal/apiclient/gen"
 	"github.com/parcelgate/parcelgate/internal/bulk"
 )
 
@@ -53,32 +54,38 @@ func newProgress(stderr io.Writer, total int) progress {
 
 // bulkRun is one submission of a file: each chunk's job, once known.
 type bulkRun struct {
-	client   *apiclient.Client
+	client   *gen.ClientWithResponses
 	project  string
-	action   string
+	action   gen.JobAction
 	chunks   []bulk.Chunk
-	jobs     []apiclient.Job
+	jobs     []gen.Job
 	progress progress
 	poll     time.Duration
 }
 
 // submit creates (or, on a rerun, finds again) every chunk's job.
 func (b *bulkRun) submit(ctx context.Context) error {
-	b.jobs = make([]apiclient.Job, len(b.chunks))
+	b.jobs = make([]gen.Job, len(b.chunks))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(concurrency)
 	for i, c := range b.chunks {
 		g.Go(func() error {
-			numbers := make([]apiclient.Number, len(c.Rows))
+			numbers := make([]gen.TrackingNumberInput, len(c.Rows))
 			for k, r := range c.Rows {
-				numbers[k] = apiclient.Number{TrackingNumber: r.TrackingNumber, Carrier: r.Carrier}
+				numbers[k] = gen.TrackingNumberInput{TrackingNumber: r.TrackingNumber, Carrier: omitEmpty(r.Carrier)}
 			}
-			j, err := b.client.SubmitJob(ctx, b.project, c.IdempotencyKey,
-				apiclient.Submission{Action: b.action, TrackingNumbers: numbers, ExternalReference: c.ExternalReference})
+			r, err := b.client.SubmitTrackingNumberJobWithResponse(ctx, b.project,
+				&gen.SubmitTrackingNumberJobParams{IdempotencyKey: omitEmpty(c.IdempotencyKey)},
+				gen.SubmitTrackingNumberJobJSONRequestBody{Action: b.action, TrackingNumbers: numbers, ExternalReference: omitEmpty(c.ExternalReference)})
+			if err == nil {
+				var j *gen.Job
+				if j, err = apiclient.Expect(r.JSON202, r); err == nil {
+					b.jobs[i] = *j
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("submitting rows %d-%d: %w", c.First+1, c.First+len(c.Rows), err)
 			}
-			b.jobs[i] = j
 			return nil
 		})
 	}
@@ -96,16 +103,16 @@ func (b *bulkRun) wait(ctx context.Context) error {
 			if done[i] {
 				continue
 			}
-			if b.jobs[i].Finished() {
+			if finished(b.jobs[i]) {
 				done[i] = true
 				_ = b.progress.Add(len(b.chunks[i].Rows))
 				continue
 			}
 			pending++
 			g.Go(func() error {
-				j, err := b.client.Job(gctx, b.project, b.jobs[i].JobID)
+				j, err := readJob(gctx, b.client, b.project, b.jobs[i].JobId)
 				if err != nil {
-					return fmt.Errorf("job %s: %w", b.jobs[i].JobID, err)
+					return fmt.Errorf("job %s: %w", b.jobs[i].JobId, err)
 				}
 				b.jobs[i] = j
 				return nil
@@ -122,6 +129,35 @@ func (b *bulkRun) wait(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// finished reports whether a job will change no more.
+func finished(j gen.Job) bool {
+	return j.Status == gen.JobStatusCOMPLETED || j.Status == gen.JobStatusFAILED
+}
+
+// readJob reads one job, found by its id in the project's list.
+func readJob(ctx context.Context, c *gen.ClientWithResponses, project, id string) (gen.Job, error) {
+	r, err := c.ListTrackingNumberJobsWithResponse(ctx, project, &gen.ListTrackingNumberJobsParams{JobId: &id})
+	if err != nil {
+		return gen.Job{}, err
+	}
+	page, err := apiclient.Expect(r.JSON200, r)
+	if err != nil {
+		return gen.Job{}, err
+	}
+	if len(page.Items) != 1 {
+		return gen.Job{}, fmt.Errorf("the API returned %d jobs", len(page.Items))
+	}
+	return page.Items[0], nil
+}
+
+// omitEmpty is nil for "", for the API's optional members.
+func omitEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -142,20 +178,20 @@ var reportHeader = []string{"trackingNumber", "carrier", "outcome", "message", "
 // FAILED job are FAILED: their job could not finish and they must be
 // submitted again.
 func (b *bulkRun) writeReport(ctx context.Context, w io.Writer) error {
-	reports := make([]apiclient.Report, len(b.jobs))
+	reports := make([]*gen.Report, len(b.jobs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(concurrency)
 	for i, j := range b.jobs {
-		if j.Status != "COMPLETED" {
+		if j.Status != gen.JobStatusCOMPLETED {
 			continue
 		}
 		g.Go(func() error {
-			r, err := b.client.Report(gctx, b.project, j.JobID)
+			r, err := report(gctx, b.client, b.project, j.JobId)
 			if err != nil {
-				return fmt.Errorf("report of job %s: %w", j.JobID, err)
+				return fmt.Errorf("report of job %s: %w", j.JobId, err)
 			}
 			if len(r.Results) != len(b.chunks[i].Rows) {
-				return fmt.Errorf("report of job %s has %d results for %d numbers", j.JobID, len(r.Results), len(b.chunks[i].Rows))
+				return fmt.Errorf("report of job %s has %d results for %d numbers", j.JobId, len(r.Results), len(b.chunks[i].Rows))
 			}
 			reports[i] = r
 			return nil
@@ -169,14 +205,14 @@ func (b *bulkRun) writeReport(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	for i, j := range b.jobs {
-		if j.Status != "COMPLETED" {
+		if j.Status != gen.JobStatusCOMPLETED {
 			for _, row := range b.chunks[i].Rows {
-				_ = cw.Write([]string{row.TrackingNumber, row.Carrier, "FAILED", "job " + j.JobID + " " + j.Status + "; submit these numbers again", j.JobID})
+				_ = cw.Write([]string{row.TrackingNumber, row.Carrier, "FAILED", "job " + j.JobId + " " + string(j.Status) + "; submit these numbers again", j.JobId})
 			}
 			continue
 		}
 		for _, r := range reports[i].Results {
-			_ = cw.Write([]string{r.TrackingNumber, deref(r.Carrier), r.Outcome, deref(r.Message), j.JobID})
+			_ = cw.Write([]string{r.TrackingNumber, deref(r.Carrier), string(r.Outcome), deref(r.Message), j.JobId})
 		}
 	}
 	cw.Flush()
@@ -184,14 +220,23 @@ func (b *bulkRun) writeReport(ctx context.Context, w io.Writer) error {
 }
 
 // jobsTable lists jobs with their counts.
-func jobsTable(jobs []apiclient.Job) table {
+func jobsTable(jobs []gen.Job) table {
 	t := table{header: []string{"JOB", "STATUS", "TOTAL", "ADDED", "RENEWED", "REMOVED", "INVALID", "DUPLICATE", "NOT_ASSOCIATED", "FAILED"}, json: jobs}
 	for _, j := range jobs {
 		c := j.Counts
-		t.rows = append(t.rows, []string{j.JobID, j.Status, itoa(c.Total), itoa(c.Added), itoa(c.Renewed), itoa(c.Removed),
+		t.rows = append(t.rows, []string{j.JobId, string(j.Status), itoa(c.Total), itoa(c.Added), itoa(c.Renewed), itoa(c.Removed),
 			itoa(c.Invalid), itoa(c.Duplicate), itoa(c.NotAssociated), itoa(c.Failed)})
 	}
 	return t
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// report reads a completed job's report.
+func report(ctx context.Context, c *gen.ClientWithResponses, project, jobID string) (*gen.Report, error) {
+	r, err := c.GetTrackingNumberJobReportWithResponse(ctx, project, jobID)
+	if err != nil {
+		return nil, err
+	}
+	return apiclient.Expect(r.JSON200, r)
+}

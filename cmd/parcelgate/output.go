@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // outputFormats are the values of --output.
@@ -60,9 +61,12 @@ func (t table) print(w io.Writer, format string) error {
 }
 
 // deref renders a nullable string, null as "".
-func deref(s *string) string {
+func deref[S ~string](s *S) string {
 	if s == nil {
 		return ""
 	}
-	return *s
+	return string(*s)
 }
+
+// timestamp renders a time as the API writes it (RFC 3339 in UTC).
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

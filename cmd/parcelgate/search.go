@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parcelgate/parcelgate/internal/apiclient"
+	"github.com/parcelgate/parcelgate/internal/apiclient/gen"
 )
 
 func searchCommand(f *userFlags) *cobra.Command {
@@ -28,18 +30,28 @@ today (UTC).`,
 			if err != nil {
 				return err
 			}
-			s, err := f.session(cmd)
+			api, err := f.client(cmd)
 			if err != nil {
 				return err
 			}
-			res, raw, err := s.Client().Search(cmd.Context(), req)
+			r, err := api.SearchTrackerWithResponse(cmd.Context(), req)
 			if err != nil {
 				return err
 			}
-			t := table{header: []string{"ID", "RECEIVED", "STATUS", "BATCH_REFERENCE", "TOTAL", "COMPLETE", "INVALID", "FAILED"}, json: raw}
+			env, err := apiclient.Expect(r.JSON200, r)
+			if err != nil {
+				return err
+			}
+			res := env.Data
+			// -o json prints the data as the API sent it.
+			var raw struct{ Data json.RawMessage }
+			if err := json.Unmarshal(r.Body, &raw); err != nil {
+				return err
+			}
+			t := table{header: []string{"ID", "RECEIVED", "STATUS", "BATCH_REFERENCE", "TOTAL", "COMPLETE", "INVALID", "FAILED"}, json: []byte(raw.Data)}
 			for _, r := range res.Requests {
 				m := r.MessageStatusSummary
-				t.rows = append(t.rows, []string{r.ID, r.ReceivedDate, r.RequestStatus, deref(r.BatchReference), itoa(m.Total), itoa(m.Complete), itoa(m.Invalid), itoa(m.Failed)})
+				t.rows = append(t.rows, []string{r.Id, timestamp(r.ReceivedDate), string(r.RequestStatus), deref(r.BatchReference), itoa(m.Total), itoa(m.Complete), itoa(m.Invalid), itoa(m.Failed)})
 			}
 			if err := t.print(cmd.OutOrStdout(), f.output); err != nil {
 				return err
@@ -66,16 +78,20 @@ today (UTC).`,
 
 // searchRequest turns the search flags into the tracker's request; the
 // API judges the values and says what is wrong with them.
-func searchRequest(types, statuses []string, day, from, to, id, reference, sort string, page, size int) (apiclient.SearchRequest, error) {
-	var req apiclient.SearchRequest
+func searchRequest(types, statuses []string, day, from, to, id, reference, sort string, page, size int) (gen.TrackerSearch, error) {
+	var req gen.TrackerSearch
+	var criteria []gen.TrackerCriterion
 	add := func(by string, values []string) {
+		c := gen.TrackerCriterion{By: by}
 		switch len(values) {
 		case 0:
+			return
 		case 1:
-			req.Search = append(req.Search, apiclient.Criterion{By: by, Value: values[0]})
+			_ = c.Value.FromTrackerCriterionValue0(values[0])
 		default:
-			req.Search = append(req.Search, apiclient.Criterion{By: by, Value: values})
+			_ = c.Value.FromTrackerCriterionValue1(values)
 		}
+		criteria = append(criteria, c)
 	}
 	add("messageType", types)
 	add("messageStatus", statuses)
@@ -85,7 +101,9 @@ func searchRequest(types, statuses []string, day, from, to, id, reference, sort 
 	case day != "":
 		add("receivedDate", []string{day})
 	case from != "" && to != "":
-		req.Search = append(req.Search, apiclient.Criterion{By: "receivedDate", Value: []string{from, to}})
+		c := gen.TrackerCriterion{By: "receivedDate"}
+		_ = c.Value.FromTrackerCriterionValue1([]string{from, to})
+		criteria = append(criteria, c)
 	case from != "" || to != "":
 		return req, errors.New("--from and --to go together")
 	}
@@ -95,18 +113,23 @@ func searchRequest(types, statuses []string, day, from, to, id, reference, sort 
 	if reference != "" {
 		add("externalReference", []string{reference})
 	}
+	if len(criteria) > 0 {
+		req.Search = &criteria
+	}
 	if page != 0 || size != 0 {
-		req.Paging = &apiclient.Paging{Number: max(page, 1), Size: size}
 		if size == 0 {
-			req.Paging.Size = 100
+			size = 100
 		}
+		req.Paging = &gen.TrackerPaging{Number: &gen.TrackerPaging_Number{}, Size: &gen.TrackerPaging_Size{}}
+		_ = req.Paging.Number.FromTrackerPagingNumber0(max(page, 1))
+		_ = req.Paging.Size.FromTrackerPagingSize0(size)
 	}
 	if sort != "" {
 		by, order, _ := strings.Cut(sort, ":")
 		if order == "" {
 			order = "desc"
 		}
-		req.Sorts = []apiclient.Sort{{By: by, Order: order}}
+		req.Sorts = &[]gen.TrackerSort{{By: by, Order: &order}}
 	}
 	return req, nil
 }

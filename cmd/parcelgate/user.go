@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/parcelgate/parcelgate/internal/apiclient"
+	"github.com/parcelgate/parcelgate/internal/apiclient/gen"
 	"github.com/parcelgate/parcelgate/internal/bulk"
 )
 
@@ -40,6 +41,15 @@ func (f *userFlags) httpClient(stderr io.Writer) *http.Client {
 			fmt.Fprintf(stderr, "parcelgate: the API is busy (%d); retrying in %s\n", status, d)
 		},
 	}}
+}
+
+// client is the API client of the saved session (see session).
+func (f *userFlags) client(cmd *cobra.Command) (*gen.ClientWithResponses, error) {
+	s, err := f.session(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return s.Client()
 }
 
 // session loads the saved session; --url, when given, overrides its URL.
@@ -177,12 +187,12 @@ ones, and carries on.`,
 			if report == "" {
 				report = strings.TrimSuffix(args[0], filepath.Ext(args[0])) + ".report.csv"
 			}
-			s, err := f.session(cmd)
+			api, err := f.client(cmd)
 			if err != nil {
 				return err
 			}
 			stderr := cmd.ErrOrStderr()
-			run := &bulkRun{client: s.Client(), project: project, action: action,
+			run := &bulkRun{client: api, project: project, action: gen.JobAction(action),
 				chunks: file.Chunks(project, action), poll: f.poll}
 			fmt.Fprintf(stderr, "%d numbers in %d jobs\n", len(file.Rows), len(run.chunks))
 			run.progress = newProgress(stderr, len(file.Rows))
@@ -203,8 +213,8 @@ ones, and carries on.`,
 			}
 			fmt.Fprintf(stderr, "report: %s\n", report)
 			for _, j := range run.jobs {
-				if j.Status != "COMPLETED" {
-					return fmt.Errorf("job %s is %s: its numbers are FAILED in the report; submit them again", j.JobID, j.Status)
+				if j.Status != gen.JobStatusCOMPLETED {
+					return fmt.Errorf("job %s is %s: its numbers are FAILED in the report; submit them again", j.JobId, j.Status)
 				}
 			}
 			return nil
@@ -255,17 +265,17 @@ func reportCommand(f *userFlags) *cobra.Command {
 		Short: "A completed job's outcome for each number, in submission order",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := f.session(cmd)
+			api, err := f.client(cmd)
 			if err != nil {
 				return err
 			}
-			r, err := s.Client().Report(cmd.Context(), project, args[0])
+			r, err := report(cmd.Context(), api, project, args[0])
 			if err != nil {
 				return err
 			}
 			t := table{header: reportHeader[:4], json: r}
 			for _, res := range r.Results {
-				t.rows = append(t.rows, []string{res.TrackingNumber, deref(res.Carrier), res.Outcome, deref(res.Message)})
+				t.rows = append(t.rows, []string{res.TrackingNumber, deref(res.Carrier), string(res.Outcome), deref(res.Message)})
 			}
 			return t.print(cmd.OutOrStdout(), f.output)
 		},
@@ -281,21 +291,30 @@ func trackCommand(f *userFlags) *cobra.Command {
 		Short: "A parcel's status and its history, newest first (public: no login needed with --url)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := &apiclient.Client{BaseURL: f.url, HTTP: f.httpClient(cmd.ErrOrStderr())}
-			if c.BaseURL == "" {
+			base := f.url
+			if base == "" {
 				s, err := f.session(cmd)
 				if err != nil {
 					return fmt.Errorf("give --url, or %w", err)
 				}
-				c.BaseURL = s.URL
+				base = s.URL
 			}
-			tr, raw, err := c.Tracking(cmd.Context(), args[0])
+			// Public: no token.
+			api, err := apiclient.New(base, &apiclient.Doer{HTTP: f.httpClient(cmd.ErrOrStderr())})
 			if err != nil {
 				return err
 			}
-			t := table{header: []string{"DATETIME", "TAG", "SUBTAG", "STATUS", "ORIGIN_STATUS", "AGENCY"}, json: raw}
+			r, err := api.GetTrackingWithResponse(cmd.Context(), args[0], nil)
+			if err != nil {
+				return err
+			}
+			tr, err := apiclient.Expect(r.JSON200, r)
+			if err != nil {
+				return err
+			}
+			t := table{header: []string{"DATETIME", "TAG", "SUBTAG", "STATUS", "ORIGIN_STATUS", "AGENCY"}, json: r.Body}
 			for _, ev := range tr.TrackingDetails {
-				t.rows = append(t.rows, []string{ev.Datetime, ev.Tag, ev.Subtag, ev.Status, deref(ev.OriginStatus), deref(ev.Agency)})
+				t.rows = append(t.rows, []string{ev.Datetime, string(ev.Tag), string(ev.Subtag), ev.Status, deref(ev.OriginStatus), deref(ev.Agency)})
 			}
 			out := cmd.OutOrStdout()
 			if f.output == "table" {

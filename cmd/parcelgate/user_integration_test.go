@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/apiclient"
+	"github.com/parcelgate/parcelgate/internal/apiclient/gen"
 	"github.com/parcelgate/parcelgate/internal/apitest"
 	"github.com/parcelgate/parcelgate/internal/bulk"
 )
@@ -120,15 +121,19 @@ func TestCLISubmitsACSVInJobsResumesWithoutDuplicatesAndMergesTheReport(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	crashed := &bulkRun{client: s.Client(), project: proj.ProjectID, action: "ADD", chunks: file.Chunks(proj.ProjectID, "ADD")[:2]}
+	api, err := s.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed := &bulkRun{client: api, project: proj.ProjectID, action: "ADD", chunks: file.Chunks(proj.ProjectID, "ADD")[:2]}
 	if err := crashed.submit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
 	report := filepath.Join(dir, "out.csv")
-	submit := func() []apiclient.Job {
+	submit := func() []gen.Job {
 		t.Helper()
-		var jobs []apiclient.Job
+		var jobs []gen.Job
 		out := mustCLI(t, "jobs", "submit", "--project", proj.ProjectID, "--report", report, "-o", "json", input)
 		if err := json.Unmarshal([]byte(out), &jobs); err != nil {
 			t.Fatalf("%v: %s", err, out)
@@ -144,8 +149,8 @@ func TestCLISubmitsACSVInJobsResumesWithoutDuplicatesAndMergesTheReport(t *testi
 		return jobs
 	}
 	jobs := submit()
-	if jobs[0].JobID != crashed.jobs[0].JobID || jobs[1].JobID != crashed.jobs[1].JobID {
-		t.Fatalf("the rerun made new jobs: %s %s, first run %s %s", jobs[0].JobID, jobs[1].JobID, crashed.jobs[0].JobID, crashed.jobs[1].JobID)
+	if jobs[0].JobId != crashed.jobs[0].JobId || jobs[1].JobId != crashed.jobs[1].JobId {
+		t.Fatalf("the rerun made new jobs: %s %s, first run %s %s", jobs[0].JobId, jobs[1].JobId, crashed.jobs[0].JobId, crashed.jobs[1].JobId)
 	}
 	projectJobs := func() int {
 		var page struct {
@@ -173,8 +178,8 @@ func TestCLISubmitsACSVInJobsResumesWithoutDuplicatesAndMergesTheReport(t *testi
 		}
 		for i, w := range want {
 			r := rows[i+1]
-			if r[0] != w[0] || r[2] != w[1] || r[4] != jobs[i/1000].JobID {
-				t.Fatalf("report row %d = %v, want %v in job %s", i+1, r, w, jobs[i/1000].JobID)
+			if r[0] != w[0] || r[2] != w[1] || r[4] != jobs[i/1000].JobId {
+				t.Fatalf("report row %d = %v, want %v in job %s", i+1, r, w, jobs[i/1000].JobId)
 			}
 		}
 	}
@@ -183,8 +188,8 @@ func TestCLISubmitsACSVInJobsResumesWithoutDuplicatesAndMergesTheReport(t *testi
 	// Run again when all is done: the same jobs, no new ones, the same report.
 	again := submit()
 	for i := range jobs {
-		if again[i].JobID != jobs[i].JobID {
-			t.Fatalf("rerun job %d is %s, was %s", i, again[i].JobID, jobs[i].JobID)
+		if again[i].JobId != jobs[i].JobId {
+			t.Fatalf("rerun job %d is %s, was %s", i, again[i].JobId, jobs[i].JobId)
 		}
 	}
 	if n := projectJobs(); n != 3 {
@@ -193,7 +198,7 @@ func TestCLISubmitsACSVInJobsResumesWithoutDuplicatesAndMergesTheReport(t *testi
 	checkReport()
 
 	// One job's report, as CSV.
-	out := mustCLI(t, "jobs", "report", "--project", proj.ProjectID, jobs[2].JobID, "-o", "csv")
+	out := mustCLI(t, "jobs", "report", "--project", proj.ProjectID, jobs[2].JobId, "-o", "csv")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 501 || lines[0] != "trackingNumber,carrier,outcome,message" || !strings.HasPrefix(lines[1], dhlNumber(2000)+",") {
 		t.Fatalf("report: %d lines, starting %q", len(lines), lines[:2])
@@ -211,7 +216,7 @@ func TestCLISubmitsACSVInJobsResumesWithoutDuplicatesAndMergesTheReport(t *testi
 	}
 	ref := file.Chunks(proj.ProjectID, "ADD")[0].ExternalReference
 	out = mustCLI(t, "tracker", "search", "--reference", ref, "-o", "json")
-	if err := json.Unmarshal([]byte(out), &found); err != nil || len(found.Requests) != 1 || found.Requests[0].ID != jobs[0].JobID {
+	if err := json.Unmarshal([]byte(out), &found); err != nil || len(found.Requests) != 1 || found.Requests[0].ID != jobs[0].JobId {
 		t.Fatalf("search by %q: %v %s", ref, err, out)
 	}
 }
@@ -260,7 +265,7 @@ func TestCLITrackShowsTheTimelineNewestFirst(t *testing.T) {
 		}
 		at += i + len(s)
 	}
-	var res apiclient.Tracking
+	var res gen.TrackingResource
 	if err := json.Unmarshal([]byte(mustCLI(t, "track", n, "--url", e.URL, "-o", "json")), &res); err != nil || len(res.TrackingDetails) != 3 {
 		t.Fatalf("json: %v %+v", err, res)
 	}

@@ -13,9 +13,9 @@ func TestSearchFlagsBecomeTheTrackersCriteria(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := json.Marshal(req)
-	want := `{"search":[{"by":"messageType","value":"TrackingEvent"},{"by":"messageStatus","value":["Invalid","Failed"]},` +
+	want := `{"paging":{"number":2,"size":100},"search":[{"by":"messageType","value":"TrackingEvent"},{"by":"messageStatus","value":["Invalid","Failed"]},` +
 		`{"by":"receivedDate","value":["2026-11-01","2026-11-30"]},{"by":"externalReference","value":"ABC12345"}],` +
-		`"paging":{"number":2,"size":100},"sorts":[{"by":"processedDate","order":"desc"}]}`
+		`"sorts":[{"by":"processedDate","order":"desc"}]}`
 	if string(got) != want {
 		t.Fatalf("request\n%s\nwant\n%s", got, want)
 	}

@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/parcelgate/parcelgate/internal/apiclient/gen"
 )
 
 // Session is what `parcelgate login` keeps: where the API is, the client
@@ -126,9 +128,9 @@ func (s *Session) save() error {
 	return os.Rename(tmp.Name(), s.path)
 }
 
-// Client returns an API client that authenticates with the session.
-func (s *Session) Client() *Client {
-	return &Client{BaseURL: s.URL, HTTP: s.http, Token: s.Token, Forget: s.forget}
+// Client returns the generated API client, authenticated with the session.
+func (s *Session) Client() (*gen.ClientWithResponses, error) {
+	return New(s.URL, &Doer{HTTP: s.http, Token: s.Token, Forget: s.forget})
 }
 
 // forget drops the access token, so the next call gets a new one.

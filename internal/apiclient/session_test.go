@@ -79,7 +79,11 @@ func TestClientRenewsARefusedTokenOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	issued.Add(1) // the server now wants a token the session does not hold
-	if err := s.Client().Do(context.Background(), "GET", "/v1/projects", nil, nil, nil); err != nil {
+	api, err := s.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.ListProjectsWithResponse(context.Background(), nil); err != nil {
 		t.Fatalf("after a refused token: %v", err)
 	}
 	if s.AccessToken != "token-3" {

@@ -20,10 +20,15 @@ type tokenResponse struct {
 	AccessToken string `json:"accessToken"`
 	TokenType   string `json:"tokenType"`
 	ExpiresIn   int64  `json:"expiresIn"`
-	// OAuth2 client libraries read RFC 6749's names; form posts get them too.
-	OAuthAccessToken string `json:"access_token,omitempty"`
-	OAuthTokenType   string `json:"token_type,omitempty"`
-	OAuthExpiresIn   int64  `json:"expires_in,omitempty"`
+}
+
+// oauthTokenResponse answers a form post in RFC 6749 §5.1's names, which
+// OAuth2 client libraries read; one shape per request kind keeps each a
+// plain type for generated clients.
+type oauthTokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
 }
 
 // readTokenRequest accepts the JSON body of the contract and the OAuth2
@@ -125,10 +130,11 @@ func (a *API) answerToken(w http.ResponseWriter, r *http.Request, req tokenReque
 		return err
 	}
 	resp := tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(a.Issuer.TTL() / time.Second)}
-	if oauth {
-		resp.OAuthAccessToken, resp.OAuthTokenType, resp.OAuthExpiresIn = resp.AccessToken, resp.TokenType, resp.ExpiresIn
-	}
 	w.Header().Set("Cache-Control", "no-store")
+	if oauth {
+		writeJSON(w, http.StatusOK, oauthTokenResponse(resp))
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
