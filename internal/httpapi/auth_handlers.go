@@ -133,7 +133,7 @@ func (a *API) answerToken(w http.ResponseWriter, r *http.Request, req tokenReque
 	w.Header().Set("Cache-Control", "no-store")
 	if oauth {
 		writeJSON(w, http.StatusOK, oauthTokenResponse(resp))
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
