@@ -19,6 +19,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/mail"
@@ -91,7 +92,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
-	a, err := app.New(ctx, cfg, appCfg, app.Options{Sign: true, Logger: logger, Mailer: mail.New})
+	a, err := app.New(ctx, cfg, app.DynamoBackend(appCfg, awsclient.Options{}, cfg), app.Options{Sign: true, Logger: logger, AWSConfig: appCfg, Mailer: mail.New})
 	if err != nil {
 		return err
 	}

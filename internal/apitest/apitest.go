@@ -195,7 +195,8 @@ func StartWith(t testing.TB, opts Options) *Env {
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
 	appCfg.APIOptions = append(appCfg.APIOptions, opts.APIOptions...)
-	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWS: opts.AWS, Deadline: opts.Deadline, Observe: opts.Observe, Mailer: mail.New})
+	backend := app.DynamoBackend(appCfg, opts.AWS, e.Config)
+	e.App, err = app.New(ctx, e.Config, backend, app.Options{Sign: true, Now: e.Clock, Logger: quietLogger, AWSConfig: appCfg, AWS: opts.AWS, Deadline: opts.Deadline, Observe: opts.Observe, Mailer: mail.New})
 	if err != nil {
 		t.Fatal(err)
 	}
