@@ -30,18 +30,18 @@ type Backend struct {
 	Principals auth.PrincipalStore
 	Jobs       job.Store
 	// Tags are the numbers' current tags, which the tracking state holds.
-	Tags       job.Tags
-	Requests   request.Store
-	Tracking   TrackingStore
-	Unmapped   message.UnmappedStore
-	Records    data.Store
-	Imports    data.ImportStore
-	Webhooks   webhook.Store
-	Expiries   webhook.ExpiryStore
-	Sweep      sweep.Store
-	Outbox     outbox.Store
-	Accounts   account.Store
-	Tasks      task.Store
+	Tags     job.Tags
+	Requests request.Store
+	Tracking TrackingStore
+	Unmapped message.UnmappedStore
+	Records  data.Store
+	Imports  data.ImportStore
+	Webhooks webhook.Store
+	Expiries webhook.ExpiryStore
+	Sweep    sweep.Store
+	Outbox   outbox.Store
+	Accounts account.Store
+	Tasks    task.Store
 
 	// The queues, by the URLs of the configuration: a queue whose URL is
 	// not set is one the process never sends to.
