@@ -155,9 +155,15 @@ func TestFailedInvocationKeepsTheBatch(t *testing.T) {
 			res := b.Resources()
 			run(t, b,
 				devstack.Consumer{Name: "work", QueueURL: res.QueueURLs["Work"], QueueARN: res.QueueARNs["Work"], ReportBatchItemFailures: true,
-					Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) { work.add(ev); return h(ctx, ev) }},
+					Handler: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+						work.add(ev)
+						return h(ctx, ev)
+					}},
 				devstack.Consumer{Name: "dead", QueueURL: res.QueueURLs["Dead"], QueueARN: res.QueueARNs["Dead"],
-					Handler: func(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) { dead.add(ev); return events.SQSEventResponse{}, nil }},
+					Handler: func(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+						dead.add(ev)
+						return events.SQSEventResponse{}, nil
+					}},
 			)
 			send(t, b, "Work", "a", 0)
 			awaitIdle(t, b)
