@@ -121,14 +121,6 @@ func TestAccountMergedIntoAnAccountWithoutStatusKeepsItsLicence(t *testing.T) {
 	}
 }
 
-func merge(t *testing.T, e *apitest.Env, base, token, source, target string) {
-	t.Helper()
-	res := finished(t, e, token, e.Call(t, "POST", base+"/baseuser/mergeData", token, map[string]any{"sourceRowCode": source, "targetRowCode": target}))
-	if res.Status != "COMPLETED" {
-		t.Fatalf("merge: %+v", res)
-	}
-}
-
 // Deletes, merges, status changes and activations of one project's
 // accounts, all at once: whichever wins each race, the licences used are
 // the active accounts, never more than the licences. A call that meets

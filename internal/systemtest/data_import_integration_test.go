@@ -5,7 +5,6 @@ package systemtest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -21,87 +20,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 )
 
-type importStatus struct {
-	ImportID string         `json:"importId"`
-	Kind     string         `json:"kind"`
-	Status   string         `json:"status"`
-	Result   map[string]any `json:"result"`
-	Error    map[string]any `json:"error"`
-}
-
-// finished follows an import answer to its end: a 200 is returned as
-// is, a 202 is polled at its Location until COMPLETED or FAILED.
-func finished(t testing.TB, e *apitest.Env, token string, r apitest.Response) importStatus {
-	t.Helper()
-	switch r.Status {
-	case 200:
-		var body map[string]any
-		r.JSON(t, &body)
-		return importStatus{Status: "COMPLETED", Result: body}
-	case 202:
-	default:
-		t.Fatalf("import answered %d: %s", r.Status, r.Body)
-	}
-	loc := r.Header.Get("Location")
-	if loc == "" {
-		t.Fatalf("202 without Location: %s", r.Body)
-	}
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		var st importStatus
-		e.Call(t, "GET", loc, token, nil).Want(t, 200).JSON(t, &st)
-		if st.Status == "COMPLETED" || st.Status == "FAILED" {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("import %s still %s", st.ImportID, st.Status)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func customers(from, to int, name string, user string) []map[string]any {
-	rows := make([]map[string]any, 0, to-from)
-	for i := from; i < to; i++ {
-		row := map[string]any{"customer_ID": fmt.Sprintf("C%05d", i), "name": name, "CodeCustomer": fmt.Sprintf("41%04d", i)}
-		if user != "" {
-			row["baseuser_ID"] = user
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
-func count(t testing.TB, res map[string]any, name string) int {
-	t.Helper()
-	v, ok := res[name].(float64)
-	if !ok {
-		t.Fatalf("result has no %s: %v", name, res)
-	}
-	return int(v)
-}
-
-// allCustomers pages through the customers, by code.
-func allCustomers(t testing.TB, e *apitest.Env, base, token string) map[string]dataRecord {
-	t.Helper()
-	out := map[string]dataRecord{}
-	cursor := ""
-	for {
-		path := base + "/customer?limit=1000"
-		if cursor != "" {
-			path += "&cursor=" + cursor
-		}
-		r := e.Call(t, "GET", path, token, nil).Want(t, 200)
-		for _, rec := range decodeRecords(t, r) {
-			out[rec["customer_ID"].(string)] = rec
-		}
-		cursor = r.Header.Get("Next-Cursor")
-		if cursor == "" {
-			return out
-		}
-	}
-}
-
 func storeOf(t testing.TB, e *apitest.Env) *dynamo.Store {
 	t.Helper()
 	s, ok := e.App.Sweeper.Store.(*dynamo.Store)
@@ -110,107 +28,6 @@ func storeOf(t testing.TB, e *apitest.Env) *dynamo.Store {
 	}
 	return s
 }
-
-func TestBulkImportOf10000RowsCountsExactlyAndRepeatingItChangesNothing(t *testing.T) {
-	// Not parallel: 10,000 rows are planned and staged within the request's
-	// 10-s bound (8 s of store calls); beside the suite's other tests the
-	// one DynamoDB Local process alone takes longer than that (a 503,
-	// nothing changed), which says how loaded the emulator is, not what
-	// the import does. Run first and alone, it measures the import.
-	e := apitest.Start(t)
-	base, token := dataProject(t, e)
-	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "U1", "login": "u1"}).Want(t, 201)
-
-	// 2,500 customers first: one call, as one import.
-	first := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 2500, "v1", "U1")))
-	if first.Status != "COMPLETED" || count(t, first.Result, "addedRow") != 2500 || count(t, first.Result, "updatedRow") != 0 {
-		t.Fatalf("first import: %+v", first)
-	}
-	before := allCustomers(t, e, base, token)
-
-	// 10,000 rows: 7,500 new, 1,250 renamed, 1,250 as stored.
-	rows := customers(0, 10000, "v1", "U1")
-	for i := 1250; i < 2500; i++ {
-		rows[i]["name"] = "v2"
-	}
-	second := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, rows))
-	if second.Status != "COMPLETED" {
-		t.Fatalf("second import: %+v", second)
-	}
-	if a, u := count(t, second.Result, "addedRow"), count(t, second.Result, "updatedRow"); a != 7500 || u != 1250 {
-		t.Errorf("addedRow %d updatedRow %d, want 7500 and 1250", a, u)
-	}
-	stats, _ := second.Result["statistics"].(map[string]any)
-	if q, _ := stats["queryCount"].(float64); q < 100 {
-		t.Errorf("statistics %v: too few queries counted", stats)
-	}
-	after := allCustomers(t, e, base, token)
-	if len(after) != 10000 {
-		t.Fatalf("%d customers stored, want 10000", len(after))
-	}
-	for code, rec := range before {
-		kept := after[code]["srvDateUTC"] == rec["srvDateUTC"]
-		renamed := code >= "C01250"
-		if kept == renamed {
-			t.Fatalf("%s: srvDateUTC %v then %v (renamed: %v)", code, rec["srvDateUTC"], after[code]["srvDateUTC"], renamed)
-		}
-	}
-
-	// The same import again: nothing to do, nothing rewritten.
-	third := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, rows))
-	if a, u := count(t, third.Result, "addedRow"), count(t, third.Result, "updatedRow"); a != 0 || u != 0 {
-		t.Errorf("repeat: addedRow %d updatedRow %d, want 0 and 0", a, u)
-	}
-	again := allCustomers(t, e, base, token)
-	for code, rec := range after {
-		if again[code]["srvDateUTC"] != rec["srvDateUTC"] {
-			t.Fatalf("%s rewritten by the repeat: %v then %v", code, rec["srvDateUTC"], again[code]["srvDateUTC"])
-		}
-	}
-}
-
-func TestBulkImportWithABadForeignKeyOnRow7500ChangesNothing(t *testing.T) {
-	// Not parallel: 10,000 rows are planned and staged within the request's
-	// 10-s bound (8 s of store calls); beside the suite's other tests the
-	// one DynamoDB Local process alone takes longer than that (a 503,
-	// nothing changed), which says how loaded the emulator is, not what
-	// the import does. Run first and alone, it measures the import.
-	e := apitest.Start(t)
-	base, token := dataProject(t, e)
-	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "U1", "login": "u1"}).Want(t, 201)
-	finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 100, "v1", "U1")))
-	before := allCustomers(t, e, base, token)
-
-	rows := customers(0, 10000, "v2", "U1")
-	rows[7499]["baseuser_ID"] = "NOBODY"
-	r := e.Call(t, "POST", base+"/customer/bulk", token, rows).Want(t, 400)
-	if f := problemField(t, r); f != "[7499].baseuser_ID" {
-		t.Errorf("problem names %q, want [7499].baseuser_ID: %s", f, r.Body)
-	}
-	if !strings.Contains(string(r.Body), "row 7500") {
-		t.Errorf("problem does not say row 7500: %s", r.Body)
-	}
-	after := allCustomers(t, e, base, token)
-	if len(after) != len(before) {
-		t.Fatalf("%d customers after, %d before", len(after), len(before))
-	}
-	for code, rec := range before {
-		if after[code]["srvDateUTC"] != rec["srvDateUTC"] || after[code]["name"] != "v1" {
-			t.Fatalf("%s changed: %v", code, after[code])
-		}
-	}
-
-	// A foreign key to a row of the same import is resolved in it.
-	users := `[{"baseuser_ID": "U2", "login": "u2"}]`
-	finished(t, e, token, e.Call(t, "POST", base+"/baseuser/bulk", token, users))
-	rows[7499]["baseuser_ID"] = "U2"
-	res := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, rows))
-	if res.Status != "COMPLETED" || count(t, res.Result, "addedRow") != 9900 || count(t, res.Result, "updatedRow") != 100 {
-		t.Errorf("fixed import: %+v", res)
-	}
-}
-
-var errCrash = errors.New("crash injected by the test")
 
 // rawItem reads a record item as stored, locks included.
 func rawItem(t testing.TB, e *apitest.Env, projectID, entity, code string) map[string]types.AttributeValue {
@@ -350,6 +167,136 @@ func TestBulkImportThatKeepsFailingIsRolledBackAndCanBeSentAgain(t *testing.T) {
 	}
 }
 
+func TestImportsOfAnotherClientsProjectAreNotFound(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	_, other := e.Token(t, "other-client")
+	e.Call(t, "POST", base+"/customer/bulk", other, customers(0, 3, "x", "")).Want(t, 404)
+	store := storeOf(t, e)
+	store.TransactItems = 2 // every import of more than one row is staged
+	t.Cleanup(func() { store.TransactItems = 0 })
+	r := e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 30, "x", ""))
+	var id string
+	if r.Status == 202 {
+		var acc struct {
+			ImportID string `json:"importId"`
+		}
+		r.JSON(t, &acc)
+		id = acc.ImportID
+	} else {
+		r.Want(t, 200)
+	}
+	finished(t, e, token, r)
+	if id != "" {
+		e.Call(t, "GET", base+"/imports/"+id, other, nil).Want(t, 404)
+		otherBase, otherToken := dataProject(t, e)
+		e.Call(t, "GET", otherBase+"/imports/"+id, otherToken, nil).Want(t, 404)
+	}
+	e.Call(t, "GET", base+"/imports/no-such-import", token, nil).Want(t, 404)
+	body, _ := json.Marshal(customers(0, 1, "x", ""))
+	e.Call(t, "POST", base+"/customer/bulk", other, body).Want(t, 404)
+}
+
+func TestBulkImportOf10000RowsCountsExactlyAndRepeatingItChangesNothing(t *testing.T) {
+	// Not parallel: 10,000 rows are planned and staged within the request's
+	// 10-s bound (8 s of store calls); beside the suite's other tests the
+	// one DynamoDB Local process alone takes longer than that (a 503,
+	// nothing changed), which says how loaded the emulator is, not what
+	// the import does. Run first and alone, it measures the import.
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "U1", "login": "u1"}).Want(t, 201)
+
+	// 2,500 customers first: one call, as one import.
+	first := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 2500, "v1", "U1")))
+	if first.Status != "COMPLETED" || count(t, first.Result, "addedRow") != 2500 || count(t, first.Result, "updatedRow") != 0 {
+		t.Fatalf("first import: %+v", first)
+	}
+	before := allCustomers(t, e, base, token)
+
+	// 10,000 rows: 7,500 new, 1,250 renamed, 1,250 as stored.
+	rows := customers(0, 10000, "v1", "U1")
+	for i := 1250; i < 2500; i++ {
+		rows[i]["name"] = "v2"
+	}
+	second := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, rows))
+	if second.Status != "COMPLETED" {
+		t.Fatalf("second import: %+v", second)
+	}
+	if a, u := count(t, second.Result, "addedRow"), count(t, second.Result, "updatedRow"); a != 7500 || u != 1250 {
+		t.Errorf("addedRow %d updatedRow %d, want 7500 and 1250", a, u)
+	}
+	stats, _ := second.Result["statistics"].(map[string]any)
+	if q, _ := stats["queryCount"].(float64); q < 100 {
+		t.Errorf("statistics %v: too few queries counted", stats)
+	}
+	after := allCustomers(t, e, base, token)
+	if len(after) != 10000 {
+		t.Fatalf("%d customers stored, want 10000", len(after))
+	}
+	for code, rec := range before {
+		kept := after[code]["srvDateUTC"] == rec["srvDateUTC"]
+		renamed := code >= "C01250"
+		if kept == renamed {
+			t.Fatalf("%s: srvDateUTC %v then %v (renamed: %v)", code, rec["srvDateUTC"], after[code]["srvDateUTC"], renamed)
+		}
+	}
+
+	// The same import again: nothing to do, nothing rewritten.
+	third := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, rows))
+	if a, u := count(t, third.Result, "addedRow"), count(t, third.Result, "updatedRow"); a != 0 || u != 0 {
+		t.Errorf("repeat: addedRow %d updatedRow %d, want 0 and 0", a, u)
+	}
+	again := allCustomers(t, e, base, token)
+	for code, rec := range after {
+		if again[code]["srvDateUTC"] != rec["srvDateUTC"] {
+			t.Fatalf("%s rewritten by the repeat: %v then %v", code, rec["srvDateUTC"], again[code]["srvDateUTC"])
+		}
+	}
+}
+
+func TestBulkImportWithABadForeignKeyOnRow7500ChangesNothing(t *testing.T) {
+	// Not parallel: 10,000 rows are planned and staged within the request's
+	// 10-s bound (8 s of store calls); beside the suite's other tests the
+	// one DynamoDB Local process alone takes longer than that (a 503,
+	// nothing changed), which says how loaded the emulator is, not what
+	// the import does. Run first and alone, it measures the import.
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "U1", "login": "u1"}).Want(t, 201)
+	finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 100, "v1", "U1")))
+	before := allCustomers(t, e, base, token)
+
+	rows := customers(0, 10000, "v2", "U1")
+	rows[7499]["baseuser_ID"] = "NOBODY"
+	r := e.Call(t, "POST", base+"/customer/bulk", token, rows).Want(t, 400)
+	if f := problemField(t, r); f != "[7499].baseuser_ID" {
+		t.Errorf("problem names %q, want [7499].baseuser_ID: %s", f, r.Body)
+	}
+	if !strings.Contains(string(r.Body), "row 7500") {
+		t.Errorf("problem does not say row 7500: %s", r.Body)
+	}
+	after := allCustomers(t, e, base, token)
+	if len(after) != len(before) {
+		t.Fatalf("%d customers after, %d before", len(after), len(before))
+	}
+	for code, rec := range before {
+		if after[code]["srvDateUTC"] != rec["srvDateUTC"] || after[code]["name"] != "v1" {
+			t.Fatalf("%s changed: %v", code, after[code])
+		}
+	}
+
+	// A foreign key to a row of the same import is resolved in it.
+	users := `[{"baseuser_ID": "U2", "login": "u2"}]`
+	finished(t, e, token, e.Call(t, "POST", base+"/baseuser/bulk", token, users))
+	rows[7499]["baseuser_ID"] = "U2"
+	res := finished(t, e, token, e.Call(t, "POST", base+"/customer/bulk", token, rows))
+	if res.Status != "COMPLETED" || count(t, res.Result, "addedRow") != 9900 || count(t, res.Result, "updatedRow") != 100 {
+		t.Errorf("fixed import: %+v", res)
+	}
+}
+
 func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
@@ -412,37 +359,6 @@ func TestReadersPollingDuringALargeImportSeeAllOldOrAllNew(t *testing.T) {
 	if pages.Load() < readers {
 		t.Errorf("readers read %d pages", pages.Load())
 	}
-}
-
-func TestImportsOfAnotherClientsProjectAreNotFound(t *testing.T) {
-	t.Parallel()
-	e := apitest.Start(t)
-	base, token := dataProject(t, e)
-	_, other := e.Token(t, "other-client")
-	e.Call(t, "POST", base+"/customer/bulk", other, customers(0, 3, "x", "")).Want(t, 404)
-	store := storeOf(t, e)
-	store.TransactItems = 2 // every import of more than one row is staged
-	t.Cleanup(func() { store.TransactItems = 0 })
-	r := e.Call(t, "POST", base+"/customer/bulk", token, customers(0, 30, "x", ""))
-	var id string
-	if r.Status == 202 {
-		var acc struct {
-			ImportID string `json:"importId"`
-		}
-		r.JSON(t, &acc)
-		id = acc.ImportID
-	} else {
-		r.Want(t, 200)
-	}
-	finished(t, e, token, r)
-	if id != "" {
-		e.Call(t, "GET", base+"/imports/"+id, other, nil).Want(t, 404)
-		otherBase, otherToken := dataProject(t, e)
-		e.Call(t, "GET", otherBase+"/imports/"+id, otherToken, nil).Want(t, 404)
-	}
-	e.Call(t, "GET", base+"/imports/no-such-import", token, nil).Want(t, 404)
-	body, _ := json.Marshal(customers(0, 1, "x", ""))
-	e.Call(t, "POST", base+"/customer/bulk", other, body).Want(t, 404)
 }
 
 func TestDatasetWithThreeLevelsOfChildrenRunTwiceDeletesTheChildLeftOut(t *testing.T) {

@@ -340,14 +340,6 @@ func awaitLong(t *testing.T, e *apitest.Env, token, projectID, jobID string) {
 	}
 }
 
-type associationOut struct {
-	TrackingNumber string `json:"trackingNumber"`
-	Tag            string `json:"tag"`
-	AddedAt        string `json:"addedAt"`
-	ExpiresAt      string `json:"expiresAt"`
-	JobID          string `json:"jobId"`
-}
-
 func associations(t *testing.T, e *apitest.Env, token, projectID string) map[string]associationOut {
 	t.Helper()
 	var pg listOut[associationOut]
