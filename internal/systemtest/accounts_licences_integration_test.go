@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: staged imports forced by setting the DynamoDB store's TransactItems.
+
 import (
 	"fmt"
 	"testing"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: accounts, records and imports are three stores on memory, one table on DynamoDB (not yet linked).
+
 import (
 	"fmt"
 	"net/http"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: chunked imports of the DynamoDB store (TransactItems, raw items), and memory's imports do not yet share the records store.
+
 import (
 	"context"
 	"encoding/json"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: records that follow a tracking number subscribe it on DynamoDB; memory's records store does not yet.
+
 import (
 	"strings"
 	"testing"

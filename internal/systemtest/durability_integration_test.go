@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: queue messages lost on SQS, raw items and the sweep index of the table.
+
 import (
 	"context"
 	"fmt"

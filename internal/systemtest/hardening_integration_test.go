@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: reads the table's raw items, item sizes and injects DynamoDB and SQS faults.
+
 import (
 	"context"
 	"encoding/json"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a message sent twice through the SQS client.
+
 import (
 	"context"
 	"encoding/json"

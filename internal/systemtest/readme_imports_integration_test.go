@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: imports, which memory does not yet keep in the records store.
+
 import (
 	"encoding/json"
 	"os"

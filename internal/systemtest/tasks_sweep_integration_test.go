@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: lost SQS messages and the sweep index of the table.
+
 import (
 	"context"
 	"strings"
