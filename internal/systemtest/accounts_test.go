@@ -67,14 +67,6 @@ func licences(t *testing.T, e *apitest.Env, base, token string) licencesOut {
 	return l
 }
 
-func activeAccounts(t *testing.T, e *apitest.Env, base, token string) int {
-	t.Helper()
-	recs := decodeRecords(t, e.Call(t, "POST", base+"/baseuser/query", token, map[string]any{
-		"filter": map[string]any{"field": "status", "op": "eq", "value": "active"},
-	}).Want(t, 200))
-	return len(recs)
-}
-
 func TestAccountsAndLicencesBadInputIs400AndWritesNothing(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
@@ -262,28 +254,4 @@ func TestTasksBadInputIs400AndQueuesNothing(t *testing.T) {
 	}
 	e.Call(t, "GET", base+"/tasks/nope", token, nil).Want(t, 404)
 	e.Call(t, "GET", base+"/tasks?limit=0", token, nil).Want(t, 400)
-}
-
-type numberOut struct {
-	TrackingNumber string    `json:"trackingNumber"`
-	ExpiresAt      time.Time `json:"expiresAt"`
-}
-
-func projectNumbers(t *testing.T, e *apitest.Env, base, token string) map[string]time.Time {
-	t.Helper()
-	var numbers listOut[numberOut]
-	e.Call(t, "GET", projectPath(base)+"/tracking-numbers", token, nil).Want(t, 200).JSON(t, &numbers)
-	out := map[string]time.Time{}
-	for _, n := range numbers.Items {
-		out[n.TrackingNumber] = n.ExpiresAt
-	}
-	return out
-}
-
-func merge(t *testing.T, e *apitest.Env, base, token, source, target string) {
-	t.Helper()
-	res := finished(t, e, token, e.Call(t, "POST", base+"/baseuser/mergeData", token, map[string]any{"sourceRowCode": source, "targetRowCode": target}))
-	if res.Status != "COMPLETED" {
-		t.Fatalf("merge: %+v", res)
-	}
 }

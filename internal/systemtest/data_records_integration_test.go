@@ -137,3 +137,15 @@ func TestDataDeltaPagesBySrvDateAndFollowsTheCurrentNumber(t *testing.T) {
 		t.Errorf("after an older event: %v", got)
 	}
 }
+
+type exportOut struct {
+	Entities []struct {
+		EntityName  string `json:"entityName"`
+		UpdatedRows int    `json:"updatedRows"`
+		Conflicts   []struct {
+			RowCode    string  `json:"rowCode"`
+			Reason     string  `json:"reason"`
+			SrvDateUTC *string `json:"srvDateUTC"`
+		} `json:"conflicts"`
+	} `json:"entities"`
+}

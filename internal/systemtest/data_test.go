@@ -287,18 +287,6 @@ func TestDataRetrieval2500RecordsInPagesOf1000(t *testing.T) {
 	e.Call(t, "GET", base+"/confreport?cursor=bogus", token, nil).Want(t, 400)
 }
 
-type exportOut struct {
-	Entities []struct {
-		EntityName  string `json:"entityName"`
-		UpdatedRows int    `json:"updatedRows"`
-		Conflicts   []struct {
-			RowCode    string  `json:"rowCode"`
-			Reason     string  `json:"reason"`
-			SrvDateUTC *string `json:"srvDateUTC"`
-		} `json:"conflicts"`
-	} `json:"entities"`
-}
-
 func deltaQuery(t *testing.T, e *apitest.Env, base, token, entity string) []dataRecord {
 	t.Helper()
 	return decodeRecords(t, e.Call(t, "POST", base+"/"+entity+"/query", token, map[string]any{
