@@ -5,7 +5,8 @@ package memory
 // state reads the jobs' associations (subscribers, tags) and writes the
 // webhook feed; the expiry check reads the associations; the requests
 // store reads the jobs that are requests too; projects grant their
-// members' roles to the principals.
+// members' roles to the principals; a record following a tracking number
+// subscribes its project to it.
 type Backend struct {
 	Projects   *Projects
 	Principals *Principals
@@ -37,7 +38,7 @@ func NewBackend() *Backend {
 		Requests:   requests,
 		Tracking:   &Tracking{Associations: jobs.AllAssociations, Feed: webhooks},
 		Unmapped:   &Unmapped{},
-		Records:    &Records{},
+		Records:    &Records{Subscribe: jobs.Subscribe},
 		Imports:    &Imports{},
 		Webhooks:   webhooks,
 		Expiries:   &Expiries{Associations: jobs.AllAssociations},

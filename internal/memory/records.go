@@ -12,7 +12,9 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 var _ data.Store = (*Records)(nil)
@@ -30,6 +32,11 @@ type Records struct {
 	refs map[recordRef]map[recordReferrer]bool
 	// tracked by tracking number.
 	tracked map[string]map[data.TrackedRecord]bool
+
+	// Subscribe, when set, stores the project's subscription of a number
+	// a record starts to follow, as the table's record write does (40 days
+	// from the write, as a job's ADD): so its status keeps arriving.
+	Subscribe func(job.Association)
 }
 
 type recordPartition struct{ projectID, entity string }
@@ -142,7 +149,12 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 	if old != nil {
 		oldTracked = e.TrackingKey(*old)
 	}
-	s.track(projectID, e, rec.Code, oldTracked, e.TrackingKey(rec))
+	newTracked := e.TrackingKey(rec)
+	s.track(projectID, e, rec.Code, oldTracked, newTracked)
+	if _, c, err := tracking.Identify(newTracked); err == nil && newTracked != oldTracked && s.Subscribe != nil {
+		at := rec.SrvDateUTC.UTC()
+		s.Subscribe(job.Association{ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c), AddedAt: at, ExpiresAt: at.Add(job.AssociationTTL)})
+	}
 	if s.records == nil {
 		s.records = map[recordPartition]map[string]data.Record{}
 	}
