@@ -5,8 +5,9 @@ package memory
 // state reads the jobs' associations (subscribers, tags) and writes the
 // webhook feed; the expiry check reads the associations; the requests
 // store reads the jobs that are requests too; projects grant their
-// members' roles to the principals; a record following a tracking number
-// subscribes its project to it.
+// members' roles to the principals; imports write the records the
+// record routes read; a record following a tracking number subscribes
+// its project to it.
 type Backend struct {
 	Projects   *Projects
 	Principals *Principals
@@ -31,6 +32,7 @@ func NewBackend() *Backend {
 	requests.Jobs = jobs
 	webhooks := &Webhooks{}
 	principals := &Principals{}
+	records := &Records{Subscribe: jobs.Subscribe}
 	return &Backend{
 		Projects:   &Projects{Principals: principals},
 		Principals: principals,
@@ -38,8 +40,8 @@ func NewBackend() *Backend {
 		Requests:   requests,
 		Tracking:   &Tracking{Associations: jobs.AllAssociations, Feed: webhooks},
 		Unmapped:   &Unmapped{},
-		Records:    &Records{Subscribe: jobs.Subscribe},
-		Imports:    &Imports{},
+		Records:    records,
+		Imports:    &Imports{Store: records},
 		Webhooks:   webhooks,
 		Expiries:   &Expiries{Associations: jobs.AllAssociations},
 		Sweep:      &Sweep{},

@@ -131,13 +131,27 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 			return &input.Error{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, nv, fk.References), Labelled: true}
 		}
 	}
+	s.write(projectID, e, old, it)
+	return nil
+}
+
+// write stores it over old, whose conditions are checked, with what goes
+// with a record's new version: the references of its foreign keys, the
+// tracking number it follows and its project's subscription of it. s.mu
+// is held.
+func (s *Records) write(projectID string, e *data.Entity, old *data.Record, it data.Record) {
+	var oldValues map[string]any
+	oldTracked := ""
+	if old != nil {
+		oldValues, oldTracked = old.Values, e.TrackingKey(*old)
+	}
 	for _, fk := range e.ForeignKeys() {
-		nv, _ := rec.Values[fk.Name].(string)
+		nv, _ := it.Values[fk.Name].(string)
 		ov, _ := oldValues[fk.Name].(string)
 		if nv == ov {
 			continue
 		}
-		from := recordReferrer{e.Name, fk.Name, rec.Code}
+		from := recordReferrer{e.Name, fk.Name, it.Code}
 		if ov != "" {
 			delete(s.refs[recordRef{projectID, fk.References, ov}], from)
 		}
@@ -145,14 +159,10 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 			s.addRef(recordRef{projectID, fk.References, nv}, from)
 		}
 	}
-	oldTracked := ""
-	if old != nil {
-		oldTracked = e.TrackingKey(*old)
-	}
-	newTracked := e.TrackingKey(rec)
-	s.track(projectID, e, rec.Code, oldTracked, newTracked)
+	newTracked := e.TrackingKey(it)
+	s.track(projectID, e, it.Code, oldTracked, newTracked)
 	if _, c, err := tracking.Identify(newTracked); err == nil && newTracked != oldTracked && s.Subscribe != nil {
-		at := rec.SrvDateUTC.UTC()
+		at := it.SrvDateUTC.UTC()
 		s.Subscribe(job.Association{ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c), AddedAt: at, ExpiresAt: at.Add(job.AssociationTTL)})
 	}
 	if s.records == nil {
@@ -162,8 +172,7 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 	if s.records[p] == nil {
 		s.records[p] = map[string]data.Record{}
 	}
-	s.records[p][rec.Code] = it
-	return nil
+	s.records[p][it.Code] = it
 }
 
 func (s *Records) addRef(to recordRef, from recordReferrer) {

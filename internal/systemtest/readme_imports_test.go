@@ -1,8 +1,4 @@
-//go:build integration
-
 package systemtest
-
-// Emulator-only: imports, which memory does not yet keep in the records store.
 
 import (
 	"encoding/json"
