@@ -5,8 +5,9 @@ package memory
 // state reads the jobs' associations (subscribers, tags) and writes the
 // webhook feed; the expiry check reads the associations; the requests
 // store reads the jobs that are requests too; projects grant their
-// members' roles to the principals; imports write the records the
-// record routes read; a record following a tracking number subscribes
+// members' roles to the principals; imports and accounts write the
+// records the record routes read, and deleting an active account frees
+// its licence; a record following a tracking number subscribes
 // its project to it.
 type Backend struct {
 	Projects   *Projects
@@ -33,6 +34,8 @@ func NewBackend() *Backend {
 	webhooks := &Webhooks{}
 	principals := &Principals{}
 	records := &Records{Subscribe: jobs.Subscribe}
+	accounts := &Accounts{Store: records}
+	records.Release = accounts.Release
 	return &Backend{
 		Projects:   &Projects{Principals: principals},
 		Principals: principals,
@@ -46,7 +49,7 @@ func NewBackend() *Backend {
 		Expiries:   &Expiries{Associations: jobs.AllAssociations},
 		Sweep:      &Sweep{},
 		Outbox:     &Outbox{},
-		Accounts:   &Accounts{},
+		Accounts:   accounts,
 		Tasks:      &Tasks{},
 	}
 }

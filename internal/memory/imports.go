@@ -124,6 +124,10 @@ func (m *Imports) conflict(p data.Plan) importConflict {
 // apply writes the plan's changes, all or none (a value the table could
 // not keep stops it before the first); m.mu and m.Store.mu are held.
 func (m *Imports) apply(p data.Plan) error {
+	freed, err := licencesFreed(p)
+	if err != nil {
+		return err
+	}
 	stored := make([]data.Record, len(p.Changes))
 	for i, c := range p.Changes {
 		var err error
@@ -133,6 +137,9 @@ func (m *Imports) apply(p data.Plan) error {
 	}
 	for i, c := range p.Changes {
 		m.Store.write(p.ProjectID, c.Entity, c.Old, stored[i])
+	}
+	if freed > 0 && m.Store.Release != nil {
+		m.Store.Release(p.ProjectID, freed)
 	}
 	return nil
 }

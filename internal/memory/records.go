@@ -37,6 +37,17 @@ type Records struct {
 	// a record starts to follow, as the table's record write does (40 days
 	// from the write, as a job's ADD): so its status keeps arriving.
 	Subscribe func(job.Association)
+	// Release, when set, gives back n licences of a project: a write that
+	// deletes an active account frees its licence, as on the table.
+	Release func(projectID string, n int)
+}
+
+// release frees the licence of old when it is an active account that
+// the write deletes; s.mu is held.
+func (s *Records) release(projectID string, e *data.Entity, old *data.Record, deleted bool) {
+	if deleted && s.Release != nil && activeAccount(e, old) {
+		s.Release(projectID, 1)
+	}
 }
 
 type recordPartition struct{ projectID, entity string }
@@ -132,6 +143,7 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 		}
 	}
 	s.write(projectID, e, old, it)
+	s.release(projectID, e, old, it.Deleted)
 	return nil
 }
 
@@ -224,6 +236,7 @@ func (s *Records) RemoveRecord(_ context.Context, projectID string, e *data.Enti
 	}
 	s.track(projectID, e, old.Code, e.TrackingKey(old), "")
 	delete(s.records[recordPartition{projectID, e.Name}], old.Code)
+	s.release(projectID, e, &old, true)
 	return nil
 }
 

@@ -206,3 +206,11 @@ func TestAccountLicencesUsedStayTheActiveAccountsUnderConcurrentDeletesMergesAnd
 		}
 	}
 }
+
+func merge(t *testing.T, e *apitest.Env, base, token, source, target string) {
+	t.Helper()
+	res := finished(t, e, token, e.Call(t, "POST", base+"/baseuser/mergeData", token, map[string]any{"sourceRowCode": source, "targetRowCode": target}))
+	if res.Status != "COMPLETED" {
+		t.Fatalf("merge: %+v", res)
+	}
+}
