@@ -2,7 +2,7 @@
 
 package systemtest
 
-// Emulator-only: staged imports forced by setting the DynamoDB store's TransactItems.
+// Emulator-only: staged imports forced by setting the DynamoDB store's TransactItems (memory imports never stage).
 
 import (
 	"fmt"

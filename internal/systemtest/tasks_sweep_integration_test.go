@@ -2,7 +2,7 @@
 
 package systemtest
 
-// Emulator-only: lost SQS messages and the sweep index of the table.
+// Emulator-only: lost SQS messages, and the sweep index, which the memory stores do not feed yet.
 
 import (
 	"context"
