@@ -35,19 +35,26 @@ LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.no
 
 .PHONY: run test browser test-unit lint build bench stack-up stack-down localstack-up localstack-down clean client demo
 
-## run: the local stack (emulators, table, queues) and the API on http://127.0.0.1:3000
+# STORE picks make run's backend: dynamodb (the emulators) or memory (in
+# process: no emulator, no Java, no Node).
+STORE ?= dynamodb
+
+## run: the API on http://127.0.0.1:3000, on the local stack (emulators, table, queues), or in process with STORE=memory
 run:
 	@$(GO) build -o $(GOBIN_DIR)/parcelgate ./cmd/parcelgate
 	@# Built, then run: `go run` would report Ctrl-C as a failure.
-	@$(GOBIN_DIR)/parcelgate dev
+	@$(GOBIN_DIR)/parcelgate dev --store $(STORE)
 
-## test: every test, integration included, against a freshly started local stack
-# The system tests of internal/systemtest take about 5 minutes on an idle
-# 2-core machine and several times that on a loaded one (about 20 minutes
-# at a load average of 20), run GOMAXPROCS at a time (t.Parallel); go
-# test's default 10-minute package timeout would fail a loaded run that is
-# merely slow.
-test: browser
+## test: every test twice where it can run both ways: on memory (plain go test), then against a freshly started local stack
+# The system tests run on both backends, as the contract suites do: first
+# on the memory backend, in the plain `go test ./...` that test-unit runs
+# too (no stack: the tests without the integration tag), then every test,
+# integration included, against the emulators. The system tests of
+# internal/systemtest take about 5 minutes there on an idle 2-core machine
+# and several times that on a loaded one (about 20 minutes at a load
+# average of 20), run GOMAXPROCS at a time (t.Parallel); go test's default
+# 10-minute package timeout would fail a loaded run that is merely slow.
+test: browser test-unit
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 -timeout 45m ./...
 
 ## browser: headless Chromium (Debian's package) for the tracking page's browser test
@@ -60,7 +67,7 @@ browser:
 		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	}
 
-## test-unit: the tests that need no stack
+## test-unit: the tests that need no stack, the system tests on memory included
 test-unit:
 	$(GO) test -count=1 ./...
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
+	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/devserver"
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/mail"
@@ -28,7 +30,22 @@ import (
 
 // cmdDev runs what `sam local start-api` and Lambda's SQS pollers would,
 // against the local stack: every API function's handler on one port.
-func cmdDev(ctx context.Context, _ []string) error {
+func cmdDev(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: parcelgate dev [--store dynamodb|memory]\n\nRuns every API function on PARCELGATE_ADDR (default 127.0.0.1:3000) until Ctrl-C,\n"+
+			"on the local stack (emulators, table, queues) or, with --store memory, on in-process\n"+
+			"stores and queues with no emulator. Data is kept in memory either way.\n"+
+			"PARCELGATE_IP_QUOTA (default 600/60s, or off) limits requests per source IP.\n\n")
+		fs.PrintDefaults()
+	}
+	store := fs.String("store", "dynamodb", "the backend: dynamodb (the emulators) or memory (in process, no emulator)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *store != "dynamodb" && *store != "memory" {
+		return fmt.Errorf("dev: --store %q: want dynamodb or memory", *store)
+	}
 	logger := app.NewLogger()
 	slog.SetDefault(logger)
 	addr := os.Getenv("PARCELGATE_ADDR")
@@ -45,6 +62,9 @@ func cmdDev(ctx context.Context, _ []string) error {
 		return fmt.Errorf("PARCELGATE_ADDR %s: %w", addr, err)
 	}
 	defer ln.Close()
+	if *store == "memory" {
+		return devMemory(ctx, ln, addr, ipQuota, logger)
+	}
 
 	stack, err := devstack.Up(ctx, devstack.Options{RepoDir: ".", Logger: logger})
 	if err != nil {
@@ -91,7 +111,7 @@ func cmdDev(ctx context.Context, _ []string) error {
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
-	a, err := app.New(ctx, cfg, appCfg, app.Options{Sign: true, Logger: logger, Mailer: mail.New})
+	a, err := app.New(ctx, cfg, app.DynamoBackend(appCfg, awsclient.Options{}, cfg), app.Options{Sign: true, Logger: logger, AWSConfig: appCfg, Mailer: mail.New})
 	if err != nil {
 		return err
 	}
@@ -137,11 +157,17 @@ func cmdDev(ctx context.Context, _ []string) error {
 	recovery := devserver.Recovery{AWS: awsCfg, Template: tmpl, Prefix: localPrefix, Sweeper: a.Sweeper, Bell: bell,
 		Clients: func(ctx context.Context) error { return recreateClients(ctx, a.API.Credentials, creds) }}
 	gaveUp := stack.Supervise(ctx, devstack.Supervision{Policy: devstack.DefaultRestartPolicy, Recover: recovery.Recover})
+	return serveDev(ctx, ln, h, func() { printWelcome(addr, creds, ipQuota) }, gaveUp)
+}
+
+// serveDev serves h on ln until ctx ends, the server fails or gaveUp
+// (nil: never) says the stack cannot go on; welcome runs once serving.
+func serveDev(ctx context.Context, ln net.Listener, h http.Handler, welcome func(), gaveUp <-chan error) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	printWelcome(addr, creds, ipQuota)
+	welcome()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

@@ -52,7 +52,6 @@ var commands = map[string]func(context.Context, []string) error{
 // plainUsage is the help of the local commands that take no flags (the
 // others' flag sets print their own).
 var plainUsage = map[string]string{
-	"dev":        "usage: parcelgate dev\n\nRuns the local stack (emulators, table, queues) and every API function on\nPARCELGATE_ADDR (default 127.0.0.1:3000) until Ctrl-C. Data is kept in memory.\nPARCELGATE_IP_QUOTA (default 600/60s, or off) limits requests per source IP.",
 	"stack-up":   "usage: parcelgate stack-up\n\nStarts the emulators in the background and prints the environment that reaches them.",
 	"stack-down": "usage: parcelgate stack-down\n\nStops the emulators stack-up started.",
 	"keygen":     "usage: parcelgate keygen\n\nPrints a new token-signing key (PEM) and its JWKS, for deployment.",
@@ -60,7 +59,7 @@ var plainUsage = map[string]string{
 
 // commandSummaries describe the local and admin commands in the help.
 var commandSummaries = map[string]string{
-	"dev":        "Run the local stack and the API (make run)",
+	"dev":        "Run the API on the local stack, or on memory with --store memory (make run)",
 	"stack":      "Run a command against a fresh local stack: stack -- CMD [ARG...] (make test)",
 	"stack-up":   "Start the emulators alone, in the background",
 	"stack-down": "Stop the emulators started by stack-up",

@@ -12,11 +12,11 @@ import (
 
 func main() {
 	f := app.Begin("auth")
-	store := f.Store()
+	b := f.Backend()
 	f.ServeAPI(&httpapi.API{
-		Credentials: auth.Credentials{Store: store.Principals, Now: f.Now},
+		Credentials: auth.Credentials{Store: b.Principals, Now: f.Now},
 		Issuer:      f.Issuer(parameter.SSM(f.AWS())),
 		JWKS:        f.JWKS(),
-		Projects:    f.Projects(store),
+		Projects:    f.Projects(b),
 	})
 }

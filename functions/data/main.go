@@ -9,13 +9,13 @@ import (
 
 func main() {
 	f := app.Begin("data")
-	store := f.Store()
-	projects := f.Projects(store)
-	records := f.Records(store, projects, f.JobsQueue())
+	b := f.Backend()
+	projects := f.Projects(b)
+	records := f.Records(b, projects, f.JobsQueue())
 	f.ServeAPI(&httpapi.API{
-		Verifier: f.Verifier(), Revocations: f.Revocations(store),
+		Verifier: f.Verifier(), Revocations: f.Revocations(b),
 		Data:     records,
-		Accounts: f.Accounts(store, projects),
-		Tasks:    f.Tasks(store, f.TaskQueue(), projects, records),
+		Accounts: f.Accounts(b, projects),
+		Tasks:    f.Tasks(b, f.TaskQueue(), projects, records),
 	})
 }

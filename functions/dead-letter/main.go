@@ -10,11 +10,11 @@ import (
 
 func main() {
 	f := app.Begin("dead-letter")
-	store := f.Store()
-	projects := f.Projects(store)
-	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
+	b := f.Backend()
+	projects := f.Projects(b)
+	webhooks := f.Webhooks(b, projects, f.WebhookQueue())
 	w := worker.Worker{
-		Jobs: f.Jobs(store, projects, nil), Messages: f.Messages(store, nil, nil), Imports: f.Records(store, projects, nil),
+		Jobs: f.Jobs(b, projects, nil), Messages: f.Messages(b, nil, nil), Imports: f.Records(b, projects, nil),
 		JobEvents: webhooks, Logger: f.Logger,
 	}
 	f.ServeQueue(w.DeadLetters)

@@ -9,7 +9,7 @@ import (
 
 func main() {
 	f := app.Begin("job-query")
-	store := f.Store()
-	jobs := f.Jobs(store, f.Projects(store), nil)
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Jobs: jobs})
+	b := f.Backend()
+	jobs := f.Jobs(b, f.Projects(b), nil)
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Jobs: jobs})
 }

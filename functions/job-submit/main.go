@@ -9,7 +9,7 @@ import (
 
 func main() {
 	f := app.Begin("job-submit")
-	store := f.Store()
-	jobs := f.Jobs(store, f.Projects(store), f.JobsQueue())
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Jobs: jobs})
+	b := f.Backend()
+	jobs := f.Jobs(b, f.Projects(b), f.JobsQueue())
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Jobs: jobs})
 }

@@ -9,7 +9,7 @@ import (
 
 func main() {
 	f := app.Begin("messages")
-	store := f.Store()
-	messages := f.Messages(store, f.JobsQueue(), nil)
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Messages: messages})
+	b := f.Backend()
+	messages := f.Messages(b, f.JobsQueue(), nil)
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Messages: messages})
 }

@@ -9,7 +9,7 @@ import (
 
 func main() {
 	f := app.Begin("outbox")
-	store := f.Store()
-	records := f.Records(store, f.Projects(store), nil)
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Outbox: f.Outbox(store, f.ReportQueue(), records)})
+	b := f.Backend()
+	records := f.Records(b, f.Projects(b), nil)
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Outbox: f.Outbox(b, f.ReportQueue(), records)})
 }

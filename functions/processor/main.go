@@ -11,12 +11,12 @@ import (
 
 func main() {
 	f := app.Begin("processor")
-	store := f.Store()
-	projects := f.Projects(store)
-	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
-	records := f.Records(store, projects, f.JobsQueue())
-	messages := f.Messages(store, nil, records)
+	b := f.Backend()
+	projects := f.Projects(b)
+	webhooks := f.Webhooks(b, projects, f.WebhookQueue())
+	records := f.Records(b, projects, f.JobsQueue())
+	messages := f.Messages(b, nil, records)
 	messages.Webhooks = webhooks
-	w := worker.Worker{Jobs: f.Jobs(store, projects, nil), Messages: messages, Imports: records, JobEvents: webhooks, Logger: f.Logger}
+	w := worker.Worker{Jobs: f.Jobs(b, projects, nil), Messages: messages, Imports: records, JobEvents: webhooks, Logger: f.Logger}
 	f.ServeQueue(w.Process)
 }

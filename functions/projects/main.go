@@ -10,10 +10,10 @@ import (
 
 func main() {
 	f := app.Begin("projects")
-	store := f.Store()
-	projects := f.Projects(store)
+	b := f.Backend()
+	projects := f.Projects(b)
 	f.ServeAPI(&httpapi.API{
-		Verifier: f.Verifier(), Revocations: f.Revocations(store), Projects: projects, Accounts: f.Accounts(store, projects),
-		Credentials: auth.Credentials{Store: store.Principals, Now: f.Now},
+		Verifier: f.Verifier(), Revocations: f.Revocations(b), Projects: projects, Accounts: f.Accounts(b, projects),
+		Credentials: auth.Credentials{Store: b.Principals, Now: f.Now},
 	})
 }

@@ -10,7 +10,7 @@ import (
 
 func main() {
 	f := app.Begin("report-worker")
-	store := f.Store()
-	records := f.Records(store, f.Projects(store), nil)
-	f.ServeQueue(app.RunReports(f.Reports(store, records, mail.New(f.AWS(), awsclient.Options{})), f.Logger))
+	b := f.Backend()
+	records := f.Records(b, f.Projects(b), nil)
+	f.ServeQueue(app.RunReports(f.Reports(b, records, mail.New(f.AWS(), awsclient.Options{})), f.Logger))
 }

@@ -12,22 +12,22 @@ import (
 
 func main() {
 	f := app.Begin("sweeper")
-	store := f.Store()
+	b := f.Backend()
 	q := f.JobsQueue()
-	projects := f.Projects(store)
-	records := f.Records(store, projects, q)
-	tasks := f.Tasks(store, f.TaskQueue(), projects, records)
+	projects := f.Projects(b)
+	records := f.Records(b, projects, q)
+	tasks := f.Tasks(b, f.TaskQueue(), projects, records)
 	s := sweep.Service{
-		Store:     store.Sweep,
+		Store:     b.Sweep,
 		Queue:     q,
-		Jobs:      f.Jobs(store, projects, q),
-		Messages:  f.Messages(store, q, nil),
+		Jobs:      f.Jobs(b, projects, q),
+		Messages:  f.Messages(b, q, nil),
 		Imports:   sweep.FailFunc(records.FailImport),
 		TaskQueue: tasks.Queue,
 		Tasks:     tasks,
 		Now:       f.Now,
 		Logger:    f.Logger,
 	}
-	webhooks := f.Webhooks(store, projects, f.WebhookQueue())
+	webhooks := f.Webhooks(b, projects, f.WebhookQueue())
 	f.ServeSchedule(app.Sweep(s, &webhooks))
 }

@@ -7,7 +7,7 @@ import "github.com/parcelgate/parcelgate/internal/app"
 
 func main() {
 	f := app.Begin("task-worker")
-	store := f.Store()
-	projects := f.Projects(store)
-	f.ServeQueue(app.RunTasks(f.Tasks(store, f.TaskQueue(), projects, f.Records(store, projects, nil)), f.Logger))
+	b := f.Backend()
+	projects := f.Projects(b)
+	f.ServeQueue(app.RunTasks(f.Tasks(b, f.TaskQueue(), projects, f.Records(b, projects, nil)), f.Logger))
 }

@@ -9,6 +9,6 @@ import (
 
 func main() {
 	f := app.Begin("tracker")
-	store := f.Store()
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Tracker: tracker.Service{Store: store.Requests, Now: f.Now}})
+	b := f.Backend()
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Tracker: tracker.Service{Store: b.Requests, Now: f.Now}})
 }

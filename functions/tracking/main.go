@@ -10,5 +10,5 @@ import (
 
 func main() {
 	f := app.Begin("tracking")
-	f.ServeAPI(&httpapi.API{Tracking: tracking.Service{Store: f.Store().Tracking}})
+	f.ServeAPI(&httpapi.API{Tracking: tracking.Service{Store: f.Backend().Tracking}})
 }

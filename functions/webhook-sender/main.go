@@ -9,5 +9,5 @@ import (
 
 func main() {
 	f := app.Begin("webhook-sender")
-	f.ServeQueue(app.SendWebhooks(f.Sender(f.Store(), f.WebhookQueue()), f.Logger))
+	f.ServeQueue(app.SendWebhooks(f.Sender(f.Backend(), f.WebhookQueue()), f.Logger))
 }

@@ -10,7 +10,7 @@ import (
 
 func main() {
 	f := app.Begin("webhooks")
-	store := f.Store()
-	webhooks := f.Webhooks(store, f.Projects(store), f.WebhookQueue())
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(store), Webhooks: webhooks})
+	b := f.Backend()
+	webhooks := f.Webhooks(b, f.Projects(b), f.WebhookQueue())
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Webhooks: webhooks})
 }

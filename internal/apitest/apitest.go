@@ -1,7 +1,10 @@
-// Package apitest runs the whole API for integration tests: the dev
-// server's handler over real HTTP, backed by a fresh table and fresh queues
-// in the local stack (the emulators, or whatever AWS_ENDPOINT_URL* names),
-// with every exchange validated against the OpenAPI document.
+// Package apitest runs the whole API for system tests: the dev server's
+// handler over real HTTP, with every exchange validated against the
+// OpenAPI document, on a fresh backend per test. Built with the
+// integration tag the backend is a fresh table and fresh queues in the
+// local stack (the emulators, or whatever AWS_ENDPOINT_URL* names,
+// stack.go); without it, the memory backend and in-process queues
+// (memory.go), so the same tests run in plain `go test`.
 package apitest
 
 import (
@@ -11,10 +14,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,21 +27,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/auth"
-	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/devserver"
-	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/logging"
-	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
-	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
 )
 
@@ -50,47 +43,14 @@ func RepoDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// RequireStack fails the whole test binary, loudly, when the local stack
-// is not reachable: integration tests never skip. Call it from TestMain.
-func RequireStack() {
-	for _, v := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS"} {
-		endpoint := os.Getenv(v)
-		if endpoint == "" {
-			endpoint = os.Getenv("AWS_ENDPOINT_URL")
-		}
-		if endpoint == "" {
-			fmt.Fprintf(os.Stderr, "integration tests need the local stack: %s is not set; run them with `make test`\n", v)
-			os.Exit(1)
-		}
-		host := endpoint
-		if u, err := parseHost(endpoint); err == nil {
-			host = u
-		}
-		conn, err := net.DialTimeout("tcp", host, 2*time.Second)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "integration tests need the local stack: %s=%s is not reachable (%v); run them with `make test`\n", v, endpoint, err)
-			os.Exit(1)
-		}
-		conn.Close()
-	}
-}
-
-func parseHost(endpoint string) (string, error) {
-	req, err := http.NewRequest(http.MethodGet, endpoint, nil)
-	if err != nil {
-		return "", err
-	}
-	return req.URL.Host, nil
-}
-
-// Env is one running API with its own table and queues.
+// Env is one running API with its own backend.
 type Env struct {
-	URL       string
-	Config    app.Config
-	AWS       aws.Config
-	API       *httpapi.API
-	App       *app.App
-	Resources *devstack.Resources
+	// backend is what the build's backend adds (stack.go, memory.go).
+	backend
+	URL    string
+	Config app.Config
+	API    *httpapi.API
+	App    *app.App
 	// FailProcessing makes the processor fail every task while set, as a
 	// broken deployment would; the dead-letter handler still runs.
 	FailProcessing atomic.Bool
@@ -128,28 +88,7 @@ func (e *Env) Advance(d time.Duration) {
 	e.now = e.now.Add(d)
 }
 
-// Options adjust an Env; the zero value is what most tests want.
-type Options struct {
-	// AWS and Deadline are passed to app.New (tests of a frozen store):
-	// the table and queues are provisioned on the local stack all the same.
-	AWS      awsclient.Options
-	Deadline time.Duration
-	// Observe is told of every answer of a route, as the deadline
-	// wrapper measured it.
-	Observe func(httpapi.Answered)
-	// APIOptions are added to the app's AWS clients (benchmarks count
-	// what the app asks of DynamoDB with them).
-	APIOptions []func(*middleware.Stack) error
-	// Quota is the per-IP quota; the zero value is none, so that tests
-	// and benchmarks, all from one address, are not throttled.
-	Quota quota.Policy
-	// Logs, when set, gets the app's log lines as it logs them deployed
-	// (JSON, from Info up) instead of only warnings to stderr: a cost
-	// measurement counts their bytes.
-	Logs io.Writer
-}
-
-// Start provisions fresh resources and serves the API for the test.
+// Start serves the API for the test on a fresh backend.
 func Start(t testing.TB) *Env {
 	t.Helper()
 	return StartWith(t, Options{})
@@ -159,17 +98,9 @@ func Start(t testing.TB) *Env {
 func StartWith(t testing.TB, opts Options) *Env {
 	t.Helper()
 	ctx := context.Background()
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tmpl, err := samtemplate.Load(filepath.Join(RepoDir(), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	res, err := devstack.Provision(ctx, awsCfg, tmpl, "t"+randomHex(6))
-	if err != nil {
-		t.Fatalf("provisioning the local stack: %v", err)
 	}
 	key, err := auth.GenerateKey()
 	if err != nil {
@@ -179,33 +110,25 @@ func StartWith(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{AWS: awsCfg, Resources: res, now: time.Now().UTC()}
+	e := &Env{now: time.Now().UTC()}
 	e.Config = app.Config{
-		Table:         res.Tables["Table"],
-		JobsQueueURL:  res.QueueURLs["JobsQueue"],
 		Issuer:        "urn:parcelgate:test",
 		Audience:      "parcelgate",
 		TokenTTL:      time.Hour,
 		PrivateKeyPEM: string(pemBytes),
 	}
 	// Webhooks: a receiver in the test, retries seconds apart.
-	e.Config.WebhookQueueURL = res.QueueURLs["WebhookQueue"]
-	e.Config.TaskQueueURL = res.QueueURLs["TaskQueue"]
-	e.Config.TaskQueueURL = res.QueueURLs["TaskQueue"]
 	e.Config.WebhookAllowLoopback = true
 	e.Config.WebhookRetrySchedule = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
-	// Report outbox: the SES emulator takes any sender.
-	e.Config.ReportQueueURL, e.Config.ReportSender = res.QueueURLs["ReportQueue"], "reports@parcelgate.test"
-	// The pollers wake when the app sends a task, as the dev server's do.
-	bell := &devstack.Bell{}
-	appCfg := awsCfg.Copy()
-	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
-	appCfg.APIOptions = append(appCfg.APIOptions, opts.APIOptions...)
+	// Report outbox: any sender will do.
+	e.Config.ReportSender = "reports@parcelgate.test"
+	b, appOpts, res, run := e.start(t, tmpl, opts)
 	logger := quietLogger
 	if opts.Logs != nil {
 		logger = logging.New(opts.Logs)
 	}
-	e.App, err = app.New(ctx, e.Config, appCfg, app.Options{Sign: true, Now: e.Clock, Logger: logger, AWS: opts.AWS, Deadline: opts.Deadline, Observe: opts.Observe, Mailer: mail.New})
+	appOpts.Sign, appOpts.Now, appOpts.Logger, appOpts.Deadline, appOpts.Observe = true, e.Clock, logger, opts.Deadline, opts.Observe
+	e.App, err = app.New(ctx, e.Config, b, appOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +160,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	pollCtx, stop := context.WithCancel(context.Background())
-	wait := devserver.Poll(pollCtx, sqs.NewFromConfig(awsCfg), consumers, quietLogger, devstack.PollOptions{RetryDelay: RetryDelay, Bell: bell})
+	wait := run(pollCtx, consumers)
 	t.Cleanup(func() { stop(); wait() })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -277,9 +200,6 @@ func (f failOn5xx) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// RetryDelay is how soon the pollers redeliver a failed message.
-const RetryDelay = 2 * time.Second
-
 // quietLogger keeps test output to warnings and errors.
 var quietLogger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -293,7 +213,12 @@ func randomHex(n int) string {
 func (e *Env) Principal(t testing.TB, clientID string) (id, secret string) {
 	t.Helper()
 	id = clientID + "-" + randomHex(3)
-	secret = "s3cret-" + randomHex(8)
+	// A generated secret, as the API issues them: checked with SHA-256,
+	// not bcrypt, which would spend most of a test's time hashing.
+	secret, err := auth.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.API.Credentials.Create(context.Background(), clientID, id, secret); err != nil {
 		t.Fatal(err)
 	}
@@ -413,6 +338,3 @@ func (e *Env) Do(t testing.TB, req *http.Request) Response {
 // HTTPClient is the client Do uses, which checks every exchange against
 // the OpenAPI document; give it to client libraries under test.
 func (e *Env) HTTPClient() *http.Client { return e.http }
-
-// SQS returns a client of the test's queues.
-func (e *Env) SQS() *sqs.Client { return sqs.NewFromConfig(e.AWS) }

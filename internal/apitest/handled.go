@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/parcelgate/parcelgate/internal/app"
 )
@@ -60,11 +58,11 @@ func (h *handledMessages) wait(id string) <-chan struct{} {
 // for AwaitHandled.
 func (e *Env) Send(t testing.TB, queueURL, body string) string {
 	t.Helper()
-	out, err := e.SQS().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &queueURL, MessageBody: &body})
+	id, err := e.send(context.Background(), queueURL, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return *out.MessageId
+	return id
 }
 
 // AwaitHandled waits until a queue handler has finished the batch that
@@ -108,27 +106,6 @@ func (e *Env) AwaitIdle(t testing.TB) {
 		if time.Now().After(bound) {
 			t.Fatalf("queue %s does not settle", busy)
 		}
-		time.Sleep(20 * time.Millisecond)
+		e.pause()
 	}
-}
-
-// busyQueue names a queue holding a message, or is "" if none does.
-func (e *Env) busyQueue() (string, error) {
-	names := []sqstypes.QueueAttributeName{
-		sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-		sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-		sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-	}
-	for id, url := range e.Resources.QueueURLs {
-		out, err := e.SQS().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: names})
-		if err != nil {
-			return "", err
-		}
-		for _, n := range names {
-			if v := out.Attributes[string(n)]; v != "0" {
-				return id, nil
-			}
-		}
-	}
-	return "", nil
 }

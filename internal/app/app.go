@@ -23,7 +23,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/outbox"
-	"github.com/parcelgate/parcelgate/internal/queue"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
@@ -39,8 +38,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Sign makes the API able to issue tokens (auth function, dev server).
 	Sign bool
-	// AWS adjusts the SDK clients (tests of a frozen store).
-	AWS awsclient.Options
+	// AWSConfig and AWS make the SES client of Mailer; AWS also adjusts
+	// the SDK clients of DynamoBackend (tests of a frozen store).
+	AWSConfig aws.Config
+	AWS       awsclient.Options
 	// Deadline overrides the API's per-request deadline (tests).
 	Deadline time.Duration
 	// Observe is the API's hook told of every answer (tests).
@@ -74,8 +75,8 @@ type App struct {
 	Tasks task.Service
 }
 
-// New builds the application from the configuration.
-func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App, error) {
+// New builds the application from the configuration on backend b.
+func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error) {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -84,7 +85,6 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	if logger == nil {
 		logger = NewLogger()
 	}
-	store := newStore(awsCfg, opts.AWS, cfg)
 	jwks, err := cfg.keySet()
 	if err != nil {
 		return nil, err
@@ -93,15 +93,13 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	if err != nil {
 		return nil, err
 	}
-	projects := newProjects(store, now)
-	q := queue.SQS{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.JobsQueueURL}
-	jobs := newJobs(store, projects, q, now)
-	records := newRecords(store, projects, q, now)
-	messages := newMessages(store, q, records, now)
+	projects := newProjects(b, now)
+	jobs := newJobs(b, projects, b.JobsQueue, now)
+	records := newRecords(b, projects, b.JobsQueue, now)
+	messages := newMessages(b, b.JobsQueue, records, now)
 	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
-	webhookQueue := queue.Webhooks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.WebhookQueueURL}
-	webhooks := newWebhooks(store, projects, webhookQueue, targets, now)
-	sender := newSender(store, webhookQueue, targets, cfg.WebhookRetrySchedule, now, logger)
+	webhooks := newWebhooks(b, projects, b.WebhookQueue, targets, now)
+	sender := newSender(b, b.WebhookQueue, targets, cfg.WebhookRetrySchedule, now, logger)
 	w := &worker.Worker{Jobs: jobs, Logger: logger}
 	var expiring *webhook.Service
 	if cfg.WebhookQueueURL != "" {
@@ -112,18 +110,18 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	w.Messages = messages
 	w.Imports = records
 	// Accounts, licences and processing tasks (weavy-compatible).
-	accounts := newAccounts(store, projects, now)
-	tasks := newTasks(store, queue.Tasks{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.TaskQueueURL}, projects, records, now, logger)
+	accounts := newAccounts(b, projects, now)
+	tasks := newTasks(b, b.TaskQueue, projects, records, now, logger)
 	api := &httpapi.API{
-		Credentials: auth.Credentials{Store: store.Principals, Now: now},
+		Credentials: auth.Credentials{Store: b.Principals, Now: now},
 		JWKS:        jwks,
 		Verifier:    verifier,
-		Revocations: &auth.Revocations{Store: store.Principals, Now: now},
+		Revocations: &auth.Revocations{Store: b.Principals, Now: now},
 		Projects:    projects,
 		Jobs:        jobs,
 		Messages:    messages,
-		Tracking:    tracking.Service{Store: store.Tracking},
-		Tracker:     tracker.Service{Store: store.Requests, Now: now},
+		Tracking:    tracking.Service{Store: b.Tracking},
+		Tracker:     tracker.Service{Store: b.Requests, Now: now},
 		Data:        records,
 		Webhooks:    webhooks,
 		Accounts:    accounts,
@@ -132,12 +130,15 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Deadline:    opts.Deadline,
 		Observe:     opts.Observe,
 	}
-	reportQueue := queue.Reports{Client: awsclient.SQS(awsCfg, opts.AWS), QueueURL: cfg.ReportQueueURL}
-	api.Outbox = newOutbox(store, reportQueue, records, now)
-	if opts.Mailer == nil {
-		return nil, errors.New("app.New needs Options.Mailer (mail.New) for the report worker")
+	api.Outbox = newOutbox(b, b.ReportQueue, records, now)
+	mailer := b.Mailer
+	if mailer == nil {
+		if opts.Mailer == nil {
+			return nil, errors.New("app.New needs a mailer: Backend.Mailer, or Options.Mailer (mail.New) for the report worker")
+		}
+		mailer = opts.Mailer(opts.AWSConfig, opts.AWS)
 	}
-	reports := newReports(store, records, api.Tracking, opts.Mailer(awsCfg, opts.AWS), cfg.ReportSender, now, logger)
+	reports := newReports(b, records, api.Tracking, mailer, cfg.ReportSender, now, logger)
 	if opts.Sign {
 		if api.Issuer, err = cfg.signingKey(ctx, nil, now); err != nil {
 			return nil, err
@@ -146,7 +147,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	return &App{
 		API:      api,
 		Worker:   w,
-		Sweeper:  newSweeper(store, q, jobs, messages, records, tasks, now, logger),
+		Sweeper:  newSweeper(b, b.JobsQueue, jobs, messages, records, tasks, now, logger),
 		Sender:   sender,
 		Webhooks: expiring,
 		Logger:   logger,

@@ -15,7 +15,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/data"
-	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
@@ -85,10 +84,12 @@ func (f *Function) AWS() aws.Config {
 	return *f.aws
 }
 
-// Store is the DynamoDB adapters, over one table.
-func (f *Function) Store() *dynamo.Adapters {
+// Backend is the DynamoDB table behind every port. Its queues are the
+// ones the configuration names; a function asks for those it sends to
+// (JobsQueue, …), which checks that they are set.
+func (f *Function) Backend() Backend {
 	f.require(f.cfg.Table, EnvTable, "the DynamoDB table's name")
-	return newStore(f.AWS(), awsclient.Options{}, f.cfg)
+	return DynamoBackend(f.AWS(), awsclient.Options{}, f.cfg)
 }
 
 // JobsQueue is the queue of job and message tasks.
@@ -128,8 +129,8 @@ func (f *Function) Verifier() *auth.Verifier {
 
 // Revocations refuses the tokens of credentials no longer live, reading
 // them from store at most once per credential and auth.RevocationBound.
-func (f *Function) Revocations(store *dynamo.Adapters) *auth.Revocations {
-	return &auth.Revocations{Store: store.Principals, Now: f.Now}
+func (f *Function) Revocations(b Backend) *auth.Revocations {
+	return &auth.Revocations{Store: b.Principals, Now: f.Now}
 }
 
 // Issuer signs access tokens with the private key: the environment's, or
@@ -141,59 +142,59 @@ func (f *Function) Issuer(read ReadParameter) *auth.Issuer {
 }
 
 // Projects is the project service.
-func (f *Function) Projects(store *dynamo.Adapters) project.Service {
-	return newProjects(store, f.Now)
+func (f *Function) Projects(b Backend) project.Service {
+	return newProjects(b, f.Now)
 }
 
 // Jobs is the job service; q may be nil for a function that never queues
 // a job (reads, processing).
-func (f *Function) Jobs(store *dynamo.Adapters, projects project.Service, q job.Queue) job.Service {
-	return newJobs(store, projects, q, f.Now)
+func (f *Function) Jobs(b Backend, projects project.Service, q job.Queue) job.Service {
+	return newJobs(b, projects, q, f.Now)
 }
 
 // Records is the data exchange's record service; q is nil for a
 // function that never starts or continues an import.
-func (f *Function) Records(store *dynamo.Adapters, projects project.Service, q data.ImportQueue) data.Service {
-	return newRecords(store, projects, q, f.Now)
+func (f *Function) Records(b Backend, projects project.Service, q data.ImportQueue) data.Service {
+	return newRecords(b, projects, q, f.Now)
 }
 
 // Messages is the message service; q may be nil for a function that
 // never queues a request, shipments nil for one that never applies one.
-func (f *Function) Messages(store *dynamo.Adapters, q message.Queue, shipments message.ShipmentRecords) message.Service {
-	return newMessages(store, q, shipments, f.Now)
+func (f *Function) Messages(b Backend, q message.Queue, shipments message.ShipmentRecords) message.Service {
+	return newMessages(b, q, shipments, f.Now)
 }
 
 // Webhooks is the webhook service, delivering to public addresses only.
-func (f *Function) Webhooks(store *dynamo.Adapters, projects project.Service, q queue.Webhooks) webhook.Service {
-	return newWebhooks(store, projects, q, webhook.Targets{}, f.Now)
+func (f *Function) Webhooks(b Backend, projects project.Service, q queue.Webhooks) webhook.Service {
+	return newWebhooks(b, projects, q, webhook.Targets{}, f.Now)
 }
 
 // Accounts is the service of a project's accounts and licences.
-func (f *Function) Accounts(store *dynamo.Adapters, projects project.Service) account.Service {
-	return newAccounts(store, projects, f.Now)
+func (f *Function) Accounts(b Backend, projects project.Service) account.Service {
+	return newAccounts(b, projects, f.Now)
 }
 
 // Tasks queues and runs a project's processing tasks.
-func (f *Function) Tasks(store *dynamo.Adapters, q queue.Tasks, projects project.Service, records data.Service) task.Service {
-	return newTasks(store, q, projects, records, f.Now, f.Logger)
+func (f *Function) Tasks(b Backend, q queue.Tasks, projects project.Service, records data.Service) task.Service {
+	return newTasks(b, q, projects, records, f.Now, f.Logger)
 }
 
 // Outbox takes report outbox requests.
-func (f *Function) Outbox(store *dynamo.Adapters, q queue.Reports, records data.Service) outbox.Service {
-	return newOutbox(store, q, records, f.Now)
+func (f *Function) Outbox(b Backend, q queue.Reports, records data.Service) outbox.Service {
+	return newOutbox(b, q, records, f.Now)
 }
 
 // Reports generates the outbox's reports and mails them with SES from
 // the configured sender address.
-func (f *Function) Reports(store *dynamo.Adapters, records data.Service, mailer outbox.Mailer) outbox.Worker {
+func (f *Function) Reports(b Backend, records data.Service, mailer outbox.Mailer) outbox.Worker {
 	from := f.require(f.cfg.ReportSender, EnvReportSender, "the address report mails are sent from")
-	return newReports(store, records, tracking.Service{Store: store.Tracking}, mailer, from, f.Now, f.Logger)
+	return newReports(b, records, tracking.Service{Store: b.Tracking}, mailer, from, f.Now, f.Logger)
 }
 
 // Sender delivers webhook events to public addresses, retrying on
 // webhook.DefaultSchedule.
-func (f *Function) Sender(store *dynamo.Adapters, q queue.Webhooks) webhook.Sender {
-	return newSender(store, q, webhook.Targets{}, nil, f.Now, f.Logger)
+func (f *Function) Sender(b Backend, q queue.Webhooks) webhook.Sender {
+	return newSender(b, q, webhook.Targets{}, nil, f.Now, f.Logger)
 }
 
 // ServeAPI serves the function's routes to API Gateway.
@@ -214,59 +215,55 @@ func (f *Function) ServeSchedule(h ScheduledHandler) { lambda.Start(h) }
 
 // The parts, built the same way for a Function and for New.
 
-func newStore(awsCfg aws.Config, o awsclient.Options, cfg Config) *dynamo.Adapters {
-	return dynamo.Open(awsclient.DynamoDB(awsCfg, o, localDynamoDB, dynamo.CountRequests), cfg.Table, dynamo.Options{TransactItems: cfg.TransactItems})
+func newProjects(b Backend, now func() time.Time) project.Service {
+	return project.Service{Store: b.Projects, Now: now, NewID: newID}
 }
 
-func newProjects(store *dynamo.Adapters, now func() time.Time) project.Service {
-	return project.Service{Store: store.Projects, Now: now, NewID: newID}
-}
-
-func newJobs(store *dynamo.Adapters, projects project.Service, q job.Queue, now func() time.Time) job.Service {
-	return job.Service{Store: store.Jobs, Projects: projects, Now: now, NewID: newID, Queue: q, Tags: store.Tracking}
+func newJobs(b Backend, projects project.Service, q job.Queue, now func() time.Time) job.Service {
+	return job.Service{Store: b.Jobs, Projects: projects, Now: now, NewID: newID, Queue: q, Tags: b.Tags}
 }
 
 // newRecords is the record service; q (the jobs queue) runs the imports
 // that cannot finish within a request, and may be nil where none is
 // started or continued.
-func newRecords(store *dynamo.Adapters, projects project.Service, q data.ImportQueue, now func() time.Time) data.Service {
-	return data.Service{Store: store.Records, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID, Imports: store.Imports, ImportQueue: q}
+func newRecords(b Backend, projects project.Service, q data.ImportQueue, now func() time.Time) data.Service {
+	return data.Service{Store: b.Records, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID, Imports: b.Imports, ImportQueue: q}
 }
 
-func newMessages(store *dynamo.Adapters, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
-	return message.Service{Store: store.Requests, Tracking: store.Tracking, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: store.Unmapped, Associations: store.Jobs}
+func newMessages(b Backend, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
+	return message.Service{Store: b.Requests, Tracking: b.Tracking, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: b.Unmapped, Associations: b.Jobs}
 }
 
-func newWebhooks(store *dynamo.Adapters, projects project.Service, q queue.Webhooks, targets webhook.Targets, now func() time.Time) webhook.Service {
-	return webhook.Service{Store: store.Webhooks, Expiry: store.Expiries, Queue: q, Jobs: store.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID}
+func newWebhooks(b Backend, projects project.Service, q webhook.Queue, targets webhook.Targets, now func() time.Time) webhook.Service {
+	return webhook.Service{Store: b.Webhooks, Expiry: b.Expiries, Queue: q, Jobs: b.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID}
 }
 
 // newSender is the webhook sender; schedule nil is webhook.DefaultSchedule.
-func newSender(store *dynamo.Adapters, q queue.Webhooks, targets webhook.Targets, schedule []time.Duration, now func() time.Time, logger *slog.Logger) webhook.Sender {
-	return webhook.Sender{Store: store.Webhooks, Queue: q, Client: targets.Client(), Schedule: schedule, Now: now, Logger: logger}
+func newSender(b Backend, q webhook.Queue, targets webhook.Targets, schedule []time.Duration, now func() time.Time, logger *slog.Logger) webhook.Sender {
+	return webhook.Sender{Store: b.Webhooks, Queue: q, Client: targets.Client(), Schedule: schedule, Now: now, Logger: logger}
 }
 
-func newSweeper(store *dynamo.Adapters, q sweep.Queue, jobs job.Service, messages message.Service, records data.Service, tasks task.Service, now func() time.Time, logger *slog.Logger) sweep.Service {
-	return sweep.Service{Store: store.Sweep, Queue: q, Jobs: jobs, Messages: messages, Imports: sweep.FailFunc(records.FailImport),
+func newSweeper(b Backend, q sweep.Queue, jobs job.Service, messages message.Service, records data.Service, tasks task.Service, now func() time.Time, logger *slog.Logger) sweep.Service {
+	return sweep.Service{Store: b.Sweep, Queue: q, Jobs: jobs, Messages: messages, Imports: sweep.FailFunc(records.FailImport),
 		TaskQueue: tasks.Queue, Tasks: tasks, Now: now, Logger: logger}
 }
 
-func newOutbox(store *dynamo.Adapters, q queue.Reports, records data.Service, now func() time.Time) outbox.Service {
-	return outbox.Service{Store: store.Outbox, Queue: q, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
+func newOutbox(b Backend, q outbox.Queue, records data.Service, now func() time.Time) outbox.Service {
+	return outbox.Service{Store: b.Outbox, Queue: q, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
 }
 
-func newReports(store *dynamo.Adapters, records data.Service, tr tracking.Service, mailer outbox.Mailer, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
-	return outbox.Worker{Store: store.Outbox, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
+func newReports(b Backend, records data.Service, tr tracking.Service, mailer outbox.Mailer, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
+	return outbox.Worker{Store: b.Outbox, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
 }
 
-func newAccounts(store *dynamo.Adapters, projects project.Service, now func() time.Time) account.Service {
-	return account.Service{Store: store.Accounts, Projects: projects, Catalog: data.DefaultCatalog, Now: now}
+func newAccounts(b Backend, projects project.Service, now func() time.Time) account.Service {
+	return account.Service{Store: b.Accounts, Projects: projects, Catalog: data.DefaultCatalog, Now: now}
 }
 
-func newTasks(store *dynamo.Adapters, q queue.Tasks, projects project.Service, records data.Service, now func() time.Time, logger *slog.Logger) task.Service {
+func newTasks(b Backend, q task.Queue, projects project.Service, records data.Service, now func() time.Time, logger *slog.Logger) task.Service {
 	shipments, _ := data.DefaultCatalog.Entity("shipment")
 	return task.Service{
-		Store: store.Tasks, Queue: q, Projects: projects,
-		Runners: task.Runners(shipments, store.Records, store.Jobs, store.Tracking, records, now), Now: now, NewID: newID, Logger: logger,
+		Store: b.Tasks, Queue: q, Projects: projects,
+		Runners: task.Runners(shipments, b.Records, b.Jobs, b.Tracking, records, now), Now: now, NewID: newID, Logger: logger,
 	}
 }

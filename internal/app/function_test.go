@@ -81,7 +81,7 @@ func TestColdStartFailsNamingTheMissingSetting(t *testing.T) {
 	}{
 		{"job-submit without its queue", EnvJobsQueueURL, func(f *Function) { f.JobsQueue() }},
 		{"webhooks without their queue", EnvWebhookQueueURL, func(f *Function) { f.WebhookQueue() }},
-		{"any function without the table", EnvTable, func(f *Function) { f.Store() }},
+		{"any function without the table", EnvTable, func(f *Function) { f.Backend() }},
 		{"a protected API without the issuer", EnvIssuer, func(f *Function) { f.Verifier() }},
 		{"a protected API without the keys", EnvPublicJWKS, func(f *Function) { f.Verifier() }},
 		{"auth without the signing key", EnvPrivateKeyParam, func(f *Function) { f.Issuer(nil) }},
@@ -108,7 +108,7 @@ func TestColdStartFailsOnAMalformedSetting(t *testing.T) {
 	for name, value := range map[string]string{EnvTokenTTL: "forever", EnvTransactItems: "1000", EnvPublicJWKS: "{not json"} {
 		bad := without(env, name)
 		bad[name] = value
-		line := coldStart(t, bad, func(f *Function) { f.Store(); f.Verifier() })
+		line := coldStart(t, bad, func(f *Function) { f.Backend(); f.Verifier() })
 		if !strings.Contains(line, name) {
 			t.Errorf("%s=%q: log %q does not say what is wrong", name, value, line)
 		}
@@ -120,18 +120,18 @@ func TestColdStartFailsOnAMalformedSetting(t *testing.T) {
 func TestColdStartBuildsOnlyWhatItIsAskedFor(t *testing.T) {
 	env := completeEnv(t)
 	if line := coldStart(t, env, func(f *Function) {
-		store := f.Store()
-		f.Jobs(store, f.Projects(store), f.JobsQueue())
+		b := f.Backend()
+		f.Jobs(b, f.Projects(b), f.JobsQueue())
 		f.Verifier()
-		f.Webhooks(store, f.Projects(store), f.WebhookQueue())
+		f.Webhooks(b, f.Projects(b), f.WebhookQueue())
 	}); line != "" {
 		t.Fatalf("a complete environment failed: %s", line)
 	}
 	// The processor needs neither the token keys nor the jobs queue.
 	processorEnv := without(without(without(env, EnvPublicJWKS), EnvIssuer), EnvJobsQueueURL)
 	if line := coldStart(t, processorEnv, func(f *Function) {
-		store := f.Store()
-		f.Messages(store, nil, f.Records(store, f.Projects(store), nil))
+		b := f.Backend()
+		f.Messages(b, nil, f.Records(b, f.Projects(b), nil))
 		f.WebhookQueue()
 	}); line != "" {
 		t.Fatalf("the processor's parts failed: %s", line)

@@ -159,14 +159,14 @@ func Poll(ctx context.Context, client *sqs.Client, c Consumer, logger *slog.Logg
 // deliver invokes the handler with one batch and deletes what it handled.
 func deliver(ctx context.Context, client *sqs.Client, c Consumer, log *slog.Logger, msgs []types.Message) {
 	event := sqsEvent(msgs, c.QueueARN)
-	resp, err := invoke(ctx, c.Handler, event)
+	resp, err := Invoke(ctx, c.Handler, event)
 	if err != nil {
 		log.Error("handler failed; the whole batch will be retried", "err", err, "messages", len(msgs))
 		return
 	}
 	var failed map[string]bool
 	if c.ReportBatchItemFailures {
-		if failed, err = failures(resp, event); err != nil {
+		if failed, err = BatchFailures(resp, event); err != nil {
 			log.Error("invalid batch response; the whole batch will be retried", "err", err, "messages", len(msgs))
 			return
 		}
@@ -195,9 +195,9 @@ func deliver(ctx context.Context, client *sqs.Client, c Consumer, log *slog.Logg
 	}
 }
 
-// invoke calls the handler, turning a panic into an error as the Lambda
+// Invoke calls the handler, turning a panic into an error as the Lambda
 // runtime turns it into a failed invocation.
-func invoke(ctx context.Context, h func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), e events.SQSEvent) (resp events.SQSEventResponse, err error) {
+func Invoke(ctx context.Context, h func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), e events.SQSEvent) (resp events.SQSEventResponse, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("handler panicked: %v", r)
@@ -206,9 +206,9 @@ func invoke(ctx context.Context, h func(context.Context, events.SQSEvent) (event
 	return h(ctx, e)
 }
 
-// failures returns the message ids a partial batch response reports. As in
+// BatchFailures returns the message ids a partial batch response reports. As in
 // Lambda, an empty or unknown id fails the whole batch.
-func failures(resp events.SQSEventResponse, e events.SQSEvent) (map[string]bool, error) {
+func BatchFailures(resp events.SQSEventResponse, e events.SQSEvent) (map[string]bool, error) {
 	inBatch := make(map[string]bool, len(e.Records))
 	for _, r := range e.Records {
 		inBatch[r.MessageId] = true

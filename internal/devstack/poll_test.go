@@ -44,27 +44,27 @@ func TestSQSEventHasLambdaShape(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	e := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "a"}, {MessageId: "b"}}}
-	failed, err := failures(events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: "b"}}}, e)
+	failed, err := BatchFailures(events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: "b"}}}, e)
 	if err != nil || len(failed) != 1 || !failed["b"] {
 		t.Errorf("failures = %v, %v", failed, err)
 	}
 	for _, id := range []string{"", "c"} {
 		resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: id}}}
-		if _, err := failures(resp, e); err == nil {
+		if _, err := BatchFailures(resp, e); err == nil {
 			t.Errorf("failures accepted item identifier %q", id)
 		}
 	}
 }
 
 func TestInvokeRecoversPanics(t *testing.T) {
-	_, err := invoke(context.Background(), func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	_, err := Invoke(context.Background(), func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 		panic("boom")
 	}, events.SQSEvent{})
 	if err == nil {
 		t.Error("a panicking handler did not fail the invocation")
 	}
 	want := errors.New("handler error")
-	if _, err := invoke(context.Background(), func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	if _, err := Invoke(context.Background(), func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 		return events.SQSEventResponse{}, want
 	}, events.SQSEvent{}); !errors.Is(err, want) {
 		t.Errorf("invoke = %v, want %v", err, want)

@@ -3,10 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"sync"
-	"time"
 
 	"github.com/parcelgate/parcelgate/internal/account"
 	"github.com/parcelgate/parcelgate/internal/data"
@@ -14,83 +11,57 @@ import (
 
 var _ account.Store = (*Accounts)(nil)
 
-// Accounts implements account.Store in memory. Its records are its own:
-// an account written here is not seen by another in-memory data store.
+// Accounts implements account.Store in memory. Its records are those of
+// Store, as accounts are records of the table; the licences are its own.
 type Accounts struct {
+	// Store holds the records; nil is a store of the accounts' own.
+	Store *Records
+
+	// mu guards licences; taken after Store.mu, never before it, as the
+	// record writes of Store give licences back (Records.Release).
 	mu       sync.Mutex
-	records  map[string]map[string]data.Record // project → entity/code → record
+	once     sync.Once
 	licences map[string]account.Licences
 }
 
-func accountKey(e *data.Entity, code string) string { return e.Name + "/" + code }
-
-// accountStampTick is the resolution DynamoDB keeps record times at
-// (data.StampLayout's 7 fractional digits).
-const accountStampTick = 100 * time.Nanosecond
-
-// storedAccount is rec as DynamoDB keeps it: only the entity's fields
-// with a value, times in UTC at srvDateUTC's resolution, nothing shared
-// with the caller.
-func storedAccount(e *data.Entity, rec data.Record) (data.Record, error) {
-	out := rec
-	out.Entity = e.Name
-	out.SrvDateUTC = rec.SrvDateUTC.UTC().Truncate(accountStampTick)
-	out.Values = make(map[string]any, len(rec.Values))
-	for name, v := range rec.Values {
-		if _, ok := e.Field(name); !ok || v == nil {
-			continue
+func (s *Accounts) init() {
+	s.once.Do(func() {
+		if s.Store == nil {
+			s.Store = &Records{}
 		}
-		switch x := v.(type) {
-		case string, int64, data.Dec, bool:
-			out.Values[name] = x
-		case time.Time:
-			out.Values[name] = x.UTC().Truncate(accountStampTick)
-		case []byte:
-			out.Values[name] = slices.Clone(x)
-		default:
-			return data.Record{}, fmt.Errorf("record %s.%s: value of type %T", e.Name, name, v)
-		}
-	}
-	return out, nil
-}
-
-// copyAccount is a stored record a caller may change freely.
-func copyAccount(rec data.Record) data.Record {
-	rec.Values = maps.Clone(rec.Values)
-	for name, v := range rec.Values {
-		if b, ok := v.([]byte); ok {
-			rec.Values[name] = slices.Clone(b)
-		}
-	}
-	return rec
+	})
 }
 
 // Record implements account.Store.
 func (s *Accounts) Record(_ context.Context, projectID string, e *data.Entity, code string) (data.Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.records[projectID][accountKey(e, code)]
+	s.init()
+	s.Store.mu.Lock()
+	defer s.Store.mu.Unlock()
+	rec, ok := s.Store.stored(projectID, e.Name, code)
 	if !ok {
 		return data.Record{}, data.ErrNotFound
 	}
-	return copyAccount(rec), nil
+	return copyRecord(rec), nil
 }
 
 // SaveAccount implements account.Store.
 func (s *Accounts) SaveAccount(_ context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error {
-	stored, err := storedAccount(e, rec)
+	it, err := storedRecord(e, rec)
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur, exists := s.records[projectID][accountKey(e, rec.Code)]
+	s.init()
+	s.Store.mu.Lock()
+	defer s.Store.mu.Unlock()
+	cur, exists := s.Store.stored(projectID, e.Name, rec.Code)
 	switch {
 	case old == nil && exists:
 		return data.ErrChanged
-	case old != nil && (!exists || !cur.SrvDateUTC.Equal(old.SrvDateUTC.UTC().Truncate(accountStampTick))):
+	case old != nil && (!exists || recordStamp(cur.SrvDateUTC) != recordStamp(old.SrvDateUTC)):
 		return data.ErrChanged
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	lic, counted := s.licences[projectID]
 	switch {
 	case delta > 0 && lic.Used >= lic.Total:
@@ -103,17 +74,33 @@ func (s *Accounts) SaveAccount(_ context.Context, projectID string, e *data.Enti
 		// As DynamoDB's release: a count never set starts at zero.
 		lic.Used = 0
 	}
-	if s.records == nil {
-		s.records, s.licences = map[string]map[string]data.Record{}, map[string]account.Licences{}
-	}
-	if s.records[projectID] == nil {
-		s.records[projectID] = map[string]data.Record{}
-	}
-	s.records[projectID][accountKey(e, rec.Code)] = stored
+	s.Store.write(projectID, e, old, it)
 	if delta != 0 {
-		s.licences[projectID] = lic
+		s.setLocked(projectID, lic)
 	}
 	return nil
+}
+
+func (s *Accounts) setLocked(projectID string, lic account.Licences) {
+	if s.licences == nil {
+		s.licences = map[string]account.Licences{}
+	}
+	s.licences[projectID] = lic
+}
+
+// Release gives back n licences of the project, as the table's record
+// writes do when they delete active accounts: a count never set starts
+// at zero.
+func (s *Accounts) Release(projectID string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lic, counted := s.licences[projectID]
+	if counted {
+		lic.Used -= n
+	} else {
+		lic.Used = 0
+	}
+	s.setLocked(projectID, lic)
 }
 
 // Licences implements account.Store.
@@ -127,11 +114,38 @@ func (s *Accounts) Licences(_ context.Context, projectID string) (account.Licenc
 func (s *Accounts) SetLicences(_ context.Context, projectID string, total int) (account.Licences, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.licences == nil {
-		s.records, s.licences = map[string]map[string]data.Record{}, map[string]account.Licences{}
-	}
 	lic := s.licences[projectID]
 	lic.Total = total
-	s.licences[projectID] = lic
+	s.setLocked(projectID, lic)
 	return lic, nil
+}
+
+// activeAccount says whether a version (nil: none) is a live active
+// account, which holds a licence.
+func activeAccount(e *data.Entity, r *data.Record) bool {
+	if e.Name != account.Entity || r == nil || r.Deleted {
+		return false
+	}
+	st, _ := r.Values[data.FieldStatus].(string)
+	return account.Status(st) == account.Active
+}
+
+// licencesFreed counts the licences a plan gives back when it commits:
+// the active accounts it deletes less those it leaves active that were
+// not. Imports never activate an account on their own (only the accounts
+// route may, taking a licence), so a plan that would is refused.
+func licencesFreed(p data.Plan) (int, error) {
+	n := 0
+	for _, c := range p.Changes {
+		if activeAccount(c.Entity, c.Old) {
+			n++
+		}
+		if activeAccount(c.Entity, &c.New) {
+			n--
+		}
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("import of project %s would activate %d accounts: only the accounts route may", p.ProjectID, -n)
+	}
+	return n, nil
 }

@@ -3,13 +3,11 @@ package memory
 import (
 	"context"
 	"fmt"
-	"maps"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
-	"github.com/parcelgate/parcelgate/internal/input"
 )
 
 var _ data.ImportStore = (*Imports)(nil)
@@ -20,17 +18,13 @@ var _ data.ImportStore = (*Imports)(nil)
 // or FAILED, and readers see the committed versions only. It never
 // returns data.ErrTooLarge. The zero value is ready to use.
 type Imports struct {
+	// Store holds the records the imports read and write, as on the
+	// table, where imports and the record routes share them; nil is a
+	// store of the imports' own.
+	Store *Records
+
 	mu      sync.Mutex
-	records map[importRecordKey]importedRecord
 	imports map[string]*stagedImport
-}
-
-type importRecordKey struct{ projectID, entity, code string }
-
-// importedRecord is a stored record with its entity, for Referrers.
-type importedRecord struct {
-	entity *data.Entity
-	rec    data.Record
 }
 
 type stagedImport struct {
@@ -39,32 +33,12 @@ type stagedImport struct {
 }
 
 func (m *Imports) init() {
-	if m.records == nil {
-		m.records = map[importRecordKey]importedRecord{}
+	if m.imports == nil {
 		m.imports = map[string]*stagedImport{}
 	}
-}
-
-// copyImportedRecord keeps stored records apart from the caller's maps.
-func copyImportedRecord(entity string, r data.Record) data.Record {
-	r.Entity = entity
-	r.Values = maps.Clone(r.Values)
-	if r.Values == nil {
-		r.Values = map[string]any{}
+	if m.Store == nil {
+		m.Store = &Records{}
 	}
-	return r
-}
-
-// sameStamp compares stamps as stored: to data.StampLayout's precision.
-func sameStamp(a, b time.Time) bool {
-	return a.UTC().Format(data.StampLayout) == b.UTC().Format(data.StampLayout)
-}
-
-// importLive says whether a record exists and is not logically deleted:
-// what a foreign key may name.
-func (m *Imports) importLive(projectID, entity, code string) bool {
-	r, ok := m.records[importRecordKey{projectID, entity, code}]
-	return ok && !r.rec.Deleted
 }
 
 // SaveRecord writes rec over old (nil: the code must be free) as
@@ -72,37 +46,24 @@ func (m *Imports) importLive(projectID, entity, code string) bool {
 // version, an *input.Error when a foreign key of rec that differs
 // from old's names no live record. It is how tests store the records an
 // import starts from.
-func (m *Imports) SaveRecord(_ context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record) error {
+func (m *Imports) SaveRecord(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.init()
-	key := importRecordKey{projectID, e.Name, rec.Code}
-	stored, ok := m.records[key]
-	if ok != (old != nil) || (ok && !sameStamp(stored.rec.SrvDateUTC, old.SrvDateUTC)) {
-		return data.ErrChanged
-	}
-	for _, fk := range e.ForeignKeys() {
-		nv, _ := rec.Values[fk.Name].(string)
-		var ov string
-		if old != nil {
-			ov, _ = old.Values[fk.Name].(string)
-		}
-		if nv != "" && nv != ov && !m.importLive(projectID, fk.References, nv) {
-			return &input.Error{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, nv, fk.References), Labelled: true}
-		}
-	}
-	m.records[key] = importedRecord{entity: e, rec: copyImportedRecord(e.Name, rec)}
-	return nil
+	m.mu.Unlock()
+	return m.Store.SaveRecord(ctx, projectID, e, old, rec)
 }
 
 // Records implements data.ImportStore.
 func (m *Imports) Records(_ context.Context, projectID string, e *data.Entity, codes []string) (map[string]data.Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.init()
+	m.Store.mu.Lock()
+	defer m.Store.mu.Unlock()
 	out := map[string]data.Record{}
 	for _, c := range codes {
-		if r, ok := m.records[importRecordKey{projectID, e.Name, c}]; ok {
-			out[c] = copyImportedRecord(e.Name, r.rec)
+		if r, ok := m.Store.stored(projectID, e.Name, c); ok {
+			out[c] = copyRecord(r)
 		}
 	}
 	return out, nil
@@ -113,16 +74,12 @@ func (m *Imports) Records(_ context.Context, projectID string, e *data.Entity, c
 func (m *Imports) Referrers(_ context.Context, projectID string, e *data.Entity, code string) ([]data.Reference, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.init()
+	m.Store.mu.Lock()
+	defer m.Store.mu.Unlock()
 	var out []data.Reference
-	for k, r := range m.records {
-		if k.projectID != projectID {
-			continue
-		}
-		for _, fk := range r.entity.ForeignKeys() {
-			if v, _ := r.rec.Values[fk.Name].(string); fk.References == e.Name && v == code {
-				out = append(out, data.Reference{Entity: k.entity, Field: fk.Name, Code: k.code})
-			}
-		}
+	for r := range m.Store.refs[recordRef{projectID, e.Name, code}] {
+		out = append(out, data.Reference{Entity: r.entity, Field: r.field, Code: r.code})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -147,25 +104,43 @@ type importConflict struct {
 
 // conflict checks a plan against the stored records, changes first, as
 // DynamoDB reports a cancelled transaction.
+// m.mu and m.Store.mu are held.
 func (m *Imports) conflict(p data.Plan) importConflict {
 	for i, c := range p.Changes {
-		stored, ok := m.records[importRecordKey{p.ProjectID, c.Entity.Name, c.New.Code}]
-		if ok != (c.Old != nil) || (ok && !sameStamp(stored.rec.SrvDateUTC, c.Old.SrvDateUTC)) {
+		stored, ok := m.Store.stored(p.ProjectID, c.Entity.Name, c.New.Code)
+		if ok != (c.Old != nil) || (ok && recordStamp(stored.SrvDateUTC) != recordStamp(c.Old.SrvDateUTC)) {
 			return importConflict{change: &p.Changes[i]}
 		}
 	}
 	for i, ck := range p.Checks {
-		if !m.importLive(p.ProjectID, ck.Entity.Name, ck.Code) {
+		if !m.Store.live(p.ProjectID, ck.Entity.Name, ck.Code) {
 			return importConflict{check: &p.Checks[i]}
 		}
 	}
 	return importConflict{}
 }
 
-func (m *Imports) apply(p data.Plan) {
-	for _, c := range p.Changes {
-		m.records[importRecordKey{p.ProjectID, c.Entity.Name, c.New.Code}] = importedRecord{entity: c.Entity, rec: copyImportedRecord(c.Entity.Name, c.New)}
+// apply writes the plan's changes, all or none (a value the table could
+// not keep stops it before the first); m.mu and m.Store.mu are held.
+func (m *Imports) apply(p data.Plan) error {
+	freed, err := licencesFreed(p)
+	if err != nil {
+		return err
 	}
+	stored := make([]data.Record, len(p.Changes))
+	for i, c := range p.Changes {
+		var err error
+		if stored[i], err = storedRecord(c.Entity, c.New); err != nil {
+			return err
+		}
+	}
+	for i, c := range p.Changes {
+		m.Store.write(p.ProjectID, c.Entity, c.Old, stored[i])
+	}
+	if freed > 0 && m.Store.Release != nil {
+		m.Store.Release(p.ProjectID, freed)
+	}
+	return nil
 }
 
 // CommitPlan implements data.ImportStore: all or nothing, at once.
@@ -173,14 +148,15 @@ func (m *Imports) CommitPlan(_ context.Context, p data.Plan) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.init()
+	m.Store.mu.Lock()
+	defer m.Store.mu.Unlock()
 	switch c := m.conflict(p); {
 	case c.change != nil:
 		return data.ChangedRow(c.change.Row)
 	case c.check != nil:
 		return data.MissingReference(*c.check)
 	}
-	m.apply(p)
-	return nil
+	return m.apply(p)
 }
 
 // StageImport implements data.ImportStore: the import is QUEUED.
@@ -203,6 +179,9 @@ func (m *Imports) StageImport(_ context.Context, imp data.Import, p data.Plan) e
 func (m *Imports) RunImport(_ context.Context, id string, until time.Time) (data.Import, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.init()
+	m.Store.mu.Lock()
+	defer m.Store.mu.Unlock()
 	st, ok := m.imports[id]
 	if !ok {
 		return data.Import{}, data.ErrNotFound
@@ -216,7 +195,9 @@ func (m *Imports) RunImport(_ context.Context, id string, until time.Time) (data
 	case c.check != nil:
 		st.end(data.ImportFailed, data.ReferenceDeleted(c.check.Row, c.check.Field, c.check.Code, c.check.Entity.Name))
 	default:
-		m.apply(st.plan)
+		if err := m.apply(st.plan); err != nil {
+			return st.imp, err
+		}
 		st.end(data.ImportCompleted, nil)
 	}
 	return st.imp, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
 var _ job.Store = (*Jobs)(nil)
@@ -244,7 +245,7 @@ func (s *Jobs) Associations(_ context.Context, projectID string, numbers []strin
 	out := map[string]job.Association{}
 	for _, n := range numbers {
 		if a, ok := s.associations[projectID][n]; ok {
-			out[n] = a
+			out[n] = readAssociation(a)
 		}
 	}
 	return out, nil
@@ -265,6 +266,23 @@ func (s *Jobs) AddAssociations(_ context.Context, as []job.Association) ([]job.A
 		out[i] = a
 	}
 	return out, nil
+}
+
+// readAssociation is a as the table reads it back: an association stored
+// without a tag (a record's subscription) reads as Pending.
+func readAssociation(a job.Association) job.Association {
+	if a.Tag == "" {
+		a.Tag = string(tag.Pending)
+	}
+	return a
+}
+
+// Subscribe stores a, replacing the association of its number, as a
+// record following the number does (Records.Subscribe).
+func (s *Jobs) Subscribe(a job.Association) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.project(a.ProjectID)[a.TrackingNumber] = a
 }
 
 func (s *Jobs) project(id string) map[string]job.Association {
@@ -334,7 +352,7 @@ func (s *Jobs) Associated(_ context.Context, projectID string, now time.Time, ta
 	var list []job.Association
 	for n, a := range s.associations[projectID] {
 		if !a.Expired(now) && n > after && (tag == "" || a.Tag == tag) {
-			list = append(list, a)
+			list = append(list, readAssociation(a))
 		}
 	}
 	s.mu.Unlock()

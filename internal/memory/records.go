@@ -12,7 +12,9 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 var _ data.Store = (*Records)(nil)
@@ -30,6 +32,22 @@ type Records struct {
 	refs map[recordRef]map[recordReferrer]bool
 	// tracked by tracking number.
 	tracked map[string]map[data.TrackedRecord]bool
+
+	// Subscribe, when set, stores the project's subscription of a number
+	// a record starts to follow, as the table's record write does (40 days
+	// from the write, as a job's ADD): so its status keeps arriving.
+	Subscribe func(job.Association)
+	// Release, when set, gives back n licences of a project: a write that
+	// deletes an active account frees its licence, as on the table.
+	Release func(projectID string, n int)
+}
+
+// release frees the licence of old when it is an active account that
+// the write deletes; s.mu is held.
+func (s *Records) release(projectID string, e *data.Entity, old *data.Record, deleted bool) {
+	if deleted && s.Release != nil && activeAccount(e, old) {
+		s.Release(projectID, 1)
+	}
 }
 
 type recordPartition struct{ projectID, entity string }
@@ -124,13 +142,28 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 			return &input.Error{Field: fk.Name, Message: fmt.Sprintf("%s %q names no %s record", fk.Name, nv, fk.References), Labelled: true}
 		}
 	}
+	s.write(projectID, e, old, it)
+	s.release(projectID, e, old, it.Deleted)
+	return nil
+}
+
+// write stores it over old, whose conditions are checked, with what goes
+// with a record's new version: the references of its foreign keys, the
+// tracking number it follows and its project's subscription of it. s.mu
+// is held.
+func (s *Records) write(projectID string, e *data.Entity, old *data.Record, it data.Record) {
+	var oldValues map[string]any
+	oldTracked := ""
+	if old != nil {
+		oldValues, oldTracked = old.Values, e.TrackingKey(*old)
+	}
 	for _, fk := range e.ForeignKeys() {
-		nv, _ := rec.Values[fk.Name].(string)
+		nv, _ := it.Values[fk.Name].(string)
 		ov, _ := oldValues[fk.Name].(string)
 		if nv == ov {
 			continue
 		}
-		from := recordReferrer{e.Name, fk.Name, rec.Code}
+		from := recordReferrer{e.Name, fk.Name, it.Code}
 		if ov != "" {
 			delete(s.refs[recordRef{projectID, fk.References, ov}], from)
 		}
@@ -138,11 +171,12 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 			s.addRef(recordRef{projectID, fk.References, nv}, from)
 		}
 	}
-	oldTracked := ""
-	if old != nil {
-		oldTracked = e.TrackingKey(*old)
+	newTracked := e.TrackingKey(it)
+	s.track(projectID, e, it.Code, oldTracked, newTracked)
+	if _, c, err := tracking.Identify(newTracked); err == nil && newTracked != oldTracked && s.Subscribe != nil {
+		at := it.SrvDateUTC.UTC()
+		s.Subscribe(job.Association{ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c), AddedAt: at, ExpiresAt: at.Add(job.AssociationTTL)})
 	}
-	s.track(projectID, e, rec.Code, oldTracked, e.TrackingKey(rec))
 	if s.records == nil {
 		s.records = map[recordPartition]map[string]data.Record{}
 	}
@@ -150,8 +184,7 @@ func (s *Records) SaveRecord(_ context.Context, projectID string, e *data.Entity
 	if s.records[p] == nil {
 		s.records[p] = map[string]data.Record{}
 	}
-	s.records[p][rec.Code] = it
-	return nil
+	s.records[p][it.Code] = it
 }
 
 func (s *Records) addRef(to recordRef, from recordReferrer) {
@@ -203,6 +236,7 @@ func (s *Records) RemoveRecord(_ context.Context, projectID string, e *data.Enti
 	}
 	s.track(projectID, e, old.Code, e.TrackingKey(old), "")
 	delete(s.records[recordPartition{projectID, e.Name}], old.Code)
+	s.release(projectID, e, &old, true)
 	return nil
 }
 

@@ -40,9 +40,17 @@ func Decode(body string) (Task, error) {
 	return t, nil
 }
 
+// Client is what the adapters ask of SQS: an *sqs.Client, or the
+// in-process queues of the memory backend (memqueue), which deliver the
+// same messages to the same handlers.
+type Client interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+}
+
 // SQS sends tasks to one queue.
 type SQS struct {
-	Client   *sqs.Client
+	Client   Client
 	QueueURL string
 }
 

@@ -12,7 +12,7 @@ import (
 
 // Reports sends report outbox tasks to the report queue.
 type Reports struct {
-	Client   *sqs.Client
+	Client   Client
 	QueueURL string
 }
 

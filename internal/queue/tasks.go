@@ -17,7 +17,7 @@ type TaskMessage struct {
 
 // Tasks sends processing tasks to the task queue.
 type Tasks struct {
-	Client   *sqs.Client
+	Client   Client
 	QueueURL string
 }
 

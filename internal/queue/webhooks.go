@@ -16,7 +16,7 @@ import (
 
 // Webhooks sends delivery tasks to the webhook queue, ten to a request.
 type Webhooks struct {
-	Client   *sqs.Client
+	Client   Client
 	QueueURL string
 }
 

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: staged imports forced by setting the DynamoDB store's TransactItems (memory imports never stage).
+
 import (
 	"fmt"
 	"testing"
@@ -121,14 +123,6 @@ func TestAccountMergedIntoAnAccountWithoutStatusKeepsItsLicence(t *testing.T) {
 	}
 }
 
-func merge(t *testing.T, e *apitest.Env, base, token, source, target string) {
-	t.Helper()
-	res := finished(t, e, token, e.Call(t, "POST", base+"/baseuser/mergeData", token, map[string]any{"sourceRowCode": source, "targetRowCode": target}))
-	if res.Status != "COMPLETED" {
-		t.Fatalf("merge: %+v", res)
-	}
-}
-
 // Deletes, merges, status changes and activations of one project's
 // accounts, all at once: whichever wins each race, the licences used are
 // the active accounts, never more than the licences. A call that meets
@@ -210,5 +204,13 @@ func TestAccountLicencesUsedStayTheActiveAccountsUnderConcurrentDeletesMergesAnd
 		if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": fmt.Sprintf("Z%d", i), "status": "active"}); got[0].Status != want {
 			t.Fatalf("activation %d of %d free licences: %+v", i+1, free, got)
 		}
+	}
+}
+
+func merge(t *testing.T, e *apitest.Env, base, token, source, target string) {
+	t.Helper()
+	res := finished(t, e, token, e.Call(t, "POST", base+"/baseuser/mergeData", token, map[string]any{"sourceRowCode": source, "targetRowCode": target}))
+	if res.Status != "COMPLETED" {
+		t.Fatalf("merge: %+v", res)
 	}
 }

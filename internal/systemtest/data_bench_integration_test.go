@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a benchmark of the DynamoDB store.
+
 // Benchmarks of the data exchange (weavy-compatible) against the local stack:
 //
 //	go run ./cmd/parcelgate stack -- go test -tags integration -run '^$' -bench 'Data' -benchtime 1x ./internal/systemtest/

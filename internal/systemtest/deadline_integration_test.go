@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a frozen DynamoDB endpoint.
+
 import (
 	"bytes"
 	"net/http"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: queue messages lost on SQS, raw items, and the sweep index, which the memory stores do not feed yet.
+
 import (
 	"context"
 	"fmt"
@@ -338,14 +340,6 @@ func awaitLong(t *testing.T, e *apitest.Env, token, projectID, jobID string) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-}
-
-type associationOut struct {
-	TrackingNumber string `json:"trackingNumber"`
-	Tag            string `json:"tag"`
-	AddedAt        string `json:"addedAt"`
-	ExpiresAt      string `json:"expiresAt"`
-	JobID          string `json:"jobId"`
 }
 
 func associations(t *testing.T, e *apitest.Env, token, projectID string) map[string]associationOut {

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a benchmark of the DynamoDB store.
+
 // Benchmarks of the job processor against the local stack (DynamoDB Local
 // and the SQS emulator; see `make bench`):
 //

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: TestMain requires the local stack.
+
 import (
 	"os"
 	"testing"

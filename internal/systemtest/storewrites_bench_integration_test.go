@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a benchmark of the DynamoDB store.
+
 import (
 	"context"
 	"fmt"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: lost SQS messages, and the sweep index, which the memory stores do not feed yet.
+
 import (
 	"context"
 	"strings"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: reads the table's raw items.
+
 import (
 	"reflect"
 	"strings"

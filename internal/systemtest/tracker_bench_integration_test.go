@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a benchmark of the DynamoDB store.
+
 // BenchmarkTrackerSearch1kVs100k measures the tracker's promise (the query
 // plan in internal/tracker): a search costs what its answer costs, never
 // what the client's history costs. Run it with

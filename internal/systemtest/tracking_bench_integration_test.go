@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a benchmark of the DynamoDB store.
+
 // Benchmarks of the tracking resource and of message ingestion against the
 // local stack (DynamoDB Local and the SQS emulator; see `make bench`):
 //

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: needs headless Chromium.
+
 import (
 	"context"
 	"os"

@@ -2,6 +2,8 @@
 
 package systemtest
 
+// Emulator-only: a benchmark of the DynamoDB store.
+
 // BenchmarkWebhookDelivery measures webhook delivery end to end against
 // the local stack (see `make bench`):
 //

@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) job.Store) {
 		{"AssociatedListsUnexpiredAssociationsAcrossPages", associatedAcrossPages},
 		{"SetTagsAppliesOnlyForwardToExistingAssociations", setTagsForwardOnly},
 		{"AssociatedByTagListsOnlyThatTagAcrossPages", associatedByTag},
+		{"AnUntaggedAssociationReadsAsPending", untaggedReadsPending},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, s) })
 	}
@@ -306,6 +307,27 @@ func addKeepsLive(t *testing.T, s job.Store) {
 		t.Fatalf("Associations: %+v, %v", got, err)
 	}
 	sameAssociation(t, "read back", got[number], later)
+}
+
+// untaggedReadsPending: an association stored without a tag (one stored
+// before associations had tags, or a record's subscription of its number)
+// reads as Pending wherever it is read.
+func untaggedReadsPending(t *testing.T, s job.Store) {
+	ctx := context.Background()
+	const project, number = "project-untagged", "1Z999AA10123456784"
+	a := association(project, number, "job-1", base)
+	a.Tag = ""
+	if _, err := s.AddAssociations(ctx, []job.Association{a}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Associations(ctx, project, []string{number})
+	if err != nil || got[number].Tag != string(tag.Pending) {
+		t.Fatalf("Associations: %+v, %v; want tag Pending", got, err)
+	}
+	pg, err := s.Associated(ctx, project, base, "", page.Request{})
+	if err != nil || len(pg.Items) != 1 || pg.Items[0].Tag != string(tag.Pending) {
+		t.Fatalf("Associated: %+v, %v; want one, tagged Pending", pg, err)
+	}
 }
 
 func applyRenewsAndRemoves(t *testing.T, s job.Store) {

@@ -1,5 +1,3 @@
-//go:build integration
-
 package systemtest
 
 import (
@@ -7,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -20,55 +17,6 @@ import (
 	"github.com/parcelgate/parcelgate/internal/apitest"
 	"github.com/parcelgate/parcelgate/internal/outbox"
 )
-
-// sentMail is a mail as the SES emulator (aws-ses-v2-local) keeps it.
-type sentMail struct {
-	MessageID   string   `json:"messageId"`
-	From        string   `json:"from"`
-	ReplyTo     []string `json:"replyTo"`
-	Destination struct {
-		To []string `json:"to"`
-	} `json:"destination"`
-	Subject string `json:"subject"`
-	Body    struct {
-		HTML string `json:"html"`
-		Text string `json:"text"`
-	} `json:"body"`
-	Attachments []struct {
-		Content     string `json:"content"` // base64
-		ContentType string `json:"contentType"`
-		Filename    string `json:"filename"`
-	} `json:"attachments"`
-}
-
-// mailsTo reads the SES emulator's store: the mails sent to address.
-func mailsTo(t *testing.T, address string) []sentMail {
-	t.Helper()
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_SESV2")
-	if endpoint == "" {
-		t.Fatal("AWS_ENDPOINT_URL_SESV2 is not set: run with `make test`, which starts the SES emulator")
-	}
-	resp, err := http.Get(endpoint + "/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var store struct {
-		Emails []sentMail `json:"emails"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
-		t.Fatal(err)
-	}
-	var out []sentMail
-	for _, m := range store.Emails {
-		for _, to := range m.Destination.To {
-			if to == address {
-				out = append(out, m)
-			}
-		}
-	}
-	return out
-}
 
 type outboxItemOut struct {
 	OutboxID string `json:"outboxId"`
@@ -154,7 +102,9 @@ func TestOutboxReportIsGeneratedArchivedAndMailedWithAttachments(t *testing.T) {
 		event(number, "arrived_at_facility", "A", "Paris 11", at(20*time.Hour)),
 		event(number, "out_for_delivery", "O", "Paris 11", at(3*time.Hour)))
 
-	to := "claire+" + strings.ToLower(e.Resources.QueueURLs["ReportQueue"][len(e.Resources.QueueURLs["ReportQueue"])-6:]) + "@customer.example"
+	// An address of this test's project only: the SES emulator keeps the
+	// mail of every run.
+	to := "claire+" + strings.TrimPrefix(base, "/v1/data/") + "@customer.example"
 	// Weavy's URL, trailing slash and all.
 	var queued struct {
 		OutboxID string `json:"outboxId"`
@@ -197,25 +147,24 @@ func TestOutboxReportIsGeneratedArchivedAndMailedWithAttachments(t *testing.T) {
 		t.Errorf("days per status: the current status so far, and in_transit's 2.5 days, missing: %s", text)
 	}
 
-	mails := mailsTo(t, to)
+	mails := e.MailsTo(t, to)
 	if len(mails) != 1 {
 		t.Fatalf("%d mails to %s, want 1", len(mails), to)
 	}
 	m := mails[0]
-	if m.Subject != "Your shipment S-1" || m.Body.HTML != "<p>Your <b>shipment</b> report.</p>" || m.From != e.Config.ReportSender ||
+	if m.Subject != "Your shipment S-1" || m.HTML != "<p>Your <b>shipment</b> report.</p>" || m.From != e.Config.ReportSender ||
 		len(m.ReplyTo) != 1 || m.ReplyTo[0] != "support@shop.example" || m.MessageID != it.MessageID {
 		t.Fatalf("mail %+v", m)
 	}
 	if len(m.Attachments) != 2 {
 		t.Fatalf("%d attachments, want the report and the invoice", len(m.Attachments))
 	}
-	report, _ := base64.StdEncoding.DecodeString(m.Attachments[0].Content)
-	invoice, _ := base64.StdEncoding.DecodeString(m.Attachments[1].Content)
-	if m.Attachments[0].Filename != "tracking-S-1.pdf" || m.Attachments[0].ContentType != "application/pdf" || !bytes.Equal(report, doc.Body) {
-		t.Errorf("report attachment %s %s, %d bytes", m.Attachments[0].Filename, m.Attachments[0].ContentType, len(report))
+	report, invoice := m.Attachments[0].Data, m.Attachments[1].Data
+	if m.Attachments[0].Name != "tracking-S-1.pdf" || m.Attachments[0].ContentType != "application/pdf" || !bytes.Equal(report, doc.Body) {
+		t.Errorf("report attachment %s %s, %d bytes", m.Attachments[0].Name, m.Attachments[0].ContentType, len(report))
 	}
-	if m.Attachments[1].Filename != "invoice.txt" || string(invoice) != "Invoice SO-1: 42.00 EUR" {
-		t.Errorf("invoice attachment %s: %q", m.Attachments[1].Filename, invoice)
+	if m.Attachments[1].Name != "invoice.txt" || string(invoice) != "Invoice SO-1: 42.00 EUR" {
+		t.Errorf("invoice attachment %s: %q", m.Attachments[1].Name, invoice)
 	}
 
 	// fromArchive 1 takes the archived PDF: the same bytes, not generated again.
@@ -276,7 +225,7 @@ func TestOutboxUnknownReportRowOrAddress4xxAndNothingSent(t *testing.T) {
 	}
 	e.Call(t, "POST", base+"/outbox/report", token, ok).Want(t, 202).JSON(t, &queued)
 	awaitOutbox(t, e, base, token, queued.OutboxID, "SENT")
-	if mails := mailsTo(t, to); len(mails) != 0 {
+	if mails := e.MailsTo(t, to); len(mails) != 0 {
 		t.Fatalf("refused requests sent %d mails", len(mails))
 	}
 }
@@ -310,7 +259,7 @@ func TestOutboxRedeliveredTaskMailsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.AwaitIdle(t)
-	if mails := mailsTo(t, to); len(mails) != 1 {
+	if mails := e.MailsTo(t, to); len(mails) != 1 {
 		t.Fatalf("%d mails, want exactly 1", len(mails))
 	}
 }
@@ -391,7 +340,7 @@ func TestOutboxLastDeliveryOfAClaimedSendFailsTheItem(t *testing.T) {
 	if err != nil || cur.Status != outbox.Failed || !strings.Contains(cur.Reason, "may or may not have gone out") {
 		t.Fatalf("item %s (%q), %v", cur.Status, cur.Reason, err)
 	}
-	if mails := mailsTo(t, "x@customer.example"); len(mails) != 0 {
+	if mails := e.MailsTo(t, "x@customer.example"); len(mails) != 0 {
 		t.Fatalf("%d mails sent", len(mails))
 	}
 }

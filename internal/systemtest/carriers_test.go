@@ -1,5 +1,3 @@
-//go:build integration
-
 package systemtest
 
 import (
@@ -250,4 +248,12 @@ func TestCarrierRegistryAndDetectionArePublic(t *testing.T) {
 	}
 	e.Call(t, "GET", "/v1/carriers/detect", "", nil).Want(t, 400)
 	e.Call(t, "GET", "/v1/carriers/detect?trackingNumber="+strings.Repeat("9", 5000), "", nil).Want(t, 400)
+}
+
+type associationOut struct {
+	TrackingNumber string `json:"trackingNumber"`
+	Tag            string `json:"tag"`
+	AddedAt        string `json:"addedAt"`
+	ExpiresAt      string `json:"expiresAt"`
+	JobID          string `json:"jobId"`
 }

@@ -1,5 +1,3 @@
-//go:build integration
-
 package systemtest
 
 import (
@@ -271,53 +269,6 @@ func TestJobFailedViaDeadLetterQueue(t *testing.T) {
 	e.Call(t, "GET", "/v1/projects/"+p.ProjectID+"/tracking-number-jobs/"+j.JobID+"/report", token, nil).Want(t, 409)
 }
 
-// The same task delivered twice, at once and again after completion,
-// gives one set of outcomes and counts.
-func TestJobDuplicateDeliveryIdempotent(t *testing.T) {
-	t.Parallel()
-	e := apitest.Start(t)
-	_, token := e.Token(t, "acme")
-	p := createProject(t, e, token, "dupes")
-	first := submit(t, e, token, p.ProjectID, "ADD", numbers(dhl(1), dhl(2)))
-	await(t, e, token, p.ProjectID, first.JobID, "COMPLETED")
-
-	// dhl(1) is now associated: a new job's outcomes depend on the state
-	// its first delivery saw, which later deliveries must not re-decide.
-	e.FailProcessing.Store(true)
-	j := submit(t, e, token, p.ProjectID, "ADD", numbers(dhl(1), dhl(3), badDHL(4), dhl(3)))
-	q := queue.SQS{Client: e.SQS(), QueueURL: e.Config.JobsQueueURL}
-	if err := q.EnqueueJob(context.Background(), j.JobID); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := e.App.API.Jobs.Process(context.Background(), j.JobID); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	e.FailProcessing.Store(false)
-	done := await(t, e, token, p.ProjectID, j.JobID, "COMPLETED")
-	want := counts{Total: 4, Renewed: 1, Added: 1, Invalid: 1, Duplicate: 1}
-	if done.Counts != want {
-		t.Fatalf("counts %+v, want %+v", done.Counts, want)
-	}
-	before := report(t, e, token, p.ProjectID, j.JobID)
-	again, err := json.Marshal(queue.Task{Kind: queue.KindJob, ID: j.JobID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.AwaitHandled(t, e.Send(t, e.Config.JobsQueueURL, string(again)))
-	after := report(t, e, token, p.ProjectID, j.JobID)
-	if !reflect.DeepEqual(before, after) {
-		t.Fatalf("redelivery changed the report:\n%+v\n%+v", before, after)
-	}
-}
-
 func TestJobRemoveDropsAssociatedNumbersAndCountsTheRest(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
@@ -430,5 +381,49 @@ func TestJobIdempotencyKey(t *testing.T) {
 	e.Call(t, "GET", path, token, nil).Want(t, 200).JSON(t, &list)
 	if len(list.Items) != 1 {
 		t.Fatalf("%d jobs stored", len(list.Items))
+	}
+}
+
+// The same task delivered twice, at once and again after completion,
+// gives one set of outcomes and counts.
+func TestJobDuplicateDeliveryIdempotent(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	_, token := e.Token(t, "acme")
+	p := createProject(t, e, token, "dupes")
+	first := submit(t, e, token, p.ProjectID, "ADD", numbers(dhl(1), dhl(2)))
+	await(t, e, token, p.ProjectID, first.JobID, "COMPLETED")
+
+	// dhl(1) is now associated: a new job's outcomes depend on the state
+	// its first delivery saw, which later deliveries must not re-decide.
+	e.FailProcessing.Store(true)
+	j := submit(t, e, token, p.ProjectID, "ADD", numbers(dhl(1), dhl(3), badDHL(4), dhl(3)))
+	task, err := json.Marshal(queue.Task{Kind: queue.KindJob, ID: j.JobID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Send(t, e.Config.JobsQueueURL, string(task))
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.App.API.Jobs.Process(context.Background(), j.JobID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	e.FailProcessing.Store(false)
+	done := await(t, e, token, p.ProjectID, j.JobID, "COMPLETED")
+	want := counts{Total: 4, Renewed: 1, Added: 1, Invalid: 1, Duplicate: 1}
+	if done.Counts != want {
+		t.Fatalf("counts %+v, want %+v", done.Counts, want)
+	}
+	before := report(t, e, token, p.ProjectID, j.JobID)
+	e.AwaitHandled(t, e.Send(t, e.Config.JobsQueueURL, string(task)))
+	after := report(t, e, token, p.ProjectID, j.JobID)
+	if !reflect.DeepEqual(before, after) {
+		t.Fatalf("redelivery changed the report:\n%+v\n%+v", before, after)
 	}
 }

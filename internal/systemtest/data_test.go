@@ -1,5 +1,3 @@
-//go:build integration
-
 package systemtest
 
 import (
@@ -290,24 +288,127 @@ func TestDataRetrieval2500RecordsInPagesOf1000(t *testing.T) {
 	e.Call(t, "GET", base+"/confreport?cursor=bogus", token, nil).Want(t, 400)
 }
 
-type exportOut struct {
-	Entities []struct {
-		EntityName  string `json:"entityName"`
-		UpdatedRows int    `json:"updatedRows"`
-		Conflicts   []struct {
-			RowCode    string  `json:"rowCode"`
-			Reason     string  `json:"reason"`
-			SrvDateUTC *string `json:"srvDateUTC"`
-		} `json:"conflicts"`
-	} `json:"entities"`
-}
-
 func deltaQuery(t *testing.T, e *apitest.Env, base, token, entity string) []dataRecord {
 	t.Helper()
 	return decodeRecords(t, e.Call(t, "POST", base+"/"+entity+"/query", token, map[string]any{
 		"filter":  map[string]any{"field": "srvExport", "op": "eq", "value": 0},
 		"orderBy": []map[string]any{{"field": "srvDateUTC", "direction": "asc"}},
 	}).Want(t, 200))
+}
+
+func TestDataDeleteLogicalHidesPhysicalRemoves(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	e.Call(t, "POST", base+"/customer", token, map[string]any{"customer_ID": "C-1", "name": "A"}).Want(t, 201)
+	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1", "customer_ID": "C-1"}).Want(t, 201)
+	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-2", "customer_ID": "C-1"}).Want(t, 201)
+
+	// Logical: hidden from every read, and no longer a valid reference.
+	e.Call(t, "DELETE", base+"/order/O-1", token, nil).Want(t, 204)
+	e.Call(t, "GET", base+"/order/O-1", token, nil).Want(t, 404)
+	if recs := decodeRecords(t, e.Call(t, "GET", base+"/order", token, nil).Want(t, 200)); len(recs) != 1 || recs[0]["order_ID"] != "O-2" {
+		t.Fatalf("list after logical delete %v", recs)
+	}
+	if recs := deltaQuery(t, e, base, token, "order"); len(recs) != 1 {
+		t.Fatalf("delta after logical delete %v", recs)
+	}
+	e.Call(t, "POST", base+"/shipment", token, map[string]any{"shipment_ID": "S-1", "order_ID": "O-1"}).Want(t, 400)
+	e.Call(t, "DELETE", base+"/order/O-1", token, nil).Want(t, 404)
+
+	// Physical: refused while referenced, then gone.
+	r := e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 409)
+	if r.Problem(t) != "RECORD_REFERENCED" {
+		t.Fatalf("%s", r.Body)
+	}
+	e.Call(t, "DELETE", base+"/order/O-1?deleteMode=Physical", token, nil).Want(t, 404)
+	e.Call(t, "PUT", base+"/order/O-2", token, map[string]any{"customer_ID": nil}).Want(t, 200)
+	// O-1, logically deleted, still refers to C-1: a physical delete of C-1
+	// would leave it dangling.
+	e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 409)
+	// Taking the code O-1 again makes a new record; dropping its customer frees C-1.
+	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1"}).Want(t, 201)
+	e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 204)
+	e.Call(t, "GET", base+"/customer/C-1", token, nil).Want(t, 404)
+	e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 404)
+	e.Call(t, "DELETE", base+"/order/O-2?deleteMode=Never", token, nil).Want(t, 400)
+	e.Call(t, "DELETE", base+"/order/O-2?deleteMode=Physical", token, nil).Want(t, 204)
+	if recs := decodeRecords(t, e.Call(t, "GET", base+"/order", token, nil).Want(t, 200)); len(recs) != 1 || recs[0]["order_ID"] != "O-1" || recs[0]["customer_ID"] != nil {
+		t.Fatalf("orders at the end %v", recs)
+	}
+}
+
+func TestDataOtherClientsProject404ViewerReadsOnly(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	base, admin := dataProject(t, e)
+	projectID := strings.TrimPrefix(base, "/v1/data/")
+	e.Call(t, "POST", base+"/customer", admin, map[string]any{"customer_ID": "C-1"}).Want(t, 201)
+	_, globex := e.Token(t, "globex")
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/entities"}, {"GET", "/entities/customer"}, {"GET", "/customer"}, {"GET", "/customer/C-1"},
+		{"DELETE", "/customer/C-1"},
+	} {
+		if code := e.Call(t, c.method, base+c.path, globex, nil).Want(t, 404).Problem(t); code != "NOT_FOUND" {
+			t.Errorf("%s %s: %s", c.method, c.path, code)
+		}
+	}
+	e.Call(t, "POST", base+"/customer", globex, map[string]any{"customer_ID": "C-2"}).Want(t, 404)
+	e.Call(t, "POST", base+"/customer/query", globex, map[string]any{}).Want(t, 404)
+	e.Call(t, "POST", base+"/export", globex, map[string]any{"entityName": "customer", "srvExport": 1, "rows": []any{}}).Want(t, 404)
+
+	viewerID, secret := e.Principal(t, "acme")
+	e.Call(t, "PUT", "/v1/projects/"+projectID+"/members/"+viewerID, admin, map[string]string{"role": "viewer"}).Want(t, 200)
+	viewer := e.TokenFor(t, viewerID, secret)
+	e.Call(t, "GET", base+"/customer/C-1", viewer, nil).Want(t, 200)
+	e.Call(t, "POST", base+"/customer", viewer, map[string]any{"customer_ID": "C-3"}).Want(t, 403)
+	e.Call(t, "PUT", base+"/customer/C-1", viewer, map[string]any{"name": "x"}).Want(t, 403)
+	e.Call(t, "GET", "/v1/data/"+strings.Repeat("p", 201)+"/entities", admin, nil).Want(t, 400)
+	if recs := decodeRecords(t, e.Call(t, "GET", base+"/customer", admin, nil).Want(t, 200)); len(recs) != 1 {
+		t.Fatalf("records %v", recs)
+	}
+}
+
+func TestDataConcurrentUpdatesEachGetTheirOwnSrvDateUTC(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1"}).Want(t, 201)
+	const writers = 8
+	stamps := make([]string, writers)
+	g := errgroup.Group{}
+	for i := range writers {
+		g.Go(func() error {
+			r := e.Call(t, "PUT", base+"/order/O-1", token, map[string]any{"notes": fmt.Sprintf("writer %d", i)})
+			if r.Status != 200 {
+				return fmt.Errorf("writer %d: %d %s", i, r.Status, r.Body)
+			}
+			var rec dataRecord
+			if err := json.Unmarshal(r.Body, &rec); err != nil {
+				return err
+			}
+			stamps[i], _ = rec["srvDateUTC"].(string)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range stamps {
+		if s == "" || seen[s] {
+			t.Fatalf("srvDateUTC shared or missing: %v", stamps)
+		}
+		seen[s] = true
+	}
+	final := decodeRecordBody(t, e.Call(t, "GET", base+"/order/O-1", token, nil).Want(t, 200))
+	latest := ""
+	for _, s := range stamps {
+		latest = max(latest, s)
+	}
+	if final["srvDateUTC"] != latest {
+		t.Fatalf("final %v, latest stamp %s", final["srvDateUTC"], latest)
+	}
 }
 
 func TestDataDeltaSyncLoopFollowsTracking(t *testing.T) {
@@ -396,79 +497,6 @@ func TestDataDeltaSyncLoopFollowsTracking(t *testing.T) {
 	}
 }
 
-func TestDataDeleteLogicalHidesPhysicalRemoves(t *testing.T) {
-	t.Parallel()
-	e := apitest.Start(t)
-	base, token := dataProject(t, e)
-	e.Call(t, "POST", base+"/customer", token, map[string]any{"customer_ID": "C-1", "name": "A"}).Want(t, 201)
-	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1", "customer_ID": "C-1"}).Want(t, 201)
-	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-2", "customer_ID": "C-1"}).Want(t, 201)
-
-	// Logical: hidden from every read, and no longer a valid reference.
-	e.Call(t, "DELETE", base+"/order/O-1", token, nil).Want(t, 204)
-	e.Call(t, "GET", base+"/order/O-1", token, nil).Want(t, 404)
-	if recs := decodeRecords(t, e.Call(t, "GET", base+"/order", token, nil).Want(t, 200)); len(recs) != 1 || recs[0]["order_ID"] != "O-2" {
-		t.Fatalf("list after logical delete %v", recs)
-	}
-	if recs := deltaQuery(t, e, base, token, "order"); len(recs) != 1 {
-		t.Fatalf("delta after logical delete %v", recs)
-	}
-	e.Call(t, "POST", base+"/shipment", token, map[string]any{"shipment_ID": "S-1", "order_ID": "O-1"}).Want(t, 400)
-	e.Call(t, "DELETE", base+"/order/O-1", token, nil).Want(t, 404)
-
-	// Physical: refused while referenced, then gone.
-	r := e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 409)
-	if r.Problem(t) != "RECORD_REFERENCED" {
-		t.Fatalf("%s", r.Body)
-	}
-	e.Call(t, "DELETE", base+"/order/O-1?deleteMode=Physical", token, nil).Want(t, 404)
-	e.Call(t, "PUT", base+"/order/O-2", token, map[string]any{"customer_ID": nil}).Want(t, 200)
-	// O-1, logically deleted, still refers to C-1: a physical delete of C-1
-	// would leave it dangling.
-	e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 409)
-	// Taking the code O-1 again makes a new record; dropping its customer frees C-1.
-	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1"}).Want(t, 201)
-	e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 204)
-	e.Call(t, "GET", base+"/customer/C-1", token, nil).Want(t, 404)
-	e.Call(t, "DELETE", base+"/customer/C-1?deleteMode=Physical", token, nil).Want(t, 404)
-	e.Call(t, "DELETE", base+"/order/O-2?deleteMode=Never", token, nil).Want(t, 400)
-	e.Call(t, "DELETE", base+"/order/O-2?deleteMode=Physical", token, nil).Want(t, 204)
-	if recs := decodeRecords(t, e.Call(t, "GET", base+"/order", token, nil).Want(t, 200)); len(recs) != 1 || recs[0]["order_ID"] != "O-1" || recs[0]["customer_ID"] != nil {
-		t.Fatalf("orders at the end %v", recs)
-	}
-}
-
-func TestDataOtherClientsProject404ViewerReadsOnly(t *testing.T) {
-	t.Parallel()
-	e := apitest.Start(t)
-	base, admin := dataProject(t, e)
-	projectID := strings.TrimPrefix(base, "/v1/data/")
-	e.Call(t, "POST", base+"/customer", admin, map[string]any{"customer_ID": "C-1"}).Want(t, 201)
-	_, globex := e.Token(t, "globex")
-	for _, c := range []struct{ method, path string }{
-		{"GET", "/entities"}, {"GET", "/entities/customer"}, {"GET", "/customer"}, {"GET", "/customer/C-1"},
-		{"DELETE", "/customer/C-1"},
-	} {
-		if code := e.Call(t, c.method, base+c.path, globex, nil).Want(t, 404).Problem(t); code != "NOT_FOUND" {
-			t.Errorf("%s %s: %s", c.method, c.path, code)
-		}
-	}
-	e.Call(t, "POST", base+"/customer", globex, map[string]any{"customer_ID": "C-2"}).Want(t, 404)
-	e.Call(t, "POST", base+"/customer/query", globex, map[string]any{}).Want(t, 404)
-	e.Call(t, "POST", base+"/export", globex, map[string]any{"entityName": "customer", "srvExport": 1, "rows": []any{}}).Want(t, 404)
-
-	viewerID, secret := e.Principal(t, "acme")
-	e.Call(t, "PUT", "/v1/projects/"+projectID+"/members/"+viewerID, admin, map[string]string{"role": "viewer"}).Want(t, 200)
-	viewer := e.TokenFor(t, viewerID, secret)
-	e.Call(t, "GET", base+"/customer/C-1", viewer, nil).Want(t, 200)
-	e.Call(t, "POST", base+"/customer", viewer, map[string]any{"customer_ID": "C-3"}).Want(t, 403)
-	e.Call(t, "PUT", base+"/customer/C-1", viewer, map[string]any{"name": "x"}).Want(t, 403)
-	e.Call(t, "GET", "/v1/data/"+strings.Repeat("p", 201)+"/entities", admin, nil).Want(t, 400)
-	if recs := decodeRecords(t, e.Call(t, "GET", base+"/customer", admin, nil).Want(t, 200)); len(recs) != 1 {
-		t.Fatalf("records %v", recs)
-	}
-}
-
 func TestDataDeltaPagesBySrvDateAndFollowsTheCurrentNumber(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
@@ -509,44 +537,14 @@ func TestDataDeltaPagesBySrvDateAndFollowsTheCurrentNumber(t *testing.T) {
 	}
 }
 
-func TestDataConcurrentUpdatesEachGetTheirOwnSrvDateUTC(t *testing.T) {
-	t.Parallel()
-	e := apitest.Start(t)
-	base, token := dataProject(t, e)
-	e.Call(t, "POST", base+"/order", token, map[string]any{"order_ID": "O-1"}).Want(t, 201)
-	const writers = 8
-	stamps := make([]string, writers)
-	g := errgroup.Group{}
-	for i := range writers {
-		g.Go(func() error {
-			r := e.Call(t, "PUT", base+"/order/O-1", token, map[string]any{"notes": fmt.Sprintf("writer %d", i)})
-			if r.Status != 200 {
-				return fmt.Errorf("writer %d: %d %s", i, r.Status, r.Body)
-			}
-			var rec dataRecord
-			if err := json.Unmarshal(r.Body, &rec); err != nil {
-				return err
-			}
-			stamps[i], _ = rec["srvDateUTC"].(string)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for _, s := range stamps {
-		if s == "" || seen[s] {
-			t.Fatalf("srvDateUTC shared or missing: %v", stamps)
-		}
-		seen[s] = true
-	}
-	final := decodeRecordBody(t, e.Call(t, "GET", base+"/order/O-1", token, nil).Want(t, 200))
-	latest := ""
-	for _, s := range stamps {
-		latest = max(latest, s)
-	}
-	if final["srvDateUTC"] != latest {
-		t.Fatalf("final %v, latest stamp %s", final["srvDateUTC"], latest)
-	}
+type exportOut struct {
+	Entities []struct {
+		EntityName  string `json:"entityName"`
+		UpdatedRows int    `json:"updatedRows"`
+		Conflicts   []struct {
+			RowCode    string  `json:"rowCode"`
+			Reason     string  `json:"reason"`
+			SrvDateUTC *string `json:"srvDateUTC"`
+		} `json:"conflicts"`
+	} `json:"entities"`
 }

@@ -1,5 +1,3 @@
-//go:build integration
-
 package systemtest
 
 import (
@@ -68,153 +66,6 @@ func licences(t *testing.T, e *apitest.Env, base, token string) licencesOut {
 	var l licencesOut
 	e.Call(t, "GET", projectPath(base)+"/licences", token, nil).Want(t, 200).JSON(t, &l)
 	return l
-}
-
-func activeAccounts(t *testing.T, e *apitest.Env, base, token string) int {
-	t.Helper()
-	recs := decodeRecords(t, e.Call(t, "POST", base+"/baseuser/query", token, map[string]any{
-		"filter": map[string]any{"field": "status", "op": "eq", "value": "active"},
-	}).Want(t, 200))
-	return len(recs)
-}
-
-func TestAccountsActiveNeverExceedLicencesUnder50ConcurrentActivations(t *testing.T) {
-	t.Parallel()
-	e := apitest.Start(t)
-	base, token := dataProject(t, e)
-	if l := setLicences(t, e, base, token, 10); l != (licencesOut{Licences: 10, Used: 0, Available: 10}) {
-		t.Fatalf("licences %+v", l)
-	}
-	const callers = 50
-	results := make([]accountOut, callers)
-	var g errgroup.Group
-	for i := range callers {
-		g.Go(func() error {
-			body := fmt.Sprintf(`[{"baseuser_ID":"U-%02d","login":"u%02d","status":"active"}]`, i, i)
-			// DynamoDB Local runs 50 transactions on one item far slower
-			// than DynamoDB (seconds each on a shared machine): a call may
-			// run out of its deadline and answer 503, which tells the
-			// client to send it again. The call is idempotent, so the
-			// caller does; the count must hold whatever the retries.
-			for attempt := 1; ; attempt++ {
-				req, err := http.NewRequest("POST", base+"/accounts", strings.NewReader(body))
-				if err != nil {
-					return err
-				}
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				r := e.Do(t, apitest.Allow503(req))
-				if r.Status == 503 && attempt < 8 {
-					continue
-				}
-				if r.Status != 200 {
-					return fmt.Errorf("account %d: %d %s", i, r.Status, r.Body)
-				}
-				var out []accountOut
-				r.JSON(t, &out)
-				results[i] = out[0]
-				return nil
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	// A retried call finds its account written by the attempt that ran
-	// out of time: "status unchanged", with the status that attempt got.
-	active, deactivated := []string{}, []string{}
-	for i, r := range results {
-		switch {
-		case r.BaseuserID != fmt.Sprintf("U-%02d", i):
-			t.Errorf("result %d: %+v", i, r)
-		case r.Status == "active" && (r.Created || r.Message == "status unchanged"):
-			active = append(active, r.BaseuserID)
-		case r.Status == "deactivated" && (strings.Contains(r.Message, "no licence left") || r.Message == "status unchanged"):
-			deactivated = append(deactivated, r.BaseuserID)
-		default:
-			t.Errorf("unexpected result %+v", r)
-		}
-	}
-	if len(active) != 10 || len(deactivated) != 40 {
-		t.Fatalf("%d active, %d deactivated; want 10 and 40", len(active), len(deactivated))
-	}
-	if l := licences(t, e, base, token); l != (licencesOut{Licences: 10, Used: 10, Available: 0}) {
-		t.Fatalf("licences %+v", l)
-	}
-	if n := activeAccounts(t, e, base, token); n != 10 {
-		t.Fatalf("%d active records", n)
-	}
-
-	// No licence left: a deactivated account asked active stays so.
-	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": deactivated[0], "status": "active"}); got[0].Status != "deactivated" || !strings.Contains(got[0].Message, "no licence left") {
-		t.Fatalf("activation without licence: %+v", got)
-	}
-	// Suspending an active account frees its licence for the next one.
-	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": active[0], "status": "suspended"}); got[0].Status != "suspended" || got[0].Created {
-		t.Fatalf("suspend: %+v", got)
-	}
-	got := putAccounts(t, e, base, token,
-		map[string]any{"baseuser_ID": deactivated[0], "status": "active"},
-		map[string]any{"baseuser_ID": deactivated[1], "status": "active"})
-	if got[0].Status != "active" || got[1].Status != "deactivated" {
-		t.Fatalf("after freeing one licence: %+v", got)
-	}
-	// Deleting an active account frees its licence too.
-	e.Call(t, "DELETE", base+"/baseuser/"+active[1], token, nil).Want(t, 204)
-	if l := licences(t, e, base, token); l.Used != 9 {
-		t.Fatalf("after a delete: %+v", l)
-	}
-	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": deactivated[1], "status": "active"}); got[0].Status != "active" {
-		t.Fatalf("after a delete: %+v", got)
-	}
-	if l, n := licences(t, e, base, token), activeAccounts(t, e, base, token); l.Used != 10 || n != 10 {
-		t.Fatalf("licences %+v, %d active records", l, n)
-	}
-	// Raising the licences lets the next activation through.
-	setLicences(t, e, base, token, 11)
-	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": deactivated[2], "status": "active"}); got[0].Status != "active" {
-		t.Fatalf("after raising the licences: %+v", got)
-	}
-}
-
-func TestAccountsExistingAccountChangesOnlyItsStatus(t *testing.T) {
-	t.Parallel()
-	e := apitest.Start(t)
-	base, token := dataProject(t, e)
-	setLicences(t, e, base, token, 5)
-	got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": "jdoe", "login": "jdoe", "name": "J. Doe", "email": "jdoe@example.com", "status": "active"})
-	if got[0] != (accountOut{BaseuserID: "jdoe", Status: "active", Created: true, Message: "created"}) {
-		t.Fatalf("create: %+v", got)
-	}
-	before := decodeRecordBody(t, e.Call(t, "GET", base+"/baseuser/jdoe", token, nil).Want(t, 200))
-	got = putAccounts(t, e, base, token, map[string]any{"baseuser_ID": "jdoe", "login": "other", "name": "Other", "email": "other@example.com", "status": "suspended"})
-	if got[0].Status != "suspended" || got[0].Created || !strings.Contains(got[0].Message, "from active to suspended") {
-		t.Fatalf("update: %+v", got)
-	}
-	after := decodeRecordBody(t, e.Call(t, "GET", base+"/baseuser/jdoe", token, nil).Want(t, 200))
-	for _, f := range []string{"login", "name", "email"} {
-		if after[f] != before[f] {
-			t.Errorf("%s changed from %v to %v", f, before[f], after[f])
-		}
-	}
-	if after["status"] != "suspended" || after["srvDateUTC"] == before["srvDateUTC"] {
-		t.Errorf("after %v", after)
-	}
-	if l := licences(t, e, base, token); l.Used != 0 {
-		t.Errorf("licences %+v", l)
-	}
-	// The same status again changes nothing, not even srvDateUTC.
-	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": "jdoe", "status": "suspended"}); got[0].Message != "status unchanged" {
-		t.Errorf("same status: %+v", got)
-	}
-	if again := decodeRecordBody(t, e.Call(t, "GET", base+"/baseuser/jdoe", token, nil).Want(t, 200)); again["srvDateUTC"] != after["srvDateUTC"] {
-		t.Errorf("unchanged account rewritten: %v", again)
-	}
-	// The generic record routes cannot set a status past the licences.
-	if f := problemField(t, e.Call(t, "PUT", base+"/baseuser/jdoe", token, map[string]any{"status": "active"}).Want(t, 400)); f != "status" {
-		t.Errorf("generic status update names %s", f)
-	}
-	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "x", "status": "active"}).Want(t, 400)
 }
 
 func TestAccountsAndLicencesBadInputIs400AndWritesNothing(t *testing.T) {
@@ -406,20 +257,143 @@ func TestTasksBadInputIs400AndQueuesNothing(t *testing.T) {
 	e.Call(t, "GET", base+"/tasks?limit=0", token, nil).Want(t, 400)
 }
 
-type numberOut struct {
-	TrackingNumber string    `json:"trackingNumber"`
-	ExpiresAt      time.Time `json:"expiresAt"`
+func TestAccountsActiveNeverExceedLicencesUnder50ConcurrentActivations(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	if l := setLicences(t, e, base, token, 10); l != (licencesOut{Licences: 10, Used: 0, Available: 10}) {
+		t.Fatalf("licences %+v", l)
+	}
+	const callers = 50
+	results := make([]accountOut, callers)
+	var g errgroup.Group
+	for i := range callers {
+		g.Go(func() error {
+			body := fmt.Sprintf(`[{"baseuser_ID":"U-%02d","login":"u%02d","status":"active"}]`, i, i)
+			// DynamoDB Local runs 50 transactions on one item far slower
+			// than DynamoDB (seconds each on a shared machine): a call may
+			// run out of its deadline and answer 503, which tells the
+			// client to send it again. The call is idempotent, so the
+			// caller does; the count must hold whatever the retries.
+			for attempt := 1; ; attempt++ {
+				req, err := http.NewRequest("POST", base+"/accounts", strings.NewReader(body))
+				if err != nil {
+					return err
+				}
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				r := e.Do(t, apitest.Allow503(req))
+				if r.Status == 503 && attempt < 8 {
+					continue
+				}
+				if r.Status != 200 {
+					return fmt.Errorf("account %d: %d %s", i, r.Status, r.Body)
+				}
+				var out []accountOut
+				r.JSON(t, &out)
+				results[i] = out[0]
+				return nil
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// A retried call finds its account written by the attempt that ran
+	// out of time: "status unchanged", with the status that attempt got.
+	active, deactivated := []string{}, []string{}
+	for i, r := range results {
+		switch {
+		case r.BaseuserID != fmt.Sprintf("U-%02d", i):
+			t.Errorf("result %d: %+v", i, r)
+		case r.Status == "active" && (r.Created || r.Message == "status unchanged"):
+			active = append(active, r.BaseuserID)
+		case r.Status == "deactivated" && (strings.Contains(r.Message, "no licence left") || r.Message == "status unchanged"):
+			deactivated = append(deactivated, r.BaseuserID)
+		default:
+			t.Errorf("unexpected result %+v", r)
+		}
+	}
+	if len(active) != 10 || len(deactivated) != 40 {
+		t.Fatalf("%d active, %d deactivated; want 10 and 40", len(active), len(deactivated))
+	}
+	if l := licences(t, e, base, token); l != (licencesOut{Licences: 10, Used: 10, Available: 0}) {
+		t.Fatalf("licences %+v", l)
+	}
+	if n := activeAccounts(t, e, base, token); n != 10 {
+		t.Fatalf("%d active records", n)
+	}
+
+	// No licence left: a deactivated account asked active stays so.
+	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": deactivated[0], "status": "active"}); got[0].Status != "deactivated" || !strings.Contains(got[0].Message, "no licence left") {
+		t.Fatalf("activation without licence: %+v", got)
+	}
+	// Suspending an active account frees its licence for the next one.
+	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": active[0], "status": "suspended"}); got[0].Status != "suspended" || got[0].Created {
+		t.Fatalf("suspend: %+v", got)
+	}
+	got := putAccounts(t, e, base, token,
+		map[string]any{"baseuser_ID": deactivated[0], "status": "active"},
+		map[string]any{"baseuser_ID": deactivated[1], "status": "active"})
+	if got[0].Status != "active" || got[1].Status != "deactivated" {
+		t.Fatalf("after freeing one licence: %+v", got)
+	}
+	// Deleting an active account frees its licence too.
+	e.Call(t, "DELETE", base+"/baseuser/"+active[1], token, nil).Want(t, 204)
+	if l := licences(t, e, base, token); l.Used != 9 {
+		t.Fatalf("after a delete: %+v", l)
+	}
+	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": deactivated[1], "status": "active"}); got[0].Status != "active" {
+		t.Fatalf("after a delete: %+v", got)
+	}
+	if l, n := licences(t, e, base, token), activeAccounts(t, e, base, token); l.Used != 10 || n != 10 {
+		t.Fatalf("licences %+v, %d active records", l, n)
+	}
+	// Raising the licences lets the next activation through.
+	setLicences(t, e, base, token, 11)
+	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": deactivated[2], "status": "active"}); got[0].Status != "active" {
+		t.Fatalf("after raising the licences: %+v", got)
+	}
 }
 
-func projectNumbers(t *testing.T, e *apitest.Env, base, token string) map[string]time.Time {
-	t.Helper()
-	var numbers listOut[numberOut]
-	e.Call(t, "GET", projectPath(base)+"/tracking-numbers", token, nil).Want(t, 200).JSON(t, &numbers)
-	out := map[string]time.Time{}
-	for _, n := range numbers.Items {
-		out[n.TrackingNumber] = n.ExpiresAt
+func TestAccountsExistingAccountChangesOnlyItsStatus(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	base, token := dataProject(t, e)
+	setLicences(t, e, base, token, 5)
+	got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": "jdoe", "login": "jdoe", "name": "J. Doe", "email": "jdoe@example.com", "status": "active"})
+	if got[0] != (accountOut{BaseuserID: "jdoe", Status: "active", Created: true, Message: "created"}) {
+		t.Fatalf("create: %+v", got)
 	}
-	return out
+	before := decodeRecordBody(t, e.Call(t, "GET", base+"/baseuser/jdoe", token, nil).Want(t, 200))
+	got = putAccounts(t, e, base, token, map[string]any{"baseuser_ID": "jdoe", "login": "other", "name": "Other", "email": "other@example.com", "status": "suspended"})
+	if got[0].Status != "suspended" || got[0].Created || !strings.Contains(got[0].Message, "from active to suspended") {
+		t.Fatalf("update: %+v", got)
+	}
+	after := decodeRecordBody(t, e.Call(t, "GET", base+"/baseuser/jdoe", token, nil).Want(t, 200))
+	for _, f := range []string{"login", "name", "email"} {
+		if after[f] != before[f] {
+			t.Errorf("%s changed from %v to %v", f, before[f], after[f])
+		}
+	}
+	if after["status"] != "suspended" || after["srvDateUTC"] == before["srvDateUTC"] {
+		t.Errorf("after %v", after)
+	}
+	if l := licences(t, e, base, token); l.Used != 0 {
+		t.Errorf("licences %+v", l)
+	}
+	// The same status again changes nothing, not even srvDateUTC.
+	if got := putAccounts(t, e, base, token, map[string]any{"baseuser_ID": "jdoe", "status": "suspended"}); got[0].Message != "status unchanged" {
+		t.Errorf("same status: %+v", got)
+	}
+	if again := decodeRecordBody(t, e.Call(t, "GET", base+"/baseuser/jdoe", token, nil).Want(t, 200)); again["srvDateUTC"] != after["srvDateUTC"] {
+		t.Errorf("unchanged account rewritten: %v", again)
+	}
+	// The generic record routes cannot set a status past the licences.
+	if f := problemField(t, e.Call(t, "PUT", base+"/baseuser/jdoe", token, map[string]any{"status": "active"}).Want(t, 400)); f != "status" {
+		t.Errorf("generic status update names %s", f)
+	}
+	e.Call(t, "POST", base+"/baseuser", token, map[string]any{"baseuser_ID": "x", "status": "active"}).Want(t, 400)
 }
 
 func TestTaskRenewSubscriptionsMovesExpiryOfUndeliveredShipmentsOnly(t *testing.T) {
@@ -504,4 +478,28 @@ func TestTaskRefreshShipmentsRederivesStatusFromTrackingData(t *testing.T) {
 	if again.Counts.Changed != 0 || again.Counts.Read != 3 {
 		t.Errorf("second run %+v", again)
 	}
+}
+
+func activeAccounts(t *testing.T, e *apitest.Env, base, token string) int {
+	t.Helper()
+	recs := decodeRecords(t, e.Call(t, "POST", base+"/baseuser/query", token, map[string]any{
+		"filter": map[string]any{"field": "status", "op": "eq", "value": "active"},
+	}).Want(t, 200))
+	return len(recs)
+}
+
+type numberOut struct {
+	TrackingNumber string    `json:"trackingNumber"`
+	ExpiresAt      time.Time `json:"expiresAt"`
+}
+
+func projectNumbers(t *testing.T, e *apitest.Env, base, token string) map[string]time.Time {
+	t.Helper()
+	var numbers listOut[numberOut]
+	e.Call(t, "GET", projectPath(base)+"/tracking-numbers", token, nil).Want(t, 200).JSON(t, &numbers)
+	out := map[string]time.Time{}
+	for _, n := range numbers.Items {
+		out[n.TrackingNumber] = n.ExpiresAt
+	}
+	return out
 }
