@@ -1,29 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	crand "crypto/rand"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	_ "time/tzdata" // the generator's time zones, the same on every machine
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/carrier"
-	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -35,6 +28,11 @@ const demoConcurrency = 4
 // cmdDemo fills a running API with generated parcels: shipments and their
 // event histories, through POST /v1/messages as a client would send them.
 func cmdDemo(ctx context.Context, args []string) error {
+	return runDemo(ctx, &http.Client{Timeout: time.Minute}, args)
+}
+
+// runDemo is cmdDemo talking through hc (tests check every exchange).
+func runDemo(ctx context.Context, hc *http.Client, args []string) error {
 	addr := os.Getenv("PARCELGATE_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:3000"
@@ -60,8 +58,8 @@ func cmdDemo(ctx context.Context, args []string) error {
 		*seed = 1 + rand.Uint64N(999999) // short enough to type again
 	}
 	start := time.Now()
-	api := &demoAPI{base: strings.TrimRight(*baseURL, "/"), http: &http.Client{Timeout: time.Minute}}
-	if _, err := api.do(ctx, http.MethodGet, "/v1/tracking/flow/inpost_locker_standard", nil, nil); err != nil {
+	api := &demoAPI{base: strings.TrimRight(*baseURL, "/"), http: hc}
+	if err := api.reachable(ctx); err != nil {
 		return fmt.Errorf("no parcelgate API at %s (start one with make run): %w", api.base, err)
 	}
 	id, secret := *clientID, *clientSecret
@@ -193,226 +191,14 @@ func printAligned(lines [][2]string) {
 	}
 }
 
-// subscribe adds the parcels' numbers to a new project of the demo's
-// client, in jobs as a client would, and waits for the jobs: a project
-// is what lists numbers by tag. It returns the project's id.
-func (a *demoAPI) subscribe(ctx context.Context, parcels []demoParcel, seed uint64, timeout time.Duration) (string, error) {
-	var project struct {
-		ProjectID string `json:"projectId"`
-	}
-	in := map[string]string{"name": fmt.Sprintf("Demo parcels (seed %d)", seed)}
-	if _, err := a.do(ctx, http.MethodPost, "/v1/projects", in, &project); err != nil {
-		return "", err
-	}
-	type number struct {
-		TrackingNumber string `json:"trackingNumber"`
-		Carrier        string `json:"carrier"`
-	}
-	jobs := "/v1/projects/" + project.ProjectID + "/tracking-number-jobs"
-	var ids []string
-	for chunk := range slices.Chunk(parcels, job.MaxNumbers) {
-		body := struct {
-			Action            string   `json:"action"`
-			ExternalReference string   `json:"externalReference"`
-			TrackingNumbers   []number `json:"trackingNumbers"`
-		}{Action: string(job.Add), ExternalReference: fmt.Sprintf("demo-%d-%d", seed, len(ids)+1)}
-		for _, p := range chunk {
-			body.TrackingNumbers = append(body.TrackingNumbers, number{p.Number, string(p.Carrier)})
-		}
-		var out struct {
-			JobID string `json:"jobId"`
-		}
-		if _, err := a.do(ctx, http.MethodPost, jobs, body, &out); err != nil {
-			return "", err
-		}
-		ids = append(ids, out.JobID)
-	}
-	deadline := time.Now().Add(timeout)
-	for _, id := range ids {
-		for {
-			var res struct {
-				Items []struct {
-					Status string `json:"status"`
-				} `json:"items"`
-			}
-			if _, err := a.do(ctx, http.MethodGet, jobs+"?jobId="+id, nil, &res); err != nil {
-				return "", err
-			}
-			if len(res.Items) == 1 && job.Status(res.Items[0].Status).Final() {
-				if s := job.Status(res.Items[0].Status); s != job.Completed {
-					return "", fmt.Errorf("job %s of project %s: %s", id, project.ProjectID, s)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				return "", fmt.Errorf("job %s of project %s not done after %s", id, project.ProjectID, timeout)
-			}
-			select {
-			case <-ctx.Done():
-				return "", ctx.Err()
-			case <-time.After(500 * time.Millisecond):
-			}
-		}
-	}
-	return project.ProjectID, nil
-}
-
-// Sending.
-
-// demoAPI is a minimal client of the API.
-type demoAPI struct {
-	base  string
-	http  *http.Client
-	token string
-}
-
-// do sends a JSON request and decodes a 2xx answer into out. Any other
-// answer is an error; the status code is returned with it.
-func (a *demoAPI) do(ctx context.Context, method, path string, in, out any) (int, error) {
-	var body io.Reader
-	if in != nil {
-		data, err := json.Marshal(in)
-		if err != nil {
-			return 0, err
-		}
-		body = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
-	if err != nil {
-		return 0, err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if resp.StatusCode/100 != 2 {
-		if len(data) > 300 {
-			data = data[:300]
-		}
-		return resp.StatusCode, fmt.Errorf("%s %s: %s %s", method, path, resp.Status, bytes.TrimSpace(data))
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	return resp.StatusCode, nil
-}
-
-func (a *demoAPI) login(ctx context.Context, id, secret string) error {
-	var out struct {
-		AccessToken string `json:"accessToken"`
-	}
-	in := map[string]string{"clientId": id, "clientSecret": secret}
-	if _, err := a.do(ctx, http.MethodPost, "/v1/auth/token", in, &out); err != nil {
-		return err
-	}
-	a.token = out.AccessToken
-	return nil
-}
-
-// send posts one request, retrying a few times when the server or the
-// network fails: applying messages is idempotent, so a resent batch is
-// harmless.
-func (a *demoAPI) send(ctx context.Context, ref string, msgs []demoMessage) error {
-	in := struct {
-		BatchReference string        `json:"batchReference"`
-		Messages       []demoMessage `json:"messages"`
-	}{ref, msgs}
-	for attempt := 1; ; attempt++ {
-		code, err := a.do(ctx, http.MethodPost, "/v1/messages", in, nil)
-		if err == nil {
-			return nil
-		}
-		if (code != 0 && code < 500) || attempt == 3 || ctx.Err() != nil {
-			return fmt.Errorf("batch %s: %w", ref, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt) * time.Second):
-		}
-	}
-}
-
-// sendAll sends the batches, demoConcurrency at a time, printing progress.
-func (a *demoAPI) sendAll(ctx context.Context, batches []demoBatch, ref string) error {
-	var mu sync.Mutex
-	done, parcels, msgs := 0, 0, 0
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(demoConcurrency)
-	for i, b := range batches {
-		g.Go(func() error {
-			if err := a.send(ctx, fmt.Sprintf("%s-%03d", ref, i+1), b.Messages); err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			done, parcels, msgs = done+1, parcels+b.Parcels, msgs+len(b.Messages)
-			fmt.Printf("  %3d/%d requests accepted: %d parcels, %d messages\n", done, len(batches), parcels, msgs)
-			return nil
-		})
-	}
-	return g.Wait()
-}
-
-// waitApplied polls the last parcel of every batch until the server shows
-// its final status, or until timeout; it returns how many batches were
-// applied. Messages are applied per request, so that parcel stands for its
-// request. (No route reports a request's progress; and a rerun with the
-// same seed finds its parcels shown already.)
-func (a *demoAPI) waitApplied(ctx context.Context, batches []demoBatch, timeout time.Duration) (int, error) {
-	deadline := time.Now().Add(timeout)
-	pending := batches
-	for len(pending) > 0 {
-		var still []demoBatch
-		for _, b := range pending {
-			var res struct {
-				Status string `json:"status"`
-			}
-			code, err := a.do(ctx, http.MethodGet, "/v1/tracking/"+b.Last.Number, nil, &res)
-			switch {
-			case err != nil && code != http.StatusNotFound:
-				return 0, err
-			case err != nil || res.Status != b.Last.Status:
-				still = append(still, b)
-			}
-		}
-		if len(still) != len(pending) {
-			fmt.Printf("  %3d/%d requests processed\n", len(batches)-len(still), len(batches))
-		}
-		pending = still
-		if len(pending) == 0 || time.Now().After(deadline) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-	return len(batches) - len(pending), nil
-}
-
 // Generation. Everything below is pure: the same seed and clock give the
 // same parcels.
 
-// demoMessage is one message of POST /v1/messages.
+// demoMessage is one message of POST /v1/messages (wire: as it is sent).
 type demoMessage struct {
-	MessageType       string `json:"messageType"`
-	ExternalReference string `json:"externalReference"`
-	Payload           any    `json:"payload"`
+	MessageType       string
+	ExternalReference string
+	Payload           any
 	// quirk marks the deliberate oddities, which carriers' feeds have too:
 	// "late" (sent after a newer event) and "duplicate" (sent twice).
 	quirk string

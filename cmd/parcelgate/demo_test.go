@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -126,7 +128,7 @@ func TestDemoMessagesAreValid(t *testing.T) {
 		var last time.Time
 		seen := map[string]bool{}
 		for i, m := range p.Messages {
-			data, err := json.Marshal(m)
+			data, err := json.Marshal(m.wire())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -443,5 +445,12 @@ func TestDemoExamples(t *testing.T) {
 	}
 	if p := demoInTrouble(generateDemo(3, 500, demoNow)); p == nil || !p.Subtag.Tag().Attention() {
 		t.Errorf("parcel in trouble: %+v", p)
+	}
+}
+
+func TestDemoWithoutAnAPISaysHowToStartOne(t *testing.T) {
+	err := runDemo(context.Background(), http.DefaultClient, []string{"--url", "http://127.0.0.1:1", "--parcels", "1", "--client-id", "x", "--client-secret", "y"})
+	if err == nil || !strings.HasPrefix(err.Error(), "no parcelgate API at http://127.0.0.1:1 (start one with make run): cannot reach 127.0.0.1:1") {
+		t.Fatalf("%v", err)
 	}
 }

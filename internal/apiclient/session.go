@@ -48,7 +48,9 @@ func SessionPath() (string, error) {
 }
 
 // Login checks the credential by getting a token and saves the session
-// at path, readable by the user only.
+// at path, readable by the user only. With path "" the session is kept in
+// memory only: a command that brings its own credential (demo) must not
+// replace the user's login.
 func Login(ctx context.Context, hc *http.Client, path, baseURL, clientID, clientSecret string) (*Session, error) {
 	s := &Session{URL: strings.TrimRight(baseURL, "/"), ClientID: clientID, ClientSecret: clientSecret, path: path, http: hc}
 	if _, err := s.Token(ctx); err != nil {
@@ -100,6 +102,9 @@ func (s *Session) Token(ctx context.Context) (string, error) {
 }
 
 func (s *Session) save() error {
+	if s.path == "" {
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}

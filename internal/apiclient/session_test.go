@@ -97,3 +97,21 @@ func TestLoadSessionWithoutLoginSaysWhatToDo(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestSessionWithoutPathWritesNothing(t *testing.T) {
+	srv, _ := tokenServer(t)
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("HOME", dir)
+	s, err := Login(context.Background(), srv.Client(), "", srv.URL, "demo", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Expiry = time.Now() // renewed, and still kept in memory only
+	if tok, err := s.Token(context.Background()); err != nil || tok != "token-2" {
+		t.Fatalf("token %q (%v)", tok, err)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Fatalf("files written: %v %v", entries, err)
+	}
+}
