@@ -238,7 +238,7 @@ func newMessages(store *dynamo.Adapters, q message.Queue, shipments message.Ship
 }
 
 func newWebhooks(store *dynamo.Adapters, projects project.Service, q queue.Webhooks, targets webhook.Targets, now func() time.Time) webhook.Service {
-	return webhook.Service{Store: store.Webhooks, Expiry: store.Expiries, Queue: q, Jobs: store.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID}
+	return webhook.Service{Store: store.Webhooks, Expiry: store.Expiries, Queue: q, Jobs: store.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID, Listeners: &webhook.Listeners{}}
 }
 
 // newSender is the webhook sender; schedule nil is webhook.DefaultSchedule.

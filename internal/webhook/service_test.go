@@ -323,6 +323,12 @@ func TestTrackingUpdatedQueuesEachChangesEventsForEachProject(t *testing.T) {
 		Event: tracking.Event{Status: "in_transit", Tag: tag.InTransit}}
 	stuck := tracking.Change{TrackingNumber: "1Z999AA10123456784", Carrier: "ups", Sequence: 3, At: e.now.Add(time.Second),
 		Event: tracking.Event{Status: "held", Tag: tag.Exception}, PreviousTag: tag.InTransit}
+	both := []string{webhook.TrackingUpdated, webhook.TrackingException}
+	for _, ep := range []webhook.Endpoint{{ID: "wh_1", ProjectID: "p1", Events: both, Enabled: true}, {ID: "wh_2", ProjectID: "p2", Events: both, Enabled: true}} {
+		if err := e.store.PutEndpoint(context.Background(), ep); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := e.svc.TrackingUpdated(context.Background(), []string{"p1", "p2"}, []tracking.Change{moved, stuck}); err != nil {
 		t.Fatal(err)
 	}
