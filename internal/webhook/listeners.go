@@ -21,49 +21,49 @@ const ListenersFor = 10 * time.Second
 // the memory starts again empty (a read per project, once).
 const maxListenerEntries = 10000
 
-// Listeners remembers, per process, which event types a project's enabled
-// endpoints subscribe to, so that a change of a project with none queues
-// nothing: no fan-out task, no sender invocation, no endpoint Query per
-// change. A project with endpoints is read at most once per ListenersFor
-// per process.
+// Listeners remembers, per process, a project's enabled endpoints and the
+// event types they subscribe to, so that a tracking change queues its
+// deliveries itself: nothing for a project with none, and no fan-out task
+// (a sender invocation and an endpoint Query per change) for the others.
+// A project is read at most once per ListenersFor per process; each
+// delivery still reads its endpoint, so one deleted or disabled meanwhile
+// gets nothing.
 type Listeners struct {
 	mu      sync.Mutex
 	entries map[string]listening
 }
 
 type listening struct {
-	types map[string]bool
-	until time.Time
+	endpoints []Endpoint // enabled, with their ids and events only
+	until     time.Time
 }
 
-// types returns the event types the project's enabled endpoints subscribe
-// to, read through the memory when it is younger than ListenersFor.
-func (l *Listeners) types(ctx context.Context, store Store, projectID string, now time.Time) (map[string]bool, error) {
+// enabled returns the project's enabled endpoints (ids and events), read
+// through the memory when it is younger than ListenersFor.
+func (l *Listeners) enabled(ctx context.Context, store Store, projectID string, now time.Time) ([]Endpoint, error) {
 	l.mu.Lock()
 	e, ok := l.entries[projectID]
 	l.mu.Unlock()
 	if ok && now.Before(e.until) {
-		return e.types, nil
+		return e.endpoints, nil
 	}
 	endpoints, err := store.Endpoints(ctx, projectID)
 	if err != nil {
 		return nil, err
 	}
-	types := map[string]bool{}
+	var enabled []Endpoint
 	for _, ep := range endpoints {
 		if ep.Enabled {
-			for _, t := range ep.Events {
-				types[t] = true
-			}
+			enabled = append(enabled, Endpoint{ID: ep.ID, ProjectID: ep.ProjectID, Events: ep.Events, Enabled: true})
 		}
 	}
 	l.mu.Lock()
 	if l.entries == nil || len(l.entries) >= maxListenerEntries {
 		l.entries = map[string]listening{}
 	}
-	l.entries[projectID] = listening{types: types, until: now.Add(ListenersFor)}
+	l.entries[projectID] = listening{endpoints: enabled, until: now.Add(ListenersFor)}
 	l.mu.Unlock()
-	return types, nil
+	return enabled, nil
 }
 
 // forget drops what the process remembers of a project, after it changed

@@ -11,16 +11,16 @@ import (
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
-// queued lists the queued tasks as "<project> <event type>".
+// queued lists the queued deliveries as "<project> <webhook> <event type>".
 func (e *serviceEnv) queued(t *testing.T) string {
 	t.Helper()
 	var got []string
 	for _, task := range e.queue.all() {
 		ref, err := webhook.ParseEventID(task.EventID)
-		if err != nil || task.Kind != webhook.KindEvent {
+		if err != nil || task.Kind != webhook.KindDelivery || task.Attempt != 1 {
 			t.Fatalf("queued %+v, %v", task, err)
 		}
-		got = append(got, task.ProjectID+" "+ref.Type)
+		got = append(got, task.ProjectID+" "+task.WebhookID+" "+ref.Type)
 	}
 	return strings.Join(got, "|")
 }
@@ -43,7 +43,7 @@ func TestTrackingUpdatedQueuesOnlyForEnabledEndpointsOfTheType(t *testing.T) {
 	if err := e.svc.TrackingUpdated(ctx, []string{"p-updates", "p-exceptions", "p-disabled", "p-jobs", "p-none"}, []tracking.Change{stuck}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := e.queued(t), "p-updates tracking.updated|p-exceptions tracking.exception"; got != want {
+	if got, want := e.queued(t), "p-updates wh_a tracking.updated|p-exceptions wh_b tracking.exception"; got != want {
 		t.Errorf("queued %s\nwant %s", got, want)
 	}
 }
@@ -77,7 +77,7 @@ func TestAJustRegisteredEndpointIsSeenWithinListenersFor(t *testing.T) {
 		t.Fatalf("remembered for less than ListenersFor, yet queued %s", got)
 	}
 	e.now = e.now.Add(webhook.ListenersFor)
-	if got := announce(); got != "p1 tracking.updated" {
+	if got := announce(); got != "p1 wh_1 tracking.updated" {
 		t.Fatalf("after ListenersFor queued %q", got)
 	}
 	if _, err := e.svc.Update(ctx, admin, "p1", ep.ID, webhook.Input{Events: &[]string{webhook.TrackingException}}); err != nil {
@@ -89,7 +89,7 @@ func TestAJustRegisteredEndpointIsSeenWithinListenersFor(t *testing.T) {
 	if _, err := e.svc.Update(ctx, admin, "p1", ep.ID, webhook.Input{Events: &[]string{webhook.TrackingUpdated}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := announce(); got != "p1 tracking.updated" {
+	if got := announce(); got != "p1 wh_1 tracking.updated" {
 		t.Errorf("this process's own change is not seen at once: queued %q", got)
 	}
 }

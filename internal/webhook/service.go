@@ -233,24 +233,27 @@ func (s Service) Feed(ctx context.Context, c project.Caller, projectID string, r
 	return page.Page[Event]{Items: events, NextCursor: next}, nil
 }
 
-// TrackingUpdated queues the events of changes (tracking.updated, and
-// tracking.exception for those entering Exception or AttemptFail) for
-// delivery to the projects subscribing the number, those of them with an
-// enabled endpoint for the event's type (as read within ListenersFor):
-// the others' events stay in their feed only. The notification records
-// are written first: a crash before this leaves the changes unnotified,
-// and the retry that writes them again queues them again.
+// TrackingUpdated queues the deliveries of the events of changes
+// (tracking.updated, and tracking.exception for those entering Exception
+// or AttemptFail) to the enabled endpoints, as read within ListenersFor,
+// of the projects subscribing the number that subscribe to the event's
+// type: a project with none keeps the events in its feed only. The
+// notification records are written first: a crash before this leaves the
+// changes unnotified, and the retry that writes them again queues them
+// again.
 func (s Service) TrackingUpdated(ctx context.Context, projectIDs []string, changes []tracking.Change) error {
 	var tasks []Task
 	for _, p := range projectIDs {
-		types, err := s.listening(ctx, p)
+		endpoints, err := s.enabled(ctx, p)
 		if err != nil {
 			return err
 		}
 		for _, c := range changes {
 			for _, ev := range ChangeEvents(p, c) {
-				if types[ev.Type] {
-					tasks = append(tasks, Task{Kind: KindEvent, ProjectID: p, EventID: ev.ID})
+				for _, e := range endpoints {
+					if e.Subscribes(ev.Type) {
+						tasks = append(tasks, Task{Kind: KindDelivery, ProjectID: p, WebhookID: e.ID, EventID: ev.ID, Attempt: 1})
+					}
 				}
 			}
 		}
@@ -261,14 +264,13 @@ func (s Service) TrackingUpdated(ctx context.Context, projectIDs []string, chang
 	return s.Queue.Send(ctx, tasks, 0)
 }
 
-// listening returns the event types a project's enabled endpoints
-// subscribe to.
-func (s Service) listening(ctx context.Context, projectID string) (map[string]bool, error) {
+// enabled returns a project's enabled endpoints.
+func (s Service) enabled(ctx context.Context, projectID string) ([]Endpoint, error) {
 	l := s.Listeners
 	if l == nil {
 		l = &Listeners{} // remembered by nobody: read every time
 	}
-	return l.types(ctx, s.Store, projectID, s.Now())
+	return l.enabled(ctx, s.Store, projectID, s.Now())
 }
 
 // forget drops the process's memory of a project whose endpoints it

@@ -335,7 +335,7 @@ func TestTrackingUpdatedQueuesEachChangesEventsForEachProject(t *testing.T) {
 	var got []string
 	for _, task := range e.queue.all() {
 		ref, err := webhook.ParseEventID(task.EventID)
-		if err != nil || task.Kind != webhook.KindEvent {
+		if err != nil || task.Kind != webhook.KindDelivery || task.Attempt != 1 {
 			t.Fatalf("queued %+v, %v", task, err)
 		}
 		got = append(got, fmt.Sprintf("%s %s %d", task.ProjectID, ref.Type, ref.Sequence))
