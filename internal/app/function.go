@@ -235,7 +235,7 @@ func newMessages(b Backend, q message.Queue, shipments message.ShipmentRecords, 
 }
 
 func newWebhooks(b Backend, projects project.Service, q webhook.Queue, targets webhook.Targets, now func() time.Time) webhook.Service {
-	return webhook.Service{Store: b.Webhooks, Expiry: b.Expiries, Queue: q, Jobs: b.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID}
+	return webhook.Service{Store: b.Webhooks, Expiry: b.Expiries, Queue: q, Jobs: b.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID, Listeners: &webhook.Listeners{}}
 }
 
 // newSender is the webhook sender; schedule nil is webhook.DefaultSchedule.

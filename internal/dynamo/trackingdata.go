@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,6 +73,10 @@ func (s *Tracking) Shipment(ctx context.Context, number string) (tracking.Shipme
 	if !found {
 		return tracking.Shipment{}, tracking.ErrNotFound
 	}
+	return it.shipment()
+}
+
+func (it shipmentItem) shipment() (tracking.Shipment, error) {
 	sh := tracking.Shipment{
 		TrackingNumber: it.TrackingNumber, Carrier: carrier.Carrier(it.Carrier), Type: it.Type, Service: it.Service,
 		Status: it.Status, Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag), CreatedAt: it.CreatedAt, FirstKnownAt: it.FirstKnownAt, UpdatedAt: it.UpdatedAt, ExpectedFlow: it.ExpectedFlow,
@@ -86,6 +91,60 @@ func (s *Tracking) Shipment(ctx context.Context, number string) (tracking.Shipme
 		}
 	}
 	return sh, nil
+}
+
+// Tracked implements tracking.Store: one Query of the parcel's partition,
+// newest first, from the shipment (SHIPMENT) down through its events
+// (EV#...), the items keyed between them (NOTIFIED) skipped. It reads
+// limit+2 items a page, so that one page holds the shipment, the marker
+// and limit events; a further page is read only when other items took
+// their place. Strongly consistent, as the shipment and the events are
+// read together: the status shown always has its event in the history.
+func (s *Tracking) Tracked(ctx context.Context, number string, limit int) (tracking.Shipment, []tracking.Event, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              &s.Name,
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :ev AND :sh"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(trackingPK(number)), ":ev": str(skEvent), ":sh": str(skShipment),
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit + 2)),
+		ConsistentRead:   aws.Bool(true),
+	}
+	var sh *shipmentItem
+	events := make([]tracking.Event, 0, limit)
+	for {
+		out, err := s.Client.Query(ctx, in)
+		if err != nil {
+			return tracking.Shipment{}, nil, err
+		}
+		for _, raw := range out.Items {
+			sk, _ := raw[attrSK].(*types.AttributeValueMemberS)
+			switch {
+			case sk == nil:
+			case sk.Value == skShipment:
+				sh = &shipmentItem{}
+				if err := attributevalue.UnmarshalMap(raw, sh); err != nil {
+					return tracking.Shipment{}, nil, err
+				}
+			case strings.HasPrefix(sk.Value, skEvent) && len(events) < limit:
+				var it eventItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return tracking.Shipment{}, nil, err
+				}
+				events = append(events, it.event())
+			}
+		}
+		if len(events) >= limit || out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if sh == nil {
+		return tracking.Shipment{}, nil, tracking.ErrNotFound
+	}
+	shipment, err := sh.shipment()
+	return shipment, events, err
 }
 
 // Events implements tracking.Store.

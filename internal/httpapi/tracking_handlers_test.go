@@ -98,6 +98,10 @@ func (f failingTracking) Events(context.Context, string, int) ([]tracking.Event,
 	return nil, f.err
 }
 
+func (f failingTracking) Tracked(context.Context, string, int) (tracking.Shipment, []tracking.Event, error) {
+	return tracking.Shipment{}, nil, f.err
+}
+
 // stuckTracking answers no read until release is closed, whatever its
 // context says.
 type stuckTracking struct{ release <-chan struct{} }
@@ -110,6 +114,11 @@ func (s stuckTracking) Shipment(context.Context, string) (tracking.Shipment, err
 func (s stuckTracking) Events(context.Context, string, int) ([]tracking.Event, error) {
 	<-s.release
 	return nil, nil
+}
+
+func (s stuckTracking) Tracked(context.Context, string, int) (tracking.Shipment, []tracking.Event, error) {
+	<-s.release
+	return tracking.Shipment{}, nil, tracking.ErrNotFound
 }
 
 // Through the router, a store that does not answer gets the deadline's 503

@@ -93,6 +93,16 @@ func (s *Tracking) Shipment(_ context.Context, number string) (tracking.Shipment
 	return sh, nil
 }
 
+// Tracked implements tracking.Store.
+func (s *Tracking) Tracked(ctx context.Context, number string, limit int) (tracking.Shipment, []tracking.Event, error) {
+	sh, err := s.Shipment(ctx, number)
+	if err != nil {
+		return tracking.Shipment{}, nil, err
+	}
+	events, err := s.Events(ctx, number, limit)
+	return sh, events, err
+}
+
 // Events implements tracking.Store.
 func (s *Tracking) Events(_ context.Context, number string, limit int) ([]tracking.Event, error) {
 	s.mu.Lock()

@@ -127,20 +127,21 @@ func PlanFor(r Result, tmpl *samtemplate.Template, ops []cost.Operation) (Plan, 
 	s := r.Scenario
 	changes := r.Events * s.StatusChangeShare
 	// The processor: a request of EventsPerRequest events or a job of
-	// JobSize numbers a message; the fan-out tasks are the webhook
-	// sender's, whose measured part is what a followed change adds.
+	// JobSize numbers a message, with what a followed change adds (its
+	// notification records and queued deliveries); the webhook queue
+	// carries the deliveries only.
 	jobsMessages := r.Requests + r.Jobs
-	jobsMillis := (r.Events*millis(event) + r.Jobs*float64(s.JobSize)*millis(add)) / jobsMessages
-	webhookMessages := changes*float64(s.Followers) + r.Deliveries
-	fanOut := millis(followed) - millis(event)
+	notify := millis(followed) - millis(event)
+	jobsMillis := (r.Events*millis(event) + changes*float64(s.Followers)*notify + r.Jobs*float64(s.JobSize)*millis(add)) / jobsMessages
+	webhookMessages := r.Deliveries
 	deliveryMillis := float64(ReceiverMillis + 3*cost.AWSRoundTripMillis)
-	webhookMillis := (changes*fanOut + r.Deliveries*deliveryMillis) / webhookMessages
+	webhookMillis := deliveryMillis
 	// Rate, mean and slowest milliseconds of each queue's messages.
 	requestMillis := float64(s.EventsPerRequest) * millis(event)
 	jobMillis := float64(s.JobSize) * millis(add)
 	rates := map[string][3]float64{
 		"JobsQueue":    {jobsMessages, jobsMillis, max(requestMillis, jobMillis)},
-		"WebhookQueue": {webhookMessages, webhookMillis, max(fanOut, deliveryMillis)},
+		"WebhookQueue": {webhookMessages, webhookMillis, deliveryMillis},
 	}
 	var p Plan
 	for _, f := range tmpl.Functions() {

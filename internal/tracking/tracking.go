@@ -84,6 +84,9 @@ type Store interface {
 	Shipment(ctx context.Context, number string) (Shipment, error)
 	// Events returns up to limit events, newest first.
 	Events(ctx context.Context, number string, limit int) ([]Event, error)
+	// Tracked returns the shipment, or ErrNotFound, and up to limit of its
+	// events, newest first, read together: a tracking read's one request.
+	Tracked(ctx context.Context, number string, limit int) (Shipment, []Event, error)
 }
 
 // Service serves tracking resources.
@@ -107,14 +110,10 @@ func (s Service) Get(ctx context.Context, raw string, limit int) (Resource, erro
 	if err != nil {
 		return Resource{}, err
 	}
-	sh, err := s.Store.Shipment(ctx, number)
-	if err != nil {
-		return Resource{}, err
-	}
 	if limit <= 0 || limit > MaxDetails {
 		limit = MaxDetails
 	}
-	events, err := s.Store.Events(ctx, number, limit)
+	sh, events, err := s.Store.Tracked(ctx, number, limit)
 	if err != nil {
 		return Resource{}, err
 	}

@@ -38,6 +38,9 @@ type Service struct {
 	Targets  Targets
 	Now      func() time.Time
 	NewID    func() string
+	// Listeners is the process's memory of which projects have endpoints
+	// (see ListenersFor); nil reads the project's endpoints every time.
+	Listeners *Listeners
 }
 
 // Input is what a caller sets on an endpoint; nil leaves a field as is.
@@ -114,6 +117,7 @@ func (s Service) Create(ctx context.Context, c project.Caller, projectID string,
 	if len(existing) >= MaxEndpoints {
 		return Endpoint{}, &input.Error{Field: "url", Message: fmt.Sprintf("a project has at most %d endpoints; delete one first", MaxEndpoints), Labelled: true}
 	}
+	defer s.forget(projectID)
 	return e, s.Store.PutEndpoint(ctx, e)
 }
 
@@ -149,6 +153,7 @@ func (s Service) Update(ctx context.Context, c project.Caller, projectID, id str
 	if err := s.apply(ctx, &e, in); err != nil {
 		return Endpoint{}, err
 	}
+	defer s.forget(projectID)
 	return e, s.Store.UpdateEndpoint(ctx, e)
 }
 
@@ -228,21 +233,52 @@ func (s Service) Feed(ctx context.Context, c project.Caller, projectID string, r
 	return page.Page[Event]{Items: events, NextCursor: next}, nil
 }
 
-// TrackingUpdated queues the events of changes (tracking.updated, and
-// tracking.exception for those entering Exception or AttemptFail) for
-// delivery to the projects subscribing the number. The notification
-// records are written first: a crash before this leaves the changes
-// unnotified, and the retry that writes them again queues them again.
+// TrackingUpdated queues the deliveries of the events of changes
+// (tracking.updated, and tracking.exception for those entering Exception
+// or AttemptFail) to the enabled endpoints, as read within ListenersFor,
+// of the projects subscribing the number that subscribe to the event's
+// type: a project with none keeps the events in its feed only. The
+// notification records are written first: a crash before this leaves the
+// changes unnotified, and the retry that writes them again queues them
+// again.
 func (s Service) TrackingUpdated(ctx context.Context, projectIDs []string, changes []tracking.Change) error {
-	tasks := make([]Task, 0, len(projectIDs)*len(changes))
+	var tasks []Task
 	for _, p := range projectIDs {
+		endpoints, err := s.enabled(ctx, p)
+		if err != nil {
+			return err
+		}
 		for _, c := range changes {
 			for _, ev := range ChangeEvents(p, c) {
-				tasks = append(tasks, Task{Kind: KindEvent, ProjectID: p, EventID: ev.ID})
+				for _, e := range endpoints {
+					if e.Subscribes(ev.Type) {
+						tasks = append(tasks, Task{Kind: KindDelivery, ProjectID: p, WebhookID: e.ID, EventID: ev.ID, Attempt: 1})
+					}
+				}
 			}
 		}
 	}
+	if len(tasks) == 0 {
+		return nil
+	}
 	return s.Queue.Send(ctx, tasks, 0)
+}
+
+// enabled returns a project's enabled endpoints.
+func (s Service) enabled(ctx context.Context, projectID string) ([]Endpoint, error) {
+	l := s.Listeners
+	if l == nil {
+		l = &Listeners{} // remembered by nobody: read every time
+	}
+	return l.enabled(ctx, s.Store, projectID, s.Now())
+}
+
+// forget drops the process's memory of a project whose endpoints it
+// changed, so that its own next change sees them at once.
+func (s Service) forget(projectID string) {
+	if s.Listeners != nil {
+		s.Listeners.forget(projectID)
+	}
 }
 
 // JobFinished records and queues the job.completed event of a job that is

@@ -323,13 +323,19 @@ func TestTrackingUpdatedQueuesEachChangesEventsForEachProject(t *testing.T) {
 		Event: tracking.Event{Status: "in_transit", Tag: tag.InTransit}}
 	stuck := tracking.Change{TrackingNumber: "1Z999AA10123456784", Carrier: "ups", Sequence: 3, At: e.now.Add(time.Second),
 		Event: tracking.Event{Status: "held", Tag: tag.Exception}, PreviousTag: tag.InTransit}
+	both := []string{webhook.TrackingUpdated, webhook.TrackingException}
+	for _, ep := range []webhook.Endpoint{{ID: "wh_1", ProjectID: "p1", Events: both, Enabled: true}, {ID: "wh_2", ProjectID: "p2", Events: both, Enabled: true}} {
+		if err := e.store.PutEndpoint(context.Background(), ep); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := e.svc.TrackingUpdated(context.Background(), []string{"p1", "p2"}, []tracking.Change{moved, stuck}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, task := range e.queue.all() {
 		ref, err := webhook.ParseEventID(task.EventID)
-		if err != nil || task.Kind != webhook.KindEvent {
+		if err != nil || task.Kind != webhook.KindDelivery || task.Attempt != 1 {
 			t.Fatalf("queued %+v, %v", task, err)
 		}
 		got = append(got, fmt.Sprintf("%s %s %d", task.ProjectID, ref.Type, ref.Sequence))

@@ -65,6 +65,7 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"ConcurrentClaimsHaveOneOwner", concurrentClaimsHaveOneOwner},
 		{"PutShipmentSetsTheDataAndKeepsTheRest", putShipmentSetsTheDataAndKeepsTheRest},
 		{"PutEventsStoresEachEventOnceNewestFirst", putEventsStoresEachEventOnceNewestFirst},
+		{"TrackedReadsTheShipmentAndItsNewestEventsTogether", trackedReadsTheShipmentAndItsNewestEventsTogether},
 		{"AdvanceMovesOnlyFromThePlannedState", advanceMovesOnlyFromThePlannedState},
 		{"ConcurrentAdvancesFromOneStateHaveOneWinner", concurrentAdvancesFromOneStateHaveOneWinner},
 		{"AFirstMoveClaimsANumberNobodyOwns", aFirstMoveClaimsANumberNobodyOwns},
