@@ -45,16 +45,19 @@ run:
 	@# Built, then run: `go run` would report Ctrl-C as a failure.
 	@$(GOBIN_DIR)/parcelgate dev --store $(STORE)
 
-## test: every test twice where it can run both ways: on memory (plain go test), then against a freshly started local stack
+## test: every test, integration included, against a freshly started local stack; the system tests also on memory
 # The system tests run on both backends, as the contract suites do: first
-# on the memory backend, in the plain `go test ./...` that test-unit runs
-# too (no stack: the tests without the integration tag), then every test,
-# integration included, against the emulators. The system tests of
-# internal/systemtest take about 5 minutes there on an idle 2-core machine
-# and several times that on a loaded one (about 20 minutes at a load
-# average of 20), run GOMAXPROCS at a time (t.Parallel); go test's default
-# 10-minute package timeout would fail a loaded run that is merely slow.
-test: browser test-unit
+# on the memory backend (internal/systemtest without the integration tag:
+# the whole API in process, under a minute), then every test of every
+# package, integration included, against the emulators. Only the system
+# tests differ between the two builds (apitest picks the backend by the
+# tag), so the memory run is that one package rather than all of
+# test-unit again. The emulator run of internal/systemtest takes a few
+# minutes on an idle 2-core machine and several times that on a loaded
+# one; go test's default 10-minute package timeout would fail a loaded
+# run that is merely slow.
+test: browser
+	$(GO) test -count=1 ./internal/systemtest/
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 -timeout 45m ./...
 
 ## browser: headless Chromium (Debian's package) for the tracking page's browser test
