@@ -221,15 +221,17 @@ func TestDataWrite400NamesTheFieldAndStoresNothing(t *testing.T) {
 	}
 }
 
-func TestDataRetrieval2500RecordsInPagesOf1000(t *testing.T) {
+func TestDataRetrievalOfMoreThanAThousandRecordsInPagesOf1000(t *testing.T) {
 	t.Parallel()
+	// 1,200 records: a full page of 1,000, then the rest; each is a
+	// conditional write, which DynamoDB Local takes slowly, so no more.
 	e := apitest.Start(t)
 	base, token := dataProject(t, e)
 	projectID := strings.TrimPrefix(base, "/v1/data/")
 	confreport, _ := data.DefaultCatalog.Entity("confreport")
 	g, ctx := errgroup.WithContext(context.Background())
 	g.SetLimit(8)
-	for i := range 2500 {
+	for i := range 1200 {
 		g.Go(func() error {
 			_, err := e.API.Data.Create(ctx, projectID, confreport, data.Write{Code: fmt.Sprintf("R%05d", i), Values: map[string]any{"name": fmt.Sprintf("report %d", i)}})
 			return err
@@ -258,11 +260,11 @@ func TestDataRetrieval2500RecordsInPagesOf1000(t *testing.T) {
 		if cursor == "" {
 			break
 		}
-		if len(recs) != 1000 || pages > 3 {
+		if len(recs) != 1000 || pages > 2 {
 			t.Fatalf("page %d: %d records and a cursor", pages, len(recs))
 		}
 	}
-	if len(seen) != 2500 || pages != 3 {
+	if len(seen) != 1200 || pages != 2 {
 		t.Fatalf("%d records in %d pages", len(seen), pages)
 	}
 	// The same through advanced retrieval, filtered and projected.
