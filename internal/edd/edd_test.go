@@ -167,7 +167,9 @@ func TestServiceNamesCannotForgeKeys(t *testing.T) {
 }
 
 func TestObserveCountsFirstDeliveryOnce(t *testing.T) {
-	at := func(h int) time.Time { return time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour) }
+	at := func(h int) time.Time {
+		return time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+	}
 	events := []tracking.Event{
 		{Tag: tag.Delivered, At: at(80)}, // redelivered after a return
 		{Tag: tag.InfoReceived, At: at(0)},

@@ -34,7 +34,9 @@ func Run(t *testing.T, newStore func(t *testing.T) edd.Store) {
 
 var parcel = edd.Parcel{Carrier: carrier.UPS, Service: "ground", Origin: "US", Destination: "US", PostalCode: "10001"}
 
-func at(h int) time.Time { return time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour) }
+func at(h int) time.Time {
+	return time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+}
 
 // delivery is a parcel picked up at hour 0 and delivered at hour h (a
 // Tuesday, so h < 72 stays within business days).
