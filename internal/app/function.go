@@ -16,6 +16,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
+	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
@@ -234,7 +235,8 @@ func newRecords(store *dynamo.Store, projects project.Service, q data.ImportQueu
 }
 
 func newMessages(store *dynamo.Store, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
-	return message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: store, Associations: store}
+	return message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: store, Associations: store,
+		Deliveries: newEdd(store)}
 }
 
 func newWebhooks(store *dynamo.Store, projects project.Service, q queue.Webhooks, targets webhook.Targets, now func() time.Time) webhook.Service {
@@ -269,4 +271,10 @@ func newTasks(store *dynamo.Store, q queue.Tasks, projects project.Service, reco
 		Store: store, Queue: q, Projects: projects,
 		Runners: task.Runners(shipments, store, store, store, records, now), Now: now, NewID: newID, Logger: logger,
 	}
+}
+
+// newEdd learns and estimates delivery times from the table's delivery
+// aggregates.
+func newEdd(store *dynamo.Store) edd.Service {
+	return edd.Service{Store: &dynamo.EddStore{Client: store.Client, Table: store.Table}, Resources: tracking.Service{Store: store}}
 }

@@ -34,6 +34,9 @@ type Service struct {
 	// Associations, when set, shows each number's current tag on its
 	// associations, so a project's numbers can be listed by tag.
 	Associations TagSetter
+
+	// Deliveries, when set, learns transit times from parcels delivered.
+	Deliveries DeliveryRecorder
 }
 
 // TagSetter sets the current tag of numbers on their associations.
