@@ -105,3 +105,38 @@ func (s Service) Estimate(ctx context.Context, r tracking.Resource, projectIDs [
 	e, ok := Estimated(sit, aggs)
 	return e, ok, nil
 }
+
+// Subscribers lists the projects following numbers now (the tracking
+// store's).
+type Subscribers interface {
+	Subscribers(ctx context.Context, numbers []string, now time.Time) (map[string][]string, error)
+}
+
+// Estimator estimates parcels for readers of their tracking resource.
+type Estimator struct {
+	Service     Service
+	Subscribers Subscribers
+	Now         func() time.Time
+}
+
+// Estimated is the estimated delivery of the resource's parcel now, from
+// the merged aggregates of the projects following it (the standard table
+// when none does); nil when it has none.
+func (e Estimator) Estimated(ctx context.Context, r tracking.Resource) (*tracking.EstimatedDelivery, error) {
+	now := e.Now()
+	subs, err := e.Subscribers.Subscribers(ctx, []string{r.TrackingNumber}, now)
+	if err != nil {
+		return nil, err
+	}
+	est, ok, err := e.Service.Estimate(ctx, r, subs[r.TrackingNumber], now)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return est.Tracking(), nil
+}
+
+// Tracking is the estimate as the tracking resource carries it.
+func (e Estimate) Tracking() *tracking.EstimatedDelivery {
+	return &tracking.EstimatedDelivery{Earliest: e.Earliest.UTC(), Likely: e.Likely.UTC(), Latest: e.Latest.UTC(),
+		Confidence: string(e.Confidence), Basis: string(e.Basis)}
+}

@@ -41,9 +41,11 @@ type API struct {
 	Jobs        job.Service
 	Messages    message.Service
 	Tracking    tracking.Service
-	Tracker     tracker.Service
-	Webhooks    webhook.Service
-	Logger      *slog.Logger
+	// Estimates, when set, adds estimated deliveries to tracking resources.
+	Estimates Estimator
+	Tracker   tracker.Service
+	Webhooks  webhook.Service
+	Logger    *slog.Logger
 	// Deadline bounds every request from its arrival; zero means
 	// DefaultDeadline (deadline.go).
 	Deadline time.Duration

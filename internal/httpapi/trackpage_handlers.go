@@ -36,6 +36,7 @@ func (a *API) trackPage(w http.ResponseWriter, r *http.Request) {
 		a.writeTrackPageError(w, r, lang, raw, err)
 		return
 	}
+	a.withEstimate(r, &res)
 	page, err := lang.Page(res, carrierLink(res.Carrier, res.TrackingNumber))
 	if err != nil {
 		a.writeTrackPageError(w, r, lang, raw, err)
