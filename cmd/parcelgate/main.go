@@ -42,6 +42,7 @@ var commands = map[string]func(context.Context, []string) error{
 	"provision":  cmdProvision,
 	"client":     cmdClient,
 	"demo":       cmdDemo,
+	"edd":        cmdEdd,
 	"keygen":     cmdKeygen,
 }
 
@@ -63,6 +64,7 @@ var commandSummaries = map[string]string{
 	"provision":  "Create the table and queues of template.yaml",
 	"client":     "Create a client credential: client create [--client C] [--id ID] [--secret S]",
 	"demo":       "Inject demo parcels into a running API (make demo)",
+	"edd":        "Measure the estimated delivery on generated histories: edd evaluate [--parcels N]",
 	"keygen":     "Print a signing key and its JWKS, for deployment",
 }
 

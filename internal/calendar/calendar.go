@@ -95,7 +95,8 @@ func HasHolidays(code string) bool {
 	return ok
 }
 
-func (c Calendar) location() *time.Location {
+// Location is the country's standard offset, where its days begin.
+func (c Calendar) Location() *time.Location {
 	if c.loc == nil {
 		return time.UTC
 	}
@@ -105,7 +106,7 @@ func (c Calendar) location() *time.Location {
 // IsBusinessDay reports whether the day t falls on (in the country) is a
 // working day: not a Saturday, a Sunday or a public holiday (as observed).
 func (c Calendar) IsBusinessDay(t time.Time) bool {
-	t = t.In(c.location())
+	t = t.In(c.Location())
 	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
 		return false
 	}
@@ -118,8 +119,8 @@ func (c Calendar) IsBusinessDay(t time.Time) bool {
 
 // startOfDay is the first instant of t's day in the country.
 func (c Calendar) startOfDay(t time.Time) time.Time {
-	t = t.In(c.location())
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, c.location())
+	t = t.In(c.Location())
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, c.Location())
 }
 
 // maxDays bounds the day-by-day walks: no parcel spends a decade in
@@ -179,7 +180,7 @@ func (c Calendar) AddBusinessDays(t time.Time, n int) time.Time {
 	if n < 0 {
 		step, n = -1, -n
 	}
-	local := t.In(c.location())
+	local := t.In(c.Location())
 	for i := 0; n > 0 && i < maxDays; i++ {
 		local = local.AddDate(0, 0, step)
 		if c.IsBusinessDay(local) {
