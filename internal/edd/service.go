@@ -140,3 +140,20 @@ func (e Estimate) Tracking() *tracking.EstimatedDelivery {
 	return &tracking.EstimatedDelivery{Earliest: e.Earliest.UTC(), Likely: e.Likely.UTC(), Latest: e.Latest.UTC(),
 		Confidence: string(e.Confidence), Basis: string(e.Basis)}
 }
+
+// EstimatedFor is the estimated delivery of a number now from the
+// aggregates of projectIDs; nil for a number delivered or without data.
+func (e Estimator) EstimatedFor(ctx context.Context, number string, projectIDs []string) (*tracking.EstimatedDelivery, error) {
+	r, err := e.Service.Resources.Get(ctx, number, tracking.MaxDetails)
+	if errors.Is(err, tracking.ErrNotFound) || errors.Is(err, tracking.ErrUnknownNumber) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	est, ok, err := e.Service.Estimate(ctx, r, projectIDs, e.Now())
+	if err != nil || !ok {
+		return nil, err
+	}
+	return est.Tracking(), nil
+}

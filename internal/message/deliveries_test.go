@@ -66,3 +66,52 @@ func TestDeliveryIsLearnedOncePerSubscribingProject(t *testing.T) {
 		t.Fatalf("a project not following the number learned it: %+v", a)
 	}
 }
+
+// fixedEstimator estimates every parcel the same, and counts its calls.
+type fixedEstimator struct {
+	est   tracking.EstimatedDelivery
+	calls map[string]int
+}
+
+func (f *fixedEstimator) EstimatedFor(_ context.Context, number string, projectIDs []string) (*tracking.EstimatedDelivery, error) {
+	f.calls[number]++
+	if len(projectIDs) == 0 {
+		return nil, nil
+	}
+	e := f.est
+	return &e, nil
+}
+
+// Every change told to subscribers carries the number's estimate, made
+// once per number and request.
+func TestAnnouncedChangesCarryTheEstimate(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(queue{})
+	jobs, told := memory.NewJobs(), &announcer{}
+	tr := &memory.Tracking{Associations: jobs.AllAssociations}
+	est := &fixedEstimator{est: tracking.EstimatedDelivery{Earliest: e.now, Likely: e.now.Add(24 * time.Hour), Latest: e.now.Add(48 * time.Hour),
+		Confidence: "medium", Basis: "lane"}, calls: map[string]int{}}
+	e.svc.Tracking, e.svc.Webhooks, e.svc.Estimates = tr, told, est
+	const number = "1Z999AA10123456784"
+	if _, err := jobs.AddAssociations(ctx, []job.Association{{ProjectID: "p-1", TrackingNumber: number, Carrier: "ups",
+		AddedAt: e.now, ExpiresAt: e.now.Add(job.AssociationTTL), Tag: string(tag.Pending)}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.svc.Inject(ctx, "acme", "b", []message.Incoming{
+		trackingEvent(number, "label_created", "2026-03-01T08:00:00Z", `,"tag":"InfoReceived"`),
+		trackingEvent(number, "picked_up", "2026-03-01T10:00:00Z", `,"tag":"InTransit"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Process(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(told.changes) == 0 || est.calls[number] != 1 {
+		t.Fatalf("%d changes told, %d estimates made", len(told.changes), est.calls[number])
+	}
+	for _, c := range told.changes {
+		if c.Estimated == nil || *c.Estimated != est.est {
+			t.Fatalf("change %d told with estimate %+v", c.Sequence, c.Estimated)
+		}
+	}
+}

@@ -37,6 +37,10 @@ type Service struct {
 
 	// Deliveries, when set, learns transit times from parcels delivered.
 	Deliveries DeliveryRecorder
+
+	// Estimates, when set, estimates the delivery of every parcel whose
+	// subscribers are told of a change.
+	Estimates Estimator
 }
 
 // TagSetter sets the current tag of numbers on their associations.

@@ -63,18 +63,18 @@ type product struct {
 }
 
 var products = []product{
-	{carrier.InPost, "inpost_locker_standard", "inpost_locker_standard", "PL", 20, 1.1, 0.20, []lane{{"PL", 1, 1}}},
-	{carrier.InPost, "inpost_courier_standard", "inpost_courier_standard", "PL", 6, 1.4, 0.20, []lane{{"PL", 1, 1}}},
-	{carrier.DHLExpress, "parcel_express", "EXPRESS DOMESTIC", "DE", 6, 1.0, 0.15, []lane{{"DE", 1, 1}}},
-	{carrier.DHLExpress, "parcel_international", "EXPRESS WORLDWIDE", "DE", 8, 1.0, 0.20, []lane{{"GB", 3, 1.8}, {"PL", 3, 1.6}, {"FR", 2, 1.5}, {"US", 2, 2.4}}},
-	{carrier.UPS, "parcel_ground", "UPS Ground", "US", 12, 3.2, 0.18, []lane{{"US", 1, 1}}},
-	{carrier.UPS, "parcel_express", "UPS Next Day Air", "US", 4, 1.0, 0.12, []lane{{"US", 1, 1}}},
-	{carrier.FedEx, "parcel_ground", "FEDEX_GROUND", "US", 10, 3.6, 0.22, []lane{{"US", 1, 1}}},
-	{carrier.FedEx, "parcel_international", "INTERNATIONAL_ECONOMY", "US", 4, 3.6, 0.25, []lane{{"CA", 2, 1.4}, {"GB", 1, 1.7}}},
-	{"royal_mail", "parcel_ground", "Tracked 48", "GB", 10, 2.0, 0.20, []lane{{"GB", 1, 1}}},
-	{"royal_mail", "parcel_express", "Tracked 24", "GB", 4, 1.1, 0.20, []lane{{"GB", 1, 1}}},
-	{"dpd", "parcel_ground", "DPD CLASSIC", "DE", 10, 1.4, 0.20, []lane{{"DE", 5, 1}, {"PL", 2, 2.0}, {"NL", 2, 1.5}, {"FR", 1, 2.3}}},
-	{"canada_post", "parcel_ground", "Regular Parcel", "CA", 6, 4.2, 0.25, []lane{{"CA", 1, 1}}},
+	{carrier.InPost, "inpost_locker_standard", "inpost_locker_standard", "PL", 20, 1.1, 0.12, []lane{{"PL", 1, 1}}},
+	{carrier.InPost, "inpost_courier_standard", "inpost_courier_standard", "PL", 6, 1.4, 0.12, []lane{{"PL", 1, 1}}},
+	{carrier.DHLExpress, "parcel_express", "EXPRESS DOMESTIC", "DE", 6, 1.0, 0.10, []lane{{"DE", 1, 1}}},
+	{carrier.DHLExpress, "parcel_international", "EXPRESS WORLDWIDE", "DE", 8, 1.0, 0.12, []lane{{"GB", 3, 1.8}, {"PL", 3, 1.6}, {"FR", 2, 1.5}, {"US", 2, 2.4}}},
+	{carrier.UPS, "parcel_ground", "UPS Ground", "US", 12, 3.2, 0.12, []lane{{"US", 1, 1}}},
+	{carrier.UPS, "parcel_express", "UPS Next Day Air", "US", 4, 1.0, 0.08, []lane{{"US", 1, 1}}},
+	{carrier.FedEx, "parcel_ground", "FEDEX_GROUND", "US", 10, 3.6, 0.14, []lane{{"US", 1, 1}}},
+	{carrier.FedEx, "parcel_international", "INTERNATIONAL_ECONOMY", "US", 4, 3.6, 0.15, []lane{{"CA", 2, 1.4}, {"GB", 1, 1.7}}},
+	{"royal_mail", "parcel_ground", "Tracked 48", "GB", 10, 2.0, 0.12, []lane{{"GB", 1, 1}}},
+	{"royal_mail", "parcel_express", "Tracked 24", "GB", 4, 1.1, 0.12, []lane{{"GB", 1, 1}}},
+	{"dpd", "parcel_ground", "DPD CLASSIC", "DE", 10, 1.4, 0.12, []lane{{"DE", 5, 1}, {"PL", 2, 2.0}, {"NL", 2, 1.5}, {"FR", 1, 2.3}}},
+	{"canada_post", "parcel_ground", "Regular Parcel", "CA", 6, 4.2, 0.15, []lane{{"CA", 1, 1}}},
 }
 
 // postalAreas are the destination postal areas of each country: the
