@@ -73,6 +73,7 @@ lint:
 ## bench: benchmarks against the local stack
 bench:
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(GO) run ./cmd/parcelgate edd evaluate
 
 ## build: one zip per function in dist/, built exactly as `sam build` builds them
 build:
