@@ -236,7 +236,8 @@ func newRecords(store *dynamo.Store, projects project.Service, q data.ImportQueu
 
 func newMessages(store *dynamo.Store, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
 	return message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: store, Associations: store,
-		Deliveries: newEdd(store), Estimates: edd.Estimator{Service: newEdd(store), Subscribers: store, Now: now}}
+		Deliveries: newEdd(store), Estimates: edd.Estimator{Service: newEdd(store), Subscribers: store, Now: now},
+		CarrierDates: newEdd(store).Store}
 }
 
 func newWebhooks(store *dynamo.Store, projects project.Service, q queue.Webhooks, targets webhook.Targets, now func() time.Time) webhook.Service {

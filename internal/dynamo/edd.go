@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -147,4 +148,35 @@ func decodeAggregate(it item) edd.Aggregate {
 
 func eddDistinct(s []string) []string {
 	return slices.Compact(slices.Sorted(slices.Values(s)))
+}
+
+// eddCarrierTTL is how long a carrier's date is kept.
+const eddCarrierTTL = 365 * 24 * time.Hour
+
+// SetCarrierDate is one conditional PutItem: only over an older event's
+// date.
+func (s *EddStore) SetCarrierDate(ctx context.Context, number, date string, at time.Time) error {
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.Table),
+		Item: item{attrPK: str(eddCarrierPK(number)), attrSK: str(skEddCarrier), "date": str(date),
+			"at": num(at.UnixMilli()), "expiresAt": num(at.Add(eddCarrierTTL).Unix())},
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #at <= :at"),
+		ExpressionAttributeNames:  map[string]string{"#at": "at"},
+		ExpressionAttributeValues: item{":at": num(at.UnixMilli())},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return nil
+	}
+	return err
+}
+
+// CarrierDate is one GetItem.
+func (s *EddStore) CarrierDate(ctx context.Context, number string) (string, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table),
+		Key: item{attrPK: str(eddCarrierPK(number)), attrSK: str(skEddCarrier)}})
+	if err != nil {
+		return "", err
+	}
+	return getS(out.Item, "date"), nil
 }

@@ -16,6 +16,7 @@ import (
 //	item        PK                      SK                 attributes
 //	aggregate   EDD#<project>#<shard>   G#<group key>      n, <tag>_<bucket>...
 //	counted     EDD#<project>#<shard>   N#<number>         expiresAt
+//	carrier date EDDC#<number>          CARRIER            date, at, expiresAt
 //
 // A project's aggregates are spread over eddShards partitions by a hash
 // of the delivered number: every group has one item per shard, each
@@ -27,7 +28,9 @@ import (
 // partition. n is the group's deliveries; <tag>_<bucket> is how many of
 // them took bucket's time from their first event with tag to delivery
 // (edd.Histogram), an attribute only for buckets that ever counted one.
-// No index: aggregates are read by key only.
+// A carrier's own delivery date of a number is one item of its own,
+// written only if newer (at, the event's time) and kept a year.
+// No index: every item is read by key only.
 const (
 	eddShards     = 8
 	skEddGroup    = "G#"
@@ -35,6 +38,10 @@ const (
 	attrEddCount  = "n"
 	eddCountedTTL = 400 * 24 * time.Hour
 )
+
+func eddCarrierPK(number string) string { return "EDDC#" + number }
+
+const skEddCarrier = "CARRIER"
 
 func eddShard(number string) int {
 	h := fnv.New32a()

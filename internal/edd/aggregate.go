@@ -93,4 +93,9 @@ type Store interface {
 	// Aggregates returns the named groups, each merged over the projects;
 	// a group nobody recorded is absent.
 	Aggregates(ctx context.Context, projectIDs []string, groups []string) (map[string]Aggregate, error)
+	// SetCarrierDate keeps the delivery date a number's carrier sent, as
+	// sent, unless the date of a newer event (at) is kept already.
+	SetCarrierDate(ctx context.Context, number, date string, at time.Time) error
+	// CarrierDate is the date kept for number, "" when none.
+	CarrierDate(ctx context.Context, number string) (string, error)
 }

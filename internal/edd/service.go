@@ -132,7 +132,17 @@ func (e Estimator) Estimated(ctx context.Context, r tracking.Resource) (*trackin
 	if err != nil || !ok {
 		return nil, err
 	}
-	return est.Tracking(), nil
+	return e.withCarrierDate(ctx, r.TrackingNumber, est.Tracking())
+}
+
+// withCarrierDate adds the carrier's own date to an estimate.
+func (e Estimator) withCarrierDate(ctx context.Context, number string, est *tracking.EstimatedDelivery) (*tracking.EstimatedDelivery, error) {
+	date, err := e.Service.Store.CarrierDate(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	est.CarrierDate = date
+	return est, nil
 }
 
 // Tracking is the estimate as the tracking resource carries it.
@@ -155,5 +165,5 @@ func (e Estimator) EstimatedFor(ctx context.Context, number string, projectIDs [
 	if err != nil || !ok {
 		return nil, err
 	}
-	return est.Tracking(), nil
+	return e.withCarrierDate(ctx, number, est.Tracking())
 }

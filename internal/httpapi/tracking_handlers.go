@@ -39,6 +39,8 @@ type trackingBody struct {
 	UpdatedAt        *string          `json:"updated_at"`
 	// EstimatedDelivery is null for a parcel delivered or not estimated.
 	EstimatedDelivery *estimatedDeliveryBody `json:"estimated_delivery"`
+	// CarrierEstimatedDelivery is the carrier's own date, as it sent it.
+	CarrierEstimatedDelivery *string `json:"carrier_estimated_delivery"`
 }
 
 type notFoundBody struct {
@@ -139,6 +141,9 @@ func (a *API) getTracking(w http.ResponseWriter, r *http.Request) {
 		CreatedAt: optional(res.CreatedAt), UpdatedAt: optional(res.UpdatedAt),
 		TrackingDetails:   make([]trackingDetail, len(res.Details)),
 		EstimatedDelivery: estimatedBody(res.Estimated),
+	}
+	if res.Estimated != nil {
+		body.CarrierEstimatedDelivery = optional(res.Estimated.CarrierDate)
 	}
 	for i, ev := range res.Details {
 		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: optional(ev.OriginStatus), Agency: optional(ev.Agency), Datetime: ev.Datetime,

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/tag"
@@ -13,6 +14,8 @@ type Edd struct {
 	mu       sync.Mutex
 	counted  map[[2]string]bool                   // project, number
 	projects map[string]map[string]*edd.Aggregate // project, group
+	// carrierDates are the carriers' own dates, by number.
+	carrierDates map[string]carrierDate
 }
 
 var _ edd.Store = (*Edd)(nil)
@@ -66,4 +69,29 @@ func (s *Edd) Aggregates(_ context.Context, projectIDs []string, groups []string
 		}
 	}
 	return out, nil
+}
+
+type carrierDate struct {
+	date string
+	at   time.Time
+}
+
+// SetCarrierDate keeps the date of the newest event.
+func (s *Edd) SetCarrierDate(_ context.Context, number, date string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.carrierDates == nil {
+		s.carrierDates = map[string]carrierDate{}
+	}
+	if old, ok := s.carrierDates[number]; !ok || !at.Before(old.at) {
+		s.carrierDates[number] = carrierDate{date, at}
+	}
+	return nil
+}
+
+// CarrierDate returns the date kept for number.
+func (s *Edd) CarrierDate(_ context.Context, number string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.carrierDates[number].date, nil
 }

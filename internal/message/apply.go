@@ -191,6 +191,9 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	if err := s.keepCarrierDates(ctx, owned, msgs, byNumber); err != nil {
+		return err
+	}
 	if err := s.recordDeliveries(ctx, owned, unnotified, subscribers); err != nil {
 		return err
 	}

@@ -41,6 +41,9 @@ type Service struct {
 	// Estimates, when set, estimates the delivery of every parcel whose
 	// subscribers are told of a change.
 	Estimates Estimator
+
+	// CarrierDates, when set, keeps the delivery dates carriers send.
+	CarrierDates CarrierDates
 }
 
 // TagSetter sets the current tag of numbers on their associations.

@@ -20,7 +20,8 @@ func eddEvent(number, status, tag string, at time.Time) msg {
 // wire: before them the resource's estimate comes from the standard
 // table (low confidence); after 31 deliveries on the lane, 30 business
 // hours each from pick-up (one reported twice, one delivered again after
-// an exception), it comes from the lane, and the page shows it.
+// an exception), it comes from the lane, and the page shows it; the
+// carrier's own date is kept beside it.
 func TestEddEstimateLearnedFromTheProjectsDeliveries(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
@@ -43,7 +44,9 @@ func TestEddEstimateLearnedFromTheProjectsDeliveries(t *testing.T) {
 	}
 	msgs = append(msgs, eddEvent(done[0], "delivered", "Delivered", monday.Add(30*time.Hour))) // reported twice
 	now := e.Clock()
-	msgs = append(msgs, eddEvent(next, "picked_up", "InTransit", now.Add(-time.Minute)))
+	withDate := eddEvent(next, "picked_up", "InTransit", now.Add(-time.Minute))
+	withDate.Payload.(map[string]any)["estimatedDelivery"] = "2026-12-10"
+	msgs = append(msgs, withDate)
 
 	inject(t, e, token, "EDD-NEXT", msgs[len(msgs)-1])
 	before := estimate(t, e, next)
@@ -67,6 +70,13 @@ func TestEddEstimateLearnedFromTheProjectsDeliveries(t *testing.T) {
 	}
 	if times[0].Before(now.Add(-time.Second)) || times[1].Before(times[0]) || times[2].Before(times[1]) {
 		t.Fatalf("estimate %v: in the past or out of order (now %s)", after, now)
+	}
+	var body struct {
+		Carrier *string `json:"carrier_estimated_delivery"`
+	}
+	e.Call(t, "GET", "/v1/tracking/"+next, "", nil).Want(t, 200).JSON(t, &body)
+	if body.Carrier == nil || *body.Carrier != "2026-12-10" {
+		t.Fatalf("carrier_estimated_delivery %v, want the carrier's 2026-12-10", body.Carrier)
 	}
 	if cal := e.Call(t, "GET", "/track/"+next, "", nil).Want(t, 200); !strings.Contains(string(cal.Body), "Expected delivery") {
 		t.Fatalf("tracking page without the estimate:\n%s", cal.Body)

@@ -137,8 +137,8 @@ func decodeAny(t *testing.T, data []byte) any {
 // shipXFields is a tracking resource with only ShipX's fields: the tag
 // and subtag added beside them (on the resource and on every detail) are
 // checked to be there, as want says (current tag, then each detail's
-// subtag, newest first), and removed; so is the estimated delivery added
-// beside them (its shape is the schema's, which every answer is checked
+// subtag, newest first), and removed; so are the estimated deliveries
+// (learned and the carrier's) added beside them (its shape is the schema's, which every answer is checked
 // against).
 func shipXFields(t *testing.T, data []byte, want ...string) any {
 	t.Helper()
@@ -150,6 +150,10 @@ func shipXFields(t *testing.T, data []byte, want ...string) any {
 		t.Errorf("no estimated_delivery in %s", data)
 	}
 	delete(v, "estimated_delivery")
+	if _, ok := v["carrier_estimated_delivery"]; !ok {
+		t.Errorf("no carrier_estimated_delivery in %s", data)
+	}
+	delete(v, "carrier_estimated_delivery")
 	details, _ := v["tracking_details"].([]any)
 	for _, d := range details {
 		d, _ := d.(map[string]any)

@@ -11,4 +11,7 @@ import "time"
 type EstimatedDelivery struct {
 	Earliest, Likely, Latest time.Time
 	Confidence, Basis        string
+	// CarrierDate is the carrier's own estimate, as its newest message
+	// with one sent it; "" when none did.
+	CarrierDate string `json:",omitempty"`
 }

@@ -20,6 +20,11 @@ func TestPageShowsTheEstimatedDelivery(t *testing.T) {
 	if want := "Expected delivery: Tue 8 Dec to Fri 11 Dec, most likely Wed 9 Dec."; !strings.Contains(string(page), want) {
 		t.Fatalf("page lacks %q", want)
 	}
+	r.Estimated.CarrierDate = "2026-12-10"
+	page, _ = Match("en").Page(r, CarrierLink{})
+	if want := "The carrier&#39;s own estimate: 2026-12-10."; !strings.Contains(string(page), want) {
+		t.Fatalf("page lacks %q:\n%s", want, page)
+	}
 	r.Estimated.Confidence = "low"
 	page, _ = Match("pl").Page(r, CarrierLink{})
 	if want := "Orientacyjny termin doręczenia: od 08.12.2026 do 11.12.2026."; !strings.Contains(string(page), want) {

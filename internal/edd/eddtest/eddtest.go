@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) edd.Store) {
 		{"ConcurrentProcessorsCountOnce", concurrentProcessors},
 		{"ProjectsAreSeparateAndMerge", projectsSeparateAndMerge},
 		{"ManyNumbersAcrossShards", manyNumbers},
+		{"CarrierDateOfTheNewestEvent", carrierDates},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
 	}
@@ -188,6 +189,33 @@ func manyNumbers(t *testing.T, s edd.Store) {
 	for i := range n {
 		if a.Since[tag.InTransit][edd.Bucket(time.Duration(10+i)*time.Hour)] == 0 {
 			t.Fatalf("%dh missing", 10+i)
+		}
+	}
+}
+
+// The carrier date kept is the one of the newest event, whatever the
+// order the events arrive in.
+func carrierDates(t *testing.T, s edd.Store) {
+	ctx := context.Background()
+	number := storetest.ID("1Z")
+	if d, err := s.CarrierDate(ctx, number); err != nil || d != "" {
+		t.Fatalf("fresh number: %q, %v", d, err)
+	}
+	for _, c := range []struct {
+		date string
+		at   int
+		want string
+	}{
+		{"2026-12-09", 10, "2026-12-09"},
+		{"2026-12-08", 5, "2026-12-09"}, // an older event's date, arriving late
+		{"2026-12-11T17:00:00+01:00", 20, "2026-12-11T17:00:00+01:00"},
+		{"2026-12-12", 20, "2026-12-12"}, // same event time: the later message
+	} {
+		if err := s.SetCarrierDate(ctx, number, c.date, at(c.at)); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := s.CarrierDate(ctx, number); err != nil || d != c.want {
+			t.Fatalf("after %s at %d: %q, %v; want %q", c.date, c.at, d, err, c.want)
 		}
 	}
 }
