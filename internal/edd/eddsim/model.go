@@ -36,8 +36,6 @@ type History struct {
 	Events                          []Event // in time order
 	// DeliveredAt is the first delivery, zero for a parcel that stopped.
 	DeliveredAt time.Time
-	// Late parcels drew a transit from the long tail.
-	Late bool
 }
 
 // lane is a destination of a product and its share of the parcels.
@@ -195,7 +193,6 @@ func (g *gen) history(p product, created time.Time) History {
 
 	days := p.median * l.factor * areaFactor(p, l.dest, ai) * math.Exp(p.sigma*g.r.NormFloat64())
 	if g.r.Float64() < lateShare {
-		h.Late = true
 		days *= 2 + 2*g.r.Float64()
 	}
 	transit := time.Duration(days * float64(24*time.Hour))
@@ -223,28 +220,46 @@ func (g *gen) history(p product, created time.Time) History {
 	if !dest.IsBusinessDay(day) || day.After(at(dest, day, 16)) {
 		day = nextBusinessDay(dest, day, 0)
 	}
+	firstOut := at(dest, day, 7+g.r.Float64())
 	if g.r.Float64() < attemptShare {
-		h.Events = append(h.Events, Event{"out_for_delivery", tag.OutForDelivery, at(dest, day, 7+g.r.Float64())},
+		h.Events = append(h.Events, Event{"out_for_delivery", tag.OutForDelivery, firstOut},
 			Event{"delivery_attempt_failed", tag.AttemptFail, at(dest, day, 10+6*g.r.Float64())})
 		day = nextBusinessDay(dest, day, 0)
 	}
-	h.DeliveredAt = at(dest, day, 10+7*g.r.Float64())
-	h.Events = append(h.Events, Event{"out_for_delivery", tag.OutForDelivery, at(dest, day, 7+g.r.Float64())},
+	out := at(dest, day, 7+g.r.Float64())
+	if firstOut.After(out) {
+		firstOut = out
+	}
+	// A parcel arriving at the depot in the day is delivered after it.
+	h.DeliveredAt = later(at(dest, day, 10+7*g.r.Float64()), arrival.Add(g.between(0, time.Hour)))
+	// Whatever happened in transit happened before the last mile began.
+	for i := range h.Events {
+		if t := h.Events[i].Tag; (t == tag.InTransit || t == tag.Exception) && h.Events[i].At.After(firstOut) {
+			h.Events[i].At = firstOut.Add(-g.between(10*time.Minute, time.Hour))
+		}
+	}
+	h.Events = append(h.Events, Event{"out_for_delivery", tag.OutForDelivery, out},
 		Event{"delivered", tag.Delivered, h.DeliveredAt})
 	sort.SliceStable(h.Events, func(i, j int) bool { return h.Events[i].At.Before(h.Events[j].At) })
 	return h
 }
 
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// keepUntil keeps the events up to cut, which is never before the
+// pick-up: a parcel that stops has moved.
 func keepUntil(events []Event, cut time.Time) []Event {
 	sort.SliceStable(events, func(i, j int) bool { return events[i].At.Before(events[j].At) })
 	out := events[:0]
 	for _, e := range events {
-		if !e.At.After(cut) || e.Tag == tag.InfoReceived {
+		if !e.At.After(cut) {
 			out = append(out, e)
 		}
-	}
-	if len(out) < 2 { // keep the pick-up: a parcel that stops has moved
-		out = events[:2]
 	}
 	return out
 }
