@@ -21,7 +21,15 @@ type CarrierDates interface {
 // date-time.
 const carrierDateLayout = "2006-01-02"
 
+// maxCarrierDateLength bounds what is kept as sent: a date-time with
+// nanoseconds and an offset is 35 characters.
+const maxCarrierDateLength = 40
+
 func checkCarrierDate(p *problems, v string) {
+	if len(v) > maxCarrierDateLength {
+		p.addf("estimatedDelivery is at most %d characters: a date such as 2015-09-18 or an RFC 3339 date-time", maxCarrierDateLength)
+		return
+	}
 	if _, err := time.Parse(carrierDateLayout, v); err == nil {
 		return
 	}
