@@ -41,11 +41,9 @@ type API struct {
 	Jobs        job.Service
 	Messages    message.Service
 	Tracking    tracking.Service
-	// Estimates, when set, adds estimated deliveries to tracking resources.
-	Estimates Estimator
-	Tracker   tracker.Service
-	Webhooks  webhook.Service
-	Logger    *slog.Logger
+	Tracker     tracker.Service
+	Webhooks    webhook.Service
+	Logger      *slog.Logger
 	// Deadline bounds every request from its arrival; zero means
 	// DefaultDeadline (deadline.go).
 	Deadline time.Duration
@@ -61,6 +59,9 @@ type API struct {
 	// processing tasks.
 	Accounts account.Service
 	Tasks    task.Service
+
+	// Estimates, when set, adds estimated deliveries to tracking resources.
+	Estimates Estimator
 }
 
 type identityKey struct{}
