@@ -20,7 +20,6 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
-	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/outbox"
@@ -124,7 +123,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Jobs:        jobs,
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: store},
-		Estimates:   edd.Estimator{Service: newEdd(store), Subscribers: store, Now: now},
+		Estimates:   newEstimator(store, now),
 		Tracker:     tracker.Service{Store: store, Now: now},
 		Data:        records,
 		Webhooks:    webhooks,

@@ -236,7 +236,7 @@ func newRecords(store *dynamo.Store, projects project.Service, q data.ImportQueu
 
 func newMessages(store *dynamo.Store, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
 	return message.Service{Store: store, Tracking: store, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: store, Associations: store,
-		Deliveries: newEdd(store), Estimates: edd.Estimator{Service: newEdd(store), Subscribers: store, Now: now},
+		Deliveries: newEdd(store), Estimates: newEstimator(store, now),
 		CarrierDates: newEdd(store).Store}
 }
 
@@ -272,6 +272,15 @@ func newTasks(store *dynamo.Store, q queue.Tasks, projects project.Service, reco
 		Store: store, Queue: q, Projects: projects,
 		Runners: task.Runners(shipments, store, store, store, records, now), Now: now, NewID: newID, Logger: logger,
 	}
+}
+
+// Estimator estimates deliveries for readers of tracking resources.
+func (f *Function) Estimator(store *dynamo.Store) edd.Estimator {
+	return newEstimator(store, f.Now)
+}
+
+func newEstimator(store *dynamo.Store, now func() time.Time) edd.Estimator {
+	return edd.Estimator{Service: newEdd(store), Subscribers: store, Now: now}
 }
 
 // newEdd learns and estimates delivery times from the table's delivery
