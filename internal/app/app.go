@@ -121,6 +121,7 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 		Jobs:        jobs,
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: b.Tracking},
+		Estimates:   newEstimator(b, now),
 		Tracker:     tracker.Service{Store: b.Requests, Now: now},
 		Data:        records,
 		Webhooks:    webhooks,

@@ -38,6 +38,7 @@ type Options struct {
 type Adapters struct {
 	Table      *Table
 	Accounts   *Accounts
+	Edd        *Edd
 	Expiries   *Expiries
 	Imports    *Imports
 	Jobs       *Jobs
@@ -62,6 +63,7 @@ func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 	return &Adapters{
 		Table:      t,
 		Accounts:   &Accounts{recordTable: recordTable{t}, records: records},
+		Edd:        &Edd{t},
 		Expiries:   &Expiries{t},
 		Imports:    &Imports{recordTable: recordTable{t}},
 		Jobs:       jobs,
@@ -92,6 +94,8 @@ type (
 		recordTable
 		records *Records
 	}
+	// Edd implements edd.Store: the delivery aggregates.
+	Edd struct{ *Table }
 	// Expiries implements webhook.ExpiryStore.
 	Expiries struct{ *Table }
 	// Imports implements data.ImportStore: the import engine.

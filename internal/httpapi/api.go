@@ -58,6 +58,9 @@ type API struct {
 	// processing tasks.
 	Accounts account.Service
 	Tasks    task.Service
+
+	// Estimates, when set, adds estimated deliveries to tracking resources.
+	Estimates Estimator
 }
 
 type identityKey struct{}

@@ -24,6 +24,7 @@ type Backend struct {
 	Outbox     *Outbox
 	Accounts   *Accounts
 	Tasks      *Tasks
+	Edd        *Edd
 }
 
 // NewBackend returns empty, linked stores.
@@ -51,5 +52,6 @@ func NewBackend() *Backend {
 		Outbox:     &Outbox{},
 		Accounts:   accounts,
 		Tasks:      &Tasks{},
+		Edd:        &Edd{},
 	}
 }

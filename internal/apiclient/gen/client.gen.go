@@ -481,6 +481,51 @@ func (e ErrorEnvelopeSuccess) Valid() bool {
 	}
 }
 
+// Defines values for EstimatedDeliveryBasis.
+const (
+	BasisCarrier        EstimatedDeliveryBasis = "carrier"
+	BasisCarrierService EstimatedDeliveryBasis = "carrier_service"
+	BasisLane           EstimatedDeliveryBasis = "lane"
+	BasisStandard       EstimatedDeliveryBasis = "standard"
+)
+
+// Valid indicates whether the value is a known member of the EstimatedDeliveryBasis enum.
+func (e EstimatedDeliveryBasis) Valid() bool {
+	switch e {
+	case BasisCarrier:
+		return true
+	case BasisCarrierService:
+		return true
+	case BasisLane:
+		return true
+	case BasisStandard:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EstimatedDeliveryConfidence.
+const (
+	ConfidenceHigh   EstimatedDeliveryConfidence = "high"
+	ConfidenceLow    EstimatedDeliveryConfidence = "low"
+	ConfidenceMedium EstimatedDeliveryConfidence = "medium"
+)
+
+// Valid indicates whether the value is a known member of the EstimatedDeliveryConfidence enum.
+func (e EstimatedDeliveryConfidence) Valid() bool {
+	switch e {
+	case ConfidenceHigh:
+		return true
+	case ConfidenceLow:
+		return true
+	case ConfidenceMedium:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EventType.
 const (
 	JobCompleted           EventType = "job.completed"
@@ -1983,6 +2028,36 @@ type ErrorEnvelope struct {
 // ErrorEnvelopeSuccess defines model for ErrorEnvelope.Success.
 type ErrorEnvelopeSuccess bool
 
+// EstimatedDelivery When the parcel will likely be delivered, learned from the
+// deliveries of the projects following it (docs/edd.md): the p10
+// (earliest), p50 (likely) and p90 (latest) of its delivery time,
+// given its current tag and how long it has already been in it;
+// re-estimated on every read, never in the past. null for a
+// delivered parcel. basis is the group of parcels it rests on (a
+// lane: carrier and service between two countries, or to a postal
+// area; carrier and service; carrier; or standard, the table of
+// announced transit days, while too few such parcels were
+// delivered); low confidence is worth hiding from recipients.
+type EstimatedDelivery struct {
+	Basis      EstimatedDeliveryBasis      `json:"basis"`
+	Confidence EstimatedDeliveryConfidence `json:"confidence"`
+
+	// Earliest RFC 3339 in UTC, with `Z`.
+	Earliest UtcTimestamp `json:"earliest"`
+
+	// Latest RFC 3339 in UTC, with `Z`.
+	Latest UtcTimestamp `json:"latest"`
+
+	// Likely RFC 3339 in UTC, with `Z`.
+	Likely UtcTimestamp `json:"likely"`
+}
+
+// EstimatedDeliveryBasis defines model for EstimatedDelivery.Basis.
+type EstimatedDeliveryBasis string
+
+// EstimatedDeliveryConfidence defines model for EstimatedDelivery.Confidence.
+type EstimatedDeliveryConfidence string
+
 // Event defines model for Event.
 type Event struct {
 	// CreatedAt RFC 3339 in UTC, with `Z`.
@@ -2983,6 +3058,12 @@ type TrackingNumberInput struct {
 
 // TrackingResource defines model for TrackingResource.
 type TrackingResource struct {
+	// CarrierEstimatedDelivery The carrier's own delivery estimate, as the newest
+	// TrackingEvent message with an `estimatedDelivery` sent it (a
+	// date or a date-time), kept beside the learned estimate; null
+	// when none did, or once delivered.
+	CarrierEstimatedDelivery *string `json:"carrier_estimated_delivery"`
+
 	// CreatedAt When the shipment was created, as injected.
 	CreatedAt *string `json:"created_at"`
 
@@ -2990,6 +3071,18 @@ type TrackingResource struct {
 	// `size`, `target_machine_id`, `target_machine_detail`. Open by
 	// design (`x-free-form`).
 	CustomAttributes map[string]interface{} `json:"custom_attributes"`
+
+	// EstimatedDelivery When the parcel will likely be delivered, learned from the
+	// deliveries of the projects following it (docs/edd.md): the p10
+	// (earliest), p50 (likely) and p90 (latest) of its delivery time,
+	// given its current tag and how long it has already been in it;
+	// re-estimated on every read, never in the past. null for a
+	// delivered parcel. basis is the group of parcels it rests on (a
+	// lane: carrier and service between two countries, or to a postal
+	// area; carrier and service; carrier; or standard, the table of
+	// announced transit days, while too few such parcels were
+	// delivered); low confidence is worth hiding from recipients.
+	EstimatedDelivery *EstimatedDelivery `json:"estimated_delivery"`
 
 	// ExpectedFlow The statuses the shipment may still go through.
 	ExpectedFlow []string `json:"expected_flow"`
@@ -3020,7 +3113,16 @@ type TrackingResource struct {
 // TrackingUpdatedData defines model for TrackingUpdatedData.
 type TrackingUpdatedData struct {
 	Carrier string `json:"carrier"`
-	Event   struct {
+
+	// CarrierEstimatedDelivery The carrier's own date, as the tracking resource's carrier_estimated_delivery.
+	CarrierEstimatedDelivery *string `json:"carrierEstimatedDelivery"`
+
+	// EstimatedDelivery The parcel's estimated delivery when the change was told
+	// (re-estimated on every event; the tracking resource's
+	// estimated_delivery, described there), from the aggregates of
+	// the projects following it; null once delivered.
+	EstimatedDelivery *EstimatedDelivery `json:"estimatedDelivery"`
+	Event             struct {
 		Agency       *string `json:"agency"`
 		Datetime     string  `json:"datetime"`
 		OriginStatus *string `json:"origin_status"`
@@ -5720,7 +5822,10 @@ type ClientInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -5771,7 +5876,10 @@ type ClientInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -7444,7 +7552,10 @@ func (c *Client) UpdateDataRecord(ctx context.Context, projectId ProjectId, enti
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
@@ -7505,7 +7616,10 @@ func (c *Client) InjectMessagesWithBody(ctx context.Context, contentType string,
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
@@ -12210,7 +12324,10 @@ type ClientWithResponsesInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -12261,7 +12378,10 @@ type ClientWithResponsesInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -20028,7 +20148,10 @@ func (c *ClientWithResponses) UpdateDataRecordWithResponse(ctx context.Context, 
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
@@ -20085,7 +20208,10 @@ func (c *ClientWithResponses) InjectMessagesWithBodyWithResponse(ctx context.Con
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
