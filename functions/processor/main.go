@@ -17,6 +17,7 @@ func main() {
 	records := f.Records(store, projects, f.JobsQueue())
 	messages := f.Messages(store, nil, records)
 	messages.Webhooks = webhooks
+	messages.Watches = f.Watcher(store, webhooks)
 	w := worker.Worker{Jobs: f.Jobs(store, projects, nil), Messages: messages, Imports: records, JobEvents: webhooks, Logger: f.Logger}
 	f.ServeQueue(w.Process)
 }

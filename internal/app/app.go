@@ -68,7 +68,10 @@ type App struct {
 	// Webhooks, when a webhook queue is configured, also checks for
 	// expiring associations on the sweeper's schedule.
 	Webhooks *webhook.Service
-	Logger   *slog.Logger
+	// Watches, with Webhooks, announces stalled and late parcels on the
+	// sweeper's schedule.
+	Watches *edd.Watcher
+	Logger  *slog.Logger
 	// Reports generates and mails the report outbox's items.
 	Reports outbox.Worker
 	// Tasks runs the processing tasks of the task queue.
@@ -105,10 +108,13 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 	sender := newSender(store, webhookQueue, targets, cfg.WebhookRetrySchedule, now, logger)
 	w := &worker.Worker{Jobs: jobs, Logger: logger}
 	var expiring *webhook.Service
+	var watches *edd.Watcher
 	if cfg.WebhookQueueURL != "" {
 		messages.Webhooks = webhooks
 		w.JobEvents = webhooks
 		expiring = &webhooks
+		watches = newWatcher(store, webhooks, now)
+		messages.Watches = watches
 	}
 	w.Messages = messages
 	w.Imports = records
@@ -151,6 +157,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Sweeper:  newSweeper(store, q, jobs, messages, records, tasks, now, logger),
 		Sender:   sender,
 		Webhooks: expiring,
+		Watches:  watches,
 		Logger:   logger,
 		Reports:  reports,
 		Tasks:    tasks,
@@ -196,17 +203,18 @@ type ScheduledHandler = func(context.Context, events.EventBridgeEvent) error
 // functions/) to its handler; the dev server runs them on the schedules
 // template.yaml gives them.
 func (a *App) ScheduledHandlers() map[string]ScheduledHandler {
-	return map[string]ScheduledHandler{"sweeper": Sweep(a.Sweeper, a.Webhooks)}
+	return map[string]ScheduledHandler{"sweeper": Sweep(a.Sweeper, a.Webhooks, a.Watches)}
 }
 
 // Sweep is the sweeper's handler: one sweep per event, then, when
 // expiring is set (a webhook queue is configured), the check for expiring
-// associations (the tracking_number.expiring events). Both are
-// minute-grained upkeep of the table, so they share the schedule and the
-// function rather than add a second one. Work either could not handle is
+// associations (the tracking_number.expiring events), and when watches
+// is, the check for stalled and late parcels (tracking.stalled,
+// tracking.late). All are minute-grained upkeep of the table, so they
+// share the schedule and the function rather than add a second one. Work either could not handle is
 // found again by the next run; the error marks the invocation failed, for
 // the alarms.
-func Sweep(s sweep.Service, expiring *webhook.Service) ScheduledHandler {
+func Sweep(s sweep.Service, expiring *webhook.Service, watches *edd.Watcher) ScheduledHandler {
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		rep, err := s.Sweep(ctx)
 		if rep != (sweep.Report{}) {
@@ -218,6 +226,13 @@ func Sweep(s sweep.Service, expiring *webhook.Service) ScheduledHandler {
 				s.Logger.InfoContext(ctx, "expiring associations announced", "count", n)
 			}
 			err = errors.Join(err, xerr)
+		}
+		if watches != nil {
+			rep, werr := watches.Check(ctx)
+			if rep != (edd.Report{}) {
+				s.Logger.InfoContext(ctx, "stalled and late parcels announced", "stalled", rep.Stalled, "late", rep.Late)
+			}
+			err = errors.Join(err, werr)
 		}
 		return err
 	}

@@ -194,6 +194,9 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	if err := s.recordDeliveries(ctx, owned, unnotified, subscribers); err != nil {
 		return err
 	}
+	if err := s.watchParcels(ctx, owned, events, subscribers); err != nil {
+		return err
+	}
 	notified := map[string]int{}
 	var changes []tracking.Change
 	for _, n := range owned {

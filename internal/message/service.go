@@ -37,6 +37,9 @@ type Service struct {
 
 	// Deliveries, when set, learns transit times from parcels delivered.
 	Deliveries DeliveryRecorder
+
+	// Watches, when set, keeps followed parcels' stall and late watches.
+	Watches ParcelWatcher
 }
 
 // TagSetter sets the current tag of numbers on their associations.
