@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg Config, awsCfg aws.Config, opts Options) (*App
 		Webhooks:    webhooks,
 		Accounts:    accounts,
 		Tasks:       tasks,
+		Analytics:   edd.Analytics{Outcomes: newOutcomes(store), Projects: projects},
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 		Observe:     opts.Observe,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/edd"
+	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
@@ -14,11 +15,22 @@ import (
 func newWatcher(store *dynamo.Store, webhooks webhook.Service, now func() time.Time) *edd.Watcher {
 	return &edd.Watcher{
 		Store:       &dynamo.WatchStore{Client: store.Client, Table: store.Table},
+		Outcomes:    newOutcomes(store),
 		Service:     newEdd(store),
 		Subscribers: store,
 		Announcer:   announcer{webhooks},
 		Now:         now,
 	}
+}
+
+// newOutcomes keeps the projects' delivery analytics in the table.
+func newOutcomes(store *dynamo.Store) *dynamo.OutcomeStore {
+	return &dynamo.OutcomeStore{Client: store.Client, Table: store.Table}
+}
+
+// Analytics answers projects' delivery analytics.
+func (f *Function) Analytics(store *dynamo.Store, projects project.Service) edd.Analytics {
+	return edd.Analytics{Outcomes: newOutcomes(store), Projects: projects}
 }
 
 // Watcher is the stall and late watcher, announcing through webhooks.

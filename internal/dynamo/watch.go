@@ -74,6 +74,7 @@ func (s *WatchStore) GetWatch(ctx context.Context, number string) (edd.Watch, bo
 		LastEventAt: parseTime(getS(it, "lastEventAt")),
 		StallAt:     parseTime(getS(it, "stallAt")), StallNoticed: getBool(it, "stallNoticed"),
 		LateAt: parseTime(getS(it, "lateAt")), LateNoticed: getBool(it, "lateNoticed"),
+		FirstLikely: parseTime(getS(it, "firstLikely")), Stalls: getN(it, "stalls"),
 		Version: getN(it, "version"),
 	}, true, nil
 }
@@ -90,6 +91,7 @@ func (s *WatchStore) PutWatch(ctx context.Context, w edd.Watch) error {
 	it["carrier"], it["tag"] = str(w.Carrier), str(string(w.Tag))
 	it["lastEventAt"], it["stallAt"], it["lateAt"] = str(formatTime(w.LastEventAt)), str(formatTime(w.StallAt)), str(formatTime(w.LateAt))
 	it["stallNoticed"], it["lateNoticed"] = bool1(w.StallNoticed), bool1(w.LateNoticed)
+	it["firstLikely"], it["stalls"] = str(formatTime(w.FirstLikely)), num(w.Stalls)
 	it["version"] = num(w.Version + 1)
 	it["expiresAt"] = num(watchExpiry(w).Unix())
 	if due := w.Due(); !due.IsZero() {

@@ -49,7 +49,10 @@ type Announcer interface {
 // Watcher keeps the watches of followed parcels as their events come,
 // and announces those stalled or late when the sweeper asks.
 type Watcher struct {
-	Store       WatchStore
+	Store WatchStore
+	// Outcomes, when set, counts each delivered parcel in the projects'
+	// delivery analytics.
+	Outcomes    OutcomeStore
 	Service     Service
 	Subscribers Subscribers
 	Announcer   Announcer
@@ -74,6 +77,9 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 		return err
 	}
 	if !watched(r.Tag) {
+		if err := w.recordOutcome(ctx, r, projectIDs); err != nil {
+			return err
+		}
 		return w.Store.DeleteWatch(ctx, r.TrackingNumber)
 	}
 	var last time.Time
@@ -102,7 +108,7 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 				return err
 			}
 			if ok {
-				next.LateAt = est.Latest.UTC()
+				next.LateAt, next.FirstLikely = est.Latest.UTC(), est.Likely.UTC()
 			}
 		}
 		next.Carrier, next.Tag, next.LastEventAt = string(r.Carrier), r.Tag, last.UTC()
@@ -114,6 +120,29 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 		}
 	}
 	return fmt.Errorf("watch of %s: %w %d times", r.TrackingNumber, ErrWatchMoved, watchRetries)
+}
+
+// recordOutcome counts a delivered parcel in each project's analytics,
+// with what its watch kept; before the watch goes, so that a retry finds
+// it again (and the store counts the number once).
+func (w Watcher) recordOutcome(ctx context.Context, r tracking.Resource, projectIDs []string) error {
+	if w.Outcomes == nil {
+		return nil
+	}
+	cur, _, err := w.Store.GetWatch(ctx, r.TrackingNumber)
+	if err != nil {
+		return err
+	}
+	o, ok := OutcomeOf(r, cur)
+	if !ok {
+		return nil
+	}
+	for _, p := range projectIDs {
+		if _, err := w.Outcomes.RecordOutcome(ctx, p, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkLimit bounds the watches one check handles; the rest are found by
@@ -171,6 +200,7 @@ func (w Watcher) check(ctx context.Context, number string, projectIDs []string, 
 			return false, false, err
 		}
 		next.StallNoticed, stalled = true, true
+		next.Stalls++
 	}
 	if !cur.LateNoticed && !cur.LateAt.IsZero() && !now.Before(cur.LateAt) {
 		if err := w.Announcer.Late(ctx, projectIDs, cur); err != nil {

@@ -22,10 +22,15 @@ type Watch struct {
 	// comes; StallNoticed that its tracking.stalled event was announced.
 	StallAt      time.Time
 	StallNoticed bool
+	// Stalls counts the stalls announced.
+	Stalls int64
 	// LateAt is the latest of the parcel's first estimate (zero when it
 	// had none); LateNoticed that its tracking.late event was announced.
 	LateAt      time.Time
 	LateNoticed bool
+	// FirstLikely is the likely date of the first estimate (zero when it
+	// had none), for the on-time rate of delivery analytics.
+	FirstLikely time.Time
 	// Version is the store's count of writes of the watch; 0 for one not
 	// stored yet. A write of a watch read at one version succeeds only if
 	// nobody wrote it since.

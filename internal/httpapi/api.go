@@ -61,6 +61,9 @@ type API struct {
 	// processing tasks.
 	Accounts account.Service
 	Tasks    task.Service
+
+	// Analytics, when set, answers delivery analytics.
+	Analytics DeliveryAnalytics
 }
 
 type identityKey struct{}

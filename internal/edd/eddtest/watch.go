@@ -36,7 +36,8 @@ var bg = context.Background()
 
 func newWatch(due time.Time) edd.Watch {
 	return edd.Watch{TrackingNumber: storetest.ID("1Z"), Carrier: "ups", Tag: tag.InTransit,
-		LastEventAt: due.Add(-72 * time.Hour), StallAt: due, LateAt: due.Add(48 * time.Hour)}
+		LastEventAt: due.Add(-72 * time.Hour), StallAt: due, LateAt: due.Add(48 * time.Hour),
+		FirstLikely: due.Add(24 * time.Hour), Stalls: 2}
 }
 
 func putWatch(t *testing.T, s edd.WatchStore, w edd.Watch) edd.Watch {
@@ -78,7 +79,10 @@ func watchRoundTrip(t *testing.T, s edd.WatchStore) {
 	if !got.LastEventAt.Equal(w.LastEventAt) || !got.StallAt.Equal(w.StallAt) || !got.LateAt.Equal(w.LateAt) {
 		t.Fatalf("times: got %+v, put %+v", got, w)
 	}
-	got.LastEventAt, got.StallAt, got.LateAt = w.LastEventAt, w.StallAt, w.LateAt
+	if !got.FirstLikely.Equal(w.FirstLikely) {
+		t.Fatalf("first likely: got %s, put %s", got.FirstLikely, w.FirstLikely)
+	}
+	got.LastEventAt, got.StallAt, got.LateAt, got.FirstLikely = w.LastEventAt, w.StallAt, w.LateAt, w.FirstLikely
 	if got != w {
 		t.Fatalf("got %+v, put %+v", got, w)
 	}

@@ -1,0 +1,185 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parcelgate/parcelgate/internal/edd"
+)
+
+// OutcomeStore keeps projects' delivery analytics (edd.OutcomeStore) in
+// the parcelgate table:
+//
+//	counted   OUTCOME#<project>#<shard>   N#<number>           (expires)
+//	figures   OUTCOME#<project>#<shard>   W#<week>#<group key>
+//
+// where the shard is a hash of the number. A delivery is one transaction
+// in its shard: the number's counted marker (only if absent) and an ADD
+// to each of its groups' figures of the week, so it counts once however
+// often it is recorded. A week's figures are one Query per shard
+// (begins_with W#<week>#), as many items as the project has groups,
+// whatever its number of parcels: a range of weeks costs weeks ×
+// outcomeShards small Queries, never a Scan.
+type OutcomeStore struct {
+	Client *dynamodb.Client
+	Table  string
+}
+
+var _ edd.OutcomeStore = (*OutcomeStore)(nil)
+
+const (
+	// outcomeShards spreads a busy project's deliveries over partitions;
+	// few, since every week read costs a Query per shard.
+	outcomeShards = 4
+	// outcomeCountedTTL outlasts any redelivery of a number.
+	outcomeCountedTTL = 180 * 24 * time.Hour
+)
+
+// Figure attributes; the transit histogram's buckets are b<i>, one for
+// each bucket that counted a parcel.
+var outcomeAttrs = []string{"n", "est", "otl", "otx", "fa", "ex", "st"}
+
+func outcomeFields(f *edd.Figures) []*int64 {
+	return []*int64{&f.Delivered, &f.Estimated, &f.OnTimeLikely, &f.OnTimeLatest, &f.FirstAttempt, &f.Exceptions, &f.Stalled}
+}
+
+func outcomePK(projectID string, shard int) string {
+	return fmt.Sprintf("OUTCOME#%s#%d", projectID, shard)
+}
+
+func outcomeShard(number string) int {
+	h := fnv.New32a()
+	h.Write([]byte(number))
+	return int(h.Sum32() % outcomeShards)
+}
+
+// RecordOutcome implements edd.OutcomeStore.
+func (s *OutcomeStore) RecordOutcome(ctx context.Context, projectID string, o edd.Outcome) (bool, error) {
+	pk := outcomePK(projectID, outcomeShard(o.TrackingNumber))
+	actions := []types.TransactWriteItem{{Put: &types.Put{
+		TableName:           aws.String(s.Table),
+		Item:                item{attrPK: str(pk), attrSK: str("N#" + o.TrackingNumber), "expiresAt": num(time.Now().Add(outcomeCountedTTL).Unix())},
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}}
+	f := o.Figures
+	names, values := map[string]string{}, item{}
+	var adds []string
+	add := func(attr string, n int64) {
+		if n == 0 {
+			return
+		}
+		k := strconv.Itoa(len(adds))
+		names["#a"+k], values[":v"+k] = attr, num(n)
+		adds = append(adds, "#a"+k+" :v"+k)
+	}
+	for i, p := range outcomeFields(&f) {
+		add(outcomeAttrs[i], *p)
+	}
+	for b, n := range f.Transit {
+		add("b"+strconv.Itoa(b), n)
+	}
+	if len(adds) == 0 {
+		return false, fmt.Errorf("outcome of %s counts nothing", o.TrackingNumber)
+	}
+	for _, g := range o.Groups {
+		actions = append(actions, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 aws.String(s.Table),
+			Key:                       item{attrPK: str(pk), attrSK: str("W#" + o.Week + "#" + g)},
+			UpdateExpression:          aws.String("ADD " + strings.Join(adds, ", ")),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
+		}})
+	}
+	for attempt := 1; ; attempt++ {
+		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
+		if err == nil {
+			return true, nil
+		}
+		var tc *types.TransactionCanceledException
+		var conflict *types.TransactionConflictException
+		switch {
+		case errors.As(err, &tc):
+			if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+				return false, nil
+			}
+		case errors.As(err, &conflict):
+		default:
+			return false, err
+		}
+		if attempt == maxBatchAttempts {
+			return false, fmt.Errorf("record outcome of %s: %w", o.TrackingNumber, err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return false, err
+		}
+	}
+}
+
+// Outcomes implements edd.OutcomeStore.
+func (s *OutcomeStore) Outcomes(ctx context.Context, projectID string, weeks []string) (map[string]map[string]edd.Figures, error) {
+	found := make([][]item, len(weeks)*outcomeShards)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(batchConcurrency)
+	for i, week := range weeks {
+		for shard := range outcomeShards {
+			g.Go(func() error {
+				p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+					TableName:              &s.Table,
+					KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :w)"),
+					ExpressionAttributeValues: item{
+						":pk": str(outcomePK(projectID, shard)),
+						":w":  str("W#" + week + "#"),
+					},
+				})
+				for p.HasMorePages() {
+					pg, err := p.NextPage(gctx)
+					if err != nil {
+						return err
+					}
+					found[i*outcomeShards+shard] = append(found[i*outcomeShards+shard], pg.Items...)
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]edd.Figures{}
+	for _, its := range found {
+		for _, it := range its {
+			week, group, _ := strings.Cut(strings.TrimPrefix(getS(it, attrSK), "W#"), "#")
+			f := decodeFigures(it)
+			if out[week] == nil {
+				out[week] = map[string]edd.Figures{}
+			}
+			sum := out[week][group]
+			sum.Merge(f)
+			out[week][group] = sum
+		}
+	}
+	return out, nil
+}
+
+func decodeFigures(it item) edd.Figures {
+	var f edd.Figures
+	for i, p := range outcomeFields(&f) {
+		*p = getN(it, outcomeAttrs[i])
+	}
+	for name := range it {
+		if b, err := strconv.Atoi(strings.TrimPrefix(name, "b")); err == nil && strings.HasPrefix(name, "b") && b >= 0 && b < edd.NumBuckets {
+			f.Transit[b] = getN(it, name)
+		}
+	}
+	return f
+}
