@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,10 +27,9 @@ import (
 // where the shard is a hash of the number. A delivery is one transaction
 // in its shard: the number's counted marker (only if absent) and an ADD
 // to each of its groups' figures of the week, so it counts once however
-// often it is recorded. A week's figures are one Query per shard
-// (begins_with W#<week>#), as many items as the project has groups,
-// whatever its number of parcels: a range of weeks costs weeks ×
-// outcomeShards small Queries, never a Scan.
+// often it is recorded. A range of weeks is one Query per shard (the
+// figures' keys sort by week), reading as many items as the project has
+// groups in those weeks, whatever its number of parcels: never a Scan.
 type OutcomeStore struct {
 	Client *dynamodb.Client
 	Table  string
@@ -39,7 +39,7 @@ var _ edd.OutcomeStore = (*OutcomeStore)(nil)
 
 const (
 	// outcomeShards spreads a busy project's deliveries over partitions;
-	// few, since every week read costs a Query per shard.
+	// few, since a read costs a Query per shard.
 	outcomeShards = 4
 	// outcomeCountedTTL outlasts any redelivery of a number.
 	outcomeCountedTTL = 180 * 24 * time.Hour
@@ -125,46 +125,59 @@ func (s *OutcomeStore) RecordOutcome(ctx context.Context, projectID string, o ed
 	}
 }
 
-// Outcomes implements edd.OutcomeStore.
+// Outcomes implements edd.OutcomeStore: per shard, one Query of the
+// range of weeks asked for (their keys sort by week), paged by size, so a
+// year costs outcomeShards Queries reading the project's groups of each
+// week.
 func (s *OutcomeStore) Outcomes(ctx context.Context, projectID string, weeks []string) (map[string]map[string]edd.Figures, error) {
-	found := make([][]item, len(weeks)*outcomeShards)
+	out := map[string]map[string]edd.Figures{}
+	if len(weeks) == 0 {
+		return out, nil
+	}
+	asked := map[string]bool{}
+	for _, w := range weeks {
+		asked[w] = true
+	}
+	first, last := slices.Min(weeks), slices.Max(weeks)
+	found := make([][]item, outcomeShards)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(batchConcurrency)
-	for i, week := range weeks {
-		for shard := range outcomeShards {
-			g.Go(func() error {
-				p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-					TableName:              &s.Table,
-					KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :w)"),
-					ExpressionAttributeValues: item{
-						":pk": str(outcomePK(projectID, shard)),
-						":w":  str("W#" + week + "#"),
-					},
-				})
-				for p.HasMorePages() {
-					pg, err := p.NextPage(gctx)
-					if err != nil {
-						return err
-					}
-					found[i*outcomeShards+shard] = append(found[i*outcomeShards+shard], pg.Items...)
-				}
-				return nil
+	for shard := range outcomeShards {
+		g.Go(func() error {
+			p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+				TableName: &s.Table,
+				// "$" sorts after "#": the bound takes every group of the
+				// last week.
+				KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :first AND :last"),
+				ExpressionAttributeValues: item{
+					":pk":    str(outcomePK(projectID, shard)),
+					":first": str("W#" + first + "#"),
+					":last":  str("W#" + last + "$"),
+				},
 			})
-		}
+			for p.HasMorePages() {
+				pg, err := p.NextPage(gctx)
+				if err != nil {
+					return err
+				}
+				found[shard] = append(found[shard], pg.Items...)
+			}
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := map[string]map[string]edd.Figures{}
 	for _, its := range found {
 		for _, it := range its {
 			week, group, _ := strings.Cut(strings.TrimPrefix(getS(it, attrSK), "W#"), "#")
-			f := decodeFigures(it)
+			if !asked[week] {
+				continue
+			}
 			if out[week] == nil {
 				out[week] = map[string]edd.Figures{}
 			}
 			sum := out[week][group]
-			sum.Merge(f)
+			sum.Merge(decodeFigures(it))
 			out[week][group] = sum
 		}
 	}

@@ -108,6 +108,11 @@ func outcomeApart(t *testing.T, s edd.OutcomeStore) {
 	if only := outcomeFigures(t, s, p, week2); len(only) != 1 {
 		t.Fatalf("week2 alone: %+v", only)
 	}
+	// Weeks not asked for, even between those asked for, are left out.
+	outcomeRecord(t, s, p, newOutcome("2026-W51", 60, "C:ups"))
+	if ends := outcomeFigures(t, s, p, week1, "2026-W51"); len(ends) != 2 || ends[week2] != nil {
+		t.Fatalf("weeks 49 and 51: %+v", ends)
+	}
 }
 
 func outcomeManyNumbers(t *testing.T, s edd.OutcomeStore) {
