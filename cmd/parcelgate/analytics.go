@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,9 +108,12 @@ func drawTransit(a apiclient.Analytics, path string) error {
 		p.Add(bars)
 		p.Legend.Add(v.name, bars)
 	}
-	p.Legend.Top = true
+	// Headroom above the tallest bar keeps the legend off the bars.
+	p.Y.Max = 1.25 * slices.Max(p90)
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Points(40)
 	p.NominalX(names...)
-	w := vg.Length(max(4, 1.2*float64(len(names)))) * vg.Inch
+	w := vg.Length(max(7, 1.2*float64(len(names)))) * vg.Inch
 	if err := p.Save(w, 4*vg.Inch, path); err != nil {
 		return fmt.Errorf("drawing %s: %w", path, err)
 	}
