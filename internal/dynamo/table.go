@@ -43,6 +43,7 @@ type Adapters struct {
 	Imports    *Imports
 	Jobs       *Jobs
 	Outbox     *Outbox
+	Outcomes   *Outcomes
 	Principals *Principals
 	Projects   *Projects
 	Records    *Records
@@ -51,6 +52,7 @@ type Adapters struct {
 	Tasks      *Tasks
 	Tracking   *Tracking
 	Unmapped   *Unmapped
+	Watches    *Watches
 	Webhooks   *Webhooks
 }
 
@@ -68,6 +70,7 @@ func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 		Imports:    &Imports{recordTable: recordTable{t}},
 		Jobs:       jobs,
 		Outbox:     &Outbox{t},
+		Outcomes:   &Outcomes{t},
 		Principals: principals,
 		Projects:   &Projects{Table: t, principals: principals},
 		Records:    records,
@@ -76,6 +79,7 @@ func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 		Tasks:      &Tasks{t},
 		Tracking:   &Tracking{t},
 		Unmapped:   &Unmapped{t},
+		Watches:    &Watches{t},
 		Webhooks:   &Webhooks{t},
 	}
 }
@@ -114,6 +118,8 @@ type (
 	Jobs struct{ *Table }
 	// Outbox implements outbox.Store.
 	Outbox struct{ *Table }
+	// Outcomes implements edd.OutcomeStore: the delivery analytics.
+	Outcomes struct{ *Table }
 	// Principals implements auth.PrincipalStore.
 	Principals struct{ *Table }
 	// Projects implements project.Store.
@@ -137,6 +143,8 @@ type (
 	Tracking struct{ *Table }
 	// Unmapped implements message.UnmappedStore.
 	Unmapped struct{ *Table }
+	// Watches implements edd.WatchStore: the stall and late watches.
+	Watches struct{ *Table }
 	// Webhooks implements webhook.Store.
 	Webhooks struct{ *Table }
 )

@@ -61,6 +61,9 @@ type API struct {
 
 	// Estimates, when set, adds estimated deliveries to tracking resources.
 	Estimates Estimator
+
+	// Analytics, when set, answers delivery analytics.
+	Analytics DeliveryAnalytics
 }
 
 type identityKey struct{}

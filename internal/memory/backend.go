@@ -25,6 +25,8 @@ type Backend struct {
 	Accounts   *Accounts
 	Tasks      *Tasks
 	Edd        *Edd
+	Watches    *Watches
+	Outcomes   *Outcomes
 }
 
 // NewBackend returns empty, linked stores.
@@ -53,5 +55,7 @@ func NewBackend() *Backend {
 		Accounts:   accounts,
 		Tasks:      &Tasks{},
 		Edd:        &Edd{},
+		Watches:    &Watches{},
+		Outcomes:   &Outcomes{},
 	}
 }

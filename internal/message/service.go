@@ -44,6 +44,9 @@ type Service struct {
 
 	// CarrierDates, when set, keeps the delivery dates carriers send.
 	CarrierDates CarrierDates
+
+	// Watches, when set, keeps followed parcels' stall and late watches.
+	Watches ParcelWatcher
 }
 
 // TagSetter sets the current tag of numbers on their associations.

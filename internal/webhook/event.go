@@ -43,7 +43,8 @@ const refTime = "20060102T150405.000000000Z"
 var errBadEventID = errors.New("not an event id of this service")
 
 // refKinds is the letter an event id gives each type.
-var refKinds = map[string]string{TrackingUpdated: "t", TrackingException: "e", JobCompleted: "j", TrackingNumberExpiring: "x", WebhookDisabled: "d"}
+var refKinds = map[string]string{TrackingUpdated: "t", TrackingException: "e", JobCompleted: "j", TrackingNumberExpiring: "x", WebhookDisabled: "d",
+	TrackingStalled: "s", TrackingLate: "l"}
 
 // ID returns the event id for r.
 func (r Ref) ID() string {
