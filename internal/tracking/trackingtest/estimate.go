@@ -1,12 +1,11 @@
-//go:build integration
-
-package dynamo
+package trackingtest
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/storetest"
 	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -16,23 +15,22 @@ import (
 // A change told with an estimated delivery comes back from the feed as
 // the same tracking.updated event, estimate and all; one told without
 // has estimatedDelivery null.
-func TestEddEstimateKeptOnNotificationRecords(t *testing.T) {
+func anEstimateIsKeptWithTheChangeTold(t *testing.T, f Fixture) {
 	ctx := context.Background()
-	s := newStore(t)
 	project := storetest.ID("p")
-	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	est := &tracking.EstimatedDelivery{Earliest: at.Add(20 * time.Hour), Likely: at.Add(30 * time.Hour), Latest: at.Add(50 * time.Hour), Confidence: "high", Basis: "lane"}
 	changes := []tracking.Change{
 		{TrackingNumber: "3000000010", Carrier: "dhl", Sequence: 1, At: at, Estimated: est,
-			Event: tracking.Event{Status: "picked_up", Datetime: "2026-12-07T10:00:00Z", At: at, Tag: tag.InTransit, Subtag: "InTransit_PickedUp"}},
+			Event: tracking.Event{Status: "picked_up", Datetime: at.Format(time.RFC3339), At: at, Tag: tag.InTransit, Subtag: "InTransit_PickedUp"}},
 		{TrackingNumber: "3000000021", Carrier: "dhl", Sequence: 1, At: at.Add(time.Second),
-			Event: tracking.Event{Status: "delivered", Datetime: "2026-12-07T10:00:01Z", At: at.Add(time.Second), Tag: tag.Delivered, Subtag: "Delivered_Other"}},
+			Event: tracking.Event{Status: "delivered", Datetime: at.Add(time.Second).Format(time.RFC3339), At: at.Add(time.Second), Tag: tag.Delivered, Subtag: "Delivered_Other"}},
 	}
 	subs := map[string][]string{"3000000010": {project}, "3000000021": {project}}
-	if err := s.Tracking.Notify(ctx, subs, changes, time.Hour*24*365*10); err != nil {
+	if err := f.Store.Notify(ctx, subs, changes, message.NotificationTTL); err != nil {
 		t.Fatal(err)
 	}
-	events, err := s.Webhooks.FeedEvents(ctx, project, webhook.Ref{}, time.Time{}, 10)
+	events, err := f.Feed.FeedEvents(ctx, project, webhook.Ref{}, at.Add(-time.Minute), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
