@@ -96,6 +96,7 @@ bench:
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -run '^$$' -bench . -benchmem -timeout 60m ./...
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 -run '^TestCostPerOperation$$' ./internal/systemtest/
 	$(GO) run ./cmd/parcelgate cost --measured .parcelgate/cost-measured.json
+	$(GO) run ./cmd/parcelgate edd evaluate
 
 ## build: one zip per function in dist/, built exactly as `sam build` builds them
 build:

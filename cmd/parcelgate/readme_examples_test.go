@@ -42,6 +42,7 @@ var skippedSections = map[string]string{
 var skippedExamples = map[string]string{
 	"make client ID=demo-ops CLIENT=demo": "the test creates the demo-ops credential of client demo itself",
 	"make demo":                           "minutes of injection; demo_test.go covers the generator, TestDemoTracksItsParcelsAndSubscribesThemToAProject a run of 150 parcels",
+	"parcelgate edd evaluate":             "a minute or more of injection; internal/edd/eddsim's test evaluates 3,000 parcels",
 	"PARCELGATE_WEBHOOK_ALLOW_LOOPBACK=1": "the test's API admits loopback receivers and retries seconds apart",
 	"python3 -c '":                        "the test serves the same receiver, on a port of its own",
 	"go install ./cmd/parcelgate":         "the test binary itself runs as parcelgate",

@@ -85,7 +85,7 @@ func addUserCommands(root *cobra.Command) {
 	tracker := &cobra.Command{Use: "tracker", Short: "Search what happened to the requests you sent"}
 	tracker.AddCommand(searchCommand(f))
 	root.AddGroup(&cobra.Group{ID: "use", Title: "Using an API:"})
-	for _, c := range []*cobra.Command{loginCommand(f), jobs, trackCommand(f), tracker, carriersCommand(f), credentialsCommand(f)} {
+	for _, c := range []*cobra.Command{loginCommand(f), jobs, trackCommand(f), tracker, analyticsCommand(f), carriersCommand(f), credentialsCommand(f)} {
 		c.GroupID = "use"
 		root.AddCommand(c)
 	}

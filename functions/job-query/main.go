@@ -1,5 +1,6 @@
-// Command job-query is the Lambda that serves job status, job reports and
-// a project's tracking numbers. It only reads: it has no queue.
+// Command job-query is the Lambda that serves job status, job reports, a
+// project's tracking numbers and its delivery analytics. It only reads:
+// it has no queue.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 func main() {
 	f := app.Begin("job-query")
 	b := f.Backend()
-	jobs := f.Jobs(b, f.Projects(b), nil)
-	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Jobs: jobs})
+	projects := f.Projects(b)
+	jobs := f.Jobs(b, projects, nil)
+	f.ServeAPI(&httpapi.API{Verifier: f.Verifier(), Revocations: f.Revocations(b), Jobs: jobs, Analytics: f.Analytics(b, projects)})
 }

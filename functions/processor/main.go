@@ -17,6 +17,9 @@ func main() {
 	records := f.Records(b, projects, f.JobsQueue())
 	messages := f.Messages(b, nil, records)
 	messages.Webhooks = webhooks
+	if watcher := f.Watcher(b, webhooks); watcher != nil {
+		messages.Watches = watcher
+	}
 	w := worker.Worker{Jobs: f.Jobs(b, projects, nil), Messages: messages, Imports: records, JobEvents: webhooks, Logger: f.Logger}
 	f.ServeQueue(w.Process)
 }

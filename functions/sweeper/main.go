@@ -1,8 +1,9 @@
 // Command sweeper is the scheduled Lambda that sends jobs, message
 // requests and processing tasks stuck past their deadline to their queue
 // again, marks those that stay stuck FAILED, rolls back abandoned
-// imports, and records the tracking_number.expiring events of
-// associations entering their last 3 days.
+// imports, records the tracking_number.expiring events of associations
+// entering their last 3 days, and the tracking.stalled and tracking.late
+// events of followed parcels.
 package main
 
 import (
@@ -29,5 +30,5 @@ func main() {
 		Logger:    f.Logger,
 	}
 	webhooks := f.Webhooks(b, projects, f.WebhookQueue())
-	f.ServeSchedule(app.Sweep(s, &webhooks))
+	f.ServeSchedule(app.Sweep(s, &webhooks, f.Watcher(b, webhooks)))
 }

@@ -1,5 +1,5 @@
 // Command tracking is the Lambda that serves the public tracking resource
-// and the tracking page: no token, reads only.
+// and the tracking page, with estimated deliveries: no token, reads only.
 package main
 
 import (
@@ -10,5 +10,6 @@ import (
 
 func main() {
 	f := app.Begin("tracking")
-	f.ServeAPI(&httpapi.API{Tracking: tracking.Service{Store: f.Backend().Tracking}})
+	b := f.Backend()
+	f.ServeAPI(&httpapi.API{Tracking: tracking.Service{Store: b.Tracking}, Estimates: f.Estimator(b)})
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
+	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/outbox"
@@ -68,7 +69,11 @@ type App struct {
 	// Webhooks, when a webhook queue is configured, also checks for
 	// expiring associations on the sweeper's schedule.
 	Webhooks *webhook.Service
-	Logger   *slog.Logger
+	// Watches, when a webhook queue is configured and the backend keeps
+	// watches, announces stalled and late parcels on the sweeper's
+	// schedule.
+	Watches *edd.Watcher
+	Logger  *slog.Logger
 	// Reports generates and mails the report outbox's items.
 	Reports outbox.Worker
 	// Tasks runs the processing tasks of the task queue.
@@ -102,10 +107,19 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 	sender := newSender(b, b.WebhookQueue, targets, cfg.WebhookRetrySchedule, now, logger)
 	w := &worker.Worker{Jobs: jobs, Logger: logger}
 	var expiring *webhook.Service
+	// The watches are kept, and the delivery outcomes counted, whenever
+	// the backend keeps them; stalls and lateness are announced only where
+	// webhooks can be delivered.
+	watcher := newWatcher(b, webhooks, now)
+	if watcher != nil {
+		messages.Watches = watcher
+	}
+	var announcing *edd.Watcher
 	if cfg.WebhookQueueURL != "" {
 		messages.Webhooks = webhooks
 		w.JobEvents = webhooks
 		expiring = &webhooks
+		announcing = watcher
 	}
 	w.Messages = messages
 	w.Imports = records
@@ -121,11 +135,13 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 		Jobs:        jobs,
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: b.Tracking},
+		Estimates:   newEstimator(b, now),
 		Tracker:     tracker.Service{Store: b.Requests, Now: now},
 		Data:        records,
 		Webhooks:    webhooks,
 		Accounts:    accounts,
 		Tasks:       tasks,
+		Analytics:   newAnalytics(b, projects),
 		Logger:      logger,
 		Deadline:    opts.Deadline,
 		Observe:     opts.Observe,
@@ -150,6 +166,7 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 		Sweeper:  newSweeper(b, b.JobsQueue, jobs, messages, records, tasks, now, logger),
 		Sender:   sender,
 		Webhooks: expiring,
+		Watches:  announcing,
 		Logger:   logger,
 		Reports:  reports,
 		Tasks:    tasks,
@@ -195,17 +212,18 @@ type ScheduledHandler = func(context.Context, events.EventBridgeEvent) error
 // functions/) to its handler; the dev server runs them on the schedules
 // template.yaml gives them.
 func (a *App) ScheduledHandlers() map[string]ScheduledHandler {
-	return map[string]ScheduledHandler{"sweeper": Sweep(a.Sweeper, a.Webhooks)}
+	return map[string]ScheduledHandler{"sweeper": Sweep(a.Sweeper, a.Webhooks, a.Watches)}
 }
 
 // Sweep is the sweeper's handler: one sweep per event, then, when
 // expiring is set (a webhook queue is configured), the check for expiring
-// associations (the tracking_number.expiring events). Both are
-// minute-grained upkeep of the table, so they share the schedule and the
-// function rather than add a second one. Work either could not handle is
-// found again by the next run; the error marks the invocation failed, for
+// associations (the tracking_number.expiring events), and when watches
+// is, the check for stalled and late parcels (tracking.stalled,
+// tracking.late). All are minute-grained upkeep of the table, so they
+// share the schedule and the function rather than add a second one. Work
+// any could not handle is found again by the next run; the error marks the invocation failed, for
 // the alarms.
-func Sweep(s sweep.Service, expiring *webhook.Service) ScheduledHandler {
+func Sweep(s sweep.Service, expiring *webhook.Service, watches *edd.Watcher) ScheduledHandler {
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		rep, err := s.Sweep(ctx)
 		if rep != (sweep.Report{}) {
@@ -217,6 +235,13 @@ func Sweep(s sweep.Service, expiring *webhook.Service) ScheduledHandler {
 				s.Logger.InfoContext(ctx, "expiring associations announced", "count", n)
 			}
 			err = errors.Join(err, xerr)
+		}
+		if watches != nil {
+			rep, werr := watches.Check(ctx)
+			if rep != (edd.Report{}) {
+				s.Logger.InfoContext(ctx, "stalled and late parcels announced", "stalled", rep.Stalled, "late", rep.Late)
+			}
+			err = errors.Join(err, werr)
 		}
 		return err
 	}

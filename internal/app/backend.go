@@ -8,6 +8,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/data"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
+	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/message"
@@ -42,6 +43,13 @@ type Backend struct {
 	Outbox   outbox.Store
 	Accounts account.Store
 	Tasks    task.Store
+	// Edd is the delivery aggregates and the carriers' dates; Watches
+	// the followed parcels' stall and late watches; Outcomes the
+	// delivery analytics. A backend without Watches or Outcomes keeps no
+	// watches, or answers no analytics.
+	Edd      edd.Store
+	Watches  edd.WatchStore
+	Outcomes edd.OutcomeStore
 
 	// The queues, by the URLs of the configuration: a queue whose URL is
 	// not set is one the process never sends to.
@@ -72,6 +80,7 @@ func DynamoBackend(awsCfg aws.Config, o awsclient.Options, cfg Config) Backend {
 		Projects: a.Projects, Principals: a.Principals, Jobs: a.Jobs, Tags: a.Tracking, Requests: a.Requests,
 		Tracking: a.Tracking, Unmapped: a.Unmapped, Records: a.Records, Imports: a.Imports,
 		Webhooks: a.Webhooks, Expiries: a.Expiries, Sweep: a.Sweep, Outbox: a.Outbox, Accounts: a.Accounts, Tasks: a.Tasks,
+		Edd: a.Edd, Watches: a.Watches, Outcomes: a.Outcomes,
 		JobsQueue:    queue.SQS{Client: sqs, QueueURL: cfg.JobsQueueURL},
 		WebhookQueue: queue.Webhooks{Client: sqs, QueueURL: cfg.WebhookQueueURL},
 		ReportQueue:  queue.Reports{Client: sqs, QueueURL: cfg.ReportQueueURL},
@@ -87,6 +96,7 @@ func MemoryBackend(m *memory.Backend, q queue.Client, cfg Config, mailer outbox.
 		Projects: m.Projects, Principals: m.Principals, Jobs: m.Jobs, Tags: m.Tracking, Requests: m.Requests,
 		Tracking: m.Tracking, Unmapped: m.Unmapped, Records: m.Records, Imports: m.Imports,
 		Webhooks: m.Webhooks, Expiries: m.Expiries, Sweep: m.Sweep, Outbox: m.Outbox, Accounts: m.Accounts, Tasks: m.Tasks,
+		Edd: m.Edd, Watches: m.Watches, Outcomes: m.Outcomes,
 		JobsQueue:    queue.SQS{Client: q, QueueURL: cfg.JobsQueueURL},
 		WebhookQueue: queue.Webhooks{Client: q, QueueURL: cfg.WebhookQueueURL},
 		ReportQueue:  queue.Reports{Client: q, QueueURL: cfg.ReportQueueURL},

@@ -15,6 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
@@ -231,7 +232,8 @@ func newRecords(b Backend, projects project.Service, q data.ImportQueue, now fun
 }
 
 func newMessages(b Backend, q message.Queue, shipments message.ShipmentRecords, now func() time.Time) message.Service {
-	return message.Service{Store: b.Requests, Tracking: b.Tracking, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: b.Unmapped, Associations: b.Jobs}
+	return message.Service{Store: b.Requests, Tracking: b.Tracking, Queue: q, Now: now, NewID: newID, Shipments: shipments, Unmapped: b.Unmapped, Associations: b.Jobs,
+		Deliveries: newEdd(b), Estimates: newEstimator(b, now), CarrierDates: b.Edd}
 }
 
 func newWebhooks(b Backend, projects project.Service, q webhook.Queue, targets webhook.Targets, now func() time.Time) webhook.Service {
@@ -266,4 +268,19 @@ func newTasks(b Backend, q task.Queue, projects project.Service, records data.Se
 		Store: b.Tasks, Queue: q, Projects: projects,
 		Runners: task.Runners(shipments, b.Records, b.Jobs, b.Tracking, records, now), Now: now, NewID: newID, Logger: logger,
 	}
+}
+
+// Estimator estimates deliveries for readers of tracking resources.
+func (f *Function) Estimator(b Backend) edd.Estimator {
+	return newEstimator(b, f.Now)
+}
+
+func newEstimator(b Backend, now func() time.Time) edd.Estimator {
+	return edd.Estimator{Service: newEdd(b), Subscribers: b.Tracking, Now: now}
+}
+
+// newEdd learns and estimates delivery times from the backend's delivery
+// aggregates.
+func newEdd(b Backend) edd.Service {
+	return edd.Service{Store: b.Edd, Resources: tracking.Service{Store: b.Tracking}}
 }

@@ -6,7 +6,8 @@
 // Every key is built in the keys files: keys.go (the table's layout,
 // below), keys_data.go (data exchange, accounts and tasks) and
 // keys_index.go (the secondary indexes: the tracker's GSI2, the sweep's
-// and the expiry's GSI3). No other file writes a key prefix.
+// and the expiry's GSI3) and keys_edd.go (delivery intelligence). No
+// other file writes a key prefix.
 package dynamo
 
 import (

@@ -305,6 +305,9 @@ func (s *Tracking) Notify(ctx context.Context, subscribers map[string][]string, 
 				if ev.Type != webhook.TrackingUpdated {
 					it["type"] = str(ev.Type)
 				}
+				if c.Estimated != nil {
+					it["estimatedDelivery"] = str(encodeEstimate(c.Estimated))
+				}
 				for name, v := range map[string]string{"previousStatus": c.PreviousStatus, "originStatus": c.Event.OriginStatus, "agency": c.Event.Agency,
 					"tag": string(c.Event.Tag), "subtag": string(c.Event.Subtag), "previousTag": string(c.PreviousTag)} {
 					if v != "" {

@@ -38,10 +38,12 @@ type Options struct {
 type Adapters struct {
 	Table      *Table
 	Accounts   *Accounts
+	Edd        *Edd
 	Expiries   *Expiries
 	Imports    *Imports
 	Jobs       *Jobs
 	Outbox     *Outbox
+	Outcomes   *Outcomes
 	Principals *Principals
 	Projects   *Projects
 	Records    *Records
@@ -50,6 +52,7 @@ type Adapters struct {
 	Tasks      *Tasks
 	Tracking   *Tracking
 	Unmapped   *Unmapped
+	Watches    *Watches
 	Webhooks   *Webhooks
 }
 
@@ -62,10 +65,12 @@ func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 	return &Adapters{
 		Table:      t,
 		Accounts:   &Accounts{recordTable: recordTable{t}, records: records},
+		Edd:        &Edd{t},
 		Expiries:   &Expiries{t},
 		Imports:    &Imports{recordTable: recordTable{t}},
 		Jobs:       jobs,
 		Outbox:     &Outbox{t},
+		Outcomes:   &Outcomes{t},
 		Principals: principals,
 		Projects:   &Projects{Table: t, principals: principals},
 		Records:    records,
@@ -74,6 +79,7 @@ func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 		Tasks:      &Tasks{t},
 		Tracking:   &Tracking{t},
 		Unmapped:   &Unmapped{t},
+		Watches:    &Watches{t},
 		Webhooks:   &Webhooks{t},
 	}
 }
@@ -92,6 +98,8 @@ type (
 		recordTable
 		records *Records
 	}
+	// Edd implements edd.Store: the delivery aggregates.
+	Edd struct{ *Table }
 	// Expiries implements webhook.ExpiryStore.
 	Expiries struct{ *Table }
 	// Imports implements data.ImportStore: the import engine.
@@ -110,6 +118,8 @@ type (
 	Jobs struct{ *Table }
 	// Outbox implements outbox.Store.
 	Outbox struct{ *Table }
+	// Outcomes implements edd.OutcomeStore: the delivery analytics.
+	Outcomes struct{ *Table }
 	// Principals implements auth.PrincipalStore.
 	Principals struct{ *Table }
 	// Projects implements project.Store.
@@ -133,6 +143,8 @@ type (
 	Tracking struct{ *Table }
 	// Unmapped implements message.UnmappedStore.
 	Unmapped struct{ *Table }
+	// Watches implements edd.WatchStore: the stall and late watches.
+	Watches struct{ *Table }
 	// Webhooks implements webhook.Store.
 	Webhooks struct{ *Table }
 )

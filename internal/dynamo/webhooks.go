@@ -25,6 +25,8 @@ import (
 //	job event   NOTIFY#<p>#<shard>   <utc completion time>#<job id>#job
 //	expiring    NOTIFY#<p>#<shard>   <utc expiry - 3 days>#<number>#expiring
 //	disabled    NOTIFY#<p>#<shard>   <utc time disabled>#<webhook id>#disabled
+//	stalled     NOTIFY#<p>#<shard>   <utc time stalled>#<number>#stalled
+//	late        NOTIFY#<p>#<shard>   <utc latest>#<number>#late
 //	exception   NOTIFY#<p>#<shard>   <notification record's key>#exception
 //
 // Events are the notification records (tracking.updated) and job events
@@ -38,6 +40,8 @@ var eventSuffixes = map[string]string{
 	webhook.JobCompleted:           "job",
 	webhook.TrackingNumberExpiring: "expiring",
 	webhook.WebhookDisabled:        "disabled",
+	webhook.TrackingStalled:        "stalled",
+	webhook.TrackingLate:           "late",
 }
 
 type endpointItem struct {

@@ -139,6 +139,7 @@ func recordEvent(projectID string, raw item, now time.Time) (webhook.Event, bool
 		Agency         string `dynamodbav:"agency"`
 		Datetime       string `dynamodbav:"datetime"`
 		ExpiresAt      int64  `dynamodbav:"expiresAt"`
+		Estimated      string `dynamodbav:"estimatedDelivery"`
 	}
 	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 		return webhook.Event{}, false, err
@@ -165,7 +166,7 @@ func recordEvent(projectID string, raw item, now time.Time) (webhook.Event, bool
 		PreviousTag: tag.Tag(it.PreviousTag),
 		Event: tracking.Event{Status: it.Status, OriginStatus: it.OriginStatus, Agency: it.Agency, Datetime: it.Datetime, At: at2,
 			Tag: tag.Tag(it.Tag), Subtag: tag.Subtag(it.Subtag)},
-		At: at,
+		At: at, Estimated: decodeEstimate(it.Estimated),
 	}
 	if c.Event.Tag == "" {
 		// A record written before statuses had tags.

@@ -58,6 +58,12 @@ type API struct {
 	// processing tasks.
 	Accounts account.Service
 	Tasks    task.Service
+
+	// Estimates, when set, adds estimated deliveries to tracking resources.
+	Estimates Estimator
+
+	// Analytics, when set, answers delivery analytics.
+	Analytics DeliveryAnalytics
 }
 
 type identityKey struct{}

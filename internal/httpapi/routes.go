@@ -72,6 +72,7 @@ var Routes = []Route{
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs", Handle: (*API).listJobs},
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-number-jobs/{jobId}/report", Handle: (*API).jobReport},
 	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/tracking-numbers", Handle: (*API).listNumbers},
+	{Function: "job-query", Method: "GET", Path: "/v1/projects/{projectId}/analytics/delivery", Handle: (*API).deliveryAnalytics},
 
 	{Function: "messages", Method: "POST", Path: "/v1/messages", Errors: envelopeErrors, Handle: (*API).injectMessages},
 	{Function: "messages", Method: "GET", Path: "/v1/messages/unmapped-statuses", Handle: (*API).listUnmappedStatuses},

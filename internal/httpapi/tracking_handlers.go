@@ -36,6 +36,10 @@ type trackingBody struct {
 	ExpectedFlow     []string         `json:"expected_flow"`
 	CreatedAt        *string          `json:"created_at"`
 	UpdatedAt        *string          `json:"updated_at"`
+	// EstimatedDelivery is null for a parcel delivered or not estimated.
+	EstimatedDelivery *estimatedDeliveryBody `json:"estimated_delivery"`
+	// CarrierEstimatedDelivery is the carrier's own date, as it sent it.
+	CarrierEstimatedDelivery *string `json:"carrier_estimated_delivery"`
 }
 
 type notFoundBody struct {
@@ -125,11 +129,16 @@ func (a *API) getTracking(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return trackingFailure(w, raw, err)
 	}
+	a.withEstimate(r, &res)
 	body := trackingBody{
 		TrackingNumber: res.TrackingNumber, Type: res.Type, Service: res.Service, Status: res.Status,
 		Tag: string(res.Tag), Subtag: string(res.Subtag), CustomAttributes: res.CustomAttributes, ExpectedFlow: res.ExpectedFlow,
 		CreatedAt: optional(res.CreatedAt), UpdatedAt: optional(res.UpdatedAt),
-		TrackingDetails: make([]trackingDetail, len(res.Details)),
+		TrackingDetails:   make([]trackingDetail, len(res.Details)),
+		EstimatedDelivery: estimatedBody(res.Estimated),
+	}
+	if res.Estimated != nil {
+		body.CarrierEstimatedDelivery = optional(res.Estimated.CarrierDate)
 	}
 	for i, ev := range res.Details {
 		body.TrackingDetails[i] = trackingDetail{Status: ev.Status, OriginStatus: optional(ev.OriginStatus), Agency: optional(ev.Agency), Datetime: ev.Datetime,

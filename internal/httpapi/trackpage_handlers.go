@@ -35,6 +35,7 @@ func (a *API) trackPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.withEstimate(r, &res)
 	page, err := lang.Page(res, carrierLink(res.Carrier, res.TrackingNumber))
 	if err != nil {
 		return err

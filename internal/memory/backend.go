@@ -24,6 +24,9 @@ type Backend struct {
 	Outbox     *Outbox
 	Accounts   *Accounts
 	Tasks      *Tasks
+	Edd        *Edd
+	Watches    *Watches
+	Outcomes   *Outcomes
 }
 
 // NewBackend returns empty, linked stores.
@@ -51,5 +54,8 @@ func NewBackend() *Backend {
 		Outbox:     &Outbox{},
 		Accounts:   accounts,
 		Tasks:      &Tasks{},
+		Edd:        &Edd{},
+		Watches:    &Watches{},
+		Outcomes:   &Outcomes{},
 	}
 }

@@ -39,9 +39,12 @@ const maxMoveAttempts = 10
 //     first move of a number nobody owns is also its claim: if another
 //     client claimed it first, its messages become Invalid; if not, its
 //     events are stored now (its status keeps its event meanwhile);
-//  6. shipment data and service changes are applied, and the subscribers
-//     of every number with changes not yet notified are told, so a
-//     notification lost to a crash is recorded when the task is retried.
+//  6. shipment data and service changes are applied, the carriers'
+//     delivery dates kept, the first deliveries learned and the followed
+//     parcels' stall and late watches touched (edd); then
+//     the subscribers of every number with changes not yet notified are
+//     told, so a notification lost to a crash is recorded when the task
+//     is retried.
 func (s Service) apply(ctx context.Context, clientID string, msgs []request.Message, now time.Time) error {
 	b, err := groupByNumber(clientID, msgs, now)
 	if err != nil || len(b.order) == 0 {
@@ -76,6 +79,15 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 		return err
 	}
 	if err := s.applyShipmentsAndServices(ctx, b, owned); err != nil {
+		return err
+	}
+	if err := s.keepCarrierDates(ctx, b, owned); err != nil {
+		return err
+	}
+	if err := s.recordDeliveries(ctx, b, owned, unnotified); err != nil {
+		return err
+	}
+	if err := s.watchParcels(ctx, b, owned); err != nil {
 		return err
 	}
 	return s.notifyOwned(ctx, b, owned, unnotified)

@@ -18,6 +18,9 @@ func (s Service) notify(ctx context.Context, subscribers map[string][]string, ch
 	if len(changes) == 0 {
 		return nil
 	}
+	if err := s.estimate(ctx, subscribers, changes); err != nil {
+		return err
+	}
 	if err := s.Tracking.Notify(ctx, subscribers, changes, NotificationTTL); err != nil {
 		return err
 	}

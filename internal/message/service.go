@@ -34,6 +34,19 @@ type Service struct {
 	// Associations, when set, shows each number's current tag on its
 	// associations, so a project's numbers can be listed by tag.
 	Associations TagSetter
+
+	// Deliveries, when set, learns transit times from parcels delivered.
+	Deliveries DeliveryRecorder
+
+	// Estimates, when set, estimates the delivery of every parcel whose
+	// subscribers are told of a change.
+	Estimates Estimator
+
+	// CarrierDates, when set, keeps the delivery dates carriers send.
+	CarrierDates CarrierDates
+
+	// Watches, when set, keeps followed parcels' stall and late watches.
+	Watches ParcelWatcher
 }
 
 // TagSetter sets the current tag of numbers on their associations.

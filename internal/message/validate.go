@@ -23,6 +23,9 @@ type eventPayload struct {
 	// one status language, instead of what the mapping tables would say.
 	Tag    *string `json:"tag,omitempty"`
 	Subtag *string `json:"subtag,omitempty"`
+	// EstimatedDelivery is the carrier's own estimate, when it sends
+	// one: a date, or a date-time (carrierDates).
+	EstimatedDelivery *string `json:"estimatedDelivery,omitempty"`
 }
 
 type shipmentPayload struct {
@@ -124,6 +127,9 @@ func validate(in Incoming) problems {
 		}
 		checkTag(&p, ev.Tag, ev.Subtag)
 		checkDatetime(&p, "datetime", ev.Datetime, true)
+		if ev.EstimatedDelivery != nil {
+			checkCarrierDate(&p, *ev.EstimatedDelivery)
+		}
 	case TypeShipment:
 		var sh shipmentPayload
 		if err := decodeStrict(in.Payload, &sh); err != nil {

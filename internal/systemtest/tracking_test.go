@@ -135,13 +135,23 @@ func decodeAny(t *testing.T, data []byte) any {
 // shipXFields is a tracking resource with only ShipX's fields: the tag
 // and subtag added beside them (on the resource and on every detail) are
 // checked to be there, as want says (current tag, then each detail's
-// subtag, newest first), and removed.
+// subtag, newest first), and removed; so are the estimated deliveries
+// (learned and the carrier's) added beside them (its shape is the schema's, which every answer is checked
+// against).
 func shipXFields(t *testing.T, data []byte, want ...string) any {
 	t.Helper()
 	v, _ := decodeAny(t, data).(map[string]any)
 	got := []string{fmt.Sprint(v["tag"]), fmt.Sprint(v["subtag"])}
 	delete(v, "tag")
 	delete(v, "subtag")
+	if _, ok := v["estimated_delivery"]; !ok {
+		t.Errorf("no estimated_delivery in %s", data)
+	}
+	delete(v, "estimated_delivery")
+	if _, ok := v["carrier_estimated_delivery"]; !ok {
+		t.Errorf("no carrier_estimated_delivery in %s", data)
+	}
+	delete(v, "carrier_estimated_delivery")
 	details, _ := v["tracking_details"].([]any)
 	for _, d := range details {
 		d, _ := d.(map[string]any)

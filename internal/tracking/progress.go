@@ -64,6 +64,9 @@ type Change struct {
 	PreviousTag    tag.Tag // "" for the first
 	Event          Event
 	At             time.Time // when the status moved
+	// Estimated is the parcel's estimated delivery when its subscribers
+	// were told of the change; nil when it had none.
+	Estimated *EstimatedDelivery
 }
 
 // Move makes Event a number's current status. It applies only while the

@@ -76,6 +76,9 @@ type Shipment struct {
 type Resource struct {
 	Shipment
 	Details []Event // newest first
+	// Estimated is the parcel's estimated delivery, nil when it has none
+	// (delivered, or not estimated by the reader).
+	Estimated *EstimatedDelivery
 }
 
 // Store reads tracking data.

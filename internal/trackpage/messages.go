@@ -47,6 +47,9 @@ var text = map[string][4]string{
 	"unavailable-text":  {"Please try again in a minute.", "Spróbuj ponownie za minutę.", "Bitte versuchen Sie es in einer Minute erneut.", "Veuillez réessayer dans une minute."},
 	"carrier-status":    {"Carrier: %s", "Przewoźnik: %s", "Zusteller: %s", "Transporteur : %s"},
 	"carrier-link":      {"Track on %s's site", "Śledź na stronie %s", "Auf der Website von %s verfolgen", "Suivre sur le site de %s"},
+	"estimate":          {"Expected delivery: %s to %s, most likely %s.", "Przewidywane doręczenie: od %s do %s, najpewniej %s.", "Voraussichtliche Zustellung: %s bis %s, am wahrscheinlichsten %s.", "Livraison prévue : du %s au %s, le plus probablement le %s."},
+	"estimate-carrier":  {"The carrier's own estimate: %s.", "Szacunek przewoźnika: %s.", "Schätzung des Zustellers: %s.", "Estimation du transporteur : %s."},
+	"estimate-rough":    {"Rough delivery estimate: %s to %s.", "Orientacyjny termin doręczenia: od %s do %s.", "Ungefähre Zustellung: %s bis %s.", "Estimation approximative de livraison : du %s au %s."},
 }
 
 // tagNames names the tags, as the progress line and the history show

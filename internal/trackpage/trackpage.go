@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 
@@ -63,6 +64,7 @@ func newTemplates(l Lang) *template.Template {
 		"when":    l.when,
 		"tagname": l.tagName,
 		"subtag":  l.subtagText,
+		"day":     l.day,
 	}).Parse(pageHTML))
 }
 
@@ -105,6 +107,17 @@ func (l Lang) when(datetime string) string {
 	}
 	return t.Format(dateLayouts[l.Tag]) + " (UTC" + t.Format("-07:00") + ")"
 }
+
+// dayLayouts formats estimated delivery days.
+var dayLayouts = map[language.Tag]string{
+	language.English: "Mon 2 Jan",
+	language.Polish:  "02.01.2006",
+	language.German:  "02.01.2006",
+	language.French:  "02/01/2006",
+}
+
+// day shows the day of an estimate (UTC).
+func (l Lang) day(t time.Time) string { return t.UTC().Format(dayLayouts[l.Tag]) }
 
 // current is the parcel's tag and subtag. A resource read through
 // tracking.Service.Get always has both; one built otherwise may not, and

@@ -43,7 +43,8 @@ const refTime = "20060102T150405.000000000Z"
 var errBadEventID = errors.New("not an event id of this service")
 
 // refKinds is the letter an event id gives each type.
-var refKinds = map[string]string{TrackingUpdated: "t", TrackingException: "e", JobCompleted: "j", TrackingNumberExpiring: "x", WebhookDisabled: "d"}
+var refKinds = map[string]string{TrackingUpdated: "t", TrackingException: "e", JobCompleted: "j", TrackingNumberExpiring: "x", WebhookDisabled: "d",
+	TrackingStalled: "s", TrackingLate: "l"}
 
 // ID returns the event id for r.
 func (r Ref) ID() string {
@@ -112,6 +113,34 @@ type trackingData struct {
 	PreviousTag    *string           `json:"previousTag"`
 	Sequence       int               `json:"sequence"`
 	Event          trackingEventData `json:"event"`
+	// EstimatedDelivery is the parcel's estimate when the change was
+	// told, null when it had none (delivered, or told before estimates).
+	EstimatedDelivery *estimatedDeliveryData `json:"estimatedDelivery"`
+	// CarrierEstimatedDelivery is the carrier's own date, as it sent it.
+	CarrierEstimatedDelivery *string `json:"carrierEstimatedDelivery"`
+}
+
+type estimatedDeliveryData struct {
+	Earliest   time.Time `json:"earliest"`
+	Likely     time.Time `json:"likely"`
+	Latest     time.Time `json:"latest"`
+	Confidence string    `json:"confidence"`
+	Basis      string    `json:"basis"`
+}
+
+func carrierDate(e *tracking.EstimatedDelivery) *string {
+	if e == nil {
+		return nil
+	}
+	return optional(e.CarrierDate)
+}
+
+func estimatedData(e *tracking.EstimatedDelivery) *estimatedDeliveryData {
+	if e == nil {
+		return nil
+	}
+	return &estimatedDeliveryData{Earliest: e.Earliest.UTC().Truncate(time.Second), Likely: e.Likely.UTC().Truncate(time.Second),
+		Latest: e.Latest.UTC().Truncate(time.Second), Confidence: e.Confidence, Basis: e.Basis}
 }
 
 func optional(s string) *string {
@@ -151,6 +180,7 @@ func changeEvent(typ, projectID string, c tracking.Change) Event {
 		PreviousTag: optional(string(c.PreviousTag)), Sequence: c.Sequence,
 		Event: trackingEventData{Status: c.Event.Status, OriginStatus: optional(c.Event.OriginStatus), Agency: optional(c.Event.Agency), Datetime: c.Event.Datetime,
 			Tag: string(c.Event.Tag), Subtag: string(c.Event.Subtag)},
+		EstimatedDelivery: estimatedData(c.Estimated), CarrierEstimatedDelivery: carrierDate(c.Estimated),
 	})
 	return Event{ID: ref.ID(), Type: typ, ProjectID: projectID, CreatedAt: c.At.UTC(), Data: data}
 }

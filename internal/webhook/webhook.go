@@ -28,7 +28,8 @@ const (
 )
 
 // Types are the event types an endpoint may subscribe to.
-var Types = []string{TrackingUpdated, TrackingException, JobCompleted, TrackingNumberExpiring, WebhookDisabled}
+var Types = []string{TrackingUpdated, TrackingException, JobCompleted, TrackingNumberExpiring, WebhookDisabled,
+	TrackingStalled, TrackingLate}
 
 // Limits of registration.
 const (

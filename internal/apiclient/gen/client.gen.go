@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for AcceptedStatus.
@@ -466,6 +467,30 @@ func (e DataTranslationLanguageCode) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryAnalyticsGroupBy.
+const (
+	DeliveryAnalyticsGroupByCarrier DeliveryAnalyticsGroupBy = "carrier"
+	DeliveryAnalyticsGroupByLane    DeliveryAnalyticsGroupBy = "lane"
+	DeliveryAnalyticsGroupByService DeliveryAnalyticsGroupBy = "service"
+	DeliveryAnalyticsGroupByWeek    DeliveryAnalyticsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryAnalyticsGroupBy enum.
+func (e DeliveryAnalyticsGroupBy) Valid() bool {
+	switch e {
+	case DeliveryAnalyticsGroupByCarrier:
+		return true
+	case DeliveryAnalyticsGroupByLane:
+		return true
+	case DeliveryAnalyticsGroupByService:
+		return true
+	case DeliveryAnalyticsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorEnvelopeSuccess.
 const (
 	ErrorEnvelopeSuccessFalse ErrorEnvelopeSuccess = false
@@ -481,11 +506,58 @@ func (e ErrorEnvelopeSuccess) Valid() bool {
 	}
 }
 
+// Defines values for EstimatedDeliveryBasis.
+const (
+	BasisCarrier        EstimatedDeliveryBasis = "carrier"
+	BasisCarrierService EstimatedDeliveryBasis = "carrier_service"
+	BasisLane           EstimatedDeliveryBasis = "lane"
+	BasisStandard       EstimatedDeliveryBasis = "standard"
+)
+
+// Valid indicates whether the value is a known member of the EstimatedDeliveryBasis enum.
+func (e EstimatedDeliveryBasis) Valid() bool {
+	switch e {
+	case BasisCarrier:
+		return true
+	case BasisCarrierService:
+		return true
+	case BasisLane:
+		return true
+	case BasisStandard:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EstimatedDeliveryConfidence.
+const (
+	ConfidenceHigh   EstimatedDeliveryConfidence = "high"
+	ConfidenceLow    EstimatedDeliveryConfidence = "low"
+	ConfidenceMedium EstimatedDeliveryConfidence = "medium"
+)
+
+// Valid indicates whether the value is a known member of the EstimatedDeliveryConfidence enum.
+func (e EstimatedDeliveryConfidence) Valid() bool {
+	switch e {
+	case ConfidenceHigh:
+		return true
+	case ConfidenceLow:
+		return true
+	case ConfidenceMedium:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EventType.
 const (
 	JobCompleted           EventType = "job.completed"
 	TrackingException      EventType = "tracking.exception"
+	TrackingLate           EventType = "tracking.late"
 	TrackingNumberExpiring EventType = "tracking_number.expiring"
+	TrackingStalled        EventType = "tracking.stalled"
 	TrackingUpdated        EventType = "tracking.updated"
 	WebhookDisabled        EventType = "webhook.disabled"
 )
@@ -497,7 +569,11 @@ func (e EventType) Valid() bool {
 		return true
 	case TrackingException:
 		return true
+	case TrackingLate:
+		return true
 	case TrackingNumberExpiring:
+		return true
+	case TrackingStalled:
 		return true
 	case TrackingUpdated:
 		return true
@@ -1474,6 +1550,30 @@ func (e InjectMessages500JSONResponseBodySuccess) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryAnalyticsParamsGroupBy.
+const (
+	DeliveryAnalyticsParamsGroupByCarrier DeliveryAnalyticsParamsGroupBy = "carrier"
+	DeliveryAnalyticsParamsGroupByLane    DeliveryAnalyticsParamsGroupBy = "lane"
+	DeliveryAnalyticsParamsGroupByService DeliveryAnalyticsParamsGroupBy = "service"
+	DeliveryAnalyticsParamsGroupByWeek    DeliveryAnalyticsParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryAnalyticsParamsGroupBy enum.
+func (e DeliveryAnalyticsParamsGroupBy) Valid() bool {
+	switch e {
+	case DeliveryAnalyticsParamsGroupByCarrier:
+		return true
+	case DeliveryAnalyticsParamsGroupByLane:
+		return true
+	case DeliveryAnalyticsParamsGroupByService:
+		return true
+	case DeliveryAnalyticsParamsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SearchTracker413JSONResponseBodySuccess.
 const (
 	SearchTracker413JSONResponseBodySuccessFalse SearchTracker413JSONResponseBodySuccess = false
@@ -1958,6 +2058,36 @@ type DataTranslation struct {
 // DataTranslationLanguageCode defines model for DataTranslation.LanguageCode.
 type DataTranslationLanguageCode string
 
+// DeliveryAnalytics defines model for DeliveryAnalytics.
+type DeliveryAnalytics struct {
+	From    openapi_types.Date       `json:"from"`
+	GroupBy DeliveryAnalyticsGroupBy `json:"groupBy"`
+	Items   []DeliveryAnalyticsRow   `json:"items"`
+	To      openapi_types.Date       `json:"to"`
+}
+
+// DeliveryAnalyticsGroupBy defines model for DeliveryAnalytics.GroupBy.
+type DeliveryAnalyticsGroupBy string
+
+// DeliveryAnalyticsRow defines model for DeliveryAnalyticsRow.
+type DeliveryAnalyticsRow struct {
+	Delivered        int      `json:"delivered"`
+	ExceptionRate    *float32 `json:"exceptionRate"`
+	FirstAttemptRate *float32 `json:"firstAttemptRate"`
+
+	// Group A carrier, `carrier:service`, `carrier:service:ORIGIN>DESTINATION`, or an ISO week (2026-W50).
+	Group string `json:"group"`
+
+	// OnTimeLatestRate Delivered by the first estimate's latest.
+	OnTimeLatestRate *float32 `json:"onTimeLatestRate"`
+
+	// OnTimeRate Delivered on or before the day of the first estimate's likely date.
+	OnTimeRate     *float32 `json:"onTimeRate"`
+	Stalled        int      `json:"stalled"`
+	TransitP50Days float32  `json:"transitP50Days"`
+	TransitP90Days float32  `json:"transitP90Days"`
+}
+
 // EnvelopeError defines model for EnvelopeError.
 type EnvelopeError struct {
 	// Code Stable machine code, for example TOO_MANY_MESSAGES.
@@ -1982,6 +2112,36 @@ type ErrorEnvelope struct {
 
 // ErrorEnvelopeSuccess defines model for ErrorEnvelope.Success.
 type ErrorEnvelopeSuccess bool
+
+// EstimatedDelivery When the parcel will likely be delivered, learned from the
+// deliveries of the projects following it (docs/edd.md): the p10
+// (earliest), p50 (likely) and p90 (latest) of its delivery time,
+// given its current tag and how long it has already been in it;
+// re-estimated on every read, never in the past. null for a
+// delivered parcel. basis is the group of parcels it rests on (a
+// lane: carrier and service between two countries, or to a postal
+// area; carrier and service; carrier; or standard, the table of
+// announced transit days, while too few such parcels were
+// delivered); low confidence is worth hiding from recipients.
+type EstimatedDelivery struct {
+	Basis      EstimatedDeliveryBasis      `json:"basis"`
+	Confidence EstimatedDeliveryConfidence `json:"confidence"`
+
+	// Earliest RFC 3339 in UTC, with `Z`.
+	Earliest UtcTimestamp `json:"earliest"`
+
+	// Latest RFC 3339 in UTC, with `Z`.
+	Latest UtcTimestamp `json:"latest"`
+
+	// Likely RFC 3339 in UTC, with `Z`.
+	Likely UtcTimestamp `json:"likely"`
+}
+
+// EstimatedDeliveryBasis defines model for EstimatedDelivery.Basis.
+type EstimatedDeliveryBasis string
+
+// EstimatedDeliveryConfidence defines model for EstimatedDelivery.Confidence.
+type EstimatedDeliveryConfidence string
 
 // Event defines model for Event.
 type Event struct {
@@ -2008,6 +2168,16 @@ type Event struct {
 	// days), disabledAt. Recorded when the sender disables an
 	// endpoint, not when an admin does; delivered to the project's
 	// other enabled endpoints that subscribe to it.
+	// tracking.stalled: projectId, trackingNumber, carrier, tag (the
+	// parcel's tag), lastEventAt (its newest event) and stalledAt: no
+	// event came for 3 business days of the destination's calendar
+	// (5 across a border, 4 while the label waits for its pick-up);
+	// once per stall, and again only after a new event. The event's
+	// createdAt is stalledAt.
+	// tracking.late: projectId, trackingNumber, carrier, tag,
+	// lastEventAt and latest: the parcel is still undelivered past the
+	// latest of its first estimated delivery; once per parcel. The
+	// event's createdAt is latest.
 	Data Event_Data `json:"data"`
 
 	// Id The event id, also the `webhook-id` of its deliveries.
@@ -2035,6 +2205,16 @@ type Event struct {
 // days), disabledAt. Recorded when the sender disables an
 // endpoint, not when an admin does; delivered to the project's
 // other enabled endpoints that subscribe to it.
+// tracking.stalled: projectId, trackingNumber, carrier, tag (the
+// parcel's tag), lastEventAt (its newest event) and stalledAt: no
+// event came for 3 business days of the destination's calendar
+// (5 across a border, 4 while the label waits for its pick-up);
+// once per stall, and again only after a new event. The event's
+// createdAt is stalledAt.
+// tracking.late: projectId, trackingNumber, carrier, tag,
+// lastEventAt and latest: the parcel is still undelivered past the
+// latest of its first estimated delivery; once per parcel. The
+// event's createdAt is latest.
 type Event_Data struct {
 	union json.RawMessage
 }
@@ -2942,6 +3122,24 @@ type TrackingDetail struct {
 	Tag Tag `json:"tag"`
 }
 
+// TrackingLateData defines model for TrackingLateData.
+type TrackingLateData struct {
+	Carrier string `json:"carrier"`
+
+	// LastEventAt RFC 3339 in UTC, with `Z`.
+	LastEventAt UtcTimestamp `json:"lastEventAt"`
+
+	// Latest RFC 3339 in UTC, with `Z`.
+	Latest UtcTimestamp `json:"latest"`
+
+	// ProjectId An opaque identifier; ids a caller sends are at most 200 bytes.
+	ProjectId Id `json:"projectId"`
+
+	// Tag A status in the one status language of every carrier (docs/tags.md).
+	Tag            Tag    `json:"tag"`
+	TrackingNumber string `json:"trackingNumber"`
+}
+
 // TrackingNotFoundError defines model for TrackingNotFoundError.
 type TrackingNotFoundError struct {
 	Description string `json:"description"`
@@ -2983,6 +3181,12 @@ type TrackingNumberInput struct {
 
 // TrackingResource defines model for TrackingResource.
 type TrackingResource struct {
+	// CarrierEstimatedDelivery The carrier's own delivery estimate, as the newest
+	// TrackingEvent message with an `estimatedDelivery` sent it (a
+	// date or a date-time), kept beside the learned estimate; null
+	// when none did, or once delivered.
+	CarrierEstimatedDelivery *string `json:"carrier_estimated_delivery"`
+
 	// CreatedAt When the shipment was created, as injected.
 	CreatedAt *string `json:"created_at"`
 
@@ -2990,6 +3194,18 @@ type TrackingResource struct {
 	// `size`, `target_machine_id`, `target_machine_detail`. Open by
 	// design (`x-free-form`).
 	CustomAttributes map[string]interface{} `json:"custom_attributes"`
+
+	// EstimatedDelivery When the parcel will likely be delivered, learned from the
+	// deliveries of the projects following it (docs/edd.md): the p10
+	// (earliest), p50 (likely) and p90 (latest) of its delivery time,
+	// given its current tag and how long it has already been in it;
+	// re-estimated on every read, never in the past. null for a
+	// delivered parcel. basis is the group of parcels it rests on (a
+	// lane: carrier and service between two countries, or to a postal
+	// area; carrier and service; carrier; or standard, the table of
+	// announced transit days, while too few such parcels were
+	// delivered); low confidence is worth hiding from recipients.
+	EstimatedDelivery *EstimatedDelivery `json:"estimated_delivery"`
 
 	// ExpectedFlow The statuses the shipment may still go through.
 	ExpectedFlow []string `json:"expected_flow"`
@@ -3017,10 +3233,37 @@ type TrackingResource struct {
 	UpdatedAt *string `json:"updated_at"`
 }
 
+// TrackingStalledData defines model for TrackingStalledData.
+type TrackingStalledData struct {
+	Carrier string `json:"carrier"`
+
+	// LastEventAt RFC 3339 in UTC, with `Z`.
+	LastEventAt UtcTimestamp `json:"lastEventAt"`
+
+	// ProjectId An opaque identifier; ids a caller sends are at most 200 bytes.
+	ProjectId Id `json:"projectId"`
+
+	// StalledAt RFC 3339 in UTC, with `Z`.
+	StalledAt UtcTimestamp `json:"stalledAt"`
+
+	// Tag A status in the one status language of every carrier (docs/tags.md).
+	Tag            Tag    `json:"tag"`
+	TrackingNumber string `json:"trackingNumber"`
+}
+
 // TrackingUpdatedData defines model for TrackingUpdatedData.
 type TrackingUpdatedData struct {
 	Carrier string `json:"carrier"`
-	Event   struct {
+
+	// CarrierEstimatedDelivery The carrier's own date, as the tracking resource's carrier_estimated_delivery.
+	CarrierEstimatedDelivery *string `json:"carrierEstimatedDelivery"`
+
+	// EstimatedDelivery The parcel's estimated delivery when the change was told
+	// (re-estimated on every event; the tracking resource's
+	// estimated_delivery, described there), from the aggregates of
+	// the projects following it; null once delivered.
+	EstimatedDelivery *EstimatedDelivery `json:"estimatedDelivery"`
+	Event             struct {
 		Agency       *string `json:"agency"`
 		Datetime     string  `json:"datetime"`
 		OriginStatus *string `json:"origin_status"`
@@ -3820,6 +4063,21 @@ type ListProjectsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// DeliveryAnalyticsParams defines parameters for DeliveryAnalytics.
+type DeliveryAnalyticsParams struct {
+	// From First day, YYYY-MM-DD.
+	From openapi_types.Date `form:"from" json:"from"`
+
+	// To Last day, YYYY-MM-DD; at most 366 days after from.
+	To openapi_types.Date `form:"to" json:"to"`
+
+	// GroupBy How deliveries are grouped; carrier when absent.
+	GroupBy *DeliveryAnalyticsParamsGroupBy `form:"groupBy,omitempty" json:"groupBy,omitempty"`
+}
+
+// DeliveryAnalyticsParamsGroupBy defines parameters for DeliveryAnalytics.
+type DeliveryAnalyticsParamsGroupBy string
+
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {
 	// After An event id (the previous `nextCursor`); the feed starts after it.
@@ -4079,6 +4337,58 @@ func (t *Event_Data) FromWebhookDisabledData(v WebhookDisabledData) error {
 
 // MergeWebhookDisabledData performs a merge with any union data inside the Event_Data, using the provided WebhookDisabledData
 func (t *Event_Data) MergeWebhookDisabledData(v WebhookDisabledData) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTrackingStalledData returns the union data inside the Event_Data as a TrackingStalledData
+func (t Event_Data) AsTrackingStalledData() (TrackingStalledData, error) {
+	var body TrackingStalledData
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTrackingStalledData overwrites any union data inside the Event_Data as the provided TrackingStalledData
+func (t *Event_Data) FromTrackingStalledData(v TrackingStalledData) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTrackingStalledData performs a merge with any union data inside the Event_Data, using the provided TrackingStalledData
+func (t *Event_Data) MergeTrackingStalledData(v TrackingStalledData) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTrackingLateData returns the union data inside the Event_Data as a TrackingLateData
+func (t Event_Data) AsTrackingLateData() (TrackingLateData, error) {
+	var body TrackingLateData
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTrackingLateData overwrites any union data inside the Event_Data as the provided TrackingLateData
+func (t *Event_Data) FromTrackingLateData(v TrackingLateData) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTrackingLateData performs a merge with any union data inside the Event_Data, using the provided TrackingLateData
+func (t *Event_Data) MergeTrackingLateData(v TrackingLateData) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -5720,7 +6030,10 @@ type ClientInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -5771,7 +6084,10 @@ type ClientInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -5849,6 +6165,22 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/projects/{projectId} (the `GetProject` operationId).
 	GetProject(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeliveryAnalytics The project's delivery figures per carrier, service, lane or week.
+	//
+	// Read from the project's delivery outcomes, counted when each
+	// followed parcel is first delivered, by the ISO week of its delivery
+	// (so `from` and `to` pick whole weeks): never a scan of its parcels.
+	// Per group: parcels delivered, transit from pick-up to delivery in
+	// business days of the destination (p50, p90), the share delivered on
+	// or before the day of their first estimate's likely date and by its
+	// latest (of the parcels that had one), the share delivered at the
+	// first attempt, the share that went through `Exception`, and how many
+	// were announced stalled. A rate is null where it has no parcels.
+	// Any member of the project reads them.
+	//
+	// Corresponds with GET /v1/projects/{projectId}/analytics/delivery (the `DeliveryAnalytics` operationId).
+	DeliveryAnalytics(ctx context.Context, projectId ProjectId, params *DeliveryAnalyticsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListEvents The project's events, oldest first, the same (same ids) as pushed to its endpoints.
 	//
@@ -7444,7 +7776,10 @@ func (c *Client) UpdateDataRecord(ctx context.Context, projectId ProjectId, enti
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
@@ -7505,7 +7840,10 @@ func (c *Client) InjectMessagesWithBody(ctx context.Context, contentType string,
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
@@ -7634,6 +7972,32 @@ func (c *Client) CreateProject(ctx context.Context, body CreateProjectJSONReques
 // Corresponds with GET /v1/projects/{projectId} (the `GetProject` operationId).
 func (c *Client) GetProject(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetProjectRequest(c.Server, projectId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeliveryAnalytics The project's delivery figures per carrier, service, lane or week.
+//
+// Read from the project's delivery outcomes, counted when each
+// followed parcel is first delivered, by the ISO week of its delivery
+// (so `from` and `to` pick whole weeks): never a scan of its parcels.
+// Per group: parcels delivered, transit from pick-up to delivery in
+// business days of the destination (p50, p90), the share delivered on
+// or before the day of their first estimate's likely date and by its
+// latest (of the parcels that had one), the share delivered at the
+// first attempt, the share that went through `Exception`, and how many
+// were announced stalled. A rate is null where it has no parcels.
+// Any member of the project reads them.
+//
+// Corresponds with GET /v1/projects/{projectId}/analytics/delivery (the `DeliveryAnalytics` operationId).
+func (c *Client) DeliveryAnalytics(ctx context.Context, projectId ProjectId, params *DeliveryAnalyticsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeliveryAnalyticsRequest(c.Server, projectId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10245,6 +10609,83 @@ func NewGetProjectRequest(server string, projectId ProjectId) (*http.Request, er
 	return req, nil
 }
 
+// NewDeliveryAnalyticsRequest constructs an http.Request for the DeliveryAnalytics method
+func NewDeliveryAnalyticsRequest(server string, projectId ProjectId, params *DeliveryAnalyticsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "projectId", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/projects/%s/analytics/delivery", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.GroupBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "groupBy", *params.GroupBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListEventsRequest constructs an http.Request for the ListEvents method
 func NewListEventsRequest(server string, projectId ProjectId, params *ListEventsParams) (*http.Request, error) {
 	var err error
@@ -12210,7 +12651,10 @@ type ClientWithResponsesInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -12261,7 +12705,10 @@ type ClientWithResponsesInterface interface {
 	// the other messages proceed.
 	//
 	// A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-	// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+	// `originStatus` and `agency`) may give the carrier's own delivery
+	// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+	// RFC 3339 date-time), kept as the tracking resource's
+	// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 	// status in the one status language (schemas `Tag` and `Subtag`; a
 	// subtag must be one of its tag's). Without them the status is
 	// classified by the carrier's mapping tables; a raw status no table
@@ -12345,6 +12792,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/projects/{projectId} (the `GetProject` operationId).
 	GetProjectWithResponse(ctx context.Context, projectId ProjectId, reqEditors ...RequestEditorFn) (*GetProjectResponse, error)
+
+	// DeliveryAnalyticsWithResponse The project's delivery figures per carrier, service, lane or week.
+	//
+	// Read from the project's delivery outcomes, counted when each
+	// followed parcel is first delivered, by the ISO week of its delivery
+	// (so `from` and `to` pick whole weeks): never a scan of its parcels.
+	// Per group: parcels delivered, transit from pick-up to delivery in
+	// business days of the destination (p50, p90), the share delivered on
+	// or before the day of their first estimate's likely date and by its
+	// latest (of the parcels that had one), the share delivered at the
+	// first attempt, the share that went through `Exception`, and how many
+	// were announced stalled. A rate is null where it has no parcels.
+	// Any member of the project reads them.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/projects/{projectId}/analytics/delivery (the `DeliveryAnalytics` operationId).
+	DeliveryAnalyticsWithResponse(ctx context.Context, projectId ProjectId, params *DeliveryAnalyticsParams, reqEditors ...RequestEditorFn) (*DeliveryAnalyticsResponse, error)
 
 	// ListEventsWithResponse The project's events, oldest first, the same (same ids) as pushed to its endpoints.
 	//
@@ -16771,6 +17236,96 @@ func (r GetProjectResponse) ContentType() string {
 	return ""
 }
 
+// DeliveryAnalyticsResponse401Headers the declared response headers of an HTTP 401 response for DeliveryAnalytics
+type DeliveryAnalyticsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// DeliveryAnalyticsResponse503Headers the declared response headers of an HTTP 503 response for DeliveryAnalytics
+type DeliveryAnalyticsResponse503Headers struct {
+	RetryAfter int
+}
+
+type DeliveryAnalyticsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryAnalytics
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeliveryAnalyticsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeliveryAnalyticsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeliveryAnalyticsResponse) GetJSON200() *DeliveryAnalytics {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeliveryAnalyticsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeliveryAnalyticsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeliveryAnalyticsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeliveryAnalyticsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeliveryAnalyticsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeliveryAnalyticsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeliveryAnalyticsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeliveryAnalyticsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeliveryAnalyticsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListEventsResponse401Headers the declared response headers of an HTTP 401 response for ListEvents
 type ListEventsResponse401Headers struct {
 	WWWAuthenticate string
@@ -20028,7 +20583,10 @@ func (c *ClientWithResponses) UpdateDataRecordWithResponse(ctx context.Context, 
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
@@ -20085,7 +20643,10 @@ func (c *ClientWithResponses) InjectMessagesWithBodyWithResponse(ctx context.Con
 // the other messages proceed.
 //
 // A `TrackingEvent` (`trackingNumber`, `status`, `datetime`, optional
-// `originStatus` and `agency`) may also give `tag` and `subtag`, the
+// `originStatus` and `agency`) may give the carrier's own delivery
+// estimate, `estimatedDelivery` (a date such as `2015-09-18` or an
+// RFC 3339 date-time), kept as the tracking resource's
+// `carrier_estimated_delivery`; it may also give `tag` and `subtag`, the
 // status in the one status language (schemas `Tag` and `Subtag`; a
 // subtag must be one of its tag's). Without them the status is
 // classified by the carrier's mapping tables; a raw status no table
@@ -20204,6 +20765,30 @@ func (c *ClientWithResponses) GetProjectWithResponse(ctx context.Context, projec
 		return nil, err
 	}
 	return ParseGetProjectResponse(rsp)
+}
+
+// DeliveryAnalyticsWithResponse The project's delivery figures per carrier, service, lane or week.
+//
+// Read from the project's delivery outcomes, counted when each
+// followed parcel is first delivered, by the ISO week of its delivery
+// (so `from` and `to` pick whole weeks): never a scan of its parcels.
+// Per group: parcels delivered, transit from pick-up to delivery in
+// business days of the destination (p50, p90), the share delivered on
+// or before the day of their first estimate's likely date and by its
+// latest (of the parcels that had one), the share delivered at the
+// first attempt, the share that went through `Exception`, and how many
+// were announced stalled. A rate is null where it has no parcels.
+// Any member of the project reads them.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/projects/{projectId}/analytics/delivery (the `DeliveryAnalytics` operationId).
+func (c *ClientWithResponses) DeliveryAnalyticsWithResponse(ctx context.Context, projectId ProjectId, params *DeliveryAnalyticsParams, reqEditors ...RequestEditorFn) (*DeliveryAnalyticsResponse, error) {
+	rsp, err := c.DeliveryAnalytics(ctx, projectId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeliveryAnalyticsResponse(rsp)
 }
 
 // ListEventsWithResponse The project's events, oldest first, the same (same ids) as pushed to its endpoints.
@@ -24639,6 +25224,90 @@ func ParseGetProjectResponse(rsp *http.Response) (*GetProjectResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetProjectResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeliveryAnalyticsResponse parses an HTTP response from a DeliveryAnalyticsWithResponse call
+func ParseDeliveryAnalyticsResponse(rsp *http.Response) (*DeliveryAnalyticsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeliveryAnalyticsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryAnalytics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeliveryAnalyticsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeliveryAnalyticsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

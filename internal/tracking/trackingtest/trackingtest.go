@@ -76,6 +76,7 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"SubscribersAreTheLiveAssociations", subscribersAreTheLiveAssociations},
 		{"NotifyRecordsOneEventPerProjectAndChange", notifyRecordsOneEventPerProjectAndChange},
 		{"AChangeIntoExceptionIsAlsoATrackingExceptionEvent", aChangeIntoExceptionIsAlsoATrackingExceptionEvent},
+		{"AnEstimateIsKeptWithTheChangeTold", anEstimateIsKeptWithTheChangeTold},
 		{"CurrentTagsAreThoseOfTheStatus", currentTagsAreThoseOfTheStatus},
 		{"UnmappedStatusesAreTalliedPerClient", unmappedStatusesAreTalliedPerClient},
 	} {

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) webhook.Store) {
 		{"ConcurrentLeasesHaveOneWinner", concurrentLeasesHaveOneWinner},
 		{"MarkFailingKeepsTheFirstFailureUntilCleared", markFailingKeepsTheFirstFailureUntilCleared},
 		{"PutEventIsReadBackOnceUnderItsRef", putEventIsReadBackOnceUnderItsRef},
+		{"ParcelEventsAreKeptApartAndFedInTimeOrder", parcelEventsAreKeptApartAndFedInTimeOrder},
 		{"ExpiredEventsAreGone", expiredEventsAreGone},
 		{"FeedEventsAreOldestFirstFromSinceOrAfterARef", feedEventsAreOldestFirstFromSinceOrAfterARef},
 		{"AttemptsAreNewestFirstInPagesOfTheirWebhook", attemptsAreNewestFirstInPagesOfTheirWebhook},

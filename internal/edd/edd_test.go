@@ -1,0 +1,192 @@
+package edd
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/tag"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+func TestBucketsAreLogSpacedAndOrdered(t *testing.T) {
+	prev := -1
+	for d := time.Duration(0); d < 3000*time.Hour; d += 7 * time.Minute {
+		b := Bucket(d)
+		if b < prev {
+			t.Fatalf("Bucket(%v) = %d after %d", d, b, prev)
+		}
+		lo, hi := bounds(b)
+		if b < NumBuckets-1 && (d.Hours() < lo-1e-9 || d.Hours() >= hi+1e-9) {
+			t.Fatalf("Bucket(%v) = %d, bounds [%v, %v)", d, b, lo, hi)
+		}
+		prev = b
+	}
+	if Bucket(-time.Hour) != 0 || Bucket(1<<62) != NumBuckets-1 {
+		t.Fatal("out-of-range durations not clamped")
+	}
+}
+
+func randomHistogram(r *rand.Rand) *Histogram {
+	h := new(Histogram)
+	median := time.Duration(6+r.IntN(120)) * time.Hour
+	for range 50 + r.IntN(500) {
+		h.Add(time.Duration(float64(median) * (0.3 + r.ExpFloat64())))
+	}
+	return h
+}
+
+// The properties the estimate rests on: percentiles in order, at least the
+// time spent, and a parcel that has waited longer never expected sooner.
+func TestConditionalQuantileProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 2))
+	for range 300 {
+		h := randomHistogram(r)
+		var prev []time.Duration
+		for spent := time.Duration(0); spent < 400*time.Hour; spent += time.Duration(1+r.IntN(300)) * time.Minute {
+			q, ok := h.ConditionalQuantiles(spent, 0.1, 0.5, 0.9)
+			if !ok {
+				if h.Above(spent) > 0 {
+					t.Fatalf("no quantiles with %v above", h.Above(spent))
+				}
+				break
+			}
+			if !(spent <= q[0] && q[0] <= q[1] && q[1] <= q[2]) {
+				t.Fatalf("spent %v: quantiles %v out of order", spent, q)
+			}
+			if prev != nil {
+				for i := range q {
+					if q[i] < prev[i]-time.Millisecond {
+						t.Fatalf("spent %v: quantile %d went down from %v to %v", spent, i, prev[i], q[i])
+					}
+				}
+			}
+			prev = q
+		}
+	}
+}
+
+func TestMergeAddsCounts(t *testing.T) {
+	a, b := new(Histogram), new(Histogram)
+	a.Add(time.Hour)
+	b.Add(time.Hour)
+	b.Add(50 * time.Hour)
+	a.Merge(b)
+	if a.Total() != 3 || a[Bucket(time.Hour)] != 2 {
+		t.Fatalf("merged %v", a)
+	}
+}
+
+func aggregatesFor(p Parcel, basis Basis, t tag.Tag, h *Histogram) map[string]Aggregate {
+	for _, g := range p.Groups() {
+		if g.Basis == basis {
+			return map[string]Aggregate{g.Key: {Deliveries: h.Total(), Since: map[tag.Tag]*Histogram{t: h}}}
+		}
+	}
+	panic("no such basis")
+}
+
+func TestEstimatedProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 3))
+	parcels := []Parcel{
+		{Carrier: carrier.InPost, Service: "inpost_locker_standard"},
+		{Carrier: carrier.DHLExpress, Service: "express", Origin: "DE", Destination: "GB", PostalCode: "SW1A 1AA"},
+		{Carrier: carrier.UPS, Destination: "us"},
+		{Carrier: "unknown_carrier"},
+	}
+	bases := []Basis{BasisLane, BasisCarrierService, BasisCarrier}
+	for range 400 {
+		p := parcels[r.IntN(len(parcels))]
+		tg := Tags[r.IntN(len(Tags))]
+		aggs := aggregatesFor(p, bases[r.IntN(len(bases))], tg, randomHistogram(r))
+		if r.IntN(4) == 0 {
+			aggs = nil
+		}
+		since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(60*24)) * time.Hour)
+		var prev Estimate
+		for now := since; now.Before(since.Add(20 * 24 * time.Hour)); now = now.Add(time.Duration(1+r.IntN(600)) * time.Minute) {
+			e, ok := Estimated(Situation{Parcel: p, Tag: tg, Since: since, Now: now}, aggs)
+			if !ok {
+				t.Fatalf("no estimate for %s", tg)
+			}
+			if e.Earliest.Before(now) || e.Likely.Before(e.Earliest) || e.Latest.Before(e.Likely) {
+				t.Fatalf("%s at %v: %+v not ordered or in the past", tg, now, e)
+			}
+			// Within one basis, waiting longer never brings the date forward.
+			if e.Basis == prev.Basis && e.Basis != BasisStandard && e.Likely.Before(prev.Likely.Add(-time.Second)) {
+				t.Fatalf("%s: likely moved from %v to %v at %v", tg, prev.Likely, e.Likely, now)
+			}
+			prev = e
+		}
+	}
+}
+
+func TestEstimatedFallsBackToCoarserGroups(t *testing.T) {
+	p := Parcel{Carrier: carrier.DHLExpress, Service: "express", Origin: "DE", Destination: "PL", PostalCode: "00-950"}
+	g := p.Groups()
+	if len(g) != 4 || g[0].Basis != BasisLane || g[1].Basis != BasisLane || g[3].Basis != BasisCarrier {
+		t.Fatalf("groups %+v", g)
+	}
+	few, many := new(Histogram), new(Histogram)
+	for i := range 10 {
+		few.Add(time.Duration(10+i) * time.Hour)
+	}
+	for i := range 300 {
+		many.Add(time.Duration(20+i%30) * time.Hour)
+	}
+	aggs := map[string]Aggregate{
+		g[0].Key: {Since: map[tag.Tag]*Histogram{tag.InTransit: few}},
+		g[2].Key: {Since: map[tag.Tag]*Histogram{tag.InTransit: many}},
+	}
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC) // a Tuesday
+	e, _ := Estimated(Situation{Parcel: p, Tag: tag.InTransit, Since: now, Now: now}, aggs)
+	if e.Basis != BasisCarrierService || e.Confidence != High {
+		t.Fatalf("estimate %+v, want carrier_service/high", e)
+	}
+	// A parcel that has outlived every counted delivery falls to the table.
+	e, _ = Estimated(Situation{Parcel: p, Tag: tag.InTransit, Since: now.Add(-30 * 24 * time.Hour), Now: now}, aggs)
+	if e.Basis != BasisStandard || e.Confidence != Low || e.Earliest.Before(now) {
+		t.Fatalf("estimate %+v, want standard/low, not in the past", e)
+	}
+	if _, ok := Estimated(Situation{Parcel: p, Tag: tag.Delivered, Now: now}, aggs); ok {
+		t.Fatal("a delivered parcel got an estimate")
+	}
+}
+
+func TestServiceNamesCannotForgeKeys(t *testing.T) {
+	a := Parcel{Carrier: carrier.UPS, Service: "x:PL>DE"}.Groups()
+	b := Parcel{Carrier: carrier.UPS, Service: "x"}.Groups()
+	for _, g := range a {
+		for _, h := range b {
+			if g.Key == h.Key && g.Basis != BasisCarrier {
+				t.Fatalf("service name forged key %q", g.Key)
+			}
+		}
+	}
+}
+
+func TestObserveCountsFirstDeliveryOnce(t *testing.T) {
+	at := func(h int) time.Time {
+		return time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+	}
+	events := []tracking.Event{
+		{Tag: tag.Delivered, At: at(80)}, // redelivered after a return
+		{Tag: tag.InfoReceived, At: at(0)},
+		{Tag: tag.InTransit, At: at(10)},
+		{Tag: tag.Exception, At: at(30)},
+		{Tag: tag.InTransit, At: at(40)},
+		{Tag: tag.Delivered, At: at(50)},
+	}
+	p := Parcel{Carrier: carrier.UPS}
+	d, ok := Observe("1Z", p, events)
+	if !ok || !d.DeliveredAt.Equal(at(50)) {
+		t.Fatalf("delivery %+v", d)
+	}
+	if d.Buckets[tag.InTransit] != Bucket(40*time.Hour) || d.Buckets[tag.Exception] != Bucket(20*time.Hour) {
+		t.Fatalf("buckets %v", d.Buckets)
+	}
+	if _, ok := Observe("1Z", p, events[1:5]); ok {
+		t.Fatal("undelivered parcel observed")
+	}
+}

@@ -1,0 +1,78 @@
+package eddsim
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestEvaluateSmall(t *testing.T) {
+	o := DefaultOptions()
+	o.Parcels, o.Span = 3000, 6*7*24*time.Hour
+	run, err := Evaluate(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b testWriter
+	if err := run.Table(&b); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + string(b))
+	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered {
+		t.Fatalf("run %+v", run)
+	}
+}
+
+type testWriter []byte
+
+func (w *testWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }
+
+// The model draws the same histories from the same seed, each in time
+// order, delivered on a business day of its destination after pick-up,
+// with about the shares of trouble it promises.
+func TestHistoriesAreWellFormed(t *testing.T) {
+	o := DefaultOptions()
+	a, b := Generate(7, 4000, o.Start, o.Span), Generate(7, 4000, o.Start, o.Span)
+	stopped, failed := 0, 0
+	for i, h := range a {
+		if h.Number != b[i].Number || !h.DeliveredAt.Equal(b[i].DeliveredAt) {
+			t.Fatal("same seed, other histories")
+		}
+		for j := 1; j < len(h.Events); j++ {
+			if h.Events[j].At.Before(h.Events[j-1].At) {
+				t.Fatalf("%s: events out of order", h.Number)
+			}
+		}
+		if len(h.Events) < 2 || h.Events[1].Tag != "InTransit" {
+			t.Fatalf("%s: no pick-up: %+v", h.Number, h.Events)
+		}
+		if h.DeliveredAt.IsZero() {
+			stopped++
+			continue
+		}
+		last := h.Events[len(h.Events)-1]
+		if last.Tag != "Delivered" || !last.At.Equal(h.DeliveredAt) || !h.DeliveredAt.After(h.Events[1].At) {
+			t.Fatalf("%s: delivery %+v", h.Number, h.Events)
+		}
+		lastMile := false
+		for _, e := range h.Events {
+			switch e.Tag {
+			case "AttemptFail":
+				failed++
+				fallthrough
+			case "OutForDelivery":
+				lastMile = true
+			case "InTransit", "Exception":
+				if lastMile {
+					t.Fatalf("%s: transit after the last mile began: %+v", h.Number, h.Events)
+				}
+			}
+		}
+	}
+	if s := float64(stopped) / float64(len(a)); s < 0.01 || s > 0.03 {
+		t.Errorf("%.3f stopped, want about %.2f", s, stopShare)
+	}
+	if s := float64(failed) / float64(len(a)); s < 0.04 || s > 0.08 {
+		t.Errorf("%.3f with a failed attempt, want about %.2f", s, attemptShare)
+	}
+}

@@ -1,0 +1,270 @@
+package eddsim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/edd"
+	"github.com/parcelgate/parcelgate/internal/job"
+	"github.com/parcelgate/parcelgate/internal/memory"
+	"github.com/parcelgate/parcelgate/internal/message"
+	"github.com/parcelgate/parcelgate/internal/tag"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// Options of an evaluation.
+type Options struct {
+	Seed    uint64
+	Parcels int
+	// Start and Span are when the parcels are shipped.
+	Start time.Time
+	Span  time.Duration
+	// Scored is the share of the span, at its end, whose parcels are
+	// scored; the ones before only teach.
+	Scored float64
+	// Progress, when set, is told how many windows of the run are done.
+	Progress func(done, total int)
+}
+
+// DefaultOptions evaluate 50,000 parcels shipped over 16 weeks of
+// autumn, Christmas included, scoring the last 20%.
+func DefaultOptions() Options {
+	return Options{Seed: 24, Parcels: 50000, Start: time.Date(2026, 9, 7, 0, 0, 0, 0, time.UTC), Span: 16 * 7 * 24 * time.Hour, Scored: 0.2}
+}
+
+// window is how much of history one message request carries: events are
+// applied, and estimates made, at the window's end.
+const window = time.Hour
+
+// project is the one project following every parcel.
+const project = "eval"
+
+// Run is what one evaluation measured.
+type Run struct {
+	Parcels, Scored, Delivered, Stopped int
+	Learned, Standard                   Score
+	// ByConfidence scores the learned estimates per confidence level.
+	ByConfidence map[edd.Confidence]*Score
+	// ByBasis counts the learned estimates per basis.
+	ByBasis map[edd.Basis]int
+	// Messages is how many messages went through the message path.
+	Messages int
+}
+
+// Score sums the errors of estimates against deliveries.
+type Score struct {
+	N              int
+	absErrDays     float64
+	within1Day     int
+	byLatest       int
+	beforeEarliest int
+}
+
+func (s *Score) add(e edd.Estimate, delivered time.Time) {
+	s.N++
+	err := delivered.Sub(e.Likely).Hours() / 24
+	s.absErrDays += math.Abs(err)
+	if math.Abs(err) <= 1 {
+		s.within1Day++
+	}
+	if !delivered.After(e.Latest) {
+		s.byLatest++
+	}
+	if delivered.Before(e.Earliest) {
+		s.beforeEarliest++
+	}
+}
+
+// MAE is the mean absolute error of likely, in days.
+func (s Score) MAE() float64 { return ratio(s.absErrDays, s.N) }
+
+// Within1Day is the share of deliveries within a day of likely.
+func (s Score) Within1Day() float64 { return ratio(float64(s.within1Day), s.N) }
+
+// ByLatest is the share delivered by latest (a p90: ideally 0.9).
+func (s Score) ByLatest() float64 { return ratio(float64(s.byLatest), s.N) }
+
+// BeforeEarliest is the share delivered before earliest (a p10).
+func (s Score) BeforeEarliest() float64 { return ratio(float64(s.beforeEarliest), s.N) }
+
+func ratio(a float64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return a / float64(n)
+}
+
+// Coverage is the share of scored parcels whose estimate came from the
+// project's own deliveries rather than the standard table.
+func (r Run) Coverage() float64 {
+	n := 0
+	for b, c := range r.ByBasis {
+		if b != edd.BasisStandard {
+			n += c
+		}
+	}
+	return ratio(float64(n), r.Scored)
+}
+
+type timed struct {
+	at     time.Time
+	number string
+	in     message.Incoming
+}
+
+// messages are the histories as the message gateway receives them: a
+// Shipment message when the label is made (with the lane in its custom
+// attributes), then each scan, tagged by the sender.
+func messages(hs []History) []timed {
+	var out []timed
+	for _, h := range hs {
+		sh, _ := json.Marshal(map[string]any{"trackingNumber": h.Number, "type": h.Type, "service": h.Service,
+			"createdAt": h.CreatedAt.Format(time.RFC3339), "customAttributes": map[string]string{
+				edd.AttrOriginCountry: h.Origin, edd.AttrDestinationCountry: h.Destination, edd.AttrDestinationPostal: h.PostalCode}})
+		out = append(out, timed{h.CreatedAt, h.Number, message.Incoming{MessageType: message.TypeShipment, ExternalReference: "s", Payload: sh}})
+		for i, e := range h.Events {
+			ev, _ := json.Marshal(map[string]string{"trackingNumber": h.Number, "status": e.Status,
+				"datetime": e.At.Format(time.RFC3339), "tag": string(e.Tag)})
+			out = append(out, timed{e.At, h.Number, message.Incoming{MessageType: message.TypeTrackingEvent, ExternalReference: strconv.Itoa(i), Payload: ev}})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
+}
+
+// Evaluate generates the histories and injects them, window by window in
+// time order, through the message service on the memory backends, with
+// the clock at each window's end: deliveries teach the project's
+// aggregates as they happen. Each parcel shipped in the scored share of
+// the span is estimated when its pick-up has been applied, from the
+// aggregates as they are then (so from deliveries before it only), and
+// by the standard table alone; both are scored against its delivery.
+func Evaluate(ctx context.Context, o Options) (Run, error) {
+	hs := Generate(o.Seed, o.Parcels, o.Start, o.Span)
+	cutoff := o.Start.Add(time.Duration((1 - o.Scored) * float64(o.Span)))
+	byNumber := map[string]*History{}
+	for i := range hs {
+		byNumber[hs[i].Number] = &hs[i]
+	}
+	var active []job.Association
+	tr := &memory.Tracking{Associations: func() []job.Association { return active }}
+	aggregates := &memory.Edd{}
+	resources := tracking.Service{Store: tr}
+	learner := edd.Service{Store: aggregates, Resources: resources}
+	clock := o.Start
+	ids := 0
+	svc := message.Service{Store: memory.NewRequests(), Tracking: tr, Queue: noQueue{}, Deliveries: learner,
+		Now: func() time.Time { return clock }, NewID: func() string { ids++; return "r" + strconv.Itoa(ids) }}
+
+	msgs := messages(hs)
+	run := Run{Parcels: len(hs), Messages: len(msgs), ByConfidence: map[edd.Confidence]*Score{}, ByBasis: map[edd.Basis]int{}}
+	pending := map[string]bool{} // scored parcels waiting for their estimate
+	type estimates struct{ learned, standard edd.Estimate }
+	made := map[string]estimates{}
+	end := msgs[len(msgs)-1].at
+	total := int(end.Sub(o.Start)/window) + 1
+	for w, i := 0, 0; i < len(msgs); w++ {
+		clock = o.Start.Add(time.Duration(w+1) * window)
+		j := i
+		for j < len(msgs) && msgs[j].at.Before(clock) {
+			j++
+		}
+		batch := msgs[i:j]
+		i = j
+		if o.Progress != nil && w%24 == 0 {
+			o.Progress(w, total)
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		active = active[:0]
+		for _, m := range batch {
+			h := byNumber[m.number]
+			active = append(active, job.Association{ProjectID: project, TrackingNumber: h.Number, Carrier: string(h.Carrier),
+				AddedAt: h.CreatedAt, ExpiresAt: clock.Add(job.AssociationTTL)})
+			if m.in.MessageType == message.TypeTrackingEvent && !h.CreatedAt.Before(cutoff) {
+				if _, done := made[h.Number]; !done && isPickup(m.in.Payload) {
+					pending[h.Number] = true
+				}
+			}
+		}
+		for k := 0; k < len(batch); k += message.MaxMessages {
+			part := batch[k:min(k+message.MaxMessages, len(batch))]
+			in := make([]message.Incoming, len(part))
+			for x, m := range part {
+				in[x] = m.in
+			}
+			r, err := svc.Inject(ctx, "eval-sender", "w"+strconv.Itoa(w), in)
+			if err != nil {
+				return Run{}, err
+			}
+			if err := svc.Process(ctx, r.ID); err != nil {
+				return Run{}, err
+			}
+			if err := allComplete(ctx, svc, r.ID); err != nil {
+				return Run{}, err
+			}
+		}
+		for n := range pending {
+			res, err := resources.Get(ctx, n, tracking.MaxDetails)
+			if err != nil {
+				return Run{}, err
+			}
+			learned, ok, err := learner.Estimate(ctx, res, []string{project}, clock)
+			if err != nil {
+				return Run{}, err
+			}
+			if ok {
+				made[n] = estimates{learned, edd.Standard(edd.SituationOf(res, clock))}
+			}
+			delete(pending, n)
+		}
+	}
+	for n, e := range made {
+		h := byNumber[n]
+		run.Scored++
+		run.ByBasis[e.learned.Basis]++
+		if h.DeliveredAt.IsZero() {
+			run.Stopped++
+			continue
+		}
+		run.Delivered++
+		run.Learned.add(e.learned, h.DeliveredAt)
+		run.Standard.add(e.standard, h.DeliveredAt)
+		if run.ByConfidence[e.learned.Confidence] == nil {
+			run.ByConfidence[e.learned.Confidence] = &Score{}
+		}
+		run.ByConfidence[e.learned.Confidence].add(e.learned, h.DeliveredAt)
+	}
+	return run, nil
+}
+
+func isPickup(payload []byte) bool {
+	var p struct {
+		Tag string `json:"tag"`
+	}
+	_ = json.Unmarshal(payload, &p)
+	return p.Tag == string(tag.InTransit)
+}
+
+// allComplete fails the run unless every message was applied: an
+// evaluation of messages the path refused would measure nothing.
+func allComplete(ctx context.Context, svc message.Service, id string) error {
+	r, err := svc.Store.Request(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s := r.Summary; s.Complete != s.Total {
+		return fmt.Errorf("request %s: %+v (%s), want every message Complete", id, s, r.FailureReason)
+	}
+	return nil
+}
+
+type noQueue struct{}
+
+func (noQueue) EnqueueMessages(context.Context, string) error { return nil }

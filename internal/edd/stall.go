@@ -1,0 +1,221 @@
+package edd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/tag"
+	"github.com/parcelgate/parcelgate/internal/tracking"
+)
+
+// Stall thresholds, in business days of the destination's calendar, of
+// a parcel with no new event: what shops use ("no scan for 3 business
+// days domestic, 5 international"), and 4 while a label waits for its
+// pick-up. A project's aggregates hold transit times, not the gaps
+// between events, so these are the thresholds of every group for now.
+const (
+	StallDaysDomestic      = 3
+	StallDaysInternational = 5
+	StallDaysBeforePickup  = 4
+)
+
+// StallAfter is how long a parcel in tag t may go without an event
+// before it counts as stalled.
+func StallAfter(p Parcel, t tag.Tag) time.Duration {
+	days := StallDaysDomestic
+	switch {
+	case t == tag.InfoReceived || t == tag.Pending:
+		days = StallDaysBeforePickup
+	case p.International():
+		days = StallDaysInternational
+	}
+	return time.Duration(days) * 24 * time.Hour
+}
+
+// watched reports whether a parcel in tag t can still stall or be late:
+// a delivered or expired one cannot.
+func watched(t tag.Tag) bool { return t != tag.Delivered && t != tag.Expired && t != "" }
+
+// Announcer tells projects of a stalled or late parcel (the webhook
+// service's tracking.stalled and tracking.late events). Announcing the
+// same watch twice gives the same event.
+type Announcer interface {
+	Stalled(ctx context.Context, projectIDs []string, w Watch) error
+	Late(ctx context.Context, projectIDs []string, w Watch) error
+}
+
+// Watcher keeps the watches of followed parcels as their events come,
+// and announces those stalled or late when the sweeper asks.
+type Watcher struct {
+	Store WatchStore
+	// Outcomes, when set, counts each delivered parcel in the projects'
+	// delivery analytics.
+	Outcomes    OutcomeStore
+	Service     Service
+	Subscribers Subscribers
+	Announcer   Announcer
+	Now         func() time.Time
+}
+
+// watchRetries bounds the rereads of a watch written meanwhile by
+// someone else (another processor, the sweeper).
+const watchRetries = 3
+
+// Touch brings the number's watch up to date with its resource after new
+// events: a newer event moves the stall (clearing an announced one); the
+// first estimate's latest is kept from the first time the parcel is seen;
+// a delivered or expired parcel is no longer watched. An event not newer
+// than the watch's changes nothing, so a retry is harmless.
+func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) error {
+	r, err := w.Service.Resources.Get(ctx, number, tracking.MaxDetails)
+	if errors.Is(err, tracking.ErrNotFound) || errors.Is(err, tracking.ErrUnknownNumber) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !watched(r.Tag) {
+		if err := w.recordOutcome(ctx, r, projectIDs); err != nil {
+			return err
+		}
+		return w.Store.DeleteWatch(ctx, r.TrackingNumber)
+	}
+	var last time.Time
+	for _, e := range r.Details {
+		if e.At.After(last) {
+			last = e.At
+		}
+	}
+	if last.IsZero() {
+		return nil
+	}
+	p := ParcelOf(r.Shipment)
+	for range watchRetries {
+		cur, found, err := w.Store.GetWatch(ctx, r.TrackingNumber)
+		if err != nil {
+			return err
+		}
+		if found && !last.After(cur.LastEventAt) {
+			return nil
+		}
+		next := cur
+		if !found {
+			next = Watch{TrackingNumber: r.TrackingNumber}
+			est, ok, err := w.Service.Estimate(ctx, r, projectIDs, w.Now())
+			if err != nil {
+				return err
+			}
+			if ok {
+				next.LateAt, next.FirstLikely = est.Latest.UTC(), est.Likely.UTC()
+			}
+		}
+		next.Carrier, next.Tag, next.LastEventAt = string(r.Carrier), r.Tag, last.UTC()
+		next.StallAt = p.Calendar().AddBusinessTime(last, StallAfter(p, r.Tag)).UTC()
+		next.StallNoticed = false
+		err = w.Store.PutWatch(ctx, next)
+		if !errors.Is(err, ErrWatchMoved) {
+			return err
+		}
+	}
+	return fmt.Errorf("watch of %s: %w %d times", r.TrackingNumber, ErrWatchMoved, watchRetries)
+}
+
+// recordOutcome counts a delivered parcel in each project's analytics,
+// with what its watch kept; before the watch goes, so that a retry finds
+// it again (and the store counts the number once).
+func (w Watcher) recordOutcome(ctx context.Context, r tracking.Resource, projectIDs []string) error {
+	if w.Outcomes == nil {
+		return nil
+	}
+	cur, _, err := w.Store.GetWatch(ctx, r.TrackingNumber)
+	if err != nil {
+		return err
+	}
+	o, ok := OutcomeOf(r, cur)
+	if !ok {
+		return nil
+	}
+	for _, p := range projectIDs {
+		if _, err := w.Outcomes.RecordOutcome(ctx, p, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkLimit bounds the watches one check handles; the rest are found by
+// the next run, a minute later.
+const checkLimit = 500
+
+// Report counts what a check announced.
+type Report struct {
+	Stalled, Late int
+}
+
+// Check announces the parcels stalled or late now, each stall and each
+// lateness once: an announcement is written before the watch is marked,
+// so a check stopped in between announces the same event (same id) again,
+// and none is lost. A parcel nobody follows any more is forgotten.
+func (w Watcher) Check(ctx context.Context) (Report, error) {
+	now := w.Now().UTC()
+	numbers, err := w.Store.DueWatches(ctx, now, checkLimit)
+	if err != nil || len(numbers) == 0 {
+		return Report{}, err
+	}
+	subs, err := w.Subscribers.Subscribers(ctx, numbers, now)
+	if err != nil {
+		return Report{}, err
+	}
+	var rep Report
+	var errs []error
+	for _, n := range numbers {
+		stalled, late, err := w.check(ctx, n, subs[n], now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("watch of %s: %w", n, err))
+		}
+		if stalled {
+			rep.Stalled++
+		}
+		if late {
+			rep.Late++
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// check announces what one watch owes at now.
+func (w Watcher) check(ctx context.Context, number string, projectIDs []string, now time.Time) (stalled, late bool, err error) {
+	if len(projectIDs) == 0 {
+		return false, false, w.Store.DeleteWatch(ctx, number)
+	}
+	cur, found, err := w.Store.GetWatch(ctx, number)
+	if err != nil || !found {
+		return false, false, err
+	}
+	next := cur
+	if !cur.StallNoticed && !cur.StallAt.IsZero() && !now.Before(cur.StallAt) {
+		if err := w.Announcer.Stalled(ctx, projectIDs, cur); err != nil {
+			return false, false, err
+		}
+		next.StallNoticed, stalled = true, true
+		next.Stalls++
+	}
+	if !cur.LateNoticed && !cur.LateAt.IsZero() && !now.Before(cur.LateAt) {
+		if err := w.Announcer.Late(ctx, projectIDs, cur); err != nil {
+			return false, false, err
+		}
+		next.LateNoticed, late = true, true
+	}
+	if !stalled && !late {
+		return false, false, nil
+	}
+	if err := w.Store.PutWatch(ctx, next); err != nil && !errors.Is(err, ErrWatchMoved) {
+		// Moved: a new event came meanwhile and rewrote the watch; a
+		// lateness still owed is found again, and its event has the same
+		// id.
+		return false, false, err
+	}
+	return stalled, late, nil
+}

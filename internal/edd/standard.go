@@ -1,0 +1,119 @@
+package edd
+
+import (
+	"strings"
+	"time"
+
+	"github.com/parcelgate/parcelgate/internal/carrier"
+	"github.com/parcelgate/parcelgate/internal/tag"
+)
+
+// The standard table: what carriers announce for their services, in
+// business days from pick-up to delivery (earliest, likely, latest), the
+// fallback while a project has too few deliveries of its own. It is
+// documented in docs/edd.md; change both together.
+type days struct{ earliest, likely, latest float64 }
+
+// serviceClass sorts a service name into what the table distinguishes.
+type serviceClass int
+
+const (
+	standardClass serviceClass = iota
+	expressClass
+	economyClass
+)
+
+func classOf(service string) serviceClass {
+	s := strings.ToLower(service)
+	for _, w := range []string{"express", "next", "overnight", "priority", "saver", "24"} {
+		if strings.Contains(s, w) {
+			return expressClass
+		}
+	}
+	for _, w := range []string{"economy", "ground", "2nd", "second", "smartpost", "postal"} {
+		if strings.Contains(s, w) {
+			return economyClass
+		}
+	}
+	return standardClass
+}
+
+// domesticDays and internationalDays are per service class; carriers
+// with their own figures are in carrierDays.
+var (
+	domesticDays      = [...]days{standardClass: {1, 2, 4}, expressClass: {1, 1, 2}, economyClass: {2, 4, 7}}
+	internationalDays = [...]days{standardClass: {3, 5, 9}, expressClass: {1, 2, 4}, economyClass: {5, 9, 15}}
+	carrierDays       = map[carrier.Carrier]days{
+		// InPost's lockers: next day.
+		carrier.InPost: {1, 1, 2},
+		// DHL Express and FedEx: time-definite express.
+		carrier.DHLExpress: {1, 2, 3},
+		carrier.FedEx:      {1, 2, 4},
+		"royal_mail":       {1, 2, 3},
+		"canada_post":      {2, 4, 7},
+		"usps":             {2, 3, 5},
+	}
+)
+
+// afterTag is the standard remaining time once a parcel is in a tag past
+// transit, in business days.
+var afterTag = map[tag.Tag]days{
+	tag.OutForDelivery:     {0, 0.25, 1},
+	tag.AttemptFail:        {0.5, 1, 3},
+	tag.AvailableForPickup: {0, 1, 4},
+}
+
+// pickupDays is the wait for pick-up added before transit.
+var pickupDays = days{0, 1, 3}
+
+// exceptionDays is the delay an exception adds.
+var exceptionDays = days{1, 2, 6}
+
+// overdueDays is what remains once a parcel has spent more than the
+// table's latest: the table can no longer tell.
+var overdueDays = days{0.25, 1, 3}
+
+// standardDays is the table's transit for a parcel.
+func standardDays(p Parcel) days {
+	international := p.International()
+	if d, ok := carrierDays[p.Carrier]; ok && !international && classOf(p.Service) == standardClass {
+		return d
+	}
+	if international {
+		return internationalDays[classOf(p.Service)]
+	}
+	return domesticDays[classOf(p.Service)]
+}
+
+// Standard is the estimate of the standard table alone, always of low
+// confidence.
+func Standard(s Situation) Estimate {
+	cal := s.Parcel.Calendar()
+	since := s.Since
+	if since.IsZero() || since.After(s.Now) {
+		since = s.Now
+	}
+	spent := cal.BusinessDays(since, s.Now)
+	var d days
+	switch s.Tag {
+	case tag.OutForDelivery, tag.AttemptFail, tag.AvailableForPickup:
+		d = afterTag[s.Tag]
+	case tag.Exception:
+		t := standardDays(s.Parcel)
+		d = days{t.earliest/2 + exceptionDays.earliest, t.likely/2 + exceptionDays.likely, t.latest/2 + exceptionDays.latest}
+	case tag.InTransit:
+		d = standardDays(s.Parcel)
+	default:
+		t := standardDays(s.Parcel)
+		d = days{t.earliest + pickupDays.earliest, t.likely + pickupDays.likely, t.latest + pickupDays.latest}
+	}
+	remaining := days{d.earliest - spent, d.likely - spent, d.latest - spent}
+	if remaining.latest <= 0 {
+		remaining = overdueDays
+	}
+	toTime := func(x float64) time.Time {
+		return cal.AddBusinessTime(s.Now, time.Duration(max(x, 0)*float64(24*time.Hour)))
+	}
+	return Estimate{Earliest: toTime(remaining.earliest), Likely: toTime(remaining.likely), Latest: toTime(remaining.latest),
+		Confidence: Low, Basis: BasisStandard}
+}
