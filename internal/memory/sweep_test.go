@@ -8,16 +8,11 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sweep/sweeptest"
 )
 
-// sweepWork opens and ends work in the in-memory index directly, as the
-// in-memory stores of jobs and requests do.
-type sweepWork struct{ s *memory.Sweep }
-
-func (w sweepWork) Open(_ *testing.T, x sweep.Work)   { w.s.Open(x) }
-func (w sweepWork) Finish(_ *testing.T, x sweep.Work) { w.s.Close(x) }
-
+// The index is fed by the job, request and task stores of one backend,
+// as the table's index is by their items.
 func TestSweepContract(t *testing.T) {
 	sweeptest.Run(t, func(*testing.T) (sweep.Store, sweeptest.Work) {
-		s := &memory.Sweep{}
-		return s, sweepWork{s}
+		b := memory.NewBackend()
+		return b.Sweep, sweeptest.Stores{Jobs: b.Jobs, Requests: b.Requests, Tasks: b.Tasks}
 	})
 }
