@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,19 +13,28 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sweep/sweeptest"
 )
 
+// fakesMu guards the fakes' records: a sweep handles its work concurrently.
+var fakesMu sync.Mutex
+
 type sentJobs []string
 
 func (s *sentJobs) EnqueueJob(_ context.Context, id string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, "job/"+id)
 	return nil
 }
 
 func (s *sentJobs) EnqueueMessages(_ context.Context, id string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, "messages/"+id)
 	return nil
 }
 
 func (s *sentJobs) EnqueueImport(_ context.Context, id string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, "import/"+id)
 	return nil
 }

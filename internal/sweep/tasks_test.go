@@ -14,6 +14,8 @@ import (
 type sentTasks []string
 
 func (s *sentTasks) EnqueueTask(_ context.Context, projectID, taskID string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, projectID+"/"+taskID)
 	return nil
 }
@@ -27,6 +29,8 @@ func (f *taskFailer) FailStuck(_ context.Context, w sweep.Work, _ string) error 
 	if f.err != nil {
 		return f.err
 	}
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	f.failed = append(f.failed, w)
 	return nil
 }
