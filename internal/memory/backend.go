@@ -8,7 +8,8 @@ package memory
 // members' roles to the principals; imports and accounts write the
 // records the record routes read, and deleting an active account frees
 // its licence; a record following a tracking number subscribes
-// its project to it.
+// its project to it; the sweeper's index is the open jobs, requests,
+// imports and tasks.
 type Backend struct {
 	Projects   *Projects
 	Principals *Principals
@@ -39,6 +40,8 @@ func NewBackend() *Backend {
 	records := &Records{Subscribe: jobs.Subscribe}
 	accounts := &Accounts{Store: records}
 	records.Release = accounts.Release
+	imports := &Imports{Store: records}
+	tasks := &Tasks{}
 	return &Backend{
 		Projects:   &Projects{Principals: principals},
 		Principals: principals,
@@ -47,13 +50,13 @@ func NewBackend() *Backend {
 		Tracking:   &Tracking{Associations: jobs.AllAssociations, Feed: webhooks},
 		Unmapped:   &Unmapped{},
 		Records:    records,
-		Imports:    &Imports{Store: records},
+		Imports:    imports,
 		Webhooks:   webhooks,
 		Expiries:   &Expiries{Associations: jobs.AllAssociations},
-		Sweep:      &Sweep{},
+		Sweep:      &Sweep{Jobs: jobs, Requests: requests, Imports: imports, Tasks: tasks},
 		Outbox:     &Outbox{},
 		Accounts:   accounts,
-		Tasks:      &Tasks{},
+		Tasks:      tasks,
 		Edd:        &Edd{},
 		Watches:    &Watches{},
 		Outcomes:   &Outcomes{},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/data"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 var _ data.ImportStore = (*Imports)(nil)
@@ -30,6 +31,10 @@ type Imports struct {
 type stagedImport struct {
 	imp  data.Import
 	plan data.Plan
+	// due is the sweeper's deadline until the import ends, as the
+	// import's transaction record carries the sweep index's keys on
+	// DynamoDB.
+	due deadline
 }
 
 func (m *Imports) init() {
@@ -170,7 +175,7 @@ func (m *Imports) StageImport(_ context.Context, imp data.Import, p data.Plan) e
 	imp.Status, imp.Failure = data.ImportQueued, nil
 	p.Changes = append([]data.Change(nil), p.Changes...)
 	p.Checks = append([]data.Check(nil), p.Checks...)
-	m.imports[imp.ID] = &stagedImport{imp: imp, plan: p}
+	m.imports[imp.ID] = &stagedImport{imp: imp, plan: p, due: deadline{at: sweep.Deadline(sweep.Running, imp.CreatedAt).UTC()}}
 	return nil
 }
 
@@ -238,4 +243,32 @@ func (st *stagedImport) end(status data.ImportStatus, f *data.Failure) {
 	st.imp.Status, st.imp.Failure = status, f
 	st.imp.Stats.ExecutionDuration = time.Since(st.imp.CreatedAt)
 	st.plan = data.Plan{}
+	st.due = deadline{}
+}
+
+// claimRequeue implements sweep.Store.ClaimRequeue for an import.
+func (m *Imports) claimRequeue(w sweep.Work, next time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, ok := m.imports[w.ID]
+	if !ok {
+		return sweep.ErrMoved
+	}
+	return requeue(&st.due.at, &st.due.requeues, w, next)
+}
+
+// open lists the imports not ended.
+func (m *Imports) open() []sweep.Work {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []sweep.Work
+	for id, st := range m.imports {
+		if !st.due.at.IsZero() {
+			out = append(out, sweep.Work{Kind: sweep.KindImport, ID: id, Due: st.due.at, Requeues: st.due.requeues})
+		}
+	}
+	return out
 }

@@ -205,12 +205,30 @@ func (s *Jobs) ClaimRequeue(_ context.Context, w sweep.Work, next time.Time) err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, ok := s.jobs[w.ID]
-	if !ok || j.SweepAt.IsZero() || !j.SweepAt.Equal(w.Due) {
+	if !ok {
 		return sweep.ErrMoved
 	}
-	j.SweepAt, j.Requeues = next, j.Requeues+1
+	if err := requeue(&j.SweepAt, &j.Requeues, w, next); err != nil {
+		return err
+	}
 	s.jobs[w.ID] = j
 	return nil
+}
+
+// open lists the jobs with a deadline: those not finished.
+func (s *Jobs) open() []sweep.Work {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []sweep.Work
+	for _, j := range s.jobs {
+		if !j.SweepAt.IsZero() {
+			out = append(out, sweep.Work{Kind: sweep.KindJob, ID: j.ID, Due: j.SweepAt.UTC(), Requeues: j.Requeues})
+		}
+	}
+	return out
 }
 
 // Items implements job.Store.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/request"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 )
 
 var _ request.Store = (*Requests)(nil)
@@ -24,6 +25,16 @@ type Requests struct {
 	requests map[string]request.Request
 	messages map[string][]request.Message
 	outcomes map[string][]request.Message
+	// deadlines holds the sweeper's view of each unfinished request, as
+	// the request's item holds the sweep index's keys on DynamoDB.
+	deadlines map[string]deadline
+}
+
+// deadline is when unfinished work counts as stuck, and how often the
+// sweeper sent it again.
+type deadline struct {
+	at       time.Time
+	requeues int
 }
 
 // NewRequests returns an empty store.
@@ -32,6 +43,8 @@ func NewRequests() *Requests {
 		requests: map[string]request.Request{},
 		messages: map[string][]request.Message{},
 		outcomes: map[string][]request.Message{},
+
+		deadlines: map[string]deadline{},
 	}
 }
 
@@ -45,6 +58,7 @@ func (s *Requests) CreateRequest(_ context.Context, r request.Request, msgs []re
 	r.Facets = slices.Clone(r.Facets)
 	s.requests[r.ID] = r
 	s.messages[r.ID] = cloneMessages(msgs)
+	s.deadlines[r.ID] = deadline{at: sweep.Deadline(sweep.Waiting, r.ReceivedAt).UTC()}
 	return nil
 }
 
@@ -73,7 +87,7 @@ func (s *Requests) request(id string) (request.Request, bool) {
 }
 
 // StartRequest implements request.Store.
-func (s *Requests) StartRequest(_ context.Context, r request.Request, _ time.Time) error {
+func (s *Requests) StartRequest(_ context.Context, r request.Request, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	stored, ok := s.requests[r.ID]
@@ -83,6 +97,9 @@ func (s *Requests) StartRequest(_ context.Context, r request.Request, _ time.Tim
 	started := r.Started()
 	stored.Summary, stored.Facets = started.Summary, started.Facets
 	s.requests[r.ID] = stored
+	d := s.deadlines[r.ID]
+	d.at = sweep.Deadline(sweep.Running, at).UTC()
+	s.deadlines[r.ID] = d
 	return nil
 }
 
@@ -128,6 +145,7 @@ func (s *Requests) FinishRequest(_ context.Context, r request.Request) error {
 		stored.FailureReason = r.FailureReason
 	}
 	s.requests[r.ID] = stored
+	delete(s.deadlines, r.ID)
 	return nil
 }
 
@@ -219,6 +237,35 @@ func cloneMessages(msgs []request.Message) []request.Message {
 	for i, m := range msgs {
 		m.Errors = slices.Clone(m.Errors)
 		out[i] = m
+	}
+	return out
+}
+
+// claimRequeue implements sweep.Store.ClaimRequeue for a message request.
+func (s *Requests) claimRequeue(w sweep.Work, next time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.deadlines[w.ID]
+	if !ok {
+		return sweep.ErrMoved
+	}
+	if err := requeue(&d.at, &d.requeues, w, next); err != nil {
+		return err
+	}
+	s.deadlines[w.ID] = d
+	return nil
+}
+
+// open lists the unfinished message requests.
+func (s *Requests) open() []sweep.Work {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]sweep.Work, 0, len(s.deadlines))
+	for id, d := range s.deadlines {
+		out = append(out, sweep.Work{Kind: sweep.KindMessages, ID: id, Due: d.at, Requeues: d.requeues})
 	}
 	return out
 }

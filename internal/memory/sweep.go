@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/sweep"
@@ -12,65 +11,59 @@ import (
 
 var _ sweep.Store = (*Sweep)(nil)
 
-// Sweep implements sweep.Store in memory: the sweeper's index of open
-// work. The stores that own the work tell it when work opens or moves
-// (Open) and when it ends (Close), as DynamoDB's job, request and import
-// items carry the index's keys from creation until they end.
+// Sweep implements sweep.Store in memory over the stores that own the
+// work: as on DynamoDB, where the sweeper's index is a view of the job,
+// request, import and task items themselves, open work is whatever those
+// stores hold with a deadline, and a requeue moves the deadline the
+// owner reads. There is no list of its own to drift from theirs. A nil
+// store holds no work.
 type Sweep struct {
-	mu   sync.Mutex
-	open map[string]sweep.Work // by kind and id
-}
-
-func sweepKey(w sweep.Work) string { return w.Kind + "/" + w.ProjectID + "/" + w.ID }
-
-// Open puts w in the index, due at w.Due, or moves it there.
-func (s *Sweep) Open(w sweep.Work) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.open == nil {
-		s.open = map[string]sweep.Work{}
-	}
-	w.Due = w.Due.UTC()
-	s.open[sweepKey(w)] = w
-}
-
-// Close takes ended work (its kind, project and id) out of the index.
-func (s *Sweep) Close(w sweep.Work) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.open, sweepKey(w))
+	Jobs     *Jobs
+	Requests *Requests
+	Imports  *Imports
+	Tasks    *Tasks
 }
 
 // Due implements sweep.Store: oldest deadline first (one shard holds all).
 func (s *Sweep) Due(_ context.Context, now time.Time, limit int) ([]sweep.Work, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []sweep.Work
-	for _, w := range s.open {
-		if !w.Due.After(now) {
-			out = append(out, w)
+	for _, open := range []func() []sweep.Work{s.Jobs.open, s.Requests.open, s.Imports.open, s.Tasks.open} {
+		for _, w := range open() {
+			if !w.Due.After(now) {
+				out = append(out, w)
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b sweep.Work) int {
 		if c := a.Due.Compare(b.Due); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.ProjectID+"/"+a.ID, b.ProjectID+"/"+b.ID)
 	})
 	return out[:min(len(out), limit)], nil
 }
 
-// ClaimRequeue implements sweep.Store.
-func (s *Sweep) ClaimRequeue(_ context.Context, w sweep.Work, next time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := sweepKey(w)
-	cur, ok := s.open[key]
-	if !ok || !cur.Due.Equal(w.Due) {
+// ClaimRequeue implements sweep.Store through the store that owns w.
+func (s *Sweep) ClaimRequeue(ctx context.Context, w sweep.Work, next time.Time) error {
+	switch {
+	case w.Kind == sweep.KindJob && s.Jobs != nil:
+		return s.Jobs.ClaimRequeue(ctx, w, next)
+	case w.Kind == sweep.KindMessages && s.Requests != nil:
+		return s.Requests.claimRequeue(w, next)
+	case w.Kind == sweep.KindImport && s.Imports != nil:
+		return s.Imports.claimRequeue(w, next)
+	case w.Kind == sweep.KindTask && s.Tasks != nil:
+		return s.Tasks.claimRequeue(w, next)
+	}
+	return sweep.ErrMoved
+}
+
+// requeue moves the deadline *due of open work read as w to next and
+// counts the send, unless the work ended or moved since.
+func requeue(due *time.Time, requeues *int, w sweep.Work, next time.Time) error {
+	if due.IsZero() || !due.Equal(w.Due) {
 		return sweep.ErrMoved
 	}
-	cur.Due = next.UTC()
-	cur.Requeues++
-	s.open[key] = cur
+	*due, *requeues = next.UTC(), *requeues+1
 	return nil
 }

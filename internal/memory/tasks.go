@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/page"
+	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/task"
 )
 
@@ -153,4 +154,37 @@ func (s *Tasks) DeleteTask(_ context.Context, t task.Task) error {
 	delete(s.tasks[t.ProjectID], t.ID)
 	s.freePending(t)
 	return nil
+}
+
+// claimRequeue implements sweep.Store.ClaimRequeue for a task.
+func (s *Tasks) claimRequeue(w sweep.Work, next time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[w.ProjectID][w.ID]
+	if !ok {
+		return sweep.ErrMoved
+	}
+	if err := requeue(&t.SweepAt, &t.Requeues, w, next); err != nil {
+		return err
+	}
+	s.tasks[w.ProjectID][w.ID] = t
+	return nil
+}
+
+// open lists the tasks with a deadline: those not finished.
+func (s *Tasks) open() []sweep.Work {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []sweep.Work
+	for projectID, tasks := range s.tasks {
+		for _, t := range tasks {
+			if !t.SweepAt.IsZero() {
+				out = append(out, sweep.Work{Kind: sweep.KindTask, ProjectID: projectID, ID: t.ID, Due: t.SweepAt, Requeues: t.Requeues})
+			}
+		}
+	}
+	return out
 }

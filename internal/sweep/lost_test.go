@@ -4,26 +4,37 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/sweep/sweeptest"
 )
+
+// fakesMu guards the fakes' records: a sweep handles its work concurrently.
+var fakesMu sync.Mutex
 
 type sentJobs []string
 
 func (s *sentJobs) EnqueueJob(_ context.Context, id string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, "job/"+id)
 	return nil
 }
 
 func (s *sentJobs) EnqueueMessages(_ context.Context, id string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, "messages/"+id)
 	return nil
 }
 
 func (s *sentJobs) EnqueueImport(_ context.Context, id string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, "import/"+id)
 	return nil
 }
@@ -34,11 +45,12 @@ func (s *sentJobs) EnqueueImport(_ context.Context, id string) error {
 // work already sent the most times is failed.
 func TestSweepLostSendsAllUnfinishedWorkAgain(t *testing.T) {
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	index := &memory.Sweep{}
-	index.Open(sweep.Work{Kind: sweep.KindJob, ID: "queued", Due: sweep.Deadline(sweep.Waiting, now)})
-	index.Open(sweep.Work{Kind: sweep.KindMessages, ID: "running", Due: sweep.Deadline(sweep.Running, now)})
-	index.Open(sweep.Work{Kind: sweep.KindTask, ProjectID: "p1", ID: "task", Due: now.Add(45 * time.Minute)})
-	index.Open(sweep.Work{Kind: sweep.KindJob, ID: "hopeless", Due: now.Add(time.Minute), Requeues: sweep.MaxRequeues})
+	b := memory.NewBackend()
+	index, work := b.Sweep, sweeptest.Stores{Jobs: b.Jobs, Requests: b.Requests, Tasks: b.Tasks}
+	work.Open(t, sweep.Work{Kind: sweep.KindJob, ID: "queued", Due: sweep.Deadline(sweep.Waiting, now)})
+	work.Open(t, sweep.Work{Kind: sweep.KindMessages, ID: "running", Due: sweep.Deadline(sweep.Running, now)})
+	work.Open(t, sweep.Work{Kind: sweep.KindTask, ProjectID: "p1", ID: "task", Due: now.Add(45 * time.Minute)})
+	work.Open(t, sweep.Work{Kind: sweep.KindJob, ID: "hopeless", Due: now.Add(time.Minute), Requeues: sweep.MaxRequeues})
 	var sent sentJobs
 	var tasks sentTasks
 	var failed []string

@@ -8,11 +8,14 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/sweep"
+	"github.com/parcelgate/parcelgate/internal/sweep/sweeptest"
 )
 
 type sentTasks []string
 
 func (s *sentTasks) EnqueueTask(_ context.Context, projectID, taskID string) error {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	*s = append(*s, projectID+"/"+taskID)
 	return nil
 }
@@ -26,6 +29,8 @@ func (f *taskFailer) FailStuck(_ context.Context, w sweep.Work, _ string) error 
 	if f.err != nil {
 		return f.err
 	}
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
 	f.failed = append(f.failed, w)
 	return nil
 }
@@ -35,11 +40,12 @@ func (f *taskFailer) FailStuck(_ context.Context, w sweep.Work, _ string) error 
 // on meanwhile (sweep.ErrMoved) is neither failed nor counted.
 func TestStuckTasksAreSentToTheirQueueOrFailed(t *testing.T) {
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	index := &memory.Sweep{}
+	b := memory.NewBackend()
+	index, work := b.Sweep, sweeptest.Stores{Jobs: b.Jobs, Requests: b.Requests, Tasks: b.Tasks}
 	lost := sweep.Work{Kind: sweep.KindTask, ProjectID: "p1", ID: "t1", Due: now}
 	hopeless := sweep.Work{Kind: sweep.KindTask, ProjectID: "p2", ID: "t2", Due: now, Requeues: sweep.MaxRequeues}
-	index.Open(lost)
-	index.Open(hopeless)
+	work.Open(t, lost)
+	work.Open(t, hopeless)
 	var sent sentTasks
 	failer := &taskFailer{err: sweep.ErrMoved}
 	s := sweep.Service{Store: index, TaskQueue: &sent, Tasks: failer,

@@ -25,6 +25,9 @@ type Work interface {
 	Open(t *testing.T, w sweep.Work)
 	// Finish ends the work: it is no longer the sweeper's.
 	Finish(t *testing.T, w sweep.Work)
+	// Owned is w (a job or a task) with the deadline and sends its own
+	// store reads now.
+	Owned(t *testing.T, w sweep.Work) sweep.Work
 }
 
 // base is the tests' clock; its nanoseconds show that deadlines keep
@@ -45,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) (sweep.Store, Work)) {
 		{"ConcurrentRequeuesClaimOnce", concurrentRequeuesClaimOnce},
 		{"WorkNotOpenCannotBeRequeued", workNotOpenCannotBeRequeued},
 		{"TasksAreDueAndRequeuedWithinTheirProject", tasksAreDueAndRequeuedWithinTheirProject},
+		{"ARequeueIsSeenByTheOwnerOfTheWork", aRequeueIsSeenByTheOwnerOfTheWork},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,5 +239,35 @@ func tasksAreDueAndRequeuedWithinTheirProject(t *testing.T, s sweep.Store, w Wor
 	moved.Due, moved.Requeues = next, 2
 	if got, want := sorted(due(t, s, next, 100)), []sweep.Work{j, moved}; !same(got, want) {
 		t.Fatalf("due = %+v\nwant %+v", got, want)
+	}
+}
+
+// The index is the work's own record, not a copy: a requeue through the
+// sweep store is what the job and task stores read next (the job service
+// decides a replayed job's resend, and the task service a stuck task's
+// failure, from their own deadline), and a requeue the sweep lost to
+// another one leaves it as that one left it.
+func aRequeueIsSeenByTheOwnerOfTheWork(t *testing.T, s sweep.Store, w Work) {
+	ctx := context.Background()
+	next := base.Add(sweep.WaitLimit)
+	for _, x := range []sweep.Work{
+		{Kind: sweep.KindJob, ID: "j1", Due: base, Requeues: 1},
+		{Kind: sweep.KindTask, ProjectID: "p-a", ID: "t1", Due: base},
+	} {
+		w.Open(t, x)
+		if err := s.ClaimRequeue(ctx, x, next); err != nil {
+			t.Fatalf("%s: %v", x.ID, err)
+		}
+		moved := x
+		moved.Due, moved.Requeues = next, x.Requeues+1
+		if got := w.Owned(t, x); !same([]sweep.Work{got}, []sweep.Work{moved}) {
+			t.Fatalf("%s after the requeue reads %+v, want %+v", x.ID, got, moved)
+		}
+		if err := s.ClaimRequeue(ctx, x, next.Add(time.Minute)); !errors.Is(err, sweep.ErrMoved) {
+			t.Fatalf("%s: second claim: %v, want ErrMoved", x.ID, err)
+		}
+		if got := w.Owned(t, x); !same([]sweep.Work{got}, []sweep.Work{moved}) {
+			t.Fatalf("%s after a refused requeue reads %+v, want %+v", x.ID, got, moved)
+		}
 	}
 }

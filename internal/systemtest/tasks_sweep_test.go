@@ -1,17 +1,10 @@
-//go:build integration
-
 package systemtest
-
-// Emulator-only: lost SQS messages, and the sweep index, which the memory stores do not feed yet.
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
 	"github.com/parcelgate/parcelgate/internal/queue"
@@ -23,12 +16,9 @@ import (
 // sweeper's, as jobs and message requests are: sent again past their
 // deadline, failed after sweep.MaxRequeues sends, never run twice.
 
-// lostTasks is a task queue nobody reads: a task sent there is lost, as
-// when the call dies between storing the task and sending it.
-func lostTasks(t *testing.T, e *apitest.Env) queue.Tasks {
-	t.Helper()
-	return queue.Tasks(nowhere(t, e))
-}
+// lostTasks is a task queue that loses what it is sent, as when the
+// call dies between storing the task and sending it.
+func lostTasks() queue.Tasks { return queue.Tasks(apitest.Lost()) }
 
 // taskProject is a data project of a principal whose token can be
 // renewed: the tests move the clock past a token's hour.
@@ -57,7 +47,7 @@ func TestSweeperRunsTaskWhoseMessageWasLost(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
 	base, token := taskProject(t, e)
-	e.API.Tasks.Queue = lostTasks(t, e)
+	e.API.Tasks.Queue = lostTasks()
 	created := createTasks(t, e, base, token(), "refreshShipments")[0]
 
 	// Within the limit the task may still be on its way: nothing is sent.
@@ -97,7 +87,7 @@ func TestSweeperSendsAgainTaskStuckRunning(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
 	base, token := taskProject(t, e)
-	e.API.Tasks.Queue = lostTasks(t, e)
+	e.API.Tasks.Queue = lostTasks()
 	created := createTasks(t, e, base, token(), "refreshShipments")[0]
 	e.Advance(time.Minute)
 	ctx := context.Background()
@@ -134,7 +124,7 @@ func TestSweeperGivesUpOnTaskThatStaysLost(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t)
 	base, token := taskProject(t, e)
-	lost := lostTasks(t, e)
+	lost := lostTasks()
 	e.API.Tasks.Queue = lost
 	e.App.Sweeper.TaskQueue = lost
 	created := createTasks(t, e, base, token(), "renewSubscriptions")[0]
@@ -174,37 +164,13 @@ func TestTaskSentAgainWhileItsMessageWaitsRunsOnce(t *testing.T) {
 	}
 	e.HoldTasks.Store(false)
 	done := waitTask(t, e, base, token(), created.TaskID)
-	taskQueueDrained(t, e)
+	// Both deliveries are handled before the task is read again.
+	e.AwaitIdle(t)
 	again := getTask(t, e, base, token(), created.TaskID)
 	if done.Status != "COMPLETED" || again.Status != "COMPLETED" || again.Counts != done.Counts || again.Counts.Read != 3 || !again.FinishedAt.Equal(*done.FinishedAt) {
 		t.Fatalf("task after the first delivery %+v, after both %+v", done, again)
 	}
 	if open := openWork(t, e); len(open) != 0 {
 		t.Fatalf("finished task still open: %+v", open)
-	}
-}
-
-// taskQueueDrained waits until the task worker took every message of the
-// task queue.
-func taskQueueDrained(t *testing.T, e *apitest.Env) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, err := e.SQS().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
-			QueueUrl: &e.Config.TaskQueueURL,
-			AttributeNames: []sqstypes.QueueAttributeName{
-				sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("task queue not drained: %v", out.Attributes)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
