@@ -52,7 +52,7 @@ const (
 	notifiedOnce     = "the NOTIFIED mark: a change lost to a crash between state and notifications is still pending and recorded on the retry"
 )
 
-const eventAbove = "the parcel's claim or status move is written in TransactWriteItems of 10 (billed twice) though each is decided by its own condition: PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1 writes each as one conditional UpdateItem, billed once, for a request each; the request's own items (request, chunks of messages and outcomes, status and facet markers with their GSI2 and GSI3 entries) are amortised over the request's events, so requests of 1,000 events instead of 50 bring them near zero"
+const eventAbove = "the parcel's claim or status move is written in TransactWriteItems of 10 (billed twice) though each is decided by its own condition: PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1 writes each as one conditional UpdateItem, billed once, for a request each; the request's own items (request, chunks of messages and outcomes, status and facet markers with their GSI2 and GSI3 entries) are amortised over the request's events, so requests of 1,000 events instead of 50 bring them near zero; a followed status change also reads the following projects' delivery aggregates (a BatchGetItem), the carrier's date and the parcel's stall watch, and rewrites the watch with its GSI3 entry: keeping the estimate and the watch on the parcel's own items would fold them into the status move"
 
 // Floors are by operation name, as TestCostPerOperation names them.
 var Floors = map[string]Floor{
@@ -68,7 +68,8 @@ var Floors = map[string]Floor{
 	"status change delivered by webhook": {Units: 7,
 		Needs: append(append([]string{}, eventFloor...), notifyPerProject, notifiedOnce, "the delivery attempt (listed by the attempts endpoint, replayable)"), Above: eventAbove},
 	"tracking GET": {Units: 1, Reads: true,
-		Needs: []string{"one Query of the parcel's partition: the shipment and its newest events sit in it under one key"}},
+		Needs: []string{"one Query of the parcel's partition: the shipment and its newest events sit in it under one key"},
+		Above: "the estimated delivery is made at read time: a BatchGetItem of the following projects' aggregates and a read of the carrier's date beside the Query; storing the estimate with the parcel when an event re-estimates it (tracking.updated already carries it) brings the read back to the one Query"},
 	"tracker search": {Units: 2, Reads: true,
 		Needs: []string{"the Query of the caller's index partition (GSI2) for the criterion", "the requests found, read in one BatchGetItem"}},
 	"data record write": {Units: 2,
