@@ -58,29 +58,7 @@ func (s *Edd) RecordDelivery(ctx context.Context, projectID string, d edd.Delive
 			ExpressionAttributeValues: values,
 		}})
 	}
-	for attempt := 1; ; attempt++ {
-		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-		if err == nil {
-			return true, nil
-		}
-		var tc *types.TransactionCanceledException
-		var conflict *types.TransactionConflictException
-		switch {
-		case errors.As(err, &tc):
-			if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-				return false, nil
-			}
-		case errors.As(err, &conflict):
-		default:
-			return false, err
-		}
-		if attempt == maxBatchAttempts {
-			return false, fmt.Errorf("record delivery of %s: %w", d.TrackingNumber, err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return false, err
-		}
-	}
+	return s.countOnce(ctx, actions, "record delivery", d.TrackingNumber)
 }
 
 // Aggregates reads every shard of every group of every project, in

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -67,29 +66,7 @@ func (s *Outcomes) RecordOutcome(ctx context.Context, projectID string, o edd.Ou
 			ExpressionAttributeValues: values,
 		}})
 	}
-	for attempt := 1; ; attempt++ {
-		_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-		if err == nil {
-			return true, nil
-		}
-		var tc *types.TransactionCanceledException
-		var conflict *types.TransactionConflictException
-		switch {
-		case errors.As(err, &tc):
-			if len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-				return false, nil
-			}
-		case errors.As(err, &conflict):
-		default:
-			return false, err
-		}
-		if attempt == maxBatchAttempts {
-			return false, fmt.Errorf("record outcome of %s: %w", o.TrackingNumber, err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return false, err
-		}
-	}
+	return s.countOnce(ctx, actions, "record outcome", o.TrackingNumber)
 }
 
 // Outcomes implements edd.OutcomeStore: per shard, one Query of the

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -174,3 +175,27 @@ func put(table string, v any, condition string) (types.TransactWriteItem, error)
 	}
 	return types.TransactWriteItem{Put: p}, nil
 }
+
+// countOnce writes a transaction whose first action is the condition
+// that the thing was not counted yet (a marker item) and whose others are
+// the counts; it reports whether this call counted, false when the
+// marker was already there. Conflicts with concurrent transactions are
+// retried as transact does.
+func (s *Table) countOnce(ctx context.Context, actions []types.TransactWriteItem, what, number string) (bool, error) {
+	err := s.transact(ctx, actions, func(reasons []types.CancellationReason) error {
+		if failed(reasons, 0) {
+			return errCountedAlready
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errCountedAlready):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("%s of %s: %w", what, number, err)
+	}
+	return true, nil
+}
+
+// errCountedAlready ends countOnce's transaction at its marker.
+var errCountedAlready = errors.New("counted already")
