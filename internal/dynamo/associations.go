@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parcelgate/parcelgate/internal/job"
-	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
@@ -56,9 +53,13 @@ func (it associationItem) association() (job.Association, error) {
 
 // Associations implements job.Store.
 func (s *Jobs) Associations(ctx context.Context, projectID string, numbers []string) (map[string]job.Association, error) {
+	count, err := s.shardsOf(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
 	keys := make([]item, len(numbers))
 	for i, n := range numbers {
-		keys[i] = associationKey(projectID, n)
+		keys[i] = associationKey(projectID, count, n)
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -87,8 +88,14 @@ func (s *Jobs) Associations(ctx context.Context, projectID string, numbers []str
 func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job.Association, error) {
 	stored := make([]job.Association, len(as))
 	pending := make([]int, len(as))
+	projects := make([]string, len(as))
 	for i := range as {
 		pending[i] = i
+		projects[i] = as[i].ProjectID
+	}
+	counts, err := s.shardsOfAll(ctx, projects)
+	if err != nil {
+		return nil, err
 	}
 	for attempt := 1; len(pending) > 0; attempt++ {
 		if attempt > maxBatchAttempts {
@@ -96,7 +103,7 @@ func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job
 		}
 		units := make([][]types.TransactWriteItem, len(pending))
 		for k, i := range pending {
-			put, err := s.putIfAbsent(as[i])
+			put, err := s.putIfAbsent(as[i], counts[as[i].ProjectID])
 			if err != nil {
 				return nil, err
 			}
@@ -110,7 +117,7 @@ func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job
 		var lost []int
 		for k, i := range pending {
 			if taken[k] {
-				keys = append(keys, associationKey(as[i].ProjectID, as[i].TrackingNumber))
+				keys = append(keys, associationKey(as[i].ProjectID, counts[as[i].ProjectID], as[i].TrackingNumber))
 				lost = append(lost, i)
 			} else {
 				stored[i] = as[i]
@@ -144,12 +151,13 @@ func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job
 	return stored, nil
 }
 
-// putIfAbsent puts a unless a live association of its number exists.
-func (s *Jobs) putIfAbsent(a job.Association) (types.TransactWriteItem, error) {
+// putIfAbsent puts a, in its project's shards, unless a live association
+// of its number exists.
+func (s *Jobs) putIfAbsent(a job.Association, count shards) (types.TransactWriteItem, error) {
 	expiryPK, expirySK := expiryKeys(a.TrackingNumber, a.Carrier, a.ExpiresAt)
 	av, err := attributevalue.MarshalMap(associationItem{
-		PK: associationPK(a.ProjectID, associationShard(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
-		GSI1PK: associationTagGSI1PK(a.ProjectID, a.Tag, associationShard(a.TrackingNumber)), GSI1SK: associationSK(a.TrackingNumber),
+		PK: associationPK(a.ProjectID, count.of(a.TrackingNumber)), SK: associationSK(a.TrackingNumber),
+		GSI1PK: associationTagGSI1PK(a.ProjectID, a.Tag, count.of(a.TrackingNumber)), GSI1SK: associationSK(a.TrackingNumber),
 		GSI3PK: expiryPK, GSI3SK: expirySK,
 		ProjectID: a.ProjectID, TrackingNumber: a.TrackingNumber, Carrier: a.Carrier,
 		AddedAt: formatTime(a.AddedAt), ExpiresAt: a.ExpiresAt.Unix(), JobID: a.JobID, AddedBy: a.AddedBy,
@@ -177,6 +185,10 @@ func (s *Jobs) putIfAbsent(a job.Association) (types.TransactWriteItem, error) {
 // association (re)added after the job's decision time, so a job delivered
 // again after a later job never undoes that job's changes.
 func (s *Jobs) Apply(ctx context.Context, projectID string, renew []job.Association, remove []string, at time.Time) error {
+	count, err := s.shardsOf(ctx, projectID)
+	if err != nil {
+		return err
+	}
 	units := make([][]types.TransactWriteItem, 0, len(renew)+len(remove))
 	for _, a := range renew {
 		a.ProjectID = projectID
@@ -197,7 +209,7 @@ func (s *Jobs) Apply(ctx context.Context, projectID string, renew []job.Associat
 		}
 		units = append(units, []types.TransactWriteItem{{Update: &types.Update{
 			TableName:                 &s.Name,
-			Key:                       associationKey(projectID, a.TrackingNumber),
+			Key:                       associationKey(projectID, count, a.TrackingNumber),
 			UpdateExpression:          &update,
 			ConditionExpression:       aws.String("attribute_exists(PK) AND expiresAt < :exp"),
 			ExpressionAttributeValues: values,
@@ -206,7 +218,7 @@ func (s *Jobs) Apply(ctx context.Context, projectID string, renew []job.Associat
 	for _, n := range remove {
 		units = append(units, []types.TransactWriteItem{{Delete: &types.Delete{
 			TableName:           &s.Name,
-			Key:                 associationKey(projectID, n),
+			Key:                 associationKey(projectID, count, n),
 			ConditionExpression: aws.String("addedAt <= :at"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":at": str(formatTime(at)),
@@ -215,7 +227,7 @@ func (s *Jobs) Apply(ctx context.Context, projectID string, renew []job.Associat
 	}
 	// A failed condition leaves both items as they were: renewed later
 	// already, removed since, gone already or added again since.
-	_, err := s.transactUnits(ctx, units)
+	_, err = s.transactUnits(ctx, units)
 	return err
 }
 
@@ -223,88 +235,30 @@ func (s *Jobs) Apply(ctx context.Context, projectID string, renew []job.Associat
 // several to a transaction; an update older than the stored tag, or of
 // an association removed meanwhile, changes nothing.
 func (s *Jobs) SetTags(ctx context.Context, updates []job.TagUpdate) error {
+	projects := make([]string, len(updates))
+	for i, u := range updates {
+		projects[i] = u.ProjectID
+	}
+	counts, err := s.shardsOfAll(ctx, projects)
+	if err != nil {
+		return err
+	}
 	writes := make([]*types.Update, len(updates))
 	for i, u := range updates {
+		count := counts[u.ProjectID]
 		writes[i] = &types.Update{
 			TableName:                &s.Name,
-			Key:                      associationKey(u.ProjectID, u.TrackingNumber),
+			Key:                      associationKey(u.ProjectID, count, u.TrackingNumber),
 			UpdateExpression:         aws.String("SET #tag = :tag, tagSeq = :seq, GSI1PK = :gpk, GSI1SK = :gsk"),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(tagSeq) OR tagSeq < :seq)"),
 			ExpressionAttributeNames: map[string]string{"#tag": "tag"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":tag": str(u.Tag), ":seq": &types.AttributeValueMemberN{Value: strconv.Itoa(u.Sequence)},
-				":gpk": str(associationTagGSI1PK(u.ProjectID, u.Tag, associationShard(u.TrackingNumber))),
+				":gpk": str(associationTagGSI1PK(u.ProjectID, u.Tag, count.of(u.TrackingNumber))),
 				":gsk": str(associationSK(u.TrackingNumber)),
 			},
 		}
 	}
-	_, err := s.conditionalUpdates(ctx, writes)
+	_, err = s.conditionalUpdates(ctx, writes)
 	return err
-}
-
-// Associated implements job.Store. It reads the shards one after another
-// (of the table, or with a tag of its tag index); the cursor names the
-// shard and the position within it.
-func (s *Jobs) Associated(ctx context.Context, projectID string, now time.Time, tagged string, req page.Request) (page.Page[job.Association], error) {
-	shard, inner, err := splitShardCursor(req.Cursor)
-	if err != nil {
-		return page.Page[job.Association]{}, err
-	}
-	limit := req.Limit
-	if limit <= 0 {
-		limit = page.DefaultLimit
-	}
-	var out page.Page[job.Association]
-	for ; shard < associationShards; shard++ {
-		in := &dynamodb.QueryInput{
-			KeyConditionExpression: aws.String("PK = :pk"),
-			FilterExpression:       aws.String("expiresAt > :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
-			},
-		}
-		attr, pk := attrPK, associationPK(projectID, shard)
-		if tagged != "" {
-			attr, pk = attrGSI1PK, associationTagGSI1PK(projectID, tagged, shard)
-			in.IndexName, in.KeyConditionExpression = aws.String(indexGSI1), aws.String("GSI1PK = :pk")
-		}
-		in.ExpressionAttributeValues[":pk"] = str(pk)
-		items, next, err := s.queryPage(ctx, in, attr, pk, page.Request{Cursor: inner, Limit: limit - len(out.Items)})
-		if err != nil {
-			return out, err
-		}
-		inner = ""
-		for _, raw := range items {
-			var it associationItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return out, err
-			}
-			a, err := it.association()
-			if err != nil {
-				return out, err
-			}
-			out.Items = append(out.Items, a)
-		}
-		switch {
-		case next != "":
-			out.NextCursor = fmt.Sprintf("%d.%s", shard, next)
-			return out, nil
-		case len(out.Items) >= limit && shard+1 < associationShards:
-			out.NextCursor = fmt.Sprintf("%d.", shard+1)
-			return out, nil
-		}
-	}
-	return out, nil
-}
-
-func splitShardCursor(c string) (int, string, error) {
-	if c == "" {
-		return 0, "", nil
-	}
-	head, rest, ok := strings.Cut(c, ".")
-	shard, err := strconv.Atoi(head)
-	if !ok || err != nil || shard < 0 || shard >= associationShards {
-		return 0, "", page.ErrBadCursor
-	}
-	return shard, rest, nil
 }

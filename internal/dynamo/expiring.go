@@ -93,9 +93,13 @@ func expiringOf(raw item) (webhook.Expiring, error) {
 // ExpiryNoticed implements webhook.ExpiryStore: the association leaves
 // the index unless its expiry moved.
 func (s *Expiries) ExpiryNoticed(ctx context.Context, a webhook.Expiring) error {
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	count, err := s.shardsOf(ctx, a.ProjectID)
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.Name,
-		Key:                 associationKey(a.ProjectID, a.TrackingNumber),
+		Key:                 associationKey(a.ProjectID, count, a.TrackingNumber),
 		UpdateExpression:    aws.String("REMOVE GSI3PK, GSI3SK"),
 		ConditionExpression: aws.String("expiresAt = :exp"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{

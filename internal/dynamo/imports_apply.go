@@ -72,7 +72,7 @@ func (r *runner) applyReferences(ctx context.Context, c journalChunk) error {
 		if err != nil {
 			return err
 		}
-		acts, _, err := r.s.refActions(r.tx.ProjectID, e, old, rec, false)
+		acts, _, err := r.s.refActions(ctx, r.tx.ProjectID, e, old, rec, false)
 		if err != nil {
 			return err
 		}

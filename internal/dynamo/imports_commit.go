@@ -82,7 +82,7 @@ func (s *Imports) CommitPlan(ctx context.Context, p data.Plan) error {
 		}
 		at[len(actions)] = i
 		actions = append(actions, types.TransactWriteItem{Put: put})
-		side, _, err := s.refActions(p.ProjectID, c.Entity, c.Old, c.New, false)
+		side, _, err := s.refActions(ctx, p.ProjectID, c.Entity, c.Old, c.New, false)
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -56,10 +55,10 @@ import (
 // partition in chunks of chunkSize, read in order by one Query. A project's
 // jobs, newest first, are one Query on GSI1.
 //
-// Associations are spread over associationShards partitions per project,
-// by a hash of the number: a project of 10 million numbers receiving many
-// jobs at once writes to 16 partitions, not one, and "is N associated to P"
-// is still one GetItem. GSI1 answers "which projects subscribe N".
+// Associations are spread over the project's shards (shards.go: 64, or 16
+// for a project created before), by a hash of the number: a project of 10
+// million numbers receiving many jobs at once writes to 64 partitions, not
+// one, and "is N associated to P" is still one GetItem. GSI1 answers "which projects subscribe N".
 // A message request is a request too: its messages and their outcomes sit
 // in chunks in its partition. A parcel's tracking data is one partition:
 // the shipment, its events (newest first is a reverse Query) and its
@@ -100,8 +99,6 @@ const (
 	// transaction and read in one Query. It also keeps a transaction within
 	// DynamoDB Local's 10 items (DynamoDB itself allows 100).
 	chunkSize = 250
-	// associationShards partitions a project's associations.
-	associationShards = 16
 )
 
 const (
@@ -122,8 +119,8 @@ func historySK(prefix string, at time.Time, parts ...string) string {
 	return prefix + sorttime.Format(at) + "#" + hex.EncodeToString(sum[:8])
 }
 
-func notificationPK(projectID, number string) string {
-	return notificationShardPK(projectID, associationShard(number))
+func notificationPK(projectID string, n shards, number string) string {
+	return notificationShardPK(projectID, n.of(number))
 }
 
 // notificationSK orders a project's notifications by the time the status
@@ -142,12 +139,6 @@ func jobGSI1SK(createdAt, id string) string { return createdAt + "#" + id }
 
 func idempotencyPK(clientID, projectID, key string) string {
 	return "IDEM#" + clientID + "#" + projectID + "#" + key
-}
-
-func associationShard(number string) int {
-	h := fnv.New32a()
-	h.Write([]byte(number))
-	return int(h.Sum32() % associationShards)
 }
 
 func associationPK(projectID string, shard int) string {
@@ -189,15 +180,15 @@ func unmappedSK(carrier, status, origin string) string {
 
 // associationTagGSI1PK is the tag index partition of a project's
 // associations with one current tag, in one of the associations' shards:
-// a large project's numbers in one tag (Delivered, say) spread over 16
-// partitions as its associations do.
+// a large project's numbers in one tag (Delivered, say) spread over its
+// shards as its associations do (shards.go).
 func associationTagGSI1PK(projectID, tag string, shard int) string {
 	return fmt.Sprintf("TAGGED#%s#%s#%02d", projectID, tag, shard)
 }
 
-func associationKey(projectID, number string) item {
+func associationKey(projectID string, n shards, number string) item {
 	return item{
-		attrPK: &types.AttributeValueMemberS{Value: associationPK(projectID, associationShard(number))},
+		attrPK: &types.AttributeValueMemberS{Value: associationPK(projectID, n.of(number))},
 		attrSK: &types.AttributeValueMemberS{Value: associationSK(number)},
 	}
 }
@@ -253,8 +244,8 @@ func endpointKey(projectID, id string) item {
 	return item{attrPK: str(projectPK(projectID)), attrSK: str(webhookSK(id))}
 }
 
-// notificationShardPK is one of the associationShards partitions of a
-// project's notifications (and of the webhook events stored beside them).
+// notificationShardPK is one of the shards (shards.go) of a project's
+// notifications (and of the webhook events stored beside them).
 func notificationShardPK(projectID string, shard int) string {
 	return fmt.Sprintf("NOTIFY#%s#%02d", projectID, shard)
 }

@@ -111,10 +111,14 @@ type notificationRecord struct {
 // sequence order.
 func notifications(t *testing.T, s *Adapters, projectID, number string) []notificationRecord {
 	t.Helper()
+	count, err := s.Table.shardsOf(context.Background(), projectID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := s.Table.Client.Query(context.Background(), &dynamodb.QueryInput{
 		TableName: &s.Table.Name, KeyConditionExpression: aws.String("PK = :pk"), ConsistentRead: aws.Bool(true),
 		FilterExpression:          aws.String("trackingNumber = :n"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(notificationPK(projectID, number)), ":n": str(number)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(notificationPK(projectID, count, number)), ":n": str(number)},
 	})
 	if err != nil {
 		t.Fatal(err)

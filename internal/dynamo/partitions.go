@@ -12,20 +12,21 @@ import "time"
 func TrackingPartition(number string) string { return trackingPK(number) }
 
 // NotificationPartition holds a project's notifications (the event feed)
-// of number's shard.
+// of number's shard; the projects are created now, with the count of
+// shards new projects get (shards.go).
 func NotificationPartition(projectID, number string) string {
-	return notificationPK(projectID, number)
+	return notificationPK(projectID, associationShards, number)
 }
 
 // AssociationPartition holds a project's associations of number's shard.
 func AssociationPartition(projectID, number string) string {
-	return associationPK(projectID, associationShard(number))
+	return associationPK(projectID, shards(associationShards).of(number))
 }
 
 // TagIndexPartition is the GSI1 partition of a project's associations
 // with one tag, in number's shard.
 func TagIndexPartition(projectID, tag, number string) string {
-	return associationTagGSI1PK(projectID, tag, associationShard(number))
+	return associationTagGSI1PK(projectID, tag, shards(associationShards).of(number))
 }
 
 // ExpiryIndexPartition is the GSI3 partition of an association of number

@@ -286,12 +286,20 @@ func (s *Table) conditionalUpdates(ctx context.Context, updates []*types.Update)
 // that enters Exception or AttemptFail has a second record, the
 // tracking.exception event, just after its tracking.updated one.
 func (s *Tracking) Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error {
+	var projects []string
+	for _, ps := range subscribers {
+		projects = append(projects, ps...)
+	}
+	counts, err := s.shardsOfAll(ctx, projects)
+	if err != nil {
+		return err
+	}
 	var writes []types.WriteRequest
 	for _, c := range changes {
 		for _, p := range subscribers[c.TrackingNumber] {
 			for _, ev := range webhook.ChangeEvents(p, c) {
 				it := item{
-					attrPK:           str(notificationPK(p, c.TrackingNumber)),
+					attrPK:           str(notificationPK(p, counts[p], c.TrackingNumber)),
 					attrSK:           str(webhookEventSK(webhook.Ref{Type: ev.Type, Subject: c.TrackingNumber, At: c.At, Sequence: c.Sequence})),
 					"projectId":      str(p),
 					"trackingNumber": str(c.TrackingNumber),

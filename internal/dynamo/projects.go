@@ -23,6 +23,9 @@ type projectItem struct {
 	ClientID  string `dynamodbav:"clientId"`
 	Name      string `dynamodbav:"name"`
 	CreatedAt string `dynamodbav:"createdAt"`
+	// AssociationShards is fixed here for the project's life (shards.go);
+	// items of projects created before it existed have none.
+	AssociationShards int `dynamodbav:"associationShards,omitempty"`
 }
 
 // memberItem repeats its project's name, client and creation time so that
@@ -56,7 +59,7 @@ func newMemberItem(p project.Project, m project.Member) memberItem {
 func (s *Projects) CreateProject(ctx context.Context, p project.Project, creator project.Member) error {
 	pi, err := attributevalue.MarshalMap(projectItem{
 		PK: projectPK(p.ID), SK: skProject, ID: p.ID, ClientID: p.ClientID,
-		Name: p.Name, CreatedAt: sorttime.Format(p.CreatedAt),
+		Name: p.Name, CreatedAt: sorttime.Format(p.CreatedAt), AssociationShards: associationShards,
 	})
 	if err != nil {
 		return err
@@ -71,6 +74,9 @@ func (s *Projects) CreateProject(ctx context.Context, p project.Project, creator
 	}})
 	if isConditionFailed(err) {
 		return project.ErrExists
+	}
+	if err == nil {
+		s.counts.m.Store(p.ID, shards(associationShards))
 	}
 	return err
 }

@@ -175,7 +175,7 @@ func (s *Records) SaveRecord(ctx context.Context, projectID string, e *data.Enti
 		put.ConditionExpression = aws.String("stamp = :stamp AND " + unlocked)
 		put.ExpressionAttributeValues = item{":stamp": str(old.SrvDateUTC.UTC().Format(data.StampLayout))}
 	}
-	side, sideChecked, err := s.refActions(projectID, e, old, rec, true)
+	side, sideChecked, err := s.refActions(ctx, projectID, e, old, rec, true)
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (s *Records) SaveRecord(ctx context.Context, projectID string, e *data.Enti
 // reference items of its foreign keys, its tracked item and the
 // subscription of its tracking number; withChecks adds a condition check
 // per new foreign key, whose field checked names by action index.
-func (s *recordTable) refActions(projectID string, e *data.Entity, old *data.Record, rec data.Record, withChecks bool) ([]types.TransactWriteItem, map[int]*data.Field, error) {
+func (s *recordTable) refActions(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, withChecks bool) ([]types.TransactWriteItem, map[int]*data.Field, error) {
 	var actions []types.TransactWriteItem
 	// checked[i] names the foreign key field checked by actions[i].
 	checked := map[int]*data.Field{}
@@ -269,10 +269,14 @@ func (s *recordTable) refActions(projectID string, e *data.Entity, old *data.Rec
 			// The number is subscribed to the project as a job ADD would
 			// (40 days from the change), so its status keeps arriving.
 			if _, c, err := tracking.Identify(newTracked); err == nil {
+				count, err := s.shardsOf(ctx, projectID)
+				if err != nil {
+					return nil, nil, err
+				}
 				now := rec.SrvDateUTC.UTC()
 				expiryPK, expirySK := expiryKeys(newTracked, string(c), now.Add(job.AssociationTTL))
 				av, err := attributevalue.MarshalMap(associationItem{
-					PK: associationPK(projectID, associationShard(newTracked)), SK: associationSK(newTracked),
+					PK: associationPK(projectID, count.of(newTracked)), SK: associationSK(newTracked),
 					GSI3PK: expiryPK, GSI3SK: expirySK,
 					ProjectID: projectID, TrackingNumber: newTracked, Carrier: string(c),
 					AddedAt: formatTime(now), ExpiresAt: now.Add(job.AssociationTTL).Unix(),

@@ -25,6 +25,8 @@ type Table struct {
 	// be atomic together (an association and its subscribers entry) stay
 	// one transaction. See transactUnits for the trade-off.
 	TransactItems int
+	// counts are the projects' association shard counts read so far.
+	counts shardCounts
 }
 
 // Options are the settings of Open beyond the client and the table.

@@ -57,7 +57,7 @@ func TestItemsStoredBeforeTagsReadWithTags(t *testing.T) {
 	}}}}
 	put(shipment)
 	put(item{
-		attrPK: str(notificationPK(p, n)), attrSK: str(notificationSK(moved, n, 2)), "projectId": str(p), "trackingNumber": str(n),
+		attrPK: str(notificationPK(p, legacyAssociationShards, n)), attrSK: str(notificationSK(moved, n, 2)), "projectId": str(p), "trackingNumber": str(n),
 		"carrier": str("inpost"), "sequence": num("2"), "status": str(dispatched.Status), "previousStatus": str(confirmed.Status),
 		"originStatus": str("NWP"), "agency": str("Kraków"), "datetime": str(dispatched.Datetime), "createdAt": str(formatTime(moved)),
 	})

@@ -158,7 +158,11 @@ func (s *Webhooks) DeleteEndpoint(ctx context.Context, projectID, id string) err
 
 // DisableEndpoint implements webhook.Store: one transaction.
 func (s *Webhooks) DisableEndpoint(ctx context.Context, projectID, id, reason string, ev webhook.Event, ref webhook.Ref, ttl time.Duration) (bool, error) {
-	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	count, err := s.shardsOf(ctx, ev.ProjectID)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.Name, Key: endpointKey(projectID, id),
 			UpdateExpression:    aws.String("SET enabled = :f, disabledEvent = :ev, disabledReason = :reason, disabledAt = :at"),
@@ -168,7 +172,7 @@ func (s *Webhooks) DisableEndpoint(ctx context.Context, projectID, id, reason st
 				":reason": str(reason), ":at": str(formatTime(ev.CreatedAt)),
 			},
 		}},
-		{Put: &types.Put{TableName: &s.Name, Item: webhookEventItem(ev, ref, ttl)}},
+		{Put: &types.Put{TableName: &s.Name, Item: webhookEventItem(ev, count, ref, ttl)}},
 	}})
 	if isConditionFailed(err) {
 		return false, nil // disabled or deleted meanwhile

@@ -28,13 +28,17 @@ import (
 // PutEvent implements webhook.Store: the event's key comes from its ref,
 // so writing it again replaces it with itself.
 func (s *Webhooks) PutEvent(ctx context.Context, ev webhook.Event, ref webhook.Ref, ttl time.Duration) error {
-	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: webhookEventItem(ev, ref, ttl)})
+	count, err := s.shardsOf(ctx, ev.ProjectID)
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: webhookEventItem(ev, count, ref, ttl)})
 	return err
 }
 
-func webhookEventItem(ev webhook.Event, ref webhook.Ref, ttl time.Duration) item {
+func webhookEventItem(ev webhook.Event, count shards, ref webhook.Ref, ttl time.Duration) item {
 	return item{
-		attrPK:      str(notificationPK(ev.ProjectID, ref.Subject)),
+		attrPK:      str(notificationPK(ev.ProjectID, count, ref.Subject)),
 		attrSK:      str(webhookEventSK(ref)),
 		"type":      str(ev.Type),
 		"projectId": str(ev.ProjectID),
@@ -46,8 +50,12 @@ func webhookEventItem(ev webhook.Event, ref webhook.Ref, ttl time.Duration) item
 
 // FeedEvent implements webhook.Store.
 func (s *Webhooks) FeedEvent(ctx context.Context, projectID string, ref webhook.Ref) (webhook.Event, error) {
+	count, err := s.shardsOf(ctx, projectID)
+	if err != nil {
+		return webhook.Event{}, err
+	}
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Name, Key: item{
-		attrPK: str(notificationPK(projectID, ref.Subject)), attrSK: str(webhookEventSK(ref)),
+		attrPK: str(notificationPK(projectID, count, ref.Subject)), attrSK: str(webhookEventSK(ref)),
 	}})
 	if err != nil {
 		return webhook.Event{}, err
@@ -63,8 +71,13 @@ func (s *Webhooks) FeedEvent(ctx context.Context, projectID string, ref webhook.
 }
 
 // FeedEvents implements webhook.Store: each of the project's partitions is
-// read from the start key on, and the pages are merged by key (time).
+// read from the start key on (a Query per shard), and the pages are merged
+// by key (time).
 func (s *Webhooks) FeedEvents(ctx context.Context, projectID string, after webhook.Ref, since time.Time, limit int) ([]webhook.Event, error) {
+	count, err := s.shardsOf(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
 	start := sorttime.Format(since)
 	if !after.IsZero() {
 		start = webhookEventSK(after)
@@ -73,11 +86,11 @@ func (s *Webhooks) FeedEvents(ctx context.Context, projectID string, after webho
 		sk string
 		ev webhook.Event
 	}
-	shards := make([][]keyed, associationShards)
+	found := make([][]keyed, count)
 	now := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
-	for shard := range associationShards {
+	for shard := range int(count) {
 		g.Go(func() error {
 			out, err := s.Client.Query(gctx, &dynamodb.QueryInput{
 				TableName:              &s.Name,
@@ -96,7 +109,7 @@ func (s *Webhooks) FeedEvents(ctx context.Context, projectID string, after webho
 					return err
 				}
 				if ok {
-					shards[shard] = append(shards[shard], keyed{raw[attrSK].(*types.AttributeValueMemberS).Value, ev})
+					found[shard] = append(found[shard], keyed{raw[attrSK].(*types.AttributeValueMemberS).Value, ev})
 				}
 			}
 			return nil
@@ -106,7 +119,7 @@ func (s *Webhooks) FeedEvents(ctx context.Context, projectID string, after webho
 		return nil, err
 	}
 	var all []keyed
-	for _, sh := range shards {
+	for _, sh := range found {
 		all = append(all, sh...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].sk < all[j].sk })

@@ -25,9 +25,6 @@ type Hot struct {
 var Fixes = map[string]string{
 	"endpoint's delivery attempts": "WHATTEMPT#<webhook> takes every delivery of an endpoint: shard it by a hash of the event id (WHATTEMPT#<webhook>#<shard>), the attempts list reading the shards merged by time",
 	"project (webhook endpoints)":  "changes queue their deliveries from the endpoints each processor remembers for webhook.ListenersFor, but every delivery still reads its endpoint strongly consistent (secret, enabled, slow): an eventually consistent read halves it, reading each endpoint once per sender batch or caching it in the sender for a few seconds removes most of it (a disabled or deleted endpoint then gets those seconds' deliveries)",
-	"project's numbers by tag":     "TAGGED#<project>#<tag>#<shard> spreads a project's numbers over 16 shards: a project of a third of the traffic needs 32 to 64 (associationShards, shared with ASSOC#, NOTIFY# and EXPIRY#)",
-	"project's associations":       "ASSOC#<project>#<shard>: 16 shards carry a third of the traffic's tag moves and job ADDs: 32 to 64 shards",
-	"project's notifications":      "NOTIFY#<project>#<shard>: one record per change of the project's parcels in 16 shards: 32 to 64 shards (the feed merges them by time already)",
 	"entity's records":             "DATA#<project>#<entity> holds an entity in one partition: a large client's shipments need the records sharded by a hash of the code (DATA#<project>#<entity>#<shard>), ordered reads merging the shards",
 	"entity's records to export":   "DATAX#<project>#<entity> (GSI1) as its records: shard by a hash of the code",
 	"credential":                   "PRINCIPAL#<id> is read on every request a credential makes: an eventually consistent read halves it, a few seconds' cache in each function removes it (revocation then takes those seconds)",

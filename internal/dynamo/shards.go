@@ -1,0 +1,96 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sync"
+)
+
+// A project's associations (ASSOC#), its tag index (GSI1 TAGGED#) and its
+// notifications (NOTIFY#) spread over the same number of shards, by a hash
+// of the number. The count is fixed when the project is created and kept
+// on its project item (associationShards): a project created now gets 48,
+// and a project item without it (every project created before the count
+// grew) keeps 16, the count its items were written with. "Is N associated
+// to P" stays one GetItem on the shard the project's count gives, so the
+// items of a project written under 16 shards are all found where they are
+// and no key moves; changing the modulus of an existing project would
+// strand most of them.
+//
+// Why 48: at 100,000 events/s, with one client sending a third of the
+// traffic, its project's tag moves, job ADDs and notification records put
+// 1,762 write units a second on the hottest of 16 shards; in 48 the
+// hottest takes 62 % of a partition's limit (docs/scale.md), in 64 it
+// would take 46 % for a third more Queries on every whole-project read.
+// Reading the whole of a project (its numbers, by tag or not, and a page
+// of its event feed) costs a Query per shard: 48 for a project created
+// now, 16 for one created before.
+const (
+	associationShards       = 48
+	legacyAssociationShards = 16
+)
+
+// shards is a project's count of association shards.
+type shards int
+
+// of is the shard of number.
+func (n shards) of(number string) int {
+	h := fnv.New32a()
+	h.Write([]byte(number))
+	return int(h.Sum32() % uint32(n))
+}
+
+// shardCounts remembers the projects' counts in the process: a count never
+// changes once its project exists, so it is read once per project and
+// process (one strongly consistent GetItem, or one BatchGetItem for the
+// projects a batch of changes names), never again. Projects are few (a
+// client's handful), so the memo is not bounded.
+type shardCounts struct{ m sync.Map }
+
+// shardsOf is the count of projectID's association shards.
+func (s *Table) shardsOf(ctx context.Context, projectID string) (shards, error) {
+	counts, err := s.shardsOfAll(ctx, []string{projectID})
+	return counts[projectID], err
+}
+
+// shardsOfAll is the count of each project's association shards. A
+// project with no item (none is ever deleted: only a test names one it did
+// not create) counts 16, unremembered, so creating it later is seen.
+func (s *Table) shardsOfAll(ctx context.Context, projectIDs []string) (map[string]shards, error) {
+	out := make(map[string]shards, len(projectIDs))
+	var keys []item
+	for _, p := range projectIDs {
+		if _, seen := out[p]; seen {
+			continue
+		}
+		if n, ok := s.counts.m.Load(p); ok {
+			out[p] = n.(shards)
+			continue
+		}
+		out[p] = legacyAssociationShards
+		keys = append(keys, itemKey(projectPK(p), skProject))
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		p, n := getS(it, "projectId"), shards(getN(it, attrAssociationShards))
+		switch {
+		case n == 0:
+			n = legacyAssociationShards
+		case n < 0:
+			return nil, fmt.Errorf("item %s %s: %d association shards", projectPK(p), skProject, n)
+		}
+		s.counts.m.Store(p, n)
+		out[p] = n
+	}
+	return out, nil
+}
+
+// attrAssociationShards holds the count on the project item.
+const attrAssociationShards = "associationShards"
