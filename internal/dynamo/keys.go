@@ -55,10 +55,11 @@ import (
 // partition in chunks of chunkSize, read in order by one Query. A project's
 // jobs, newest first, are one Query on GSI1.
 //
-// Associations are spread over the project's shards (shards.go: 64, or 16
+// Associations are spread over the project's shards (shards.go: 48, or 16
 // for a project created before), by a hash of the number: a project of 10
-// million numbers receiving many jobs at once writes to 64 partitions, not
-// one, and "is N associated to P" is still one GetItem. GSI1 answers "which projects subscribe N".
+// million numbers receiving many jobs at once writes to 48 partitions, not
+// one, and "is N associated to P" is still one GetItem. GSI1 answers
+// "which projects subscribe N".
 // A message request is a request too: its messages and their outcomes sit
 // in chunks in its partition. A parcel's tracking data is one partition:
 // the shipment, its events (newest first is a reverse Query) and its
