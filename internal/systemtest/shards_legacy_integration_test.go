@@ -32,8 +32,9 @@ func legacyShard(number string) string {
 // subscribers as that version wrote them) keeps working through the API:
 // its numbers are listed, by tag too; a job ADD renews them (not added
 // twice) and adds a new one beside them; an event moves one's tag and
-// reaches the feed; a job REMOVE removes one; and every association the
-// project has at the end is still in the layout of 16.
+// reaches the feed; a job REMOVE removes one; a cursor past its 16 shards
+// is refused; and every association the project has at the end is still
+// in the layout of 16.
 func TestAProjectStoredUnder16ShardsKeepsWorkingThroughTheAPI(t *testing.T) {
 	e := apitest.Start(t)
 	principal, token := e.Token(t, "acme")
@@ -71,6 +72,10 @@ func TestAProjectStoredUnder16ShardsKeepsWorkingThroughTheAPI(t *testing.T) {
 	if got := numbersTagged(t, e, token, p, "Pending"); !slices.Equal(sorted(got), sorted(stored)) {
 		t.Fatalf("?tag=Pending lists %v, want the stored %v", got, stored)
 	}
+
+	// A cursor names one of the project's 16 shards, or is refused.
+	e.Call(t, "GET", "/v1/projects/"+p+"/tracking-numbers?cursor=15.", token, nil).Want(t, 200)
+	e.Call(t, "GET", "/v1/projects/"+p+"/tracking-numbers?cursor=16.", token, nil).Want(t, 400)
 
 	added := dhl(7200)
 	j := submit(t, e, token, p, "ADD", numbers(stored[0], stored[1], added))
