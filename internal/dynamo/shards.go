@@ -43,8 +43,8 @@ func (n shards) of(number string) int {
 
 // shardCounts remembers the projects' counts in the process: a count never
 // changes once its project exists, so it is read once per project and
-// process (one strongly consistent GetItem, or one BatchGetItem for the
-// projects a batch of changes names), never again. Projects are few (a
+// process (one strongly consistent BatchGetItem for the projects a call
+// names that the process has not met), never again. Projects are few (a
 // client's handful), so the memo is not bounded.
 type shardCounts struct{ m sync.Map }
 
