@@ -2,6 +2,7 @@ package edd
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -188,5 +189,45 @@ func TestObserveCountsFirstDeliveryOnce(t *testing.T) {
 	}
 	if _, ok := Observe("1Z", p, events[1:5]); ok {
 		t.Fatal("undelivered parcel observed")
+	}
+}
+
+func TestObserveCountsGapsAndStaysByTag(t *testing.T) {
+	at := func(h int) time.Time { // from noon on Monday 7 December 2026, in a working week
+		return time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+	}
+	events := []tracking.Event{
+		{Tag: tag.Delivered, At: at(80)}, // a redelivery: after the first, not counted
+		{Tag: tag.InTransit, At: at(40)},
+		{Tag: tag.InfoReceived, At: at(0)},
+		{Tag: tag.InTransit, At: at(10)},
+		{Tag: tag.Exception, At: at(30)},
+		{Tag: tag.InTransit, At: at(30)}, // same instant, after the Exception: the gap is InTransit's
+		{Tag: tag.Expired, At: at(45)},   // no carrier's silence
+		{Tag: tag.InTransit, At: at(47)},
+		{Tag: tag.Delivered, At: at(50)},
+	}
+	d, ok := Observe("1Z", Parcel{Carrier: carrier.UPS}, events)
+	if !ok {
+		t.Fatal("not delivered")
+	}
+	want := map[tag.Tag]map[int]int64{
+		tag.InfoReceived: {Bucket(10 * time.Hour): 1},
+		tag.InTransit:    {Bucket(20 * time.Hour): 1, Bucket(10 * time.Hour): 1, Bucket(5 * time.Hour): 1, Bucket(3 * time.Hour): 1},
+	}
+	if !reflect.DeepEqual(d.Gaps, want) {
+		t.Fatalf("gaps %v, want %v", d.Gaps, want)
+	}
+	wantDwell := map[tag.Tag]int{tag.InfoReceived: Bucket(10 * time.Hour), tag.InTransit: Bucket(38 * time.Hour)}
+	if !reflect.DeepEqual(d.Dwell, wantDwell) {
+		t.Fatalf("dwell %v, want %v", d.Dwell, wantDwell)
+	}
+	// A weekend in a gap is no business time: Friday 17:00 to Monday 9:00
+	// in New York's standard time (UTC-5) is 7 hours plus 9.
+	fri := time.Date(2026, 12, 11, 22, 0, 0, 0, time.UTC)
+	d, _ = Observe("1Z", Parcel{Carrier: carrier.UPS, Origin: "US", Destination: "US"}, []tracking.Event{
+		{Tag: tag.InTransit, At: fri}, {Tag: tag.Delivered, At: fri.Add(64 * time.Hour)}})
+	if d.Gaps[tag.InTransit][Bucket(16*time.Hour)] != 1 {
+		t.Fatalf("weekend gap %v", d.Gaps)
 	}
 }

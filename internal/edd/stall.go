@@ -10,20 +10,44 @@ import (
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
-// Stall thresholds, in business days of the destination's calendar, of
-// a parcel with no new event: what shops use ("no scan for 3 business
-// days domestic, 5 international"), and 4 while a label waits for its
-// pick-up. A project's aggregates hold transit times, not the gaps
-// between events, so these are the thresholds of every group for now.
+// Fallback stall thresholds, in business days of the destination's
+// calendar, of a parcel with no new event, for a parcel none of whose
+// groups has seen enough deliveries: what shops use ("no scan for 3
+// business days domestic, 5 international"), and 4 while a label waits
+// for its pick-up.
 const (
 	StallDaysDomestic      = 3
 	StallDaysInternational = 5
 	StallDaysBeforePickup  = 4
 )
 
-// StallAfter is how long a parcel in tag t may go without an event
-// before it counts as stalled.
-func StallAfter(p Parcel, t tag.Tag) time.Duration {
+// StallQuantile is the share of a group's gaps in a tag a parcel's
+// silence must exceed to count as stalled, and MinStall the least
+// threshold learned: carriers scan on working days, so a parcel silent
+// for less than one has missed nothing (an evening's OutForDelivery whose
+// delivery comes the next morning is not stuck).
+const (
+	StallQuantile = 0.95
+	MinStall      = 24 * time.Hour
+)
+
+// StallAfter is how long, in business time, a parcel in tag t may go
+// without an event before it counts as stalled: the StallQuantile of the
+// gaps in t of the first of its groups, most specific first, with
+// MinDeliveries delivered parcels that stayed in t and had their gaps
+// counted (the estimate's rule), at least MinStall; else the fallback
+// business days. aggregates are the project's, as Store.Aggregates
+// returns them for the parcel's groups (nil: the fallback).
+func StallAfter(p Parcel, t tag.Tag, aggregates map[string]Aggregate) time.Duration {
+	for _, g := range p.Groups() {
+		a := aggregates[g.Key]
+		if a.Dwell[t] == nil || a.Gaps[t] == nil || a.Dwell[t].Total() < MinDeliveries {
+			continue
+		}
+		if q, ok := a.Gaps[t].ConditionalQuantiles(0, StallQuantile); ok {
+			return max(q[0], MinStall)
+		}
+	}
 	days := StallDaysDomestic
 	switch {
 	case t == tag.InfoReceived || t == tag.Pending:
@@ -92,7 +116,10 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 		return nil
 	}
 	p := ParcelOf(r.Shipment)
-	for range watchRetries {
+	// The aggregates are read once, when the watch moves: they give both
+	// a new watch's first estimate and the stall threshold.
+	var aggs map[string]Aggregate
+	for i := range watchRetries {
 		cur, found, err := w.Store.GetWatch(ctx, r.TrackingNumber)
 		if err != nil {
 			return err
@@ -100,19 +127,20 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 		if found && !last.After(cur.LastEventAt) {
 			return nil
 		}
+		if i == 0 {
+			if aggs, err = w.Service.aggregatesOf(ctx, p, projectIDs); err != nil {
+				return err
+			}
+		}
 		next := cur
 		if !found {
 			next = Watch{TrackingNumber: r.TrackingNumber}
-			est, ok, err := w.Service.Estimate(ctx, r, projectIDs, w.Now())
-			if err != nil {
-				return err
-			}
-			if ok {
+			if est, ok := Estimated(SituationOf(r, w.Now()), aggs); ok {
 				next.LateAt, next.FirstLikely = est.Latest.UTC(), est.Likely.UTC()
 			}
 		}
 		next.Carrier, next.Tag, next.LastEventAt = string(r.Carrier), r.Tag, last.UTC()
-		next.StallAt = p.Calendar().AddBusinessTime(last, StallAfter(p, r.Tag)).UTC()
+		next.StallAt = p.Calendar().AddBusinessTime(last, StallAfter(p, r.Tag, aggs)).UTC()
 		next.StallNoticed = false
 		err = w.Store.PutWatch(ctx, next)
 		if !errors.Is(err, ErrWatchMoved) {
