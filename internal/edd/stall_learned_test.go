@@ -38,16 +38,16 @@ func randomAggregates(r *rand.Rand, p edd.Parcel) map[string]edd.Aggregate {
 	return out
 }
 
-// The threshold is never under MinStall; it is the fallback unless a
+// The threshold is never under StallGrace; it is the fallback unless a
 // group has MinDeliveries parcels that stayed in the tag, and then the
-// most specific such group's p95 of the gaps.
+// most specific such group's p95 of the gaps and the grace.
 func TestStallAfterProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(24, 1))
 	fallback := edd.StallAfter(usParcel, tag.InTransit, nil)
 	for i := range 2000 {
 		aggs := randomAggregates(r, usParcel)
 		got := edd.StallAfter(usParcel, tag.InTransit, aggs)
-		if got < edd.MinStall {
+		if got < edd.StallGrace {
 			t.Fatalf("case %d: %s under the minimum", i, got)
 		}
 		var answering *edd.Aggregate
@@ -64,7 +64,7 @@ func TestStallAfterProperties(t *testing.T) {
 			continue
 		}
 		q, _ := answering.Gaps[tag.InTransit].ConditionalQuantiles(0, edd.StallQuantile)
-		if want := max(q[0], edd.MinStall); got != want {
+		if want := q[0] + edd.StallGrace; got != want {
 			t.Fatalf("case %d: %s, want the first group's p95 %s", i, got, want)
 		}
 		// A tag nobody stayed in has the fallback.
@@ -85,22 +85,23 @@ func TestStallAfterFallsBackBelowMinDeliveries(t *testing.T) {
 		aggs[carrierOnly].Gaps[tag.InTransit].Add(30 * time.Hour)
 		aggs[carrierOnly].Dwell[tag.InTransit].Add(30 * time.Hour)
 	}
-	if got := edd.StallAfter(usParcel, tag.InTransit, aggs); got < 30*time.Hour || got > 33*time.Hour {
-		t.Fatalf("with %d deliveries: %s, want their gap's bucket, about 30 hours", edd.MinDeliveries, got)
+	if got := edd.StallAfter(usParcel, tag.InTransit, aggs) - edd.StallGrace; got < 30*time.Hour || got > 33*time.Hour {
+		t.Fatalf("with %d deliveries: %s and the grace, want their gap's bucket, about 30 hours", edd.MinDeliveries, got)
 	}
-	// Gaps of an hour teach a threshold of MinStall, not an hour.
+	// Gaps of an hour teach a threshold of about an hour and the grace:
+	// no parcel is stalled overnight.
 	for range 40 * edd.MinDeliveries { // the 30-hour gaps now under 5%
 		aggs[carrierOnly].Gaps[tag.InTransit].Add(time.Hour)
 	}
-	if got := edd.StallAfter(usParcel, tag.InTransit, aggs); got != edd.MinStall {
-		t.Fatalf("short gaps: %s, want %s", got, edd.MinStall)
+	if got := edd.StallAfter(usParcel, tag.InTransit, aggs); got < edd.StallGrace+time.Hour || got > edd.StallGrace+70*time.Minute {
+		t.Fatalf("short gaps: %s, want an hour's bucket and %s", got, edd.StallGrace)
 	}
 }
 
 // A project whose parcels are scanned every 30 hours in transit learns
-// to call one silent for about 30 hours stalled, well before the 3
-// business days of the fallback; the watch takes the threshold from the
-// same aggregates the estimates read.
+// to call one silent for about 30 hours and a day stalled, well before
+// the 3 business days of the fallback; the watch takes the threshold from
+// the same aggregates the estimates read.
 func TestStalledAtTheLearnedThreshold(t *testing.T) {
 	f := newWatchFixture(t, "US")
 	ctx := context.Background()
@@ -121,8 +122,8 @@ func TestStalledAtTheLearnedThreshold(t *testing.T) {
 	f.event(tag.InTransit)
 	w, _, _ := f.w.Store.GetWatch(ctx, "1Z0001")
 	after := w.StallAt.Sub(monday)
-	if after < 30*time.Hour || after > 33*time.Hour {
-		t.Fatalf("stall after %s, want the learned 30-hour gap's bucket", after)
+	if after < 54*time.Hour || after > 57*time.Hour {
+		t.Fatalf("stall after %s, want the learned 30-hour gap's bucket and a day", after)
 	}
 	f.checkAt(after - time.Minute)
 	f.wantStalled(0)
