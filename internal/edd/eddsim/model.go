@@ -2,8 +2,9 @@
 // to measure delivery estimates on: carriers and services with their own
 // transit times, lanes between countries and to postal areas, weekends
 // and public holidays (nobody delivers on them), long tails, customs and other exceptions, failed delivery attempts,
-// parcels late by days, and parcels whose events simply stop. Evaluate
-// runs the histories through the message path and scores the estimates.
+// parcels late by days, and parcels whose events simply stop or pause for
+// days. Evaluate runs the histories through the message path and scores
+// the estimates and the stall flags.
 package eddsim
 
 import (
