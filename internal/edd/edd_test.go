@@ -231,3 +231,10 @@ func TestObserveCountsGapsAndStaysByTag(t *testing.T) {
 		t.Fatalf("weekend gap %v", d.Gaps)
 	}
 }
+
+func TestNilHistogramCountedNothing(t *testing.T) {
+	var a Aggregate
+	if n := a.Gaps[tag.InTransit].Total(); n != 0 {
+		t.Fatalf("a tag never recorded counts %d", n)
+	}
+}

@@ -41,7 +41,7 @@ const (
 func LearnedStall(p Parcel, t tag.Tag, aggregates map[string]Aggregate) (time.Duration, bool) {
 	for _, g := range p.Groups() {
 		a := aggregates[g.Key]
-		if a.Dwell[t] == nil || a.Gaps[t] == nil || a.Dwell[t].Total() < MinDeliveries {
+		if a.Gaps[t] == nil || a.Dwell[t].Total() < MinDeliveries {
 			continue
 		}
 		if q, ok := a.Gaps[t].ConditionalQuantiles(0, StallQuantile); ok {
