@@ -5,6 +5,7 @@ package eddtest
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) edd.Store) {
 		{"ConcurrentProcessorsCountOnce", concurrentProcessors},
 		{"ProjectsAreSeparateAndMerge", projectsSeparateAndMerge},
 		{"ManyNumbersAcrossShards", manyNumbers},
+		{"AHundredEventsInOneDelivery", aHundredEvents},
 		{"CarrierDateOfTheNewestEvent", carrierDates},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
@@ -219,6 +221,36 @@ func manyNumbers(t *testing.T, s edd.Store) {
 	for i := range n {
 		if a.Since[tag.InTransit][edd.Bucket(time.Duration(10+i)*time.Hour)] == 0 {
 			t.Fatalf("%dh missing", 10+i)
+		}
+	}
+}
+
+// A parcel with as many events as a resource holds records each of its
+// gaps, most in buckets of their own, in one delivery.
+func aHundredEvents(t *testing.T, s edd.Store) {
+	ctx := context.Background()
+	p := storetest.ID("p")
+	events := []tracking.Event{{Tag: tag.InTransit, At: at(0)}}
+	last := at(0)
+	for k := range tracking.MaxDetails - 2 {
+		last = last.Add(time.Duration(float64(15*time.Minute) * math.Exp2(float64(k%60)/8)))
+		events = append(events, tracking.Event{Tag: tag.InTransit, At: last})
+	}
+	events = append(events, tracking.Event{Tag: tag.Delivered, At: last.Add(time.Hour)})
+	d, ok := edd.Observe("1Z0000000000000401", parcel, events)
+	if !ok {
+		t.Fatal("not delivered")
+	}
+	if ok, err := s.RecordDelivery(ctx, p, d); err != nil || !ok {
+		t.Fatalf("record: %v, %v", ok, err)
+	}
+	a := read(t, s, p)[groups()[0]]
+	if a.Gaps[tag.InTransit].Total() != tracking.MaxDetails-1 || a.Dwell[tag.InTransit].Total() != 1 {
+		t.Fatalf("%d gaps, %d stays; want %d, 1", a.Gaps[tag.InTransit].Total(), a.Dwell[tag.InTransit].Total(), tracking.MaxDetails-1)
+	}
+	for b, n := range d.Gaps[tag.InTransit] {
+		if a.Gaps[tag.InTransit][b] != n {
+			t.Fatalf("bucket %d: %d, recorded %d", b, a.Gaps[tag.InTransit][b], n)
 		}
 	}
 }
