@@ -130,7 +130,13 @@ func decodeAggregate(it item) edd.Aggregate {
 		if !ok || b < 0 || b >= edd.NumBuckets {
 			continue
 		}
-		hs := map[eddHist]map[tag.Tag]*edd.Histogram{eddSince: a.Since, eddGaps: a.Gaps, eddDwell: a.Dwell}[k]
+		hs := a.Since
+		switch k {
+		case eddGaps:
+			hs = a.Gaps
+		case eddDwell:
+			hs = a.Dwell
+		}
 		if hs[t] == nil {
 			hs[t] = new(edd.Histogram)
 		}

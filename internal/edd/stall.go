@@ -26,7 +26,7 @@ const (
 // carriers scan on working days, so a parcel a few hours past the p95 of
 // its gaps has most likely missed nothing but a busy evening, while one a
 // whole day past it has missed a scan nearly none of its group missed.
-// The p95 alone flags a normal gap in twenty (precision 0.09 in the
+// The p95 alone flags a normal gap in twenty (precision 0.08 in the
 // evaluation of docs/edd.md); the grace brings it to the targets.
 const (
 	StallQuantile = 0.95
