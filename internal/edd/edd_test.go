@@ -3,6 +3,7 @@ package edd
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -236,5 +237,40 @@ func TestNilHistogramCountedNothing(t *testing.T) {
 	var a Aggregate
 	if n := a.Gaps[tag.InTransit].Total(); n != 0 {
 		t.Fatalf("a tag never recorded counts %d", n)
+	}
+}
+
+// Events come in any order: with distinct times, a history shuffled
+// gives the same delivery, its gaps and stays included; every tag with
+// gaps has a stay and no more gaps than events.
+func TestObserveGapsAnyOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 2))
+	tags := append(slices.Clone(Tags), tag.Delivered, tag.Expired)
+	p := Parcel{Carrier: carrier.UPS, Origin: "US", Destination: "CA"}
+	for i := range 500 {
+		var events []tracking.Event
+		at := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+		for range 2 + r.IntN(30) {
+			at = at.Add(time.Minute + time.Duration(r.Int64N(int64(60*time.Hour))))
+			events = append(events, tracking.Event{Tag: tags[r.IntN(len(tags))], At: at})
+		}
+		want, ok := Observe("1Z", p, events)
+		r.Shuffle(len(events), func(a, b int) { events[a], events[b] = events[b], events[a] })
+		got, ok2 := Observe("1Z", p, events)
+		if ok != ok2 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d: shuffled %+v, was %+v", i, got, want)
+		}
+		var n int64
+		for tg, bs := range got.Gaps {
+			if _, ok := got.Dwell[tg]; !ok {
+				t.Fatalf("case %d: gaps in %s without a stay", i, tg)
+			}
+			for _, c := range bs {
+				n += c
+			}
+		}
+		if len(got.Gaps) != len(got.Dwell) || n > int64(len(events)-1) {
+			t.Fatalf("case %d: %d gaps of %d events, stays %v", i, n, len(events), got.Dwell)
+		}
 	}
 }
