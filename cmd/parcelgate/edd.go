@@ -18,7 +18,9 @@ Measures the estimated delivery: generates N parcel histories (default
 the message path in process on the memory backends with their historical
 timestamps, and scores the estimates made at pick-up of the parcels shipped
 in the last fifth of the period against their deliveries, beside the
-standard table's alone. Prints the table the README shows.`
+standard table's alone, and their stall flags against the parcels the
+model kept silent (stalled precision and recall, beside the fixed
+thresholds' alone). Prints the tables the README shows.`
 
 func cmdEdd(ctx context.Context, args []string) error {
 	if len(args) == 0 || isHelp(args[0]) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -26,7 +27,8 @@ var _ edd.Store = (*Edd)(nil)
 // conflict with a concurrent transaction on the same items is tried
 // again, and then finds the marker if the other one was the same number.
 // One TransactWriteItems of 1 + groups actions (5 for a parcel with a
-// postal code): 2 write units each.
+// postal code): 2 write units per KB of each item (a transaction counts
+// twice), so the units grow with an aggregate item's buckets.
 func (s *Edd) RecordDelivery(ctx context.Context, projectID string, d edd.Delivery) (bool, error) {
 	shard := eddShard(d.TrackingNumber)
 	pk := eddPK(projectID, shard)
@@ -36,19 +38,7 @@ func (s *Edd) RecordDelivery(ctx context.Context, projectID string, d edd.Delive
 			"expiresAt": num(d.DeliveredAt.Add(eddCountedTTL).Unix())},
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}}
-	names := map[string]string{"#n": attrEddCount}
-	values := item{":one": num(1)}
-	expr := "ADD #n :one"
-	tags := make([]tag.Tag, 0, len(d.Buckets))
-	for t := range d.Buckets {
-		tags = append(tags, t)
-	}
-	slices.Sort(tags)
-	for i, t := range tags {
-		name := "#b" + strconv.Itoa(i)
-		names[name] = eddBucketAttr(t, d.Buckets[t])
-		expr += ", " + name + " :one"
-	}
+	names, values, expr := eddAdditions(d)
 	for _, g := range d.Groups {
 		actions = append(actions, types.TransactWriteItem{Update: &types.Update{
 			TableName:                 aws.String(s.Name),
@@ -59,6 +49,36 @@ func (s *Edd) RecordDelivery(ctx context.Context, projectID string, d edd.Delive
 		}})
 	}
 	return s.countOnce(ctx, actions, "record delivery", d.TrackingNumber)
+}
+
+// eddAdditions is the update adding d to a group's item: its delivery,
+// the bucket of each tag's time to delivery, its gaps by tag and bucket
+// (several may share one, hence counts other than one) and each tag's
+// stay. Attributes are added in a fixed order, so the same delivery is
+// always the same request.
+func eddAdditions(d edd.Delivery) (map[string]string, item, string) {
+	names := map[string]string{"#n": attrEddCount}
+	values := item{":1": num(1)}
+	expr := "ADD #n :1"
+	add := func(k eddHist, t tag.Tag, b int, n int64) {
+		name := "#b" + strconv.Itoa(len(names)-1)
+		value := ":" + strconv.FormatInt(n, 10)
+		names[name] = eddBucketAttr(k, t, b)
+		values[value] = num(n)
+		expr += ", " + name + " " + value
+	}
+	for _, t := range slices.Sorted(maps.Keys(d.Buckets)) {
+		add(eddSince, t, d.Buckets[t], 1)
+	}
+	for _, t := range slices.Sorted(maps.Keys(d.Gaps)) {
+		for _, b := range slices.Sorted(maps.Keys(d.Gaps[t])) {
+			add(eddGaps, t, b, d.Gaps[t][b])
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(d.Dwell)) {
+		add(eddDwell, t, d.Dwell[t], 1)
+	}
+	return names, values, expr
 }
 
 // Aggregates reads every shard of every group of every project, in
@@ -103,16 +123,24 @@ func (s *Edd) Aggregates(ctx context.Context, projectIDs []string, groups []stri
 }
 
 func decodeAggregate(it item) edd.Aggregate {
-	a := edd.Aggregate{Deliveries: getN(it, attrEddCount), Since: map[tag.Tag]*edd.Histogram{}}
+	a := edd.Aggregate{Deliveries: getN(it, attrEddCount), Since: map[tag.Tag]*edd.Histogram{},
+		Gaps: map[tag.Tag]*edd.Histogram{}, Dwell: map[tag.Tag]*edd.Histogram{}}
 	for name := range it {
-		t, b, ok := parseEddBucketAttr(name)
+		k, t, b, ok := parseEddBucketAttr(name)
 		if !ok || b < 0 || b >= edd.NumBuckets {
 			continue
 		}
-		if a.Since[t] == nil {
-			a.Since[t] = new(edd.Histogram)
+		hs := a.Since
+		switch k {
+		case eddGaps:
+			hs = a.Gaps
+		case eddDwell:
+			hs = a.Dwell
 		}
-		a.Since[t][b] += getN(it, name)
+		if hs[t] == nil {
+			hs[t] = new(edd.Histogram)
+		}
+		hs[t][b] += getN(it, name)
 	}
 	return a
 }

@@ -14,7 +14,7 @@ import (
 // items (keys.go):
 //
 //	item        PK                      SK                 attributes
-//	aggregate   EDD#<project>#<shard>   G#<group key>      n, <tag>_<bucket>...
+//	aggregate   EDD#<project>#<shard>   G#<group key>      n, <tag>_<bucket>..., <tag>_g<bucket>..., <tag>_d<bucket>...
 //	counted     EDD#<project>#<shard>   N#<number>         expiresAt
 //	carrier date EDDC#<number>          CARRIER            date, at, expiresAt
 //
@@ -27,7 +27,11 @@ import (
 // go to, so the marker and the additions are one transaction on one
 // partition. n is the group's deliveries; <tag>_<bucket> is how many of
 // them took bucket's time from their first event with tag to delivery
-// (edd.Histogram), an attribute only for buckets that ever counted one.
+// (edd.Histogram), an attribute only for buckets that ever counted one;
+// <tag>_g<bucket> how many of their gaps between events in tag took
+// bucket's time, <tag>_d<bucket> how many stayed that long in tag in all.
+// Gaps and stays are in the same items as the transit times so the read
+// of an estimate brings the stall thresholds with it.
 // A carrier's own delivery date of a number is one item of its own,
 // written only if newer (at, the event's time) and kept a year.
 // No index: every item is read by key only.
@@ -51,21 +55,53 @@ func eddGroupSK(group string) string { return skEddGroup + group }
 
 func eddCountedSK(number string) string { return skEddCounted + number }
 
-// eddBucketAttr names the attribute counting bucket b of tag t.
-func eddBucketAttr(t tag.Tag, b int) string { return string(t) + "_" + strconv.Itoa(b) }
+// eddHist names one of an aggregate's histograms per tag (edd.Aggregate):
+// Since, Gaps, Dwell.
+type eddHist byte
+
+const (
+	eddSince eddHist = iota
+	eddGaps
+	eddDwell
+)
+
+// eddHistMark sets a histogram's attributes apart: Since's are
+// <tag>_<bucket>, as stored from the start; Gaps' <tag>_g<bucket> and
+// Dwell's <tag>_d<bucket>, names that a reader knowing only Since's skips
+// (its bucket is no number), so items gain them without a migration.
+var eddHistMark = [...]string{eddSince: "", eddGaps: "g", eddDwell: "d"}
+
+// eddBucketAttr names the attribute counting bucket b of tag t in
+// histogram k.
+func eddBucketAttr(k eddHist, t tag.Tag, b int) string {
+	return string(t) + "_" + eddHistMark[k] + strconv.Itoa(b)
+}
 
 // parseEddBucketAttr reads an attribute name eddBucketAttr made.
-func parseEddBucketAttr(name string) (tag.Tag, int, bool) {
+func parseEddBucketAttr(name string) (eddHist, tag.Tag, int, bool) {
 	i := strings.LastIndexByte(name, '_')
 	if i <= 0 {
-		return "", 0, false
-	}
-	b, err := strconv.Atoi(name[i+1:])
-	if err != nil {
-		return "", 0, false
+		return 0, "", 0, false
 	}
 	t, ok := tag.ParseTag(name[:i])
-	return t, b, ok
+	if !ok {
+		return 0, "", 0, false
+	}
+	rest, k := name[i+1:], eddSince
+	for m, mark := range eddHistMark {
+		if mark != "" && strings.HasPrefix(rest, mark) {
+			rest, k = rest[len(mark):], eddHist(m)
+			break
+		}
+	}
+	if rest == "" || rest[0] < '0' || rest[0] > '9' {
+		return 0, "", 0, false
+	}
+	b, err := strconv.Atoi(rest)
+	if err != nil {
+		return 0, "", 0, false
+	}
+	return k, t, b, true
 }
 
 // Keys of the stall and late watches (Watches) and of the delivery

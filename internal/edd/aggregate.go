@@ -22,19 +22,32 @@ type Aggregate struct {
 	// parcel's first event with that tag to its delivery. InTransit's is
 	// the transit time from pick-up.
 	Since map[tag.Tag]*Histogram
+	// Gaps holds, per tag, the business time from each event of a
+	// delivered parcel to its next one, counted under the tag the parcel
+	// was in meanwhile: how long a parcel in that tag goes without news.
+	Gaps map[tag.Tag]*Histogram
+	// Dwell holds, per tag, the business time each delivered parcel spent
+	// in that tag in all (the sum of its gaps there).
+	Dwell map[tag.Tag]*Histogram
 }
 
 // Merge adds o to a.
 func (a *Aggregate) Merge(o Aggregate) {
 	a.Deliveries += o.Deliveries
-	for t, h := range o.Since {
-		if a.Since == nil {
-			a.Since = map[tag.Tag]*Histogram{}
+	mergeTags(&a.Since, o.Since)
+	mergeTags(&a.Gaps, o.Gaps)
+	mergeTags(&a.Dwell, o.Dwell)
+}
+
+func mergeTags(dst *map[tag.Tag]*Histogram, src map[tag.Tag]*Histogram) {
+	for t, h := range src {
+		if *dst == nil {
+			*dst = map[tag.Tag]*Histogram{}
 		}
-		if a.Since[t] == nil {
-			a.Since[t] = new(Histogram)
+		if (*dst)[t] == nil {
+			(*dst)[t] = new(Histogram)
 		}
-		a.Since[t].Merge(h)
+		(*dst)[t].Merge(h)
 	}
 }
 
@@ -46,6 +59,11 @@ type Delivery struct {
 	// Buckets holds, per tag the parcel went through, the histogram bucket
 	// of its business time from its first event with that tag to delivery.
 	Buckets map[tag.Tag]int
+	// Gaps counts, per tag, the parcel's gaps between events in that tag
+	// by bucket (bucket → how many); Dwell is, per tag the parcel stayed
+	// in for some time, the bucket of that time (Aggregate.Gaps, Dwell).
+	Gaps  map[tag.Tag]map[int]int64
+	Dwell map[tag.Tag]int
 	// DeliveredAt is when the parcel was first delivered.
 	DeliveredAt time.Time
 }
@@ -81,6 +99,7 @@ func Observe(number string, p Parcel, events []tracking.Event) (Delivery, bool) 
 	for t, at := range first {
 		d.Buckets[t] = Bucket(cal.BusinessTime(at, delivered))
 	}
+	d.Gaps, d.Dwell = gaps(cal, events, delivered)
 	return d, true
 }
 

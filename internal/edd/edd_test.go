@@ -2,6 +2,8 @@ package edd
 
 import (
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -188,5 +190,87 @@ func TestObserveCountsFirstDeliveryOnce(t *testing.T) {
 	}
 	if _, ok := Observe("1Z", p, events[1:5]); ok {
 		t.Fatal("undelivered parcel observed")
+	}
+}
+
+func TestObserveCountsGapsAndStaysByTag(t *testing.T) {
+	at := func(h int) time.Time { // from noon on Monday 7 December 2026, in a working week
+		return time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+	}
+	events := []tracking.Event{
+		{Tag: tag.Delivered, At: at(80)}, // a redelivery: after the first, not counted
+		{Tag: tag.InTransit, At: at(40)},
+		{Tag: tag.InfoReceived, At: at(0)},
+		{Tag: tag.InTransit, At: at(10)},
+		{Tag: tag.Exception, At: at(30)},
+		{Tag: tag.InTransit, At: at(30)}, // same instant, after the Exception: the gap is InTransit's
+		{Tag: tag.Expired, At: at(45)},   // no carrier's silence
+		{Tag: tag.InTransit, At: at(47)},
+		{Tag: tag.Delivered, At: at(50)},
+	}
+	d, ok := Observe("1Z", Parcel{Carrier: carrier.UPS}, events)
+	if !ok {
+		t.Fatal("not delivered")
+	}
+	want := map[tag.Tag]map[int]int64{
+		tag.InfoReceived: {Bucket(10 * time.Hour): 1},
+		tag.InTransit:    {Bucket(20 * time.Hour): 1, Bucket(10 * time.Hour): 1, Bucket(5 * time.Hour): 1, Bucket(3 * time.Hour): 1},
+	}
+	if !reflect.DeepEqual(d.Gaps, want) {
+		t.Fatalf("gaps %v, want %v", d.Gaps, want)
+	}
+	wantDwell := map[tag.Tag]int{tag.InfoReceived: Bucket(10 * time.Hour), tag.InTransit: Bucket(38 * time.Hour)}
+	if !reflect.DeepEqual(d.Dwell, wantDwell) {
+		t.Fatalf("dwell %v, want %v", d.Dwell, wantDwell)
+	}
+	// A weekend in a gap is no business time: Friday 17:00 to Monday 9:00
+	// in New York's standard time (UTC-5) is 7 hours plus 9.
+	fri := time.Date(2026, 12, 11, 22, 0, 0, 0, time.UTC)
+	d, _ = Observe("1Z", Parcel{Carrier: carrier.UPS, Origin: "US", Destination: "US"}, []tracking.Event{
+		{Tag: tag.InTransit, At: fri}, {Tag: tag.Delivered, At: fri.Add(64 * time.Hour)}})
+	if d.Gaps[tag.InTransit][Bucket(16*time.Hour)] != 1 {
+		t.Fatalf("weekend gap %v", d.Gaps)
+	}
+}
+
+func TestNilHistogramCountedNothing(t *testing.T) {
+	var a Aggregate
+	if n := a.Gaps[tag.InTransit].Total(); n != 0 {
+		t.Fatalf("a tag never recorded counts %d", n)
+	}
+}
+
+// Events come in any order: with distinct times, a history shuffled
+// gives the same delivery, its gaps and stays included; every tag with
+// gaps has a stay and no more gaps than events.
+func TestObserveGapsAnyOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 2))
+	tags := append(slices.Clone(Tags), tag.Delivered, tag.Expired)
+	p := Parcel{Carrier: carrier.UPS, Origin: "US", Destination: "CA"}
+	for i := range 500 {
+		var events []tracking.Event
+		at := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+		for range 2 + r.IntN(30) {
+			at = at.Add(time.Minute + time.Duration(r.Int64N(int64(60*time.Hour))))
+			events = append(events, tracking.Event{Tag: tags[r.IntN(len(tags))], At: at})
+		}
+		want, ok := Observe("1Z", p, events)
+		r.Shuffle(len(events), func(a, b int) { events[a], events[b] = events[b], events[a] })
+		got, ok2 := Observe("1Z", p, events)
+		if ok != ok2 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d: shuffled %+v, was %+v", i, got, want)
+		}
+		var n int64
+		for tg, bs := range got.Gaps {
+			if _, ok := got.Dwell[tg]; !ok {
+				t.Fatalf("case %d: gaps in %s without a stay", i, tg)
+			}
+			for _, c := range bs {
+				n += c
+			}
+		}
+		if len(got.Gaps) != len(got.Dwell) || n > int64(len(events)-1) {
+			t.Fatalf("case %d: %d gaps of %d events, stays %v", i, n, len(events), got.Dwell)
+		}
 	}
 }

@@ -49,8 +49,12 @@ func (h *Histogram) Merge(o *Histogram) {
 	}
 }
 
-// Total is the number of durations counted.
+// Total is the number of durations counted; none in a nil histogram, a
+// tag no parcel of a group went through.
 func (h *Histogram) Total() int64 {
+	if h == nil {
+		return 0
+	}
 	var n int64
 	for _, c := range h {
 		n += c

@@ -91,19 +91,25 @@ func (s Service) Estimate(ctx context.Context, r tracking.Resource, projectIDs [
 	if !estimable(sit.Tag) || r.Tag == tag.Delivered {
 		return Estimate{}, false, nil
 	}
-	var aggs map[string]Aggregate
-	if len(projectIDs) > 0 {
-		var keys []string
-		for _, g := range sit.Parcel.Groups() {
-			keys = append(keys, g.Key)
-		}
-		var err error
-		if aggs, err = s.Store.Aggregates(ctx, projectIDs, keys); err != nil {
-			return Estimate{}, false, err
-		}
+	aggs, err := s.aggregatesOf(ctx, sit.Parcel, projectIDs)
+	if err != nil {
+		return Estimate{}, false, err
 	}
 	e, ok := Estimated(sit, aggs)
 	return e, ok, nil
+}
+
+// aggregatesOf reads the parcel's groups from the projects' aggregates,
+// merged; none for no project.
+func (s Service) aggregatesOf(ctx context.Context, p Parcel, projectIDs []string) (map[string]Aggregate, error) {
+	if len(projectIDs) == 0 {
+		return nil, nil
+	}
+	var keys []string
+	for _, g := range p.Groups() {
+		keys = append(keys, g.Key)
+	}
+	return s.Store.Aggregates(ctx, projectIDs, keys)
 }
 
 // Subscribers lists the projects following numbers now (the tracking

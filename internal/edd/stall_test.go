@@ -130,7 +130,7 @@ func TestStallThresholdsByTagAndBorder(t *testing.T) {
 		days int
 	}{{"US", tag.InTransit, 3}, {"CA", tag.InTransit, 5}, {"US", tag.InfoReceived, 4}, {"CA", tag.InfoReceived, 4}} {
 		p := edd.Parcel{Carrier: carrier.UPS, Origin: "US", Destination: tc.dest}
-		if got := edd.StallAfter(p, tc.tag); got != time.Duration(tc.days)*day {
+		if got := edd.StallAfter(p, tc.tag, nil); got != time.Duration(tc.days)*day {
 			t.Errorf("%s to %s: %s, want %d business days", tc.tag, tc.dest, got, tc.days)
 		}
 	}

@@ -40,18 +40,34 @@ func (s *Edd) RecordDelivery(_ context.Context, projectID string, d edd.Delivery
 	for _, g := range d.Groups {
 		a := groups[g]
 		if a == nil {
-			a = &edd.Aggregate{Since: map[tag.Tag]*edd.Histogram{}}
+			a = &edd.Aggregate{}
 			groups[g] = a
 		}
 		a.Deliveries++
 		for t, b := range d.Buckets {
-			if a.Since[t] == nil {
-				a.Since[t] = new(edd.Histogram)
+			countBucket(&a.Since, t, b, 1)
+		}
+		for t, bs := range d.Gaps {
+			for b, n := range bs {
+				countBucket(&a.Gaps, t, b, n)
 			}
-			a.Since[t][b]++
+		}
+		for t, b := range d.Dwell {
+			countBucket(&a.Dwell, t, b, 1)
 		}
 	}
 	return true, nil
+}
+
+// countBucket adds n to bucket b of tag t's histogram in hs.
+func countBucket(hs *map[tag.Tag]*edd.Histogram, t tag.Tag, b int, n int64) {
+	if *hs == nil {
+		*hs = map[tag.Tag]*edd.Histogram{}
+	}
+	if (*hs)[t] == nil {
+		(*hs)[t] = new(edd.Histogram)
+	}
+	(*hs)[t][b] += n
 }
 
 // Aggregates merges the named groups over the projects.

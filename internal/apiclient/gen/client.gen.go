@@ -2170,10 +2170,12 @@ type Event struct {
 	// other enabled endpoints that subscribe to it.
 	// tracking.stalled: projectId, trackingNumber, carrier, tag (the
 	// parcel's tag), lastEventAt (its newest event) and stalledAt: no
-	// event came for 3 business days of the destination's calendar
-	// (5 across a border, 4 while the label waits for its pick-up);
-	// once per stall, and again only after a new event. The event's
-	// createdAt is stalledAt.
+	// event came for longer than the p95 of the gaps between events
+	// in that tag of the project's delivered parcels of its group,
+	// and a business day more, in the destination's calendar (before
+	// 30 of them: 3 business days, 5 across a border, 4 while the
+	// label waits for its pick-up); once per stall, and again only
+	// after a new event. The event's createdAt is stalledAt.
 	// tracking.late: projectId, trackingNumber, carrier, tag,
 	// lastEventAt and latest: the parcel is still undelivered past the
 	// latest of its first estimated delivery; once per parcel. The
@@ -2207,10 +2209,12 @@ type Event struct {
 // other enabled endpoints that subscribe to it.
 // tracking.stalled: projectId, trackingNumber, carrier, tag (the
 // parcel's tag), lastEventAt (its newest event) and stalledAt: no
-// event came for 3 business days of the destination's calendar
-// (5 across a border, 4 while the label waits for its pick-up);
-// once per stall, and again only after a new event. The event's
-// createdAt is stalledAt.
+// event came for longer than the p95 of the gaps between events
+// in that tag of the project's delivered parcels of its group,
+// and a business day more, in the destination's calendar (before
+// 30 of them: 3 business days, 5 across a border, 4 while the
+// label waits for its pick-up); once per stall, and again only
+// after a new event. The event's createdAt is stalledAt.
 // tracking.late: projectId, trackingNumber, carrier, tag,
 // lastEventAt and latest: the parcel is still undelivered past the
 // latest of its first estimated delivery; once per parcel. The

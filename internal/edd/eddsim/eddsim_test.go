@@ -21,6 +21,10 @@ func TestEvaluateSmall(t *testing.T) {
 	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered {
 		t.Fatalf("run %+v", run)
 	}
+	// The stall targets, met on this small run too (19 silences).
+	if s := run.Stalls; s.Learned.Precision() < 0.9 || s.Recall(s.Learned) < 0.9 || s.Stops+s.Holds == 0 {
+		t.Errorf("learned stall thresholds: precision %.3f, recall %.3f", s.Learned.Precision(), s.Recall(s.Learned))
+	}
 }
 
 type testWriter []byte

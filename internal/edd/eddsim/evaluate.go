@@ -54,6 +54,8 @@ type Run struct {
 	ByBasis map[edd.Basis]int
 	// Messages is how many messages went through the message path.
 	Messages int
+	// Stalls scores stall detection (stalls.go).
+	Stalls Stalls
 }
 
 // Score sums the errors of estimates against deliveries.
@@ -168,8 +170,15 @@ func Evaluate(ctx context.Context, o Options) (Run, error) {
 	made := map[string]estimates{}
 	end := msgs[len(msgs)-1].at
 	total := int(end.Sub(o.Start)/window) + 1
+	var learned map[string]edd.Aggregate // as the stall thresholds of the scored parcels see them
 	for w, i := 0, 0; i < len(msgs); w++ {
 		clock = o.Start.Add(time.Duration(w+1) * window)
+		if learned == nil && !clock.Before(cutoff) {
+			var err error
+			if learned, err = learnedAggregates(ctx, aggregates, hs); err != nil {
+				return Run{}, err
+			}
+		}
 		j := i
 		for j < len(msgs) && msgs[j].at.Before(clock) {
 			j++
@@ -225,6 +234,7 @@ func Evaluate(ctx context.Context, o Options) (Run, error) {
 			delete(pending, n)
 		}
 	}
+	run.Stalls = scoreStalls(hs, cutoff, end, learned)
 	for n, e := range made {
 		h := byNumber[n]
 		run.Scored++

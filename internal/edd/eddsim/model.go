@@ -2,8 +2,9 @@
 // to measure delivery estimates on: carriers and services with their own
 // transit times, lanes between countries and to postal areas, weekends
 // and public holidays (nobody delivers on them), long tails, customs and other exceptions, failed delivery attempts,
-// parcels late by days, and parcels whose events simply stop. Evaluate
-// runs the histories through the message path and scores the estimates.
+// parcels late by days, and parcels whose events simply stop or pause for
+// days. Evaluate runs the histories through the message path and scores
+// the estimates and the stall flags.
 package eddsim
 
 import (
@@ -36,6 +37,16 @@ type History struct {
 	Events                          []Event // in time order
 	// DeliveredAt is the first delivery, zero for a parcel that stopped.
 	DeliveredAt time.Time
+	// Silences are when the model kept the parcel from reporting: the
+	// truth stall detection is scored against (stalls.go).
+	Silences []Silence
+}
+
+// Silence is a stretch with no event that the model caused: From when the
+// carrier stopped reporting to the event that ended it (Until), zero for
+// a parcel that stopped for good.
+type Silence struct {
+	From, Until time.Time
 }
 
 // lane is a destination of a product and its share of the parcels.
@@ -113,6 +124,18 @@ const (
 	attemptShare   = 0.06 // a failed delivery attempt, delivered a business day later
 	stopShare      = 0.02 // events stop after pick-up: lost, or the carrier stops reporting
 )
+
+// silentHold reports whether an exception is a silent hold: the carrier
+// neither reports it nor scans the parcel until it is released, as a
+// container waiting days at customs. Half of the exceptions that cost
+// two business days or more (a shorter one is a parcel merely slower
+// than usual), decided by the number so that no draw of the histories
+// moves.
+func silentHold(number string, lost time.Duration) bool {
+	h := fnv.New32a()
+	h.Write([]byte(number))
+	return lost >= 2*24*time.Hour && h.Sum32()%2 == 0
+}
 
 // Generate draws n histories shipped over span from start: fewer on
 // weekends, as shops ship on working days.
@@ -198,20 +221,30 @@ func (g *gen) history(p product, created time.Time) History {
 	transit := time.Duration(days * float64(24*time.Hour))
 	arrival := dest.AddBusinessTime(pickup, transit)
 
+	var hold Silence
 	if g.r.Float64() < exceptionShare {
 		ex := pickup.Add(time.Duration(g.r.Float64() * float64(arrival.Sub(pickup))))
-		h.Events = append(h.Events, Event{"held_at_customs", tag.Exception, ex})
 		lost := time.Duration((1 + 3*g.r.Float64()) * float64(24*time.Hour))
 		arrival = dest.AddBusinessTime(arrival, lost)
-		h.Events = append(h.Events, Event{"released", tag.InTransit, dest.AddBusinessTime(ex, lost)})
+		released := dest.AddBusinessTime(ex, lost)
+		if silentHold(h.Number, lost) {
+			hold = Silence{ex, released}
+			h.Events = append(h.Events, Event{"in_transit", tag.InTransit, released})
+		} else {
+			h.Events = append(h.Events, Event{"held_at_customs", tag.Exception, ex}, Event{"released", tag.InTransit, released})
+		}
 	}
-	// Scans in transit, about every 14–30 hours.
+	// Scans in transit, about every 14–30 hours, but for a silent hold.
 	for t := pickup.Add(g.between(6*time.Hour, 20*time.Hour)); t.Before(arrival.Add(-8 * time.Hour)); t = t.Add(g.between(14*time.Hour, 30*time.Hour)) {
+		if t.After(hold.From) && t.Before(hold.Until) {
+			continue
+		}
 		h.Events = append(h.Events, Event{"in_transit", tag.InTransit, t})
 	}
 	if g.r.Float64() < stopShare {
 		cut := pickup.Add(time.Duration(g.r.Float64() * float64(arrival.Sub(pickup))))
 		h.Events = keepUntil(h.Events, cut)
+		h.Silences = silences(h.Events, hold, Silence{From: cut})
 		return h
 	}
 	// The last mile: out for delivery in the morning of a working day,
@@ -241,7 +274,27 @@ func (g *gen) history(p product, created time.Time) History {
 	h.Events = append(h.Events, Event{"out_for_delivery", tag.OutForDelivery, out},
 		Event{"delivered", tag.Delivered, h.DeliveredAt})
 	sort.SliceStable(h.Events, func(i, j int) bool { return h.Events[i].At.Before(h.Events[j].At) })
+	h.Silences = silences(h.Events, hold, Silence{})
 	return h
+}
+
+// silences is the truth of a history's events (in time order): a silent
+// hold ends with the first event after it began (the last mile may have
+// moved its release earlier), and one no event ended is part of the stop.
+func silences(events []Event, hold, stop Silence) []Silence {
+	var out []Silence
+	if !hold.From.IsZero() {
+		for _, e := range events {
+			if e.At.After(hold.From) {
+				out = append(out, Silence{hold.From, e.At})
+				break
+			}
+		}
+	}
+	if !stop.From.IsZero() {
+		out = append(out, stop)
+	}
+	return out
 }
 
 func later(a, b time.Time) time.Time {

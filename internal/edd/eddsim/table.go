@@ -33,5 +33,5 @@ func (r Run) Table(w io.Writer) error {
 		fmt.Fprintf(w, "; %s %d", b, r.ByBasis[b])
 	}
 	fmt.Fprintf(w, "\nMAE of the learned estimate: %.0f%% of the standard table's\n", 100*r.Learned.MAE()/max(r.Standard.MAE(), 1e-9))
-	return nil
+	return r.Stalls.table(w)
 }

@@ -5,6 +5,7 @@ package eddtest
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) edd.Store) {
 		{"ConcurrentProcessorsCountOnce", concurrentProcessors},
 		{"ProjectsAreSeparateAndMerge", projectsSeparateAndMerge},
 		{"ManyNumbersAcrossShards", manyNumbers},
+		{"AHundredEventsInOneDelivery", aHundredEvents},
 		{"CarrierDateOfTheNewestEvent", carrierDates},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
@@ -39,12 +41,15 @@ func at(h int) time.Time {
 	return time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
 }
 
-// delivery is a parcel picked up at hour 0 and delivered at hour h (a
-// Tuesday, so h < 72 stays within business days).
+// delivery is a parcel labelled at hour -5, picked up at hour 0, scanned
+// at hours 1 and 2 and delivered at hour h (a Tuesday, so h < 72 stays
+// within business days): gaps of 5 hours in InfoReceived, and of 1 hour
+// twice and h-2 hours in InTransit, where it stays h hours.
 func delivery(t *testing.T, number string, h int) edd.Delivery {
 	t.Helper()
 	d, ok := edd.Observe(number, parcel, []tracking.Event{
-		{Tag: tag.InfoReceived, At: at(-5)}, {Tag: tag.InTransit, At: at(0)}, {Tag: tag.Delivered, At: at(h)},
+		{Tag: tag.InfoReceived, At: at(-5)}, {Tag: tag.InTransit, At: at(0)}, {Tag: tag.InTransit, At: at(1)},
+		{Tag: tag.InTransit, At: at(2)}, {Tag: tag.Delivered, At: at(h)},
 	})
 	if !ok {
 		t.Fatal("not delivered")
@@ -100,6 +105,30 @@ func recordedOnce(t *testing.T, s edd.Store) {
 		if agg.Since[tag.OutForDelivery] != nil && agg.Since[tag.OutForDelivery].Total() != 0 {
 			t.Fatalf("group %s: tag never seen has counts", g)
 		}
+		wantGaps(t, g, agg, 1, map[time.Duration]int64{time.Hour: 2, 28 * time.Hour: 1})
+		if agg.Dwell[tag.InTransit][edd.Bucket(30*time.Hour)] != 1 {
+			t.Fatalf("group %s: 30h stay in transit not in its bucket", g)
+		}
+	}
+}
+
+// wantGaps checks a group's gaps and stays for n deliveries: each with one
+// gap and one stay in InfoReceived, three gaps and one stay in InTransit;
+// in InTransit, the gaps of the given lengths counted as given.
+func wantGaps(t *testing.T, g string, a edd.Aggregate, n int64, inTransit map[time.Duration]int64) {
+	t.Helper()
+	for tg, want := range map[tag.Tag][2]int64{tag.InfoReceived: {n, n}, tag.InTransit: {3 * n, n}} {
+		if a.Gaps[tg].Total() != want[0] || a.Dwell[tg].Total() != want[1] {
+			t.Fatalf("group %s, %s: %d gaps, %d stays; want %d, %d", g, tg, a.Gaps[tg].Total(), a.Dwell[tg].Total(), want[0], want[1])
+		}
+	}
+	if a.Gaps[tag.InfoReceived][edd.Bucket(5*time.Hour)] != n {
+		t.Fatalf("group %s: 5h gaps before pick-up not in their bucket", g)
+	}
+	for d, c := range inTransit {
+		if got := a.Gaps[tag.InTransit][edd.Bucket(d)]; got != c {
+			t.Fatalf("group %s: %d gaps of %s in transit, want %d", g, got, d, c)
+		}
 	}
 }
 
@@ -141,9 +170,11 @@ func concurrentProcessors(t *testing.T, s edd.Store) {
 		}
 	}
 	for _, g := range groups() {
-		if a := read(t, s, p)[g]; a.Deliveries != numbers || a.Since[tag.InTransit].Total() != numbers {
+		a := read(t, s, p)[g]
+		if a.Deliveries != numbers || a.Since[tag.InTransit].Total() != numbers {
 			t.Fatalf("group %s: %+v", g, a)
 		}
+		wantGaps(t, g, a, numbers, map[time.Duration]int64{time.Hour: 2 * numbers})
 	}
 }
 
@@ -186,9 +217,40 @@ func manyNumbers(t *testing.T, s edd.Store) {
 	if a.Deliveries != n || a.Since[tag.InTransit].Total() != n {
 		t.Fatalf("carrier group %+v", a)
 	}
+	wantGaps(t, "carrier", a, n, map[time.Duration]int64{time.Hour: 2 * n})
 	for i := range n {
 		if a.Since[tag.InTransit][edd.Bucket(time.Duration(10+i)*time.Hour)] == 0 {
 			t.Fatalf("%dh missing", 10+i)
+		}
+	}
+}
+
+// A parcel with as many events as a resource holds records each of its
+// gaps, most in buckets of their own, in one delivery.
+func aHundredEvents(t *testing.T, s edd.Store) {
+	ctx := context.Background()
+	p := storetest.ID("p")
+	events := []tracking.Event{{Tag: tag.InTransit, At: at(0)}}
+	last := at(0)
+	for k := range tracking.MaxDetails - 2 {
+		last = last.Add(time.Duration(float64(15*time.Minute) * math.Exp2(float64(k%60)/8)))
+		events = append(events, tracking.Event{Tag: tag.InTransit, At: last})
+	}
+	events = append(events, tracking.Event{Tag: tag.Delivered, At: last.Add(time.Hour)})
+	d, ok := edd.Observe("1Z0000000000000401", parcel, events)
+	if !ok {
+		t.Fatal("not delivered")
+	}
+	if ok, err := s.RecordDelivery(ctx, p, d); err != nil || !ok {
+		t.Fatalf("record: %v, %v", ok, err)
+	}
+	a := read(t, s, p)[groups()[0]]
+	if a.Gaps[tag.InTransit].Total() != tracking.MaxDetails-1 || a.Dwell[tag.InTransit].Total() != 1 {
+		t.Fatalf("%d gaps, %d stays; want %d, 1", a.Gaps[tag.InTransit].Total(), a.Dwell[tag.InTransit].Total(), tracking.MaxDetails-1)
+	}
+	for b, n := range d.Gaps[tag.InTransit] {
+		if a.Gaps[tag.InTransit][b] != n {
+			t.Fatalf("bucket %d: %d, recorded %d", b, a.Gaps[tag.InTransit][b], n)
 		}
 	}
 }
