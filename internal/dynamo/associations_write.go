@@ -56,27 +56,24 @@ func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job
 				return nil, err
 			}
 		}
-		claimed, err := each(ctx, pending, func(ctx context.Context, i int) (bool, error) { return s.claimEntry(ctx, as[i]) })
-		if err != nil {
-			return nil, err
-		}
-		var holders []int
-		for k, i := range pending {
-			if claimed[k] {
-				holders = append(holders, i)
+		// Each number's put follows its own claim at once: the shorter a
+		// claim stands alone, the sooner another writer finds it settled.
+		held := make([]bool, len(as))
+		if _, err := each(ctx, pending, func(ctx context.Context, i int) (bool, error) {
+			claimed, err := s.claimEntry(ctx, as[i])
+			if !claimed || err != nil {
+				return false, err
 			}
-		}
-		put, err := each(ctx, holders, func(ctx context.Context, i int) (bool, error) { return s.putIfAbsent(ctx, as[i]) })
-		if err != nil {
-			return nil, err
-		}
-		held := map[int]bool{}
-		for k, i := range holders {
 			held[i] = true
-			if put[k] {
+			put, err := s.putIfAbsent(ctx, as[i])
+			if put {
 				stored[i] = as[i]
 			}
+			return put, err
+		}); err != nil {
+			return nil, err
 		}
+		var err error
 		if pending, err = s.readBack(ctx, as, stored, pending, held); err != nil {
 			return nil, err
 		}
@@ -88,7 +85,7 @@ func (s *Jobs) AddAssociations(ctx context.Context, as []job.Association) ([]job
 // yet, consistently, keeps the live ones found, settles the claims of
 // those held (claimed, but a live association was there), and returns
 // the numbers still to try.
-func (s *Jobs) readBack(ctx context.Context, as, stored []job.Association, pending []int, held map[int]bool) ([]int, error) {
+func (s *Jobs) readBack(ctx context.Context, as, stored []job.Association, pending []int, held []bool) ([]int, error) {
 	var lost []int
 	var keys []item
 	for _, i := range pending {
