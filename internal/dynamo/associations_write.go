@@ -33,7 +33,15 @@ import (
 // renewal's entry keeps the old expiry, which matters only if that
 // passes before the job is done. The job's redelivery makes the same
 // writes at the same decision time, and completes the pair; a job given
-// up on takes its claims back first (Abandon).
+// up on settles what it left first (Abandon).
+//
+// Two interleavings are not closed, each needing a write to land inside
+// another writer's single round trip: a removal's drop made again (a
+// duplicate delivery, or Abandon) after its pair was done can take the
+// fresh claim of an addition decided before the removal, whose
+// association then stands without its entry; and a claim made past an
+// entry that expired while a renewal sat between its two writes is
+// settled from an association read that a removal may overtake.
 
 // AddAssociations implements job.Store. A claim lost means another
 // writer holds the number: its association is read back, and a number
