@@ -126,7 +126,8 @@ func (it jobItem) job() (job.Job, error) {
 }
 
 // CreateJob implements job.Store: the job, its numbers and its
-// idempotency key in one transaction, so no half-written job exists.
+// idempotency key in one transaction, or, without a key, with the job
+// item written last (createUnkeyed), so no half-written job is read.
 func (s *Jobs) CreateJob(ctx context.Context, j job.Job, items []job.Item) error {
 	expires := j.ExpiresAt.Unix()
 	var writes []types.TransactWriteItem
@@ -158,10 +159,34 @@ func (s *Jobs) CreateJob(ctx context.Context, j job.Job, items []job.Item) error
 	for _, m := range markerWrites(j.ID, j.ClientID, j.CreatedAt, expires, append(facetKeys(j.Facets()), refKeys([]string{j.ExternalReference})...), nil) {
 		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.Name, Item: m.PutRequest.Item}})
 	}
+	if j.IdempotencyKey == "" {
+		return s.createUnkeyed(ctx, writes)
+	}
 	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
-	if j.IdempotencyKey != "" && cancelledAt(err, 0) {
+	if cancelledAt(err, 0) {
 		return job.ErrKeyTaken
 	}
+	return err
+}
+
+// createUnkeyed stores a job without an idempotency key (writes: the job
+// item first, then what hangs from it) without a transaction, which
+// would bill each item twice: what the job item points to goes first in
+// plain batch writes, the job item last. A crash in between leaves
+// items no read reaches (input chunks are read through their job, and
+// the tracker skips a marker whose request is not stored), which expire
+// with the job. A keyed job stays one transaction, so that a replayed
+// key stores nothing.
+func (s *Jobs) createUnkeyed(ctx context.Context, writes []types.TransactWriteItem) error {
+	var rest []types.WriteRequest
+	for _, w := range writes[1:] {
+		rest = append(rest, types.WriteRequest{PutRequest: &types.PutRequest{Item: w.Put.Item}})
+	}
+	if err := s.batchWrite(ctx, rest); err != nil {
+		return err
+	}
+	p := writes[0].Put
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression})
 	return err
 }
 
@@ -402,7 +427,14 @@ func (s *Jobs) SaveResults(ctx context.Context, j job.Job, results []job.Result)
 		}
 		writes = append(writes, w)
 	}
-	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	var err error
+	if len(writes) == 1 {
+		// One chunk needs no transaction, which would bill it twice.
+		p := writes[0].Put
+		_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression})
+	} else {
+		_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	}
 	if isConditionFailed(err) {
 		return job.ErrResultsExist
 	}

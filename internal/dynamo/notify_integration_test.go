@@ -33,7 +33,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newStore(t *testing.T) *Adapters {
+// newStore provisions a table of its own; opts (fault injection) apply
+// to its client.
+func newStore(t *testing.T, opts ...func(*dynamodb.Options)) *Adapters {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -50,7 +52,8 @@ func newStore(t *testing.T) *Adapters {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Open(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }), res.Tables["Table"], Options{})
+	opts = append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }}, opts...)
+	return Open(dynamodb.NewFromConfig(cfg, opts...), res.Tables["Table"], Options{})
 }
 
 type noQueue struct{}

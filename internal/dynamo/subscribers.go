@@ -14,16 +14,19 @@ import (
 
 // A number's subscribers item (TRK#<number>, SUBSCRIBERS) mirrors its
 // associations: one attribute per associated project, SUB#<project>, a
-// map of the association's addedAt and expiresAt. It changes only in the
-// transaction that changes the association, so it never names a project
-// that is not, or no longer, associated, nor misses one that is; an
-// expired association stays in it until replaced, and is filtered out by
-// its expiresAt as reads of associations filter them. Message ingestion
-// reads the subscribers of the numbers it notifies for in one
-// BatchGetItem per 100 numbers, consistently, instead of one Query on
-// GSI1 per number.
+// map of the association's addedAt and expiresAt (and, when a job's
+// addition wrote it, addedBy: the claim of that job, see claimEntry).
+// Message ingestion reads the subscribers of the numbers it notifies for
+// in one BatchGetItem per 100 numbers, consistently, instead of one
+// Query on GSI1 per number; an expired entry stays until replaced, and
+// is filtered out by its expiresAt as reads of associations filter them.
+//
+// A job writes an entry and its association one after the other, each
+// alone (associations_write.go says in which order and why); a record
+// following a number writes both in one transaction (records.go).
 
-// subscribed sets a's entry in its number's subscribers item.
+// subscribed sets a's entry in its number's subscribers item, in a
+// transaction that also writes a.
 func (s *Table) subscribed(a job.Association) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.Name, Key: subscribersKey(a.TrackingNumber),
@@ -31,21 +34,21 @@ func (s *Table) subscribed(a job.Association) types.TransactWriteItem {
 		ExpressionAttributeNames: map[string]string{"#p": subscriberAttrPrefix + a.ProjectID},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":n": str(a.TrackingNumber),
-			":a": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-				"addedAt":   str(formatTime(a.AddedAt)),
-				"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
-			}},
+			":a": entryValue(a),
 		},
 	}}
 }
 
-// unsubscribed removes projectID's entry from number's subscribers item.
-func (s *Table) unsubscribed(projectID, number string) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.Name, Key: subscribersKey(number),
-		UpdateExpression:         aws.String("REMOVE #p"),
-		ExpressionAttributeNames: map[string]string{"#p": subscriberAttrPrefix + projectID},
-	}}
+// entryValue is a's entry: its times, and the job that created it.
+func entryValue(a job.Association) *types.AttributeValueMemberM {
+	m := map[string]types.AttributeValue{
+		"addedAt":   str(formatTime(a.AddedAt)),
+		"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(a.ExpiresAt.Unix(), 10)},
+	}
+	if a.AddedBy != "" {
+		m["addedBy"] = str(a.AddedBy)
+	}
+	return &types.AttributeValueMemberM{Value: m}
 }
 
 // Subscribers implements message.Tracking: the projects associated with

@@ -21,9 +21,8 @@ type Table struct {
 	// 0 for DefaultTransactItems (DynamoDB Local's 10); up to 100 on
 	// DynamoDB. 1 shares none: each claim and status move of ingestion is
 	// then its own conditional UpdateItem, at half the write units of a
-	// transactional write and one request each, while writes that must
-	// be atomic together (an association and its subscribers entry) stay
-	// one transaction. See transactUnits for the trade-off.
+	// transactional write and one request each (conditionalUpdates says
+	// what sharing trades).
 	TransactItems int
 	// counts are the projects' association shard counts read so far.
 	counts shardCounts

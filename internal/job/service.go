@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
@@ -57,6 +58,12 @@ type Store interface {
 	// were (re)added after at. It is idempotent, and never undoes the
 	// changes of a job decided later.
 	Apply(ctx context.Context, projectID string, renew []Association, remove []string, at time.Time) error
+	// Abandon settles what job j, given up on while in progress, may
+	// have left between an association's writes for numbers (normalised):
+	// for an ADD, the numbers it submitted; for a REMOVE, those it
+	// decided REMOVED. A store writing each association at once has
+	// nothing to settle.
+	Abandon(ctx context.Context, j Job, numbers []string) error
 	// ClaimRequeue counts one more send of an open job's task and moves
 	// its sweep deadline to next, if the deadline is still w.Due; else it
 	// returns sweep.ErrMoved.
@@ -414,10 +421,44 @@ func (s Service) Fail(ctx context.Context, jobID, reason string) error {
 	if j.Status.Final() {
 		return nil
 	}
+	// Settled before the job is FAILED: until then a failure here leaves
+	// the job open, and the sweeper gives up on it again later.
+	if err := s.abandon(ctx, j); err != nil {
+		return err
+	}
 	if err := s.Store.Finish(ctx, j.Fail(reason, s.Now().UTC())); err != nil && !errors.Is(err, ErrStatusConflict) {
 		return err
 	}
 	return nil
+}
+
+// abandon has the store settle the numbers a started job may have left
+// half written.
+func (s Service) abandon(ctx context.Context, j Job) error {
+	if j.StartedAt.IsZero() {
+		return nil
+	}
+	var numbers []string
+	if j.Action == Add {
+		items, err := s.Store.Items(ctx, j)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			numbers = append(numbers, carrier.Normalize(it.TrackingNumber))
+		}
+	} else {
+		results, err := s.Store.Results(ctx, j)
+		if err != nil {
+			return err
+		}
+		for _, r := range results {
+			if r.Outcome == Removed {
+				numbers = append(numbers, carrier.Normalize(r.TrackingNumber))
+			}
+		}
+	}
+	return s.Store.Abandon(ctx, j, numbers)
 }
 
 // Get returns one job of a project the caller may read.

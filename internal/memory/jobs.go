@@ -360,6 +360,10 @@ func (s *Jobs) Apply(_ context.Context, projectID string, renew []job.Associatio
 	return nil
 }
 
+// Abandon implements job.Store: each association is written at once
+// here, so no job leaves one half written.
+func (s *Jobs) Abandon(context.Context, job.Job, []string) error { return nil }
+
 // Associated implements job.Store.
 func (s *Jobs) Associated(_ context.Context, projectID string, now time.Time, tag string, req page.Request) (page.Page[job.Association], error) {
 	after, err := parseJobCursor(projectID, req.Cursor)
