@@ -23,7 +23,6 @@ type Hot struct {
 // changed here; TestKeysHoldAt100kEventsPerSecond fails when a kind not
 // listed runs hot, or a listed one no longer does.
 var Fixes = map[string]string{
-	"endpoint's delivery attempts":   "WHATTEMPT#<webhook> takes every delivery of an endpoint: shard it by a hash of the event id (WHATTEMPT#<webhook>#<shard>), the attempts list reading the shards merged by time",
 	"project (webhook endpoints)":    "changes queue their deliveries from the endpoints each processor remembers for webhook.ListenersFor, but every delivery still reads its endpoint strongly consistent (secret, enabled, slow): an eventually consistent read halves it, reading each endpoint once per sender batch or caching it in the sender for a few seconds removes most of it (a disabled or deleted endpoint then gets those seconds' deliveries)",
 	"associations expiring that day": "EXPIRY#<day>#<shard> gathers the day's associations of every project in 16 shards: 64 shards (the expiry check reads 4× the partitions, still one small Query each)",
 	"project's numbers by tag":       "TAGGED#<project>#<tag>#<shard> spreads a project's numbers over 16 shards: a project of a third of the traffic needs 32 to 64 (associationShards, shared with ASSOC#, NOTIFY# and EXPIRY#)",

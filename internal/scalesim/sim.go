@@ -136,7 +136,7 @@ func Run(s Scenario) Result {
 						res.Deliveries++
 						c.add(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", 0, 1)
 						c.add(Table, dynamo.NotificationPartition(project, number), "project's notifications", 0, 1)
-						c.add(Table, dynamo.AttemptPartition(webhook), "endpoint's delivery attempts", 1, 0)
+						c.add(Table, dynamo.AttemptPartition(webhook, id("evt-")), "endpoint's delivery attempts", 1, 0)
 					}
 				}
 			}
