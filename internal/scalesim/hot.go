@@ -31,7 +31,6 @@ var Fixes = map[string]string{
 	"entity's records":               "DATA#<project>#<entity> holds an entity in one partition: a large client's shipments need the records sharded by a hash of the code (DATA#<project>#<entity>#<shard>), ordered reads merging the shards",
 	"entity's records to export":     "DATAX#<project>#<entity> (GSI1) as its records: shard by a hash of the code",
 	"credential":                     "PRINCIPAL#<id> is read on every request a credential makes: an eventually consistent read halves it, a few seconds' cache in each function removes it (revocation then takes those seconds)",
-	"client's requests":              "CLIENT#<client> (GSI2) takes three writes of each request of the client: shard it by a hash of the request id (the tracker's Queries read the shards merged), or send larger requests",
 }
 
 // HotKinds groups the keys over the limits by kind.
