@@ -23,14 +23,13 @@ type Hot struct {
 // changed here; TestKeysHoldAt100kEventsPerSecond fails when a kind not
 // listed runs hot, or a listed one no longer does.
 var Fixes = map[string]string{
-	"project (webhook endpoints)":    "changes queue their deliveries from the endpoints each processor remembers for webhook.ListenersFor, but every delivery still reads its endpoint strongly consistent (secret, enabled, slow): an eventually consistent read halves it, reading each endpoint once per sender batch or caching it in the sender for a few seconds removes most of it (a disabled or deleted endpoint then gets those seconds' deliveries)",
+	"project (membership)":           "every project request (a data record write here) reads the project and the caller's membership strongly consistent, so that a member's removal takes effect at once (README, Credentials and revocation): 2 read units a request on PROJECT#<project>. The member item already carries the project's client and name (projects are never renamed): reading it alone halves the reads; copies of each member item in a few partitions, written together by the member changes and one read at random, spread the rest",
 	"associations expiring that day": "EXPIRY#<day>#<shard> gathers the day's associations of every project in 16 shards: 64 shards (the expiry check reads 4× the partitions, still one small Query each)",
 	"project's numbers by tag":       "TAGGED#<project>#<tag>#<shard> spreads a project's numbers over 16 shards: a project of a third of the traffic needs 32 to 64 (associationShards, shared with ASSOC#, NOTIFY# and EXPIRY#)",
 	"project's associations":         "ASSOC#<project>#<shard>: 16 shards carry a third of the traffic's tag moves and job ADDs: 32 to 64 shards",
 	"project's notifications":        "NOTIFY#<project>#<shard>: one record per change of the project's parcels in 16 shards: 32 to 64 shards (the feed merges them by time already)",
 	"entity's records":               "DATA#<project>#<entity> holds an entity in one partition: a large client's shipments need the records sharded by a hash of the code (DATA#<project>#<entity>#<shard>), ordered reads merging the shards",
 	"entity's records to export":     "DATAX#<project>#<entity> (GSI1) as its records: shard by a hash of the code",
-	"credential":                     "PRINCIPAL#<id> is read on every request a credential makes: an eventually consistent read halves it, a few seconds' cache in each function removes it (revocation then takes those seconds)",
 }
 
 // HotKinds groups the keys over the limits by kind.

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 // Index names where a key lives: the table or one of its indexes
@@ -39,13 +41,30 @@ type Load struct {
 type Result struct {
 	Scenario Scenario
 	Keys     []Load // every key, most loaded first
+	// Cached are the reads a process makes once per period, not yet in
+	// Keys: how many they come to depends on the processes the plan runs
+	// (Cache).
+	Cached []CachedRead
 	// Totals of the peak second, by kind.
 	Events, Requests, Jobs, Deliveries, Reads, Searches, Records float64
 	WCU, RCU                                                     float64
 }
 
 type counter struct {
-	loads map[Key]*Load
+	loads  map[Key]*Load
+	cached map[Key]*CachedRead
+}
+
+// cache counts a read that each process of by makes at most once per
+// period, however many requests need it.
+func (c *counter) cache(ix Index, pk, role string, by Processes, period time.Duration) {
+	k := Key{ix, pk}
+	r := c.cached[k]
+	if r == nil {
+		r = &CachedRead{Load: Load{Key: k, Role: role}, By: by, Period: period}
+		c.cached[k] = r
+	}
+	r.RCU++
 }
 
 func (c *counter) add(ix Index, pk, role string, w, r float64) {
@@ -66,7 +85,7 @@ const tx = 2
 // Run plays the scenario's peak second.
 func Run(s Scenario) Result {
 	rng := rand.New(rand.NewPCG(s.Seed, 0))
-	c := &counter{loads: map[Key]*Load{}}
+	c := &counter{loads: map[Key]*Load{}, cached: map[Key]*CachedRead{}}
 	res := Result{Scenario: s}
 	shares := s.zipf()
 	// round draws a whole count whose mean is x.
@@ -88,7 +107,7 @@ func Run(s Scenario) Result {
 		for p := range projects {
 			projects[p] = client + "-project-" + strconv.Itoa(p)
 		}
-		webhook := client + "-webhook"
+		endpoint := client + "-webhook"
 		parcel := func() string { return "PG" + strconv.FormatUint(rng.Uint64()%1e12, 10) }
 
 		// Message requests and their events.
@@ -98,7 +117,7 @@ func Run(s Scenario) Result {
 			n := min(left, s.EventsPerRequest)
 			req := id("req-")
 			res.Requests++
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			// The request, its message and outcome chunks (300 bytes a
 			// message), its client, reference and facet markers, three
 			// updates; only the client's marker is in the client's
@@ -132,13 +151,14 @@ func Run(s Scenario) Result {
 					}
 					// The processor queues the deliveries itself, from the
 					// project's endpoints read once per webhook.ListenersFor
-					// per process (negligible here); each delivery reads its
-					// endpoint and the event's record.
+					// per process (negligible here); each delivery reads the
+					// event's record, and its endpoint once per sender
+					// process and webhook.EndpointsFor.
 					if p == 0 {
 						res.Deliveries++
-						c.add(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", 0, 1)
+						c.cache(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", SenderProcesses, webhook.EndpointsFor)
 						c.add(Table, dynamo.NotificationPartition(project, number), "project's notifications", 0, 1)
-						c.add(Table, dynamo.AttemptPartition(webhook, id("evt-")), "endpoint's delivery attempts", 1, 0)
+						c.add(Table, dynamo.AttemptPartition(endpoint, id("evt-")), "endpoint's delivery attempts", 1, 0)
 					}
 				}
 			}
@@ -155,7 +175,7 @@ func Run(s Scenario) Result {
 			job := id("job-")
 			res.Jobs += float64(n) / float64(s.JobSize)
 			project := projects[rng.IntN(len(projects))]
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			// The job, its input and result chunks (250 numbers, about 40 KB
 			// each), read back by the processor.
 			c.add(Table, dynamo.RequestPartition(job), "job", (3+80*math.Ceil(float64(n)/250))*float64(n)/float64(s.JobSize), 40*math.Ceil(float64(n)/250)/4)
@@ -175,7 +195,7 @@ func Run(s Scenario) Result {
 		// Tracker searches: one index partition, the requests found.
 		for range round(s.EventsPerSecond * share * s.SearchesPerEvent) {
 			res.Searches++
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			c.add(GSI2, dynamo.TrackerIndexPartition(client, "TS#*#Failed"), "request status", 0, 1)
 			c.add(Table, dynamo.RequestPartition(id("req-")), "message request", 0, 1)
 		}
@@ -184,7 +204,7 @@ func Run(s Scenario) Result {
 			res.Records++
 			entity := s.pick(rng.Float64())
 			project := projects[0]
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			c.add(Table, dynamo.ProjectPartition(project), "project (membership)", 0, 2)
 			c.add(Table, dynamo.RecordPartition(project, entity), "entity's records", 1, 0)
 			c.add(GSI1, dynamo.DeltaIndexPartition(project, entity), "entity's records to export", 1, 0)
@@ -193,6 +213,16 @@ func Run(s Scenario) Result {
 	for _, l := range c.loads {
 		res.Keys = append(res.Keys, *l)
 	}
+	for _, r := range c.cached {
+		res.Cached = append(res.Cached, *r)
+	}
+	sort.Slice(res.Cached, func(i, j int) bool { return res.Cached[i].PK < res.Cached[j].PK })
+	res.total()
+	return res
+}
+
+// total orders the keys, most loaded first, and adds up their units.
+func (res *Result) total() {
 	sort.Slice(res.Keys, func(i, j int) bool {
 		a, b := res.Keys[i], res.Keys[j]
 		if ua, ub := a.utilisation(), b.utilisation(); ua != ub {
@@ -200,11 +230,11 @@ func Run(s Scenario) Result {
 		}
 		return a.Index < b.Index || a.Index == b.Index && a.PK < b.PK
 	})
+	res.WCU, res.RCU = 0, 0
 	for _, l := range res.Keys { // in a fixed order: the sums are the same every run
 		res.WCU += l.WCU
 		res.RCU += l.RCU
 	}
-	return res
 }
 
 func (s Scenario) pick(x float64) string {
