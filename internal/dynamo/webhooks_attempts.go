@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -67,21 +66,32 @@ func uniqueSuffix() string {
 
 // attemptKey is the item a key of PutAttempt names. A key without a
 // shard is an attempt's bare sort key, as retries queued before the
-// shards carry it: its item is in the legacy partition.
-func attemptKey(webhookID, key string) item {
-	if shard, sk, ok := strings.Cut(key, "/"); ok {
-		if n, err := strconv.Atoi(shard); err == nil && len(shard) == 2 && n >= 0 && n < attemptShards {
-			return item{attrPK: str(attemptPK(webhookID, n)), attrSK: str(sk)}
+// shards carry it: its item is in the legacy partition. ok is false for a
+// key that can name no item (an empty or oversized sort key).
+func attemptKey(webhookID, key string) (it item, ok bool) {
+	pk, sk := legacyAttemptPK(webhookID), key
+	if shard, rest, cut := strings.Cut(key, "/"); cut && len(shard) == 2 && isDigit(shard[0]) && isDigit(shard[1]) {
+		if n := int(shard[0]-'0')*10 + int(shard[1]-'0'); n < attemptShards {
+			pk, sk = attemptPK(webhookID, n), rest
 		}
 	}
-	return item{attrPK: str(legacyAttemptPK(webhookID)), attrSK: str(key)}
+	return item{attrPK: str(pk), attrSK: str(sk)}, sk != "" && len(sk) <= maxSortKeyBytes
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// maxSortKeyBytes is DynamoDB's limit on a sort key.
+const maxSortKeyBytes = 1024
 
 // SettleAttempt implements webhook.Store: one conditional update, which
 // creates nothing where the attempt expired (or the key names none).
 func (s *Webhooks) SettleAttempt(ctx context.Context, webhookID, key string) error {
+	k, ok := attemptKey(webhookID, key)
+	if !ok {
+		return nil
+	}
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Name, Key: attemptKey(webhookID, key),
+		TableName: &s.Name, Key: k,
 		UpdateExpression:         aws.String("SET #status = :failed"),
 		ConditionExpression:      aws.String("#status = :pending"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
