@@ -14,6 +14,9 @@ const (
 	// SenderProcesses keep the webhook endpoints they deliver to
 	// (webhook.EndpointCache).
 	SenderProcesses Processes = "webhook sender"
+	// ProcessorProcesses keep which projects have endpoints listening
+	// (webhook.Listeners).
+	ProcessorProcesses Processes = "processor"
 )
 
 // CachedRead is a key's reads that each process of By makes at most once
@@ -25,14 +28,15 @@ type CachedRead struct {
 }
 
 // processes returns how many processes of by the plan runs at once: the
-// API functions in flight, the sender's batches in flight as configured
-// or, where that does not sustain the rate, as suggested.
+// API functions in flight, a queue's batches in flight as configured or,
+// where that does not sustain the rate, as suggested.
 func (p Plan) processes(by Processes) float64 {
+	queue := map[Processes]string{SenderProcesses: "WebhookQueue", ProcessorProcesses: "JobsQueue"}[by]
 	if by == APIProcesses {
 		return float64(p.APIConcurrency)
 	}
 	for _, c := range p.Consumers {
-		if c.Queue == "WebhookQueue" {
+		if c.Queue == queue {
 			if c.Holds || c.Suggested == 0 {
 				return float64(c.Concurrency)
 			}
