@@ -120,8 +120,8 @@ func (s *Webhooks) Attempts(ctx context.Context, webhookID string, req page.Requ
 	after := ""
 	if start != nil {
 		sk, ok := start[attrSK].(*types.AttributeValueMemberS)
-		if !ok || sk.Value == "" {
-			return page.Page[webhook.Attempt]{}, page.ErrBadCursor
+		if !ok || sk.Value == "" || len(sk.Value) > maxSortKeyBytes {
+			return page.Page[webhook.Attempt]{}, page.ErrBadCursor // a key DynamoDB would refuse: forged
 		}
 		after = sk.Value
 	}

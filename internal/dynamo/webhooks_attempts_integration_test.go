@@ -100,4 +100,20 @@ func TestAttemptsOfTheShardsAndTheLegacyPartitionListAsOne(t *testing.T) {
 	if _, err := s.Webhooks.Attempts(ctx, "wh_other", page.Request{Cursor: req.Cursor, Limit: 7}); err != page.ErrBadCursor {
 		t.Errorf("another endpoint's cursor: %v, want page.ErrBadCursor", err)
 	}
+	// Forged cursors of the endpoint's own partition: a sort key DynamoDB
+	// refuses, none, an attribute that is no key.
+	for _, forged := range []item{
+		{attrPK: str(legacyAttemptPK(wh)), attrSK: str(strings.Repeat("9", 1025))},
+		{attrPK: str(legacyAttemptPK(wh))},
+		{attrPK: str(legacyAttemptPK(wh)), attrSK: str("")},
+		{attrPK: str(legacyAttemptPK(wh)), attrSK: str("2026"), "status": str("x")},
+	} {
+		cursor, err := encodeCursor(forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Webhooks.Attempts(ctx, wh, page.Request{Cursor: cursor, Limit: 7}); err != page.ErrBadCursor {
+			t.Errorf("forged cursor %v: %v, want page.ErrBadCursor", forged, err)
+		}
+	}
 }
