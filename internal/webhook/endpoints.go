@@ -16,9 +16,12 @@ import (
 // gets at most EndpointsFor of deliveries more from a process that read
 // it just before, one whose secret was rotated is signed with the secret
 // before the rotation (which stays valid for RotationOverlap) as long,
-// and one found slow by another process is paced that much later. The
-// process that changes an endpoint forgets it at once (the dev server is
-// one process: at once everywhere).
+// and one found slow by another process is paced that much later. A
+// process that read an endpoint between its disabling and the queueing of
+// its webhook.disabled event queues the event once more (the same id,
+// which receivers deduplicate), as concurrent deliveries could before.
+// The process that changes an endpoint forgets it at once (the dev server
+// is one process: at once everywhere).
 const EndpointsFor = 5 * time.Second
 
 // maxEndpointEntries bounds the endpoints one process remembers; past it
