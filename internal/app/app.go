@@ -103,8 +103,11 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 	records := newRecords(b, projects, b.JobsQueue, now)
 	messages := newMessages(b, b.JobsQueue, records, now)
 	targets := webhook.Targets{AllowLoopback: cfg.WebhookAllowLoopback}
-	webhooks := newWebhooks(b, projects, b.WebhookQueue, targets, now)
-	sender := newSender(b, b.WebhookQueue, targets, cfg.WebhookRetrySchedule, now, logger)
+	// One process: the sender's memory of endpoints forgets a change the
+	// service makes at once.
+	endpoints := &webhook.EndpointCache{}
+	webhooks := newWebhooks(b, projects, b.WebhookQueue, targets, endpoints, now)
+	sender := newSender(b, b.WebhookQueue, targets, cfg.WebhookRetrySchedule, endpoints, now, logger)
 	w := &worker.Worker{Jobs: jobs, Logger: logger}
 	var expiring *webhook.Service
 	// The watches are kept, and the delivery outcomes counted, whenever

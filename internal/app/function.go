@@ -167,7 +167,7 @@ func (f *Function) Messages(b Backend, q message.Queue, shipments message.Shipme
 
 // Webhooks is the webhook service, delivering to public addresses only.
 func (f *Function) Webhooks(b Backend, projects project.Service, q queue.Webhooks) webhook.Service {
-	return newWebhooks(b, projects, q, webhook.Targets{}, f.Now)
+	return newWebhooks(b, projects, q, webhook.Targets{}, nil, f.Now)
 }
 
 // Accounts is the service of a project's accounts and licences.
@@ -193,9 +193,10 @@ func (f *Function) Reports(b Backend, records data.Service, mailer outbox.Mailer
 }
 
 // Sender delivers webhook events to public addresses, retrying on
-// webhook.DefaultSchedule.
+// webhook.DefaultSchedule; it reads each endpoint at most once per
+// webhook.EndpointsFor.
 func (f *Function) Sender(b Backend, q queue.Webhooks) webhook.Sender {
-	return newSender(b, q, webhook.Targets{}, nil, f.Now, f.Logger)
+	return newSender(b, q, webhook.Targets{}, nil, &webhook.EndpointCache{}, f.Now, f.Logger)
 }
 
 // ServeAPI serves the function's routes to API Gateway.
@@ -236,13 +237,16 @@ func newMessages(b Backend, q message.Queue, shipments message.ShipmentRecords, 
 		Deliveries: newEdd(b), Estimates: newEstimator(b, now), CarrierDates: b.Edd}
 }
 
-func newWebhooks(b Backend, projects project.Service, q webhook.Queue, targets webhook.Targets, now func() time.Time) webhook.Service {
-	return webhook.Service{Store: b.Webhooks, Expiry: b.Expiries, Queue: q, Jobs: b.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID, Listeners: &webhook.Listeners{}}
+// newWebhooks is the webhook service; endpoints is the memory of the
+// sender in the same process, nil where there is none.
+func newWebhooks(b Backend, projects project.Service, q webhook.Queue, targets webhook.Targets, endpoints *webhook.EndpointCache, now func() time.Time) webhook.Service {
+	return webhook.Service{Store: b.Webhooks, Expiry: b.Expiries, Queue: q, Jobs: b.Jobs, Projects: projects, Targets: targets, Now: now, NewID: newID,
+		Listeners: &webhook.Listeners{}, Endpoints: endpoints}
 }
 
 // newSender is the webhook sender; schedule nil is webhook.DefaultSchedule.
-func newSender(b Backend, q webhook.Queue, targets webhook.Targets, schedule []time.Duration, now func() time.Time, logger *slog.Logger) webhook.Sender {
-	return webhook.Sender{Store: b.Webhooks, Queue: q, Client: targets.Client(), Schedule: schedule, Now: now, Logger: logger}
+func newSender(b Backend, q webhook.Queue, targets webhook.Targets, schedule []time.Duration, endpoints *webhook.EndpointCache, now func() time.Time, logger *slog.Logger) webhook.Sender {
+	return webhook.Sender{Store: b.Webhooks, Queue: q, Client: targets.Client(), Schedule: schedule, Now: now, Logger: logger, Endpoints: endpoints}
 }
 
 func newSweeper(b Backend, q sweep.Queue, jobs job.Service, messages message.Service, records data.Service, tasks task.Service, now func() time.Time, logger *slog.Logger) sweep.Service {

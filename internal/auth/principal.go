@@ -91,7 +91,7 @@ type Principal struct {
 	// a rotation with a grace period.
 	PreviousSecretHash      []byte
 	PreviousSecretExpiresAt time.Time
-	// LastUsedAt is when the credential last got a token.
+	// LastUsedAt is when the credential last got a token, to UseGrain.
 	LastUsedAt time.Time
 	// Version counts the changes of the credential: a change is written
 	// only over the version it was made from.
@@ -291,3 +291,10 @@ func dummyHash(secret string) []byte {
 	}
 	return dummyBcrypt()
 }
+
+// UseGrain is how precisely LastUsedAt follows a credential's tokens: a
+// token within UseGrain of the last recorded use records nothing. A
+// client taking a token per request then writes its credential's item
+// (and its list entry) once a minute, not once a token: one item takes
+// at most 1,000 writes a second.
+const UseGrain = time.Minute

@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ import (
 //	notified    TRK#<number>         NOTIFIED
 //	subscribers TRK#<number>         SUBSCRIBERS          (see subscribers.go)
 //	notification NOTIFY#<p>#<shard>  <utc time of change>#<number>#<sequence>
+//	attempt     WHATTEMPT#<webhook>#<shard> <utc time>#<attempt>#<random>
 //
 // and on every unfinished job or request item (see sweep.go)
 //
@@ -225,7 +227,24 @@ const skWebhook = "WEBHOOK#"
 
 func webhookSK(id string) string { return skWebhook + id }
 
-func attemptPK(webhookID string) string { return "WHATTEMPT#" + webhookID }
+// An endpoint's delivery attempts are spread over attemptShards
+// partitions by a hash of the event id: every delivery to a busy endpoint
+// writes one, more than one partition takes. The retries of one event
+// share its shard. Attempts stored before the shards, under the bare
+// legacyAttemptPK, are read beside them until they expire (AttemptTTL).
+const attemptShards = 64
+
+func attemptShard(eventID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(eventID))
+	return int(h.Sum32() % attemptShards)
+}
+
+func attemptPK(webhookID string, shard int) string {
+	return fmt.Sprintf("WHATTEMPT#%s#%02d", webhookID, shard)
+}
+
+func legacyAttemptPK(webhookID string) string { return "WHATTEMPT#" + webhookID }
 
 // webhookEventSK is where an event sits in its NOTIFY# partition. A
 // tracking.exception record follows its change's notification record,

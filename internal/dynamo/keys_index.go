@@ -9,14 +9,22 @@ import (
 	"github.com/parcelgate/parcelgate/internal/sorttime"
 )
 
-// The tracker's index (GSI2). Every request item carries
+// The tracker's index (GSI2). Every request is in its client's partition
 //
 //	GSI2PK = CLIENT#<client>   GSI2SK = <receivedAt>#<id>
 //
-// and beside it, in the request's partition, one small marker item per
-// search key the request answers to, with
+// through a job's item, or a message request's marker item (SK IDX#,
+// clientMarker), and, in the request's partition, one small marker item
+// per search key the request answers to, with
 //
 //	PK = REQ#<id>  SK = IDX#<key>  GSI2PK = CLIENT#<client>#<key>  GSI2SK = <receivedAt>#<id>
+//
+// A message request's item is updated as it is processed (started,
+// finished): were it in the index itself, each update would write its
+// client's partition again, the busiest of the index (three writes a
+// request). Its marker is written once, with the others. Message requests
+// stored before the marker carry the key on their item; both are read
+// alike, by the key alone.
 //
 // where <key> is TS#<type>#<status> for each facet (message type and status
 // occurring together), TS#*#<status> for each status, and REF#<reference>
@@ -47,6 +55,10 @@ func clientGSI2PK(clientID, key string) string {
 func requestGSI2SK(receivedAt time.Time, id string) string {
 	return sorttime.Format(receivedAt) + "#" + id
 }
+
+// clientMarker is the key of a message request's marker in its client's
+// partition (clientGSI2PK of it is CLIENT#<client>).
+const clientMarker = ""
 
 // FacetKey is the index key of requests with messages of a type and status.
 func FacetKey(f request.Facet) string { return "TS#" + f.Type + "#" + string(f.Status) }

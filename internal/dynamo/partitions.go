@@ -53,8 +53,11 @@ func ProjectJobsIndexPartition(projectID string) string { return projectJobsGSI1
 // ProjectPartition holds a project, its members and its webhook endpoints.
 func ProjectPartition(projectID string) string { return projectPK(projectID) }
 
-// AttemptPartition holds an endpoint's delivery attempts.
-func AttemptPartition(webhookID string) string { return attemptPK(webhookID) }
+// AttemptPartition holds an endpoint's delivery attempts of the event's
+// shard.
+func AttemptPartition(webhookID, eventID string) string {
+	return attemptPK(webhookID, attemptShard(eventID))
+}
 
 // PrincipalPartition holds a credential, read on every request it makes.
 func PrincipalPartition(id string) string { return principalPK(id) }

@@ -17,12 +17,14 @@ import (
 
 var _ request.Store = (*Requests)(nil)
 
-// requestItem is a message injection (kind "messages").
+// requestItem is a message injection (kind "messages"). GSI2PK and
+// GSI2SK are set only on requests stored before their clientMarker,
+// which carry their client's tracker key themselves.
 type requestItem struct {
 	PK             string      `dynamodbav:"PK"`
 	SK             string      `dynamodbav:"SK"`
-	GSI2PK         string      `dynamodbav:"GSI2PK"`
-	GSI2SK         string      `dynamodbav:"GSI2SK"`
+	GSI2PK         string      `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK         string      `dynamodbav:"GSI2SK,omitempty"`
 	GSI3PK         string      `dynamodbav:"GSI3PK,omitempty"`
 	GSI3SK         string      `dynamodbav:"GSI3SK,omitempty"`
 	Kind           string      `dynamodbav:"kind"`
@@ -152,15 +154,15 @@ func (s *Requests) CreateRequest(ctx context.Context, r request.Request, msgs []
 	for _, m := range msgs {
 		refs = append(refs, m.ExternalReference)
 	}
-	writes = append(writes, markerWrites(r.ID, r.ClientID, r.ReceivedAt, expires, append(facetKeys(r.Facets), refKeys(refs)...), nil)...)
+	keys := append([]string{clientMarker}, facetKeys(r.Facets)...)
+	writes = append(writes, markerWrites(r.ID, r.ClientID, r.ReceivedAt, expires, append(keys, refKeys(refs)...), nil)...)
 	if err := s.batchWrite(ctx, writes); err != nil {
 		return s.discardUnlessCreated(ctx, r.ID, writes, err)
 	}
 	sweepPK, sweepSK := sweepKeys(r.ID, sweep.Deadline(sweep.Waiting, r.ReceivedAt))
 	av, err := attributevalue.MarshalMap(requestItem{
 		PK: requestPK(r.ID), SK: skRequest, Kind: string(request.KindMessages), ID: r.ID, ClientID: r.ClientID,
-		GSI3PK: sweepPK, GSI3SK: sweepSK,
-		GSI2PK: clientGSI2PK(r.ClientID, ""), GSI2SK: requestGSI2SK(r.ReceivedAt, r.ID), Facets: facetAttrs(r.Facets),
+		GSI3PK: sweepPK, GSI3SK: sweepSK, Facets: facetAttrs(r.Facets),
 		BatchReference: r.BatchReference, ReceivedAt: formatTime(r.ReceivedAt), ExpiresAt: expires,
 		Summary: newSummaryAttr(r.Summary), Status: string(r.Status()),
 	})

@@ -2,26 +2,21 @@ package dynamo
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
-
-	"github.com/parcelgate/parcelgate/internal/sorttime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 // Webhook items:
 //
 //	endpoint    PROJECT#<p>          WEBHOOK#<id>
-//	attempt     WHATTEMPT#<id>       <utc time>#<attempt>#<random>
+//	attempt     WHATTEMPT#<id>#<shard> <utc time>#<attempt>#<random> (webhooks_attempts.go)
 //	job event   NOTIFY#<p>#<shard>   <utc completion time>#<job id>#job
 //	expiring    NOTIFY#<p>#<shard>   <utc expiry - 3 days>#<number>#expiring
 //	disabled    NOTIFY#<p>#<shard>   <utc time disabled>#<webhook id>#disabled
@@ -277,87 +272,4 @@ func (s *Webhooks) ClearFailing(ctx context.Context, projectID, id string) error
 		return nil
 	}
 	return err
-}
-
-type attemptItem struct {
-	PK             string `dynamodbav:"PK"`
-	SK             string `dynamodbav:"SK"`
-	EventID        string `dynamodbav:"eventId"`
-	Type           string `dynamodbav:"type"`
-	Attempt        int    `dynamodbav:"attempt"`
-	Status         string `dynamodbav:"status"`
-	ResponseStatus int    `dynamodbav:"responseStatus"`
-	DurationMs     int64  `dynamodbav:"durationMs"`
-	At             string `dynamodbav:"at"`
-	ExpiresAt      int64  `dynamodbav:"expiresAt"`
-}
-
-// PutAttempt implements webhook.Store: the key is the item's sort key.
-func (s *Webhooks) PutAttempt(ctx context.Context, a webhook.Attempt, ttl time.Duration) (string, error) {
-	sk := fmt.Sprintf("%s#%04d#%s", sorttime.Format(a.At), a.Attempt, uniqueSuffix())
-	av, err := attributevalue.MarshalMap(attemptItem{
-		PK: attemptPK(a.WebhookID), SK: sk,
-		EventID: a.EventID, Type: a.Type, Attempt: a.Attempt, Status: a.Status, ResponseStatus: a.ResponseStatus,
-		DurationMs: a.Duration.Milliseconds(), At: formatTime(a.At), ExpiresAt: a.At.Add(ttl).Unix(),
-	})
-	if err != nil {
-		return "", err
-	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Name, Item: av})
-	return sk, err
-}
-
-// SettleAttempt implements webhook.Store: one conditional update, which
-// creates nothing where the attempt expired.
-func (s *Webhooks) SettleAttempt(ctx context.Context, webhookID, key string) error {
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Name, Key: item{attrPK: str(attemptPK(webhookID)), attrSK: str(key)},
-		UpdateExpression:         aws.String("SET #status = :failed"),
-		ConditionExpression:      aws.String("#status = :pending"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":failed": str(webhook.Failed), ":pending": str(webhook.Pending),
-		},
-	})
-	if isConditionFailed(err) {
-		return nil
-	}
-	return err
-}
-
-// uniqueSuffix keeps apart two attempts of one instant (a replay of an
-// event while its retry runs, say): each attempt is its own record.
-func uniqueSuffix() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// Attempts implements webhook.Store: newest first.
-func (s *Webhooks) Attempts(ctx context.Context, webhookID string, req page.Request) (page.Page[webhook.Attempt], error) {
-	pk := attemptPK(webhookID)
-	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-		ScanIndexForward:          aws.Bool(false),
-	}, attrPK, pk, req)
-	if err != nil {
-		return page.Page[webhook.Attempt]{}, err
-	}
-	out := page.Page[webhook.Attempt]{NextCursor: next}
-	for _, raw := range items {
-		var it attemptItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return page.Page[webhook.Attempt]{}, err
-		}
-		at, err := parseTime(it.At)
-		if err != nil {
-			return page.Page[webhook.Attempt]{}, fmt.Errorf("item %s %s: %w", it.PK, it.SK, err)
-		}
-		out.Items = append(out.Items, webhook.Attempt{
-			WebhookID: webhookID, EventID: it.EventID, Type: it.Type, Attempt: it.Attempt, Status: it.Status,
-			ResponseStatus: it.ResponseStatus, Duration: time.Duration(it.DurationMs) * time.Millisecond, At: at,
-		})
-	}
-	return out, nil
 }

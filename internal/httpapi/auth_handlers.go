@@ -111,10 +111,12 @@ func (a *API) answerToken(w http.ResponseWriter, r *http.Request, req tokenReque
 		return err
 	}
 	logging.SetClientID(r.Context(), p.ClientID)
-	// When a credential was last used is for its owners to read; a token
-	// is not refused for want of it.
-	if err := a.Credentials.Store.PrincipalUsed(r.Context(), p, a.Credentials.Now()); err != nil {
-		slog.WarnContext(r.Context(), "recording a credential's use failed", "principalId", p.ID, "error", err.Error())
+	// When a credential was last used is for its owners to read, to the
+	// minute; a token is not refused for want of it.
+	if now := a.Credentials.Now(); now.Sub(p.LastUsedAt) >= auth.UseGrain {
+		if err := a.Credentials.Store.PrincipalUsed(r.Context(), p, now); err != nil {
+			slog.WarnContext(r.Context(), "recording a credential's use failed", "principalId", p.ID, "error", err.Error())
+		}
 	}
 	// One more than fits, so Issue can tell "all of them" from "too many".
 	roles, err := a.Projects.Roles(r.Context(), p.ID, auth.MaxRolesInToken+1)

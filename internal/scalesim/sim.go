@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
+	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
 // Index names where a key lives: the table or one of its indexes
@@ -39,13 +41,35 @@ type Load struct {
 type Result struct {
 	Scenario Scenario
 	Keys     []Load // every key, most loaded first
+	// Cached are the reads a process makes once per period, not yet in
+	// Keys: how many they come to depends on the processes the plan runs
+	// (Cache).
+	Cached []CachedRead
 	// Totals of the peak second, by kind.
 	Events, Requests, Jobs, Deliveries, Reads, Searches, Records float64
 	WCU, RCU                                                     float64
 }
 
 type counter struct {
-	loads map[Key]*Load
+	loads  map[Key]*Load
+	cached map[cachedKey]*CachedRead
+}
+
+type cachedKey struct {
+	Key
+	by Processes
+}
+
+// cache counts a read that each process of by makes at most once per
+// period, however many requests need it.
+func (c *counter) cache(ix Index, pk, role string, by Processes, period time.Duration) {
+	k := cachedKey{Key{ix, pk}, by}
+	r := c.cached[k]
+	if r == nil {
+		r = &CachedRead{Load: Load{Key: k.Key, Role: role}, By: by, Period: period}
+		c.cached[k] = r
+	}
+	r.RCU++
 }
 
 func (c *counter) add(ix Index, pk, role string, w, r float64) {
@@ -66,7 +90,7 @@ const tx = 2
 // Run plays the scenario's peak second.
 func Run(s Scenario) Result {
 	rng := rand.New(rand.NewPCG(s.Seed, 0))
-	c := &counter{loads: map[Key]*Load{}}
+	c := &counter{loads: map[Key]*Load{}, cached: map[cachedKey]*CachedRead{}}
 	res := Result{Scenario: s}
 	shares := s.zipf()
 	// round draws a whole count whose mean is x.
@@ -88,7 +112,7 @@ func Run(s Scenario) Result {
 		for p := range projects {
 			projects[p] = client + "-project-" + strconv.Itoa(p)
 		}
-		webhook := client + "-webhook"
+		endpoint := client + "-webhook"
 		parcel := func() string { return "PG" + strconv.FormatUint(rng.Uint64()%1e12, 10) }
 
 		// Message requests and their events.
@@ -98,11 +122,13 @@ func Run(s Scenario) Result {
 			n := min(left, s.EventsPerRequest)
 			req := id("req-")
 			res.Requests++
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			// The request, its message and outcome chunks (300 bytes a
-			// message), its reference and facet markers, three updates.
-			c.add(Table, dynamo.RequestPartition(req), "message request", 3+math.Ceil(float64(n)*0.3)+math.Ceil(float64(n)*0.1)+float64(n)+3, 1+math.Ceil(float64(n)*0.3/4))
-			c.add(GSI2, dynamo.TrackerIndexPartition(client, ""), "client's requests", 3, 0)
+			// message), its client, reference and facet markers, three
+			// updates; only the client's marker is in the client's
+			// partition, written once (the updates are not in the index).
+			c.add(Table, dynamo.RequestPartition(req), "message request", 4+math.Ceil(float64(n)*0.3)+math.Ceil(float64(n)*0.1)+float64(n)+3, 1+math.Ceil(float64(n)*0.3/4))
+			c.add(GSI2, dynamo.TrackerIndexPartition(client, ""), "client's requests", 1, 0)
 			c.add(GSI2, dynamo.TrackerIndexPartition(client, dynamo.RefKey("batch-"+req)), "batch reference", 1, 0)
 			c.add(GSI2, dynamo.TrackerIndexPartition(client, "TS#TrackingEvent#Processed"), "request facet", 1, 0)
 			c.add(GSI2, dynamo.TrackerIndexPartition(client, "TS#*#Processed"), "request status", 1, 0)
@@ -129,14 +155,17 @@ func Run(s Scenario) Result {
 						c.add(GSI1, dynamo.TagIndexPartition(project, "InTransit", number), "project's numbers by tag", 1, 0)
 					}
 					// The processor queues the deliveries itself, from the
-					// project's endpoints read once per webhook.ListenersFor
-					// per process (negligible here); each delivery reads its
-					// endpoint and the event's record.
+					// project's endpoints read (a Query, about a read unit)
+					// once per processor process and webhook.ListenersFor;
+					// each delivery reads the event's record, and its
+					// endpoint once per sender process and
+					// webhook.EndpointsFor.
+					c.cache(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", ProcessorProcesses, webhook.ListenersFor)
 					if p == 0 {
 						res.Deliveries++
-						c.add(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", 0, 1)
+						c.cache(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", SenderProcesses, webhook.EndpointsFor)
 						c.add(Table, dynamo.NotificationPartition(project, number), "project's notifications", 0, 1)
-						c.add(Table, dynamo.AttemptPartition(webhook), "endpoint's delivery attempts", 1, 0)
+						c.add(Table, dynamo.AttemptPartition(endpoint, id("evt-")), "endpoint's delivery attempts", 1, 0)
 					}
 				}
 			}
@@ -153,7 +182,7 @@ func Run(s Scenario) Result {
 			job := id("job-")
 			res.Jobs += float64(n) / float64(s.JobSize)
 			project := projects[rng.IntN(len(projects))]
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			// The job, its input and result chunks (250 numbers, about 40 KB
 			// each), read back by the processor.
 			c.add(Table, dynamo.RequestPartition(job), "job", (3+80*math.Ceil(float64(n)/250))*float64(n)/float64(s.JobSize), 40*math.Ceil(float64(n)/250)/4)
@@ -175,7 +204,7 @@ func Run(s Scenario) Result {
 		// Tracker searches: one index partition, the requests found.
 		for range round(s.EventsPerSecond * share * s.SearchesPerEvent) {
 			res.Searches++
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			c.add(GSI2, dynamo.TrackerIndexPartition(client, "TS#*#Failed"), "request status", 0, 1)
 			c.add(Table, dynamo.RequestPartition(id("req-")), "message request", 0, 1)
 		}
@@ -184,7 +213,7 @@ func Run(s Scenario) Result {
 			res.Records++
 			entity := s.pick(rng.Float64())
 			project := projects[0]
-			c.add(Table, dynamo.PrincipalPartition(cred), "credential", 0, 1)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			c.add(Table, dynamo.ProjectPartition(project), "project (membership)", 0, 2)
 			c.add(Table, dynamo.RecordPartition(project, entity), "entity's records", 1, 0)
 			c.add(GSI1, dynamo.DeltaIndexPartition(project, entity), "entity's records to export", 1, 0)
@@ -193,6 +222,19 @@ func Run(s Scenario) Result {
 	for _, l := range c.loads {
 		res.Keys = append(res.Keys, *l)
 	}
+	for _, r := range c.cached {
+		res.Cached = append(res.Cached, *r)
+	}
+	sort.Slice(res.Cached, func(i, j int) bool {
+		a, b := res.Cached[i], res.Cached[j]
+		return a.PK < b.PK || a.PK == b.PK && a.By < b.By
+	})
+	res.total()
+	return res
+}
+
+// total orders the keys, most loaded first, and adds up their units.
+func (res *Result) total() {
 	sort.Slice(res.Keys, func(i, j int) bool {
 		a, b := res.Keys[i], res.Keys[j]
 		if ua, ub := a.utilisation(), b.utilisation(); ua != ub {
@@ -200,11 +242,11 @@ func Run(s Scenario) Result {
 		}
 		return a.Index < b.Index || a.Index == b.Index && a.PK < b.PK
 	})
+	res.WCU, res.RCU = 0, 0
 	for _, l := range res.Keys { // in a fixed order: the sums are the same every run
 		res.WCU += l.WCU
 		res.RCU += l.RCU
 	}
-	return res
 }
 
 func (s Scenario) pick(x float64) string {

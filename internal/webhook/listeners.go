@@ -13,8 +13,9 @@ import (
 // within ListenersFor of it, by a process that read the project's
 // endpoints just before. Those events are in the feed with their ids, and
 // POST .../replay with a since before the endpoint's creation delivers
-// them. Deleting or disabling an endpoint needs no bound: a task queued
-// for it finds it gone or disabled and is dropped, as before.
+// them. Deleting or disabling an endpoint needs no bound of its own: a
+// task queued for it is dropped by the sender once the sender sees the
+// change (within EndpointsFor).
 const ListenersFor = 10 * time.Second
 
 // maxListenerEntries bounds the projects one process remembers; past it
@@ -25,9 +26,10 @@ const maxListenerEntries = 10000
 // event types they subscribe to, so that a tracking change queues its
 // deliveries itself: nothing for a project with none, and no fan-out task
 // (a sender invocation and an endpoint Query per change) for the others.
-// A project is read at most once per ListenersFor per process; each
-// delivery still reads its endpoint, so one deleted or disabled meanwhile
-// gets nothing.
+// A project is read at most once per ListenersFor per process; the sender
+// checks the endpoint itself before each delivery (as read within
+// EndpointsFor), so one deleted or disabled meanwhile gets nothing past
+// that bound.
 type Listeners struct {
 	mu      sync.Mutex
 	entries map[string]listening

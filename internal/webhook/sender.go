@@ -30,6 +30,9 @@ type Sender struct {
 	SlowAfter time.Duration
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Endpoints is the process's memory of the endpoints it delivers to
+	// (see EndpointsFor); nil reads the endpoint for every task.
+	Endpoints *EndpointCache
 }
 
 // Handle runs one task.
@@ -70,7 +73,7 @@ func (s Sender) fanOut(ctx context.Context, t Task) error {
 // replay queues the deliveries of one page of events to an endpoint, and
 // the replay of the rest.
 func (s Sender) replay(ctx context.Context, t Task) error {
-	e, err := s.Store.Endpoint(ctx, t.ProjectID, t.WebhookID)
+	e, err := s.Endpoints.endpoint(ctx, s.Store, t.ProjectID, t.WebhookID, s.Now())
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
@@ -111,14 +114,19 @@ func (s Sender) replay(ctx context.Context, t Task) error {
 // itself should the sender die), and one that finds it taken goes back to
 // the queue for paceDelay, not counted as an attempt. A slow receiver so
 // holds at most one sender slot (plus those of the deliveries that began
-// before it was found slow), never the sender as a whole; deliveries to a
-// fast endpoint take no lease and cost no write for it.
+// before it was found slow, or within EndpointsFor of it in the sender's
+// other processes), never the sender as a whole; deliveries to a fast
+// endpoint take no lease and cost no write for it.
+//
+// The endpoint is read through s.Endpoints: at most once per EndpointsFor
+// per process, so a busy endpoint's partition is not read per delivery.
+// What the sender writes to the endpoint it forgets at once.
 func (s Sender) deliver(ctx context.Context, t Task) error {
 	now := s.Now().UTC()
 	if wait := t.NotBefore.Sub(now); wait > 0 {
 		return s.Queue.Send(ctx, []Task{t}, min(wait, maxQueueDelay))
 	}
-	e, err := s.Store.Endpoint(ctx, t.ProjectID, t.WebhookID)
+	e, err := s.Endpoints.endpoint(ctx, s.Store, t.ProjectID, t.WebhookID, now)
 	if errors.Is(err, ErrNotFound) {
 		return nil // deleted meanwhile
 	}
@@ -172,6 +180,7 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 			if err := s.Store.ClearFailing(ctx, e.ProjectID, e.ID); err != nil {
 				return err
 			}
+			s.Endpoints.forget(e.ProjectID, e.ID)
 		}
 	case status == http.StatusGone:
 		// The receiver says the endpoint is gone for good.
@@ -183,6 +192,10 @@ func (s Sender) deliver(ctx context.Context, t Task) error {
 		since, err := s.Store.MarkFailing(ctx, e.ProjectID, e.ID, now)
 		if err != nil {
 			return err
+		}
+		if e.FailingSince.IsZero() {
+			// Known failing from now on, so that a success clears it.
+			s.Endpoints.forget(e.ProjectID, e.ID)
 		}
 		if now.Sub(since) >= FailingLimit {
 			// Failing for days: the endpoint is disabled, its queued
@@ -241,6 +254,7 @@ func (s Sender) postWatched(ctx context.Context, e Endpoint, ev Event, now time.
 		if err := s.Store.MarkSlow(context.WithoutCancel(ctx), e.ProjectID, e.ID, now.Add(SlowFor)); err != nil {
 			s.Logger.Warn("webhook endpoint not marked slow", "webhookId", e.ID, "error", err.Error())
 		}
+		s.Endpoints.forget(e.ProjectID, e.ID)
 	})
 	status, took := s.post(ctx, e, ev, now)
 	if !timer.Stop() {
@@ -256,6 +270,7 @@ func (s Sender) postWatched(ctx context.Context, e Endpoint, ev Event, now time.
 func (s Sender) disable(ctx context.Context, e Endpoint, reason string, now time.Time) error {
 	ev, ref := DisabledEvent(e.ProjectID, e.ID, reason, now)
 	disabled, err := s.Store.DisableEndpoint(ctx, e.ProjectID, e.ID, reason, ev, ref, EventTTL)
+	s.Endpoints.forget(e.ProjectID, e.ID)
 	if err != nil || !disabled {
 		return err // !disabled: disabled already, by an admin or another delivery
 	}
@@ -266,6 +281,7 @@ func (s Sender) announceDisabled(ctx context.Context, projectID, webhookID, even
 	if err := s.Queue.Send(ctx, []Task{{Kind: KindEvent, ProjectID: projectID, EventID: eventID}}, 0); err != nil {
 		return err
 	}
+	defer s.Endpoints.forget(projectID, webhookID)
 	return s.Store.DisabledAnnounced(ctx, projectID, webhookID, eventID)
 }
 

@@ -41,6 +41,9 @@ type Service struct {
 	// Listeners is the process's memory of which projects have endpoints
 	// (see ListenersFor); nil reads the project's endpoints every time.
 	Listeners *Listeners
+	// Endpoints is the memory of the sender in the same process, if any
+	// (see EndpointsFor): a change made here is delivered at once.
+	Endpoints *EndpointCache
 }
 
 // Input is what a caller sets on an endpoint; nil leaves a field as is.
@@ -117,7 +120,7 @@ func (s Service) Create(ctx context.Context, c project.Caller, projectID string,
 	if len(existing) >= MaxEndpoints {
 		return Endpoint{}, &input.Error{Field: "url", Message: fmt.Sprintf("a project has at most %d endpoints; delete one first", MaxEndpoints), Labelled: true}
 	}
-	defer s.forget(projectID)
+	defer s.forget(projectID, e.ID)
 	return e, s.Store.PutEndpoint(ctx, e)
 }
 
@@ -153,7 +156,7 @@ func (s Service) Update(ctx context.Context, c project.Caller, projectID, id str
 	if err := s.apply(ctx, &e, in); err != nil {
 		return Endpoint{}, err
 	}
-	defer s.forget(projectID)
+	defer s.forget(projectID, id)
 	return e, s.Store.UpdateEndpoint(ctx, e)
 }
 
@@ -162,6 +165,7 @@ func (s Service) Delete(ctx context.Context, c project.Caller, projectID, id str
 	if _, err := s.Get(ctx, c, projectID, id); err != nil {
 		return err
 	}
+	defer s.forget(projectID, id)
 	return s.Store.DeleteEndpoint(ctx, projectID, id)
 }
 
@@ -174,6 +178,7 @@ func (s Service) Rotate(ctx context.Context, c project.Caller, projectID, id str
 	}
 	e.PreviousSecret, e.PreviousSecretExpiresAt = e.Secret, s.Now().UTC().Add(RotationOverlap)
 	e.Secret = NewSecret()
+	defer s.forget(projectID, id)
 	return e, s.Store.UpdateEndpoint(ctx, e)
 }
 
@@ -273,12 +278,13 @@ func (s Service) enabled(ctx context.Context, projectID string) ([]Endpoint, err
 	return l.enabled(ctx, s.Store, projectID, s.Now())
 }
 
-// forget drops the process's memory of a project whose endpoints it
-// changed, so that its own next change sees them at once.
-func (s Service) forget(projectID string) {
+// forget drops the process's memory of a project whose endpoint id it
+// changed, so that its own next change and delivery see it at once.
+func (s Service) forget(projectID, id string) {
 	if s.Listeners != nil {
 		s.Listeners.forget(projectID)
 	}
+	s.Endpoints.forget(projectID, id)
 }
 
 // JobFinished records and queues the job.completed event of a job that is

@@ -1822,7 +1822,7 @@ type Credential struct {
 	CreatedAt UtcTimestamp `json:"createdAt"`
 	Enabled   bool         `json:"enabled"`
 
-	// LastUsedAt When it last got a token (RFC 3339 in UTC); null if it has not since this was recorded.
+	// LastUsedAt When it last got a token, to the minute (a token within a minute of the recorded use records nothing; RFC 3339 in UTC); null if it has not since this was recorded.
 	LastUsedAt *time.Time     `json:"lastUsedAt"`
 	Role       CredentialRole `json:"role"`
 }
