@@ -1,0 +1,420 @@
+//go:build integration
+
+package systemtest
+
+// Emulator-only: the raw baseline of the write-path benchmarks.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/sync/errgroup"
+)
+
+// A write path is compared with raw writes of the same kind, on the same
+// table in the same run: the very write requests the path sent, recorded
+// as it sent them (writeLog), written again under keys of their own at
+// several numbers of requests in flight. Conditional writes and
+// transactions cannot be batched, so they are sent again request for
+// request, as the code sent them (same actions, conditions and items);
+// plain items (batch writes, unconditional puts and deletes) are written
+// with BatchWriteItem, 25 to a request. The fastest writer count of each
+// kind is the emulator's limit for it, and the path's floor on this
+// machine is the time both kinds take at their limits. Reads are not in
+// the floor: they are what the path spends beyond its writes.
+
+// sameKindWriters are the numbers of requests in flight the raw writes
+// are measured at.
+var sameKindWriters = []int{1, 4, 8, 16, 32}
+
+// writeSet is what a path wrote: requests to send again as they were,
+// and plain items to batch-write.
+type writeSet struct {
+	sent    []any
+	batched []types.WriteRequest
+	// requests counts the path's write requests by kind; refused, its
+	// writes refused by a condition or a cancelled transaction (work the
+	// path did that the baseline, repeating only writes that took, does
+	// not).
+	requests map[string]int
+	refused  int
+}
+
+// writeLog records the writes that took of every client it is installed
+// in (Option, or APIOption for apitest.Options), and passes every call on.
+type writeLog struct {
+	mu  sync.Mutex
+	set writeSet
+}
+
+func (l *writeLog) Option(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, l.APIOption) }
+
+func (l *writeLog) APIOption(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("writeLog", l.record), middleware.Before)
+}
+
+func (l *writeLog) record(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	out, md, err := next.HandleInitialize(ctx, in)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := &l.set
+	if s.requests == nil {
+		s.requests = map[string]int{}
+	}
+	var cond *types.ConditionalCheckFailedException
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cond) || errors.As(err, &cancelled) {
+		s.refused++
+		return out, md, err
+	}
+	if err != nil {
+		return out, md, err
+	}
+	switch p := in.Parameters.(type) {
+	case *dynamodb.BatchWriteItemInput:
+		s.requests["BatchWriteItem"]++
+		left := map[string]bool{}
+		if o, ok := out.Result.(*dynamodb.BatchWriteItemOutput); ok {
+			for _, ws := range o.UnprocessedItems {
+				for _, w := range ws {
+					left[writeKey(w)] = true
+				}
+			}
+		}
+		for _, ws := range p.RequestItems {
+			for _, w := range ws {
+				if !left[writeKey(w)] {
+					s.batched = append(s.batched, w)
+				}
+			}
+		}
+	case *dynamodb.PutItemInput:
+		if p.ConditionExpression == nil {
+			s.requests["PutItem"]++
+			s.batched = append(s.batched, types.WriteRequest{PutRequest: &types.PutRequest{Item: p.Item}})
+		} else {
+			s.requests["PutItem conditional"]++
+			c := *p
+			s.sent = append(s.sent, &c)
+		}
+	case *dynamodb.DeleteItemInput:
+		if p.ConditionExpression == nil {
+			s.requests["DeleteItem"]++
+			s.batched = append(s.batched, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: p.Key}})
+		} else {
+			s.requests["DeleteItem conditional"]++
+			c := *p
+			s.sent = append(s.sent, &c)
+		}
+	case *dynamodb.UpdateItemInput:
+		if p.ConditionExpression == nil {
+			s.requests["UpdateItem"]++
+		} else {
+			s.requests["UpdateItem conditional"]++
+		}
+		c := *p
+		s.sent = append(s.sent, &c)
+	case *dynamodb.TransactWriteItemsInput:
+		s.requests[fmt.Sprintf("TransactWriteItems of %d", len(p.TransactItems))]++
+		c := *p
+		s.sent = append(s.sent, &c)
+	}
+	return out, md, err
+}
+
+// Take returns what was recorded so far, and forgets it.
+func (l *writeLog) Take() writeSet {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.set
+	l.set = writeSet{}
+	return s
+}
+
+// writeKey names the item a batch write touches.
+func writeKey(w types.WriteRequest) string {
+	k := map[string]types.AttributeValue{}
+	if w.PutRequest != nil {
+		k = w.PutRequest.Item
+	} else if w.DeleteRequest != nil {
+		k = w.DeleteRequest.Key
+	}
+	var pk, sk string
+	if v, ok := k["PK"].(*types.AttributeValueMemberS); ok {
+		pk = v.Value
+	}
+	if v, ok := k["SK"].(*types.AttributeValueMemberS); ok {
+		sk = v.Value
+	}
+	return pk + "\x00" + sk
+}
+
+// rekey is item (or key) with its partition key under prefix: the raw
+// writes land on items of their own, which their conditions find as the
+// path's found its own when the path's earlier writes were replayed
+// first.
+func rekey(prefix string, item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(item))
+	for name, v := range item {
+		out[name] = v
+	}
+	if v, ok := item["PK"].(*types.AttributeValueMemberS); ok {
+		out["PK"] = &types.AttributeValueMemberS{Value: prefix + v.Value}
+	}
+	return out
+}
+
+// resend sends a recorded request again under prefix. A condition or
+// transaction refused is no error: it is the emulator's work all the same.
+func resend(ctx context.Context, client *dynamodb.Client, prefix string, req any) (refused bool, err error) {
+	switch p := req.(type) {
+	case *dynamodb.UpdateItemInput:
+		c := *p
+		c.Key = rekey(prefix, p.Key)
+		_, err = client.UpdateItem(ctx, &c)
+	case *dynamodb.PutItemInput:
+		c := *p
+		c.Item = rekey(prefix, p.Item)
+		_, err = client.PutItem(ctx, &c)
+	case *dynamodb.DeleteItemInput:
+		c := *p
+		c.Key = rekey(prefix, p.Key)
+		_, err = client.DeleteItem(ctx, &c)
+	case *dynamodb.TransactWriteItemsInput:
+		c := *p
+		c.ClientRequestToken = nil // a token names one request's contents
+		c.TransactItems = make([]types.TransactWriteItem, len(p.TransactItems))
+		for i, it := range p.TransactItems {
+			switch {
+			case it.Put != nil:
+				a := *it.Put
+				a.Item = rekey(prefix, a.Item)
+				it.Put = &a
+			case it.Update != nil:
+				a := *it.Update
+				a.Key = rekey(prefix, a.Key)
+				it.Update = &a
+			case it.Delete != nil:
+				a := *it.Delete
+				a.Key = rekey(prefix, a.Key)
+				it.Delete = &a
+			case it.ConditionCheck != nil:
+				a := *it.ConditionCheck
+				a.Key = rekey(prefix, a.Key)
+				it.ConditionCheck = &a
+			}
+			c.TransactItems[i] = it
+		}
+		_, err = client.TransactWriteItems(ctx, &c)
+	default:
+		return false, fmt.Errorf("resend: %T is not a recorded write", req)
+	}
+	var cond *types.ConditionalCheckFailedException
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cond) || errors.As(err, &cancelled) {
+		return true, nil
+	}
+	return false, err
+}
+
+// packUnique packs writes into BatchWriteItem requests of up to 25, in
+// order, never two writes of one item in a request (DynamoDB refuses
+// that): the path may write an item twice in a run.
+func packUnique(writes []types.WriteRequest) [][]types.WriteRequest {
+	var out [][]types.WriteRequest
+	var cur []types.WriteRequest
+	seen := map[string]bool{}
+	for _, w := range writes {
+		k := writeKey(w)
+		if len(cur) == 25 || seen[k] {
+			out, cur, seen = append(out, cur), nil, map[string]bool{}
+		}
+		cur = append(cur, w)
+		seen[k] = true
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// kindRate is one kind's raw throughput by writers in flight.
+type kindRate struct {
+	units map[int]int
+	time  map[int]time.Duration
+}
+
+func (k *kindRate) add(writers, units int, d time.Duration) {
+	if k.units == nil {
+		k.units, k.time = map[int]int{}, map[int]time.Duration{}
+	}
+	k.units[writers] += units
+	k.time[writers] += d
+}
+
+func (k *kindRate) rate(writers int) float64 {
+	if k.time[writers] <= 0 {
+		return 0
+	}
+	return float64(k.units[writers]) / k.time[writers].Seconds()
+}
+
+// best is the writer count of the highest rate, and that rate.
+func (k *kindRate) best() (int, float64) {
+	bestW, bestRate := 0, 0.0
+	for _, w := range sameKindWriters {
+		if r := k.rate(w); r > bestRate {
+			bestW, bestRate = w, r
+		}
+	}
+	return bestW, bestRate
+}
+
+func (k *kindRate) String() string {
+	w, best := k.best()
+	parts := []string{}
+	for _, n := range sameKindWriters {
+		if k.units[n] > 0 {
+			parts = append(parts, fmt.Sprintf("%d: %.0f/s", n, k.rate(n)))
+		}
+	}
+	return fmt.Sprintf("best %.0f/s at %d in flight (%s)", best, w, strings.Join(parts, ", "))
+}
+
+// sameKind is the raw baseline of a path, summed over its runs.
+type sameKind struct {
+	sent, batched kindRate
+	// pathSent and pathBatched are the path's requests sent as they were
+	// and plain items; pathTime, the path's time for them.
+	pathSent, pathBatched int
+	pathTime              time.Duration
+	requests              map[string]int
+	pathRefused, refused  int
+}
+
+// replay writes s again under prefix, split into one part per writer
+// count (in the order of sameKindWriters rotated by rotate, so no count
+// always meets the table at the same size), and adds the path's run of s,
+// which took took.
+func (k *sameKind) replay(ctx context.Context, client *dynamodb.Client, table, prefix string, s writeSet, took time.Duration, rotate int) error {
+	if k.requests == nil {
+		k.requests = map[string]int{}
+	}
+	for name, n := range s.requests {
+		k.requests[name] += n
+	}
+	k.pathSent += len(s.sent)
+	k.pathBatched += len(s.batched)
+	k.pathTime += took
+	k.pathRefused += s.refused
+	n := len(sameKindWriters)
+	for part := range n {
+		writers := sameKindWriters[(part+rotate)%n]
+		sent := s.sent[part*len(s.sent)/n : (part+1)*len(s.sent)/n]
+		start := time.Now()
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(writers)
+		var mu sync.Mutex
+		for _, req := range sent {
+			g.Go(func() error {
+				refused, err := resend(gctx, client, prefix, req)
+				if refused {
+					mu.Lock()
+					k.refused++
+					mu.Unlock()
+				}
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		k.sent.add(writers, len(sent), time.Since(start))
+
+		items := s.batched[part*len(s.batched)/n : (part+1)*len(s.batched)/n]
+		rekeyed := make([]types.WriteRequest, len(items))
+		for i, w := range items {
+			if w.PutRequest != nil {
+				rekeyed[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: rekey(prefix, w.PutRequest.Item)}}
+			} else {
+				rekeyed[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: rekey(prefix, w.DeleteRequest.Key)}}
+			}
+		}
+		start = time.Now()
+		if err := sendBatches(ctx, client, table, packUnique(rekeyed), writers); err != nil {
+			return err
+		}
+		k.batched.add(writers, len(items), time.Since(start))
+	}
+	return nil
+}
+
+// floor is the time the path's writes take as raw writes of their kinds,
+// each at its best writer count.
+func (k *sameKind) floor() time.Duration {
+	var d float64
+	if _, r := k.sent.best(); r > 0 {
+		d += float64(k.pathSent) / r
+	}
+	if _, r := k.batched.best(); r > 0 {
+		d += float64(k.pathBatched) / r
+	}
+	return time.Duration(d * float64(time.Second))
+}
+
+// ratio is the path's rate over the raw rate of the same writes: the
+// floor's time over the path's.
+func (k *sameKind) ratio() float64 { return k.floor().Seconds() / k.pathTime.Seconds() }
+
+// String says what the path wrote and how fast each kind went raw.
+func (k *sameKind) String() string {
+	return fmt.Sprintf("path %.1f s for %d requests sent as they were and %d plain items (%s; %d refused by a condition, not repeated); raw, as sent: %s, %d refused on replay; plain items by BatchWriteItem: %s; floor %.1f s, ratio %.2f (aim ≥ 0.8)",
+		k.pathTime.Seconds(), k.pathSent, k.pathBatched, requestKinds(k.requests), k.pathRefused,
+		&k.sent, k.refused, &k.batched, k.floor().Seconds(), k.ratio())
+}
+
+func requestKinds(m map[string]int) string {
+	parts := make([]string, 0, len(m))
+	for _, name := range names(m) {
+		parts = append(parts, fmt.Sprintf("%s %d", name, m[name]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sendBatches writes batches with writers requests in flight, unprocessed
+// items retried after 20 ms, doubling, as the store's batch writer does.
+func sendBatches(ctx context.Context, client *dynamodb.Client, table string, batches [][]types.WriteRequest, writers int) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(writers)
+	for _, batch := range batches {
+		g.Go(func() error {
+			pending := map[string][]types.WriteRequest{table: batch}
+			for attempt := 1; ; attempt++ {
+				out, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+				if err != nil {
+					return err
+				}
+				if len(out.UnprocessedItems) == 0 {
+					return nil
+				}
+				if attempt == 8 {
+					return fmt.Errorf("batch write: %d items still unprocessed", len(out.UnprocessedItems[table]))
+				}
+				pending = out.UnprocessedItems
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(20 * time.Millisecond << (attempt - 1)):
+				}
+			}
+		})
+	}
+	return g.Wait()
+}
