@@ -28,7 +28,9 @@ import (
 // with BatchWriteItem, 25 to a request. The fastest writer count of each
 // kind is the emulator's limit for it, and the path's floor on this
 // machine is the time both kinds take at their limits. Reads are not in
-// the floor: they are what the path spends beyond its writes.
+// that floor, but they are recorded too and sent again as they were (on
+// the path's own items), so a second figure says how much of the gap the
+// path's reads explain.
 
 // sameKindWriters are the numbers of requests in flight the raw writes
 // are measured at.
@@ -39,6 +41,7 @@ var sameKindWriters = []int{1, 4, 8, 16, 32}
 type writeSet struct {
 	sent    []any
 	batched []types.WriteRequest
+	reads   []any
 	// requests counts the path's write requests by kind; refused, its
 	// writes refused by a condition or a cancelled transaction (work the
 	// path did that the baseline, repeating only writes that took, does
@@ -90,7 +93,11 @@ func (l *writeLog) APIOption(stack *middleware.Stack) error {
 
 func (l *writeLog) record(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	if !isWrite(in.Parameters) {
-		return next.HandleInitialize(ctx, in)
+		out, md, err := next.HandleInitialize(ctx, in)
+		if err == nil {
+			l.recordRead(in.Parameters)
+		}
+		return out, md, err
 	}
 	l.flight(1)
 	out, md, err := next.HandleInitialize(ctx, in)
@@ -162,6 +169,27 @@ func (l *writeLog) record(ctx context.Context, in middleware.InitializeInput, ne
 	return out, md, err
 }
 
+// recordRead keeps a read that succeeded, to send again as it was.
+func (l *writeLog) recordRead(params any) {
+	var c any
+	switch p := params.(type) {
+	case *dynamodb.GetItemInput:
+		v := *p
+		c = &v
+	case *dynamodb.BatchGetItemInput:
+		v := *p
+		c = &v
+	case *dynamodb.QueryInput:
+		v := *p
+		c = &v
+	default:
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.set.reads = append(l.set.reads, c)
+}
+
 // Take returns what was recorded so far, and forgets it.
 func (l *writeLog) Take() writeSet {
 	l.mu.Lock()
@@ -204,8 +232,9 @@ func rekey(prefix string, item map[string]types.AttributeValue) map[string]types
 	return out
 }
 
-// resend sends a recorded request again under prefix. A condition or
-// transaction refused is no error: it is the emulator's work all the same.
+// resend sends a recorded request again, a write under prefix (a read as
+// it was). A condition or transaction refused is no error: it is the
+// emulator's work all the same.
 func resend(ctx context.Context, client *dynamodb.Client, prefix string, req any) (refused bool, err error) {
 	switch p := req.(type) {
 	case *dynamodb.UpdateItemInput:
@@ -246,8 +275,14 @@ func resend(ctx context.Context, client *dynamodb.Client, prefix string, req any
 			c.TransactItems[i] = it
 		}
 		_, err = client.TransactWriteItems(ctx, &c)
+	case *dynamodb.GetItemInput:
+		_, err = client.GetItem(ctx, p)
+	case *dynamodb.BatchGetItemInput:
+		_, err = client.BatchGetItem(ctx, p)
+	case *dynamodb.QueryInput:
+		_, err = client.Query(ctx, p)
 	default:
-		return false, fmt.Errorf("resend: %T is not a recorded write", req)
+		return false, fmt.Errorf("resend: %T is not a recorded call", req)
 	}
 	var cond *types.ConditionalCheckFailedException
 	var cancelled *types.TransactionCanceledException
@@ -323,14 +358,14 @@ func (k *kindRate) String() string {
 
 // sameKind is the raw baseline of a path, summed over its runs.
 type sameKind struct {
-	sent, batched kindRate
+	sent, batched, reads kindRate
 	// pathSent and pathBatched are the path's requests sent as they were
 	// and plain items; pathTime, the path's time for them.
-	pathSent, pathBatched int
-	pathTime              time.Duration
-	requests              map[string]int
-	pathRefused, refused  int
-	pathInFlight          float64
+	pathSent, pathBatched, pathReads int
+	pathTime                         time.Duration
+	requests                         map[string]int
+	pathRefused, refused             int
+	pathInFlight                     float64
 }
 
 // replay writes s again under prefix, split into one part per writer
@@ -346,6 +381,7 @@ func (k *sameKind) replay(ctx context.Context, client *dynamodb.Client, table, p
 	}
 	k.pathSent += len(s.sent)
 	k.pathBatched += len(s.batched)
+	k.pathReads += len(s.reads)
 	k.pathTime += took
 	k.pathRefused += s.refused
 	k.pathInFlight += s.inFlight
@@ -387,6 +423,21 @@ func (k *sameKind) replay(ctx context.Context, client *dynamodb.Client, table, p
 			return err
 		}
 		k.batched.add(writers, len(items), time.Since(start))
+
+		reads := s.reads[part*len(s.reads)/n : (part+1)*len(s.reads)/n]
+		start = time.Now()
+		g, gctx = errgroup.WithContext(ctx)
+		g.SetLimit(writers)
+		for _, req := range reads {
+			g.Go(func() error {
+				_, err := resend(gctx, client, prefix, req)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		k.reads.add(writers, len(reads), time.Since(start))
 	}
 	return nil
 }
@@ -408,11 +459,26 @@ func (k *sameKind) floor() time.Duration {
 // floor's time over the path's.
 func (k *sameKind) ratio() float64 { return k.floor().Seconds() / k.pathTime.Seconds() }
 
+// readTime is the time the path's reads take sent again at their best
+// count.
+func (k *sameKind) readTime() time.Duration {
+	_, r := k.reads.best()
+	if r == 0 {
+		return 0
+	}
+	return time.Duration(float64(k.pathReads) / r * float64(time.Second))
+}
+
+// ratioWithReads is ratio with the path's reads in the floor.
+func (k *sameKind) ratioWithReads() float64 {
+	return (k.floor() + k.readTime()).Seconds() / k.pathTime.Seconds()
+}
+
 // String says what the path wrote and how fast each kind went raw.
 func (k *sameKind) String() string {
-	return fmt.Sprintf("path %.1f s for %d requests sent as they were and %d plain items (%s; %d refused by a condition, not repeated; %.1f write requests in flight on average); raw, as sent: %s, %d refused on replay; plain items by BatchWriteItem: %s; floor %.1f s, ratio %.2f (aim ≥ 0.8)",
+	return fmt.Sprintf("path %.1f s for %d requests sent as they were and %d plain items (%s; %d refused by a condition, not repeated; %.1f write requests in flight on average); raw, as sent: %s, %d refused on replay; plain items by BatchWriteItem: %s; floor %.1f s, ratio %.2f (aim ≥ 0.8); the path's %d reads sent again: %s, %.1f s; ratio with them in the floor %.2f",
 		k.pathTime.Seconds(), k.pathSent, k.pathBatched, requestKinds(k.requests), k.pathRefused, k.pathInFlight/k.pathTime.Seconds(),
-		&k.sent, k.refused, &k.batched, k.floor().Seconds(), k.ratio())
+		&k.sent, k.refused, &k.batched, k.floor().Seconds(), k.ratio(), k.pathReads, &k.reads, k.readTime().Seconds(), k.ratioWithReads())
 }
 
 func requestKinds(m map[string]int) string {
