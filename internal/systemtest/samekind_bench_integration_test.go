@@ -136,23 +136,11 @@ func (l *writeLog) record(ctx context.Context, in middleware.InitializeInput, ne
 			}
 		}
 	case *dynamodb.PutItemInput:
-		if p.ConditionExpression == nil {
-			s.requests["PutItem"]++
-			s.batched = append(s.batched, types.WriteRequest{PutRequest: &types.PutRequest{Item: p.Item}})
-		} else {
-			s.requests["PutItem conditional"]++
-			c := *p
-			s.sent = append(s.sent, &c)
-		}
+		c := *p
+		s.single("PutItem", p.ConditionExpression != nil, types.WriteRequest{PutRequest: &types.PutRequest{Item: p.Item}}, &c)
 	case *dynamodb.DeleteItemInput:
-		if p.ConditionExpression == nil {
-			s.requests["DeleteItem"]++
-			s.batched = append(s.batched, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: p.Key}})
-		} else {
-			s.requests["DeleteItem conditional"]++
-			c := *p
-			s.sent = append(s.sent, &c)
-		}
+		c := *p
+		s.single("DeleteItem", p.ConditionExpression != nil, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: p.Key}}, &c)
 	case *dynamodb.UpdateItemInput:
 		if p.ConditionExpression == nil {
 			s.requests["UpdateItem"]++
@@ -167,6 +155,18 @@ func (l *writeLog) record(ctx context.Context, in middleware.InitializeInput, ne
 		s.sent = append(s.sent, &c)
 	}
 	return out, md, err
+}
+
+// single records a PutItem or DeleteItem of op: a conditional one to send
+// again as it was (req), a plain one as an item to batch-write (plain).
+func (s *writeSet) single(op string, conditional bool, plain types.WriteRequest, req any) {
+	if conditional {
+		s.requests[op+" conditional"]++
+		s.sent = append(s.sent, req)
+		return
+	}
+	s.requests[op]++
+	s.batched = append(s.batched, plain)
 }
 
 // recordRead keeps a read that succeeded, to send again as it was.
@@ -232,23 +232,27 @@ func rekey(prefix string, item map[string]types.AttributeValue) map[string]types
 	return out
 }
 
+// withKey is a copy of *v with the key or item field that at points to
+// rekeyed under prefix.
+func withKey[T any](prefix string, v *T, at func(*T) *map[string]types.AttributeValue) *T {
+	c := *v
+	k := at(&c)
+	*k = rekey(prefix, *k)
+	return &c
+}
+
 // resend sends a recorded request again, a write under prefix (a read as
 // it was). A condition or transaction refused is no error: it is the
 // emulator's work all the same.
 func resend(ctx context.Context, client *dynamodb.Client, prefix string, req any) (refused bool, err error) {
+	type attrs = map[string]types.AttributeValue
 	switch p := req.(type) {
 	case *dynamodb.UpdateItemInput:
-		c := *p
-		c.Key = rekey(prefix, p.Key)
-		_, err = client.UpdateItem(ctx, &c)
+		_, err = client.UpdateItem(ctx, withKey(prefix, p, func(c *dynamodb.UpdateItemInput) *attrs { return &c.Key }))
 	case *dynamodb.PutItemInput:
-		c := *p
-		c.Item = rekey(prefix, p.Item)
-		_, err = client.PutItem(ctx, &c)
+		_, err = client.PutItem(ctx, withKey(prefix, p, func(c *dynamodb.PutItemInput) *attrs { return &c.Item }))
 	case *dynamodb.DeleteItemInput:
-		c := *p
-		c.Key = rekey(prefix, p.Key)
-		_, err = client.DeleteItem(ctx, &c)
+		_, err = client.DeleteItem(ctx, withKey(prefix, p, func(c *dynamodb.DeleteItemInput) *attrs { return &c.Key }))
 	case *dynamodb.TransactWriteItemsInput:
 		c := *p
 		c.ClientRequestToken = nil // a token names one request's contents
@@ -256,21 +260,13 @@ func resend(ctx context.Context, client *dynamodb.Client, prefix string, req any
 		for i, it := range p.TransactItems {
 			switch {
 			case it.Put != nil:
-				a := *it.Put
-				a.Item = rekey(prefix, a.Item)
-				it.Put = &a
+				it.Put = withKey(prefix, it.Put, func(a *types.Put) *attrs { return &a.Item })
 			case it.Update != nil:
-				a := *it.Update
-				a.Key = rekey(prefix, a.Key)
-				it.Update = &a
+				it.Update = withKey(prefix, it.Update, func(a *types.Update) *attrs { return &a.Key })
 			case it.Delete != nil:
-				a := *it.Delete
-				a.Key = rekey(prefix, a.Key)
-				it.Delete = &a
+				it.Delete = withKey(prefix, it.Delete, func(a *types.Delete) *attrs { return &a.Key })
 			case it.ConditionCheck != nil:
-				a := *it.ConditionCheck
-				a.Key = rekey(prefix, a.Key)
-				it.ConditionCheck = &a
+				it.ConditionCheck = withKey(prefix, it.ConditionCheck, func(a *types.ConditionCheck) *attrs { return &a.Key })
 			}
 			c.TransactItems[i] = it
 		}
