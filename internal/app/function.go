@@ -267,7 +267,10 @@ func newAccounts(b Backend, projects project.Service, now func() time.Time) acco
 }
 
 func newTasks(b Backend, q task.Queue, projects project.Service, records data.Service, now func() time.Time, logger *slog.Logger) task.Service {
-	shipments, _ := data.DefaultCatalog.Entity("shipment")
+	shipments := func() *data.Entity {
+		e, _ := data.DefaultCatalog.Entity("shipment")
+		return e
+	}
 	return task.Service{
 		Store: b.Tasks, Queue: q, Projects: projects,
 		Runners: task.Runners(shipments, b.Records, b.Jobs, b.Tracking, records, now), Now: now, NewID: newID, Logger: logger,

@@ -145,10 +145,15 @@ type PrincipalStore interface {
 	Audit(ctx context.Context, clientID string, req page.Request) (page.Page[AuditEntry], error)
 }
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$`)
+// idPattern is compiled on first use: its bounded repetition compiles to
+// a program of some 60 states, work that every function's cold start
+// would do at package init, though only the credential routes check ids.
+var idPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$`)
+})
 
 // ValidID reports whether s may name a client or a principal.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+func ValidID(s string) bool { return idPattern().MatchString(s) }
 
 // NewSecret returns a random client secret: 256 bits, marked as generated
 // so that it is stored and checked with a fast hash.
@@ -201,7 +206,7 @@ type Credentials struct {
 // its owner, the others members.
 func (c Credentials) Create(ctx context.Context, clientID, principalID, secret string) (Principal, error) {
 	if !ValidID(clientID) || !ValidID(principalID) {
-		return Principal{}, fmt.Errorf("ids must match %s", idPattern)
+		return Principal{}, fmt.Errorf("ids must match %s", idPattern())
 	}
 	existing, err := c.Store.ClientPrincipals(ctx, clientID, page.Request{Limit: 1})
 	if err != nil {

@@ -150,7 +150,12 @@ type catalogFile struct {
 	} `yaml:"entities"`
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+// identifier is compiled when a catalog is loaded, not at package init:
+// the default catalog is parsed on first use, and a function that never
+// reads it should not pay for the pattern at its cold start.
+var identifier = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+})
 
 // serverFields are added to every entity after its own fields.
 var serverFields = []Field{
@@ -190,7 +195,7 @@ func LoadCatalog(b []byte) (*Catalog, error) {
 		return nil
 	}
 	for _, fe := range f.Entities {
-		if !identifier.MatchString(fe.Name) || c.byName[fe.Name] != nil {
+		if !identifier().MatchString(fe.Name) || c.byName[fe.Name] != nil {
 			return nil, fmt.Errorf("catalog: bad or repeated entity name %q", fe.Name)
 		}
 		if err := checkLangs(fe.Name, fe.Translations); err != nil {
@@ -256,7 +261,7 @@ func LoadCatalog(b []byte) (*Catalog, error) {
 }
 
 func (e *Entity) add(fd Field) error {
-	if !identifier.MatchString(fd.Name) {
+	if !identifier().MatchString(fd.Name) {
 		return fmt.Errorf("catalog: %s: bad field name %q", e.Name, fd.Name)
 	}
 	if _, dup := e.index[fd.Name]; dup {

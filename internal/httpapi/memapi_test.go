@@ -102,7 +102,10 @@ func newMemAPI(t *testing.T) *memAPI {
 	recordStore := &memory.Records{}
 	records := data.Service{Store: recordStore, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID,
 		Imports: &memory.Imports{}, ImportQueue: m.queue}
-	shipments, _ := data.DefaultCatalog.Entity("shipment")
+	shipments := func() *data.Entity {
+		e, _ := data.DefaultCatalog.Entity("shipment")
+		return e
+	}
 	taskStore := &memory.Tasks{}
 	m.outbox = &memory.Outbox{}
 	m.api = &API{

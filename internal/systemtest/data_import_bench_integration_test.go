@@ -31,7 +31,10 @@ func (noImportQueue) EnqueueImportAfter(context.Context, string, time.Duration) 
 // reads, journal, lock, commit, apply), beside a raw BatchWriteItem of
 // the same rows in the same run: the ratio is what atomicity costs. It
 // reports rows/s and DynamoDB write units per row (as DynamoDB Local
-// reports them, else estimated from the item sizes).
+// reports them, else estimated from the item sizes). same-kind-ratio
+// compares the import with raw writes of the same kind (sameKind): its
+// own transactions and conditional writes sent again, its plain items
+// batch-written, each import's right after it.
 func BenchmarkDataBulkImport10000(b *testing.B) {
 	const rows = 10000
 	e := apitest.Start(b)
@@ -39,7 +42,11 @@ func BenchmarkDataBulkImport10000(b *testing.B) {
 	projectID := strings.TrimPrefix(base, "/v1/data/")
 	ent, _ := data.DefaultCatalog.Entity("customer")
 	var counter apitest.DDBCounter
-	store := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, counter.Option), e.Config.Table, dynamo.Options{})
+	var log writeLog
+	var same sameKind
+	rawClient := dynamodb.NewFromConfig(e.AWS, localChecksums)
+	iteration := 0
+	store := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, counter.Option, log.Option), e.Config.Table, dynamo.Options{})
 	svc := e.API.Data
 	svc.Store, svc.Imports, svc.ImportQueue = store.Records, store.Imports, noImportQueue{}
 	intents := func(name string) []data.Intent {
@@ -61,6 +68,7 @@ func BenchmarkDataBulkImport10000(b *testing.B) {
 		counter.Reset()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
+		log.Take()
 		start := time.Now()
 		out, err := svc.Bulk(ctx, projectID, ent, in)
 		took := time.Since(start)
@@ -70,7 +78,13 @@ func BenchmarkDataBulkImport10000(b *testing.B) {
 		if out.Import.Status != data.ImportCompleted || out.Import.Counts.Added != wantAdded || out.Import.Counts.Updated != wantUpdated {
 			b.Fatalf("import %s: %+v", name, out.Import)
 		}
-		return rows / took.Seconds(), wcu(counter.Total()) / rows
+		perRow := wcu(counter.Total()) / rows
+		// One prefix an iteration: the update's conditions find the rows
+		// its insert's replay wrote.
+		if err := same.replay(ctx, rawClient, e.Config.Table, fmt.Sprintf("RAW%d#", iteration), log.Take(), took, iteration*2+wantUpdated/rows); err != nil {
+			b.Fatal(err)
+		}
+		return rows / took.Seconds(), perRow
 	}
 	raw := func(name string) (float64, float64) {
 		client := dynamodb.NewFromConfig(e.AWS, localChecksums, counter.Option)
@@ -125,7 +139,10 @@ func BenchmarkDataBulkImport10000(b *testing.B) {
 		b.ReportMetric(rawInsWCU, "raw-WCU/row")
 		b.Logf("insert %.0f rows/s (raw %.0f, ratio %.2f), %.2f WCU/row (raw %.2f); update %.0f rows/s (raw %.0f, ratio %.2f), %.2f WCU/row (raw %.2f)",
 			apiIns, rawIns, apiIns/rawIns, apiInsWCU, rawInsWCU, apiUpd, rawUpd, apiUpd/rawUpd, apiUpdWCU, rawUpdWCU)
+		iteration++
 	}
+	b.ReportMetric(same.ratio(), "same-kind-ratio")
+	b.Logf("inserts and updates against raw writes of the same kind: %s", &same)
 }
 
 func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }

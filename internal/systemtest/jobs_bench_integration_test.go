@@ -30,11 +30,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/google/uuid"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
-	"github.com/parcelgate/parcelgate/internal/carrier"
 	"github.com/parcelgate/parcelgate/internal/dynamo"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/queue"
@@ -223,79 +220,78 @@ func BenchmarkJobSubmitToCompleted(b *testing.B) {
 		b.N, benchJobSize, per(total), per(answered), per(pickup), per(processing), float64(total)/float64(processing))
 }
 
-// BenchmarkJobProcessorVsBatchWrite compares the processor with the
-// emulator's plain BatchWriteItem throughput, in the same run. Each
-// iteration stores 20 jobs of 1,000 new numbers (not timed; stored
-// without queueing, so the pollers never touch them), then, four times:
+// BenchmarkJobProcessorVsSameWrites compares the processor with raw
+// writes of the same kind on the emulator, in the same run (see
+// sameKind). Each iteration stores 20 jobs of 1,000 new numbers (not
+// timed; stored without queueing, so the pollers never touch them), then
+// processes them as the template's event source mapping delivers them to
+// the processor (BatchSize 5): four batches of 5, each handed to
+// worker.Worker, which runs up to 4 of its jobs at once; batches one
+// after another, as the local poller delivers them. The processor's store
+// records every write that took; after each batch they are written again
+// under keys of their own (the jobs' own items first, untimed, so that
+// the conditions find what the processor's found): its transactions and
+// conditional writes as it sent them, its plain items batch-written, each
+// at 1 to 32 requests in flight. The ratio is the time both kinds take at
+// their best counts over the processor's time.
 //
-//   - processes 5 of the jobs as the template's event source mapping
-//     delivers them to the processor (BatchSize 5): one batch handed to
-//     worker.Worker, which runs up to 4 of its jobs at once; batches one
-//     after another, as the local poller delivers them;
-//   - writes, with plain BatchWriteItem, as many items as those 5 jobs
-//     write: the associations and subscribers items that the store's
-//     AddAssociations writes for as many other new numbers, under a project
-//     of their own, taken from the store itself (captureWrites), 25 per
-//     request, unprocessed items retried, with 1, 4, 8 or 16 requests in
-//     flight (a different count each time, rotated over iterations).
-//
-// The best of the four writer counts is the emulator's limit; the ratio
-// is against it. Interleaving keeps the table's growth and the emulator's
-// warm-up from favouring either. The processor's store is wrapped to time
-// its phases (two clock reads per store call) for the breakdown in the
-// log; with jobs running at once the phases overlap, so they are shares
-// of the summed store time.
-func BenchmarkJobProcessorVsBatchWrite(b *testing.B) {
+// The processor's store is also wrapped to time its phases (two clock
+// reads per store call) for the breakdown in the log; with jobs running
+// at once the phases overlap, so they are shares of the summed store
+// time.
+func BenchmarkJobProcessorVsSameWrites(b *testing.B) {
 	be := startBench(b)
 	e := be.e
 	// Nothing of this benchmark is queued; this only makes sure that a
 	// stray delivery could not process a job behind the benchmark's back.
 	e.FailProcessing.Store(true)
 	ctx := context.Background()
-	timed := &timedStore{Store: e.App.API.Jobs.Store}
+	var log writeLog
+	store := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, log.Option), e.Config.Table, dynamo.Options{TransactItems: e.Config.TransactItems}).Jobs
+	timed := &timedStore{Store: store}
 	svc := e.App.API.Jobs
 	svc.Store = timed
 	w := worker.Worker{Jobs: svc, Logger: slog.New(slog.DiscardHandler)}
 	raw := dynamodb.NewFromConfig(e.AWS, localChecksums)
-	capture := captureWrites(b, e.AWS, e.Config.Table)
 	var procTime time.Duration
-	var rates rawRates
+	var same sameKind
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
 		jobs := make([]job.Job, benchJobs)
-		batches := make([][]types.WriteRequest, len(rawWriters))
 		for n := range jobs {
 			ns := make([]string, benchJobSize)
 			for k := range ns {
 				ns[k] = benchNumber(i, n, k)
 			}
-			jobs[n] = be.storeJob(b, e.App.API.Jobs.Store, ns)
-			others := make([]string, benchJobSize)
-			for k := range others {
-				others[k] = benchNumber(i, benchJobs+n, k)
-			}
-			k := n * len(rawWriters) / benchJobs
-			batches[k] = append(batches[k], associationWrites(b, capture, uuid.Must(uuid.NewV7()).String(), jobs[n].ID, svc.Now(), others)...)
+			jobs[n] = be.storeJob(b, store, ns)
 		}
-		b.StartTimer()
-		per := benchJobs / len(rawWriters)
-		for k := range rawWriters {
+		prefix := fmt.Sprintf("RAW%d#", i)
+		seed := log.Take()
+		if err := (&sameKind{}).replay(ctx, raw, e.Config.Table, prefix, seed, 0, 0); err != nil {
+			b.Fatal(err)
+		}
+		per := benchJobs / 4
+		for k := range 4 {
 			ev := events.SQSEvent{}
 			for _, j := range jobs[k*per : (k+1)*per] {
 				ev.Records = append(ev.Records, events.SQSMessage{MessageId: j.ID, Body: fmt.Sprintf(`{"kind":%q,"id":%q}`, queue.KindJob, j.ID)})
 			}
+			b.StartTimer()
 			start := time.Now()
 			resp, err := w.Process(ctx, ev)
 			if err != nil || len(resp.BatchItemFailures) > 0 {
 				b.Fatalf("batch %d: %v, %d failed", k, err, len(resp.BatchItemFailures))
 			}
-			procTime += time.Since(start)
-			if err := rates.write(ctx, raw, e.Config.Table, batches[k], per*benchJobSize, rawWriters[(k+i)%len(rawWriters)]); err != nil {
+			took := time.Since(start)
+			procTime += took
+			b.StopTimer()
+			// Each batch's writes are written again right after it, so a
+			// change in the machine's load weighs on both alike.
+			if err := same.replay(ctx, raw, e.Config.Table, prefix, log.Take(), took, i*4+k); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.StopTimer()
 		for _, j := range jobs {
 			wantAdded(b, e.App.API.Jobs.Store, j.ID, benchJobSize)
 		}
@@ -303,15 +299,11 @@ func BenchmarkJobProcessorVsBatchWrite(b *testing.B) {
 	}
 	b.StopTimer()
 	count := float64(b.N * benchJobs * benchJobSize)
-	procRate := count / procTime.Seconds()
-	bestWriters, rawRate := rates.best()
-	b.ReportMetric(procRate, "processor-numbers/s")
-	b.ReportMetric(rawRate, "raw-best-numbers/s")
-	b.ReportMetric(procRate/rawRate, "ratio")
-	b.Logf("processor %.0f numbers/s (%d jobs of %d in batches of 5, up to 4 at once; %.0f ms per batch); plain BatchWriteItem of the same items, best at %d writers: %.0f numbers/s; ratio %.2f (aim ≥ 0.70)",
-		procRate, b.N*benchJobs, benchJobSize, float64(procTime.Milliseconds())/float64(b.N*len(rawWriters)), bestWriters, rawRate, procRate/rawRate)
-	b.Logf("raw baseline by writers in flight (share of the best): %s", &rates)
-	b.Logf("store time per job by call: %s", timed.report(procTime, b.N*benchJobs))
+	b.ReportMetric(count/procTime.Seconds(), "processor-numbers/s")
+	b.ReportMetric(same.ratio(), "ratio")
+	b.Logf("processor %.0f numbers/s (%d jobs of %d in batches of 5, up to 4 at once); %s",
+		count/procTime.Seconds(), b.N*benchJobs, benchJobSize, &same)
+	b.Logf("store time per job by call: %s; load average %s", timed.report(procTime, b.N*benchJobs), loadAverage())
 }
 
 // BenchmarkJobDynamoDBCost counts the DynamoDB requests and write units of
@@ -398,124 +390,15 @@ func names[V any](m map[string]V) []string {
 // endpoint (DynamoDB Local's error responses carry wrong ones).
 func localChecksums(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }
 
-// associationWrites returns the items the store writes to associate
-// numbers, new to it, with a project, as a job's processor would at now
-// (job.Store.AddAssociations: each association and its entry in the
-// number's subscribers item), as puts; nothing is written.
-func associationWrites(b *testing.B, capture *storeWrites, projectID, jobID string, now time.Time, ns []string) []types.WriteRequest {
-	b.Helper()
-	now = now.UTC()
-	as := make([]job.Association, len(ns))
-	for i, n := range ns {
-		n = carrier.Normalize(n)
-		c, ok := carrier.Detect(n)
-		if !ok {
-			b.Fatalf("%s is not valid", n)
-		}
-		as[i] = job.Association{
-			ProjectID: projectID, TrackingNumber: n, Carrier: string(c),
-			AddedAt: now, ExpiresAt: now.Add(job.AssociationTTL), JobID: jobID, AddedBy: jobID,
-		}
-	}
-	if _, err := capture.Store.Jobs.AddAssociations(context.Background(), as); err != nil {
-		b.Fatal(err)
-	}
-	writes := capture.Puts()
-	if len(writes) != 2*len(ns) {
-		b.Fatalf("the store wrote %d items for %d new associations, want an association and a subscribers item each", len(writes), len(ns))
-	}
-	return writes
-}
-
 // batchWrite is the store's batch writer (internal/dynamo/batch.go): 25
 // writes per request, 8 requests in flight, unprocessed items retried
 // after 20 ms, doubling.
 func batchWrite(ctx context.Context, client *dynamodb.Client, table string, writes []types.WriteRequest) error {
-	return batchWriteWith(ctx, client, table, writes, 8)
-}
-
-// rawWriters are the numbers of BatchWriteItem requests in flight the raw
-// baselines are measured at, in the same run as what they are compared
-// with; the fastest is the emulator's limit, and every ratio is against it.
-var rawWriters = []int{1, 4, 8, 16}
-
-// rawRates is a baseline's throughput per number of writers, in units of
-// the work compared (events, numbers), not items.
-type rawRates struct {
-	units map[int]int
-	time  map[int]time.Duration
-}
-
-// write times the plain BatchWriteItem of writes, the items of units units
-// of work, by writers requests in flight.
-func (r *rawRates) write(ctx context.Context, client *dynamodb.Client, table string, writes []types.WriteRequest, units, writers int) error {
-	if r.units == nil {
-		r.units, r.time = map[int]int{}, map[int]time.Duration{}
-	}
-	start := time.Now()
-	if err := batchWriteWith(ctx, client, table, writes, writers); err != nil {
-		return err
-	}
-	r.time[writers] += time.Since(start)
-	r.units[writers] += units
-	return nil
-}
-
-func (r *rawRates) rate(writers int) float64 {
-	return float64(r.units[writers]) / r.time[writers].Seconds()
-}
-
-// best returns the fastest writer count and its units/s.
-func (r *rawRates) best() (int, float64) {
-	bestW, bestRate := 0, 0.0
-	for _, w := range rawWriters {
-		if rate := r.rate(w); rate > bestRate {
-			bestW, bestRate = w, rate
-		}
-	}
-	return bestW, bestRate
-}
-
-// String lists every writer count's items/s and its share of the best.
-func (r *rawRates) String() string {
-	_, best := r.best()
-	parts := make([]string, 0, len(rawWriters))
-	for _, w := range rawWriters {
-		parts = append(parts, fmt.Sprintf("%d writers %.0f/s (%.2f)", w, r.rate(w), r.rate(w)/best))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// batchWriteWith writes as batchWrite does, with writers requests in
-// flight.
-func batchWriteWith(ctx context.Context, client *dynamodb.Client, table string, writes []types.WriteRequest, writers int) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(writers)
+	var batches [][]types.WriteRequest
 	for start := 0; start < len(writes); start += 25 {
-		batch := writes[start:min(start+25, len(writes))]
-		g.Go(func() error {
-			pending := map[string][]types.WriteRequest{table: batch}
-			for attempt := 1; ; attempt++ {
-				out, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-				if err != nil {
-					return err
-				}
-				if len(out.UnprocessedItems) == 0 {
-					return nil
-				}
-				if attempt == 8 {
-					return fmt.Errorf("batch write: %d items still unprocessed", len(out.UnprocessedItems[table]))
-				}
-				pending = out.UnprocessedItems
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-time.After(20 * time.Millisecond << (attempt - 1)):
-				}
-			}
-		})
+		batches = append(batches, writes[start:min(start+25, len(writes))])
 	}
-	return g.Wait()
+	return sendBatches(ctx, client, table, batches, 8)
 }
 
 // timedStore times the store calls the processor makes.

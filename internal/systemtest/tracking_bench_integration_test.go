@@ -39,7 +39,6 @@ import (
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
@@ -83,12 +82,10 @@ const (
 	// late, after newer events of their parcel.
 	ingestLate = 0.10
 	// Numbers: dhl(ingestBase + iteration × ingestStride + offset), the
-	// API's parcels at offset 0, the raw baseline's at ingestRawOffset,
-	// the counted request's at ingestCountOffset; the warm-up's at
-	// ingestWarmUp.
+	// API's parcels at offset 0, the counted request's at
+	// ingestCountOffset; the warm-up's at ingestWarmUp.
 	ingestBase        = 3_000_000
 	ingestStride      = 100_000
-	ingestRawOffset   = 30_000
 	ingestCountOffset = 60_000
 	ingestWarmUp      = 2_900_000
 	// ingestDeadline bounds the wait for the 100 requests to be processed.
@@ -652,29 +649,6 @@ func ingestStream(seed uint64) ([]ingestEvent, []int) {
 	return events, out
 }
 
-// eventWrites returns the items the store writes for the events of msgs
-// (message.Tracking.PutEvents), as puts in the order of msgs; nothing is
-// written.
-func eventWrites(b *testing.B, capture *storeWrites, msgs ...msg) []types.WriteRequest {
-	b.Helper()
-	for _, m := range msgs {
-		pl := m.Payload.(map[string]any)
-		ev := tracking.Event{Status: pl["status"].(string), OriginStatus: pl["originStatus"].(string), Agency: pl["agency"].(string), Datetime: pl["datetime"].(string)}
-		var err error
-		if ev.At, err = tracking.ParseDatetime(ev.Datetime); err != nil {
-			b.Fatal(err)
-		}
-		if err := capture.Store.Tracking.PutEvents(context.Background(), map[string][]tracking.Event{pl["trackingNumber"].(string): {ev}}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	writes := capture.Puts()
-	if len(writes) != len(msgs) {
-		b.Fatalf("the store wrote %d items for %d events", len(writes), len(msgs))
-	}
-	return writes
-}
-
 // BenchmarkIngest100x1000 measures message ingestion: 100 requests of
 // 1,000 TrackingEvent messages, 10 events for each of 10,000 parcels, in
 // the order a carrier would send them (ingestStream): a parcel's events
@@ -692,21 +666,19 @@ func eventWrites(b *testing.B, capture *storeWrites, msgs ...msg) []types.WriteR
 // events out of order, 100 others) must show their 10 events newest first
 // and the newest as their status.
 //
-// Baseline, same run: the same number of event items, the very items the
-// store's PutEvents writes for the same events of other parcels (taken
-// from the store, captureWrites), written with plain
-// BatchWriteItem (25 per request) in eight parts, with 1, 4, 8 and 16
-// requests in flight before the API's run and 16, 8, 4 and 1 after it;
-// the best writer count is the limit the ratio is against. It is the floor of the work: the processor also
-// stores the messages and their outcomes, reads the parcels' states in
-// batches, claims new parcels and moves statuses with conditional writes
-// (grouped in transactions), and per parcel whose status moved looks for
-// subscribed projects (Query on GSI1). The last log line counts and times the
-// DynamoDB calls of one such request, posted and processed in process
-// through a counting client; ddb-requests/1000-events is their number
-// (Inject and Process).
+// Baseline, same run: raw writes of the same kind (sameKind). Every
+// write of the API's run that took (the POSTs' request items, the
+// processor's status moves and claims, events, messages and outcomes) is
+// recorded from the app's own clients and written again under keys of
+// its own after the run: transactions and conditional writes as they were
+// sent, plain items batch-written, each at 1 to 32 requests in flight;
+// the ratio is the time both kinds take at their best counts over the
+// run's. The last log line counts and times the DynamoDB calls of one
+// such request, posted and processed in process through a counting
+// client; ddb-requests/1000-events is their number (Inject and Process).
 func BenchmarkIngest100x1000(b *testing.B) {
-	e := apitest.Start(b)
+	var log writeLog
+	e := apitest.StartWith(b, apitest.Options{APIOptions: []func(*middleware.Stack) error{log.APIOption}})
 	_, token := e.Token(b, "carrier")
 	ctx := context.Background()
 	ddb := dynamodb.NewFromConfig(e.AWS, localChecksums)
@@ -715,24 +687,20 @@ func BenchmarkIngest100x1000(b *testing.B) {
 		Timeout:   2 * time.Minute,
 	}
 
-	// Warm-up: one request of 1,000 events, and 1,000 raw writes.
-	capture := captureWrites(b, e.AWS, e.Config.Table)
+	// Warm-up: one request of 1,000 events, and its writes again raw.
 	warm := make([]msg, 0, ingestSize)
-	var warmWrites []types.WriteRequest
 	for p := range ingestSize / 2 {
 		n := dhl(ingestWarmUp + p)
 		warm = append(warm, benchEvent(n, p, 0), benchEvent(n, p, 1))
-		warmWrites = append(warmWrites, eventWrites(b, capture, benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 0), benchEvent(dhl(ingestWarmUp+ingestSize+p), p, 1))...)
 	}
 	injectAll(b, e, token, "warm-up", warm)
-	if err := batchWrite(ctx, ddb, e.Config.Table, warmWrites); err != nil {
+	if err := (&sameKind{}).replay(ctx, ddb, e.Config.Table, "WARM#", log.Take(), 0, 0); err != nil {
 		b.Fatal(err)
 	}
 
 	loadAtStart := loadAverage()
-	var total, posting, rawTime time.Duration
-	var rates rawRates
-	var rawHalves [2]time.Duration
+	var total, posting time.Duration
+	var same sameKind
 	var apiCPU, rawCPU phase
 	var disorderedParcels int
 	var countedCalls int // DynamoDB calls of processing one request of 1,000 events
@@ -744,30 +712,17 @@ func BenchmarkIngest100x1000(b *testing.B) {
 		disorderedParcels += len(disordered)
 		number := func(p int) string { return dhl(ingestBase + i*ingestStride + p) }
 		bodies := make([][]byte, ingestRequests)
-		rawEvents := make([]msg, 0, len(stream))
 		for r := range bodies {
 			msgs := make([]msg, ingestSize)
 			for j, ev := range stream[r*ingestSize : (r+1)*ingestSize] {
 				msgs[j] = benchEvent(number(ev.p), ev.p, ev.k)
-				rawEvents = append(rawEvents, benchEvent(dhl(ingestBase+i*ingestStride+ingestRawOffset+ev.p), ev.p, ev.k))
 			}
 			bodies[r] = injectBody(b, fmt.Sprintf("carrier-%d-%03d", i, r), msgs)
 		}
-		rawWrites := eventWrites(b, capture, rawEvents...)
-		// Eight parts: one per writer count before the API's run, one
-		// after, in reverse order.
-		part := len(rawWrites) / (2 * len(rawWriters))
-		start, before := time.Now(), sampleCPU()
-		for k, writers := range rawWriters {
-			if err := rates.write(ctx, ddb, e.Config.Table, rawWrites[k*part:(k+1)*part], part, writers); err != nil {
-				b.Fatal(err)
-			}
-		}
-		rawHalves[0] += time.Since(start)
-		rawCPU.add(nil, 0, before, sampleCPU())
+		log.Take() // the setup's writes are not the run's
 
 		b.StartTimer()
-		start, before = time.Now(), sampleCPU()
+		start, before := time.Now(), sampleCPU()
 		w := &watcher{e: e}
 		next := make(chan int, ingestRequests)
 		for r := range ingestRequests {
@@ -812,19 +767,10 @@ func BenchmarkIngest100x1000(b *testing.B) {
 		total += elapsed
 		posting += lastAccepted.Sub(start)
 
-		start, before = time.Now(), sampleCPU()
-		for k := range rawWriters {
-			writers := rawWriters[len(rawWriters)-1-k]
-			from := (len(rawWriters) + k) * part
-			to := from + part
-			if k == len(rawWriters)-1 {
-				to = len(rawWrites)
-			}
-			if err := rates.write(ctx, ddb, e.Config.Table, rawWrites[from:to], to-from, writers); err != nil {
-				b.Fatal(err)
-			}
+		before = sampleCPU()
+		if err := same.replay(ctx, ddb, e.Config.Table, fmt.Sprintf("RAW%d#", i), log.Take(), elapsed, i); err != nil {
+			b.Fatal(err)
 		}
-		rawHalves[1] += time.Since(start)
 		rawCPU.add(nil, 0, before, sampleCPU())
 
 		sample := slices.Clone(disordered[:min(100, len(disordered))])
@@ -847,28 +793,21 @@ func BenchmarkIngest100x1000(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	rawTime = rawHalves[0] + rawHalves[1]
 	count := float64(b.N * ingestRequests * ingestSize)
 	processed := count / total.Seconds()
 	accepted := count / posting.Seconds()
-	bestWriters, rawRate := rates.best()
 	b.ReportMetric(processed, "processed-msgs/s")
 	b.ReportMetric(accepted, "accepted-msgs/s")
-	b.ReportMetric(rawRate, "raw-best-items/s")
-	b.ReportMetric(processed/rawRate, "ratio")
+	b.ReportMetric(same.ratio(), "ratio")
 	b.ReportMetric(float64(countedCalls), "ddb-requests/1000-events")
 	b.ReportMetric(itemsPerEvent, "items/event")
-	b.ReportMetric(processed*itemsPerEvent/rawRate, "ratio-items")
 	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
 	b.Logf("%d requests of %d events (%d parcels × %d, %d parcels per iteration got events out of order), %d POSTs in flight, %d iteration(s); load average at start %s",
 		ingestRequests, ingestSize, ingestParcels, ingestEvents, disorderedParcels/b.N, ingestPosters, b.N, loadAtStart)
 	b.Logf("processed: %.0f messages/s (first POST to all processed %.1f s); accepted: %.0f messages/s (last 202 after %.1f s); processing ended %.1f s after the last 202",
 		processed, per(total), accepted, per(posting), per(total-posting))
-	b.Logf("plain BatchWriteItem of as many event items, best at %d writers: %.0f items/s (all writer counts %.1f s: %.1f s before, %.1f s after); processed/raw %.3f, accepted/raw %.3f (aim ≥ 0.35)",
-		bestWriters, rawRate, per(rawTime), per(rawHalves[0]), per(rawHalves[1]), processed/rawRate, accepted/rawRate)
-	b.Logf("raw baseline by writers in flight (share of the best): %s", &rates)
-	b.Logf("the path writes %.2f items per event (the counted request's, all writes: events, messages, tracker markers, states, outcomes): %.0f items/s, %.3f of the raw items/s",
-		itemsPerEvent, processed*itemsPerEvent, processed*itemsPerEvent/rawRate)
+	b.Logf("against raw writes of the same kind: %s", &same)
+	b.Logf("the path writes %.2f items per event (the counted request's, all writes: events, messages, tracker markers, states, outcomes)", itemsPerEvent)
 	n := b.N * ingestRequests * ingestSize
 	b.Logf("CPU per message: API run (POSTs, processing, polling) %s; raw %s", apiCPU.cpuPer(n), rawCPU.cpuPer(n))
 }

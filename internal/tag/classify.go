@@ -2,6 +2,7 @@ package tag
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -43,8 +44,11 @@ type lookup struct {
 
 // index holds every mapping by lookup. The tables are slices, so a test
 // can find a raw status mapped twice; the index keeps the first, which
-// that test makes the only one.
-var index = func() map[lookup]Status {
+// that test makes the only one. It is built on the first classification
+// rather than at package init: every function links this package, and
+// most of them never classify a status, so their cold start need not
+// build it.
+var index = sync.OnceValue(func() map[lookup]Status {
 	m := map[lookup]Status{}
 	for _, mp := range Mappings() {
 		k := lookup{normalize(mp.Carrier), mp.Origin != "", normalize(mp.Status)}
@@ -56,7 +60,7 @@ var index = func() map[lookup]Status {
 		}
 	}
 	return m
-}()
+})
 
 // Classify maps a carrier's raw status to the status language. carrier is
 // the carrier code ("inpost", "ups", "dhl", ...; see Mappings for those
@@ -77,15 +81,15 @@ var index = func() map[lookup]Status {
 func Classify(carrier, status, origin string, moving bool) (s Status, mapped bool) {
 	c := normalize(carrier)
 	if o := normalizeOrigin(origin); o != "" {
-		if s, ok := index[lookup{c, true, o}]; ok {
+		if s, ok := index()[lookup{c, true, o}]; ok {
 			return s, true
 		}
 	}
 	if t := normalize(status); t != "" {
-		if s, ok := index[lookup{c, false, t}]; ok {
+		if s, ok := index()[lookup{c, false, t}]; ok {
 			return s, true
 		}
-		if s, ok := index[lookup{"", false, t}]; ok {
+		if s, ok := index()[lookup{"", false, t}]; ok {
 			return s, true
 		}
 	}

@@ -68,7 +68,7 @@ func TestCarrierTextsAgreeWithGeneric(t *testing.T) {
 		if m.Carrier == "" || m.Status == "" {
 			continue
 		}
-		if g, ok := index[lookup{"", false, normalize(m.Status)}]; ok && g.Tag != m.Tag {
+		if g, ok := index()[lookup{"", false, normalize(m.Status)}]; ok && g.Tag != m.Tag {
 			t.Errorf("%+v: the generic table says %s", m, g.Tag)
 		}
 	}

@@ -45,12 +45,16 @@ type Shipments interface {
 	Update(ctx context.Context, projectID string, e *data.Entity, code string, w data.Write, ifMatch time.Time) (data.Record, error)
 }
 
-// Runners are the tasks parcelgate runs, for entity e (the catalog's
-// shipment entity, whose tracking number field is e.Tracks).
-func Runners(e *data.Entity, records Records, assoc Associations, events Events, shipments Shipments, now func() time.Time) map[string]Runner {
+// Runners are the tasks parcelgate runs, for the entity shipment returns
+// (the catalog's shipment entity, whose tracking number field is
+// e.Tracks). It is asked for when a task runs, not when the runners are
+// built: the default catalog is parsed on first use, and a function that
+// builds the runners at cold start need not parse it before its first
+// event.
+func Runners(shipment func() *data.Entity, records Records, assoc Associations, events Events, shipments Shipments, now func() time.Time) map[string]Runner {
 	return map[string]Runner{
-		CodeRenewSubscriptions: renewSubscriptions(e, records, assoc, now),
-		CodeRefreshShipments:   refreshShipments(e, records, events, shipments),
+		CodeRenewSubscriptions: renewSubscriptions(shipment, records, assoc, now),
+		CodeRefreshShipments:   refreshShipments(shipment, records, events, shipments),
 	}
 }
 
@@ -61,8 +65,9 @@ func readPage(ctx context.Context, e *data.Entity, records Records, t Task) ([]d
 // renewSubscriptions renews, as a tracking-number job's ADD does, the
 // association of every number of the project's shipments not yet
 // delivered: 40 days from now, added again if it had expired.
-func renewSubscriptions(e *data.Entity, records Records, assoc Associations, now func() time.Time) Runner {
+func renewSubscriptions(shipment func() *data.Entity, records Records, assoc Associations, now func() time.Time) Runner {
 	return func(ctx context.Context, t Task) (Counts, string, error) {
+		e := shipment()
 		recs, next, err := readPage(ctx, e, records, t)
 		if err != nil {
 			return Counts{}, "", err
@@ -122,8 +127,9 @@ const refreshAttempts = 4
 
 // refreshShipments sets every shipment's status and statusDate to the
 // newest event of its tracking number, where they differ.
-func refreshShipments(e *data.Entity, records Records, events Events, shipments Shipments) Runner {
+func refreshShipments(shipment func() *data.Entity, records Records, events Events, shipments Shipments) Runner {
 	return func(ctx context.Context, t Task) (Counts, string, error) {
+		e := shipment()
 		recs, next, err := readPage(ctx, e, records, t)
 		if err != nil {
 			return Counts{}, "", err

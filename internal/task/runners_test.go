@@ -41,9 +41,12 @@ func newRunnerEnv(t *testing.T) *runnerEnv {
 	e.shipment, _ = data.DefaultCatalog.Entity("shipment")
 	now := func() time.Time { return e.now }
 	e.data = data.Service{Store: e.records, Catalog: data.DefaultCatalog, Now: now, NewID: func() string { return "x" }}
-	e.runners = task.Runners(e.shipment, e.records, e.jobs, e.tracking, e.data, now)
+	e.runners = task.Runners(e.entity, e.records, e.jobs, e.tracking, e.data, now)
 	return e
 }
+
+// entity is the runners' shipment entity.
+func (e *runnerEnv) entity() *data.Entity { return e.shipment }
 
 func (e *runnerEnv) ship(t *testing.T, code string, values map[string]any) {
 	t.Helper()
@@ -193,7 +196,7 @@ func TestRefreshShipmentsRetriesAShipmentChangedMeanwhile(t *testing.T) {
 			e.ship(t, "s1", map[string]any{"trackingNumber": ups})
 			shop := tc.shop
 			shop.Shipments = e.data
-			run := task.Runners(e.shipment, e.records, e.jobs, e.tracking, &shop, func() time.Time { return e.now })[task.CodeRefreshShipments]
+			run := task.Runners(e.entity, e.records, e.jobs, e.tracking, &shop, func() time.Time { return e.now })[task.CodeRefreshShipments]
 			got, _, err := run(ctx, task.Task{ProjectID: "p1"})
 			if !errors.Is(err, tc.err) || got.Changed != tc.changed || got.Skipped != tc.skipped || shop.updates != tc.updates {
 				t.Errorf("counts %+v, %v after %d updates; want %d changed, %d skipped, %v after %d", got, err, shop.updates, tc.changed, tc.skipped, tc.err, tc.updates)
@@ -213,7 +216,7 @@ func (brokenRecords) ReadRecords(context.Context, data.Read) ([]data.Record, str
 
 func TestRunnersReportAFailedRead(t *testing.T) {
 	e := newRunnerEnv(t)
-	for code, run := range task.Runners(e.shipment, brokenRecords{}, e.jobs, e.tracking, e.data, time.Now) {
+	for code, run := range task.Runners(e.entity, brokenRecords{}, e.jobs, e.tracking, e.data, time.Now) {
 		if _, _, err := run(context.Background(), task.Task{ProjectID: "p1"}); !errors.Is(err, errRead) {
 			t.Errorf("%s: %v, want the read's error", code, err)
 		}
