@@ -2,11 +2,9 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -236,46 +234,26 @@ func (s *Tracking) Advance(ctx context.Context, moves []tracking.Move) ([]string
 	return conflicts, nil
 }
 
-// conditionalUpdates applies updates of distinct items, several to a
-// transaction (s.transactItems(): one request instead of ten or a
-// hundred, each write still conditional on its own), and reports which
-// failed their condition. A cancelled group is tried again item by item.
+// conditionalUpdates applies updates of distinct items, each one
+// conditional UpdateItem (a few at once), and reports which failed their
+// condition. Each is decided by its own condition, so nothing is gained
+// by sharing a TransactWriteItems: DynamoDB bills a transactional write
+// twice, for the saving of a request.
 func (s *Table) conditionalUpdates(ctx context.Context, updates []*types.Update) ([]bool, error) {
 	failed := make([]bool, len(updates))
-	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
-	for start := 0; start < len(updates); start += s.transactItems() {
-		group := updates[start:min(start+s.transactItems(), len(updates))]
+	for i, u := range updates {
 		g.Go(func() error {
-			if len(group) > 1 {
-				items := make([]types.TransactWriteItem, len(group))
-				for i, u := range group {
-					items[i] = types.TransactWriteItem{Update: u}
-				}
-				_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-				var cancelled *types.TransactionCanceledException
-				if !errors.As(err, &cancelled) {
-					return err
-				}
+			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+				ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+			})
+			if isConditionFailed(err) {
+				failed[i] = true
+				return nil
 			}
-			// One condition failed, or a conflict with another
-			// transaction: each on its own.
-			for i, u := range group {
-				_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-					TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
-					ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
-				})
-				switch {
-				case isConditionFailed(err):
-					mu.Lock()
-					failed[start+i] = true
-					mu.Unlock()
-				case err != nil:
-					return err
-				}
-			}
-			return nil
+			return err
 		})
 	}
 	return failed, g.Wait()

@@ -303,14 +303,6 @@ func TestSequenceExactWithConcurrentProcessors(t *testing.T) {
 	sequenceExactWithConcurrentProcessors(t, s, 3)
 }
 
-// The same without shared transactions: each status move its own
-// conditional UpdateItem (PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1).
-func TestSequenceExactWithConcurrentProcessorsWritingEachMoveAlone(t *testing.T) {
-	s := newStore(t)
-	s.Table.TransactItems = 1
-	sequenceExactWithConcurrentProcessors(t, s, 300)
-}
-
 func sequenceExactWithConcurrentProcessors(t *testing.T, s *Adapters, first int) {
 	ctx := context.Background()
 	svc := processor(s, s.Tracking)

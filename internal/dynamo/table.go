@@ -19,11 +19,10 @@ type Table struct {
 	Name   string
 	// TransactItems is how many actions one TransactWriteItems may hold:
 	// 0 for DefaultTransactItems (DynamoDB Local's 10); up to 100 on
-	// DynamoDB. 1 shares none: each claim and status move of ingestion is
-	// then its own conditional UpdateItem, at half the write units of a
-	// transactional write and one request each, while writes that must
-	// be atomic together (an association and its subscribers entry) stay
-	// one transaction. See transactUnits for the trade-off.
+	// DynamoDB. It groups the units that must each be atomic (an
+	// association and its subscribers entry, see transactUnits); writes
+	// decided each by its own condition (ingestion's claims and status
+	// moves) never share one (conditionalUpdates).
 	TransactItems int
 }
 
