@@ -39,7 +39,10 @@ func (s *Watches) GetWatch(ctx context.Context, number string) (edd.Watch, bool,
 		FirstLikely: times.at(getS(it, "firstLikely")), Stalls: getN(it, "stalls"),
 		Version: getN(it, "version"),
 	}
-	return w, times.err == nil, times.err
+	if listed, _, ok := strings.Cut(getS(it, attrGSI3SK), "#"); ok {
+		w.CheckAt = times.at(listed)
+	}
+	return w.AsStored(), times.err == nil, times.err
 }
 
 func getBool(it item, name string) bool {
@@ -48,7 +51,9 @@ func getBool(it item, name string) bool {
 }
 
 // PutWatch implements edd.WatchStore: one conditional PutItem, which
-// also sets or drops the index entry.
+// also sets, moves or drops the index entry (at w.Indexed(); GetWatch
+// reads CheckAt back from it, as it does for watches stored before
+// CheckAt, whose entry is at their Due).
 func (s *Watches) PutWatch(ctx context.Context, w edd.Watch) error {
 	it := watchKey(w.TrackingNumber)
 	it["carrier"], it["tag"] = str(w.Carrier), str(string(w.Tag))
@@ -57,8 +62,8 @@ func (s *Watches) PutWatch(ctx context.Context, w edd.Watch) error {
 	it["firstLikely"], it["stalls"] = str(formatTime(w.FirstLikely)), num(w.Stalls)
 	it["version"] = num(w.Version + 1)
 	it["expiresAt"] = num(watchExpiry(w).Unix())
-	if due := w.Due(); !due.IsZero() {
-		it[attrGSI3PK], it[attrGSI3SK] = str(watchGSI3PK(watchShard(w.TrackingNumber))), str(watchGSI3SK(due, w.TrackingNumber))
+	if listed := w.Indexed(); !listed.IsZero() {
+		it[attrGSI3PK], it[attrGSI3SK] = str(watchGSI3PK(watchShard(w.TrackingNumber))), str(watchGSI3SK(listed, w.TrackingNumber))
 	}
 	in := &dynamodb.PutItemInput{TableName: &s.Name, Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	if w.Version > 0 {

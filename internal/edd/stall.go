@@ -112,8 +112,9 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 			}
 		}
 		next.Carrier, next.Tag, next.LastEventAt = string(r.Carrier), r.Tag, last.UTC()
-		next.StallAt = p.Calendar().AddBusinessTime(last, StallAfter(p, r.Tag)).UTC()
+		next.StallAt = stallAt(p, r.Tag, last)
 		next.StallNoticed = false
+		next.CheckAt = checkAfterEvent(cur, found, p, last)
 		err = w.Store.PutWatch(ctx, next)
 		if !errors.Is(err, ErrWatchMoved) {
 			return err
@@ -208,7 +209,11 @@ func (w Watcher) check(ctx context.Context, number string, projectIDs []string, 
 		}
 		next.LateNoticed, late = true, true
 	}
-	if !stalled && !late {
+	// Listed again at what is owed next; found early (events moved the
+	// stall past the listed time), nothing is announced and only the
+	// entry moves.
+	next.CheckAt = time.Time{}
+	if !stalled && !late && next.Indexed().Equal(cur.Indexed()) {
 		return false, false, nil
 	}
 	if err := w.Store.PutWatch(ctx, next); err != nil && !errors.Is(err, ErrWatchMoved) {
