@@ -82,16 +82,10 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 		}
 		return w.Store.DeleteWatch(ctx, r.TrackingNumber)
 	}
-	var last time.Time
-	for _, e := range r.Details {
-		if e.At.After(last) {
-			last = e.At
-		}
-	}
+	last := newestEventAt(r)
 	if last.IsZero() {
 		return nil
 	}
-	p := ParcelOf(r.Shipment)
 	for range watchRetries {
 		cur, found, err := w.Store.GetWatch(ctx, r.TrackingNumber)
 		if err != nil {
@@ -111,10 +105,13 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 				next.LateAt, next.FirstLikely = est.Latest.UTC(), est.Likely.UTC()
 			}
 		}
-		next.Carrier, next.Tag, next.LastEventAt = string(r.Carrier), r.Tag, last.UTC()
-		next.StallAt = stallAt(p, r.Tag, last)
-		next.StallNoticed = false
-		next.CheckAt = checkAfterEvent(cur, found, p, last)
+		next = caughtUp(next, cur, found, r, last)
+		if found && next.Indexed().Equal(cur.Indexed()) {
+			// Still listed where it is: the check catches the watch up
+			// with the parcel's events when it comes, so most events
+			// write nothing.
+			return nil
+		}
 		err = w.Store.PutWatch(ctx, next)
 		if !errors.Is(err, ErrWatchMoved) {
 			return err
@@ -195,16 +192,19 @@ func (w Watcher) check(ctx context.Context, number string, projectIDs []string, 
 	if err != nil || !found {
 		return false, false, err
 	}
-	next := cur
-	if !cur.StallNoticed && !cur.StallAt.IsZero() && !now.Before(cur.StallAt) {
-		if err := w.Announcer.Stalled(ctx, projectIDs, cur); err != nil {
+	next, err := w.withNewEvents(ctx, cur)
+	if err != nil {
+		return false, false, err
+	}
+	if !next.StallNoticed && !next.StallAt.IsZero() && !now.Before(next.StallAt) {
+		if err := w.Announcer.Stalled(ctx, projectIDs, next); err != nil {
 			return false, false, err
 		}
 		next.StallNoticed, stalled = true, true
 		next.Stalls++
 	}
-	if !cur.LateNoticed && !cur.LateAt.IsZero() && !now.Before(cur.LateAt) {
-		if err := w.Announcer.Late(ctx, projectIDs, cur); err != nil {
+	if !next.LateNoticed && !next.LateAt.IsZero() && !now.Before(next.LateAt) {
+		if err := w.Announcer.Late(ctx, projectIDs, next); err != nil {
 			return false, false, err
 		}
 		next.LateNoticed, late = true, true

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/tag"
+	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
 // Watch is what the stall and late checks keep of an undelivered parcel
@@ -127,4 +128,45 @@ func checkAfterEvent(cur Watch, found bool, p Parcel, last time.Time) time.Time 
 		return at
 	}
 	return earliestStall(p, last)
+}
+
+// newestEventAt is the time of the resource's newest event; zero when
+// none has one.
+func newestEventAt(r tracking.Resource) time.Time {
+	var last time.Time
+	for _, e := range r.Details {
+		if e.At.After(last) {
+			last = e.At
+		}
+	}
+	return last
+}
+
+// caughtUp is next brought up to the parcel's newest event, at last: its
+// tag, its stall moved (an announced one cleared), and where it is
+// listed for a check (cur is the stored watch, if found).
+func caughtUp(next, cur Watch, found bool, r tracking.Resource, last time.Time) Watch {
+	p := ParcelOf(r.Shipment)
+	next.Carrier, next.Tag, next.LastEventAt = string(r.Carrier), r.Tag, last.UTC()
+	next.StallAt = stallAt(p, r.Tag, last)
+	next.StallNoticed = false
+	next.CheckAt = checkAfterEvent(cur, found, p, last)
+	return next
+}
+
+// withNewEvents is the stored watch cur caught up with events its Touch
+// did not write (they left it listed where it was), read from the
+// parcel's resource.
+func (w Watcher) withNewEvents(ctx context.Context, cur Watch) (Watch, error) {
+	r, err := w.Service.Resources.Get(ctx, cur.TrackingNumber, tracking.MaxDetails)
+	if errors.Is(err, tracking.ErrNotFound) || errors.Is(err, tracking.ErrUnknownNumber) {
+		return cur, nil
+	}
+	if err != nil {
+		return Watch{}, err
+	}
+	if last := newestEventAt(r); watched(r.Tag) && last.After(cur.LastEventAt) {
+		return caughtUp(cur, cur, true, r, last), nil
+	}
+	return cur, nil
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/parcelgate/parcelgate/internal/tag"
 )
 
-// listings counts the writes that move a watch's index entry (each two
-// index writes on DynamoDB: the old entry deleted, the new one put).
+// listings counts a watch's writes, and those that move its index entry
+// (each two index writes on DynamoDB: the old entry deleted, the new one
+// put).
 type listings struct {
 	*memory.Watches
-	moves int
+	writes, moves int
 }
 
 func (l *listings) PutWatch(ctx context.Context, w edd.Watch) error {
@@ -25,6 +26,7 @@ func (l *listings) PutWatch(ctx context.Context, w edd.Watch) error {
 	if err := l.Watches.PutWatch(ctx, w); err != nil {
 		return err
 	}
+	l.writes++
 	if !w.Indexed().Equal(cur.Indexed()) {
 		l.moves++
 	}
@@ -32,9 +34,10 @@ func (l *listings) PutWatch(ctx context.Context, w edd.Watch) error {
 }
 
 // Events moving the stall later, and one entering a tag of a shorter
-// threshold just after the first, leave the index entry where the first
-// put it; the check that finds the watch early announces nothing and
-// moves the entry, and the stall is announced when due, not before.
+// threshold just after the first, write nothing: the watch stays listed
+// where the first put it; the check that finds it early catches it up
+// with the events, announces nothing and moves the entry, and the stall
+// is announced when due, not before.
 func TestEventsLeaveTheWatchListedAndAnEarlyCheckMovesIt(t *testing.T) {
 	f := newWatchFixture(t, "US")
 	store := &listings{Watches: &memory.Watches{}}
@@ -46,19 +49,20 @@ func TestEventsLeaveTheWatchListedAndAnEarlyCheckMovesIt(t *testing.T) {
 	}
 	f.now = monday.Add(3 * time.Hour)
 	f.event(tag.InTransit) // 3 business days: Thursday noon
-	f.now = monday.Add(day)
-	f.event(tag.InTransit) // Tuesday: stalled on Friday
-	if store.moves != 1 {
-		t.Fatalf("the index entry moved %d times over three events, want once (its first write)", store.moves)
+	f.now = monday.Add(day + time.Hour)
+	f.event(tag.InTransit) // Tuesday 10:00: stalled on Friday 10:00, an hour after the first event's stall
+	if store.writes != 1 || store.moves != 1 {
+		t.Fatalf("three events wrote the watch %d times, moved its entry %d times; want once each (the first)", store.writes, store.moves)
 	}
 	f.checkAt(3 * day) // Thursday: listed, but nothing owed yet
 	f.want(0, 0)
-	if w, _, _ := store.GetWatch(context.Background(), "1Z0001"); !w.Indexed().Equal(w.Due()) || store.moves != 2 {
-		t.Fatalf("after the early check: listed at %s, due %s, %d moves", w.Indexed(), w.Due(), store.moves)
+	w, _, _ := store.GetWatch(context.Background(), "1Z0001")
+	if stall := monday.Add(4*day + time.Hour); !w.StallAt.Equal(stall) || !w.Indexed().Equal(w.Due()) || store.moves != 2 {
+		t.Fatalf("after the early check: stall at %s (want %s), listed at %s, due %s, %d moves", w.StallAt, stall, w.Indexed(), w.Due(), store.moves)
 	}
-	f.checkAt(4*day - time.Minute)
+	f.checkAt(4*day + time.Hour - time.Minute)
 	f.wantStalled(0)
-	f.checkAt(4 * day) // Friday: 3 business days after Tuesday morning's event
+	f.checkAt(4*day + time.Hour)
 	f.wantStalled(1)
 }
 
