@@ -74,7 +74,12 @@ func (c changeAttrs) event() tracking.Event {
 
 type notifiedItem struct {
 	Sequence int `dynamodbav:"seq"`
+	// Told is the estimate the number's followers were told (JSON).
+	Told string `dynamodbav:"estimatedDelivery"`
 }
+
+// attrTold is notifiedItem.Told's attribute.
+const attrTold = "estimatedDelivery"
 
 // States implements message.Tracking: one BatchGetItem reads the state
 // of 50 numbers.
@@ -302,11 +307,14 @@ func (s *Tracking) Notify(ctx context.Context, subscribers map[string][]string, 
 // MarkNotified implements message.Tracking. Two processors may mark one
 // number in either order; a mark that goes back only makes a later
 // retry record again notifications that exist, which changes nothing.
-func (s *Tracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
+func (s *Tracking) MarkNotified(ctx context.Context, sequences map[string]int, estimates map[string]*tracking.EstimatedDelivery) error {
 	writes := make([]types.WriteRequest, 0, len(sequences))
 	for n, seq := range sequences {
 		key := trackingKey(n, skNotified)
 		key["seq"] = &types.AttributeValueMemberN{Value: strconv.Itoa(seq)}
+		if e := estimates[n]; e != nil {
+			key[attrTold] = str(encodeEstimate(e))
+		}
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: key}})
 	}
 	return s.batchWrite(ctx, writes)

@@ -115,11 +115,11 @@ func (c *crashingTracking) Notify(ctx context.Context, subscribers map[string][]
 	return c.Tracking.Notify(ctx, subscribers, changes, ttl)
 }
 
-func (c *crashingTracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
+func (c *crashingTracking) MarkNotified(ctx context.Context, sequences map[string]int, estimates map[string]*tracking.EstimatedDelivery) error {
 	if c.markCrashes.Add(-1) >= 0 {
 		return errCrash
 	}
-	return c.Tracking.MarkNotified(ctx, sequences)
+	return c.Tracking.MarkNotified(ctx, sequences, estimates)
 }
 
 func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
