@@ -283,7 +283,7 @@ func (f *Function) Estimator(b Backend) edd.Estimator {
 }
 
 func newEstimator(b Backend, now func() time.Time) edd.Estimator {
-	return edd.Estimator{Service: newEdd(b), Subscribers: b.Tracking, Now: now}
+	return edd.Estimator{Service: newEdd(b), Now: now}
 }
 
 // newEdd learns and estimates delivery times from the backend's delivery

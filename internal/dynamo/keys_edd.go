@@ -108,15 +108,17 @@ func parseEddBucketAttr(name string) (eddHist, tag.Tag, int, bool) {
 // analytics (Outcomes):
 //
 //	item      PK                          SK                     GSI3PK / GSI3SK
-//	watch     WATCH#<number>              WATCH                  WATCH#<shard> / <due>#<number>, while one is owed
+//	watch     WATCH#<number>              WATCH                  WATCH#<shard> / <listed>#<number>, while one is owed
 //	counted   OUTCOME#<project>#<shard>   N#<number>             (expires)
 //	figures   OUTCOME#<project>#<shard>   W#<week>#<group key>
 //
 // A watch is in GSI3, the sparse index the sweeper already reads for
 // stuck work and expiring associations, while it owes a check
-// (edd.Watch.Due): a new prefix there costs nothing more, where a GSI of
-// its own would add an index to keep for the same query shape (due by
-// now, per shard). The entry goes with the last announcement, so a check
+// (listed at edd.Watch.Indexed, at or before its Due: an event that
+// moves the Due later leaves the entry, which a check finding it early
+// moves, so most events write no index entry): a new prefix there costs
+// nothing more, where a GSI of its own would add an index to keep for
+// the same query shape (due by now, per shard). The entry goes with the last announcement, so a check
 // costs one Query per shard, never a Scan; the shard is a hash of the
 // number, spreading a busy project's writes over watchShards partitions.
 // An outcome is one transaction in its number's shard: the counted

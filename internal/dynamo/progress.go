@@ -2,11 +2,9 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,7 +74,12 @@ func (c changeAttrs) event() tracking.Event {
 
 type notifiedItem struct {
 	Sequence int `dynamodbav:"seq"`
+	// Told is the estimate the number's followers were told (JSON).
+	Told string `dynamodbav:"estimatedDelivery"`
 }
+
+// attrTold is notifiedItem.Told's attribute.
+const attrTold = "estimatedDelivery"
 
 // States implements message.Tracking: one BatchGetItem reads the state
 // of 50 numbers.
@@ -236,46 +239,26 @@ func (s *Tracking) Advance(ctx context.Context, moves []tracking.Move) ([]string
 	return conflicts, nil
 }
 
-// conditionalUpdates applies updates of distinct items, several to a
-// transaction (s.transactItems(): one request instead of ten or a
-// hundred, each write still conditional on its own), and reports which
-// failed their condition. A cancelled group is tried again item by item.
+// conditionalUpdates applies updates of distinct items, each one
+// conditional UpdateItem (a few at once), and reports which failed their
+// condition. Each is decided by its own condition, so nothing is gained
+// by sharing a TransactWriteItems: DynamoDB bills a transactional write
+// twice, for the saving of a request.
 func (s *Table) conditionalUpdates(ctx context.Context, updates []*types.Update) ([]bool, error) {
 	failed := make([]bool, len(updates))
-	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
-	for start := 0; start < len(updates); start += s.transactItems() {
-		group := updates[start:min(start+s.transactItems(), len(updates))]
+	for i, u := range updates {
 		g.Go(func() error {
-			if len(group) > 1 {
-				items := make([]types.TransactWriteItem, len(group))
-				for i, u := range group {
-					items[i] = types.TransactWriteItem{Update: u}
-				}
-				_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-				var cancelled *types.TransactionCanceledException
-				if !errors.As(err, &cancelled) {
-					return err
-				}
+			_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+				ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+			})
+			if isConditionFailed(err) {
+				failed[i] = true
+				return nil
 			}
-			// One condition failed, or a conflict with another
-			// transaction: each on its own.
-			for i, u := range group {
-				_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-					TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
-					ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
-				})
-				switch {
-				case isConditionFailed(err):
-					mu.Lock()
-					failed[start+i] = true
-					mu.Unlock()
-				case err != nil:
-					return err
-				}
-			}
-			return nil
+			return err
 		})
 	}
 	return failed, g.Wait()
@@ -332,11 +315,14 @@ func (s *Tracking) Notify(ctx context.Context, subscribers map[string][]string, 
 // MarkNotified implements message.Tracking. Two processors may mark one
 // number in either order; a mark that goes back only makes a later
 // retry record again notifications that exist, which changes nothing.
-func (s *Tracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
+func (s *Tracking) MarkNotified(ctx context.Context, sequences map[string]int, estimates map[string]*tracking.EstimatedDelivery) error {
 	writes := make([]types.WriteRequest, 0, len(sequences))
 	for n, seq := range sequences {
 		key := trackingKey(n, skNotified)
 		key["seq"] = &types.AttributeValueMemberN{Value: strconv.Itoa(seq)}
+		if e := estimates[n]; e != nil {
+			key[attrTold] = str(encodeEstimate(e))
+		}
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: key}})
 	}
 	return s.batchWrite(ctx, writes)

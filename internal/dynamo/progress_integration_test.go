@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/request"
@@ -115,11 +116,11 @@ func (c *crashingTracking) Notify(ctx context.Context, subscribers map[string][]
 	return c.Tracking.Notify(ctx, subscribers, changes, ttl)
 }
 
-func (c *crashingTracking) MarkNotified(ctx context.Context, sequences map[string]int) error {
+func (c *crashingTracking) MarkNotified(ctx context.Context, sequences map[string]int, estimates map[string]*tracking.EstimatedDelivery) error {
 	if c.markCrashes.Add(-1) >= 0 {
 		return errCrash
 	}
-	return c.Tracking.MarkNotified(ctx, sequences)
+	return c.Tracking.MarkNotified(ctx, sequences, estimates)
 }
 
 func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
@@ -127,7 +128,17 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	s := newStore(t)
 	tr := &crashingTracking{Tracking: s.Tracking}
 	svc := processor(s, tr)
+	svc.Estimates = edd.Estimator{Service: edd.Service{Store: s.Edd, Resources: tracking.Service{Store: s.Tracking}}, Now: svc.Now}
 	n := dhlNumber(1)
+	// told is the estimate the tracking read shows, kept with the mark.
+	told := func() *tracking.EstimatedDelivery {
+		t.Helper()
+		sh, _, err := s.Tracking.Tracked(ctx, n, tracking.MaxDetails)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sh.Told
+	}
 	subscribe(t, s, "p1", n)
 
 	process := func(r request.Request, wantErr bool) {
@@ -144,8 +155,14 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 		t.Fatalf("status not moved before the crash: %+v %v", sh, err)
 	}
 	wantChain(t, s, "p1", n)
+	if told() != nil {
+		t.Fatal("an estimate kept though the change was never told")
+	}
 	process(r, false) // redelivered
 	wantChain(t, s, "p1", n, "in_transit")
+	if told() == nil {
+		t.Fatal("the redelivery told the change without keeping its estimate")
+	}
 	process(r, false) // once more: nothing new
 	wantChain(t, s, "p1", n, "in_transit")
 
@@ -154,8 +171,14 @@ func TestNotificationLostToCrashIsRecordedOnRedelivery(t *testing.T) {
 	r = injectOnly(t, svc, "acme", eventIn(n, "delivered", "2026-03-02T10:00:00Z"))
 	tr.markCrashes.Store(1)
 	process(r, true)
+	if told() == nil {
+		t.Fatal("a crash before the mark dropped the estimate told before")
+	}
 	process(r, false)
 	wantChain(t, s, "p1", n, "in_transit", "delivered")
+	if told() != nil {
+		t.Fatal("a delivered parcel keeps an estimate")
+	}
 
 	// A lost notification is also recorded by the next request for the
 	// number, whichever it is.
@@ -301,14 +324,6 @@ func TestSequenceHasNoGapsOrRepeatsWithEventsOutOfOrderAndTwice(t *testing.T) {
 func TestSequenceExactWithConcurrentProcessors(t *testing.T) {
 	s := newStore(t)
 	sequenceExactWithConcurrentProcessors(t, s, 3)
-}
-
-// The same without shared transactions: each status move its own
-// conditional UpdateItem (PARCELGATE_DYNAMODB_TRANSACT_ITEMS=1).
-func TestSequenceExactWithConcurrentProcessorsWritingEachMoveAlone(t *testing.T) {
-	s := newStore(t)
-	s.Table.TransactItems = 1
-	sequenceExactWithConcurrentProcessors(t, s, 300)
 }
 
 func sequenceExactWithConcurrentProcessors(t *testing.T, s *Adapters, first int) {

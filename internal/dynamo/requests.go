@@ -308,7 +308,16 @@ func (s *Requests) SaveOutcomes(ctx context.Context, r request.Request, msgs []r
 		}
 		writes = append(writes, w)
 	}
-	_, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	var err error
+	if len(writes) == 1 {
+		// One chunk (requests of up to chunkSize messages) needs no
+		// transaction to be all or nothing, and a conditional put is
+		// billed half its write units.
+		p := writes[0].Put
+		_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression})
+	} else {
+		_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	}
 	if isConditionFailed(err) {
 		return request.ErrOutcomesExist
 	}

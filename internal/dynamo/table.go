@@ -19,10 +19,10 @@ type Table struct {
 	Name   string
 	// TransactItems is how many actions one TransactWriteItems may hold:
 	// 0 for DefaultTransactItems (DynamoDB Local's 10); up to 100 on
-	// DynamoDB. 1 shares none: each claim and status move of ingestion is
-	// then its own conditional UpdateItem, at half the write units of a
-	// transactional write and one request each (conditionalUpdates says
-	// what sharing trades).
+	// DynamoDB. It bounds the transactions that must hold many items at
+	// once (an import's commit, above which imports are staged); writes
+	// decided each by its own condition (ingestion's claims and status
+	// moves, a job's associations) never share one.
 	TransactItems int
 	// counts are the projects' association shard counts read so far.
 	counts shardCounts

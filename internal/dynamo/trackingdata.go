@@ -95,7 +95,8 @@ func (it shipmentItem) shipment() (tracking.Shipment, error) {
 
 // Tracked implements tracking.Store: one Query of the parcel's partition,
 // newest first, from the shipment (SHIPMENT) down through its events
-// (EV#...), the items keyed between them (NOTIFIED) skipped. It reads
+// (EV#...), with the item keyed between them (NOTIFIED) giving the
+// estimate last told (Told). It reads
 // limit+2 items a page, so that one page holds the shipment, the marker
 // and limit events; a further page is read only when other items took
 // their place. Strongly consistent, as the shipment and the events are
@@ -112,6 +113,7 @@ func (s *Tracking) Tracked(ctx context.Context, number string, limit int) (track
 		ConsistentRead:   aws.Bool(true),
 	}
 	var sh *shipmentItem
+	var told *tracking.EstimatedDelivery
 	events := make([]tracking.Event, 0, limit)
 	for {
 		out, err := s.Client.Query(ctx, in)
@@ -127,6 +129,8 @@ func (s *Tracking) Tracked(ctx context.Context, number string, limit int) (track
 				if err := attributevalue.UnmarshalMap(raw, sh); err != nil {
 					return tracking.Shipment{}, nil, err
 				}
+			case sk.Value == skNotified:
+				told = decodeEstimate(getS(raw, attrTold))
 			case strings.HasPrefix(sk.Value, skEvent) && len(events) < limit:
 				var it eventItem
 				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
@@ -144,6 +148,7 @@ func (s *Tracking) Tracked(ctx context.Context, number string, limit int) (track
 		return tracking.Shipment{}, nil, tracking.ErrNotFound
 	}
 	shipment, err := sh.shipment()
+	shipment.Told = told
 	return shipment, events, err
 }
 

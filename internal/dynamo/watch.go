@@ -2,7 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +41,37 @@ func (s *Watches) GetWatch(ctx context.Context, number string) (edd.Watch, bool,
 		FirstLikely: times.at(getS(it, "firstLikely")), Stalls: getN(it, "stalls"),
 		Version: getN(it, "version"),
 	}
-	return w, times.err == nil, times.err
+	thresholds, err := watchThresholds(it)
+	if err != nil {
+		return edd.Watch{}, false, err
+	}
+	w.Thresholds = thresholds
+	if listed, _, ok := strings.Cut(getS(it, attrGSI3SK), "#"); ok {
+		w.CheckAt = times.at(listed)
+	}
+	return w.AsStored(), times.err == nil, times.err
+}
+
+// watchThresholds reads a watch's learned stall thresholds: a map of tag
+// to whole seconds (none on watches stored before they were learned).
+func watchThresholds(it item) (map[tag.Tag]time.Duration, error) {
+	m, _ := it["thresholds"].(*types.AttributeValueMemberM)
+	if m == nil || len(m.Value) == 0 {
+		return nil, nil
+	}
+	out := make(map[tag.Tag]time.Duration, len(m.Value))
+	for t, v := range m.Value {
+		n, ok := v.(*types.AttributeValueMemberN)
+		if !ok {
+			return nil, fmt.Errorf("watch %s/%s: threshold of %s is not a number", getS(it, attrPK), getS(it, attrSK), t)
+		}
+		secs, err := strconv.ParseInt(n.Value, 10, 64)
+		if err != nil || secs <= 0 {
+			return nil, fmt.Errorf("watch %s/%s: threshold of %s is %q", getS(it, attrPK), getS(it, attrSK), t, n.Value)
+		}
+		out[tag.Tag(t)] = time.Duration(secs) * time.Second
+	}
+	return out, nil
 }
 
 func getBool(it item, name string) bool {
@@ -48,7 +80,9 @@ func getBool(it item, name string) bool {
 }
 
 // PutWatch implements edd.WatchStore: one conditional PutItem, which
-// also sets or drops the index entry.
+// also sets, moves or drops the index entry (at w.Indexed(); GetWatch
+// reads CheckAt back from it, as it does for watches stored before
+// CheckAt, whose entry is at their Due).
 func (s *Watches) PutWatch(ctx context.Context, w edd.Watch) error {
 	it := watchKey(w.TrackingNumber)
 	it["carrier"], it["tag"] = str(w.Carrier), str(string(w.Tag))
@@ -56,9 +90,16 @@ func (s *Watches) PutWatch(ctx context.Context, w edd.Watch) error {
 	it["stallNoticed"], it["lateNoticed"] = bool1(w.StallNoticed), bool1(w.LateNoticed)
 	it["firstLikely"], it["stalls"] = str(formatTime(w.FirstLikely)), num(w.Stalls)
 	it["version"] = num(w.Version + 1)
+	if len(w.Thresholds) > 0 {
+		m := make(item, len(w.Thresholds))
+		for t, d := range w.Thresholds {
+			m[string(t)] = num(int64(d / time.Second))
+		}
+		it["thresholds"] = &types.AttributeValueMemberM{Value: m}
+	}
 	it["expiresAt"] = num(watchExpiry(w).Unix())
-	if due := w.Due(); !due.IsZero() {
-		it[attrGSI3PK], it[attrGSI3SK] = str(watchGSI3PK(watchShard(w.TrackingNumber))), str(watchGSI3SK(due, w.TrackingNumber))
+	if listed := w.Indexed(); !listed.IsZero() {
+		it[attrGSI3PK], it[attrGSI3SK] = str(watchGSI3PK(watchShard(w.TrackingNumber))), str(watchGSI3SK(listed, w.TrackingNumber))
 	}
 	in := &dynamodb.PutItemInput{TableName: &s.Name, Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	if w.Version > 0 {

@@ -118,26 +118,32 @@ type Subscribers interface {
 	Subscribers(ctx context.Context, numbers []string, now time.Time) (map[string][]string, error)
 }
 
-// Estimator estimates parcels for readers of their tracking resource.
+// Estimator estimates parcels for readers of their tracking resource and
+// for the processor.
 type Estimator struct {
-	Service     Service
-	Subscribers Subscribers
-	Now         func() time.Time
+	Service Service
+	Now     func() time.Time
 }
 
-// Estimated is the estimated delivery of the resource's parcel now, from
-// the merged aggregates of the projects following it (the standard table
-// when none does); nil when it has none.
+// Estimated is the estimated delivery of the resource's parcel now; nil
+// when it has none (delivered, expired, untagged). A parcel's followers'
+// estimate is made when a status change is told to them (EstimatedFor,
+// from their merged aggregates) and kept with the change's mark
+// (Shipment.Told, read with the resource): shown as of now, it needs no
+// read. A parcel nobody was told an estimate of (nobody follows it, or
+// its last change was told before estimates were kept) gets the
+// standard table's, with the carrier's date read beside it.
 func (e Estimator) Estimated(ctx context.Context, r tracking.Resource) (*tracking.EstimatedDelivery, error) {
 	now := e.Now()
-	subs, err := e.Subscribers.Subscribers(ctx, []string{r.TrackingNumber}, now)
-	if err != nil {
-		return nil, err
+	sit := SituationOf(r, now)
+	if !estimable(sit.Tag) {
+		return nil, nil
 	}
-	est, ok, err := e.Service.Estimate(ctx, r, subs[r.TrackingNumber], now)
-	if err != nil || !ok {
-		return nil, err
+	if r.Told != nil {
+		shown := r.Told.AsOf(now)
+		return &shown, nil
 	}
+	est, _ := Estimated(sit, nil)
 	return e.withCarrierDate(ctx, r.TrackingNumber, est.Tracking())
 }
 

@@ -57,7 +57,8 @@ func LearnedStall(p Parcel, t tag.Tag, aggregates map[string]Aggregate) (time.Du
 // fallback).
 func StallAfter(p Parcel, t tag.Tag, aggregates map[string]Aggregate) time.Duration {
 	if q, ok := LearnedStall(p, t, aggregates); ok {
-		return q + StallGrace
+		// Whole seconds, as a watch keeps it.
+		return (q + StallGrace).Truncate(time.Second)
 	}
 	days := StallDaysDomestic
 	switch {
@@ -67,6 +68,23 @@ func StallAfter(p Parcel, t tag.Tag, aggregates map[string]Aggregate) time.Durat
 		days = StallDaysInternational
 	}
 	return time.Duration(days) * 24 * time.Hour
+}
+
+// StallThresholds are the parcel's learned stall thresholds by tag
+// (StallAfter of the tags with a LearnedStall): kept on its watch when it
+// is made, so that its later events apply them without reading the
+// aggregates; a tag missing has the fallback.
+func StallThresholds(p Parcel, aggregates map[string]Aggregate) map[tag.Tag]time.Duration {
+	var out map[tag.Tag]time.Duration
+	for _, t := range Tags {
+		if _, ok := LearnedStall(p, t, aggregates); ok {
+			if out == nil {
+				out = map[tag.Tag]time.Duration{}
+			}
+			out[t] = StallAfter(p, t, aggregates)
+		}
+	}
+	return out
 }
 
 // watched reports whether a parcel in tag t can still stall or be late:
@@ -117,20 +135,11 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 		}
 		return w.Store.DeleteWatch(ctx, r.TrackingNumber)
 	}
-	var last time.Time
-	for _, e := range r.Details {
-		if e.At.After(last) {
-			last = e.At
-		}
-	}
+	last := newestEventAt(r)
 	if last.IsZero() {
 		return nil
 	}
-	p := ParcelOf(r.Shipment)
-	// The aggregates are read once, when the watch moves: they give both
-	// a new watch's first estimate and the stall threshold.
-	var aggs map[string]Aggregate
-	for i := range watchRetries {
+	for range watchRetries {
 		cur, found, err := w.Store.GetWatch(ctx, r.TrackingNumber)
 		if err != nil {
 			return err
@@ -138,27 +147,43 @@ func (w Watcher) Touch(ctx context.Context, number string, projectIDs []string) 
 		if found && !last.After(cur.LastEventAt) {
 			return nil
 		}
-		if i == 0 {
-			if aggs, err = w.Service.aggregatesOf(ctx, p, projectIDs); err != nil {
+		next := cur
+		if !found {
+			if next, err = w.newWatch(ctx, r, projectIDs); err != nil {
 				return err
 			}
 		}
-		next := cur
-		if !found {
-			next = Watch{TrackingNumber: r.TrackingNumber}
-			if est, ok := Estimated(SituationOf(r, w.Now()), aggs); ok {
-				next.LateAt, next.FirstLikely = est.Latest.UTC(), est.Likely.UTC()
-			}
+		next = caughtUp(next, cur, found, r, last)
+		if found && next.Indexed().Equal(cur.Indexed()) {
+			// Still listed where it is: the check catches the watch up
+			// with the parcel's events when it comes, so most events
+			// write nothing.
+			return nil
 		}
-		next.Carrier, next.Tag, next.LastEventAt = string(r.Carrier), r.Tag, last.UTC()
-		next.StallAt = p.Calendar().AddBusinessTime(last, StallAfter(p, r.Tag, aggs)).UTC()
-		next.StallNoticed = false
 		err = w.Store.PutWatch(ctx, next)
 		if !errors.Is(err, ErrWatchMoved) {
 			return err
 		}
 	}
 	return fmt.Errorf("watch of %s: %w %d times", r.TrackingNumber, ErrWatchMoved, watchRetries)
+}
+
+// newWatch is the watch of a parcel seen for the first time: the
+// projects' aggregates, read once, give its first estimate and its stall
+// thresholds, which its later events and checks apply without reading
+// the aggregates again.
+func (w Watcher) newWatch(ctx context.Context, r tracking.Resource, projectIDs []string) (Watch, error) {
+	next := Watch{TrackingNumber: r.TrackingNumber}
+	p := ParcelOf(r.Shipment)
+	aggs, err := w.Service.aggregatesOf(ctx, p, projectIDs)
+	if err != nil {
+		return Watch{}, err
+	}
+	if est, ok := Estimated(SituationOf(r, w.Now()), aggs); ok {
+		next.LateAt, next.FirstLikely = est.Latest.UTC(), est.Likely.UTC()
+	}
+	next.Thresholds = StallThresholds(p, aggs)
+	return next, nil
 }
 
 // recordOutcome counts a delivered parcel in each project's analytics,
@@ -233,21 +258,28 @@ func (w Watcher) check(ctx context.Context, number string, projectIDs []string, 
 	if err != nil || !found {
 		return false, false, err
 	}
-	next := cur
-	if !cur.StallNoticed && !cur.StallAt.IsZero() && !now.Before(cur.StallAt) {
-		if err := w.Announcer.Stalled(ctx, projectIDs, cur); err != nil {
+	next, err := w.withNewEvents(ctx, cur)
+	if err != nil {
+		return false, false, err
+	}
+	if !next.StallNoticed && !next.StallAt.IsZero() && !now.Before(next.StallAt) {
+		if err := w.Announcer.Stalled(ctx, projectIDs, next); err != nil {
 			return false, false, err
 		}
 		next.StallNoticed, stalled = true, true
 		next.Stalls++
 	}
-	if !cur.LateNoticed && !cur.LateAt.IsZero() && !now.Before(cur.LateAt) {
-		if err := w.Announcer.Late(ctx, projectIDs, cur); err != nil {
+	if !next.LateNoticed && !next.LateAt.IsZero() && !now.Before(next.LateAt) {
+		if err := w.Announcer.Late(ctx, projectIDs, next); err != nil {
 			return false, false, err
 		}
 		next.LateNoticed, late = true, true
 	}
-	if !stalled && !late {
+	// Listed again at what is owed next; found early (events moved the
+	// stall past the listed time), nothing is announced and only the
+	// entry moves.
+	next.CheckAt = time.Time{}
+	if !stalled && !late && next.Indexed().Equal(cur.Indexed()) {
 		return false, false, nil
 	}
 	if err := w.Store.PutWatch(ctx, next); err != nil && !errors.Is(err, ErrWatchMoved) {

@@ -2,6 +2,7 @@ package edd_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -193,7 +194,7 @@ func TestOlderEventChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	after, _, _ := f.w.Store.GetWatch(context.Background(), "1Z0001")
-	if after != before {
+	if !reflect.DeepEqual(after, before) {
 		t.Fatalf("an older event moved the watch: %+v, was %+v", after, before)
 	}
 }

@@ -56,6 +56,8 @@ type trackedNumber struct {
 	// latestService orders service changes: only a newer one shows.
 	latestService string
 	notified      int
+	// told is the estimate marked with notified.
+	told          *tracking.EstimatedDelivery
 	movedNotified int // by moves of the number without subscribers
 	events        map[string]tracking.Event
 }
@@ -99,6 +101,12 @@ func (s *Tracking) Tracked(ctx context.Context, number string, limit int) (track
 	if err != nil {
 		return tracking.Shipment{}, nil, err
 	}
+	s.mu.Lock()
+	if told := s.numbers[number].told; told != nil {
+		copied := *told
+		sh.Told = &copied
+	}
+	s.mu.Unlock()
 	events, err := s.Events(ctx, number, limit)
 	return sh, events, err
 }
@@ -316,11 +324,16 @@ func (s *Tracking) Notify(_ context.Context, subscribers map[string][]string, ch
 }
 
 // MarkNotified implements message.Tracking.
-func (s *Tracking) MarkNotified(_ context.Context, sequences map[string]int) error {
+func (s *Tracking) MarkNotified(_ context.Context, sequences map[string]int, estimates map[string]*tracking.EstimatedDelivery) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for n, seq := range sequences {
-		s.number(n).notified = seq
+		tn := s.number(n)
+		tn.notified, tn.told = seq, nil
+		if e := estimates[n]; e != nil {
+			told := *e
+			tn.told = &told
+		}
 	}
 	return nil
 }

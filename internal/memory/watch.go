@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ func (s *Watches) GetWatch(_ context.Context, number string) (edd.Watch, bool, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w, ok := s.watches[number]
+	w.Thresholds = maps.Clone(w.Thresholds)
 	return w, ok, nil
 }
 
@@ -36,7 +38,8 @@ func (s *Watches) PutWatch(_ context.Context, w edd.Watch) error {
 		return edd.ErrWatchMoved
 	}
 	w.Version++
-	s.watches[w.TrackingNumber] = w
+	w.Thresholds = maps.Clone(w.Thresholds)
+	s.watches[w.TrackingNumber] = w.AsStored()
 	return nil
 }
 
@@ -48,17 +51,17 @@ func (s *Watches) DeleteWatch(_ context.Context, number string) error {
 	return nil
 }
 
-// DueWatches lists the numbers due by now, earliest first.
+// DueWatches lists the numbers listed by now, earliest first.
 func (s *Watches) DueWatches(_ context.Context, now time.Time, limit int) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var due []edd.Watch
 	for _, w := range s.watches {
-		if d := w.Due(); !d.IsZero() && !d.After(now) {
+		if d := w.Indexed(); !d.IsZero() && !d.After(now) {
 			due = append(due, w)
 		}
 	}
-	slices.SortFunc(due, func(a, b edd.Watch) int { return a.Due().Compare(b.Due()) })
+	slices.SortFunc(due, func(a, b edd.Watch) int { return a.Indexed().Compare(b.Indexed()) })
 	var out []string
 	for _, w := range due[:min(len(due), limit)] {
 		out = append(out, w.TrackingNumber)

@@ -277,6 +277,7 @@ func (s Service) applyShipmentsAndServices(ctx context.Context, b *batch, owned 
 func (s Service) notifyOwned(ctx context.Context, b *batch, owned []string, unnotified map[string][]tracking.Change) error {
 	notified := map[string]int{}
 	var changes []tracking.Change
+	estimates := map[string]*tracking.EstimatedDelivery{}
 	for _, n := range owned {
 		if c := unnotified[n]; len(c) > 0 {
 			notified[n] = c[len(c)-1].Sequence
@@ -291,7 +292,12 @@ func (s Service) notifyOwned(ctx context.Context, b *batch, owned []string, unno
 	if err := s.notify(ctx, b.subscribers, changes); err != nil {
 		return err
 	}
-	return s.Tracking.MarkNotified(ctx, notified)
+	// The estimate told goes with the mark, an item the tracking read
+	// reads anyway: the read shows it without estimating again.
+	for _, c := range changes {
+		estimates[c.TrackingNumber] = c.Estimated
+	}
+	return s.Tracking.MarkNotified(ctx, notified, estimates)
 }
 
 // invalidate settles the messages of a number another client owns.

@@ -74,9 +74,11 @@ type Tracking interface {
 	// again changes nothing. The changes may be of many numbers.
 	Notify(ctx context.Context, subscribers map[string][]string, changes []tracking.Change, ttl time.Duration) error
 	// MarkNotified records up to which sequence each number's subscribers
-	// were told. States reports the larger of this and what Unsubscribed
-	// moves recorded.
-	MarkNotified(ctx context.Context, sequences map[string]int) error
+	// were told, and the estimate they were told with (estimates, by
+	// number; none for a number absent), which Tracked reads back as the
+	// shipment's Told. States reports the larger of this and what
+	// Unsubscribed moves recorded.
+	MarkNotified(ctx context.Context, sequences map[string]int, estimates map[string]*tracking.EstimatedDelivery) error
 }
 
 // Queue hands requests to the processor.

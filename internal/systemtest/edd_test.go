@@ -18,7 +18,8 @@ func eddEvent(number, status, tag string, at time.Time) msg {
 // wire: before them the resource's estimate comes from the standard
 // table (low confidence); after 31 deliveries on the lane, 30 business
 // hours each from pick-up (one reported twice, one delivered again after
-// an exception), it comes from the lane, and the page shows it; the
+// an exception), the parcel's next status change is estimated from the
+// lane, the resource and the page show that estimate as told; the
 // carrier's own date is kept beside it.
 func TestEddEstimateLearnedFromTheProjectsDeliveries(t *testing.T) {
 	t.Parallel()
@@ -54,9 +55,13 @@ func TestEddEstimateLearnedFromTheProjectsDeliveries(t *testing.T) {
 	inject(t, e, token, "EDD-HISTORY", msgs[:len(msgs)-1]...)
 	inject(t, e, token, "EDD-AGAIN", eddEvent(done[1], "refused", "Exception", monday.Add(31*time.Hour)),
 		eddEvent(done[1], "delivered_again", "Delivered", monday.Add(40*time.Hour)))
+	if kept := estimate(t, e, next); kept["basis"] != "standard" {
+		t.Fatalf("estimate %v before the parcel's next change, want the one told with its last (the standard table's)", kept)
+	}
+	inject(t, e, token, "EDD-HUB", eddEvent(next, "at_hub", "InTransit", now))
 	after := estimate(t, e, next)
 	if after["basis"] != "lane" || after["confidence"] != "medium" {
-		t.Fatalf("estimate after 31 deliveries %v, want the lane's, medium", after)
+		t.Fatalf("estimate after 31 deliveries and a status change %v, want the lane's, medium", after)
 	}
 	var times []time.Time
 	for _, k := range []string{"earliest", "likely", "latest"} {

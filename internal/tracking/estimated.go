@@ -15,3 +15,18 @@ type EstimatedDelivery struct {
 	// with one sent it; "" when none did.
 	CarrierDate string `json:",omitempty"`
 }
+
+// AsOf is the estimate as shown at now, a pure function of the stored
+// one: a bound already passed is now, so a parcel still moving never
+// shows a delivery in the past, and the bounds stay ordered.
+func (e EstimatedDelivery) AsOf(now time.Time) EstimatedDelivery {
+	now = now.UTC()
+	later := func(t time.Time) time.Time {
+		if t.Before(now) {
+			return now
+		}
+		return t
+	}
+	e.Earliest, e.Likely, e.Latest = later(e.Earliest), later(e.Likely), later(e.Latest)
+	return e
+}

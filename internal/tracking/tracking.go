@@ -70,6 +70,10 @@ type Shipment struct {
 	// are stored (the move is what makes the number its sender's), so
 	// the history shows Latest until its event is stored too.
 	Latest Event
+	// Told is the estimated delivery the parcel's followers were told
+	// with its newest change they were told of (kept with the mark of
+	// how far they were told), nil when none; read by Tracked only.
+	Told *EstimatedDelivery
 }
 
 // Resource is the tracking resource: the shipment and its newest events.

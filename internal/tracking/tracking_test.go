@@ -45,3 +45,21 @@ func TestTheCurrentStatusShowsInTheHistoryBeforeItsEventIsStored(t *testing.T) {
 		})
 	}
 }
+
+// An estimate shown later than it was made never shows a bound in the
+// past, and its bounds stay ordered.
+func TestEstimateAsOfNeverShowsThePast(t *testing.T) {
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	e := EstimatedDelivery{Earliest: day, Likely: day.Add(24 * time.Hour), Latest: day.Add(72 * time.Hour), Confidence: "high", Basis: "lane"}
+	if got := e.AsOf(day.Add(-time.Hour)); got != e {
+		t.Errorf("before its earliest: %+v, want it as made", got)
+	}
+	now := day.Add(30 * time.Hour)
+	got := e.AsOf(now)
+	if !got.Earliest.Equal(now) || !got.Likely.Equal(now) || !got.Latest.Equal(e.Latest) || got.Basis != "lane" {
+		t.Errorf("past its likely: %+v, want earliest and likely now, latest kept", got)
+	}
+	if got := e.AsOf(day.Add(100 * time.Hour)); !got.Earliest.Equal(got.Latest) || got.Latest.Before(day.Add(100*time.Hour)) {
+		t.Errorf("past its latest: %+v, want every bound now", got)
+	}
+}

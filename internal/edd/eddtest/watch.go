@@ -3,6 +3,7 @@ package eddtest
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -27,6 +28,7 @@ func RunWatches(t *testing.T, newStore func(t *testing.T) edd.WatchStore) {
 		{"DueListsWhatIsOwedByNow", watchDue},
 		{"DueEarliestFirstUpToLimit", watchDueLimit},
 		{"DeleteLeavesTheIndex", watchDelete},
+		{"ListedEarlyAtCheckAt", watchListedEarly},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
 	}
@@ -71,6 +73,7 @@ func dueWatches(t *testing.T, s edd.WatchStore, now time.Time, limit int, number
 func watchRoundTrip(t *testing.T, s edd.WatchStore) {
 	w := newWatch(at(0))
 	w.StallNoticed = true
+	w.Thresholds = map[tag.Tag]time.Duration{tag.InTransit: 37 * time.Hour, tag.OutForDelivery: 26*time.Hour + 30*time.Minute}
 	if _, ok, err := s.GetWatch(bg, w.TrackingNumber); ok || err != nil {
 		t.Fatalf("unknown number found: %v %v", ok, err)
 	}
@@ -83,8 +86,15 @@ func watchRoundTrip(t *testing.T, s edd.WatchStore) {
 		t.Fatalf("first likely: got %s, put %s", got.FirstLikely, w.FirstLikely)
 	}
 	got.LastEventAt, got.StallAt, got.LateAt, got.FirstLikely = w.LastEventAt, w.StallAt, w.LateAt, w.FirstLikely
-	if got != w {
+	if !got.CheckAt.IsZero() {
+		t.Fatalf("a watch listed at its Due read back with CheckAt %s", got.CheckAt)
+	}
+	if !reflect.DeepEqual(got, w) {
 		t.Fatalf("got %+v, put %+v", got, w)
+	}
+	w.Thresholds[tag.InTransit] = time.Hour // the store keeps its own copy
+	if again, _, _ := s.GetWatch(bg, w.TrackingNumber); again.Thresholds[tag.InTransit] != 37*time.Hour {
+		t.Fatalf("thresholds read back as %v", again.Thresholds)
 	}
 	got.LateNoticed = true
 	if again := putWatch(t, s, got); again.Version != 2 || !again.LateNoticed {
@@ -193,4 +203,33 @@ func watchDelete(t *testing.T, s edd.WatchStore) {
 	// A deleted watch starts again from version 0.
 	w.Version = 0
 	putWatch(t, s, w)
+}
+
+// watchListedEarly: a watch is listed at its CheckAt while that is before
+// its Due (read back as such), at its Due otherwise.
+func watchListedEarly(t *testing.T, s edd.WatchStore) {
+	w := newWatch(at(10))
+	w.CheckAt = at(2)
+	got := putWatch(t, s, w)
+	if !got.CheckAt.Equal(at(2)) {
+		t.Fatalf("CheckAt read back as %s, want %s", got.CheckAt, at(2))
+	}
+	if due := dueWatches(t, s, at(1), 1000, w.TrackingNumber); len(due) != 0 {
+		t.Fatalf("listed before its CheckAt: %v", due)
+	}
+	if due := dueWatches(t, s, at(2), 1000, w.TrackingNumber); len(due) != 1 {
+		t.Fatalf("not listed at its CheckAt: %v", due)
+	}
+	// Moved to its Due, as a check that came early does.
+	got.CheckAt = time.Time{}
+	got = putWatch(t, s, got)
+	if due := dueWatches(t, s, at(9), 1000, w.TrackingNumber); len(due) != 0 || !got.CheckAt.IsZero() {
+		t.Fatalf("moved to its Due: listed at 9 %v, CheckAt %s", due, got.CheckAt)
+	}
+	// A CheckAt after Due is no later than Due.
+	got.CheckAt = at(20)
+	got = putWatch(t, s, got)
+	if due := dueWatches(t, s, at(10), 1000, w.TrackingNumber); len(due) != 1 || !got.CheckAt.IsZero() {
+		t.Fatalf("CheckAt after Due: listed at 10 %v, CheckAt %s", due, got.CheckAt)
+	}
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"PutShipmentSetsTheDataAndKeepsTheRest", putShipmentSetsTheDataAndKeepsTheRest},
 		{"PutEventsStoresEachEventOnceNewestFirst", putEventsStoresEachEventOnceNewestFirst},
 		{"TrackedReadsTheShipmentAndItsNewestEventsTogether", trackedReadsTheShipmentAndItsNewestEventsTogether},
+		{"TrackedReadsTheEstimateToldWithTheMark", trackedReadsTheEstimateToldWithTheMark},
 		{"AdvanceMovesOnlyFromThePlannedState", advanceMovesOnlyFromThePlannedState},
 		{"ConcurrentAdvancesFromOneStateHaveOneWinner", concurrentAdvancesFromOneStateHaveOneWinner},
 		{"AFirstMoveClaimsANumberNobodyOwns", aFirstMoveClaimsANumberNobodyOwns},
@@ -391,14 +392,14 @@ func markNotifiedSetsTheNotifiedSequence(t *testing.T, f Fixture) {
 	if len(st.Unnotified()) != 2 {
 		t.Fatalf("%d changes unnotified, want 2", len(st.Unnotified()))
 	}
-	if err := f.Store.MarkNotified(ctx, map[string]int{n: 1}); err != nil {
+	if err := f.Store.MarkNotified(ctx, map[string]int{n: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	st = states(t, f.Store, n)[n]
 	if st.Notified != 1 || len(st.Unnotified()) != 1 || st.Unnotified()[0].Sequence != 2 {
 		t.Errorf("after marking 1: notified %d, unnotified %+v", st.Notified, st.Unnotified())
 	}
-	if err := f.Store.MarkNotified(ctx, map[string]int{n: 2}); err != nil {
+	if err := f.Store.MarkNotified(ctx, map[string]int{n: 2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st := states(t, f.Store, n)[n]; st.Notified != 2 || len(st.Unnotified()) != 0 {
@@ -427,7 +428,7 @@ func anUnsubscribedMoveRecordsItsChangesNotified(t *testing.T, f Fixture) {
 		t.Fatalf("after a move without subscribers: sequence %d, notified %d, unnotified %+v; want 2, 2, none", st.Sequence, st.Notified, st.Unnotified())
 	}
 	// A mark going back (a slower processor's) does not bring them back.
-	if err := f.Store.MarkNotified(ctx, map[string]int{n: 1}); err != nil {
+	if err := f.Store.MarkNotified(ctx, map[string]int{n: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st = states(t, f.Store, n)[n]; st.Notified != 2 {
@@ -437,7 +438,7 @@ func anUnsubscribedMoveRecordsItsChangesNotified(t *testing.T, f Fixture) {
 	if u := st.Unnotified(); st.Notified != 2 || len(u) != 1 || u[0].Sequence != 3 {
 		t.Errorf("after a subscribed move: notified %d, unnotified %+v; want 2, the change 3", st.Notified, u)
 	}
-	if err := f.Store.MarkNotified(ctx, map[string]int{n: 3}); err != nil {
+	if err := f.Store.MarkNotified(ctx, map[string]int{n: 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st = states(t, f.Store, n)[n]; st.Notified != 3 || len(st.Unnotified()) != 0 {
