@@ -25,8 +25,6 @@ type Hot struct {
 var Fixes = map[string]string{
 	"endpoint's delivery attempts": "WHATTEMPT#<webhook> takes every delivery of an endpoint: shard it by a hash of the event id (WHATTEMPT#<webhook>#<shard>), the attempts list reading the shards merged by time",
 	"project (webhook endpoints)":  "changes queue their deliveries from the endpoints each processor remembers for webhook.ListenersFor, but every delivery still reads its endpoint strongly consistent (secret, enabled, slow): an eventually consistent read halves it, reading each endpoint once per sender batch or caching it in the sender for a few seconds removes most of it (a disabled or deleted endpoint then gets those seconds' deliveries)",
-	"entity's records":             "DATA#<project>#<entity> holds an entity in one partition: shard the records by a hash of the code (DATA#<project>#<entity>#<shard>, 4 shards for a project created now, the count kept on the project item as the association shards' is, none for a project created before, whose records stay where they are), ordered, paged and filtered reads merging the shards by code (a Query per shard and page)",
-	"entity's records to export":   "DATAX#<project>#<entity> (GSI1) as its records (DATAX#<project>#<entity>#<shard>), the delta sync merging the shards by srvDateUTC",
 	"credential":                   "PRINCIPAL#<id> is read on every request a credential makes: an eventually consistent read halves it, a few seconds' cache in each function removes it (revocation then takes those seconds)",
 	"client's requests":            "CLIENT#<client> (GSI2) takes three writes of each request of the client: shard it by a hash of the request id (the tracker's Queries read the shards merged), or send larger requests",
 }
