@@ -52,10 +52,6 @@ func dataPK(n shards, projectID, entity string, shard int) string {
 	return dataBasePK(projectID, entity) + "#" + strconv.Itoa(shard)
 }
 
-func dataExportGSI1PK(n shards, projectID, entity string, shard int) string {
-	return dataExportGSI1PKOf(dataPK(n, projectID, entity, shard))
-}
-
 func dataExportGSI1SK(stamp, code string) string { return stamp + "#" + code }
 
 func dataRefPK(projectID, entity, code string) string {

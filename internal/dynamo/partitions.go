@@ -65,6 +65,16 @@ func RecordPartition(projectID, entity, code string) string {
 	return getS(recordKey(recordShards, projectID, entity, code), attrPK)
 }
 
+// RecordPartitions are the partitions of a project's records of one
+// entity, one per shard.
+func RecordPartitions(projectID, entity string) []string {
+	out := make([]string, recordShards)
+	for i := range out {
+		out[i] = dataPK(recordShards, projectID, entity, i)
+	}
+	return out
+}
+
 // DeltaIndexPartition is the GSI1 partition of an entity's records not
 // yet exported, in code's shard.
 func DeltaIndexPartition(projectID, entity, code string) string {

@@ -2,12 +2,10 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/parcelgate/parcelgate/internal/data"
@@ -32,15 +30,9 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 	if r.Index == data.ByExportDate {
 		partitionAttr, sortAttr, partition = attrGSI1PK, attrGSI1SK, dataExportGSI1PKOf(base)
 	}
-	after := ""
-	if r.Cursor != "" {
-		key, err := decodeCursor(partitionAttr, partition, r.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		if after = getS(key, sortAttr); after == "" {
-			return nil, "", page.ErrBadCursor
-		}
+	after, err := recordCursor(partitionAttr, partition, sortAttr, r.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
 	m := &shardMerge{s: s, sortAttr: sortAttr, descending: r.Descending}
 	for shard := range int(n) {
@@ -62,9 +54,6 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 		}
 		raw, version, err := m.next(ctx, want)
 		if err != nil {
-			if after != "" && isValidation(err) {
-				return nil, "", page.ErrBadCursor
-			}
 			return nil, "", err
 		}
 		if raw == nil {
@@ -95,11 +84,25 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 	}
 }
 
-// isValidation tells a request DynamoDB refused as invalid (a cursor's
-// sort key longer than a key may be).
-func isValidation(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException"
+// maxSortKey is the longest sort key DynamoDB takes, in bytes.
+const maxSortKey = 1024
+
+// recordCursor is the sort key a records cursor resumes after ("" for no
+// cursor): one the read's own partition names, as long as a sort key may
+// be, so a forged cursor is refused here rather than by DynamoDB.
+func recordCursor(partitionAttr, partition, sortAttr, cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	key, err := decodeCursor(partitionAttr, partition, cursor)
+	if err != nil {
+		return "", err
+	}
+	after := getS(key, sortAttr)
+	if after == "" || len(after) > maxSortKey {
+		return "", page.ErrBadCursor
+	}
+	return after, nil
 }
 
 // shardMerge reads the shards of an entity's records in one order.
