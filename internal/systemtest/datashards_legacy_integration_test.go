@@ -6,8 +6,11 @@ package systemtest
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,5 +155,25 @@ func TestRecordsOfAProjectCreatedNowSpreadOverItsShards(t *testing.T) {
 	}
 	if all := allCustomers(t, e, base, token); total != 20 || len(all) != 20 {
 		t.Fatalf("%d customers in the shards, %d listed", total, len(all))
+	}
+	// A cursor names the entity's partition, not one of its shards, and a
+	// sort key DynamoDB takes; any other is refused, with nothing read.
+	forged := func(pk, sk string) string {
+		b, _ := json.Marshal(map[string]string{"PK": pk, "SK": sk})
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	for name, cursor := range map[string]string{
+		"a shard":             forged("DATA#"+p+"#customer#0", "C00001"),
+		"another entity":      forged("DATA#"+p+"#order", "C00001"),
+		"a sort key too long": forged("DATA#"+p+"#customer", strings.Repeat("C", 2000)),
+		"no sort key":         forged("DATA#"+p+"#customer", ""),
+	} {
+		if r := e.Call(t, "GET", base+"/customer?cursor="+cursor, token, nil); r.Status != 400 {
+			t.Errorf("a cursor of %s: %d", name, r.Status)
+		}
+	}
+	r := e.Call(t, "GET", base+"/customer?cursor="+forged("DATA#"+p+"#customer", "C00017"), token, nil).Want(t, 200)
+	if recs := decodeRecords(t, r); len(recs) != 2 || recs[0]["customer_ID"] != "C00018" {
+		t.Fatalf("after C00017: %v", recs)
 	}
 }
