@@ -23,9 +23,7 @@ type Hot struct {
 // changed here; TestKeysHoldAt100kEventsPerSecond fails when a kind not
 // listed runs hot, or a listed one no longer does.
 var Fixes = map[string]string{
-	"project (membership)":       "every project request (a data record write here) reads the project and the caller's membership strongly consistent, so that a member's removal takes effect at once (README, Credentials and revocation): 2 read units a request on PROJECT#<project>. The member item already carries the project's client and name (projects are never renamed): reading it alone halves the reads; copies of each member item in a few partitions, written together by the member changes and one read at random, spread the rest",
-	"entity's records":           "DATA#<project>#<entity> holds an entity in one partition: shard the records by a hash of the code (DATA#<project>#<entity>#<shard>, 4 shards for a project created now, the count kept on the project item as the association shards' is, none for a project created before, whose records stay where they are), ordered, paged and filtered reads merging the shards by code (a Query per shard and page)",
-	"entity's records to export": "DATAX#<project>#<entity> (GSI1) as its records (DATAX#<project>#<entity>#<shard>), the delta sync merging the shards by srvDateUTC",
+	"project (membership)": "every project request (a data record write here) reads the project and the caller's membership strongly consistent, so that a member's removal takes effect at once (README, Credentials and revocation): 2 read units a request on PROJECT#<project>. The member item already carries the project's client and name (projects are never renamed): reading it alone halves the reads; copies of each member item in a few partitions, written together by the member changes and one read at random, spread the rest",
 }
 
 // HotKinds groups the keys over the limits by kind.

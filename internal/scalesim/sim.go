@@ -215,8 +215,9 @@ func Run(s Scenario) Result {
 			project := projects[0]
 			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
 			c.add(Table, dynamo.ProjectPartition(project), "project (membership)", 0, 2)
-			c.add(Table, dynamo.RecordPartition(project, entity), "entity's records", 1, 0)
-			c.add(GSI1, dynamo.DeltaIndexPartition(project, entity), "entity's records to export", 1, 0)
+			code := "rec-" + strconv.Itoa(int(res.Records))
+			c.add(Table, dynamo.RecordPartition(project, entity, code), "entity's records", 1, 0)
+			c.add(GSI1, dynamo.DeltaIndexPartition(project, entity, code), "entity's records to export", 1, 0)
 		}
 	}
 	for _, l := range c.loads {
