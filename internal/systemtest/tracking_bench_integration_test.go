@@ -939,6 +939,9 @@ func BenchmarkIngestDynamoDBCost(b *testing.B) {
 	var calls [3]int
 	var wcu, billed [3]float64
 	var lines [3]string
+	var log writeLog
+	var same [3]sameKind
+	raw := dynamodb.NewFromConfig(e.AWS, localChecksums)
 	b.ResetTimer()
 	for i := range b.N {
 		number := func(p int) string { return dhl(ingestBase + (50+i)*ingestStride + ingestCountOffset + p) }
@@ -966,7 +969,16 @@ func BenchmarkIngestDynamoDBCost(b *testing.B) {
 				transactItems = 1
 				number = func(p int) string { return dhl(ingestBase + (80+i)*ingestStride + ingestCountOffset + p) }
 			}
-			c, line := costOf(b, e, part, number, transactItems)
+			log.Take()
+			c, line, took := costOf(b, e, part, number, transactItems, &log)
+			// Replayed right after each request, under one prefix an
+			// iteration: the second request's moves find the states its
+			// first one's replay left.
+			b.StopTimer()
+			if err := same[k].replay(ctx, raw, e.Config.Table, fmt.Sprintf("RAW%d#", i), log.Take(), took, i*3+k); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
 			t := c.Total()
 			calls[k] += t.Calls
 			wcu[k] += t.WCU
@@ -987,17 +999,22 @@ func BenchmarkIngestDynamoDBCost(b *testing.B) {
 	b.ReportMetric(per(float64(calls[2])), "ddb-requests/1000-new-events-alone")
 	b.ReportMetric(per(billed[2]), "wcu-billed/1000-new-events-alone")
 	b.Logf("1,000 events of new parcels, each claim and status move alone (TransactItems 1): %.0f requests, %.0f WCU reported, %.0f as AWS bills; %s", per(float64(calls[2])), per(wcu[2]), per(billed[2]), lines[2])
+	for k, name := range []string{"new", "subscribed", "new-alone"} {
+		b.ReportMetric(same[k].ratio(), "same-kind-ratio-"+name)
+		b.Logf("%s, injected and processed one request at a time, against raw writes of the same kind: %s", name, &same[k])
+	}
 }
 
 // costOf injects and processes one request of the events through counting
-// clients, with transactItems actions per transaction (0: the default),
-// and returns the counter and the calls by operation on one line.
-func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int) string, transactItems int) (*apitest.DDBCounter, string) {
+// clients (and log's), with transactItems actions per transaction (0: the
+// default), and returns the counter, the calls by operation on one line
+// and the time the injection and processing took.
+func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int) string, transactItems int, log *writeLog) (*apitest.DDBCounter, string, time.Duration) {
 	b.Helper()
 	ctx := context.Background()
 	var c apitest.DDBCounter
 	t := &ddbTimer{}
-	store := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option), e.Config.Table, dynamo.Options{TransactItems: transactItems})
+	store := dynamo.Open(dynamodb.NewFromConfig(e.AWS, localChecksums, c.Option, t.option, log.Option), e.Config.Table, dynamo.Options{TransactItems: transactItems})
 	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
 	in := make([]message.Incoming, len(events))
 	for j, ev := range events {
@@ -1011,6 +1028,7 @@ func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int)
 	// As the processor is wired (app.newMessages), but for webhooks and
 	// shipment records.
 	svc := message.Service{Store: store.Requests, Tracking: store.Tracking, Queue: noQueue{}, Now: time.Now, NewID: newID, Unmapped: store.Unmapped, Associations: store.Jobs}
+	start := time.Now()
 	r, err := svc.Inject(ctx, "carrier", "cost", in)
 	if err != nil {
 		b.Fatal(err)
@@ -1018,11 +1036,12 @@ func costOf(b *testing.B, e *apitest.Env, events []ingestEvent, number func(int)
 	if err := svc.Process(ctx, r.ID); err != nil {
 		b.Fatal(err)
 	}
+	took := time.Since(start)
 	if r, err = e.API.Messages.Store.Request(ctx, r.ID); err != nil {
 		b.Fatal(err)
 	}
 	if err := wantComplete(r, len(events)); err != nil {
 		b.Fatal(err)
 	}
-	return &c, t.report(&c)
+	return &c, t.report(&c), took
 }
