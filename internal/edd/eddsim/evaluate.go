@@ -188,6 +188,10 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 	made := map[string]estimates{}
 	end := msgs[len(msgs)-1].at
 	total := int(end.Sub(o.Start)/window) + 1
+	// The project follows every parcel to the end of the run, however
+	// long it takes: a backend that keeps an association from its first
+	// batch and one that is told it again each batch then agree.
+	followedUntil := end.Add(job.AssociationTTL)
 	for w, i := 0, 0; i < len(msgs); w++ {
 		clock = o.Start.Add(time.Duration(w+1) * window)
 		j := i
@@ -206,7 +210,7 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 		for _, m := range batch {
 			h := byNumber[m.number]
 			follow = append(follow, job.Association{ProjectID: project, TrackingNumber: h.Number, Carrier: string(h.Carrier),
-				AddedAt: h.CreatedAt, ExpiresAt: clock.Add(job.AssociationTTL)})
+				AddedAt: h.CreatedAt, ExpiresAt: followedUntil})
 			if m.in.MessageType == message.TypeTrackingEvent && !h.CreatedAt.Before(cutoff) {
 				if _, done := made[h.Number]; !done && isPickup(m.in.Payload) {
 					pending[h.Number] = true
