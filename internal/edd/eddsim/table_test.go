@@ -76,3 +76,29 @@ func TestReplaceBlock(t *testing.T) {
 		t.Error("another store's block replaced")
 	}
 }
+
+// Whatever the document, ReplaceBlock either refuses it or puts the block
+// between the store's first markers, keeping the rest as it was, and
+// Block reads back what it put.
+func FuzzReplaceBlock(f *testing.F) {
+	begin, end := ReadmeBlock("memory")
+	f.Add("a\n"+begin+"old\n"+end+"\nb", "new\n")
+	f.Add(end+begin+"x", "y")
+	f.Add(begin+begin+end+end, "")
+	f.Fuzz(func(t *testing.T, doc, block string) {
+		got, err := ReplaceBlock(doc, "memory", block)
+		if err != nil {
+			return
+		}
+		i := strings.Index(doc, begin)
+		j := i + len(begin) + strings.Index(doc[i+len(begin):], end)
+		if got != doc[:i+len(begin)]+block+doc[j:] {
+			t.Fatalf("ReplaceBlock(%q, %q) = %q", doc, block, got)
+		}
+		if !strings.Contains(block, end) {
+			if b, ok := Block(got, "memory"); !ok || b != block {
+				t.Fatalf("Block(%q) = %q, %v; want %q", got, b, ok, block)
+			}
+		}
+	})
+}
