@@ -45,11 +45,12 @@ func dynamoBackend(t *testing.T) Backend {
 // nanosecond, and so the same figures, on the memory backend and over
 // the wire: the DynamoDB aggregates (sharded, counted once) hold what the
 // memory ones hold. Half the parcels are scored so that some estimates
-// come from the project's own deliveries rather than the table.
+// come from the project's own deliveries rather than the table; requests
+// of 12 hours of history keep the run to some forty windows.
 func TestEvaluationIsTheSameOnMemoryAndOverTheWire(t *testing.T) {
 	ctx := context.Background()
 	o := DefaultOptions()
-	o.Parcels, o.Span, o.Scored, o.Window = 250, 3*week, 0.5, 6*time.Hour
+	o.Parcels, o.Span, o.Scored, o.Window = 250, 3*week, 0.5, 12*time.Hour
 	mem, err := Evaluate(ctx, o, MemoryBackend())
 	if err != nil {
 		t.Fatal(err)
