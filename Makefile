@@ -91,12 +91,14 @@ lint:
 ## bench: benchmarks against the local stack, then the cost table (measured, floor, ratio) and the dollars
 # TestCostPerOperation fails when an operation asks AWS for other requests
 # or units than internal/cost/measured.json; `parcelgate cost` prices what
-# it measured in this run (.parcelgate/cost-measured.json).
+# it measured in this run (.parcelgate/cost-measured.json). The estimated
+# delivery's evaluation rewrites its tables in README.md and its chart.
 bench:
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -run '^$$' -bench . -benchmem -timeout 60m ./...
 	$(GO) run ./cmd/parcelgate stack -- $(GO) test -tags integration -count=1 -run '^TestCostPerOperation$$' ./internal/systemtest/
 	$(GO) run ./cmd/parcelgate cost --measured .parcelgate/cost-measured.json
-	$(GO) run ./cmd/parcelgate edd evaluate
+	$(GO) run ./cmd/parcelgate edd evaluate --chart docs/edd-accuracy.svg --readme README.md
+	$(GO) run ./cmd/parcelgate stack -- $(GO) run ./cmd/parcelgate edd evaluate --store dynamo --parcels 2000 --window 6h --readme README.md
 
 ## build: one zip per function in dist/, built exactly as `sam build` builds them
 build:

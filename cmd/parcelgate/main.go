@@ -67,7 +67,7 @@ var commandSummaries = map[string]string{
 	"provision":  "Create the table and queues of template.yaml",
 	"client":     "Create a client credential: client create [--client C] [--id ID] [--secret S]",
 	"demo":       "Inject demo parcels into a running API (make demo)",
-	"edd":        "Measure the estimated delivery on generated histories: edd evaluate [--parcels N]",
+	"edd":        "Measure the estimated delivery on generated histories: edd evaluate [--parcels N] [--store memory|dynamo] [-o markdown] [--chart FILE.svg]",
 	"keygen":     "Print a signing key and its JWKS, for deployment",
 	"cost":       "What each operation costs against its floor, and a tracked parcel a month (make bench)",
 	"simulate":   "The partition-level scale simulation at 10,000 and 100,000 events/s (docs/scale.md)",

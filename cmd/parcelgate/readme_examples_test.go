@@ -42,7 +42,8 @@ var skippedSections = map[string]string{
 var skippedExamples = map[string]string{
 	"make client ID=demo-ops CLIENT=demo": "the test creates the demo-ops credential of client demo itself",
 	"make demo":                           "minutes of injection; demo_test.go covers the generator, TestDemoTracksItsParcelsAndSubscribesThemToAProject a run of 150 parcels",
-	"parcelgate edd evaluate":             "a minute or more of injection; internal/edd/eddsim's test evaluates 3,000 parcels",
+	"parcelgate edd evaluate --chart":     "a minute or more of injection; internal/edd/eddsim's tests evaluate 3,000 parcels and check the README's table has the command's form",
+	"edd evaluate --store dynamo":         "minutes of requests to the emulators; TestEvaluationIsTheSameOnMemoryAndOverTheWire runs 250 parcels on both backends",
 	"PARCELGATE_WEBHOOK_ALLOW_LOOPBACK=1": "the test's API admits loopback receivers and retries seconds apart",
 	"python3 -c '":                        "the test serves the same receiver, on a port of its own",
 	"go install ./cmd/parcelgate":         "the test binary itself runs as parcelgate",

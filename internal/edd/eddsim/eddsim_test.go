@@ -1,24 +1,17 @@
 package eddsim
 
 import (
-	"context"
 	"testing"
-	"time"
 )
 
 func TestEvaluateSmall(t *testing.T) {
-	o := DefaultOptions()
-	o.Parcels, o.Span = 3000, 6*7*24*time.Hour
-	run, err := Evaluate(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := smallRun(t)
 	var b testWriter
 	if err := run.Table(&b); err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + string(b))
-	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered {
+	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered || len(run.Points) != run.Delivered {
 		t.Fatalf("run %+v", run)
 	}
 	// The stall targets, met on this small run too (19 silences).

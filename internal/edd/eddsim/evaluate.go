@@ -11,7 +11,6 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/job"
-	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/message"
 	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -27,6 +26,11 @@ type Options struct {
 	// Scored is the share of the span, at its end, whose parcels are
 	// scored; the ones before only teach.
 	Scored float64
+	// Window is how much of history one message request carries: events
+	// are applied, and estimates made, at the window's end. Longer ones
+	// make fewer requests, for a run over the wire, and estimates a little
+	// later after pick-up.
+	Window time.Duration
 	// Progress, when set, is told how many windows of the run are done.
 	Progress func(done, total int)
 }
@@ -34,18 +38,17 @@ type Options struct {
 // DefaultOptions evaluate 50,000 parcels shipped over 16 weeks of
 // autumn, Christmas included, scoring the last 20%.
 func DefaultOptions() Options {
-	return Options{Seed: 24, Parcels: 50000, Start: time.Date(2026, 9, 7, 0, 0, 0, 0, time.UTC), Span: 16 * 7 * 24 * time.Hour, Scored: 0.2}
+	return Options{Seed: 24, Parcels: 50000, Start: time.Date(2026, 9, 7, 0, 0, 0, 0, time.UTC), Span: 16 * week, Scored: 0.2, Window: time.Hour}
 }
 
-// window is how much of history one message request carries: events are
-// applied, and estimates made, at the window's end.
-const window = time.Hour
+const week = 7 * 24 * time.Hour
 
 // project is the one project following every parcel.
 const project = "eval"
 
 // Run is what one evaluation measured.
 type Run struct {
+	Options                             Options
 	Parcels, Scored, Delivered, Stopped int
 	Learned, Standard                   Score
 	// ByConfidence scores the learned estimates per confidence level.
@@ -56,6 +59,16 @@ type Run struct {
 	Messages int
 	// Stalls scores stall detection (stalls.go).
 	Stalls Stalls
+	// Points are the scored deliveries, each with its estimates.
+	Points []Point
+}
+
+// Point is one scored delivery: when it was estimated, both estimates,
+// and when it was delivered.
+type Point struct {
+	Number            string
+	Made, Delivered   time.Time
+	Learned, Standard edd.Estimate
 }
 
 // Score sums the errors of estimates against deliveries.
@@ -140,42 +153,53 @@ func messages(hs []History) []timed {
 }
 
 // Evaluate generates the histories and injects them, window by window in
-// time order, through the message service on the memory backends, with
+// time order, through the message service on backend b, with
 // the clock at each window's end: deliveries teach the project's
 // aggregates as they happen. Each parcel shipped in the scored share of
 // the span is estimated when its pick-up has been applied, from the
 // aggregates as they are then (so from deliveries before it only), and
 // by the standard table alone; both are scored against its delivery.
-func Evaluate(ctx context.Context, o Options) (Run, error) {
+// The same options give the same histories, so the same estimates, on
+// any backend.
+func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
+	window := o.Window
+	if window <= 0 || o.Parcels <= 0 {
+		return Run{}, fmt.Errorf("%d parcels in windows of %s: want some, in positive windows", o.Parcels, window)
+	}
 	hs := Generate(o.Seed, o.Parcels, o.Start, o.Span)
 	cutoff := o.Start.Add(time.Duration((1 - o.Scored) * float64(o.Span)))
 	byNumber := map[string]*History{}
 	for i := range hs {
 		byNumber[hs[i].Number] = &hs[i]
 	}
-	var active []job.Association
-	tr := &memory.Tracking{Associations: func() []job.Association { return active }}
-	aggregates := &memory.Edd{}
+	tr := b.Tracking
 	resources := tracking.Service{Store: tr}
-	learner := edd.Service{Store: aggregates, Resources: resources}
+	learner := edd.Service{Store: b.Edd, Resources: resources}
 	clock := o.Start
 	ids := 0
-	svc := message.Service{Store: memory.NewRequests(), Tracking: tr, Queue: noQueue{}, Deliveries: learner,
+	svc := message.Service{Store: b.Requests, Tracking: tr, Queue: noQueue{}, Deliveries: learner,
 		Now: func() time.Time { return clock }, NewID: func() string { ids++; return "r" + strconv.Itoa(ids) }}
 
 	msgs := messages(hs)
-	run := Run{Parcels: len(hs), Messages: len(msgs), ByConfidence: map[edd.Confidence]*Score{}, ByBasis: map[edd.Basis]int{}}
+	run := Run{Options: o, Parcels: len(hs), Messages: len(msgs), ByConfidence: map[edd.Confidence]*Score{}, ByBasis: map[edd.Basis]int{}}
 	pending := map[string]bool{} // scored parcels waiting for their estimate
-	type estimates struct{ learned, standard edd.Estimate }
+	type estimates struct {
+		made              time.Time
+		learned, standard edd.Estimate
+	}
 	made := map[string]estimates{}
 	end := msgs[len(msgs)-1].at
 	total := int(end.Sub(o.Start)/window) + 1
 	var learned map[string]edd.Aggregate // as the stall thresholds of the scored parcels see them
+	// The project follows every parcel to the end of the run, however
+	// long it takes: a backend that keeps an association from its first
+	// batch and one that is told it again each batch then agree.
+	followedUntil := end.Add(job.AssociationTTL)
 	for w, i := 0, 0; i < len(msgs); w++ {
 		clock = o.Start.Add(time.Duration(w+1) * window)
 		if learned == nil && !clock.Before(cutoff) {
 			var err error
-			if learned, err = learnedAggregates(ctx, aggregates, hs); err != nil {
+			if learned, err = learnedAggregates(ctx, b.Edd, hs); err != nil {
 				return Run{}, err
 			}
 		}
@@ -191,16 +215,19 @@ func Evaluate(ctx context.Context, o Options) (Run, error) {
 		if len(batch) == 0 {
 			continue
 		}
-		active = active[:0]
+		follow := make([]job.Association, 0, len(batch))
 		for _, m := range batch {
 			h := byNumber[m.number]
-			active = append(active, job.Association{ProjectID: project, TrackingNumber: h.Number, Carrier: string(h.Carrier),
-				AddedAt: h.CreatedAt, ExpiresAt: clock.Add(job.AssociationTTL)})
+			follow = append(follow, job.Association{ProjectID: project, TrackingNumber: h.Number, Carrier: string(h.Carrier),
+				AddedAt: h.CreatedAt, ExpiresAt: followedUntil})
 			if m.in.MessageType == message.TypeTrackingEvent && !h.CreatedAt.Before(cutoff) {
 				if _, done := made[h.Number]; !done && isPickup(m.in.Payload) {
 					pending[h.Number] = true
 				}
 			}
+		}
+		if err := b.Follow(ctx, follow); err != nil {
+			return Run{}, err
 		}
 		for k := 0; k < len(batch); k += message.MaxMessages {
 			part := batch[k:min(k+message.MaxMessages, len(batch))]
@@ -229,7 +256,7 @@ func Evaluate(ctx context.Context, o Options) (Run, error) {
 				return Run{}, err
 			}
 			if ok {
-				made[n] = estimates{learned, edd.Standard(edd.SituationOf(res, clock))}
+				made[n] = estimates{clock, learned, edd.Standard(edd.SituationOf(res, clock))}
 			}
 			delete(pending, n)
 		}
@@ -250,7 +277,9 @@ func Evaluate(ctx context.Context, o Options) (Run, error) {
 			run.ByConfidence[e.learned.Confidence] = &Score{}
 		}
 		run.ByConfidence[e.learned.Confidence].add(e.learned, h.DeliveredAt)
+		run.Points = append(run.Points, Point{Number: n, Made: e.made, Delivered: h.DeliveredAt, Learned: e.learned, Standard: e.standard})
 	}
+	sort.Slice(run.Points, func(i, j int) bool { return run.Points[i].Number < run.Points[j].Number })
 	return run, nil
 }
 

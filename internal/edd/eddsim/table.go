@@ -3,10 +3,25 @@ package eddsim
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/parcelgate/parcelgate/internal/edd"
 )
+
+// confidences are the levels every table reports, each with its count,
+// even when no estimate had it: a level that is missing from a table
+// could hide a miscalibrated one.
+var confidences = []edd.Confidence{edd.High, edd.Medium, edd.Low}
+
+// level is the score of one confidence level, empty when none had it.
+func (r Run) level(c edd.Confidence) Score {
+	if s := r.ByConfidence[c]; s != nil {
+		return *s
+	}
+	return Score{}
+}
 
 // Table prints the run's figures: the learned estimates overall and per
 // confidence level, beside the standard table's alone.
@@ -16,22 +31,111 @@ func (r Run) Table(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ESTIMATE\tCONFIDENCE\tPARCELS\tMAE (DAYS)\tWITHIN ±1 DAY\tBY LATEST\tBEFORE EARLIEST")
 	row := func(name, conf string, s Score) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.1f%%\t%.1f%%\t%.1f%%\n", name, conf, s.N, s.MAE(), 100*s.Within1Day(), 100*s.ByLatest(), 100*s.BeforeEarliest())
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", name, conf, s.N, days(s), share(s, s.Within1Day()), share(s, s.ByLatest()), share(s, s.BeforeEarliest()))
 	}
 	row("learned", "all", r.Learned)
-	for _, c := range []edd.Confidence{edd.High, edd.Medium, edd.Low} {
-		if s := r.ByConfidence[c]; s != nil {
-			row("learned", string(c), *s)
-		}
+	for _, c := range confidences {
+		row("learned", string(c), r.level(c))
 	}
 	row("standard table", "low", r.Standard)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\ncoverage (estimates from the project's own deliveries): %.1f%%", 100*r.Coverage())
-	for _, b := range []edd.Basis{edd.BasisLane, edd.BasisCarrierService, edd.BasisCarrier, edd.BasisStandard} {
-		fmt.Fprintf(w, "; %s %d", b, r.ByBasis[b])
-	}
-	fmt.Fprintf(w, "\nMAE of the learned estimate: %.0f%% of the standard table's\n", 100*r.Learned.MAE()/max(r.Standard.MAE(), 1e-9))
+	fmt.Fprintf(w, "\ncoverage (estimates from the project's own deliveries): %s\n", r.coverage())
+	fmt.Fprintf(w, "MAE of the learned estimate: %.0f%% of the standard table's\n", 100*r.maeRatio())
 	return r.Stalls.table(w)
+}
+
+// Markdown writes the figures as the README shows them, headed by what
+// was run (store is the backend's name).
+func (r Run) Markdown(w io.Writer, store string) error {
+	o := r.Options
+	fmt.Fprintf(w, "%d parcels (seed %d, %d weeks) through the message path on %s, %d messages in requests of %s of history; scored: the %d shipped in the last %.0f%% of the period, estimated at the end of their pick-up's request (%d delivered, %d stopped).\n\n",
+		r.Parcels, o.Seed, o.Span/week, store, r.Messages, hours(o.Window), r.Scored, 100*o.Scored, r.Delivered, r.Stopped)
+	fmt.Fprintln(w, "| estimate | confidence | parcels | MAE (days) | within ±1 day | by latest | before earliest |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+	row := func(name, conf string, s Score) {
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s |\n", name, conf, s.N, days(s), share(s, s.Within1Day()), share(s, s.ByLatest()), share(s, s.BeforeEarliest()))
+	}
+	row("learned", "all", r.Learned)
+	for _, c := range confidences {
+		row("learned", string(c), r.level(c))
+	}
+	row("standard table", "low", r.Standard)
+	fmt.Fprintf(w, "\nCoverage (estimates from the project's own deliveries): %s. MAE of the learned estimate: %.0f%% of the standard table's.\n",
+		r.coverage(), 100*r.maeRatio())
+	return nil
+}
+
+// hours prints a window as the README speaks of it: "1 h", "6 h".
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d h", d/time.Hour)
+	}
+	return d.String()
+}
+
+func days(s Score) string {
+	if s.N == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", s.MAE())
+}
+
+func share(s Score, x float64) string {
+	if s.N == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%%", 100*x)
+}
+
+func (r Run) coverage() string {
+	out := fmt.Sprintf("%.1f%%", 100*r.Coverage())
+	for i, b := range []edd.Basis{edd.BasisLane, edd.BasisCarrierService, edd.BasisCarrier, edd.BasisStandard} {
+		sep := "; "
+		if i > 0 {
+			sep = ", "
+		}
+		out += fmt.Sprintf("%s%s %d", sep, b, r.ByBasis[b])
+	}
+	return out
+}
+
+func (r Run) maeRatio() float64 { return r.Learned.MAE() / max(r.Standard.MAE(), 1e-9) }
+
+// ReadmeBlock returns the markers between which a README holds the
+// Markdown of a run on store ("memory", "dynamo"): the command writes
+// there, and a test checks that what is there has the command's form.
+func ReadmeBlock(store string) (begin, end string) {
+	return "<!-- edd-evaluation:" + store + " -->\n", "<!-- /edd-evaluation:" + store + " -->"
+}
+
+// ReplaceBlock returns doc with the text between store's markers
+// replaced by block; an error when doc lacks them, as a README that
+// does not show the figures is not to be written silently.
+func ReplaceBlock(doc, store, block string) (string, error) {
+	begin, end := ReadmeBlock(store)
+	i := strings.Index(doc, begin)
+	if i < 0 {
+		return "", fmt.Errorf("no %q in the document", strings.TrimSpace(begin))
+	}
+	j := strings.Index(doc[i:], end)
+	if j < 0 {
+		return "", fmt.Errorf("no %q after %q in the document", end, strings.TrimSpace(begin))
+	}
+	return doc[:i+len(begin)] + block + doc[i+j:], nil
+}
+
+// Block returns the text between store's markers, false without them.
+func Block(doc, store string) (string, bool) {
+	begin, end := ReadmeBlock(store)
+	i := strings.Index(doc, begin)
+	if i < 0 {
+		return "", false
+	}
+	j := strings.Index(doc[i+len(begin):], end)
+	if j < 0 {
+		return "", false
+	}
+	return doc[i+len(begin) : i+len(begin)+j], true
 }
