@@ -25,6 +25,9 @@ const maxMemberships = 10_000
 type Memberships struct {
 	mu   sync.Mutex
 	seen map[memberRef]seenMembership
+	// forgotten counts the changes forgotten, so that a read begun before
+	// one is not remembered after it.
+	forgotten uint64
 }
 
 type memberRef struct{ projectID, principalID string }
@@ -38,9 +41,11 @@ type seenMembership struct {
 // when it is younger than MembershipBound, or ErrNotFound.
 func (ms *Memberships) read(ctx context.Context, store Store, projectID, principalID string, now time.Time) (Membership, error) {
 	ref := memberRef{projectID, principalID}
+	var forgotten uint64
 	if ms != nil {
 		ms.mu.Lock()
 		s, ok := ms.seen[ref]
+		forgotten = ms.forgotten
 		ms.mu.Unlock()
 		if ok && now.Before(s.until) {
 			return s.m, nil
@@ -57,11 +62,14 @@ func (ms *Memberships) read(ctx context.Context, store Store, projectID, princip
 	got := Membership{Project: p, Role: m.Role}
 	if ms != nil {
 		ms.mu.Lock()
+		defer ms.mu.Unlock()
+		if ms.forgotten != forgotten {
+			return got, nil
+		}
 		if ms.seen == nil || len(ms.seen) >= maxMemberships {
 			ms.seen = map[memberRef]seenMembership{}
 		}
 		ms.seen[ref] = seenMembership{m: got, until: now.Add(MembershipBound)}
-		ms.mu.Unlock()
 	}
 	return got, nil
 }
@@ -74,5 +82,6 @@ func (ms *Memberships) forget(projectID, principalID string) {
 	}
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
+	ms.forgotten++
 	delete(ms.seen, memberRef{projectID, principalID})
 }

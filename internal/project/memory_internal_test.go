@@ -37,3 +37,28 @@ func TestMembershipsStartOverPastTheirSize(t *testing.T) {
 		t.Fatalf("past the size remembered %d; want 1 (started over)", len(ms.seen))
 	}
 }
+
+// removedWhileRead is a store whose member read is overtaken by the
+// removal of that member in the same process.
+type removedWhileRead struct {
+	oneProject
+	ms *Memberships
+}
+
+func (s removedWhileRead) Member(ctx context.Context, projectID, principalID string) (Member, error) {
+	m, err := s.oneProject.Member(ctx, projectID, principalID)
+	s.ms.forget(projectID, principalID)
+	return m, err
+}
+
+func TestAReadOvertakenByAChangeIsNotRemembered(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	ms := &Memberships{}
+	if _, err := ms.read(ctx, removedWhileRead{ms: ms}, "p", "carol", now); err != nil {
+		t.Fatal(err)
+	}
+	if len(ms.seen) != 0 {
+		t.Fatalf("remembered %v, read before the change that forgot it", ms.seen)
+	}
+}

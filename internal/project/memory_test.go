@@ -3,6 +3,7 @@ package project_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +132,30 @@ func TestAPrincipalRefusedIsNotRemembered(t *testing.T) {
 	}
 	if _, err := there.Authorize(ctx, outsider, "p1", project.Role.CanRead); err != nil {
 		t.Fatalf("new member elsewhere: %v; want let in at once", err)
+	}
+}
+
+func TestMembershipsServeConcurrentRequests(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.svc.Memberships = &project.Memberships{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				if _, err := f.svc.Authorize(ctx, viewer, "p1", project.Role.CanRead); err != nil && !errors.Is(err, project.ErrNotFound) {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		if err := f.svc.RemoveMember(ctx, admin, "p1", viewer.PrincipalID); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Wait()
+	if _, err := f.svc.Authorize(ctx, viewer, "p1", project.Role.CanRead); !errors.Is(err, project.ErrNotFound) {
+		t.Fatalf("after the removal: %v; want ErrNotFound", err)
 	}
 }
