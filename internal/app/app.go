@@ -24,6 +24,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/outbox"
+	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
@@ -98,7 +99,8 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 	if err != nil {
 		return nil, err
 	}
-	projects := newProjects(b, now)
+	// One process: a member removed is refused at once.
+	projects := newProjects(b, &project.Memberships{}, now)
 	jobs := newJobs(b, projects, b.JobsQueue, now)
 	records := newRecords(b, projects, b.JobsQueue, now)
 	messages := newMessages(b, b.JobsQueue, records, now)

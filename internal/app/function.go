@@ -42,6 +42,9 @@ type Function struct {
 	aws *aws.Config
 	// exit ends the process (os.Exit); tests stop at the failure instead.
 	exit func(code int)
+	// memberships is the process's one memory of memberships, so that a
+	// change any of its services makes is forgotten by all of them.
+	memberships project.Memberships
 }
 
 // Begin starts the cold start of the function in functions/<name>,
@@ -142,9 +145,10 @@ func (f *Function) Issuer(read ReadParameter) *auth.Issuer {
 	return iss
 }
 
-// Projects is the project service.
+// Projects is the project service, keeping the memberships it read for
+// project.MembershipBound.
 func (f *Function) Projects(b Backend) project.Service {
-	return newProjects(b, f.Now)
+	return newProjects(b, &f.memberships, f.Now)
 }
 
 // Jobs is the job service; q may be nil for a function that never queues
@@ -217,8 +221,8 @@ func (f *Function) ServeSchedule(h ScheduledHandler) { lambda.Start(h) }
 
 // The parts, built the same way for a Function and for New.
 
-func newProjects(b Backend, now func() time.Time) project.Service {
-	return project.Service{Store: b.Projects, Now: now, NewID: newID}
+func newProjects(b Backend, memberships *project.Memberships, now func() time.Time) project.Service {
+	return project.Service{Store: b.Projects, Now: now, NewID: newID, Memberships: memberships}
 }
 
 func newJobs(b Backend, projects project.Service, q job.Queue, now func() time.Time) job.Service {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 )
@@ -135,5 +136,15 @@ func TestColdStartBuildsOnlyWhatItIsAskedFor(t *testing.T) {
 		f.WebhookQueue()
 	}); line != "" {
 		t.Fatalf("the processor's parts failed: %s", line)
+	}
+}
+
+// A function's project services are one memory of memberships, so that a
+// change one of them makes is forgotten by all (project.Memberships).
+func TestAFunctionsProjectServicesShareTheirMemberships(t *testing.T) {
+	f := &Function{Now: time.Now}
+	a, b := f.Projects(Backend{}), f.Projects(Backend{})
+	if a.Memberships == nil || a.Memberships != b.Memberships {
+		t.Fatalf("memberships %p and %p: want one, shared", a.Memberships, b.Memberships)
 	}
 }

@@ -114,6 +114,9 @@ type Service struct {
 	Store Store
 	Now   func() time.Time
 	NewID func() string
+	// Memberships, when set, keeps the memberships Authorize read for
+	// MembershipBound; nil reads them on every request.
+	Memberships *Memberships
 }
 
 // Create makes a project of the caller's client with the caller as admin.
@@ -136,21 +139,17 @@ func (s Service) Create(ctx context.Context, c Caller, name string) (Membership,
 // not a member of, is ErrNotFound; a member whose role falls short gets
 // ErrForbidden.
 func (s Service) Authorize(ctx context.Context, c Caller, projectID string, allowed func(Role) bool) (Membership, error) {
-	p, err := s.Store.Project(ctx, projectID)
+	ms, err := s.Memberships.read(ctx, s.Store, projectID, c.PrincipalID, s.Now())
 	if err != nil {
 		return Membership{}, err
 	}
-	if p.ClientID != c.ClientID {
+	if ms.Project.ClientID != c.ClientID {
 		return Membership{}, ErrNotFound
 	}
-	m, err := s.Store.Member(ctx, projectID, c.PrincipalID)
-	if err != nil {
-		return Membership{}, err
-	}
-	if !allowed(m.Role) {
+	if !allowed(ms.Role) {
 		return Membership{}, ErrForbidden
 	}
-	return Membership{Project: p, Role: m.Role}, nil
+	return ms, nil
 }
 
 // Get returns a project the caller may read.
@@ -235,7 +234,9 @@ func (s Service) SetMember(ctx context.Context, c Caller, projectID, principalID
 	} else if !errors.Is(err, ErrNotFound) {
 		return Member{}, err
 	}
-	if err := s.Store.PutMember(ctx, ms.Project, m, keeper); err != nil {
+	err = s.Store.PutMember(ctx, ms.Project, m, keeper)
+	s.Memberships.forget(projectID, principalID)
+	if err != nil {
 		return Member{}, err
 	}
 	return m, nil
@@ -245,7 +246,8 @@ func (s Service) SetMember(ctx context.Context, c Caller, projectID, principalID
 // project keeps at least one admin: removing an admin names another who
 // must still be one when the removal is written, so two admins removing
 // each other at once cannot both succeed. The removed principal's tokens
-// lose the project at once, since every request reads its membership.
+// lose the project at once in this process, and within MembershipBound in
+// the others (Memberships).
 func (s Service) RemoveMember(ctx context.Context, c Caller, projectID, principalID string) error {
 	if _, err := s.Authorize(ctx, c, projectID, Role.CanManage); err != nil {
 		return err
@@ -264,7 +266,11 @@ func (s Service) RemoveMember(ctx context.Context, c Caller, projectID, principa
 		}
 	}
 	entry := auth.AuditEntry{At: s.Now().UTC(), ClientID: c.ClientID, By: c.PrincipalID, Action: auth.ActionMemberRemoved, Subject: principalID, ProjectID: projectID}
-	return s.Store.RemoveMember(ctx, projectID, principalID, keeper, entry)
+	err = s.Store.RemoveMember(ctx, projectID, principalID, keeper, entry)
+	// Forgotten whatever the outcome: a write that failed may still have
+	// been applied.
+	s.Memberships.forget(projectID, principalID)
+	return err
 }
 
 // otherAdmin names an admin of the project other than removed (or

@@ -3,13 +3,20 @@ package scalesim
 import (
 	"slices"
 	"time"
+
+	"github.com/parcelgate/parcelgate/internal/project"
 )
+
+// membershipBound is how long an API function keeps a membership it read;
+// named here because the simulation's loops call their projects project.
+const membershipBound = project.MembershipBound
 
 // Processes names the Lambda processes that keep a read in memory.
 type Processes string
 
 const (
-	// APIProcesses keep the credentials they read (auth.Revocations).
+	// APIProcesses keep the credentials they read (auth.Revocations) and
+	// the memberships (project.Memberships).
 	APIProcesses Processes = "API functions"
 	// SenderProcesses keep the webhook endpoints they deliver to
 	// (webhook.EndpointCache).
@@ -20,11 +27,13 @@ const (
 )
 
 // CachedRead is a key's reads that each process of By makes at most once
-// per Period: RCU is what the requests would read uncached.
+// per Period, Units read units each time: RCU is what the requests would
+// read uncached.
 type CachedRead struct {
 	Load
 	By     Processes
 	Period time.Duration
+	Units  float64
 }
 
 // processes returns how many processes of by the plan runs at once: the
@@ -56,7 +65,7 @@ func (r Result) Cache(p Plan) Result {
 		byKey[l.Key] = i
 	}
 	for _, c := range r.Cached {
-		reads := min(c.RCU, p.processes(c.By)/c.Period.Seconds())
+		reads := min(c.RCU, c.Units*p.processes(c.By)/c.Period.Seconds())
 		i, ok := byKey[c.Key]
 		if !ok {
 			i = len(keys)

@@ -22,9 +22,7 @@ type Hot struct {
 // to run hot at 100,000 events/s needs. The stored key layouts are not
 // changed here; TestKeysHoldAt100kEventsPerSecond fails when a kind not
 // listed runs hot, or a listed one no longer does.
-var Fixes = map[string]string{
-	"project (membership)": "every project request (a data record write here) reads the project and the caller's membership strongly consistent, so that a member's removal takes effect at once (README, Credentials and revocation): 2 read units a request on PROJECT#<project>. The member item already carries the project's client and name (projects are never renamed): reading it alone halves the reads; copies of each member item in a few partitions, written together by the member changes and one read at random, spread the rest",
-}
+var Fixes = map[string]string{}
 
 // HotKinds groups the keys over the limits by kind.
 func (r Result) HotKinds() []Hot {

@@ -77,7 +77,7 @@ func Render(w io.Writer, sims []Simulated) {
 	p(").\n")
 	p("- On top, the largest client's burst: %d jobs of %s numbers submitted at once, drained over %.0f s.\n", s.BurstJobs, thousands(float64(s.JobSize)), s.BurstSeconds)
 	p("- The day follows a diurnal profile (a quarter of the peak at night, two humps); per-partition limits are per second, so the peak second is played event by event.\n")
-	p("- Reads a process keeps count once per process and period, every process of the plan below reading every such key: a credential, by each API function for %.0f s (`auth.RevocationBound`); a webhook endpoint, by each sender process for %.0f s (`webhook.EndpointsFor`); a project's endpoints (a Query, counted as a read unit), by each processor for %.0f s (`webhook.ListenersFor`).\n\n", auth.RevocationBound.Seconds(), webhook.EndpointsFor.Seconds(), webhook.ListenersFor.Seconds())
+	p("- Reads a process keeps count once per process and period, every process of the plan below reading every such key: a credential, by each API function for %.0f s (`auth.RevocationBound`); a project and the caller's member item (2 read units), by each API function for %.0f s (`project.MembershipBound`); a webhook endpoint, by each sender process for %.0f s (`webhook.EndpointsFor`); a project's endpoints (a Query, counted as a read unit), by each processor for %.0f s (`webhook.ListenersFor`).\n\n", auth.RevocationBound.Seconds(), membershipBound.Seconds(), webhook.EndpointsFor.Seconds(), webhook.ListenersFor.Seconds())
 	p("| peak events/s | events that day | requests/s | job numbers/s | webhook deliveries/s | tracking reads/s | searches/s | record writes/s | table+index WCU/s | RCU/s |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, m := range sims {
 		r := m.Result

@@ -60,16 +60,16 @@ type cachedKey struct {
 	by Processes
 }
 
-// cache counts a read that each process of by makes at most once per
-// period, however many requests need it.
-func (c *counter) cache(ix Index, pk, role string, by Processes, period time.Duration) {
+// cache counts units read units that each process of by reads at most
+// once per period, however many requests need them.
+func (c *counter) cache(ix Index, pk, role string, by Processes, period time.Duration, units float64) {
 	k := cachedKey{Key{ix, pk}, by}
 	r := c.cached[k]
 	if r == nil {
-		r = &CachedRead{Load: Load{Key: k.Key, Role: role}, By: by, Period: period}
+		r = &CachedRead{Load: Load{Key: k.Key, Role: role}, By: by, Period: period, Units: units}
 		c.cached[k] = r
 	}
-	r.RCU++
+	r.RCU += units
 }
 
 func (c *counter) add(ix Index, pk, role string, w, r float64) {
@@ -122,7 +122,7 @@ func Run(s Scenario) Result {
 			n := min(left, s.EventsPerRequest)
 			req := id("req-")
 			res.Requests++
-			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound, 1)
 			// The request, its message and outcome chunks (300 bytes a
 			// message), its client, reference and facet markers, three
 			// updates; only the client's marker is in the client's
@@ -160,10 +160,10 @@ func Run(s Scenario) Result {
 					// each delivery reads the event's record, and its
 					// endpoint once per sender process and
 					// webhook.EndpointsFor.
-					c.cache(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", ProcessorProcesses, webhook.ListenersFor)
+					c.cache(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", ProcessorProcesses, webhook.ListenersFor, 1)
 					if p == 0 {
 						res.Deliveries++
-						c.cache(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", SenderProcesses, webhook.EndpointsFor)
+						c.cache(Table, dynamo.ProjectPartition(project), "project (webhook endpoints)", SenderProcesses, webhook.EndpointsFor, 1)
 						c.add(Table, dynamo.NotificationPartition(project, number), "project's notifications", 0, 1)
 						c.add(Table, dynamo.AttemptPartition(endpoint, id("evt-")), "endpoint's delivery attempts", 1, 0)
 					}
@@ -182,7 +182,7 @@ func Run(s Scenario) Result {
 			job := id("job-")
 			res.Jobs += float64(n) / float64(s.JobSize)
 			project := projects[rng.IntN(len(projects))]
-			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound, 1)
 			// The job, its input and result chunks (250 numbers, about 40 KB
 			// each), read back by the processor.
 			c.add(Table, dynamo.RequestPartition(job), "job", (3+80*math.Ceil(float64(n)/250))*float64(n)/float64(s.JobSize), 40*math.Ceil(float64(n)/250)/4)
@@ -204,7 +204,7 @@ func Run(s Scenario) Result {
 		// Tracker searches: one index partition, the requests found.
 		for range round(s.EventsPerSecond * share * s.SearchesPerEvent) {
 			res.Searches++
-			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound, 1)
 			c.add(GSI2, dynamo.TrackerIndexPartition(client, "TS#*#Failed"), "request status", 0, 1)
 			c.add(Table, dynamo.RequestPartition(id("req-")), "message request", 0, 1)
 		}
@@ -213,8 +213,10 @@ func Run(s Scenario) Result {
 			res.Records++
 			entity := s.pick(rng.Float64())
 			project := projects[0]
-			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound)
-			c.add(Table, dynamo.ProjectPartition(project), "project (membership)", 0, 2)
+			c.cache(Table, dynamo.PrincipalPartition(cred), "credential", APIProcesses, auth.RevocationBound, 1)
+			// The project and the caller's member item, kept by each API
+			// function for project.MembershipBound.
+			c.cache(Table, dynamo.ProjectPartition(project), "project (membership)", APIProcesses, membershipBound, 2)
 			code := "rec-" + strconv.Itoa(int(res.Records))
 			c.add(Table, dynamo.RecordPartition(project, entity, code), "entity's records", 1, 0)
 			c.add(GSI1, dynamo.DeltaIndexPartition(project, entity, code), "entity's records to export", 1, 0)

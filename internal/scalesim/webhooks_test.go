@@ -37,7 +37,7 @@ func TestWebhookCredentialAndTrackerKeysHoldAt100k(t *testing.T) {
 				continue
 			}
 			busiest = max(busiest, c.RCU)
-			reads := min(c.RCU, m.Plan.processes(c.By)/c.Period.Seconds())
+			reads := min(c.RCU, c.Units*m.Plan.processes(c.By)/c.Period.Seconds())
 			if reads/PartitionRCU >= 0.1 {
 				t.Errorf("%s: %.0f endpoint reads/s of %.0f deliveries, %.0f %% of its read limit", c.PK, reads, c.RCU, 100*reads/PartitionRCU)
 			}

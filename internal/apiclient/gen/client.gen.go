@@ -6234,7 +6234,9 @@ type ClientInterface interface {
 	// RemoveMember Remove a principal from the project.
 	//
 	// Needs the admin role (403 otherwise). The removed principal's
-	// tokens lose the project at once (404). A principal that is not a
+	// tokens lose the project (404) within 10 seconds: at once in the
+	// process that removed it, the others keeping what they read of a
+	// membership that long. A principal that is not a
 	// member is 404; removing the project's last admin is 409
 	// `LAST_ADMIN`. The removal is recorded in the client's audit log
 	// (`GET /v1/credentials/audit`).
@@ -8110,7 +8112,9 @@ func (c *Client) ListMembers(ctx context.Context, projectId ProjectId, params *L
 // RemoveMember Remove a principal from the project.
 //
 // Needs the admin role (403 otherwise). The removed principal's
-// tokens lose the project at once (404). A principal that is not a
+// tokens lose the project (404) within 10 seconds: at once in the
+// process that removed it, the others keeping what they read of a
+// membership that long. A principal that is not a
 // member is 404; removing the project's last admin is 409
 // `LAST_ADMIN`. The removal is recorded in the client's audit log
 // (`GET /v1/credentials/audit`).
@@ -12869,7 +12873,9 @@ type ClientWithResponsesInterface interface {
 	// RemoveMemberWithResponse Remove a principal from the project.
 	//
 	// Needs the admin role (403 otherwise). The removed principal's
-	// tokens lose the project at once (404). A principal that is not a
+	// tokens lose the project (404) within 10 seconds: at once in the
+	// process that removed it, the others keeping what they read of a
+	// membership that long. A principal that is not a
 	// member is 404; removing the project's last admin is 409
 	// `LAST_ADMIN`. The removal is recorded in the client's audit log
 	// (`GET /v1/credentials/audit`).
@@ -20879,7 +20885,9 @@ func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, proje
 // RemoveMemberWithResponse Remove a principal from the project.
 //
 // Needs the admin role (403 otherwise). The removed principal's
-// tokens lose the project at once (404). A principal that is not a
+// tokens lose the project (404) within 10 seconds: at once in the
+// process that removed it, the others keeping what they read of a
+// membership that long. A principal that is not a
 // member is 404; removing the project's last admin is 409
 // `LAST_ADMIN`. The removal is recorded in the client's audit log
 // (`GET /v1/credentials/audit`).
