@@ -29,11 +29,7 @@ const (
 // hold the account: an import deleting or merging it moves the count
 // when it commits, from the version it locked.
 func (s *Accounts) SaveAccount(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error {
-	n, err := s.recordShardsOf(ctx, projectID)
-	if err != nil {
-		return err
-	}
-	it, err := recordItem(n, projectID, e, rec)
+	it, err := recordItem(projectID, e, rec)
 	if err != nil {
 		return err
 	}
