@@ -9,33 +9,14 @@ package systemtest
 import (
 	"context"
 	"errors"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/parcelgate/parcelgate/internal/apitest"
 	"github.com/parcelgate/parcelgate/internal/sweep"
 )
-
-// outcomesKiller fails puts of a request's outcomes while it has crashes
-// left.
-type outcomesKiller struct{ crashes atomic.Int32 }
-
-func (k *outcomesKiller) install(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("outcomesKiller", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		if put, ok := in.Parameters.(*dynamodb.PutItemInput); ok {
-			if sk, _ := put.Item["SK"].(*types.AttributeValueMemberS); sk != nil && strings.HasPrefix(sk.Value, "RES#") && k.crashes.Add(-1) >= 0 {
-				return middleware.InitializeOutput{}, middleware.Metadata{}, errProcessorDied
-			}
-		}
-		return next.HandleInitialize(ctx, in)
-	}), middleware.Before)
-}
 
 // A message request whose processor died after starting it, its events
 // applied but its outcomes not saved, is searched as processing (never as
@@ -44,7 +25,7 @@ func (k *outcomesKiller) install(stack *middleware.Stack) error {
 // nothing left open.
 func TestMessageRequestCrashedBeforeItsFinishIsProcessingUntilItsRedelivery(t *testing.T) {
 	t.Parallel()
-	k := &outcomesKiller{}
+	k := &putKiller{attr: "SK", prefix: "RES#"} // its outcomes
 	e := apitest.StartWith(t, apitest.Options{APIOptions: []func(*middleware.Stack) error{k.install}})
 	_, token := e.Token(t, "acme")
 	e.API.Messages.Queue = apitest.Lost() // deliveries are this test's own
