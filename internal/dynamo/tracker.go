@@ -18,9 +18,9 @@ import (
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
-// Lookup implements request.Store: one Query on one GSI2 partition of the
+// Lookup implements request.Store: a Query on one GSI2 partition of the
 // client, over the time range, newest first. Processing is looked up in
-// the Queued partition too: a message request keeps the markers of its
+// the Queued partition too, a second Query: a message request keeps the markers of its
 // queued facets while it is processing (StartRequest), and jobs, or
 // requests started by earlier versions, are under Processing. A request
 // listed under Queued may therefore be processing: the tracker keeps the
