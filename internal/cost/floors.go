@@ -52,16 +52,11 @@ const (
 	notifiedOnce     = "the NOTIFIED mark, with the estimate told: a change lost to a crash between state and notifications is still pending and recorded (and estimated) on the retry; the tracking read shows the estimate from it"
 )
 
-// newParcelAbove: a new parcel's event writes its floor and no more (its
-// claim is its status move, one conditional UpdateItem); the rest is the
-// message request's own.
-const newParcelAbove = "the request's own items, about 1 unit an event in requests of 50: the message chunk and the outcomes chunk (each about 1 unit per 5 messages, bytes that grow with the request), the request item with its GSI2 and GSI3 entries written at receipt, start and finish, and the batch-reference and facet markers with their GSI2 entries; requests of 1,000 events bring all but the chunks near zero, and the chunks are the messages themselves, kept for the tracker"
-
 // Floors are by operation name, as TestCostPerOperation names them.
 var Floors = map[string]Floor{
 	"job number ADD":    {Units: 4, Needs: associationFloor},
 	"job number REMOVE": {Units: 4, Needs: associationFloor},
-	"event, new parcel": {Units: 4, Needs: eventFloor, Above: newParcelAbove},
+	"event, new parcel": {Units: 4, Needs: eventFloor},
 	"event, parcel followed by 1 project": {Units: 6,
 		Needs: append(append([]string{}, eventFloor...), notifyPerProject, notifiedOnce)},
 	"event, parcel followed by 3 projects": {Units: 8,

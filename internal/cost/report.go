@@ -34,7 +34,6 @@ func Report(w io.Writer, ops []Operation, parcel Parcel) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n! above %.2f × its floor; where the rest goes and what would remove it:\n", Target)
 	var order []string
 	above := map[string][]string{}
 	for _, o := range ops {
@@ -44,6 +43,11 @@ func Report(w io.Writer, ops []Operation, parcel Parcel) error {
 			}
 			above[f.Above] = append(above[f.Above], o.Name)
 		}
+	}
+	if len(order) == 0 {
+		fmt.Fprintf(w, "\nevery operation is within %.2f × its floor\n", Target)
+	} else {
+		fmt.Fprintf(w, "\n! above %.2f × its floor; where the rest goes and what would remove it:\n", Target)
 	}
 	for _, text := range order {
 		fmt.Fprintf(w, "  %s: %s\n", strings.Join(above[text], "; "), text)

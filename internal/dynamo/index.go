@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -51,7 +52,22 @@ func markerWrites(id, clientID string, receivedAt time.Time, expires int64, keys
 	return out
 }
 
-// reindex moves a request's facet markers from before to after.
+// reindex moves a finished request's facet markers from before (the
+// facets stored on its item, which its markers were written for) to
+// after. A key in both keeps its marker: a final facet's was written with
+// the request, so writing it again would only bill the index twice more.
 func (s *Table) reindex(ctx context.Context, id, clientID string, receivedAt time.Time, expires int64, before, after []request.Facet) error {
-	return s.batchWrite(ctx, markerWrites(id, clientID, receivedAt, expires, facetKeys(after), facetKeys(before)))
+	put, stale := facetKeys(after), facetKeys(before)
+	return s.batchWrite(ctx, markerWrites(id, clientID, receivedAt, expires, without(put, stale), without(stale, put)))
+}
+
+// without is keys less those in drop.
+func without(keys, drop []string) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if !slices.Contains(drop, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -32,6 +32,15 @@ import (
 // tracker criterion is then a Query on one GSI2 partition of the caller's
 // client over a time range: its cost follows the answer, not the client's
 // history, and no key can reach another client.
+//
+// A message request's facet markers are written with it and moved once,
+// when it finishes: starting it moves none (two puts and two deletes, each
+// also in the index, for a state that lasts one invocation), so its
+// queued markers stand for it while it is processing, and a search by
+// Processing reads the Queued partition beside the Processing one (where
+// jobs, and requests started by earlier versions, are). The request's item
+// then decides: its facets are kept as received until it finishes, and
+// read as started while it is processing.
 
 const (
 	attrGSI2PK = "GSI2PK"

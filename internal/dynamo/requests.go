@@ -36,8 +36,10 @@ type requestItem struct {
 	ExpiresAt      int64       `dynamodbav:"expiresAt"`
 	Summary        summaryAttr `dynamodbav:"summary"`
 	Status         string      `dynamodbav:"status"`
-	Facets         []facetAttr `dynamodbav:"facets"`
-	FailureReason  string      `dynamodbav:"failureReason,omitempty"`
+	// Facets are those the request's markers are written for: as
+	// received until it finishes (StartRequest leaves them), final after.
+	Facets        []facetAttr `dynamodbav:"facets"`
+	FailureReason string      `dynamodbav:"failureReason,omitempty"`
 }
 
 // summaryAttr is a request.Summary as stored; its attribute names are the
@@ -100,12 +102,17 @@ func newSummaryAttr(s request.Summary) summaryAttr { return summaryAttr(s) }
 
 func (it requestItem) request() (request.Request, error) {
 	at := timesOf(it.PK, it.SK)
-	return request.Request{
+	r := request.Request{
 		ID: it.ID, Kind: request.KindMessages, ClientID: it.ClientID, BatchReference: it.BatchReference,
 		ReceivedAt: at.at(it.ReceivedAt), ProcessedAt: at.at(it.ProcessedAt),
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(), Summary: request.Summary(it.Summary), FailureReason: it.FailureReason,
 		Facets: it.facets(),
-	}, at.err
+	}
+	if r.Summary.Processing > 0 {
+		// Started: its facets are kept as received (StartRequest).
+		r = r.Started()
+	}
+	return r, at.err
 }
 
 func (it requestItem) facets() []request.Facet {
@@ -235,27 +242,25 @@ func (r *rawItem) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error
 }
 
 // StartRequest implements request.Store: the request as started, with
-// the request's sweep deadline following the attempt.
+// the request's sweep deadline following the attempt. Its facets, and the
+// tracker's markers written for them, stay as received: the marker of a
+// queued facet answers for it while it is processing too (Lookup), so a
+// start writes no marker and the markers move once, when the request
+// finishes.
 func (s *Requests) StartRequest(ctx context.Context, r request.Request, at time.Time) error {
-	started := r.Started()
-	av, err := attributevalue.Marshal(newSummaryAttr(started.Summary))
-	if err != nil {
-		return err
-	}
-	fav, err := attributevalue.Marshal(facetAttrs(started.Facets))
+	av, err := attributevalue.Marshal(newSummaryAttr(r.Started().Summary))
 	if err != nil {
 		return err
 	}
 	values := map[string]types.AttributeValue{
 		":sum":        av,
-		":facets":     fav,
 		":processing": &types.AttributeValueMemberS{Value: string(request.Processing)},
 		":queued":     &types.AttributeValueMemberS{Value: string(request.Queued)},
 	}
 	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Name,
 		Key:                       requestKey(r.ID),
-		UpdateExpression:          aws.String("SET summary = :sum, facets = :facets, #s = :processing, " + setSweep(values, r.ID, sweep.Deadline(sweep.Running, at))),
+		UpdateExpression:          aws.String("SET summary = :sum, #s = :processing, " + setSweep(values, r.ID, sweep.Deadline(sweep.Running, at))),
 		ConditionExpression:       aws.String("#s IN (:queued, :processing) AND attribute_not_exists(processedAt)"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: values,
@@ -263,10 +268,7 @@ func (s *Requests) StartRequest(ctx context.Context, r request.Request, at time.
 	if isConditionFailed(err) {
 		return request.ErrStatusConflict
 	}
-	if err != nil {
-		return err
-	}
-	return s.reindex(ctx, r.ID, r.ClientID, r.ReceivedAt, r.ExpiresAt.Unix(), r.Facets, started.Facets)
+	return err
 }
 
 // Messages implements request.Store.

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,15 +18,22 @@ import (
 	"github.com/parcelgate/parcelgate/internal/request"
 )
 
-// Lookup implements request.Store: one Query on one GSI2 partition of the
-// client, over the time range, newest first.
+// Lookup implements request.Store: a Query on one GSI2 partition of the
+// client, over the time range, newest first. Processing is looked up in
+// the Queued partition too, a second Query: a message request keeps the markers of its
+// queued facets while it is processing (StartRequest), and jobs, or
+// requests started by earlier versions, are under Processing. A request
+// listed under Queued may therefore be processing: the tracker keeps the
+// requests whose own facets match.
 func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key, from, to time.Time, limit int) ([]request.Entry, error) {
-	indexKey := ""
+	keys := []string{""}
 	switch {
 	case key.Ref != "":
-		indexKey = RefKey(key.Ref)
+		keys = []string{RefKey(key.Ref)}
+	case key.Facet.Status == request.Processing:
+		keys = []string{FacetKey(key.Facet), FacetKey(request.Facet{Type: key.Facet.Type, Status: request.Queued})}
 	case key.Facet != (request.Facet{}):
-		indexKey = FacetKey(key.Facet)
+		keys = []string{FacetKey(key.Facet)}
 	}
 	lower := "0"
 	if !from.IsZero() {
@@ -35,12 +43,38 @@ func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key,
 	if !to.IsZero() {
 		upper = sorttime.Format(to)
 	}
+	var sks []string
+	for _, k := range keys {
+		found, err := s.lookup(ctx, clientGSI2PK(clientID, k), lower, upper, limit)
+		if err != nil {
+			return nil, err
+		}
+		sks = append(sks, found...)
+	}
+	// Newest first across the partitions, each request once.
+	slices.SortFunc(sks, func(a, b string) int { return strings.Compare(b, a) })
+	sks = slices.Compact(sks)
+	out := make([]request.Entry, 0, min(len(sks), limit))
+	for _, sk := range sks[:min(len(sks), limit)] {
+		at, id, _ := strings.Cut(sk, "#")
+		received, err := parseTime(at)
+		if err != nil {
+			return nil, fmt.Errorf("tracker index entry %s: %w", sk, err)
+		}
+		out = append(out, request.Entry{ID: id, ReceivedAt: received})
+	}
+	return out, nil
+}
+
+// lookup returns the sort keys (<receivedAt>#<id>) of up to limit entries
+// of one GSI2 partition in [lower, upper), newest first.
+func (s *Requests) lookup(ctx context.Context, pk, lower, upper string, limit int) ([]string, error) {
 	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
 		TableName:              &s.Name,
 		IndexName:              aws.String(indexGSI2),
 		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(clientGSI2PK(clientID, indexKey)),
+			":pk": str(pk),
 			":lo": str(lower),
 			":hi": str(upper),
 		},
@@ -48,7 +82,7 @@ func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key,
 		// Only the keys: the requests are read afterwards, once.
 		ProjectionExpression: aws.String("GSI2SK"),
 	})
-	var out []request.Entry
+	var out []string
 	for p.HasMorePages() && len(out) < limit {
 		pg, err := p.NextPage(ctx)
 		if err != nil {
@@ -59,18 +93,13 @@ func (s *Requests) Lookup(ctx context.Context, clientID string, key request.Key,
 			if sk == nil {
 				continue
 			}
-			at, id, ok := strings.Cut(sk.Value, "#")
-			if !ok || (!to.IsZero() && at >= upper) {
+			if at, _, ok := strings.Cut(sk.Value, "#"); !ok || at >= upper {
 				continue // BETWEEN includes the upper bound; the range does not
 			}
-			received, err := parseTime(at)
-			if err != nil {
-				return nil, fmt.Errorf("item %s %s: %w", getS(raw, attrPK), getS(raw, attrSK), err)
-			}
-			out = append(out, request.Entry{ID: id, ReceivedAt: received})
+			out = append(out, sk.Value)
 		}
 	}
-	return out[:min(len(out), limit)], nil
+	return out, nil
 }
 
 // Requests implements request.Store.

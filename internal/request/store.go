@@ -31,7 +31,9 @@ type Store interface {
 	FinishRequest(ctx context.Context, r Request) error
 
 	// Lookup returns up to limit entries of the client under key, received
-	// in [from, to) (zero to: no upper bound), newest first.
+	// in [from, to) (zero to: no upper bound), newest first. They are
+	// candidates: under Queued a store may also list requests processing
+	// since, so a search keeps those whose own facets match.
 	Lookup(ctx context.Context, clientID string, key Key, from, to time.Time, limit int) ([]Entry, error)
 	// Requests returns the requests with these ids that exist, of any
 	// client and kind: the caller keeps what it may see.

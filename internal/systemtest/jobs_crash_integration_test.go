@@ -25,13 +25,17 @@ import (
 
 var errProcessorDied = errors.New("processor died")
 
-// associationKiller fails puts of associations while it has crashes left.
-type associationKiller struct{ crashes atomic.Int32 }
+// putKiller fails the puts of the items its key attribute's prefix names
+// while it has crashes left: the processor dies before that write.
+type putKiller struct {
+	attr, prefix string
+	crashes      atomic.Int32
+}
 
-func (k *associationKiller) install(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("associationKiller", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+func (k *putKiller) install(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("putKiller", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 		if put, ok := in.Parameters.(*dynamodb.PutItemInput); ok {
-			if pk, _ := put.Item["PK"].(*types.AttributeValueMemberS); pk != nil && strings.HasPrefix(pk.Value, "ASSOC#") && k.crashes.Add(-1) >= 0 {
+			if v, _ := put.Item[k.attr].(*types.AttributeValueMemberS); v != nil && strings.HasPrefix(v.Value, k.prefix) && k.crashes.Add(-1) >= 0 {
 				return middleware.InitializeOutput{}, middleware.Metadata{}, errProcessorDied
 			}
 		}
@@ -75,7 +79,7 @@ func notifiedOf(t *testing.T, e *apitest.Env, token, projectID, ref string, ns [
 // later job adds them.
 func TestJobCrashedBetweenAnAssociationsWrites(t *testing.T) {
 	t.Parallel()
-	k := &associationKiller{}
+	k := &putKiller{attr: "PK", prefix: "ASSOC#"} // an association
 	e := apitest.StartWith(t, apitest.Options{APIOptions: []func(*middleware.Stack) error{k.install}})
 	_, token := e.Token(t, "acme")
 	e.API.Jobs.Queue = apitest.Lost() // deliveries are this test's own
