@@ -5,8 +5,11 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parcelgate/parcelgate/internal/request"
@@ -59,6 +62,33 @@ func markerWrites(id, clientID string, receivedAt time.Time, expires int64, keys
 func (s *Table) reindex(ctx context.Context, id, clientID string, receivedAt time.Time, expires int64, before, after []request.Facet) error {
 	put, stale := facetKeys(after), facetKeys(before)
 	return s.batchWrite(ctx, markerWrites(id, clientID, receivedAt, expires, without(put, stale), without(stale, put)))
+}
+
+// facetMarkers returns the keys of a request's facet markers. The read is
+// eventually consistent: a marker it could miss or still see is one a
+// concurrent finish is moving to the same end, and the puts and deletes
+// that follow are idempotent.
+func (s *Table) facetMarkers(ctx context.Context, id string) ([]string, error) {
+	p := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+		TableName:              &s.Name,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(requestPK(id)),
+			":sk": str(skIndex + facetKeyPrefix),
+		},
+		ProjectionExpression: aws.String(attrSK),
+	})
+	var out []string
+	for p.HasMorePages() {
+		pg, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range pg.Items {
+			out = append(out, strings.TrimPrefix(getS(it, attrSK), skIndex))
+		}
+	}
+	return out, nil
 }
 
 // without is keys less those in drop.

@@ -40,7 +40,9 @@ import (
 // Processing reads the Queued partition beside the Processing one (where
 // jobs, and requests started by earlier versions, are). The request's item
 // then decides: its facets are kept as received until it finishes, and
-// read as started while it is processing.
+// read as started while it is processing. The move follows the finish's
+// update of the item; a processor stopped between the two leaves it to
+// the request's next delivery (CompleteFinish).
 
 const (
 	attrGSI2PK = "GSI2PK"
@@ -70,7 +72,11 @@ func requestGSI2SK(receivedAt time.Time, id string) string {
 const clientMarker = ""
 
 // FacetKey is the index key of requests with messages of a type and status.
-func FacetKey(f request.Facet) string { return "TS#" + f.Type + "#" + string(f.Status) }
+func FacetKey(f request.Facet) string { return facetKeyPrefix + f.Type + "#" + string(f.Status) }
+
+// facetKeyPrefix begins every facet key: a request's facet markers are
+// the items of its partition under skIndex + facetKeyPrefix.
+const facetKeyPrefix = "TS#"
 
 // RefKey is the index key of requests with a batch or message reference.
 func RefKey(ref string) string { return "REF#" + ref }

@@ -369,3 +369,28 @@ func (s *Requests) FinishRequest(ctx context.Context, r request.Request) error {
 	}
 	return s.reindex(ctx, r.ID, r.ClientID, r.ReceivedAt, r.ExpiresAt.Unix(), old.facets(), r.Facets)
 }
+
+// CompleteFinish implements request.Store. FinishRequest records the end
+// on the request's item first and moves its facet markers after: a
+// processor dying between the two leaves the markers of its open facets
+// and none of its final ones, so a search by its final status misses it
+// until its redelivery, which finds it finished and moves them here. It
+// reads the request's facet markers (one Query of its own partition) and
+// writes only what differs from its final facets: a duplicate delivery
+// of a request finished whole writes nothing, and the common path, the
+// finish, pays nothing for it.
+func (s *Requests) CompleteFinish(ctx context.Context, r request.Request) error {
+	if !r.Finished() {
+		return nil // an open request's markers stay those of its facets as received
+	}
+	have, err := s.facetMarkers(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	want := facetKeys(r.Facets)
+	writes := markerWrites(r.ID, r.ClientID, r.ReceivedAt, r.ExpiresAt.Unix(), without(want, have), without(have, want))
+	if len(writes) == 0 {
+		return nil
+	}
+	return s.batchWrite(ctx, writes)
+}

@@ -149,6 +149,11 @@ func (s *Requests) FinishRequest(_ context.Context, r request.Request) error {
 	return nil
 }
 
+// CompleteFinish implements request.Store: there is nothing to complete,
+// FinishRequest being one step and Lookup reading each request's own
+// facets.
+func (s *Requests) CompleteFinish(context.Context, request.Request) error { return nil }
+
 // Lookup implements request.Store.
 func (s *Requests) Lookup(_ context.Context, clientID string, key request.Key, from, to time.Time, limit int) ([]request.Entry, error) {
 	var out []request.Entry

@@ -233,7 +233,7 @@ func TestShipmentRecordsFollowTheNewestEventOfSubscribedNumbers(t *testing.T) {
 // failingRequests is the request store failing one of its calls.
 type failingRequests struct {
 	request.Store
-	failStart, failMessages, failOutcomes, failFinish bool
+	failStart, failMessages, failOutcomes, failFinish, failCompleteFinish bool
 }
 
 var errStore = errors.New("store down")
@@ -264,6 +264,13 @@ func (f failingRequests) FinishRequest(ctx context.Context, r request.Request) e
 		return errStore
 	}
 	return f.Store.FinishRequest(ctx, r)
+}
+
+func (f failingRequests) CompleteFinish(ctx context.Context, r request.Request) error {
+	if f.failCompleteFinish {
+		return errStore
+	}
+	return f.Store.CompleteFinish(ctx, r)
 }
 
 func TestStoreFailuresLeaveTheRequestToBeTriedAgain(t *testing.T) {

@@ -130,7 +130,9 @@ func (s Service) request(ctx context.Context, id string) (request.Request, error
 }
 
 // Process applies a request's valid messages. Applying is idempotent and
-// outcomes are saved once, so redelivered tasks change nothing more.
+// outcomes are saved once, so redelivered tasks change nothing more; a
+// redelivered task of a finished request completes its finish (see
+// request.Store.CompleteFinish) and does nothing else.
 func (s Service) Process(ctx context.Context, id string) error {
 	r, err := s.request(ctx, id)
 	if errors.Is(err, request.ErrNotFound) {
@@ -140,7 +142,9 @@ func (s Service) Process(ctx context.Context, id string) error {
 		return err
 	}
 	if r.Finished() {
-		return nil
+		// A processor that died finishing it may have left the finish
+		// half done; this delivery completes it.
+		return s.Store.CompleteFinish(ctx, r)
 	}
 	if err := s.Store.StartRequest(ctx, r, s.Now().UTC()); err != nil && !errors.Is(err, request.ErrStatusConflict) {
 		return err
@@ -180,8 +184,12 @@ func (s Service) Fail(ctx context.Context, id, reason string) error {
 	if errors.Is(err, request.ErrNotFound) {
 		return nil
 	}
-	if err != nil || r.Finished() {
+	if err != nil {
 		return err
+	}
+	if r.Finished() {
+		// Its last attempt may have died finishing it.
+		return s.Store.CompleteFinish(ctx, r)
 	}
 	msgs, err := s.Store.Messages(ctx, r)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -139,6 +140,42 @@ func TestProcessFinishesARequestWithoutValidMessages(t *testing.T) {
 	done, _ := e.store.Request(ctx, r.ID)
 	if want := (request.Summary{Total: 2, Invalid: 2}); done.Summary != want || !done.ProcessedAt.Equal(e.now) {
 		t.Errorf("request %+v, want closed with %+v", done, want)
+	}
+}
+
+// A finished request delivered again, by the queue or as a dead letter,
+// has its finish completed (a processor may have died half way through
+// it) and nothing else: a store failing that leaves the delivery to be
+// tried again.
+func TestAFinishedRequestDeliveredAgainHasItsFinishCompleted(t *testing.T) {
+	e := newTrackedEnv(t)
+	ctx := context.Background()
+	r, err := e.svc.Inject(ctx, "acme", "b-1", []message.Incoming{event(dhl(1)), teleport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Process(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	done, _ := e.store.Request(ctx, r.ID)
+	e.now = e.now.Add(time.Hour)
+	deliveries := map[string]func() error{
+		"Process": func() error { return e.svc.Process(ctx, r.ID) },
+		"Fail":    func() error { return e.svc.Fail(ctx, r.ID, "x") },
+	}
+	for name, deliver := range deliveries {
+		e.svc.Store = failingRequests{Store: e.store, failCompleteFinish: true}
+		if err := deliver(); !errors.Is(err, errStore) {
+			t.Errorf("%s with the finish not completed: %v, want the store's error", name, err)
+		}
+		// Anything else it tried would fail too.
+		e.svc.Store = failingRequests{Store: e.store, failStart: true, failMessages: true, failOutcomes: true, failFinish: true}
+		if err := deliver(); err != nil {
+			t.Errorf("%s once completed: %v", name, err)
+		}
+	}
+	if again, _ := e.store.Request(ctx, r.ID); !reflect.DeepEqual(again, done) {
+		t.Errorf("request delivered again %+v, was %+v", again, done)
 	}
 }
 

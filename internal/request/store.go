@@ -29,6 +29,12 @@ type Store interface {
 	// reason unless the request is finished already: then it returns
 	// ErrStatusConflict.
 	FinishRequest(ctx context.Context, r Request) error
+	// CompleteFinish completes what FinishRequest of r, read back finished,
+	// may have left undone: a store that finishes in more than one write
+	// can be stopped between them, and the request's next delivery finds
+	// it finished. It is idempotent; a request not finished is left as it
+	// is.
+	CompleteFinish(ctx context.Context, r Request) error
 
 	// Lookup returns up to limit entries of the client under key, received
 	// in [from, to) (zero to: no upper bound), newest first. They are

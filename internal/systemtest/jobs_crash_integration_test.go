@@ -25,8 +25,9 @@ import (
 
 var errProcessorDied = errors.New("processor died")
 
-// putKiller fails the puts of the items its key attribute's prefix names
-// while it has crashes left: the processor dies before that write.
+// putKiller fails the puts of the items its key attribute's prefix names,
+// alone or in a batch, while it has crashes left: the processor dies
+// before that write.
 type putKiller struct {
 	attr, prefix string
 	crashes      atomic.Int32
@@ -34,13 +35,32 @@ type putKiller struct {
 
 func (k *putKiller) install(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("putKiller", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		if put, ok := in.Parameters.(*dynamodb.PutItemInput); ok {
-			if v, _ := put.Item[k.attr].(*types.AttributeValueMemberS); v != nil && strings.HasPrefix(v.Value, k.prefix) && k.crashes.Add(-1) >= 0 {
-				return middleware.InitializeOutput{}, middleware.Metadata{}, errProcessorDied
-			}
+		if k.puts(in.Parameters) && k.crashes.Add(-1) >= 0 {
+			return middleware.InitializeOutput{}, middleware.Metadata{}, errProcessorDied
 		}
 		return next.HandleInitialize(ctx, in)
 	}), middleware.Before)
+}
+
+// puts reports whether the operation puts an item k names.
+func (k *putKiller) puts(params any) bool {
+	var items []map[string]types.AttributeValue
+	switch in := params.(type) {
+	case *dynamodb.PutItemInput:
+		items = append(items, in.Item)
+	case *dynamodb.BatchWriteItemInput:
+		for _, ws := range in.RequestItems {
+			for _, w := range ws {
+				if w.PutRequest != nil {
+					items = append(items, w.PutRequest.Item)
+				}
+			}
+		}
+	}
+	return slices.ContainsFunc(items, func(it map[string]types.AttributeValue) bool {
+		v, _ := it[k.attr].(*types.AttributeValueMemberS)
+		return v != nil && strings.HasPrefix(v.Value, k.prefix)
+	})
 }
 
 // notifiedOf posts an event for every number and returns those the

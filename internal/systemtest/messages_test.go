@@ -1,6 +1,7 @@
 package systemtest
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -72,5 +73,50 @@ func TestMessagesForAnotherClientsNumberInvalid(t *testing.T) {
 	e.Call(t, "GET", "/v1/tracking/"+seedNumber, "", nil).Want(t, 200).JSON(t, &res)
 	if res.Status != "delivered" || len(res.TrackingDetails) != 3 || *res.TrackingDetails[0].Agency != "Kraków" {
 		t.Fatalf("after the owner's event: %+v", res)
+	}
+}
+
+// A finished message request delivered again, by the queue or as a dead
+// letter, is found as before: under its own statuses only, with the same
+// summary and messages. Over the wire the delivery reads the request's
+// markers and finds them moved (messages_crash_integration_test.go has
+// them left behind); on memory there is nothing to move.
+func TestAFinishedMessageRequestDeliveredAgainIsFoundAsBefore(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t)
+	_, token := e.Token(t, "acme")
+	r := inject(t, e, token, "again",
+		event(dhl(8500), "confirmed", "", nil, "2026-03-01T08:00:00Z"),
+		msg{MessageType: "Teleport", ExternalReference: "tp-again", Payload: map[string]any{}},
+	)
+	e.AwaitIdle(t)
+	found := func() map[string]any {
+		t.Helper()
+		out := map[string]any{}
+		for _, st := range []string{"Queued", "Processing", "Complete", "Invalid", "Failed"} {
+			var res trackerOut
+			e.Call(t, "POST", "/v1/tracker", token, crit("messageStatus", st)).Want(t, 200).JSON(t, &res)
+			out[st] = ids(res)
+		}
+		var byID trackerOut
+		e.Call(t, "POST", "/v1/tracker", token, crit("id", r.ID)).Want(t, 200).JSON(t, &byID)
+		out["request"] = byID.Data.Requests
+		return out
+	}
+	before := found()
+	for _, st := range []string{"Queued", "Processing", "Complete", "Invalid", "Failed"} {
+		if got, want := len(before[st].([]string)), map[string]int{"Complete": 1, "Invalid": 1}[st]; got != want {
+			t.Fatalf("finished request found as %s %d times, want %d: %v", st, got, want, before)
+		}
+	}
+	ctx := context.Background()
+	if err := e.API.Messages.Process(ctx, r.ID); err != nil {
+		t.Fatalf("delivered again: %v", err)
+	}
+	if err := e.API.Messages.Fail(ctx, r.ID, "processing failed on every retry"); err != nil {
+		t.Fatalf("dead-lettered: %v", err)
+	}
+	if after := found(); !reflect.DeepEqual(after, before) {
+		t.Fatalf("delivered again, found as\n%v\nwas\n%v", after, before)
 	}
 }

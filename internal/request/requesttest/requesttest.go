@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) request.Store) {
 		{"LookupFindsTheClientsRequestsByKeyAndDate", lookupByKeyAndDate},
 		{"FinishedRequestIsFoundUnderItsNewFacetsOnly", finishedRequestReindexed},
 		{"StartedRequestIsSearchedAsProcessingNotQueued", startedRequestSearchedAsProcessing},
+		{"CompletingAFinishAgainChangesNothing", finishCompletedAgain},
 		{"RequestsReturnsEachExistingRequestOnce", requestsReturnsExisting},
 		{"RequestMessagesAreTheOutcomesOnceSaved", requestMessagesAreOutcomes},
 	} {
@@ -263,6 +264,54 @@ func finishedRequestReindexed(t *testing.T, s request.Store) {
 	}
 	if got := lookup(t, s, r.ClientID, complete, from, time.Time{}, 10); !slices.Equal(got, []string{r.ID}) {
 		t.Errorf("finished request as complete: %v", got)
+	}
+}
+
+// finishCompletedAgain completes the finish of a request, as its
+// redeliveries do, before and after it finishes: an open request stays
+// as it is, and a finished one is found under its final facets only, the
+// same after every call.
+func finishCompletedAgain(t *testing.T, s request.Store) {
+	ctx := context.Background()
+	r, msgs := create(t, s, "completed-again", "client-completed-again", base)
+	from := base.Add(-time.Hour)
+	keys := map[request.MessageStatus]request.Key{}
+	for _, st := range []request.MessageStatus{request.Processing, request.Invalid, request.Complete} {
+		keys[st] = request.Key{Facet: request.Facet{Type: request.AnyType, Status: st}}
+	}
+	expect := func(stage string, found ...request.MessageStatus) {
+		t.Helper()
+		for st, k := range keys {
+			want := []string{}
+			if slices.Contains(found, st) {
+				want = []string{r.ID}
+			}
+			if got := lookup(t, s, r.ClientID, k, from, time.Time{}, 10); !slices.Equal(got, want) {
+				t.Errorf("%s: found as %s: %v, want %v", stage, st, got, want)
+			}
+		}
+	}
+	if err := s.StartRequest(ctx, r, base); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteFinish(ctx, read(t, s, r.ID)); err != nil {
+		t.Fatal(err)
+	}
+	sameRequest(t, read(t, s, r.ID), r.Started())
+	expect("started", request.Processing, request.Invalid)
+
+	request.SettleAll(msgs, request.Complete, base.Add(time.Hour), "")
+	done := r.Started().Finish(msgs, base.Add(time.Hour), "")
+	if err := s.FinishRequest(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	expect("finished", request.Invalid, request.Complete)
+	for i := range 2 {
+		if err := s.CompleteFinish(ctx, read(t, s, r.ID)); err != nil {
+			t.Fatalf("CompleteFinish %d: %v", i+1, err)
+		}
+		sameRequest(t, read(t, s, r.ID), done)
+		expect("completed again", request.Invalid, request.Complete)
 	}
 }
 
