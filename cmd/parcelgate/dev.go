@@ -26,6 +26,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/quota"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // cmdDev runs what `sam local start-api` and Lambda's SQS pollers would,
@@ -111,7 +112,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
-	a, err := app.New(ctx, cfg, app.DynamoBackend(appCfg, awsclient.Options{}, cfg), app.Options{Sign: true, Logger: logger, AWSConfig: appCfg, Mailer: mail.New})
+	a, err := app.New(ctx, cfg, app.DynamoBackend(appCfg, awsclient.Options{}, cfg), app.Options{Sign: true, Logger: logger, AWSConfig: appCfg, Mailer: mail.New, Pages: trackpage.Pages{}})
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,10 @@ type Options struct {
 	// built by this package, so that only the function that mails links
 	// the SES client, whose package init every cold start would pay.
 	Mailer func(aws.Config, awsclient.Options) outbox.Mailer
+	// Pages renders the public tracking page (trackpage.Pages): given
+	// here too, so that only the tracking function links the page's
+	// templates (httpapi.Pages says why).
+	Pages httpapi.Pages
 }
 
 // NewLogger returns the JSON logger every process uses: each line of a
@@ -140,6 +144,7 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 		Jobs:        jobs,
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: b.Tracking},
+		Pages:       opts.Pages,
 		Estimates:   newEstimator(b, now),
 		Tracker:     tracker.Service{Store: b.Requests, Now: now},
 		Data:        records,

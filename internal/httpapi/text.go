@@ -128,12 +128,12 @@ func (a *API) writeRouteError(w http.ResponseWriter, r *http.Request, shape erro
 	case shape == trackingErrors && number:
 		writeShipXError(w, r, tracking.ErrUnknownNumber, "Cannot identify type of shipment by given tracking number: "+err.Error())
 	case shape == pageErrors && number:
-		a.writeTrackPageError(w, r, pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
+		a.writeTrackPageError(w, r, a.pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
 	case shape == pageErrors && bad != nil:
-		pageHeaders(w, r)
+		a.pageHeaders(w, r)
 		writeError(w, r, err)
 	case shape == pageErrors:
-		a.writeTrackPageError(w, r, pageHeaders(w, r), r.PathValue("tracking_number"), err)
+		a.writeTrackPageError(w, r, a.pageHeaders(w, r), r.PathValue("tracking_number"), err)
 	default:
 		writeError(w, r, err)
 	}
