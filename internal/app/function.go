@@ -201,11 +201,11 @@ func (f *Function) Outbox(b Backend, q queue.Reports, records data.Service) outb
 	return newOutbox(b, q, records, f.Now)
 }
 
-// Reports generates the outbox's reports and mails them with SES from
-// the configured sender address.
-func (f *Function) Reports(b Backend, records data.Service, mailer outbox.Mailer) outbox.Worker {
+// Reports generates the outbox's reports with renderer and mails them
+// from the configured sender address.
+func (f *Function) Reports(b Backend, records data.Service, renderer outbox.Renderer, mailer outbox.Mailer) outbox.Worker {
 	from := f.require(f.cfg.ReportSender, EnvReportSender, "the address report mails are sent from")
-	return newReports(b, records, tracking.Service{Store: b.Tracking}, mailer, from, f.Now, f.Logger)
+	return newReports(b, records, tracking.Service{Store: b.Tracking}, renderer, mailer, from, f.Now, f.Logger)
 }
 
 // Sender delivers webhook events to public addresses, retrying on
@@ -274,8 +274,8 @@ func newOutbox(b Backend, q outbox.Queue, records data.Service, now func() time.
 	return outbox.Service{Store: b.Outbox, Queue: q, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
 }
 
-func newReports(b Backend, records data.Service, tr tracking.Service, mailer outbox.Mailer, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
-	return outbox.Worker{Store: b.Outbox, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
+func newReports(b Backend, records data.Service, tr tracking.Service, renderer outbox.Renderer, mailer outbox.Mailer, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
+	return outbox.Worker{Store: b.Outbox, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Renderer: renderer, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
 }
 
 func newAccounts(b Backend, projects project.Service, now func() time.Time) account.Service {
