@@ -25,7 +25,9 @@ import (
 	"github.com/parcelgate/parcelgate/internal/devstack"
 	"github.com/parcelgate/parcelgate/internal/mail"
 	"github.com/parcelgate/parcelgate/internal/quota"
+	"github.com/parcelgate/parcelgate/internal/report/pdf"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // cmdDev runs what `sam local start-api` and Lambda's SQS pollers would,
@@ -111,7 +113,7 @@ func cmdDev(ctx context.Context, args []string) error {
 	bell := &devstack.Bell{}
 	appCfg := awsCfg.Copy()
 	appCfg.APIOptions = append(appCfg.APIOptions, bell.RingOnSend)
-	a, err := app.New(ctx, cfg, app.DynamoBackend(appCfg, awsclient.Options{}, cfg), app.Options{Sign: true, Logger: logger, AWSConfig: appCfg, Mailer: mail.New})
+	a, err := app.New(ctx, cfg, app.DynamoBackend(appCfg, awsclient.Options{}, cfg), app.Options{Sign: true, Logger: logger, AWSConfig: appCfg, Mailer: mail.New, Pages: trackpage.Pages{}, Renderer: pdf.Renderer{}})
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/queue/memqueue"
 	"github.com/parcelgate/parcelgate/internal/quota"
+	"github.com/parcelgate/parcelgate/internal/report/pdf"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // devMemory serves the whole API on ln from the memory backend: stores,
@@ -46,7 +48,7 @@ func devMemory(ctx context.Context, ln net.Listener, addr string, ipQuota quota.
 	if err := cfg.DevWebhookKnobs(); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.MemoryBackend(memory.NewBackend(), broker, cfg, &mail.Memory{}), app.Options{Sign: true, Logger: logger})
+	a, err := app.New(ctx, cfg, app.MemoryBackend(memory.NewBackend(), broker, cfg, &mail.Memory{}), app.Options{Sign: true, Logger: logger, Pages: trackpage.Pages{}, Renderer: pdf.Renderer{}})
 	if err != nil {
 		return err
 	}

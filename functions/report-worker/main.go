@@ -6,11 +6,12 @@ import (
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/awsclient"
 	"github.com/parcelgate/parcelgate/internal/mail"
+	"github.com/parcelgate/parcelgate/internal/report/pdf"
 )
 
 func main() {
 	f := app.Begin("report-worker")
 	b := f.Backend()
 	records := f.Records(b, f.Projects(b), nil)
-	f.ServeQueue(app.RunReports(f.Reports(b, records, mail.New(f.AWS(), awsclient.Options{})), f.Logger))
+	f.ServeQueue(app.RunReports(f.Reports(b, records, pdf.Renderer{}, mail.New(f.AWS(), awsclient.Options{})), f.Logger))
 }

@@ -6,10 +6,11 @@ import (
 	"github.com/parcelgate/parcelgate/internal/app"
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 func main() {
 	f := app.Begin("tracking")
 	b := f.Backend()
-	f.ServeAPI(&httpapi.API{Tracking: tracking.Service{Store: b.Tracking}, Estimates: f.Estimator(b)})
+	f.ServeAPI(&httpapi.API{Tracking: tracking.Service{Store: b.Tracking}, Estimates: f.Estimator(b), Pages: trackpage.Pages{}})
 }

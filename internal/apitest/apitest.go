@@ -34,7 +34,9 @@ import (
 	"github.com/parcelgate/parcelgate/internal/httpapi"
 	"github.com/parcelgate/parcelgate/internal/logging"
 	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
+	"github.com/parcelgate/parcelgate/internal/report/pdf"
 	"github.com/parcelgate/parcelgate/internal/samtemplate"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // RepoDir is the repository root.
@@ -128,6 +130,7 @@ func StartWith(t testing.TB, opts Options) *Env {
 		logger = logging.New(opts.Logs)
 	}
 	appOpts.Sign, appOpts.Now, appOpts.Logger, appOpts.Deadline, appOpts.Observe = true, e.Clock, logger, opts.Deadline, opts.Observe
+	appOpts.Pages, appOpts.Renderer = trackpage.Pages{}, pdf.Renderer{}
 	e.App, err = app.New(ctx, e.Config, b, appOpts)
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,13 @@ type Options struct {
 	// built by this package, so that only the function that mails links
 	// the SES client, whose package init every cold start would pay.
 	Mailer func(aws.Config, awsclient.Options) outbox.Mailer
+	// Pages renders the public tracking page (trackpage.Pages): given
+	// here too, so that only the tracking function links the page's
+	// templates (httpapi.Pages says why).
+	Pages httpapi.Pages
+	// Renderer lays out the report worker's reports (pdf.Renderer), for
+	// the same reason: only the report worker links the PDF library.
+	Renderer outbox.Renderer
 }
 
 // NewLogger returns the JSON logger every process uses: each line of a
@@ -140,6 +147,7 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 		Jobs:        jobs,
 		Messages:    messages,
 		Tracking:    tracking.Service{Store: b.Tracking},
+		Pages:       opts.Pages,
 		Estimates:   newEstimator(b, now),
 		Tracker:     tracker.Service{Store: b.Requests, Now: now},
 		Data:        records,
@@ -159,7 +167,10 @@ func New(ctx context.Context, cfg Config, b Backend, opts Options) (*App, error)
 		}
 		mailer = opts.Mailer(opts.AWSConfig, opts.AWS)
 	}
-	reports := newReports(b, records, api.Tracking, mailer, cfg.ReportSender, now, logger)
+	if opts.Renderer == nil {
+		return nil, errors.New("app.New needs Options.Renderer (pdf.Renderer) for the report worker")
+	}
+	reports := newReports(b, records, api.Tracking, opts.Renderer, mailer, cfg.ReportSender, now, logger)
 	if opts.Sign {
 		if api.Issuer, err = cfg.signingKey(ctx, nil, now); err != nil {
 			return nil, err

@@ -73,8 +73,12 @@ type TrackingStore interface {
 // DynamoBackend is the DynamoDB table of cfg behind every port, and the
 // SQS queues of cfg.
 func DynamoBackend(awsCfg aws.Config, o awsclient.Options, cfg Config) Backend {
+	return dynamoBackend(awsCfg, o, cfg, awsclient.SQS(awsCfg, o))
+}
+
+// dynamoBackend is DynamoBackend sending to the queues with sqs.
+func dynamoBackend(awsCfg aws.Config, o awsclient.Options, cfg Config, sqs queue.Client) Backend {
 	a := dynamo.Open(awsclient.DynamoDB(awsCfg, o, localDynamoDB, dynamo.CountRequests), cfg.Table, dynamo.Options{TransactItems: cfg.TransactItems})
-	sqs := awsclient.SQS(awsCfg, o)
 	// One table behind every adapter, so each port sees what the others wrote.
 	return Backend{
 		Projects: a.Projects, Principals: a.Principals, Jobs: a.Jobs, Tags: a.Tracking, Requests: a.Requests,

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parcelgate/parcelgate/internal/account"
 	"github.com/parcelgate/parcelgate/internal/auth"
@@ -40,6 +41,7 @@ type Function struct {
 
 	cfg Config
 	aws *aws.Config
+	sqs *sqs.Client
 	// exit ends the process (os.Exit); tests stop at the failure instead.
 	exit func(code int)
 	// memberships is the process's one memory of memberships, so that a
@@ -88,32 +90,42 @@ func (f *Function) AWS() aws.Config {
 	return *f.aws
 }
 
+// sqsClient is the client of every queue the function sends to, built once:
+// each client builds its own HTTP transport and middleware stack, which a
+// function sending to two queues would otherwise pay twice at cold start.
+func (f *Function) sqsClient() *sqs.Client {
+	if f.sqs == nil {
+		f.sqs = awsclient.SQS(f.AWS(), awsclient.Options{})
+	}
+	return f.sqs
+}
+
 // Backend is the DynamoDB table behind every port. Its queues are the
 // ones the configuration names; a function asks for those it sends to
 // (JobsQueue, …), which checks that they are set.
 func (f *Function) Backend() Backend {
 	f.require(f.cfg.Table, EnvTable, "the DynamoDB table's name")
-	return DynamoBackend(f.AWS(), awsclient.Options{}, f.cfg)
+	return dynamoBackend(f.AWS(), awsclient.Options{}, f.cfg, f.sqsClient())
 }
 
 // JobsQueue is the queue of job and message tasks.
 func (f *Function) JobsQueue() queue.SQS {
-	return queue.SQS{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.JobsQueueURL, EnvJobsQueueURL, "the jobs queue's URL")}
+	return queue.SQS{Client: f.sqsClient(), QueueURL: f.require(f.cfg.JobsQueueURL, EnvJobsQueueURL, "the jobs queue's URL")}
 }
 
 // WebhookQueue is the queue of webhook deliveries.
 func (f *Function) WebhookQueue() queue.Webhooks {
-	return queue.Webhooks{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.WebhookQueueURL, EnvWebhookQueueURL, "the webhook queue's URL")}
+	return queue.Webhooks{Client: f.sqsClient(), QueueURL: f.require(f.cfg.WebhookQueueURL, EnvWebhookQueueURL, "the webhook queue's URL")}
 }
 
 // ReportQueue is the queue of the report outbox.
 func (f *Function) ReportQueue() queue.Reports {
-	return queue.Reports{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.ReportQueueURL, EnvReportQueueURL, "the report queue's URL")}
+	return queue.Reports{Client: f.sqsClient(), QueueURL: f.require(f.cfg.ReportQueueURL, EnvReportQueueURL, "the report queue's URL")}
 }
 
 // TaskQueue is the queue of processing tasks (weavy-compatible).
 func (f *Function) TaskQueue() queue.Tasks {
-	return queue.Tasks{Client: awsclient.SQS(f.AWS(), awsclient.Options{}), QueueURL: f.require(f.cfg.TaskQueueURL, EnvTaskQueueURL, "the task queue's URL")}
+	return queue.Tasks{Client: f.sqsClient(), QueueURL: f.require(f.cfg.TaskQueueURL, EnvTaskQueueURL, "the task queue's URL")}
 }
 
 // JWKS are the keys that verify access tokens.
@@ -189,11 +201,11 @@ func (f *Function) Outbox(b Backend, q queue.Reports, records data.Service) outb
 	return newOutbox(b, q, records, f.Now)
 }
 
-// Reports generates the outbox's reports and mails them with SES from
-// the configured sender address.
-func (f *Function) Reports(b Backend, records data.Service, mailer outbox.Mailer) outbox.Worker {
+// Reports generates the outbox's reports with renderer and mails them
+// from the configured sender address.
+func (f *Function) Reports(b Backend, records data.Service, renderer outbox.Renderer, mailer outbox.Mailer) outbox.Worker {
 	from := f.require(f.cfg.ReportSender, EnvReportSender, "the address report mails are sent from")
-	return newReports(b, records, tracking.Service{Store: b.Tracking}, mailer, from, f.Now, f.Logger)
+	return newReports(b, records, tracking.Service{Store: b.Tracking}, renderer, mailer, from, f.Now, f.Logger)
 }
 
 // Sender delivers webhook events to public addresses, retrying on
@@ -262,8 +274,8 @@ func newOutbox(b Backend, q outbox.Queue, records data.Service, now func() time.
 	return outbox.Service{Store: b.Outbox, Queue: q, Records: records, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
 }
 
-func newReports(b Backend, records data.Service, tr tracking.Service, mailer outbox.Mailer, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
-	return outbox.Worker{Store: b.Outbox, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
+func newReports(b Backend, records data.Service, tr tracking.Service, renderer outbox.Renderer, mailer outbox.Mailer, from string, now func() time.Time, logger *slog.Logger) outbox.Worker {
+	return outbox.Worker{Store: b.Outbox, Records: records, Catalog: data.DefaultCatalog, Tracking: tr, Renderer: renderer, Mailer: mailer, From: from, Now: now, NewID: newID, Logger: logger}
 }
 
 func newAccounts(b Backend, projects project.Service, now func() time.Time) account.Service {

@@ -13,6 +13,7 @@ package calendar
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rickar/cal/v2"
@@ -65,7 +66,10 @@ type Calendar struct {
 	loc     *time.Location
 }
 
-var calendars = func() map[string]Calendar {
+// calendars are built on the first day counted, not at package
+// initialisation: every function links this package, and only those that
+// estimate a delivery or check a stall count days.
+var calendars = sync.OnceValue(func() map[string]Calendar {
 	out := map[string]Calendar{}
 	for code, c := range countries {
 		bc := cal.NewBusinessCalendar()
@@ -77,13 +81,13 @@ var calendars = func() map[string]Calendar {
 		out[code] = Calendar{Country: code, bc: bc, loc: time.FixedZone(code, c.offset*3600)}
 	}
 	return out
-}()
+})
 
 // For returns the calendar of an ISO 3166 alpha-2 country code (any case);
 // a country without a holiday table gets weekends only, in UTC.
 func For(code string) Calendar {
 	code = strings.ToUpper(code)
-	if c, ok := calendars[code]; ok {
+	if c, ok := calendars()[code]; ok {
 		return c
 	}
 	return Calendar{Country: code}

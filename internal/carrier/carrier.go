@@ -74,6 +74,7 @@ package carrier
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -133,7 +134,7 @@ func Candidates(number string) []Candidate {
 		return nil
 	}
 	var verified, unverified []Candidate
-	for _, f := range ranked {
+	for _, f := range carriers().ranked {
 		if f.namedOnly || !f.match(number) {
 			continue
 		}
@@ -220,7 +221,7 @@ func Accept(c Carrier, number string) (Candidate, bool) {
 // and the registry's aliases are understood ("DHL Express", "dhl_express",
 // "FedEx", "Royal Mail").
 func Parse(name string) (Carrier, bool) {
-	c, ok := aliases[strings.ToLower(strings.TrimSpace(name))]
+	c, ok := carriers().aliases[strings.ToLower(strings.TrimSpace(name))]
 	return c, ok
 }
 
@@ -261,19 +262,27 @@ type rankedFormat struct {
 	*Format
 }
 
-var (
+// tables are the registry and its indexes.
+type tables struct {
+	registry []Info
+	// ranked are the registry's formats in precedence order.
 	ranked  []rankedFormat
-	byCode  = map[Carrier]int{}
-	aliases = map[string]Carrier{}
-)
+	byCode  map[Carrier]int
+	aliases map[string]Carrier
+}
 
-func init() {
+// carriers builds the tables on first use rather than at package
+// initialisation: every function links this package, and a function's
+// cold start should not pay for them before a number or a carrier name
+// is read (about 200 allocations, 40 kB).
+var carriers = sync.OnceValue(func() *tables {
+	t := &tables{registry: newRegistry(), byCode: map[Carrier]int{}, aliases: map[string]Carrier{}}
 	index := map[string]rankedFormat{}
-	for i := range registry {
-		info := &registry[i]
-		byCode[info.Code] = i
+	for i := range t.registry {
+		info := &t.registry[i]
+		t.byCode[info.Code] = i
 		for _, a := range append([]string{string(info.Code), info.Name}, info.Aliases...) {
-			aliases[strings.ToLower(a)] = info.Code
+			t.aliases[strings.ToLower(a)] = info.Code
 		}
 		for j := range info.Formats {
 			f := &info.Formats[j]
@@ -285,9 +294,10 @@ func init() {
 		if !ok {
 			panic("carrier: precedence names no registry format: " + key)
 		}
-		ranked = append(ranked, f)
+		t.ranked = append(t.ranked, f)
 	}
-}
+	return t
+})
 
 // wellFormed is the shape every number must have: 1 to MaxLen characters,
 // each A-Z or 0-9. Checking it once up front lets the matchers index bytes

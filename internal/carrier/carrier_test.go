@@ -230,11 +230,11 @@ func mustLookup(t *testing.T, c Carrier) Info {
 // precedence, so adding a format without ranking it fails here.
 func TestPrecedenceCoversRegistry(t *testing.T) {
 	n := 0
-	for _, info := range registry {
+	for _, info := range carriers().registry {
 		n += len(info.Formats)
 	}
-	if len(ranked) != n {
-		t.Errorf("%d formats ranked, %d in the registry", len(ranked), n)
+	if len(carriers().ranked) != n {
+		t.Errorf("%d formats ranked, %d in the registry", len(carriers().ranked), n)
 	}
 	seen := map[string]bool{}
 	for _, key := range precedence {
@@ -249,7 +249,7 @@ func TestPrecedenceCoversRegistry(t *testing.T) {
 // carrier by its format, or, for formats only checked when named,
 // accepted by its carrier.
 func TestExamplesDetected(t *testing.T) {
-	for _, info := range registry {
+	for _, info := range carriers().registry {
 		for _, f := range info.Formats {
 			for _, ex := range f.Examples {
 				n := Normalize(ex)
@@ -299,7 +299,7 @@ func TestDetectJSON(t *testing.T) {
 		t.Errorf("DetectJSON(nothing).Candidates = %#v, want empty", got.Candidates)
 	}
 	body := RegistryJSON()
-	if len(body.Carriers) != len(registry) || body.Carriers[0].Aliases == nil {
+	if len(body.Carriers) != len(carriers().registry) || body.Carriers[0].Aliases == nil {
 		t.Errorf("RegistryJSON: %d carriers", len(body.Carriers))
 	}
 }

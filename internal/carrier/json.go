@@ -34,6 +34,7 @@ type FormatBody struct {
 // RegistryJSON returns the registry as JSON-ready values. Lists are never
 // nil, so they encode as [] rather than null.
 func RegistryJSON() RegistryBody {
+	registry := carriers().registry
 	body := RegistryBody{Carriers: make([]CarrierBody, 0, len(registry))}
 	for _, info := range registry {
 		c := CarrierBody{

@@ -86,7 +86,7 @@ func TestTrackingNumberData(t *testing.T) {
 // fits reports whether format (of carrier, or of any postal operator for
 // s10) accepts n.
 func fits(c Carrier, format, n string) bool {
-	for _, f := range ranked {
+	for _, f := range carriers().ranked {
 		if f.Name == format && (f.carrier == c || format == "s10") && wellFormed(n) && f.match(n) {
 			return true
 		}

@@ -1,10 +1,52 @@
 package data
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
+	"os"
 	"slices"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
+
+var update = flag.Bool("update", false, "rewrite catalog.json from catalog.yaml")
+
+// TestCatalogJSONIsCatalogYAML keeps catalog.json, which the functions
+// embed, what catalog.yaml says. After changing catalog.yaml:
+// go test ./internal/data/ -run TestCatalogJSONIsCatalogYAML -update
+func TestCatalogJSONIsCatalogYAML(t *testing.T) {
+	src, err := os.ReadFile("catalog.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := catalogFromYAML(t, src)
+	if *update {
+		if err := os.WriteFile("catalog.json", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(catalogJSON, want) {
+		t.Errorf("catalog.json differs from catalog.yaml: go test ./internal/data/ -run TestCatalogJSONIsCatalogYAML -update")
+	}
+}
+
+// catalogFromYAML is a catalog written in YAML, as catalog.yaml is, in
+// the JSON that LoadCatalog reads.
+func catalogFromYAML(t *testing.T, doc []byte) []byte {
+	t.Helper()
+	var f catalogFile
+	if err := yaml.Unmarshal(doc, &f); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n')
+}
 
 // Weavy's customer example, its missing commas mended.
 const seedCustomer = `{
@@ -124,7 +166,7 @@ func TestLoadCatalogRefusesBrokenDeclarations(t *testing.T) {
 		"unknown type":        `entities: [{name: a, translations: ` + tr + `, fields: [{name: x, translations: ` + tr + `, type: money}]}]`,
 		"duplicate field":     `entities: [{name: a, translations: ` + tr + `, fields: [{name: a_ID, translations: ` + tr + `, type: integer}]}]`,
 	} {
-		if _, err := LoadCatalog([]byte(doc)); err == nil {
+		if _, err := LoadCatalog(catalogFromYAML(t, []byte(doc))); err == nil {
 			t.Errorf("%s: loaded", name)
 		}
 	}

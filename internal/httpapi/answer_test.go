@@ -15,6 +15,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/job"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // Every route's errors are written by one wrapper, in the route's shape;
@@ -50,7 +51,7 @@ func TestRouteErrorShapes(t *testing.T) {
 		{"token401Envelope", envelopeErrors, fmt.Errorf("%w: expired", auth.ErrInvalidToken), 401, "application/problem+json", `"code":"UNAUTHORIZED"`},
 		{"noToken401Page", pageErrors, errNoToken, 401, "application/problem+json", `"detail":"send an access token`},
 	}
-	a := &API{}
+	a := &API{Pages: trackpage.Pages{}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			req := httptest.NewRequest("GET", "/track/1Z999AA10123456784", nil)

@@ -61,6 +61,9 @@ type API struct {
 
 	// Estimates, when set, adds estimated deliveries to tracking resources.
 	Estimates Estimator
+	// Pages renders the public tracking page (trackpage.Pages); the
+	// function serving it is given it.
+	Pages Pages
 
 	// Analytics, when set, answers delivery analytics.
 	Analytics DeliveryAnalytics
@@ -99,6 +102,9 @@ func (a *API) Handler(functions ...string) (http.Handler, error) {
 			return nil, fmt.Errorf("route %s has no handler", rt.Pattern())
 		}
 		h := checkText(func(w http.ResponseWriter, r *http.Request) error { return rt.Handle(a, w, r) }, rt)
+		if rt.Errors == pageErrors && a.Pages == nil {
+			return nil, fmt.Errorf("route %s needs the tracking pages", rt.Pattern())
+		}
 		if !rt.Public {
 			if a.Verifier == nil || a.Revocations == nil {
 				return nil, fmt.Errorf("route %s needs a token verifier and revocations", rt.Pattern())

@@ -19,6 +19,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/page"
 	"github.com/parcelgate/parcelgate/internal/project"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // newTestAPI serves every route; requests that reach a store would panic,
@@ -26,7 +27,7 @@ import (
 func newTestAPI(t *testing.T) http.Handler {
 	t.Helper()
 	_, jwk, v := testKeys(t)
-	a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
+	a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}, Pages: trackpage.Pages{}}
 	h, err := a.Handler()
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +86,7 @@ func TestRoutesAreDeclaredOnceWithTheirHandler(t *testing.T) {
 		functions[rt.Function] = true
 	}
 	_, jwk, v := testKeys(t)
-	a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}}
+	a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}}, Pages: trackpage.Pages{}}
 	for f := range functions {
 		if _, err := a.Handler(f); err != nil {
 			t.Errorf("function %s: %v", f, err)
@@ -100,6 +101,9 @@ func TestHandlerRefusesUnknownFunction(t *testing.T) {
 	}
 	if _, err := a.Handler("projects"); err == nil {
 		t.Fatal("protected routes were served without a verifier")
+	}
+	if _, err := a.Handler("tracking"); err == nil || !strings.Contains(err.Error(), "/track/{tracking_number} needs the tracking pages") {
+		t.Fatalf("the tracking page was served without its pages: %v", err)
 	}
 }
 

@@ -92,13 +92,13 @@ func TestDetectCarrier(t *testing.T) {
 // TestTheTrackingPageLinksToTheCarriersOwnPage: the registry's page of
 // the carrier, with the number, or no link where the registry has none.
 func TestTheTrackingPageLinksToTheCarriersOwnPage(t *testing.T) {
-	if got := carrierLink(carrier.UPS, "1Z999AA10123456784"); got.Name != "UPS" || !strings.Contains(got.URL, "1Z999AA10123456784") || !strings.HasPrefix(got.URL, "https://") {
-		t.Errorf("UPS link %+v", got)
+	if name, url := carrierLink(carrier.UPS, "1Z999AA10123456784"); name != "UPS" || !strings.Contains(url, "1Z999AA10123456784") || !strings.HasPrefix(url, "https://") {
+		t.Errorf("UPS link %s %s", name, url)
 	}
-	if got := carrierLink(carrier.Carrier("royal_mail"), "RB123456785GB"); got.Name != "Royal Mail" || !strings.Contains(got.URL, "RB123456785GB") {
-		t.Errorf("Royal Mail link %+v", got)
+	if name, url := carrierLink(carrier.Carrier("royal_mail"), "RB123456785GB"); name != "Royal Mail" || !strings.Contains(url, "RB123456785GB") {
+		t.Errorf("Royal Mail link %s %s", name, url)
 	}
-	if got := carrierLink(carrier.Carrier("nobody"), "X"); got.URL != "" {
-		t.Errorf("unknown carrier's link %+v, want none", got)
+	if name, url := carrierLink(carrier.Carrier("nobody"), "X"); name != "" || url != "" {
+		t.Errorf("unknown carrier's link %s %s, want none", name, url)
 	}
 }

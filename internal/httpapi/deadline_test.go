@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parcelgate/parcelgate/internal/outage"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // stuckRoute serves a handler that ignores its context: it answers only
@@ -97,7 +98,7 @@ func TestDeadlineAnswersInTheRoutesShape(t *testing.T) {
 			release, wrote := make(chan struct{}), make(chan error, 1)
 			stuck := stuckRoute(release, wrote)
 			rt.Handle = stuck.Handle
-			a := &API{Deadline: 200 * time.Millisecond}
+			a := &API{Deadline: 200 * time.Millisecond, Pages: trackpage.Pages{}}
 			req := httptest.NewRequest(rt.Method, c.path, nil)
 			req.SetPathValue("tracking_number", "1Z999AA10123456784")
 			rec, _ := serveOnce(t, a, rt, req)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parcelgate/parcelgate/internal/auth"
 	"github.com/parcelgate/parcelgate/internal/input"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // sampleBody is the body of an API Gateway sample event under events/.
@@ -81,7 +82,7 @@ func FuzzTokenRequest(f *testing.F) {
 		store := &askedPrincipals{}
 		_, jwk, v := testKeys(t)
 		a := &API{Verifier: v, Revocations: &auth.Revocations{}, JWKS: auth.JWKS{Keys: []auth.JWK{jwk}},
-			Credentials: auth.Credentials{Store: store, Now: time.Now}}
+			Credentials: auth.Credentials{Store: store, Now: time.Now}, Pages: trackpage.Pages{}}
 		h, err := a.Handler()
 		if err != nil {
 			t.Fatal(err)

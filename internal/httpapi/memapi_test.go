@@ -24,6 +24,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/task"
 	"github.com/parcelgate/parcelgate/internal/tracker"
 	"github.com/parcelgate/parcelgate/internal/tracking"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 	"github.com/parcelgate/parcelgate/internal/webhook"
 )
 
@@ -116,6 +117,7 @@ func newMemAPI(t *testing.T) *memAPI {
 		Messages: message.Service{Store: requests, Tracking: m.track, Queue: m.queue, Now: now, NewID: newID,
 			Unmapped: &memory.Unmapped{}, Associations: m.jobs},
 		Tracking: tracking.Service{Store: m.track},
+		Pages:    trackpage.Pages{},
 		Tracker:  tracker.Service{Store: requests, Now: now},
 		Webhooks: webhook.Service{Store: webhooks, Expiry: &memory.Expiries{Associations: m.jobs.AllAssociations}, Queue: m.queue,
 			Jobs: m.jobs, Projects: projects, Now: now, NewID: newID},

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/parcelgate/parcelgate/internal/input"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -34,13 +34,20 @@ const (
 	pageErrors
 )
 
-var pathParam = regexp.MustCompile(`\{([A-Za-z_]+)\}`)
-
-// pathParams lists the wildcards of a ServeMux pattern.
+// pathParams lists the wildcards of a ServeMux pattern: its segments
+// {name} and {name...} ({$} only anchors the end). Every API function
+// lists its routes' wildcards at cold start, so they are read segment by
+// segment, as ServeMux reads them, rather than by a regexp compiled at
+// package init and run per route.
 func pathParams(pattern string) []string {
 	var names []string
-	for _, m := range pathParam.FindAllStringSubmatch(pattern, -1) {
-		names = append(names, m[1])
+	for _, seg := range strings.Split(pattern, "/") {
+		inner, opened := strings.CutPrefix(seg, "{")
+		name, closed := strings.CutSuffix(inner, "}")
+		if !opened || !closed || name == "$" {
+			continue
+		}
+		names = append(names, strings.TrimSuffix(name, "..."))
 	}
 	return names
 }
@@ -121,12 +128,12 @@ func (a *API) writeRouteError(w http.ResponseWriter, r *http.Request, shape erro
 	case shape == trackingErrors && number:
 		writeShipXError(w, r, tracking.ErrUnknownNumber, "Cannot identify type of shipment by given tracking number: "+err.Error())
 	case shape == pageErrors && number:
-		a.writeTrackPageError(w, r, pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
+		a.writeTrackPageError(w, r, a.pageHeaders(w, r), echo(r.PathValue("tracking_number")), tracking.ErrUnknownNumber)
 	case shape == pageErrors && bad != nil:
-		pageHeaders(w, r)
+		a.pageHeaders(w, r)
 		writeError(w, r, err)
 	case shape == pageErrors:
-		a.writeTrackPageError(w, r, pageHeaders(w, r), r.PathValue("tracking_number"), err)
+		a.writeTrackPageError(w, r, a.pageHeaders(w, r), r.PathValue("tracking_number"), err)
 	default:
 		writeError(w, r, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/openapi/conformance"
 	"github.com/parcelgate/parcelgate/internal/tracker"
+	"github.com/parcelgate/parcelgate/internal/trackpage"
 )
 
 // pathValues are well-formed values for every path parameter, so that
@@ -90,6 +91,7 @@ func storelessAPI(t *testing.T) (http.Handler, string) {
 		Revocations: &auth.Revocations{Store: principals, Now: time.Now},
 		// The tracker reads the clock to parse a search; its store stays nil.
 		Tracker: tracker.Service{Now: time.Now},
+		Pages:   trackpage.Pages{},
 	}).Handler()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/parcelgate/parcelgate/internal/memory"
 	"github.com/parcelgate/parcelgate/internal/outbox"
 	"github.com/parcelgate/parcelgate/internal/project"
+	"github.com/parcelgate/parcelgate/internal/report/pdf"
 	"github.com/parcelgate/parcelgate/internal/tracking"
 )
 
@@ -92,7 +93,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.data = data.Service{Store: &memory.Records{}, Projects: projects, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
 	e.svc = outbox.Service{Store: e.store, Queue: e.queue, Records: e.data, Catalog: data.DefaultCatalog, Now: now, NewID: newID}
-	e.worker = outbox.Worker{Store: e.store, Records: e.data, Catalog: data.DefaultCatalog, Tracking: e.tracker, Mailer: e.mailer,
+	e.worker = outbox.Worker{Store: e.store, Records: e.data, Catalog: data.DefaultCatalog, Tracking: e.tracker, Renderer: pdf.Renderer{}, Mailer: e.mailer,
 		From: "reports@example.com", Now: now, NewID: newID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.put(t, "confreport", "r1", map[string]any{"name": "Order sheet", "sourceEntity": "order", "format": "PDF"})
 	e.put(t, "order", "o1", map[string]any{"orderNumber": "A-1", "itemCount": int64(3), "totalAmount": data.Dec("12.50"), "orderDate": clock})

@@ -50,12 +50,21 @@ type RecordReader interface {
 	Get(ctx context.Context, projectID string, e *data.Entity, code string) (data.Record, error)
 }
 
+// Renderer lays a report out as a document (pdf.Renderer). The worker is
+// given it rather than importing it, so that the functions that link this
+// package without rendering do not link the PDF library.
+type Renderer interface {
+	RenderShipment(report.Shipment) (report.Document, error)
+	RenderSheet(report.Sheet) (report.Document, error)
+}
+
 // Worker generates and sends the queued items.
 type Worker struct {
 	Store    Store
 	Records  RecordReader
 	Catalog  *data.Catalog
 	Tracking Tracking
+	Renderer Renderer
 	Mailer   Mailer
 	// From is the sender address of every mail.
 	From   string
@@ -223,7 +232,7 @@ func (w Worker) render(ctx context.Context, it Item) (report.Document, string, e
 	now := w.Now().UTC()
 	fields := recordFields(e, rec)
 	if e.Tracks == "" {
-		doc, err := report.RenderSheet(report.Sheet{Title: title, Entity: e.Name, Code: rec.Code, Fields: fields, GeneratedAt: now})
+		doc, err := w.Renderer.RenderSheet(report.Sheet{Title: title, Entity: e.Name, Code: rec.Code, Fields: fields, GeneratedAt: now})
 		return doc, "", err
 	}
 	var events []report.Event
@@ -240,7 +249,7 @@ func (w Worker) render(ctx context.Context, it Item) (report.Document, string, e
 			return report.Document{}, "", err
 		}
 	}
-	doc, err := report.RenderShipment(report.Shipment{Title: title, Code: rec.Code, Fields: fields, GeneratedAt: now, Events: events, Final: final})
+	doc, err := w.Renderer.RenderShipment(report.Shipment{Title: title, Code: rec.Code, Fields: fields, GeneratedAt: now, Events: events, Final: final})
 	return doc, "", err
 }
 

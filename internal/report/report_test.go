@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"testing"
 	"time"
 )
@@ -34,30 +33,5 @@ func TestDaysPerStatusLeavesAFinalStatusOut(t *testing.T) {
 	got := DaysPerStatus(events, t0.Add(400*24*time.Hour), true)
 	if len(got) != 1 || got[0] != (StatusDays{Status: "in_transit", Days: 2}) {
 		t.Fatalf("got %+v, want in_transit 2 days only", got)
-	}
-}
-
-func TestRenderShipmentWithoutEventsIsAPDF(t *testing.T) {
-	doc, err := RenderShipment(Shipment{Title: "Suivi d'expédition", Code: "S-1", GeneratedAt: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(doc.PDF, []byte("%PDF-")) || doc.Pages != 1 {
-		t.Fatalf("%d pages, starts %q", doc.Pages, doc.PDF[:8])
-	}
-}
-
-func TestRenderShipmentOfALongHistorySpansPages(t *testing.T) {
-	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	var events []Event
-	for i := 100; i > 0; i-- {
-		events = append(events, Event{Status: "in_transit", Agency: "hub", At: t0.Add(time.Duration(i) * time.Hour)})
-	}
-	doc, err := RenderShipment(Shipment{Title: "Report", Code: "S-2", GeneratedAt: t0.Add(200 * time.Hour), Events: events})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if doc.Pages < 3 {
-		t.Fatalf("100 events on %d pages", doc.Pages)
 	}
 }

@@ -70,7 +70,7 @@ func newTemplates(l Lang) *template.Template {
 
 // Status names a status in the language, or spells out its words.
 func (l Lang) Status(status string) string {
-	if _, ok := statuses[status]; ok {
+	if _, ok := statuses()[status]; ok {
 		return l.printer.Sprintf("status:" + status)
 	}
 	words := strings.ReplaceAll(status, "_", " ")
@@ -83,7 +83,7 @@ func (l Lang) Status(status string) string {
 // tagName names a tag in the language; a tag the messages lack keeps
 // its own name rather than vanish from the page.
 func (l Lang) tagName(t tag.Tag) string {
-	if _, ok := tagNames[t]; ok {
+	if _, ok := tagNames()[t]; ok {
 		return l.printer.Sprintf("tag:" + string(t))
 	}
 	return string(t)
@@ -92,7 +92,7 @@ func (l Lang) tagName(t tag.Tag) string {
 // subtagText is the subtag's sentence in the language, "" for a subtag
 // the messages lack.
 func (l Lang) subtagText(s tag.Subtag) string {
-	if _, ok := subtagTexts[s]; ok {
+	if _, ok := subtagTexts()[s]; ok {
 		return l.printer.Sprintf("subtag:" + string(s))
 	}
 	return ""

@@ -27,14 +27,14 @@ func TestMatchPicksTheReadersLanguageOrEnglish(t *testing.T) {
 }
 
 func TestEveryLanguageHasEveryText(t *testing.T) {
-	for key, byLang := range text {
+	for key, byLang := range text() {
 		for i, s := range byLang {
 			if s == "" {
 				t.Errorf("%s has no %s text", key, languages[i])
 			}
 		}
 	}
-	for key, byLang := range statuses {
+	for key, byLang := range statuses() {
 		for i, s := range byLang {
 			if s == "" {
 				t.Errorf("status %s has no %s name", key, languages[i])
@@ -111,23 +111,23 @@ func TestStepsDrawTheLineFromTags(t *testing.T) {
 func TestEveryTagAndSubtagHasAMessageInEveryLanguage(t *testing.T) {
 	for i, l := range langs() {
 		for _, tg := range tag.Tags() {
-			if want := tagNames[tg][i]; want == "" || l.tagName(tg) != want {
+			if want := tagNames()[tg][i]; want == "" || l.tagName(tg) != want {
 				t.Errorf("tag %s has no %s name", tg, l.Code())
 			}
 		}
 		for _, info := range tag.Subtags() {
-			if want := subtagTexts[info.Subtag][i]; want == "" || l.subtagText(info.Subtag) != want {
+			if want := subtagTexts()[info.Subtag][i]; want == "" || l.subtagText(info.Subtag) != want {
 				t.Errorf("subtag %s has no %s text", info.Subtag, l.Code())
 			}
 		}
 	}
 	// A message of a tag or subtag renamed away would never be shown.
-	for tg := range tagNames {
+	for tg := range tagNames() {
 		if _, ok := tag.ParseTag(string(tg)); !ok {
 			t.Errorf("a name for %s, which is not a tag", tg)
 		}
 	}
-	for s := range subtagTexts {
+	for s := range subtagTexts() {
 		if _, ok := tag.ParseSubtag(string(s)); !ok {
 			t.Errorf("a text for %s, which is not a subtag", s)
 		}
