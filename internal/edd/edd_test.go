@@ -156,6 +156,19 @@ func TestEstimatedFallsBackToCoarserGroups(t *testing.T) {
 	}
 }
 
+// The table's latest is the carrier's announced latest and a working day
+// more (lateSlack): a p90 of the delivery, not the carrier's promise.
+func TestStandardTableLatestHasTheSlack(t *testing.T) {
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)                     // a Tuesday
+	p := Parcel{Carrier: carrier.InPost, Service: "inpost_locker_standard"} // announced: 1, 1, 2
+	e := Standard(Situation{Parcel: p, Tag: tag.InTransit, Since: now, Now: now})
+	cal := p.Calendar()
+	got := []float64{cal.BusinessDays(now, e.Earliest), cal.BusinessDays(now, e.Likely), cal.BusinessDays(now, e.Latest)}
+	if !slices.Equal(got, []float64{1, 1, 3}) || e.Confidence != Low || e.Basis != BasisStandard {
+		t.Fatalf("business days %v (%+v), want 1, 1, 3 of low confidence", got, e)
+	}
+}
+
 func TestServiceNamesCannotForgeKeys(t *testing.T) {
 	a := Parcel{Carrier: carrier.UPS, Service: "x:PL>DE"}.Groups()
 	b := Parcel{Carrier: carrier.UPS, Service: "x"}.Groups()
