@@ -2,6 +2,8 @@ package eddsim
 
 import (
 	"testing"
+
+	"github.com/parcelgate/parcelgate/internal/edd"
 )
 
 func TestEvaluateSmall(t *testing.T) {
@@ -13,6 +15,11 @@ func TestEvaluateSmall(t *testing.T) {
 	t.Log("\n" + string(b))
 	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered || len(run.Points) != run.Delivered {
 		t.Fatalf("run %+v", run)
+	}
+	// The new project's first parcels have no deliveries to learn from:
+	// the table answers for them, at low confidence.
+	if run.NewShop == 0 || run.level(edd.Low).N == 0 {
+		t.Errorf("%d parcels of the new project, %d low estimates", run.NewShop, run.level(edd.Low).N)
 	}
 	// The stall targets, met on this small run too (19 silences).
 	if s := run.Stalls; s.Learned.Precision() < 0.9 || s.Recall(s.Learned) < 0.9 || s.Stops+s.Holds == 0 {

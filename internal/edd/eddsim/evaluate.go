@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"sort"
 	"strconv"
@@ -43,14 +44,40 @@ func DefaultOptions() Options {
 
 const week = 7 * 24 * time.Hour
 
-// project is the one project following every parcel.
-const project = "eval"
+// The projects following the parcels: project, a shop that has shipped
+// with parcelgate for the whole period, and newProject, one that starts
+// when the scored part begins, with no history at all. One parcel in
+// newShopShare shipped from then on is the new shop's: its estimates
+// are what a project's first weeks get, the standard table's (low
+// confidence) until its deliveries make groups of its own.
+const (
+	project      = "eval"
+	newProject   = "new"
+	newShopShare = 10
+)
+
+// projectOf is the project following h; the new shop's parcels are
+// picked by a hash of the number salted apart from silentHold's, so that
+// the new shop's troubles are drawn as everyone's.
+func projectOf(h *History, cutoff time.Time) string {
+	if h.CreatedAt.Before(cutoff) {
+		return project
+	}
+	f := fnv.New32a()
+	f.Write([]byte("new shop " + h.Number))
+	if f.Sum32()%newShopShare == 0 {
+		return newProject
+	}
+	return project
+}
 
 // Run is what one evaluation measured.
 type Run struct {
 	Options                             Options
 	Parcels, Scored, Delivered, Stopped int
 	Learned, Standard                   Score
+	// NewShop is how many of the scored parcels the new project follows.
+	NewShop int
 	// ByConfidence scores the learned estimates per confidence level.
 	ByConfidence map[edd.Confidence]*Score
 	// ByBasis counts the learned estimates per basis.
@@ -218,7 +245,7 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 		follow := make([]job.Association, 0, len(batch))
 		for _, m := range batch {
 			h := byNumber[m.number]
-			follow = append(follow, job.Association{ProjectID: project, TrackingNumber: h.Number, Carrier: string(h.Carrier),
+			follow = append(follow, job.Association{ProjectID: projectOf(h, cutoff), TrackingNumber: h.Number, Carrier: string(h.Carrier),
 				AddedAt: h.CreatedAt, ExpiresAt: followedUntil})
 			if m.in.MessageType == message.TypeTrackingEvent && !h.CreatedAt.Before(cutoff) {
 				if _, done := made[h.Number]; !done && isPickup(m.in.Payload) {
@@ -251,7 +278,7 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 			if err != nil {
 				return Run{}, err
 			}
-			learned, ok, err := learner.Estimate(ctx, res, []string{project}, clock)
+			learned, ok, err := learner.Estimate(ctx, res, []string{projectOf(byNumber[n], cutoff)}, clock)
 			if err != nil {
 				return Run{}, err
 			}
@@ -265,6 +292,9 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 	for n, e := range made {
 		h := byNumber[n]
 		run.Scored++
+		if projectOf(h, cutoff) == newProject {
+			run.NewShop++
+		}
 		run.ByBasis[e.learned.Basis]++
 		if h.DeliveredAt.IsZero() {
 			run.Stopped++

@@ -26,8 +26,8 @@ func (r Run) level(c edd.Confidence) Score {
 // Table prints the run's figures: the learned estimates overall and per
 // confidence level, beside the standard table's alone.
 func (r Run) Table(w io.Writer) error {
-	fmt.Fprintf(w, "%d parcels, %d messages; scored: the %d shipped in the last part of the period, estimated at pick-up (%d delivered, %d stopped)\n\n",
-		r.Parcels, r.Messages, r.Scored, r.Delivered, r.Stopped)
+	fmt.Fprintf(w, "%d parcels, %d messages; scored: the %d shipped in the last part of the period, estimated at pick-up (%d delivered, %d stopped; %d of them a new project's, with no history)\n\n",
+		r.Parcels, r.Messages, r.Scored, r.Delivered, r.Stopped, r.NewShop)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ESTIMATE\tCONFIDENCE\tPARCELS\tMAE (DAYS)\tWITHIN ±1 DAY\tBY LATEST\tBEFORE EARLIEST")
 	row := func(name, conf string, s Score) {
@@ -50,8 +50,8 @@ func (r Run) Table(w io.Writer) error {
 // was run (store is the backend's name).
 func (r Run) Markdown(w io.Writer, store string) error {
 	o := r.Options
-	fmt.Fprintf(w, "%d parcels (seed %d, %d weeks) through the message path on %s, %d messages in requests of %s of history; scored: the %d shipped in the last %.0f%% of the period, estimated at the end of their pick-up's request (%d delivered, %d stopped).\n\n",
-		r.Parcels, o.Seed, o.Span/week, store, r.Messages, hours(o.Window), r.Scored, 100*o.Scored, r.Delivered, r.Stopped)
+	fmt.Fprintf(w, "%d parcels (seed %d, %d weeks) through the message path on %s, %d messages in requests of %s of history; scored: the %d shipped in the last %.0f%% of the period, estimated at the end of their pick-up's request (%d delivered, %d stopped; %d of them followed by a project that starts with the scored part, with no history: one in %d from then on).\n\n",
+		r.Parcels, o.Seed, o.Span/week, store, r.Messages, hours(o.Window), r.Scored, 100*o.Scored, r.Delivered, r.Stopped, r.NewShop, newShopShare)
 	fmt.Fprintln(w, "| estimate | confidence | parcels | MAE (days) | within ±1 day | by latest | before earliest |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: |")
 	row := func(name, conf string, s Score) {
