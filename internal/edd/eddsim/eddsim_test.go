@@ -13,7 +13,7 @@ func TestEvaluateSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + string(b))
-	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered || len(run.Points) != run.Delivered {
+	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered || len(run.Points) != run.Delivered || run.Oracle.N != run.Delivered {
 		t.Fatalf("run %+v", run)
 	}
 	// The new project's first parcels have no deliveries to learn from:

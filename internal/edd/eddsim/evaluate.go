@@ -76,6 +76,9 @@ type Run struct {
 	Options                             Options
 	Parcels, Scored, Delivered, Stopped int
 	Learned, Standard                   Score
+	// Oracle scores the oracle's estimates at pick-up (oracle.go): the
+	// floor of any estimate's MAE.
+	Oracle Score
 	// NewShop is how many of the scored parcels the new project follows.
 	NewShop int
 	// ByConfidence scores the learned estimates per confidence level.
@@ -303,6 +306,7 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 		run.Delivered++
 		run.Learned.add(e.learned, h.DeliveredAt)
 		run.Standard.add(e.standard, h.DeliveredAt)
+		run.Oracle.add(oracle(*h), h.DeliveredAt)
 		if run.ByConfidence[e.learned.Confidence] == nil {
 			run.ByConfidence[e.learned.Confidence] = &Score{}
 		}

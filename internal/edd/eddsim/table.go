@@ -38,11 +38,12 @@ func (r Run) Table(w io.Writer) error {
 		row("learned", string(c), r.level(c))
 	}
 	row("standard table", "low", r.Standard)
+	row(oracleName, "–", r.Oracle)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\ncoverage (estimates from the project's own deliveries): %s\n", r.coverage())
-	fmt.Fprintf(w, "MAE of the learned estimate: %.0f%% of the standard table's\n", 100*r.maeRatio())
+	fmt.Fprintf(w, "MAE of the learned estimate: %.0f%% of the standard table's; %s\n", 100*r.maeRatio(), r.oracleVerdict())
 	return r.Stalls.table(w)
 }
 
@@ -62,8 +63,9 @@ func (r Run) Markdown(w io.Writer, store string) error {
 		row("learned", string(c), r.level(c))
 	}
 	row("standard table", "low", r.Standard)
-	fmt.Fprintf(w, "\nCoverage (estimates from the project's own deliveries): %s. MAE of the learned estimate: %.0f%% of the standard table's.\n",
-		r.coverage(), 100*r.maeRatio())
+	row(oracleName, "–", r.Oracle)
+	fmt.Fprintf(w, "\nCoverage (estimates from the project's own deliveries): %s. MAE of the learned estimate: %.0f%% of the standard table's; %s.\n",
+		r.coverage(), 100*r.maeRatio(), r.oracleVerdict())
 	return nil
 }
 
@@ -102,6 +104,21 @@ func (r Run) coverage() string {
 }
 
 func (r Run) maeRatio() float64 { return r.Learned.MAE() / max(r.Standard.MAE(), 1e-9) }
+
+// oracleName names the oracle's row: it is no estimate parcelgate makes.
+const oracleName = "oracle (the model's own parameters)"
+
+// oracleVerdict says whether the target, an MAE at most half the
+// standard table's, is within reach at pick-up on this model: the
+// oracle's MAE is the least any estimate can have.
+func (r Run) oracleVerdict() string {
+	ratio := r.Oracle.MAE() / max(r.Standard.MAE(), 1e-9)
+	verdict := "so no estimate made at pick-up can meet half on this model"
+	if ratio <= 0.5 {
+		verdict = "so half is within reach at pick-up"
+	}
+	return fmt.Sprintf("the oracle's, the floor for any estimate made at pick-up: %.0f%%, %s", 100*ratio, verdict)
+}
 
 // ReadmeBlock returns the markers between which a README holds the
 // Markdown of a run on store ("memory", "dynamo"): the command writes
