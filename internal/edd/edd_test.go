@@ -124,6 +124,74 @@ func TestEstimatedProperties(t *testing.T) {
 	}
 }
 
+// The same properties hold when smaller, more specific groups are
+// blended into the answering group's estimate: whatever they hold, the
+// percentiles stay in order, never in the past, and a parcel that has
+// waited longer is never expected sooner.
+func TestBlendedEstimateProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 4))
+	p := Parcel{Carrier: carrier.DHLExpress, Service: "express", Origin: "DE", Destination: "GB", PostalCode: "SW1A 1AA"}
+	groups := p.Groups()
+	for range 300 {
+		tg := Tags[r.IntN(len(Tags))]
+		answering := 1 + r.IntN(len(groups)-1)
+		aggs := map[string]Aggregate{groups[answering].Key: {Since: map[tag.Tag]*Histogram{tg: randomHistogram(r)}}}
+		for _, g := range groups[:answering] {
+			small := new(Histogram)
+			median := time.Duration(6+r.IntN(200)) * time.Hour
+			for range r.IntN(MinDeliveries) {
+				small.Add(time.Duration(float64(median) * (0.3 + r.ExpFloat64())))
+			}
+			aggs[g.Key] = Aggregate{Since: map[tag.Tag]*Histogram{tg: small}}
+		}
+		since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(60*24)) * time.Hour)
+		var prev Estimate
+		for now := since; now.Before(since.Add(20 * 24 * time.Hour)); now = now.Add(time.Duration(1+r.IntN(300)) * time.Minute) {
+			e, _ := Estimated(Situation{Parcel: p, Tag: tg, Since: since, Now: now}, aggs)
+			if e.Earliest.Before(now) || e.Likely.Before(e.Earliest) || e.Latest.Before(e.Likely) {
+				t.Fatalf("%s at %v: %+v not ordered or in the past", tg, now, e)
+			}
+			if e.Basis == prev.Basis && e.Basis != BasisStandard {
+				for _, x := range [][2]time.Time{{prev.Earliest, e.Earliest}, {prev.Likely, e.Likely}, {prev.Latest, e.Latest}} {
+					if x[1].Before(x[0].Add(-time.Second)) {
+						t.Fatalf("%s: moved from %v to %v at %v (%+v)", tg, x[0], x[1], now, e)
+					}
+				}
+			}
+			prev = e
+		}
+	}
+}
+
+// A postal area with a few deliveries of its own moves its lane's
+// estimate towards them, by their count.
+func TestSmallGroupIsBlendedIntoItsLanes(t *testing.T) {
+	p := Parcel{Carrier: carrier.DHLExpress, Service: "express", Origin: "DE", Destination: "PL", PostalCode: "00-950"}
+	g := p.Groups()
+	lane := new(Histogram)
+	for i := range 300 {
+		lane.Add(time.Duration(20+i%10) * time.Hour)
+	}
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC) // a Tuesday
+	likely := func(n int) time.Duration {
+		area := new(Histogram)
+		for range n {
+			area.Add(60 * time.Hour)
+		}
+		e, _ := Estimated(Situation{Parcel: p, Tag: tag.InTransit, Since: now, Now: now}, map[string]Aggregate{
+			g[0].Key: {Since: map[tag.Tag]*Histogram{tag.InTransit: area}},
+			g[1].Key: {Since: map[tag.Tag]*Histogram{tag.InTransit: lane}}})
+		if e.Basis != BasisLane || e.Confidence != High {
+			t.Fatalf("%d in the area: %+v, want the lane's, high", n, e)
+		}
+		return p.Calendar().BusinessTime(now, e.Likely)
+	}
+	alone, one, many := likely(0), likely(1), likely(MinDeliveries-1)
+	if !(alone < 30*time.Hour && alone <= one && one < many && many > 55*time.Hour) {
+		t.Fatalf("likely with 0, 1 and %d deliveries of 60 h in the area: %v, %v, %v", MinDeliveries-1, alone, one, many)
+	}
+}
+
 func TestEstimatedFallsBackToCoarserGroups(t *testing.T) {
 	p := Parcel{Carrier: carrier.DHLExpress, Service: "express", Origin: "DE", Destination: "PL", PostalCode: "00-950"}
 	g := p.Groups()
