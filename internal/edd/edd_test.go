@@ -1,6 +1,7 @@
 package edd
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -115,9 +116,14 @@ func TestEstimatedProperties(t *testing.T) {
 			if e.Earliest.Before(now) || e.Likely.Before(e.Earliest) || e.Latest.Before(e.Likely) {
 				t.Fatalf("%s at %v: %+v not ordered or in the past", tg, now, e)
 			}
-			// Within one basis, waiting longer never brings the date forward.
-			if e.Basis == prev.Basis && e.Basis != BasisStandard && e.Likely.Before(prev.Likely.Add(-time.Second)) {
-				t.Fatalf("%s: likely moved from %v to %v at %v", tg, prev.Likely, e.Likely, now)
+			// Within one basis, the standard table's too, waiting longer
+			// never brings a date forward.
+			if e.Basis == prev.Basis {
+				for _, x := range [][2]time.Time{{prev.Earliest, e.Earliest}, {prev.Likely, e.Likely}, {prev.Latest, e.Latest}} {
+					if x[1].Before(x[0].Add(-time.Second)) {
+						t.Fatalf("%s (%s): moved from %v to %v at %v", tg, e.Basis, x[0], x[1], now)
+					}
+				}
 			}
 			prev = e
 		}
@@ -151,7 +157,7 @@ func TestBlendedEstimateProperties(t *testing.T) {
 			if e.Earliest.Before(now) || e.Likely.Before(e.Earliest) || e.Latest.Before(e.Likely) {
 				t.Fatalf("%s at %v: %+v not ordered or in the past", tg, now, e)
 			}
-			if e.Basis == prev.Basis && e.Basis != BasisStandard {
+			if e.Basis == prev.Basis {
 				for _, x := range [][2]time.Time{{prev.Earliest, e.Earliest}, {prev.Likely, e.Likely}, {prev.Latest, e.Latest}} {
 					if x[1].Before(x[0].Add(-time.Second)) {
 						t.Fatalf("%s: moved from %v to %v at %v (%+v)", tg, x[0], x[1], now, e)
@@ -234,6 +240,34 @@ func TestStandardTableLatestHasTheSlack(t *testing.T) {
 	got := []float64{cal.BusinessDays(now, e.Earliest), cal.BusinessDays(now, e.Likely), cal.BusinessDays(now, e.Latest)}
 	if !slices.Equal(got, []float64{1, 1, 3}) || e.Confidence != Low || e.Basis != BasisStandard {
 		t.Fatalf("business days %v (%+v), want 1, 1, 3 of low confidence", got, e)
+	}
+}
+
+// Past its days, the table estimates from what is left of its
+// distribution, the tail of late parcels, as the learned estimate does
+// from its deliveries; past the tail, from the overdue days.
+func TestStandardTableIsConditionalOnTheTimeSpent(t *testing.T) {
+	p := Parcel{Carrier: carrier.InPost, Service: "inpost_locker_standard"} // 1, 1, 3: the tail up to 7
+	cal := p.Calendar()
+	since := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC) // a Monday
+	for _, c := range []struct {
+		spent int
+		want  []float64 // business days from now
+	}{
+		{0, []float64{1, 1, 3}},
+		{2, []float64{0.15, 0.75, 3.8}}, // 70 % by 2 days: the p90 of the rest in the tail
+		{4, []float64{0.3, 1.5, 2.7}},   // 92.5 % by 4: all of the rest in the tail
+		{8, []float64{0.25, 1, 3}},      // past the tail: overdue
+	} {
+		now := cal.AddBusinessTime(since, time.Duration(c.spent)*24*time.Hour)
+		e := Standard(Situation{Parcel: p, Tag: tag.InTransit, Since: since, Now: now})
+		got := []float64{cal.BusinessDays(now, e.Earliest), cal.BusinessDays(now, e.Likely), cal.BusinessDays(now, e.Latest)}
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 0.011 {
+				t.Errorf("%d days spent: %.3f business days to go, want %v", c.spent, got, c.want)
+				break
+			}
+		}
 	}
 }
 
