@@ -145,13 +145,14 @@ func messages(hs []History) []timed {
 
 // Evaluate generates the histories and injects them, window by window in
 // time order, through the message service on backend b, with
-// the clock at each window's end: deliveries teach the project's
+// the clock at each window's end: deliveries teach their projects'
 // aggregates as they happen. Each parcel shipped in the scored share of
-// the span is estimated when its pick-up has been applied, from the
-// aggregates as they are then (so from deliveries before it only), and
-// by the standard table alone; both are scored against its delivery.
-// The same options give the same histories, so the same estimates, on
-// any backend.
+// the span is estimated at the end of every window that brought events
+// of it, from its project's aggregates as they are then (so from
+// deliveries before it only), and by the standard table alone; both are
+// scored against its delivery, at its pick-up (the headline) and over
+// every re-estimate, beside the oracle's at pick-up. The same options
+// give the same histories, so the same estimates, on any backend.
 func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 	window := o.Window
 	if window <= 0 || o.Parcels <= 0 {
