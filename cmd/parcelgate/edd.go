@@ -28,9 +28,12 @@ const eddUsage = `usage: parcelgate edd evaluate [--parcels N] [--seed S] [--wee
 Measures the estimated delivery: generates N parcel histories (default
 50,000) with the seeded model of internal/edd/eddsim, injects them through
 the message path in process with their historical timestamps, and scores
-the estimates made at pick-up of the parcels shipped in the last fifth of
-the period against their deliveries, beside the standard table's alone,
-and their stall flags against the parcels the model kept silent (stalled
+the estimates of the parcels shipped in the last fifth of the period
+(one in ten of them a new project's, with no history) against their
+deliveries, made at pick-up and at every request with their events,
+beside the standard table's alone and, at pick-up, an oracle's that knows
+the model's own parameters (the floor of any estimate's error); and
+their stall flags against the parcels the model kept silent (stalled
 precision and recall, beside the fixed thresholds' alone).
 Each message request carries --window of history (default 1h): estimates
 are made at its end, so at most that long after pick-up.

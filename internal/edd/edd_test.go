@@ -1,6 +1,7 @@
 package edd
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -115,12 +116,85 @@ func TestEstimatedProperties(t *testing.T) {
 			if e.Earliest.Before(now) || e.Likely.Before(e.Earliest) || e.Latest.Before(e.Likely) {
 				t.Fatalf("%s at %v: %+v not ordered or in the past", tg, now, e)
 			}
-			// Within one basis, waiting longer never brings the date forward.
-			if e.Basis == prev.Basis && e.Basis != BasisStandard && e.Likely.Before(prev.Likely.Add(-time.Second)) {
-				t.Fatalf("%s: likely moved from %v to %v at %v", tg, prev.Likely, e.Likely, now)
+			// Within one basis, the standard table's too, waiting longer
+			// never brings a date forward.
+			if e.Basis == prev.Basis {
+				for _, x := range [][2]time.Time{{prev.Earliest, e.Earliest}, {prev.Likely, e.Likely}, {prev.Latest, e.Latest}} {
+					if x[1].Before(x[0].Add(-time.Second)) {
+						t.Fatalf("%s (%s): moved from %v to %v at %v", tg, e.Basis, x[0], x[1], now)
+					}
+				}
 			}
 			prev = e
 		}
+	}
+}
+
+// The same properties hold when smaller, more specific groups are
+// blended into the answering group's estimate: whatever they hold, the
+// percentiles stay in order, never in the past, and a parcel that has
+// waited longer is never expected sooner.
+func TestBlendedEstimateProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(24, 4))
+	p := Parcel{Carrier: carrier.DHLExpress, Service: "express", Origin: "DE", Destination: "GB", PostalCode: "SW1A 1AA"}
+	groups := p.Groups()
+	for range 300 {
+		tg := Tags[r.IntN(len(Tags))]
+		answering := 1 + r.IntN(len(groups)-1)
+		aggs := map[string]Aggregate{groups[answering].Key: {Since: map[tag.Tag]*Histogram{tg: randomHistogram(r)}}}
+		for _, g := range groups[:answering] {
+			small := new(Histogram)
+			median := time.Duration(6+r.IntN(200)) * time.Hour
+			for range r.IntN(MinDeliveries) {
+				small.Add(time.Duration(float64(median) * (0.3 + r.ExpFloat64())))
+			}
+			aggs[g.Key] = Aggregate{Since: map[tag.Tag]*Histogram{tg: small}}
+		}
+		since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(60*24)) * time.Hour)
+		var prev Estimate
+		for now := since; now.Before(since.Add(20 * 24 * time.Hour)); now = now.Add(time.Duration(1+r.IntN(300)) * time.Minute) {
+			e, _ := Estimated(Situation{Parcel: p, Tag: tg, Since: since, Now: now}, aggs)
+			if e.Earliest.Before(now) || e.Likely.Before(e.Earliest) || e.Latest.Before(e.Likely) {
+				t.Fatalf("%s at %v: %+v not ordered or in the past", tg, now, e)
+			}
+			if e.Basis == prev.Basis {
+				for _, x := range [][2]time.Time{{prev.Earliest, e.Earliest}, {prev.Likely, e.Likely}, {prev.Latest, e.Latest}} {
+					if x[1].Before(x[0].Add(-time.Second)) {
+						t.Fatalf("%s: moved from %v to %v at %v (%+v)", tg, x[0], x[1], now, e)
+					}
+				}
+			}
+			prev = e
+		}
+	}
+}
+
+// A postal area with a few deliveries of its own moves its lane's
+// estimate towards them, by their count.
+func TestSmallGroupIsBlendedIntoItsLanes(t *testing.T) {
+	p := Parcel{Carrier: carrier.DHLExpress, Service: "express", Origin: "DE", Destination: "PL", PostalCode: "00-950"}
+	g := p.Groups()
+	lane := new(Histogram)
+	for i := range 300 {
+		lane.Add(time.Duration(20+i%10) * time.Hour)
+	}
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC) // a Tuesday
+	likely := func(n int) time.Duration {
+		area := new(Histogram)
+		for range n {
+			area.Add(60 * time.Hour)
+		}
+		e, _ := Estimated(Situation{Parcel: p, Tag: tag.InTransit, Since: now, Now: now}, map[string]Aggregate{
+			g[0].Key: {Since: map[tag.Tag]*Histogram{tag.InTransit: area}},
+			g[1].Key: {Since: map[tag.Tag]*Histogram{tag.InTransit: lane}}})
+		if e.Basis != BasisLane || e.Confidence != High {
+			t.Fatalf("%d in the area: %+v, want the lane's, high", n, e)
+		}
+		return p.Calendar().BusinessTime(now, e.Likely)
+	}
+	alone, one, many := likely(0), likely(1), likely(MinDeliveries-1)
+	if !(alone < 30*time.Hour && alone <= one && one < many && many > 55*time.Hour) {
+		t.Fatalf("likely with 0, 1 and %d deliveries of 60 h in the area: %v, %v, %v", MinDeliveries-1, alone, one, many)
 	}
 }
 
@@ -153,6 +227,47 @@ func TestEstimatedFallsBackToCoarserGroups(t *testing.T) {
 	}
 	if _, ok := Estimated(Situation{Parcel: p, Tag: tag.Delivered, Now: now}, aggs); ok {
 		t.Fatal("a delivered parcel got an estimate")
+	}
+}
+
+// The table's latest is the carrier's announced latest and a working day
+// more (lateSlack): a p90 of the delivery, not the carrier's promise.
+func TestStandardTableLatestHasTheSlack(t *testing.T) {
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)                     // a Tuesday
+	p := Parcel{Carrier: carrier.InPost, Service: "inpost_locker_standard"} // announced: 1, 1, 2
+	e := Standard(Situation{Parcel: p, Tag: tag.InTransit, Since: now, Now: now})
+	cal := p.Calendar()
+	got := []float64{cal.BusinessDays(now, e.Earliest), cal.BusinessDays(now, e.Likely), cal.BusinessDays(now, e.Latest)}
+	if !slices.Equal(got, []float64{1, 1, 3}) || e.Confidence != Low || e.Basis != BasisStandard {
+		t.Fatalf("business days %v (%+v), want 1, 1, 3 of low confidence", got, e)
+	}
+}
+
+// Past its days, the table estimates from what is left of its
+// distribution, the tail of late parcels, as the learned estimate does
+// from its deliveries; past the tail, from the overdue days.
+func TestStandardTableIsConditionalOnTheTimeSpent(t *testing.T) {
+	p := Parcel{Carrier: carrier.InPost, Service: "inpost_locker_standard"} // 1, 1, 3: the tail up to 7
+	cal := p.Calendar()
+	since := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC) // a Monday
+	for _, c := range []struct {
+		spent int
+		want  []float64 // business days from now
+	}{
+		{0, []float64{1, 1, 3}},
+		{2, []float64{0.15, 0.75, 3.8}}, // 70 % by 2 days: the p90 of the rest in the tail
+		{4, []float64{0.3, 1.5, 2.7}},   // 92.5 % by 4: all of the rest in the tail
+		{8, []float64{0.25, 1, 3}},      // past the tail: overdue
+	} {
+		now := cal.AddBusinessTime(since, time.Duration(c.spent)*24*time.Hour)
+		e := Standard(Situation{Parcel: p, Tag: tag.InTransit, Since: since, Now: now})
+		got := []float64{cal.BusinessDays(now, e.Earliest), cal.BusinessDays(now, e.Likely), cal.BusinessDays(now, e.Latest)}
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 0.011 {
+				t.Errorf("%d days spent: %.3f business days to go, want %v", c.spent, got, c.want)
+				break
+			}
+		}
 	}
 }
 

@@ -64,16 +64,30 @@ func (h *Histogram) Total() int64 {
 
 // Above is how many durations exceed spent, counting the part of spent's
 // own bucket above it (durations are taken as spread evenly within a
-// bucket), so it can be fractional.
+// bucket), so it can be fractional; none in a nil histogram.
 func (h *Histogram) Above(spent time.Duration) float64 {
+	_, m := h.above(spent)
+	return m
+}
+
+// weights are how many durations of a histogram, or of a blend of
+// histograms, fall in each bucket; fractional.
+type weights [NumBuckets]float64
+
+// above returns h's counts of durations that exceed spent, per bucket,
+// and their sum.
+func (h *Histogram) above(spent time.Duration) (w weights, m float64) {
+	if h == nil {
+		return w, 0
+	}
 	s := max(spent.Hours(), 0)
-	var m float64
 	for i, c := range h {
 		if c > 0 {
-			m += float64(c) * fractionAbove(i, s)
+			w[i] = float64(c) * fractionAbove(i, s)
+			m += w[i]
 		}
 	}
-	return m
+	return w, m
 }
 
 func fractionAbove(i int, s float64) float64 {
@@ -93,30 +107,36 @@ func fractionAbove(i int, s float64) float64 {
 // spent, and a longer spent never gives a shorter one. ok is false when
 // no duration exceeds spent.
 func (h *Histogram) ConditionalQuantiles(spent time.Duration, qs ...float64) (out []time.Duration, ok bool) {
-	s := max(spent.Hours(), 0)
-	m := h.Above(spent)
+	w, m := h.above(spent)
+	return w.quantiles(m, spent, qs...)
+}
+
+// quantiles returns, for each q in qs (ascending), the q-quantile of the
+// durations w counts above spent, m in all; false when m is none.
+func (w *weights) quantiles(m float64, spent time.Duration, qs ...float64) (out []time.Duration, ok bool) {
 	if m <= 0 {
 		return nil, false
 	}
+	s := max(spent.Hours(), 0)
 	out = make([]time.Duration, len(qs))
 	var cum, lastHi float64
 	k := 0
-	for i, c := range h {
-		if c == 0 {
-			continue
-		}
-		w := float64(c) * fractionAbove(i, s)
-		if w == 0 {
+	for i, x := range w {
+		if x == 0 {
 			continue
 		}
 		lo, hi := bounds(i)
 		lo, lastHi = max(lo, s), hi
-		for k < len(qs) && cum+w >= qs[k]*m {
-			at := lo + (qs[k]*m-cum)/w*(hi-lo)
+		// A quantile reached within rounding counts as reached: where the
+		// distribution has a gap at exactly q (a blend can), the rounding
+		// of its sums must not pick the gap's top at one time spent and
+		// its bottom at a longer one.
+		for k < len(qs) && cum+x >= qs[k]*m*(1-1e-9) {
+			at := lo + min((qs[k]*m-cum)/x, 1)*(hi-lo)
 			out[k] = max(time.Duration(at*float64(time.Hour)), spent)
 			k++
 		}
-		cum += w
+		cum += x
 	}
 	for ; k < len(qs); k++ { // rounding left the top quantiles unplaced
 		out[k] = time.Duration(lastHi * float64(time.Hour))

@@ -2,6 +2,8 @@ package eddsim
 
 import (
 	"testing"
+
+	"github.com/parcelgate/parcelgate/internal/edd"
 )
 
 func TestEvaluateSmall(t *testing.T) {
@@ -11,8 +13,18 @@ func TestEvaluateSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + string(b))
-	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered || len(run.Points) != run.Delivered {
+	if run.Scored == 0 || run.Delivered == 0 || run.Learned.N != run.Delivered || len(run.Points) != run.Delivered || run.Oracle.N != run.Delivered {
 		t.Fatalf("run %+v", run)
+	}
+	// Every scored delivery is re-estimated at its pick-up and after,
+	// as often as requests brought its events.
+	if n := run.Every.Learned.N; n != len(run.Reestimates) || n <= run.Delivered || run.Every.Standard.N != n {
+		t.Errorf("%d re-estimates (%d points, %d of the table) of %d deliveries", n, len(run.Reestimates), run.Every.Standard.N, run.Delivered)
+	}
+	// The new project's first parcels have no deliveries to learn from:
+	// the table answers for them, at low confidence.
+	if run.NewShop == 0 || run.level(edd.Low).N == 0 {
+		t.Errorf("%d parcels of the new project, %d low estimates", run.NewShop, run.level(edd.Low).N)
 	}
 	// The stall targets, met on this small run too (19 silences).
 	if s := run.Stalls; s.Learned.Precision() < 0.9 || s.Recall(s.Learned) < 0.9 || s.Stops+s.Holds == 0 {

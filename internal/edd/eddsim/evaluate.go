@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
+	"hash/fnv"
 	"sort"
 	"strconv"
 	"time"
@@ -43,75 +43,66 @@ func DefaultOptions() Options {
 
 const week = 7 * 24 * time.Hour
 
-// project is the one project following every parcel.
-const project = "eval"
+// The projects following the parcels: project, a shop that has shipped
+// with parcelgate for the whole period, and newProject, one that starts
+// when the scored part begins, with no history at all. One parcel in
+// newShopShare shipped from then on is the new shop's: its estimates
+// are what a project's first weeks get, the standard table's (low
+// confidence) until its deliveries make groups of its own.
+const (
+	project      = "eval"
+	newProject   = "new"
+	newShopShare = 10
+)
+
+// projectOf is the project following h; the new shop's parcels are
+// picked by a hash of the number salted apart from silentHold's, so that
+// the new shop's troubles are drawn as everyone's.
+func projectOf(h *History, cutoff time.Time) string {
+	if h.CreatedAt.Before(cutoff) {
+		return project
+	}
+	f := fnv.New32a()
+	f.Write([]byte("new shop " + h.Number))
+	if f.Sum32()%newShopShare == 0 {
+		return newProject
+	}
+	return project
+}
 
 // Run is what one evaluation measured.
 type Run struct {
 	Options                             Options
 	Parcels, Scored, Delivered, Stopped int
-	Learned, Standard                   Score
-	// ByConfidence scores the learned estimates per confidence level.
-	ByConfidence map[edd.Confidence]*Score
-	// ByBasis counts the learned estimates per basis.
+	// Scores are of the estimates made at pick-up, the headline.
+	Scores
+	// Every scores every re-estimate of the scored parcels: one each time
+	// a request brought events of the parcel, as the message path
+	// re-estimates a parcel for its followers, from its first event to
+	// its delivery.
+	Every Scores
+	// Oracle scores the oracle's estimates at pick-up (oracle.go): the
+	// floor of any estimate's MAE.
+	Oracle Score
+	// NewShop is how many of the scored parcels the new project follows.
+	NewShop int
+	// ByBasis counts the learned estimates at pick-up per basis.
 	ByBasis map[edd.Basis]int
 	// Messages is how many messages went through the message path.
 	Messages int
 	// Stalls scores stall detection (stalls.go).
 	Stalls Stalls
-	// Points are the scored deliveries, each with its estimates.
-	Points []Point
+	// Points are the scored deliveries, each with its estimates at
+	// pick-up; Reestimates every re-estimate of them, by number and time.
+	Points, Reestimates []Point
 }
 
-// Point is one scored delivery: when it was estimated, both estimates,
-// and when it was delivered.
+// Point is one estimate of a scored delivery: when it was made, the
+// learned and the standard table's, and when the parcel was delivered.
 type Point struct {
 	Number            string
 	Made, Delivered   time.Time
 	Learned, Standard edd.Estimate
-}
-
-// Score sums the errors of estimates against deliveries.
-type Score struct {
-	N              int
-	absErrDays     float64
-	within1Day     int
-	byLatest       int
-	beforeEarliest int
-}
-
-func (s *Score) add(e edd.Estimate, delivered time.Time) {
-	s.N++
-	err := delivered.Sub(e.Likely).Hours() / 24
-	s.absErrDays += math.Abs(err)
-	if math.Abs(err) <= 1 {
-		s.within1Day++
-	}
-	if !delivered.After(e.Latest) {
-		s.byLatest++
-	}
-	if delivered.Before(e.Earliest) {
-		s.beforeEarliest++
-	}
-}
-
-// MAE is the mean absolute error of likely, in days.
-func (s Score) MAE() float64 { return ratio(s.absErrDays, s.N) }
-
-// Within1Day is the share of deliveries within a day of likely.
-func (s Score) Within1Day() float64 { return ratio(float64(s.within1Day), s.N) }
-
-// ByLatest is the share delivered by latest (a p90: ideally 0.9).
-func (s Score) ByLatest() float64 { return ratio(float64(s.byLatest), s.N) }
-
-// BeforeEarliest is the share delivered before earliest (a p10).
-func (s Score) BeforeEarliest() float64 { return ratio(float64(s.beforeEarliest), s.N) }
-
-func ratio(a float64, n int) float64 {
-	if n == 0 {
-		return 0
-	}
-	return a / float64(n)
 }
 
 // Coverage is the share of scored parcels whose estimate came from the
@@ -154,13 +145,14 @@ func messages(hs []History) []timed {
 
 // Evaluate generates the histories and injects them, window by window in
 // time order, through the message service on backend b, with
-// the clock at each window's end: deliveries teach the project's
+// the clock at each window's end: deliveries teach their projects'
 // aggregates as they happen. Each parcel shipped in the scored share of
-// the span is estimated when its pick-up has been applied, from the
-// aggregates as they are then (so from deliveries before it only), and
-// by the standard table alone; both are scored against its delivery.
-// The same options give the same histories, so the same estimates, on
-// any backend.
+// the span is estimated at the end of every window that brought events
+// of it, from its project's aggregates as they are then (so from
+// deliveries before it only), and by the standard table alone; both are
+// scored against its delivery, at its pick-up (the headline) and over
+// every re-estimate, beside the oracle's at pick-up. The same options
+// give the same histories, so the same estimates, on any backend.
 func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 	window := o.Window
 	if window <= 0 || o.Parcels <= 0 {
@@ -181,13 +173,11 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 		Now: func() time.Time { return clock }, NewID: func() string { ids++; return "r" + strconv.Itoa(ids) }}
 
 	msgs := messages(hs)
-	run := Run{Options: o, Parcels: len(hs), Messages: len(msgs), ByConfidence: map[edd.Confidence]*Score{}, ByBasis: map[edd.Basis]int{}}
-	pending := map[string]bool{} // scored parcels waiting for their estimate
-	type estimates struct {
-		made              time.Time
-		learned, standard edd.Estimate
-	}
-	made := map[string]estimates{}
+	run := Run{Options: o, Parcels: len(hs), Messages: len(msgs), ByBasis: map[edd.Basis]int{}}
+	made := map[string]Point{}    // the estimates at pick-up
+	every := map[string][]Point{} // and every one
+	touched := map[string]bool{}  // scored parcels with events in the batch
+	pickedUp := map[string]bool{} // those of them picked up in it
 	end := msgs[len(msgs)-1].at
 	total := int(end.Sub(o.Start)/window) + 1
 	var learned map[string]edd.Aggregate // as the stall thresholds of the scored parcels see them
@@ -218,11 +208,12 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 		follow := make([]job.Association, 0, len(batch))
 		for _, m := range batch {
 			h := byNumber[m.number]
-			follow = append(follow, job.Association{ProjectID: project, TrackingNumber: h.Number, Carrier: string(h.Carrier),
+			follow = append(follow, job.Association{ProjectID: projectOf(h, cutoff), TrackingNumber: h.Number, Carrier: string(h.Carrier),
 				AddedAt: h.CreatedAt, ExpiresAt: followedUntil})
 			if m.in.MessageType == message.TypeTrackingEvent && !h.CreatedAt.Before(cutoff) {
+				touched[h.Number] = true
 				if _, done := made[h.Number]; !done && isPickup(m.in.Payload) {
-					pending[h.Number] = true
+					pickedUp[h.Number] = true
 				}
 			}
 		}
@@ -246,40 +237,53 @@ func Evaluate(ctx context.Context, o Options, b Backend) (Run, error) {
 				return Run{}, err
 			}
 		}
-		for n := range pending {
+		for n := range touched {
 			res, err := resources.Get(ctx, n, tracking.MaxDetails)
 			if err != nil {
 				return Run{}, err
 			}
-			learned, ok, err := learner.Estimate(ctx, res, []string{project}, clock)
+			learned, ok, err := learner.Estimate(ctx, res, []string{projectOf(byNumber[n], cutoff)}, clock)
 			if err != nil {
 				return Run{}, err
 			}
-			if ok {
-				made[n] = estimates{clock, learned, edd.Standard(edd.SituationOf(res, clock))}
+			pickup := pickedUp[n]
+			delete(touched, n)
+			delete(pickedUp, n)
+			if !ok {
+				continue // delivered
 			}
-			delete(pending, n)
+			p := Point{Number: n, Made: clock, Learned: learned, Standard: edd.Standard(edd.SituationOf(res, clock))}
+			every[n] = append(every[n], p)
+			if pickup {
+				made[n] = p
+			}
 		}
 	}
 	run.Stalls = scoreStalls(hs, cutoff, end, learned)
-	for n, e := range made {
+	for n, p := range made {
 		h := byNumber[n]
 		run.Scored++
-		run.ByBasis[e.learned.Basis]++
+		if projectOf(h, cutoff) == newProject {
+			run.NewShop++
+		}
+		run.ByBasis[p.Learned.Basis]++
 		if h.DeliveredAt.IsZero() {
 			run.Stopped++
 			continue
 		}
 		run.Delivered++
-		run.Learned.add(e.learned, h.DeliveredAt)
-		run.Standard.add(e.standard, h.DeliveredAt)
-		if run.ByConfidence[e.learned.Confidence] == nil {
-			run.ByConfidence[e.learned.Confidence] = &Score{}
+		p.Delivered = h.DeliveredAt
+		run.Scores.add(p)
+		run.Oracle.add(oracle(*h), h.DeliveredAt)
+		run.Points = append(run.Points, p)
+		for _, e := range every[n] {
+			e.Delivered = h.DeliveredAt
+			run.Every.add(e)
+			run.Reestimates = append(run.Reestimates, e)
 		}
-		run.ByConfidence[e.learned.Confidence].add(e.learned, h.DeliveredAt)
-		run.Points = append(run.Points, Point{Number: n, Made: e.made, Delivered: h.DeliveredAt, Learned: e.learned, Standard: e.standard})
 	}
 	sort.Slice(run.Points, func(i, j int) bool { return run.Points[i].Number < run.Points[j].Number })
+	sort.SliceStable(run.Reestimates, func(i, j int) bool { return run.Reestimates[i].Number < run.Reestimates[j].Number })
 	return run, nil
 }
 

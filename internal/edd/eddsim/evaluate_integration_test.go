@@ -62,13 +62,21 @@ func TestEvaluationIsTheSameOnMemoryAndOverTheWire(t *testing.T) {
 	if mem.Delivered == 0 || mem.Coverage() == 0 || mem.ByBasis[edd.BasisStandard] == mem.Scored {
 		t.Fatalf("no learned estimate to compare: %+v", mem.ByBasis)
 	}
-	if len(mem.Points) != len(wire.Points) {
-		t.Fatalf("%d scored deliveries on memory, %d over the wire", len(mem.Points), len(wire.Points))
+	if mem.level(edd.Low).N == 0 || mem.Every.Learned.N <= mem.Delivered {
+		t.Fatalf("no low-confidence estimate or no re-estimate to compare: %+v", mem.ByConfidence)
 	}
-	for i, m := range mem.Points {
-		w := wire.Points[i]
-		if m.Number != w.Number || !m.Made.Equal(w.Made) || !same(m.Learned, w.Learned) || !same(m.Standard, w.Standard) {
-			t.Errorf("%s: memory %+v\nover the wire %+v", m.Number, m, w)
+	for _, c := range []struct {
+		name      string
+		mem, wire []Point
+	}{{"at pick-up", mem.Points, wire.Points}, {"re-estimates", mem.Reestimates, wire.Reestimates}} {
+		if len(c.mem) != len(c.wire) {
+			t.Fatalf("%s: %d on memory, %d over the wire", c.name, len(c.mem), len(c.wire))
+		}
+		for i, m := range c.mem {
+			w := c.wire[i]
+			if m.Number != w.Number || !m.Made.Equal(w.Made) || !same(m.Learned, w.Learned) || !same(m.Standard, w.Standard) {
+				t.Errorf("%s of %s: memory %+v\nover the wire %+v", c.name, m.Number, m, w)
+			}
 		}
 	}
 	var a, b testWriter

@@ -40,6 +40,19 @@ type History struct {
 	// Silences are when the model kept the parcel from reporting: the
 	// truth stall detection is scored against (stalls.go).
 	Silences []Silence
+	// model is what the delivery was drawn from, for the oracle.
+	model parcelModel
+}
+
+// parcelModel is what the model draws a parcel's delivery from once it
+// is picked up: when that was, its destination's calendar, its typical
+// transit to the depot (the product's median on its lane to its postal
+// area, in business days) and the spread of the lognormal around it.
+type parcelModel struct {
+	pickup  time.Time
+	dest    calendar.Calendar
+	typical float64
+	sigma   float64
 }
 
 // Silence is a stretch with no event that the model caused: From when the
@@ -214,17 +227,12 @@ func (g *gen) history(p product, created time.Time) History {
 	pickup := at(origin, origin.AddBusinessDays(created, lag), 17+2*g.r.Float64())
 	h.Events = append(h.Events, Event{"picked_up", tag.InTransit, pickup})
 
-	days := p.median * l.factor * areaFactor(p, l.dest, ai) * math.Exp(p.sigma*g.r.NormFloat64())
-	if g.r.Float64() < lateShare {
-		days *= 2 + 2*g.r.Float64()
-	}
-	transit := time.Duration(days * float64(24*time.Hour))
-	arrival := dest.AddBusinessTime(pickup, transit)
+	h.model = parcelModel{pickup: pickup, dest: dest, typical: p.median * l.factor * areaFactor(p, l.dest, ai), sigma: p.sigma}
+	arrival := dest.AddBusinessTime(pickup, g.transit(h.model))
 
 	var hold Silence
-	if g.r.Float64() < exceptionShare {
-		ex := pickup.Add(time.Duration(g.r.Float64() * float64(arrival.Sub(pickup))))
-		lost := time.Duration((1 + 3*g.r.Float64()) * float64(24*time.Hour))
+	if where, lost, ok := g.exception(); ok {
+		ex := pickup.Add(time.Duration(where * float64(arrival.Sub(pickup))))
 		arrival = dest.AddBusinessTime(arrival, lost)
 		released := dest.AddBusinessTime(ex, lost)
 		if silentHold(h.Number, lost) {
@@ -247,24 +255,12 @@ func (g *gen) history(p product, created time.Time) History {
 		h.Silences = silences(h.Events, hold, Silence{From: cut})
 		return h
 	}
-	// The last mile: out for delivery in the morning of a working day,
-	// delivered during the day.
-	day := arrival
-	if !dest.IsBusinessDay(day) || day.After(at(dest, day, 16)) {
-		day = nextBusinessDay(dest, day, 0)
-	}
-	firstOut := at(dest, day, 7+g.r.Float64())
-	if g.r.Float64() < attemptShare {
+	firstOut, failed, out, delivered := g.lastMile(dest, arrival)
+	if !failed.IsZero() {
 		h.Events = append(h.Events, Event{"out_for_delivery", tag.OutForDelivery, firstOut},
-			Event{"delivery_attempt_failed", tag.AttemptFail, at(dest, day, 10+6*g.r.Float64())})
-		day = nextBusinessDay(dest, day, 0)
+			Event{"delivery_attempt_failed", tag.AttemptFail, failed})
 	}
-	out := at(dest, day, 7+g.r.Float64())
-	if firstOut.After(out) {
-		firstOut = out
-	}
-	// A parcel arriving at the depot in the day is delivered after it.
-	h.DeliveredAt = later(at(dest, day, 10+7*g.r.Float64()), arrival.Add(g.between(0, time.Hour)))
+	h.DeliveredAt = delivered
 	// Whatever happened in transit happened before the last mile began.
 	for i := range h.Events {
 		if t := h.Events[i].Tag; (t == tag.InTransit || t == tag.Exception) && h.Events[i].At.After(firstOut) {
@@ -276,6 +272,50 @@ func (g *gen) history(p product, created time.Time) History {
 	sort.SliceStable(h.Events, func(i, j int) bool { return h.Events[i].At.Before(h.Events[j].At) })
 	h.Silences = silences(h.Events, hold, Silence{})
 	return h
+}
+
+// transit draws the business time from pick-up to the depot: a
+// lognormal around the typical transit, from the long tail for the late
+// share.
+func (g *gen) transit(m parcelModel) time.Duration {
+	days := m.typical * math.Exp(m.sigma*g.r.NormFloat64())
+	if g.r.Float64() < lateShare {
+		days *= 2 + 2*g.r.Float64()
+	}
+	return time.Duration(days * float64(24*time.Hour))
+}
+
+// exception draws whether a parcel meets an exception in transit: where,
+// as a share of its way, and the business time it loses.
+func (g *gen) exception() (where float64, lost time.Duration, ok bool) {
+	if g.r.Float64() >= exceptionShare {
+		return 0, 0, false
+	}
+	where = g.r.Float64()
+	return where, time.Duration((1 + 3*g.r.Float64()) * float64(24*time.Hour)), true
+}
+
+// lastMile draws the delivery of a parcel that reaches the depot at
+// arrival: out for delivery in the morning of a working day (firstOut the
+// first time, out the last), delivered during the day, after a failed
+// attempt (failed, zero for none) a working day later for the attempt
+// share.
+func (g *gen) lastMile(dest calendar.Calendar, arrival time.Time) (firstOut, failed, out, delivered time.Time) {
+	day := arrival
+	if !dest.IsBusinessDay(day) || day.After(at(dest, day, 16)) {
+		day = nextBusinessDay(dest, day, 0)
+	}
+	firstOut = at(dest, day, 7+g.r.Float64())
+	if g.r.Float64() < attemptShare {
+		failed = at(dest, day, 10+6*g.r.Float64())
+		day = nextBusinessDay(dest, day, 0)
+	}
+	out = at(dest, day, 7+g.r.Float64())
+	if firstOut.After(out) {
+		firstOut = out
+	}
+	// A parcel arriving at the depot in the day is delivered after it.
+	return firstOut, failed, out, later(at(dest, day, 10+7*g.r.Float64()), arrival.Add(g.between(0, time.Hour)))
 }
 
 // silences is the truth of a history's events (in time order): a silent

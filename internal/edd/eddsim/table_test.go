@@ -39,7 +39,7 @@ func TestMarkdownAndChart(t *testing.T) {
 	if err := run.Markdown(&b, "memory"); err != nil {
 		t.Fatal(err)
 	}
-	for _, row := range []string{"| learned | all | ", "| learned | high | ", "| learned | medium | ", "| learned | low | ", "| standard table | low | "} {
+	for _, row := range []string{"| learned | all | ", "| learned | high | ", "| learned | medium | ", "| learned | low | ", "| standard table | low | ", "| " + oracleName + " | – | "} {
 		if !strings.Contains(b.String(), row) {
 			t.Errorf("no row %q in\n%s", row, b.String())
 		}
