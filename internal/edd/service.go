@@ -109,7 +109,7 @@ func (s Service) aggregatesOf(ctx context.Context, p Parcel, projectIDs []string
 	for _, g := range p.Groups() {
 		keys = append(keys, g.Key)
 	}
-	return s.Store.Aggregates(ctx, projectIDs, keys)
+	return aggregates(ctx, s.Store, projectIDs, keys)
 }
 
 // Subscribers lists the projects following numbers now (the tracking

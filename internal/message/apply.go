@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parcelgate/parcelgate/internal/edd"
 	"github.com/parcelgate/parcelgate/internal/request"
 	"github.com/parcelgate/parcelgate/internal/tag"
 	"github.com/parcelgate/parcelgate/internal/tracking"
@@ -87,6 +88,9 @@ func (s Service) apply(ctx context.Context, clientID string, msgs []request.Mess
 	if err := s.recordDeliveries(ctx, b, owned, unnotified); err != nil {
 		return err
 	}
+	// With the request's deliveries counted, its parcels' estimates and
+	// watches share their reads of the projects' aggregates.
+	ctx = edd.ShareAggregates(ctx)
 	if err := s.watchParcels(ctx, b, owned); err != nil {
 		return err
 	}

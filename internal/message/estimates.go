@@ -23,16 +23,20 @@ func (s Service) estimate(ctx context.Context, subscribers map[string][]string, 
 	if s.Estimates == nil {
 		return nil
 	}
+	// The estimates are written by the goroutines, under mu; the numbers
+	// already started are the loop's own, so it never touches the map
+	// they write.
 	var mu sync.Mutex
 	estimates := map[string]*tracking.EstimatedDelivery{}
+	started := map[string]bool{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(applyConcurrency)
 	for _, c := range changes {
 		n := c.TrackingNumber
-		if _, seen := estimates[n]; seen {
+		if started[n] {
 			continue
 		}
-		estimates[n] = nil
+		started[n] = true
 		g.Go(func() error {
 			est, err := s.Estimates.EstimatedFor(gctx, n, subscribers[n])
 			mu.Lock()

@@ -406,16 +406,8 @@ func (k *sameKind) replay(ctx context.Context, client *dynamodb.Client, table, p
 		k.sent.add(writers, len(sent), time.Since(start))
 
 		items := s.batched[part*len(s.batched)/n : (part+1)*len(s.batched)/n]
-		rekeyed := make([]types.WriteRequest, len(items))
-		for i, w := range items {
-			if w.PutRequest != nil {
-				rekeyed[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: rekey(prefix, w.PutRequest.Item)}}
-			} else {
-				rekeyed[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: rekey(prefix, w.DeleteRequest.Key)}}
-			}
-		}
 		start = time.Now()
-		if err := sendBatches(ctx, client, table, packUnique(rekeyed), writers); err != nil {
+		if err := sendBatches(ctx, client, table, packUnique(rekeyWrites(prefix, items)), writers); err != nil {
 			return err
 		}
 		k.batched.add(writers, len(items), time.Since(start))
@@ -436,6 +428,40 @@ func (k *sameKind) replay(ctx context.Context, client *dynamodb.Client, table, p
 		k.reads.add(writers, len(reads), time.Since(start))
 	}
 	return nil
+}
+
+// rekeyWrites is writes with their items' partition keys under prefix.
+func rekeyWrites(prefix string, writes []types.WriteRequest) []types.WriteRequest {
+	out := make([]types.WriteRequest, len(writes))
+	for i, w := range writes {
+		if w.PutRequest != nil {
+			out[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: rekey(prefix, w.PutRequest.Item)}}
+		} else {
+			out[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: rekey(prefix, w.DeleteRequest.Key)}}
+		}
+	}
+	return out
+}
+
+// seedWriters is how many requests seed keeps in flight.
+const seedWriters = 32
+
+// seed writes s again under prefix, untimed and at once: what a path's
+// run finds written before it (its requests, its associations), so that
+// the replay's conditions find it too; it is not measured.
+func seed(ctx context.Context, client *dynamodb.Client, table, prefix string, s writeSet) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(seedWriters)
+	for _, req := range s.sent {
+		g.Go(func() error {
+			_, err := resend(gctx, client, prefix, req)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return sendBatches(ctx, client, table, packUnique(rekeyWrites(prefix, s.batched)), seedWriters)
 }
 
 // floor is the time the path's writes take as raw writes of their kinds,
