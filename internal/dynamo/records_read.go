@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -18,8 +19,15 @@ import (
 // The cursor is the sort key of the last item read, bound to the entity's
 // unsharded partition name: every shard resumes after it, so a cursor
 // of a project of one shard (the LastEvaluatedKey it was before) still
-// reads on. A page costs a Query per shard, and another for a shard that
-// runs out of read items before the page is full.
+// reads on.
+//
+// The shards are read in rounds: the shards that ran out of items read
+// are Queried concurrently, each for its share of what the page still
+// needs and a quarter more, so a page of an unfiltered read is most often
+// one round, a Query per shard. Records an import holds are then judged
+// all before its commit point or all after (see pageStates): the page is
+// read again, at most pageAttempts times, only when an import commits
+// while it is read.
 func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, string, error) {
 	n, err := s.recordShardsOf(ctx, r.ProjectID)
 	if err != nil {
@@ -34,17 +42,32 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 	if err != nil {
 		return nil, "", err
 	}
-	m := &shardMerge{s: s, sortAttr: sortAttr, descending: r.Descending}
-	for shard := range int(n) {
-		m.shards = append(m.shards, m.query(r, n, shard, after))
+	cursorAt := func(it item) (string, error) {
+		return encodeCursor(item{partitionAttr: str(partition), sortAttr: it[sortAttr]})
 	}
+	states := newTxStates(&s.recordTable)
+	for attempt := 1; ; attempt++ {
+		states.forgetPending()
+		m := &shardMerge{
+			s: s, sortAttr: sortAttr, descending: r.Descending,
+			page: &pageStates{states: states, last: attempt == pageAttempts, pending: map[string]int{}},
+		}
+		for shard := range int(n) {
+			m.shards = append(m.shards, m.query(r, n, shard, after))
+		}
+		records, next, err := m.read(ctx, r, cursorAt)
+		if !errors.Is(err, errReadAgain) {
+			return records, next, err
+		}
+	}
+}
+
+// read merges one page from the shards.
+func (m *shardMerge) read(ctx context.Context, r data.Read, cursorAt func(item) (string, error)) ([]data.Record, string, error) {
 	limit, maxScanned := max(r.Limit, 1), max(r.MaxScanned, r.Limit+1)
 	var records []data.Record
 	var last item
 	scanned := 0
-	cursorAt := func(it item) (string, error) {
-		return encodeCursor(item{partitionAttr: str(partition), sortAttr: it[sortAttr]})
-	}
 	for {
 		// Unfiltered, one more than the limit tells whether more remain;
 		// filtered, read what the scan budget allows.
@@ -57,7 +80,7 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 			return nil, "", err
 		}
 		if raw == nil {
-			return records, "", nil
+			return records, "", m.page.confirm(ctx)
 		}
 		var rec data.Record
 		if version != nil {
@@ -71,6 +94,9 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 		if visible && (r.Match == nil || r.Match(rec)) {
 			if len(records) == limit {
 				next, err := cursorAt(last)
+				if err == nil {
+					err = m.page.confirm(ctx)
+				}
 				return records, next, err
 			}
 			records = append(records, rec)
@@ -79,6 +105,9 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 		scanned++
 		if scanned >= maxScanned && m.more() {
 			next, err := cursorAt(last)
+			if err == nil {
+				err = m.page.confirm(ctx)
+			}
 			return records, next, err
 		}
 	}
@@ -111,14 +140,14 @@ type shardMerge struct {
 	sortAttr   string
 	descending bool
 	shards     []*shardRead
+	page       *pageStates
 }
 
 // shardRead is one shard's items read and not yet merged.
 type shardRead struct {
-	in       *dynamodb.QueryInput
-	raw      []item
-	versions []item // the committed version of each raw item (nil: none)
-	done     bool   // nothing in the shard after raw
+	in   *dynamodb.QueryInput
+	raw  []item
+	done bool // nothing in the shard after raw
 }
 
 // query is the read of one shard, after the sort key after ("" from the
@@ -148,7 +177,7 @@ func (m *shardMerge) query(r data.Read, n shards, shard int, after string) *shar
 
 // next is the next item in the merged order and its committed version
 // (nil, nil at the end); want is about how many more the caller may read,
-// which the shards that ran out read again between them, concurrently.
+// which the shards that ran out read again between them.
 func (m *shardMerge) next(ctx context.Context, want int) (raw, version item, err error) {
 	per := (want + len(m.shards) - 1) / len(m.shards)
 	if len(m.shards) > 1 {
@@ -157,16 +186,17 @@ func (m *shardMerge) next(ctx context.Context, want int) (raw, version item, err
 		// most pages a second Query on a shard.
 		per += per/4 + 2
 	}
-	for empty := true; empty; {
-		empty = false
-		g, gctx := errgroup.WithContext(ctx)
+	for {
+		var empty []*shardRead
 		for _, sr := range m.shards {
 			if len(sr.raw) == 0 && !sr.done {
-				empty = true
-				g.Go(func() error { return m.read(gctx, sr, per) })
+				empty = append(empty, sr)
 			}
 		}
-		if err := g.Wait(); err != nil {
+		if len(empty) == 0 {
+			break
+		}
+		if err := m.round(ctx, empty, per); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -179,27 +209,35 @@ func (m *shardMerge) next(ctx context.Context, want int) (raw, version item, err
 	if first == nil {
 		return nil, nil, nil
 	}
-	raw, version = first.raw[0], first.versions[0]
-	first.raw, first.versions = first.raw[1:], first.versions[1:]
-	return raw, version, nil
+	raw = first.raw[0]
+	first.raw = first.raw[1:]
+	return raw, m.page.states.version(raw), nil
 }
 
-// read reads up to limit more items of a shard. Records an import holds
-// are read as committed: all of them before its commit point or all
-// after, never a mix.
-func (m *shardMerge) read(ctx context.Context, sr *shardRead, limit int) error {
-	sr.in.Limit = aws.Int32(int32(min(max(limit, 1), 1000)))
-	out, err := m.s.Client.Query(ctx, sr.in)
-	if err != nil {
+// round reads up to limit more items of each of shards, concurrently,
+// then judges the imports that hold any of them.
+func (m *shardMerge) round(ctx context.Context, shards []*shardRead, limit int) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, sr := range shards {
+		g.Go(func() error {
+			sr.in.Limit = aws.Int32(int32(min(max(limit, 1), 1000)))
+			out, err := m.s.Client.Query(gctx, sr.in)
+			if err != nil {
+				return err
+			}
+			sr.raw = out.Items
+			sr.in.ExclusiveStartKey, sr.done = out.LastEvaluatedKey, out.LastEvaluatedKey == nil
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
-	versions, err := m.s.committedVersions(ctx, out.Items)
-	if err != nil {
-		return err
+	var items []item
+	for _, sr := range shards {
+		items = append(items, sr.raw...)
 	}
-	sr.raw, sr.versions = out.Items, versions
-	sr.in.ExclusiveStartKey, sr.done = out.LastEvaluatedKey, out.LastEvaluatedKey == nil
-	return nil
+	return m.page.judge(ctx, items)
 }
 
 // before tells whether a comes before b in the read's order.
