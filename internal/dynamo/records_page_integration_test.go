@@ -227,6 +227,30 @@ func TestAPageOfShardedRecordsSeesAnImportAllBeforeOrAllAfterItsCommit(t *testin
 		}
 	})
 
+	// An import paused between its commit and its apply: the first page
+	// that meets it reads its state and is read again; the process then
+	// knows it committed, and its next page reads neither.
+	t.Run("CommittedImportJudgedOncePerProcess", func(t *testing.T) {
+		f := newPageFixture(t, s, hook)
+		var codes []string
+		for i := range 12 {
+			codes = append(codes, fmt.Sprintf("u%04d", i))
+			f.stored(codes[i], "old")
+		}
+		resume := f.paused(f.plan(renamed(codes, "new"), codes...), "committed")
+		defer resume()
+		f.when(nil, nil)
+		shard0 := dataPK(recordShards, f.project, f.users.Name, 0)
+		for i, want := range []int{2, 3} {
+			if got := f.page(100); got["new"] != 12 {
+				t.Errorf("page %d: %v, want 12 new", i+1, got)
+			}
+			if f.calls.states != 1 || f.calls.queries[shard0] != want {
+				t.Errorf("after page %d: %d reads of import states, shard 0 read from its start %d times; want 1 and %d", i+1, f.calls.states, f.calls.queries[shard0], want)
+			}
+		}
+	})
+
 	// The import fails on a row of its second chunk, changed since it
 	// was planned, and rolls back between the page's rounds: the first
 	// read its first chunk's rows locked, the others read them released,

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -50,7 +51,10 @@ func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, 
 		states.forgetPending()
 		m := &shardMerge{
 			s: s, sortAttr: sortAttr, descending: r.Descending,
-			page: &pageStates{states: states, last: attempt == pageAttempts, pending: map[string]int{}},
+			page: &pageStates{
+				states: states, committed: &s.committed, since: time.Now(),
+				last: attempt == pageAttempts, pending: map[string]int{},
+			},
 		}
 		for shard := range int(n) {
 			m.shards = append(m.shards, m.query(r, n, shard, after))
