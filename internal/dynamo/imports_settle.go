@@ -126,9 +126,10 @@ func writeAgain(write func() error) error {
 // seen COMMITTED or DONE serves the new version of every item it holds,
 // as its applied items show theirs. A transaction record that is gone
 // (it expires 7 days after its import is staged or ends) counts as rolled
-// back: the only locks that outlive it are a rolled-back import's written
-// late, since a committed import applies every record it holds before it
-// is DONE, and a late lock needs the srvDateUTC that the apply replaced.
+// back: the only locks that outlive it are an import's that never
+// committed (the commit is a conditional update of the record), since a
+// committed import applies every record it holds before it is DONE, and
+// a lock written late needs the srvDateUTC that the apply replaced.
 type txStates struct {
 	s     *recordTable
 	state map[string]string // by import id

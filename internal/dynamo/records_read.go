@@ -27,8 +27,8 @@ import (
 // needs and a quarter more, so a page of an unfiltered read is most often
 // one round, a Query per shard. Records an import holds are then judged
 // all before its commit point or all after (see pageStates): the page is
-// read again, at most pageAttempts times, only when an import commits
-// while it is read.
+// read again only when an import commits while it is read, and at most
+// pageAttempts times in all.
 func (s *Records) ReadRecords(ctx context.Context, r data.Read) ([]data.Record, string, error) {
 	n, err := s.recordShardsOf(ctx, r.ProjectID)
 	if err != nil {
