@@ -29,7 +29,11 @@ const (
 // hold the account: an import deleting or merging it moves the count
 // when it commits, from the version it locked.
 func (s *Accounts) SaveAccount(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record, delta int) error {
-	it, err := recordItem(projectID, e, rec)
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	it, err := recordItem(n, projectID, e, rec)
 	if err != nil {
 		return err
 	}

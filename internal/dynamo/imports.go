@@ -50,7 +50,10 @@ var _ data.ImportStore = (*Imports)(nil)
 // transaction's state after the item, and serves txNew when COMMITTED or
 // DONE, the item's committed attributes otherwise (a placeholder is then
 // absent). Since the state only ever moves PENDING → COMMITTED before any
-// item is applied, every item of one page resolves to the same side.
+// item is applied, every item of one read resolves to the same side. A
+// page merged from several Queries (a project's record shards, and more
+// rounds of them) is judged by one reading per import and read again
+// when an import commits while it is read (records_page.go).
 //
 // Every step is idempotent and recorded (state, step) on the transaction
 // record, under a lease: a runner that dies leaves the lease to expire,

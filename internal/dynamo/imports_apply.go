@@ -14,9 +14,13 @@ import (
 
 // rawOfChunk reads the record items of a chunk's changes, by key.
 func (r *runner) rawOfChunk(ctx context.Context, c journalChunk) (map[string]item, error) {
+	n, err := r.s.recordShardsOf(ctx, r.tx.ProjectID)
+	if err != nil {
+		return nil, err
+	}
 	keys := make([]item, len(c.changes))
 	for i, ch := range c.changes {
-		keys[i] = recordKey(r.tx.ProjectID, ch.entity, ch.code)
+		keys[i] = recordKey(n, r.tx.ProjectID, ch.entity, ch.code)
 	}
 	items, err := r.s.batchGet(ctx, keys)
 	if err != nil {
@@ -57,10 +61,14 @@ func (r *runner) applyReferences(ctx context.Context, c journalChunk) error {
 	if err != nil {
 		return err
 	}
+	n, err := r.s.recordShardsOf(ctx, r.tx.ProjectID)
+	if err != nil {
+		return err
+	}
 	var writes []types.WriteRequest
 	seen := map[string]int{}
 	for _, ch := range c.changes {
-		raw := raws[getS(recordKey(r.tx.ProjectID, ch.entity, ch.code), attrPK)+"\x00"+ch.code]
+		raw := raws[getS(recordKey(n, r.tx.ProjectID, ch.entity, ch.code), attrPK)+"\x00"+ch.code]
 		if getS(raw, attrTx) != r.id {
 			continue // applied already
 		}
@@ -113,11 +121,15 @@ func (r *runner) applyReferences(ctx context.Context, c journalChunk) error {
 
 // applyRecords moves each record's new version in place of the old.
 func (r *runner) applyRecords(ctx context.Context, c journalChunk) error {
+	n, err := r.s.recordShardsOf(ctx, r.tx.ProjectID)
+	if err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(importConcurrency)
 	for _, ch := range c.changes {
 		g.Go(func() error {
-			return r.s.applyItem(gctx, recordKey(r.tx.ProjectID, ch.entity, ch.code), r.id, ch.newItem)
+			return r.s.applyItem(gctx, recordKey(n, r.tx.ProjectID, ch.entity, ch.code), r.id, ch.newItem)
 		})
 	}
 	return g.Wait()

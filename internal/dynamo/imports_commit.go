@@ -14,9 +14,13 @@ import (
 
 // Records implements data.ImportStore.
 func (s *Imports) Records(ctx context.Context, projectID string, e *data.Entity, codes []string) (map[string]data.Record, error) {
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
 	keys := make([]item, len(codes))
 	for i, c := range codes {
-		keys[i] = recordKey(projectID, e.Name, c)
+		keys[i] = recordKey(n, projectID, e.Name, c)
 	}
 	raw, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -70,8 +74,12 @@ func (s *Imports) CommitPlan(ctx context.Context, p data.Plan) error {
 	at := map[int]int{}
 	keys := map[string]bool{}
 	now := num(time.Now().Unix())
+	n, err := s.recordShardsOf(ctx, p.ProjectID)
+	if err != nil {
+		return err
+	}
 	for i, c := range p.Changes {
-		it, err := recordItem(p.ProjectID, c.Entity, c.New)
+		it, err := recordItem(n, p.ProjectID, c.Entity, c.New)
 		if err != nil {
 			return err
 		}
@@ -91,7 +99,7 @@ func (s *Imports) CommitPlan(ctx context.Context, p data.Plan) error {
 	for i, ck := range p.Checks {
 		at[len(actions)] = -1 - i
 		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.Name, Key: recordKey(p.ProjectID, ck.Entity.Name, ck.Code),
+			TableName: &s.Name, Key: recordKey(n, p.ProjectID, ck.Entity.Name, ck.Code),
 			ConditionExpression: aws.String(liveRecord), ExpressionAttributeValues: item{":now": now},
 		}})
 	}
@@ -126,7 +134,7 @@ func (s *Imports) CommitPlan(ctx context.Context, p data.Plan) error {
 				return data.MissingReference(p.Checks[-1-j])
 			}
 			c := p.Changes[j]
-			err := s.whyRefused(ctx, recordKey(p.ProjectID, c.Entity.Name, c.New.Code), versionStamp(c.Old))
+			err := s.whyRefused(ctx, recordKey(n, p.ProjectID, c.Entity.Name, c.New.Code), versionStamp(c.Old))
 			if errors.Is(err, data.ErrChanged) {
 				return data.ChangedRow(c.Row)
 			}

@@ -102,16 +102,7 @@ func avSize(v types.AttributeValue) int {
 
 // newVersionItem is a change's new version as its record attributes
 // (no keys or index attributes).
-func newVersionItem(projectID string, c data.Change) (item, error) {
-	it, err := recordItem(projectID, c.Entity, c.New)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range []string{attrPK, attrSK, attrGSI1PK, attrGSI1SK} {
-		delete(it, k)
-	}
-	return it, nil
-}
+func newVersionItem(c data.Change) (item, error) { return recordAttrs(c.Entity, c.New) }
 
 // StageImport implements data.ImportStore: the journal, then the
 // transaction record, which makes the import exist.
@@ -125,7 +116,7 @@ func (s *Imports) StageImport(ctx context.Context, imp data.Import, p data.Plan)
 		cur, size = journalChunk{}, 0
 	}
 	for _, c := range p.Changes {
-		nv, err := newVersionItem(p.ProjectID, c)
+		nv, err := newVersionItem(c)
 		if err != nil {
 			return err
 		}

@@ -94,7 +94,11 @@ func (r *runner) lockChunk(ctx context.Context, n int) (*data.Failure, error) {
 }
 
 func (r *runner) lockChange(ctx context.Context, ch journalChange) (*data.Failure, error) {
-	key := recordKey(r.tx.ProjectID, ch.entity, ch.code)
+	n, err := r.s.recordShardsOf(ctx, r.tx.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	key := recordKey(n, r.tx.ProjectID, ch.entity, ch.code)
 	pk := getS(key, attrPK)
 	for attempt := 1; ; attempt++ {
 		values := item{":tx": str(r.id), ":n": &types.AttributeValueMemberM{Value: ch.newItem}}
@@ -182,7 +186,11 @@ func asPlanned(raw item, stamp string) bool {
 // still there, it was held by a physical delete's short lock, which
 // either removes it (and the next read finds it gone) or gives up.
 func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, error) {
-	key := recordKey(r.tx.ProjectID, ck.entity, ck.code)
+	n, err := r.s.recordShardsOf(ctx, r.tx.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	key := recordKey(n, r.tx.ProjectID, ck.entity, ck.code)
 	for attempt := 1; ; attempt++ {
 		_, err := r.s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &r.s.Name, Key: key,
@@ -218,8 +226,12 @@ func (r *runner) readLock(ctx context.Context, ck journalCheck) (*data.Failure, 
 }
 
 func (s *Imports) releaseRead(ctx context.Context, projectID, id string, ck journalCheck) error {
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Name, Key: recordKey(projectID, ck.entity, ck.code),
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Name, Key: recordKey(n, projectID, ck.entity, ck.code),
 		UpdateExpression:          aws.String("DELETE txReaders :me"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: item{":me": &types.AttributeValueMemberSS{Value: []string{id}}},

@@ -110,7 +110,7 @@ func (f *raceFixture) locks(codes ...string) []string {
 	f.t.Helper()
 	var held []string
 	for _, c := range codes {
-		raw, err := f.s.Table.getRaw(f.ctx, recordKey(f.project, f.users.Name, c))
+		raw, err := f.s.Table.getRaw(f.ctx, recordKey(legacyRecordShards, f.project, f.users.Name, c))
 		if err != nil {
 			f.t.Fatal(err)
 		}
@@ -267,7 +267,7 @@ func TestImportCitingARecordAPhysicalDeleteHoldsWaitsForTheDelete(t *testing.T) 
 		t.Run(tc.name, func(t *testing.T) {
 			f := newRaceFixture(t, s)
 			f.stored("u1", "Ada")
-			key := recordKey(f.project, f.users.Name, "u1")
+			key := recordKey(legacyRecordShards, f.project, f.users.Name, "u1")
 			// The first step of RemoveRecord: the delete's short lock.
 			if _, err := s.Table.Client.UpdateItem(f.ctx, &dynamodb.UpdateItemInput{
 				TableName: &s.Table.Name, Key: key,

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,62 +119,117 @@ func writeAgain(write func() error) error {
 	}
 }
 
-// txStates looks up, once each, the state of the imports holding items.
+// txStates is a read's judgement of the imports holding the items it
+// met: each import's state, read once, after the items it judges were
+// read. An import seen PENDING then had not committed, so none of its
+// records was applied yet: every item it holds is served as it was. One
+// seen COMMITTED or DONE serves the new version of every item it holds,
+// as its applied items show theirs. A transaction record that is gone
+// (it expires 7 days after its import is staged or ends) counts as rolled
+// back: the only locks that outlive it are an import's that never
+// committed (the commit is a conditional update of the record), since a
+// committed import applies every record it holds before it is DONE, and
+// a lock written late needs the srvDateUTC that the apply replaced.
 type txStates struct {
 	s     *recordTable
-	cache map[string]string
+	state map[string]string // by import id
 }
 
-func (t *txStates) committed(ctx context.Context, id string) (bool, error) {
-	st, ok := t.cache[id]
-	if !ok {
-		tx, err := t.s.readTx(ctx, id)
-		switch {
-		case errors.Is(err, data.ErrNotFound):
-			st = txRolledBack
-		case err != nil:
-			return false, err
-		default:
-			st = tx.State
+func newTxStates(s *recordTable) *txStates {
+	return &txStates{s: s, state: map[string]string{}}
+}
+
+// read reads the states of the imports holding items that none is known
+// of yet, in one BatchGetItem, and returns their ids.
+func (t *txStates) read(ctx context.Context, items []item) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		id := getS(it, attrTx)
+		if _, known := t.state[id]; id != "" && !known && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
 		}
-		t.cache[id] = st
 	}
-	return st == txCommitted || st == txDone, nil
+	return ids, t.load(ctx, ids)
+}
+
+// load reads the states of the imports ids, known or not.
+func (t *txStates) load(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]item, len(ids))
+	for i, id := range ids {
+		keys[i] = importKey(id)
+		t.state[id] = txRolledBack
+	}
+	got, err := t.s.batchGet(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for _, it := range got {
+		t.state[strings.TrimPrefix(getS(it, attrPK), importPK(""))] = getS(it, "state")
+	}
+	return nil
+}
+
+func (t *txStates) committed(id string) bool {
+	st := t.state[id]
+	return st == txCommitted || st == txDone
+}
+
+// pending tells whether the import id was PENDING when read: the one
+// state that may yet become committed.
+func (t *txStates) pending(id string) bool { return t.state[id] == txPending }
+
+// forgetPending drops the PENDING states: one read before a read's items
+// says nothing of what they hold. The others stay true: committed stays
+// committed, and a rollback never commits.
+func (t *txStates) forgetPending() {
+	for id, st := range t.state {
+		if st == txPending {
+			delete(t.state, id)
+		}
+	}
+}
+
+// version is the item of an item's committed version as judged: itself
+// when no import holds it, its new version when the import holding it
+// has committed, nil when it has none (a placeholder of an uncommitted
+// import). Its import's state must have been read.
+func (t *txStates) version(it item) item {
+	id := getS(it, attrTx)
+	switch {
+	case id == "":
+		return it
+	case t.committed(id):
+		nv, _ := it[attrTxNew].(*types.AttributeValueMemberM)
+		v := item{attrPK: it[attrPK], attrSK: it[attrSK]}
+		if nv != nil {
+			for k, a := range nv.Value {
+				v[k] = a
+			}
+		}
+		return v
+	case it[attrTxNone] != nil:
+		return nil
+	}
+	return it
 }
 
 // committedVersions returns, for each item read, the item of its
-// committed version: itself when no import holds it, its new version
-// when the import holding it has committed, nil when it has none (a
-// placeholder of an uncommitted import). The states are read after the
-// items, so one call never mixes before and after a commit.
+// committed version (see txStates.version). The states are read after
+// the items, so one call never mixes before and after a commit of an
+// import that held the items when they were read.
 func (s *recordTable) committedVersions(ctx context.Context, items []item) ([]item, error) {
-	states := &txStates{s: s, cache: map[string]string{}}
+	t := newTxStates(s)
+	if _, err := t.read(ctx, items); err != nil {
+		return nil, err
+	}
 	out := make([]item, len(items))
 	for i, it := range items {
-		id := getS(it, attrTx)
-		if id == "" {
-			out[i] = it
-			continue
-		}
-		ok, err := states.committed(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case ok:
-			nv, _ := it[attrTxNew].(*types.AttributeValueMemberM)
-			v := item{attrPK: it[attrPK], attrSK: it[attrSK]}
-			if nv != nil {
-				for k, a := range nv.Value {
-					v[k] = a
-				}
-			}
-			out[i] = v
-		case it[attrTxNone] != nil:
-			out[i] = nil
-		default:
-			out[i] = it
-		}
+		out[i] = t.version(it)
 	}
 	return out, nil
 }

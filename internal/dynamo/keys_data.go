@@ -2,28 +2,55 @@ package dynamo
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // Data exchange (weavy-compatible) keys.
 //
-//	item          PK                          SK                         GSI1PK                GSI1SK
-//	record        DATA#<p>#<entity>           <code>                     DATAX#<p>#<entity>    <srvDateUTC>#<code>
-//	reference     DATAREF#<p>#<entity>#<code> <from entity>#<field>#<from code>
-//	tracked       DATATRK#<number>            <p>#<entity>#<code>
+//	item          PK                            SK                         GSI1PK                        GSI1SK
+//	record        DATA#<p>#<entity>[#<shard>]   <code>                     DATAX#<p>#<entity>[#<shard>]  <srvDateUTC>#<code>
+//	reference     DATAREF#<p>#<entity>#<code>   <from entity>#<field>#<from code>
+//	tracked       DATATRK#<number>              <p>#<entity>#<code>
 //
-// An entity's records are one partition in code order (simple retrieval,
-// paging, filtered reads). GSI1 holds a record only while srvExport = 0
-// (the attributes are removed on export validation), so the delta-sync
-// query reads exactly the rows it returns, by srvDateUTC. A reference item
-// per foreign key value, written in the same transaction as the record
-// that holds it, answers "every record that refers to X" with one Query
-// (physical delete, merge). A tracked item per shipment tracking number
-// answers "the shipments of number N" when its status moves.
+// An entity's records spread over the project's record shards by a hash
+// of the code, each shard one partition in code order; ordered, paged and
+// filtered reads merge the shards (records_read.go). The count is fixed
+// when the project is created and kept on its project item
+// (recordShards): a project created now gets 4, and a project item
+// without it (every project created before) keeps 1, whose records sit in
+// DATA#<p>#<entity> with no shard suffix, where they were written, so no
+// stored record moves. Why 4: at 100,000 events/s, with one client
+// sending a third of the traffic, its project's shipments put 1,631 write
+// units a second on one partition; in 4 the hottest takes 42 % of a
+// partition's limit (docs/scale.md), for a Query per shard on every page.
+//
+// GSI1 holds a record only while srvExport = 0 (the attributes are
+// removed on export validation), so the delta-sync query reads exactly
+// the rows it returns, by srvDateUTC, in the shard of the record's own
+// partition. A reference item per foreign key value, written in the same
+// transaction as the record that holds it, answers "every record that
+// refers to X" with one Query (physical delete, merge). A tracked item per
+// shipment tracking number answers "the shipments of number N" when its
+// status moves.
 
-func dataPK(projectID, entity string) string { return "DATA#" + projectID + "#" + entity }
+const (
+	recordShards       = 4
+	legacyRecordShards = 1
+)
 
-func dataExportGSI1PK(projectID, entity string) string { return "DATAX#" + projectID + "#" + entity }
+// dataBasePK is the partition of an entity's records in a project of one
+// record shard, and the partition a records cursor is bound to.
+func dataBasePK(projectID, entity string) string { return "DATA#" + projectID + "#" + entity }
+
+// dataPK is the partition of shard of an entity's records in a project of
+// n record shards.
+func dataPK(n shards, projectID, entity string, shard int) string {
+	if n <= legacyRecordShards {
+		return dataBasePK(projectID, entity)
+	}
+	return dataBasePK(projectID, entity) + "#" + strconv.Itoa(shard)
+}
 
 func dataExportGSI1SK(stamp, code string) string { return stamp + "#" + code }
 
@@ -73,8 +100,9 @@ func taskSK(id string) string { return "TASK#" + id }
 
 func pendingTaskSK(code string) string { return "PENDING#" + code }
 
-func recordKey(projectID, entity, code string) item {
-	return item{attrPK: str(dataPK(projectID, entity)), attrSK: str(code)}
+// recordKey is the key of a record in a project of n record shards.
+func recordKey(n shards, projectID, entity, code string) item {
+	return item{attrPK: str(dataPK(n, projectID, entity, n.of(code))), attrSK: str(code)}
 }
 
 func licencesKey(projectID string) item {

@@ -62,12 +62,27 @@ func AttemptPartition(webhookID, eventID string) string {
 // PrincipalPartition holds a credential, read on every request it makes.
 func PrincipalPartition(id string) string { return principalPK(id) }
 
-// RecordPartition holds a project's records of one entity.
-func RecordPartition(projectID, entity string) string { return dataPK(projectID, entity) }
+// RecordPartition holds a project's records of one entity, in code's
+// shard.
+func RecordPartition(projectID, entity, code string) string {
+	return getS(recordKey(recordShards, projectID, entity, code), attrPK)
+}
+
+// RecordPartitions are the partitions of a project's records of one
+// entity, one per shard.
+func RecordPartitions(projectID, entity string) []string {
+	out := make([]string, recordShards)
+	for i := range out {
+		out[i] = dataPK(recordShards, projectID, entity, i)
+	}
+	return out
+}
 
 // DeltaIndexPartition is the GSI1 partition of an entity's records not
-// yet exported.
-func DeltaIndexPartition(projectID, entity string) string { return dataExportGSI1PK(projectID, entity) }
+// yet exported, in code's shard.
+func DeltaIndexPartition(projectID, entity, code string) string {
+	return dataExportGSI1PKOf(RecordPartition(projectID, entity, code))
+}
 
 // IdempotencyPartition holds one idempotency key of a client's project.
 func IdempotencyPartition(clientID, projectID, key string) string {

@@ -26,6 +26,8 @@ type projectItem struct {
 	// AssociationShards is fixed here for the project's life (shards.go);
 	// items of projects created before it existed have none.
 	AssociationShards int `dynamodbav:"associationShards,omitempty"`
+	// RecordShards likewise (keys_data.go).
+	RecordShards int `dynamodbav:"recordShards,omitempty"`
 }
 
 // memberItem repeats its project's name, client and creation time so that
@@ -59,7 +61,7 @@ func newMemberItem(p project.Project, m project.Member) memberItem {
 func (s *Projects) CreateProject(ctx context.Context, p project.Project, creator project.Member) error {
 	pi, err := attributevalue.MarshalMap(projectItem{
 		PK: projectPK(p.ID), SK: skProject, ID: p.ID, ClientID: p.ClientID,
-		Name: p.Name, CreatedAt: sorttime.Format(p.CreatedAt), AssociationShards: associationShards,
+		Name: p.Name, CreatedAt: sorttime.Format(p.CreatedAt), AssociationShards: associationShards, RecordShards: recordShards,
 	})
 	if err != nil {
 		return err
@@ -76,7 +78,7 @@ func (s *Projects) CreateProject(ctx context.Context, p project.Project, creator
 		return project.ErrExists
 	}
 	if err == nil {
-		s.counts.m.Store(p.ID, shards(associationShards))
+		s.counts.m.Store(p.ID, layout{associationShards, recordShards})
 	}
 	return err
 }

@@ -36,7 +36,24 @@ const (
 	deleteLockTTL = 30 * time.Second
 )
 
-func recordItem(projectID string, e *data.Entity, r data.Record) (item, error) {
+// recordItem is a record's item in a project of n record shards.
+func recordItem(n shards, projectID string, e *data.Entity, r data.Record) (item, error) {
+	it, err := recordAttrs(e, r)
+	if err != nil {
+		return nil, err
+	}
+	key := recordKey(n, projectID, e.Name, r.Code)
+	it[attrPK], it[attrSK] = key[attrPK], key[attrSK]
+	if !r.Deleted && r.SrvExport == 0 {
+		it[attrGSI1PK] = str(dataExportGSI1PKOf(getS(key, attrPK)))
+		it[attrGSI1SK] = str(dataExportGSI1SK(getS(it, attrRecordStamp), r.Code))
+	}
+	return it, nil
+}
+
+// recordAttrs is a record's version: its item without keys or index
+// attributes.
+func recordAttrs(e *data.Entity, r data.Record) (item, error) {
 	stamp := r.SrvDateUTC.UTC().Format(data.StampLayout)
 	values := item{}
 	for name, v := range r.Values {
@@ -62,16 +79,13 @@ func recordItem(projectID string, e *data.Entity, r data.Record) (item, error) {
 			return nil, fmt.Errorf("record %s.%s: value of type %T", e.Name, f.Name, v)
 		}
 	}
-	it := recordKey(projectID, e.Name, r.Code)
+	it := item{}
 	it[attrRecordCode] = str(r.Code)
 	it[attrRecordStamp] = str(stamp)
 	it[attrRecordExport] = num(r.SrvExport)
 	it[attrRecordValues] = &types.AttributeValueMemberM{Value: values}
 	if r.Deleted {
 		it[attrRecordDelete] = &types.AttributeValueMemberBOOL{Value: true}
-	} else if r.SrvExport == 0 {
-		it[attrGSI1PK] = str(dataExportGSI1PK(projectID, e.Name))
-		it[attrGSI1SK] = str(dataExportGSI1SK(stamp, r.Code))
 	}
 	return it, nil
 }
@@ -137,8 +151,12 @@ func decodeRecord(e *data.Entity, it item) (data.Record, error) {
 
 // Record implements data.Store.
 func (s *Records) Record(ctx context.Context, projectID string, e *data.Entity, code string) (data.Record, error) {
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return data.Record{}, err
+	}
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Name, Key: recordKey(projectID, e.Name, code), ConsistentRead: aws.Bool(true),
+		TableName: &s.Name, Key: recordKey(n, projectID, e.Name, code), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return data.Record{}, err
@@ -164,7 +182,11 @@ const liveRecord = "attribute_exists(stamp) AND attribute_not_exists(deleted) AN
 // SaveRecord implements data.Store: one transaction holds the record, the
 // checks of its new foreign keys and its reference and tracked items.
 func (s *Records) SaveRecord(ctx context.Context, projectID string, e *data.Entity, old *data.Record, rec data.Record) error {
-	it, err := recordItem(projectID, e, rec)
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	it, err := recordItem(n, projectID, e, rec)
 	if err != nil {
 		return err
 	}
@@ -224,6 +246,10 @@ func (s *recordTable) refActions(ctx context.Context, projectID string, e *data.
 		oldValues = old.Values
 	}
 	now := num(time.Now().Unix())
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, fk := range e.ForeignKeys() {
 		nv, _ := rec.Values[fk.Name].(string)
 		ov, _ := oldValues[fk.Name].(string)
@@ -234,7 +260,7 @@ func (s *recordTable) refActions(ctx context.Context, projectID string, e *data.
 			if withChecks {
 				checked[len(actions)] = fk
 				actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-					TableName: &s.Name, Key: recordKey(projectID, fk.References, nv),
+					TableName: &s.Name, Key: recordKey(n, projectID, fk.References, nv),
 					ConditionExpression:       aws.String(liveRecord),
 					ExpressionAttributeValues: item{":now": now},
 				}})
@@ -297,9 +323,13 @@ func (s *recordTable) refActions(ctx context.Context, projectID string, e *data.
 // new reference can commit; then the references are counted; then the
 // record and its own reference and tracked items go in one transaction.
 func (s *Records) RemoveRecord(ctx context.Context, projectID string, e *data.Entity, old data.Record) error {
-	key := recordKey(projectID, e.Name, old.Code)
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	key := recordKey(n, projectID, e.Name, old.Code)
 	token := uuid.NewString()
-	err := writeAgain(func() error {
+	err = writeAgain(func() error {
 		_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.Name, Key: key,
 			UpdateExpression:         aws.String("SET #lock = :tok, lockUntil = :until"),
@@ -368,14 +398,19 @@ func (s *Records) RemoveRecord(ctx context.Context, projectID string, e *data.En
 // MarkExported implements data.Store.
 func (s *Records) MarkExported(ctx context.Context, projectID string, e *data.Entity, code string, stamp time.Time, value int64) (data.Conflict, error) {
 	stampText := stamp.UTC().Format(data.StampLayout)
+	n, err := s.recordShardsOf(ctx, projectID)
+	if err != nil {
+		return data.Conflict{}, err
+	}
+	key := recordKey(n, projectID, e.Name, code)
 	in := &dynamodb.UpdateItemInput{
-		TableName: &s.Name, Key: recordKey(projectID, e.Name, code),
+		TableName: &s.Name, Key: key,
 		ConditionExpression:       aws.String("stamp = :stamp AND attribute_not_exists(deleted) AND attribute_not_exists(" + attrTx + ")"),
 		ExpressionAttributeValues: item{":stamp": str(stampText), ":v": num(value)},
 	}
 	if value == 0 {
 		in.UpdateExpression = aws.String("SET srvExport = :v, GSI1PK = :gpk, GSI1SK = :gsk")
-		in.ExpressionAttributeValues[":gpk"] = str(dataExportGSI1PK(projectID, e.Name))
+		in.ExpressionAttributeValues[":gpk"] = str(dataExportGSI1PKOf(getS(key, attrPK)))
 		in.ExpressionAttributeValues[":gsk"] = str(dataExportGSI1SK(stampText, code))
 	} else {
 		in.UpdateExpression = aws.String("SET srvExport = :v REMOVE GSI1PK, GSI1SK")

@@ -41,6 +41,10 @@ func (n shards) of(number string) int {
 	return int(h.Sum32() % uint32(n))
 }
 
+// layout is a project's counts of association shards and of record shards
+// (keys_data.go), both fixed when it is created.
+type layout struct{ associations, records shards }
+
 // shardCounts remembers the projects' counts in the process: a count never
 // changes once its project exists, so it is read once per project and
 // process (one strongly consistent BatchGetItem for the projects a call
@@ -54,9 +58,21 @@ func (s *Table) shardsOf(ctx context.Context, projectID string) (shards, error) 
 	return counts[projectID], err
 }
 
+// recordShardsOf is the count of projectID's record shards, read with the
+// association count (and remembered with it).
+func (s *Table) recordShardsOf(ctx context.Context, projectID string) (shards, error) {
+	if _, err := s.shardsOfAll(ctx, []string{projectID}); err != nil {
+		return 0, err
+	}
+	if l, ok := s.counts.m.Load(projectID); ok {
+		return l.(layout).records, nil
+	}
+	return legacyRecordShards, nil
+}
+
 // shardsOfAll is the count of each project's association shards. A
 // project with no item (none is ever deleted: only a test names one it did
-// not create) counts 16, unremembered, so creating it later is seen.
+// not create) counts 16 (and 1 record shard), unremembered, so creating it later is seen.
 func (s *Table) shardsOfAll(ctx context.Context, projectIDs []string) (map[string]shards, error) {
 	out := make(map[string]shards, len(projectIDs))
 	var keys []item
@@ -64,8 +80,8 @@ func (s *Table) shardsOfAll(ctx context.Context, projectIDs []string) (map[strin
 		if _, seen := out[p]; seen {
 			continue
 		}
-		if n, ok := s.counts.m.Load(p); ok {
-			out[p] = n.(shards)
+		if l, ok := s.counts.m.Load(p); ok {
+			out[p] = l.(layout).associations
 			continue
 		}
 		out[p] = legacyAssociationShards
@@ -79,18 +95,26 @@ func (s *Table) shardsOfAll(ctx context.Context, projectIDs []string) (map[strin
 		return nil, err
 	}
 	for _, it := range items {
-		p, n := getS(it, "projectId"), shards(getN(it, attrAssociationShards))
-		switch {
-		case n == 0:
-			n = legacyAssociationShards
-		case n < 0:
-			return nil, fmt.Errorf("item %s %s: %d association shards", projectPK(p), skProject, n)
+		p := getS(it, "projectId")
+		l := layout{shards(getN(it, attrAssociationShards)), shards(getN(it, attrRecordShards))}
+		if l.associations < 0 || l.records < 0 {
+			return nil, fmt.Errorf("item %s %s: %d association, %d record shards", projectPK(p), skProject, l.associations, l.records)
 		}
-		s.counts.m.Store(p, n)
-		out[p] = n
+		if l.associations == 0 {
+			l.associations = legacyAssociationShards
+		}
+		if l.records == 0 {
+			l.records = legacyRecordShards
+		}
+		s.counts.m.Store(p, l)
+		out[p] = l.associations
 	}
 	return out, nil
 }
 
-// attrAssociationShards holds the count on the project item.
-const attrAssociationShards = "associationShards"
+// attrAssociationShards and attrRecordShards hold the counts on the
+// project item.
+const (
+	attrAssociationShards = "associationShards"
+	attrRecordShards      = "recordShards"
+)

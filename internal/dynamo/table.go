@@ -60,7 +60,7 @@ type Adapters struct {
 // Open opens every adapter over the table name through client.
 func Open(client *dynamodb.Client, name string, o Options) *Adapters {
 	t := &Table{Client: client, Name: name, TransactItems: o.TransactItems}
-	records := &Records{recordTable{t}}
+	records := &Records{recordTable: recordTable{t}}
 	principals := &Principals{t}
 	jobs := &Jobs{t}
 	return &Adapters{
@@ -129,7 +129,10 @@ type (
 		principals *Principals
 	}
 	// Records implements data.Store.
-	Records struct{ recordTable }
+	Records struct {
+		recordTable
+		committed committedImports
+	}
 	// Requests implements request.Store: message requests and the
 	// tracker's index over them, which lists jobs too.
 	Requests struct {

@@ -22,10 +22,7 @@ type Hot struct {
 // to run hot at 100,000 events/s needs. The stored key layouts are not
 // changed here; TestKeysHoldAt100kEventsPerSecond fails when a kind not
 // listed runs hot, or a listed one no longer does.
-var Fixes = map[string]string{
-	"entity's records":           "DATA#<project>#<entity> holds an entity in one partition: shard the records by a hash of the code (DATA#<project>#<entity>#<shard>, 4 shards for a project created now, the count kept on the project item as the association shards' is, none for a project created before, whose records stay where they are), ordered, paged and filtered reads merging the shards by code (a Query per shard and page)",
-	"entity's records to export": "DATAX#<project>#<entity> (GSI1) as its records (DATAX#<project>#<entity>#<shard>), the delta sync merging the shards by srvDateUTC",
-}
+var Fixes = map[string]string{}
 
 // HotKinds groups the keys over the limits by kind.
 func (r Result) HotKinds() []Hot {

@@ -142,6 +142,8 @@ func TestScaleDocIsCurrent(t *testing.T) {
 func TestShardedKeysKeepHeadroomAt100k(t *testing.T) {
 	sharded := map[string]bool{
 		"associations expiring that day": true,
+		"entity's records":               true,
+		"entity's records to export":     true,
 		"project's associations":         true,
 		"project's numbers by tag":       true,
 		"project's notifications":        true,

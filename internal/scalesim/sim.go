@@ -217,8 +217,9 @@ func Run(s Scenario) Result {
 			// The project and the caller's member item, kept by each API
 			// function for project.MembershipBound.
 			c.cache(Table, dynamo.ProjectPartition(project), "project (membership)", APIProcesses, membershipBound, 2)
-			c.add(Table, dynamo.RecordPartition(project, entity), "entity's records", 1, 0)
-			c.add(GSI1, dynamo.DeltaIndexPartition(project, entity), "entity's records to export", 1, 0)
+			code := "rec-" + strconv.Itoa(int(res.Records))
+			c.add(Table, dynamo.RecordPartition(project, entity, code), "entity's records", 1, 0)
+			c.add(GSI1, dynamo.DeltaIndexPartition(project, entity, code), "entity's records to export", 1, 0)
 		}
 	}
 	for _, l := range c.loads {

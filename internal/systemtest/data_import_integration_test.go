@@ -39,7 +39,7 @@ func rawItem(t testing.TB, e *apitest.Env, projectID, entity, code string) map[s
 	out, err := dynamodb.NewFromConfig(e.AWS).GetItem(context.Background(), &dynamodb.GetItemInput{
 		TableName: aws.String(e.Config.Table), ConsistentRead: aws.Bool(true),
 		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "DATA#" + projectID + "#" + entity},
+			"PK": &types.AttributeValueMemberS{Value: dynamo.RecordPartition(projectID, entity, code)},
 			"SK": &types.AttributeValueMemberS{Value: code},
 		},
 	})
