@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -44,73 +46,21 @@ const DatetimeLayout = "2006-01-02T15:04:05"
 // StampLayout writes srvDateUTC: UTC, always 7 fractional digits.
 const StampLayout = "2006-01-02T15:04:05.0000000"
 
-// The shapes of a decimal and a datetime are checked by hand rather than
-// by regexps: the datetime's bounded repetitions compiled to some 400
-// allocations at every cold start of every function, which all link this
-// package. FuzzValueShapes holds them to the regexps they replace.
-
-// isDecimal reports whether s is -?[0-9]+(\.[0-9]+)?.
-func isDecimal(s string) bool {
-	whole, frac, pointed := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	return allDigits(whole) && (!pointed || allDigits(frac))
-}
-
-// isDatetime reports whether s is
-// [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})?.
-func isDatetime(s string) bool {
-	if len(s) < 19 || !hasShape(s[:19], "0000-00-00T00:00:00") {
-		return false
-	}
-	rest := s[19:]
-	if frac, ok := strings.CutPrefix(rest, "."); ok {
-		n := 0
-		for n < len(frac) && n <= 7 && isDigit(frac[n]) {
-			n++
-		}
-		if n == 0 || n > 7 {
-			return false
-		}
-		rest = frac[n:]
-	}
-	switch {
-	case rest == "" || rest == "Z":
-		return true
-	case rest[0] == '+' || rest[0] == '-':
-		return hasShape(rest[1:], "00:00")
-	}
-	return false
-}
-
-// hasShape reports whether s is shape with each 0 standing for any digit.
-func hasShape(s, shape string) bool {
-	if len(s) != len(shape) {
-		return false
-	}
-	for i := range len(shape) {
-		if shape[i] == '0' && !isDigit(s[i]) || shape[i] != '0' && s[i] != shape[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// allDigits reports whether s is one or more ASCII digits.
-func allDigits(s string) bool {
-	for i := range len(s) {
-		if !isDigit(s[i]) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+// The shapes of a decimal and a datetime, compiled at first use: the
+// datetime's bounded repetitions cost some 400 allocations to compile, and
+// every function links this package, most never reading a record.
+var (
+	decimalPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`) })
+	datetimePattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
+	})
+)
 
 // ParseDatetime reads weavy's datetime: YYYY-MM-DDTHH:MM:SS in UTC,
 // optionally with a fraction of up to 7 digits and a Z or an offset
 // (converted to UTC). Years 0001 to 9999.
 func ParseDatetime(s string) (time.Time, error) {
-	if !isDatetime(s) {
+	if !datetimePattern().MatchString(s) {
 		return time.Time{}, fmt.Errorf("must be a datetime YYYY-MM-DDTHH:MM:SS (UTC), like 2016-12-05T08:33:33")
 	}
 	layout := "2006-01-02T15:04:05.999999999"
@@ -140,7 +90,7 @@ func FormatDatetime(t time.Time) string {
 
 // ParseDec checks a decimal's text.
 func ParseDec(s string) (Dec, error) {
-	if !isDecimal(s) {
+	if !decimalPattern().MatchString(s) {
 		return "", fmt.Errorf("must be a decimal number with a point as separator, like 69.33")
 	}
 	digits := strings.TrimLeft(strings.Replace(strings.TrimPrefix(s, "-"), ".", "", 1), "0")
